@@ -1,0 +1,81 @@
+#include "jit/exec_memory.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace strata::jit {
+
+namespace {
+#ifdef MFD_EXEC
+constexpr unsigned kMfdExec = MFD_EXEC;
+#else
+constexpr unsigned kMfdExec = 0x0010U;  // <linux/memfd.h> of Linux 6.3
+#endif
+}  // namespace
+
+size_t ExecMemory::page_size() {
+  static const size_t kPage = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return kPage;
+}
+
+Result<ExecMemory> ExecMemory::create(size_t size, const char* name) {
+  if (size == 0) return fail("jit: executable memory of 0 bytes requested");
+  const size_t page = page_size();
+  size = (size + page - 1) / page * page;
+
+  ExecMemory m;
+  // Ask for an executable memfd explicitly: with vm.memfd_noexec = 1 an unmarked memfd is sealed
+  // non-executable. Kernels before 6.3 do not know the flag and say EINVAL: they allow exec anyway.
+  m.fd_ = memfd_create(name, MFD_CLOEXEC | kMfdExec);
+  if (m.fd_ < 0 && errno == EINVAL) m.fd_ = memfd_create(name, MFD_CLOEXEC);
+  if (m.fd_ < 0) return fail("jit: memfd_create failed: {}", std::strerror(errno));
+  if (ftruncate(m.fd_, static_cast<off_t>(size)) != 0) {
+    return fail("jit: cannot size the code memory to {} bytes: {}", size, std::strerror(errno));
+  }
+  void* rw = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd_, 0);
+  if (rw == MAP_FAILED) {
+    return fail("jit: cannot map {} bytes of code memory RW: {}", size, std::strerror(errno));
+  }
+  m.rw_ = static_cast<std::byte*>(rw);
+  m.size_ = size;  // from here on release() unmaps rw_
+  void* rx = mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, m.fd_, 0);
+  if (rx == MAP_FAILED) {
+    return fail("jit: cannot map code memory RX (vm.memfd_noexec = 2, or an exec policy?): {}",
+                std::strerror(errno));
+  }
+  m.rx_ = static_cast<std::byte*>(rx);
+  // The mappings keep the file alive; the descriptor is no longer needed.
+  close(m.fd_);
+  m.fd_ = -1;
+  return m;
+}
+
+ExecMemory& ExecMemory::operator=(ExecMemory&& o) noexcept {
+  if (this != &o) {
+    release();
+    rw_ = o.rw_;
+    rx_ = o.rx_;
+    size_ = o.size_;
+    fd_ = o.fd_;
+    o.rw_ = nullptr;
+    o.rx_ = nullptr;
+    o.size_ = 0;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+void ExecMemory::release() {
+  if (rw_ != nullptr) munmap(rw_, size_);
+  if (rx_ != nullptr) munmap(rx_, size_);
+  if (fd_ >= 0) close(fd_);
+  rw_ = nullptr;
+  rx_ = nullptr;
+  size_ = 0;
+  fd_ = -1;
+}
+
+}  // namespace strata::jit
