@@ -12,8 +12,14 @@ namespace strata::vm {
 // Initialises Boehm once per process (idempotent, thread-safe). Every entry point that
 // allocates calls it; tests may call it explicitly.
 void heap_init();
-// Caps the GC heap in bytes (0 = no cap). Allocations past the cap return nullptr.
+// Caps the GC heap in bytes (0 = no cap). Allocations past the cap return nullptr. The cap is
+// process-wide (Boehm has one heap) and a heap that already grew past it does not shrink.
 void heap_set_cap(uint64_t bytes);
+// A thread not created through Boehm (std::thread) must register before it allocates or holds
+// refs, and unregister before it exits. Returns false if it was already registered (the main
+// thread always is) or registration failed.
+bool heap_register_thread();
+void heap_unregister_thread();
 
 String* new_string(std::string_view bytes);
 // A string of `len` bytes whose contents the caller fills before publishing it.
@@ -22,11 +28,13 @@ uint64_t string_hash(String* s);  // FNV-1a 64, cached in s->hash (never returns
 
 // Element size in bytes of an array kind (8, or 1 for ArrayU8).
 size_t array_elem_size(ObjKind kind);
-// A zero-filled array of `len` elements (nulls for ArrayRef).
+// A zero-filled array of `len` elements (nulls for ArrayRef); nullptr for a non-array kind.
 Array* new_array(ObjKind kind, uint64_t len);
-// Ensures capacity >= cap, keeping the elements; false on OOM.
+// Ensures capacity >= cap, keeping the elements; false on OOM. Elements in [len, cap) are
+// zero (null): whoever shrinks `len` clears what it drops, so growing `len` within `cap` is free.
 bool array_reserve(Array* a, uint64_t cap);
 
+// Fields zero/null; `aux` holds field_count.
 Record* new_record(const RecordType* type, uint32_t field_count);
 FuncRef* new_funcref(const FuncInfo* fn);
 

@@ -48,7 +48,7 @@ struct Array : Object {
   void* data;  // int64_t*, double*, Object**, or uint8_t* according to kind
 };
 
-struct Record : Object {
+struct Record : Object {  // aux = number of fields
   const RecordType* type;
   Value fields[];
 };
@@ -57,6 +57,6 @@ struct FuncRef : Object {
   const FuncInfo* fn;
 };
 
-// Map is defined in vm/map.hpp; its layout is private to the map implementation.
+// Map (ObjKind::Map) is declared in vm/heap/map.hpp; only the map functions touch its layout.
 
 }  // namespace strata::vm
