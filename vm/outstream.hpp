@@ -16,11 +16,11 @@ class OutStream {
 
   void write(std::string_view s) {
     buf_.append(s);
-    if (buf_.size() >= kFlushAt) flush();
+    if (buf_.size() >= kFlushAt || (line_buffered_ && s.find('\n') != s.npos)) flush();
   }
   void put(char c) {
     buf_.push_back(c);
-    if (buf_.size() >= kFlushAt) flush();
+    if (buf_.size() >= kFlushAt || (line_buffered_ && c == '\n')) flush();
   }
   // Writes everything buffered; returns false if the descriptor refused (EPIPE, EBADF...).
   bool flush();

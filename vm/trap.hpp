@@ -20,6 +20,7 @@ enum class TrapKind : uint8_t {
   OutOfFuel,          // fuel limit
   OutOfMemory,        // heap or memory cap
   HostError,          // a native raised an error it cannot return as a value
+  Interrupted,        // the host asked the program to stop (Program::request_stop)
 };
 
 std::string_view to_string(TrapKind k);  // "out of bounds memory access", ...
@@ -38,7 +39,9 @@ struct Trap {
   std::vector<TraceFrame> trace;  // innermost first
 };
 
-// "trap: <kind>: <message>\n  at fn (file:line, pc N)\n  ..." as the CLI prints it.
+// "trap: <kind>: <message>\n  at fn (file:line, pc N)\n  ...\n" as the CLI prints it (": <message>"
+// only when there is one; a native's own frame prints as "  at std.io.print (native)").
+// Every line ends with '\n'.
 std::string format_trap(const Trap& t);
 
 }  // namespace strata::vm

@@ -1,0 +1,99 @@
+// strata run: assemble (if source), verify, link and run a program.
+#include <charconv>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "stdlib/stdlib.hpp"
+#include "tools/strata/cli.hpp"
+#include "tools/strata/module_files.hpp"
+#include "tools/strata/size_arg.hpp"
+#include "vm/program.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+constexpr std::string_view kRunUsage = R"(usage: strata run [OPTIONS] FILE.sasm|FILE.sbc [ARGS...]
+
+Runs the program's exported `main`. Its exit code is main's result (or the code given to
+std.sys.exit). Arguments after FILE are the program's (std.sys.argc / std.sys.arg).
+
+options:
+  --fuel N          stop with an out-of-fuel trap after N units (one per call and per loop
+                    iteration, i.e. backward branch); default unlimited
+  --mem-cap SIZE    cap on linear memory (default 4G); suffixes K, M, G
+  --heap-cap SIZE   cap on the GC heap (default 4G; 0 = none)
+  --max-depth N     maximum call depth (default 100000)
+
+A trap prints its kind, message and a stack trace to stderr and exits with code 70.
+)";
+
+constexpr uint64_t kDefaultHeapCap = 4ull << 30;
+
+}  // namespace
+
+int cmd_run(Args args) {
+  if (wants_help(args, kRunUsage)) return 0;
+  vm::LoadOptions opts;
+  // A sandboxed program must not be able to take the whole host's memory by default.
+  opts.limits.heap_cap = kDefaultHeapCap;
+  size_t i = 0;
+  for (; i < args.size() && args[i].starts_with("-"); ++i) {
+    const std::string& opt = args[i];
+    auto value = [&]() -> const std::string* {
+      return i + 1 < args.size() ? &args[++i] : nullptr;
+    };
+    const std::string* v = nullptr;
+    if (opt == "--fuel" || opt == "--mem-cap" || opt == "--heap-cap" || opt == "--max-depth") {
+      v = value();
+      if (!v) return usage_error(fmt::format("{} needs a value", opt), kRunUsage);
+    }
+    if (opt == "--fuel") {
+      auto n = parse_count(*v);
+      if (!n || *n == 0) return usage_error(fmt::format("--fuel: bad count '{}'", *v), kRunUsage);
+      opts.limits.fuel = *n;
+    } else if (opt == "--mem-cap" || opt == "--heap-cap") {
+      auto n = parse_size(*v);
+      if (!n) return usage_error(fmt::format("{}: bad size '{}'", opt, *v), kRunUsage);
+      (opt == "--mem-cap" ? opts.limits.memory_cap : opts.limits.heap_cap) = *n;
+    } else if (opt == "--max-depth") {
+      auto n = parse_count(*v);
+      if (!n || *n == 0 || *n > 100'000'000)
+        return usage_error(fmt::format("--max-depth: bad count '{}'", *v), kRunUsage);
+      opts.limits.max_call_depth = static_cast<uint32_t>(*n);
+    } else {
+      return usage_error(fmt::format("unknown option '{}'", opt), kRunUsage);
+    }
+  }
+  if (i >= args.size()) return usage_error("no program file", kRunUsage);
+  const std::string& path = args[i];
+  std::vector<std::string> program_args(args.begin() + static_cast<ptrdiff_t>(i) + 1, args.end());
+
+  auto module = load_module_file(path);
+  if (!module) {
+    fmt::print(stderr, "{}\n", module.error().message);
+    return kExitLoad;
+  }
+  opts.natives = stdlib::natives();
+  opts.resolver = resolve_module;
+  opts.main_path = path;
+  auto program = vm::Program::load(std::move(*module), std::move(opts));
+  if (!program) {
+    fmt::print(stderr, "{}: {}\n", path, program.error().message);
+    return kExitLoad;
+  }
+  vm::RunResult r = (*program)->run_main(std::move(program_args));
+  switch (r.kind) {
+    case vm::RunResult::Kind::Returned:
+    case vm::RunResult::Kind::Exited:
+      return static_cast<int>(r.exit_code & 0xff);
+    case vm::RunResult::Kind::Trapped:
+      std::fflush(stdout);
+      fmt::print(stderr, "{}", vm::format_trap(*r.trap));
+      return kExitTrap;
+  }
+  return kExitTrap;
+}
+
+}  // namespace strata::cli

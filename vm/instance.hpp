@@ -1,0 +1,81 @@
+// Linked module instances: the run-time form of an isa::Module that the interpreter executes.
+//
+// The loader (vm/program.cpp, vm/linker.cpp) builds one Instance per loaded module and never
+// resizes its tables afterwards, so pointers to FuncInfo, RecordType and the code stay valid for
+// the Program's lifetime. Tables that hold references (constants, function references) are
+// GC_MALLOC_UNCOLLECTABLE blocks: Boehm scans them, std::vector memory it would not.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/module.hpp"
+#include "vm/memory.hpp"
+#include "vm/native.hpp"
+#include "vm/object.hpp"
+#include "vm/value.hpp"
+
+namespace strata::vm {
+
+struct Instance;
+
+// A struct type of one module. Records point at their RecordType; rget/rset compare that
+// pointer with the field handle's owner, so two modules' same-named structs stay distinct.
+struct RecordType {
+  std::string name;
+  const Instance* owner = nullptr;
+  uint32_t field_count = 0;
+  std::vector<isa::ValType> field_types;
+};
+
+// A linked SVI function. The first fields are what a call reads.
+struct FuncInfo {
+  const isa::Word* code = nullptr;
+  uint32_t nregs = 0;      // registers in its frame; params are the first nparams
+  uint32_t nparams = 0;
+  uint32_t arg_words = 0;  // argument words after a call instruction: isa::arg_words(nparams)
+  uint32_t sig_id = 0;     // program-wide structural signature id (calli compares these)
+  Instance* inst = nullptr;
+  bool has_result = false;
+  uint32_t index = 0;      // function index in its module
+  std::string name;
+};
+
+// A field handle (Fd): which struct it belongs to and its slot in the record.
+struct FieldInfo {
+  const RecordType* owner = nullptr;
+  uint32_t slot = 0;
+};
+
+// A resolved import: exactly one of `native` and `target` is set.
+struct ImportBinding {
+  NativeFn native = nullptr;
+  const FuncInfo* target = nullptr;  // an export of another (or the same) instance
+  uint32_t nparams = 0;
+  uint32_t arg_words = 0;
+  bool has_result = false;
+  std::string qualified_name;        // "std.io.print", for traces
+};
+
+struct Instance {
+  Instance() = default;
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+  ~Instance();
+
+  std::string name;    // the name it was loaded under (imports use it)
+  std::string path;    // importer_path for the modules it imports (its source file)
+  isa::Module module;  // owned; its code vectors are never modified after loading
+
+  Value* consts = nullptr;     // uncollectable; string constants are heap Strings
+  FuncRef** fnrefs = nullptr;  // uncollectable; one preallocated FuncRef per function (fnref)
+  std::vector<FuncInfo> funcs;
+  std::vector<RecordType> types;
+  std::vector<FieldInfo> fields;
+  std::vector<ImportBinding> imports;
+  std::vector<uint32_t> sig_ids;  // module signature index -> program-wide signature id
+  LinearMemory memory;
+};
+
+}  // namespace strata::vm

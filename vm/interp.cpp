@@ -1,0 +1,371 @@
+// The interpreter loop. Handlers are written once (vm/interp_*.inc) through the STRATA_VM_*
+// macros; the dispatch is computed goto (a label table generated from isa/opcodes.def) or,
+// with STRATA_SWITCH_DISPATCH, a plain switch.
+//
+// Hot state lives in locals: pc, the current instruction word w, the register window R, the
+// current function and instance, the frame pointer and the fuel counter.
+// No handler throws; a trap jumps to L_trap with the pc still at the faulting instruction.
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "vm/heap.hpp"
+#include "vm/interp.hpp"
+
+static_assert(std::endian::native == std::endian::little,
+              "linear-memory accesses assume a little-endian host");
+
+namespace strata::vm {
+
+namespace {
+
+#define STRATA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+std::string_view kind_name(ObjKind k) {
+  switch (k) {
+    case ObjKind::String: return "string";
+    case ObjKind::ArrayI64: return "i64 array";
+    case ObjKind::ArrayF64: return "f64 array";
+    case ObjKind::ArrayRef: return "ref array";
+    case ObjKind::ArrayU8: return "byte array";
+    case ObjKind::Record: return "record";
+    case ObjKind::Map: return "map";
+    case ObjKind::Function: return "function reference";
+  }
+  return "corrupt object";
+}
+
+// Copies call arguments: argument k is register field k % 4 of argument word k / 4.
+inline void copy_args(Value* dst, const Value* R, const isa::Word* argw, uint32_t n) {
+  for (; n >= 4; n -= 4, dst += 4, ++argw) {
+    const isa::Word a = *argw;
+    dst[0] = R[static_cast<uint16_t>(a)];
+    dst[1] = R[static_cast<uint16_t>(a >> 16)];
+    dst[2] = R[static_cast<uint16_t>(a >> 32)];
+    dst[3] = R[static_cast<uint16_t>(a >> 48)];
+  }
+  if (n == 0) return;
+  const isa::Word a = *argw;
+  dst[0] = R[static_cast<uint16_t>(a)];
+  if (n == 1) return;
+  dst[1] = R[static_cast<uint16_t>(a >> 16)];
+  if (n == 2) return;
+  dst[2] = R[static_cast<uint16_t>(a >> 32)];
+}
+
+bool is_array(ObjKind k) { return k >= ObjKind::ArrayI64 && k <= ObjKind::ArrayU8; }
+
+// fmin/fmax per opcodes.def: NaN if either operand is NaN; -0 < +0.
+double float_min(double x, double y) {
+  if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+  if (x < y) return x;
+  if (y < x) return y;
+  return std::bit_cast<double>(std::bit_cast<uint64_t>(x) | std::bit_cast<uint64_t>(y));
+}
+double float_max(double x, double y) {
+  if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+  if (x > y) return x;
+  if (y > x) return y;
+  return std::bit_cast<double>(std::bit_cast<uint64_t>(x) & std::bit_cast<uint64_t>(y));
+}
+// Truncating, saturating conversion; NaN gives 0.
+int64_t float_to_int(double x) {
+  if (std::isnan(x)) return 0;
+  if (x >= 9223372036854775808.0) return INT64_MAX;
+  if (x <= -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(x);
+}
+
+// The cold halves of the object checks: which trap, with what message.
+[[gnu::cold, gnu::noinline]] void record_fault(ExecState& st, Object* o, const RecordType* want) {
+  if (o == nullptr) {
+    st.set_trap(TrapKind::NullReference, "field access on a null {} record", want->name);
+  } else if (o->kind != ObjKind::Record) {
+    st.set_trap(TrapKind::TypeMismatch, "expected a {} record, got a {}", want->name,
+                kind_name(o->kind));
+  } else {
+    st.set_trap(TrapKind::TypeMismatch, "expected a {} record, got a {} record", want->name,
+                static_cast<Record*>(o)->type->name);
+  }
+}
+
+[[gnu::cold, gnu::noinline]] void object_fault(ExecState& st, Object* o, ObjKind want) {
+  if (o == nullptr) {
+    st.set_trap(TrapKind::NullReference, "{} is null", kind_name(want));
+  } else {
+    st.set_trap(TrapKind::TypeMismatch, "expected a {}, got a {}", kind_name(want),
+                kind_name(o->kind));
+  }
+}
+
+[[gnu::cold, gnu::noinline]] void calli_mismatch(ExecState& st, const FuncInfo* callee,
+                                                 const Instance* inst, uint32_t sig) {
+  const isa::Module& cm = callee->inst->module;
+  st.set_trap(TrapKind::TypeMismatch, "function {} has signature {}, calli expects {}",
+              callee->name, isa::to_string(cm.sigs[cm.funcs[callee->index].sig]),
+              isa::to_string(inst->module.sigs[sig]));
+}
+
+}  // namespace
+
+// ---- handler vocabulary -------------------------------------------------------------------
+#define RA R[isa::a_of(w)]
+#define RB R[isa::b_of(w)]
+#define RC R[isa::c_of(w)]
+
+#if defined(STRATA_SWITCH_DISPATCH)
+#define STRATA_VM_DISPATCH() switch (static_cast<isa::Op>(w & 0xffff))
+#define STRATA_VM_CASE(name) case isa::Op::name:
+#define STRATA_VM_NEXT() \
+  do {                   \
+    ++pc;                \
+    goto L_fetch;        \
+  } while (0)
+#define STRATA_VM_JUMP() goto L_fetch
+#else
+#define STRATA_VM_DISPATCH() goto* kLabels[w & 0xffff];
+#define STRATA_VM_CASE(name) L_##name:
+#define STRATA_VM_NEXT()         \
+  do {                           \
+    w = *++pc;                   \
+    goto* kLabels[w & 0xffff];   \
+  } while (0)
+#define STRATA_VM_JUMP()         \
+  do {                           \
+    w = *pc;                     \
+    goto* kLabels[w & 0xffff];   \
+  } while (0)
+#endif
+
+// Save the pc to the frame before anything that can allocate or call the host.
+#define STRATA_PROTECT() (fp->pc = pc)
+
+#define STRATA_THROW(kind, ...)              \
+  do {                                       \
+    st.set_trap((kind), __VA_ARGS__);        \
+    goto L_trap;                             \
+  } while (0)
+
+// A conditional branch; a taken backward branch costs one unit of fuel.
+#define STRATA_BRANCH(cond, offset)                                  \
+  do {                                                               \
+    if (cond) {                                                      \
+      const int32_t off_ = (offset);                                 \
+      if (off_ <= 0 && STRATA_UNLIKELY(--fuel < 0)) goto L_fuel;     \
+      pc += off_;                                                    \
+      STRATA_VM_JUMP();                                              \
+    }                                                                \
+    STRATA_VM_NEXT();                                                \
+  } while (0)
+
+#define STRATA_RETURN(has_value)                                     \
+  do {                                                               \
+    if (STRATA_UNLIKELY(fp == st.frames)) {                          \
+      if (has_value) *result = retval;                               \
+      status = ExecStatus::Returned;                                 \
+      goto L_done;                                                   \
+    }                                                                \
+    const uint32_t words_ = fn->arg_words;                           \
+    --fp;                                                            \
+    fn = fp->fn;                                                     \
+    R = fp->base;                                                    \
+    pc = fp->pc;                                                     \
+    if (has_value) R[isa::a_of(*pc)] = retval;                       \
+    pc += 1 + words_;                                                \
+    inst = fn->inst;                                                 \
+    STRATA_VM_JUMP();                                                \
+  } while (0)
+
+#define STRATA_RECORD(reg, field, rec)                                              \
+  Record* rec = static_cast<Record*>((reg).r);                                      \
+  if (STRATA_UNLIKELY(rec == nullptr || rec->kind != ObjKind::Record ||             \
+                      rec->type != (field).owner)) {                                \
+    record_fault(st, rec, (field).owner);                                           \
+    goto L_trap;                                                                    \
+  }
+
+#define STRATA_CHECKED_OBJ(reg, Kind, Type, var)                                    \
+  Type* var = static_cast<Type*>((reg).r);                                          \
+  if (STRATA_UNLIKELY(var == nullptr || var->kind != (Kind))) {                     \
+    object_fault(st, var, (Kind));                                                  \
+    goto L_trap;                                                                    \
+  }
+#define STRATA_ARRAY(reg, Kind, var) STRATA_CHECKED_OBJ(reg, ObjKind::Kind, Array, var)
+#define STRATA_STRING(reg, var) STRATA_CHECKED_OBJ(reg, ObjKind::String, String, var)
+
+#define STRATA_INDEX(obj, reg, idx)                                                 \
+  const uint64_t idx = (reg).bits;                                                  \
+  if (STRATA_UNLIKELY(idx >= (obj)->len))                                           \
+    STRATA_THROW(TrapKind::IndexOutOfBounds, "index {} out of bounds for length {}", \
+                 static_cast<int64_t>(idx), (obj)->len);
+
+#define STRATA_MEM(addr_reg, n, p)                                                  \
+  uint8_t* p;                                                                       \
+  {                                                                                 \
+    const uint64_t addr_ = (addr_reg).bits;                                         \
+    const uint64_t off_ = isa::c_of(w);                                             \
+    LinearMemory& m_ = inst->memory;                                                \
+    if (STRATA_UNLIKELY(addr_ > m_.size() || m_.size() - addr_ < off_ + (n)))       \
+      STRATA_THROW(TrapKind::MemoryOutOfBounds,                                     \
+                   "{}-byte access at {}+{} outside memory of {} bytes", (n), addr_, \
+                   off_, m_.size());                                                \
+    p = m_.data() + addr_ + off_;                                                   \
+  }
+
+// ---- the loop -------------------------------------------------------------------------------
+ExecStatus execute(ExecState& st, HostContext& cx, const FuncInfo* entry, const Value* args,
+                   Value* result, Trap* trap) {
+#if !defined(STRATA_SWITCH_DISPATCH)
+  // One label per opcode, generated from the table: a missing handler fails to compile.
+  static const void* const kLabels[] = {
+#define STRATA_OP(name, mn, a, b, c, flags, sem) &&L_##name,
+#include "isa/opcodes.def"
+#undef STRATA_OP
+  };
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == isa::kOpCount);
+#endif
+
+  ExecStatus status = ExecStatus::Returned;
+  Value retval{};
+  const FuncInfo* callee = nullptr;
+  const ImportBinding* import = nullptr;
+
+  if (entry->nregs > st.stack_len && !st.grow_stack(entry->nregs, nullptr)) {
+    trap->kind = TrapKind::StackOverflow;
+    trap->message = "the entry function's registers do not fit in the VM stack";
+    trap->trace.clear();
+    return ExecStatus::Trapped;
+  }
+  Frame* fp = st.frames;
+  const FuncInfo* fn = entry;
+  Instance* inst = entry->inst;
+  Value* R = st.stack;
+  const isa::Word* pc = entry->code;
+  isa::Word w = 0;
+  int64_t fuel = st.fuel_left;
+  for (uint32_t i = 0; i < entry->nparams; ++i) R[i] = args[i];
+  for (uint32_t i = entry->nparams; i < entry->nregs; ++i) R[i].bits = 0;
+  fp->fn = fn;
+  fp->base = R;
+  fp->pc = pc;
+
+L_fetch:
+  __attribute__((unused));
+  w = *pc;
+  STRATA_VM_DISPATCH() {
+#include "vm/interp_int.inc"
+#include "vm/interp_float.inc"
+#include "vm/interp_control.inc"
+#include "vm/interp_object.inc"
+#include "vm/interp_memory.inc"
+  }
+  // Unreachable: every handler jumps, and the verifier admits only valid opcodes.
+  std::abort();
+
+  // A call of `callee` by the call instruction at pc (call, callh to an SVI export, calli).
+  // Its frame starts right after the caller's registers; arguments come from the argument
+  // words that follow the instruction.
+L_call: {
+  Value* nR = R + fn->nregs;
+  if (STRATA_UNLIKELY(nR + callee->nregs > st.stack_end)) goto L_grow;
+  if (STRATA_UNLIKELY(fp == st.frames_last)) goto L_grow_frames;
+  if (STRATA_UNLIKELY(--fuel < 0)) goto L_fuel;
+  copy_args(nR, R, pc + 1, callee->nparams);
+  // Locals start zero: a ref register is null until written (the verifier does not prove
+  // definite assignment).
+  for (Value *z = nR + callee->nparams, *end = nR + callee->nregs; z < end; ++z) z->bits = 0;
+  fp->pc = pc;
+  ++fp;
+  fp->fn = callee;
+  fp->base = nR;
+  R = nR;
+  fn = callee;
+  pc = callee->code;
+  inst = callee->inst;
+  STRATA_VM_JUMP();
+}
+
+  // A host call: arguments are copied just above the caller's registers, the native runs,
+  // then any trap or exit it requested takes effect.
+L_native: {
+  Value* nargs = R + fn->nregs;
+  if (STRATA_UNLIKELY(nargs + import->nparams > st.stack_end)) {
+    callee = nullptr;
+    goto L_grow;
+  }
+  if (STRATA_UNLIKELY(--fuel < 0)) goto L_fuel;
+  copy_args(nargs, R, pc + 1, import->nparams);
+  STRATA_PROTECT();
+  cx.caller = inst;
+  Value res{};
+  import->native(cx, nargs, &res);
+  if (STRATA_UNLIKELY(cx.pending != HostContext::Pending::None)) goto L_host_pending;
+  if (import->has_result) RA = res;
+  pc += 1 + import->arg_words;
+  STRATA_VM_JUMP();
+}
+
+L_host_pending:
+  if (cx.pending == HostContext::Pending::Exit) {
+    cx.pending = HostContext::Pending::None;
+    status = ExecStatus::Exited;
+    goto L_done;
+  }
+  cx.pending = HostContext::Pending::None;
+  trap->kind = cx.trap_kind;
+  trap->message = std::move(cx.trap_message);
+  build_trace(st, fp, pc, trap);
+  {
+    TraceFrame native_frame;
+    native_frame.module = import->qualified_name.substr(0, import->qualified_name.rfind('.'));
+    native_frame.function = import->qualified_name;
+    native_frame.source = "<native>";
+    trap->trace.insert(trap->trace.begin(), std::move(native_frame));
+  }
+  status = ExecStatus::Trapped;
+  goto L_done;
+
+  // The VM stack is too small for the next frame (callee set) or native arguments (callee
+  // null): grow it, then re-execute the call instruction.
+L_grow: {
+  const size_t need = static_cast<size_t>(R - st.stack) + fn->nregs +
+                      (callee ? callee->nregs : import->nparams);
+  STRATA_PROTECT();
+  if (!st.grow_stack(need, fp))
+    STRATA_THROW(TrapKind::StackOverflow, "VM stack limit of {} registers reached",
+                 ExecState::kMaxStackValues);
+  R = fp->base;
+  STRATA_VM_JUMP();
+}
+
+  // The frame array is full: grow it (up to the depth limit), then re-execute the call.
+L_grow_frames:
+  STRATA_PROTECT();
+  if (!st.grow_frames(&fp))
+    STRATA_THROW(TrapKind::StackOverflow, "call depth limit of {} frames reached", st.frame_cap);
+  STRATA_VM_JUMP();
+
+  // The fuel slice is used up at the instruction at pc (a call or backward branch), which has
+  // not taken effect: take the next slice and re-execute it, or trap.
+L_fuel:
+  fuel = st.refill();
+  if (fuel == 0) goto L_trap;
+  STRATA_VM_JUMP();
+
+L_trap:
+  STRATA_PROTECT();
+  trap->kind = st.trap_kind;
+  trap->message = std::move(st.trap_msg);
+  build_trace(st, fp, pc, trap);
+  status = ExecStatus::Trapped;
+
+L_done:
+  st.fuel_left = fuel < 0 ? 0 : fuel;
+  return status;
+}
+
+}  // namespace strata::vm

@@ -1,0 +1,49 @@
+// LinearMemory storage: plain malloc memory (it never holds GC references).
+#include "vm/memory.hpp"
+
+#include <cstdlib>
+
+namespace strata::vm {
+
+namespace {
+// Rounds up to a whole number of pages; false on overflow.
+bool round_pages(uint64_t bytes, uint64_t* out) {
+  uint64_t r = bytes + (LinearMemory::kPageSize - 1);
+  if (r < bytes) return false;
+  *out = r & ~(LinearMemory::kPageSize - 1);
+  return true;
+}
+}  // namespace
+
+LinearMemory::~LinearMemory() { std::free(data_); }
+
+bool LinearMemory::init(uint64_t initial, uint64_t cap) {
+  std::free(data_);
+  data_ = nullptr;
+  size_ = 0;
+  cap_ = cap;
+  uint64_t bytes;
+  if (!round_pages(initial, &bytes) || bytes > cap) return false;
+  if (bytes == 0) return true;
+  data_ = static_cast<uint8_t*>(std::calloc(1, bytes));
+  if (!data_) return false;
+  size_ = bytes;
+  return true;
+}
+
+int64_t LinearMemory::grow(uint64_t delta) {
+  uint64_t add;
+  // GUEST: delta is guest-controlled; every step is overflow-checked against the cap.
+  if (!round_pages(delta, &add) || add > cap_ || size_ > cap_ - add) return -1;
+  const uint64_t old = size_;
+  if (add == 0) return static_cast<int64_t>(old);
+  if (old + add > static_cast<uint64_t>(INT64_MAX)) return -1;
+  auto* p = static_cast<uint8_t*>(std::realloc(data_, old + add));
+  if (!p) return -1;
+  std::memset(p + old, 0, add);
+  data_ = p;
+  size_ = old + add;
+  return static_cast<int64_t>(old);
+}
+
+}  // namespace strata::vm

@@ -1,0 +1,57 @@
+// Linear memory: a module instance's private, bounds-checked byte array.
+//
+// Invariants: size() <= cap(); size() is a multiple of kPageSize; bytes in [0, size()) are
+// initialised (zero unless written). The storage may move when the memory grows, so holders of
+// data() re-read it after anything that can grow the memory (mgrow, a host call).
+// Linear memory never holds references to GC objects (it is not scanned).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace strata::vm {
+
+class LinearMemory {
+ public:
+  static constexpr uint64_t kPageSize = 64 * 1024;
+
+  LinearMemory() = default;
+  LinearMemory(const LinearMemory&) = delete;
+  LinearMemory& operator=(const LinearMemory&) = delete;
+  ~LinearMemory();
+
+  // Sets the cap and allocates `initial` bytes rounded up to kPageSize. False if the rounded
+  // initial size exceeds the cap or the allocation fails.
+  [[nodiscard]] bool init(uint64_t initial, uint64_t cap);
+
+  uint64_t size() const { return size_; }
+  uint64_t cap() const { return cap_; }
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+
+  // True when [addr, addr + n) lies inside the memory; never overflows.
+  bool in_bounds(uint64_t addr, uint64_t n) const { return addr <= size_ && size_ - addr >= n; }
+
+  // Grows by `delta` bytes rounded up to kPageSize. Returns the old size, or -1 when the new
+  // size would pass the cap or the host refuses the memory (then nothing changes).
+  int64_t grow(uint64_t delta);
+
+  // Bounds-checked copies for hosts and natives; false (and nothing copied) when out of bounds.
+  bool read(uint64_t addr, void* out, uint64_t n) const {
+    if (!in_bounds(addr, n)) return false;
+    if (n) std::memcpy(out, data_ + addr, n);
+    return true;
+  }
+  bool write(uint64_t addr, const void* in, uint64_t n) {
+    if (!in_bounds(addr, n)) return false;
+    if (n) std::memcpy(data_ + addr, in, n);
+    return true;
+  }
+
+ private:
+  uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t cap_ = 0;
+};
+
+}  // namespace strata::vm
