@@ -202,6 +202,42 @@ done:
   EXPECT_EQ(r.out, "3\none\ntwo words\n--not-an-option\n");
 }
 
+TEST_F(CliTest, ImportsOfSiblingModulesAndTheStdlibResolve) {
+  write("mathlib.sasm", R"(.func square(%x: i64) -> i64 export
+  mul %x, %x, %x
+  ret %x
+.end
+)");
+  auto p = write("uses_lib.sasm", R"(.import "mathlib" square(i64) -> i64
+.import "std.fmt" pad_left(ref, i64, i64) -> ref
+.import "std.str" from_i64(i64) -> ref
+.import "std.io" println(ref)
+.func main() -> i64 export
+  .reg %n: i64, %w: i64, %c: i64, %s: ref
+  li %n, 12
+  callh %n, square(%n)
+  callh %s, from_i64(%n)
+  li %w, 6
+  li %c, '*'
+  callh %s, pad_left(%s, %w, %c)
+  callh println(%s)
+  ret 0
+.end
+)");
+  auto r = strata({"run", p});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "***144\n");
+  // A module that is nowhere to be found is a load error naming it.
+  auto q = write("missing_lib.sasm", R"(.import "nosuchlib" f(i64) -> i64
+.func main() -> i64 export
+  ret 0
+.end
+)");
+  auto m = strata({"run", q});
+  EXPECT_EQ(m.exit_code, 1);
+  EXPECT_NE(m.err.find("no module 'nosuchlib'"), std::string::npos) << m.err;
+}
+
 TEST_F(CliTest, BadOptionValuesAreUsageErrors) {
   auto p = write("x.sasm", ".func main() -> i64 export\n  ret 0\n.end\n");
   EXPECT_EQ(strata({"run", "--fuel", "lots", p}).exit_code, 2);
