@@ -40,6 +40,8 @@ class HostContext final : public NativeContext {
     return (m.initial > 0 || m.max > 0) ? &caller->memory : nullptr;
   }
 
+  void* user_data() const override { return user_data_ptr; }
+
   void flush_all() {
     out_.flush();
     err_.flush();
@@ -53,6 +55,7 @@ class HostContext final : public NativeContext {
   // The instance whose code is making the host call (memory() is its memory).
   Instance* caller = nullptr;
   std::vector<std::string> argv;
+  void* user_data_ptr = nullptr;  // LoadOptions::user_data
 
  private:
   OutStream out_;

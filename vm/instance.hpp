@@ -19,6 +19,13 @@
 namespace strata::vm {
 
 struct Instance;
+class ExecState;
+struct Frame;
+
+// Entry of a function's compiled code (jit/baseline): runs the frame `fp` (already pushed, as
+// for run_frames) and returns an ExecStatus: Returned (result in st->jit_retval), Exited, or
+// Trapped (the finished trap in st->jit_trap). Fuel is st->fuel_left. Never throws.
+using JitEntry = uint64_t (*)(ExecState* st, Value* base, Frame* fp);
 
 // A struct type of one module. Records point at their RecordType; rget/rset compare that
 // pointer with the field handle's owner, so two modules' same-named structs stay distinct.
@@ -32,10 +39,16 @@ struct RecordType {
 // A linked SVI function. The first fields are what a call reads.
 struct FuncInfo {
   const isa::Word* code = nullptr;
+  // Where an interpreted call starts: `code`, or vm::kEnterJitWord while jit_entry is set (so the
+  // interpreter's call path tests nothing). Set by Program::load; change with set_jit_entry().
+  const isa::Word* call_code = nullptr;
   uint32_t nregs = 0;      // registers in its frame; params are the first nparams
   uint32_t nparams = 0;
   uint32_t arg_words = 0;  // argument words after a call instruction: isa::arg_words(nparams)
   uint32_t sig_id = 0;     // program-wide structural signature id (calli compares these)
+  // The one code slot (STYLE lesson 8): compiled code, or null to interpret. Written only
+  // between runs (the baseline tier compiles at load).
+  JitEntry jit_entry = nullptr;
   Instance* inst = nullptr;
   bool has_result = false;
   uint32_t index = 0;      // function index in its module

@@ -20,8 +20,6 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace strata::vm {
 
-namespace {
-
 #define STRATA_LIKELY(x) __builtin_expect(!!(x), 1)
 #define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -39,25 +37,7 @@ std::string_view kind_name(ObjKind k) {
   return "corrupt object";
 }
 
-// Copies call arguments: argument k is register field k % 4 of argument word k / 4.
-inline void copy_args(Value* dst, const Value* R, const isa::Word* argw, uint32_t n) {
-  for (; n >= 4; n -= 4, dst += 4, ++argw) {
-    const isa::Word a = *argw;
-    dst[0] = R[static_cast<uint16_t>(a)];
-    dst[1] = R[static_cast<uint16_t>(a >> 16)];
-    dst[2] = R[static_cast<uint16_t>(a >> 32)];
-    dst[3] = R[static_cast<uint16_t>(a >> 48)];
-  }
-  if (n == 0) return;
-  const isa::Word a = *argw;
-  dst[0] = R[static_cast<uint16_t>(a)];
-  if (n == 1) return;
-  dst[1] = R[static_cast<uint16_t>(a >> 16)];
-  if (n == 2) return;
-  dst[2] = R[static_cast<uint16_t>(a >> 32)];
-}
-
-bool is_array(ObjKind k) { return k >= ObjKind::ArrayI64 && k <= ObjKind::ArrayU8; }
+static bool is_array(ObjKind k) { return k >= ObjKind::ArrayI64 && k <= ObjKind::ArrayU8; }
 
 // fmin/fmax per opcodes.def: NaN if either operand is NaN; -0 < +0.
 double float_min(double x, double y) {
@@ -110,16 +90,14 @@ int64_t float_to_int(double x) {
               isa::to_string(inst->module.sigs[sig]));
 }
 
-}  // namespace
-
 // ---- handler vocabulary -------------------------------------------------------------------
 #define RA R[isa::a_of(w)]
 #define RB R[isa::b_of(w)]
 #define RC R[isa::c_of(w)]
 
 #if defined(STRATA_SWITCH_DISPATCH)
-#define STRATA_VM_DISPATCH() switch (static_cast<isa::Op>(w & 0xffff))
-#define STRATA_VM_CASE(name) case isa::Op::name:
+#define STRATA_VM_DISPATCH() switch (static_cast<uint16_t>(w & 0xffff))
+#define STRATA_VM_CASE(name) case static_cast<uint16_t>(isa::Op::name):
 #define STRATA_VM_NEXT() \
   do {                   \
     ++pc;                \
@@ -164,7 +142,7 @@ int64_t float_to_int(double x) {
 
 #define STRATA_RETURN(has_value)                                     \
   do {                                                               \
-    if (STRATA_UNLIKELY(fp == st.frames)) {                          \
+    if (STRATA_UNLIKELY(fp == entry_fp)) {                           \
       if (has_value) *result = retval;                               \
       status = ExecStatus::Returned;                                 \
       goto L_done;                                                   \
@@ -216,17 +194,60 @@ int64_t float_to_int(double x) {
     p = m_.data() + addr_ + off_;                                                   \
   }
 
-// ---- the loop -------------------------------------------------------------------------------
+const isa::Word kEnterJitWord = isa::kOpCount;
+
+// ---- entry points -----------------------------------------------------------------------------
 ExecStatus execute(ExecState& st, HostContext& cx, const FuncInfo* entry, const Value* args,
                    Value* result, Trap* trap) {
+  if (entry->nregs > st.stack_len && !st.grow_stack(entry->nregs, nullptr)) {
+    trap->kind = TrapKind::StackOverflow;
+    trap->message = "the entry function's registers do not fit in the VM stack";
+    trap->trace.clear();
+    return ExecStatus::Trapped;
+  }
+  st.host = &cx;
+  if (st.host_stack_limit == 0) st.host_stack_limit = host_stack_floor();
+  Frame* fp = st.frames;
+  Value* R = st.stack;
+  for (uint32_t i = 0; i < entry->nparams; ++i) R[i] = args[i];
+  for (uint32_t i = entry->nparams; i < entry->nregs; ++i) R[i].bits = 0;
+  fp->fn = entry;
+  fp->base = R;
+  fp->pc = entry->code;
+  if (entry->jit_entry != nullptr) {
+    const auto status = static_cast<ExecStatus>(entry->jit_entry(&st, R, fp));
+    if (status == ExecStatus::Returned && entry->has_result) *result = st.jit_retval;
+    if (status == ExecStatus::Trapped) *trap = std::move(st.jit_trap);
+    return status;
+  }
+  return run_frames(st, cx, fp, result, trap);
+}
+
+void native_trap(const ExecState& st, HostContext& cx, const Frame* top, const isa::Word* pc,
+                 const ImportBinding* import, Trap* trap) {
+  cx.pending = HostContext::Pending::None;
+  trap->kind = cx.trap_kind;
+  trap->message = std::move(cx.trap_message);
+  build_trace(st, top, pc, trap);
+  TraceFrame native_frame;
+  native_frame.module = import->qualified_name.substr(0, import->qualified_name.rfind('.'));
+  native_frame.function = import->qualified_name;
+  native_frame.source = "<native>";
+  trap->trace.insert(trap->trace.begin(), std::move(native_frame));
+}
+
+// ---- the loop -------------------------------------------------------------------------------
+ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry_fp, Value* result,
+                      Trap* trap) {
 #if !defined(STRATA_SWITCH_DISPATCH)
   // One label per opcode, generated from the table: a missing handler fails to compile.
   static const void* const kLabels[] = {
 #define STRATA_OP(name, mn, a, b, c, flags, sem) &&L_##name,
 #include "isa/opcodes.def"
 #undef STRATA_OP
+      &&L_enter_jit,  // kEnterJitWord
   };
-  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == isa::kOpCount);
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == isa::kOpCount + 1);
 #endif
 
   ExecStatus status = ExecStatus::Returned;
@@ -234,24 +255,16 @@ ExecStatus execute(ExecState& st, HostContext& cx, const FuncInfo* entry, const 
   const FuncInfo* callee = nullptr;
   const ImportBinding* import = nullptr;
 
-  if (entry->nregs > st.stack_len && !st.grow_stack(entry->nregs, nullptr)) {
-    trap->kind = TrapKind::StackOverflow;
-    trap->message = "the entry function's registers do not fit in the VM stack";
-    trap->trace.clear();
-    return ExecStatus::Trapped;
-  }
-  Frame* fp = st.frames;
-  const FuncInfo* fn = entry;
-  Instance* inst = entry->inst;
-  Value* R = st.stack;
-  const isa::Word* pc = entry->code;
+  // entry_fp is where this run returns; it moves with the frame array (grow_frames, or a
+  // compiled callee's nested calls), so it is recomputed from its depth after those.
+  const ptrdiff_t entry_depth = entry_fp - st.frames;
+  Frame* fp = entry_fp;
+  const FuncInfo* fn = fp->fn;
+  Instance* inst = fn->inst;
+  Value* R = fp->base;
+  const isa::Word* pc = fp->pc;
   isa::Word w = 0;
   int64_t fuel = st.fuel_left;
-  for (uint32_t i = 0; i < entry->nparams; ++i) R[i] = args[i];
-  for (uint32_t i = entry->nparams; i < entry->nregs; ++i) R[i].bits = 0;
-  fp->fn = fn;
-  fp->base = R;
-  fp->pc = pc;
 
 L_fetch:
   __attribute__((unused));
@@ -262,6 +275,10 @@ L_fetch:
 #include "vm/interp_control.inc"
 #include "vm/interp_object.inc"
 #include "vm/interp_memory.inc"
+#if defined(STRATA_SWITCH_DISPATCH)
+    case isa::kOpCount:
+      goto L_enter_jit;
+#endif
   }
   // Unreachable: every handler jumps, and the verifier admits only valid opcodes.
   std::abort();
@@ -284,8 +301,32 @@ L_call: {
   fp->base = nR;
   R = nR;
   fn = callee;
-  pc = callee->code;
+  pc = callee->call_code;  // kEnterJitWord when it has compiled code: see L_enter_jit
   inst = callee->inst;
+  STRATA_VM_JUMP();
+}
+
+  // Dispatched from kEnterJitWord: the callee's frame is pushed and it has compiled code: run it, then continue after the
+  // call instruction as a return would. Compiled calls may move the frames and the stack.
+L_enter_jit: {
+  const ptrdiff_t depth = fp - st.frames;
+  st.fuel_left = fuel;
+  const auto s = static_cast<ExecStatus>(callee->jit_entry(&st, R, fp));
+  fuel = st.fuel_left;
+  entry_fp = st.frames + entry_depth;
+  fp = st.frames + depth - 1;
+  if (STRATA_UNLIKELY(s != ExecStatus::Returned)) {
+    // A nested run (under compiled code) already reports into st.jit_trap itself.
+    if (s == ExecStatus::Trapped && trap != &st.jit_trap) *trap = std::move(st.jit_trap);
+    status = s;
+    goto L_done;
+  }
+  fn = fp->fn;
+  R = fp->base;
+  pc = fp->pc;
+  if (callee->has_result) R[isa::a_of(*pc)] = st.jit_retval;
+  pc += 1 + callee->arg_words;
+  inst = fn->inst;
   STRATA_VM_JUMP();
 }
 
@@ -315,17 +356,7 @@ L_host_pending:
     status = ExecStatus::Exited;
     goto L_done;
   }
-  cx.pending = HostContext::Pending::None;
-  trap->kind = cx.trap_kind;
-  trap->message = std::move(cx.trap_message);
-  build_trace(st, fp, pc, trap);
-  {
-    TraceFrame native_frame;
-    native_frame.module = import->qualified_name.substr(0, import->qualified_name.rfind('.'));
-    native_frame.function = import->qualified_name;
-    native_frame.source = "<native>";
-    trap->trace.insert(trap->trace.begin(), std::move(native_frame));
-  }
+  native_trap(st, cx, fp, pc, import, trap);
   status = ExecStatus::Trapped;
   goto L_done;
 
@@ -347,6 +378,7 @@ L_grow_frames:
   STRATA_PROTECT();
   if (!st.grow_frames(&fp))
     STRATA_THROW(TrapKind::StackOverflow, "call depth limit of {} frames reached", st.frame_cap);
+  entry_fp = st.frames + entry_depth;
   STRATA_VM_JUMP();
 
   // The fuel slice is used up at the instruction at pc (a call or backward branch), which has

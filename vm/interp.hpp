@@ -10,6 +10,11 @@
 // register and whose argument words follow it); for the innermost frame, the pc saved before
 // anything that can trap, allocate or call the host (Lua's Protect).
 //
+// Compiled code (jit/baseline) keeps exactly this state: the same stack windows and Frame
+// records, fuel in st.fuel_left. The interpreter enters a compiled callee at a call (its
+// call_code is kEnterJitWord); compiled code runs a callee without code through run_frames, a
+// nested run on top of the existing frames. No C++ exception crosses either boundary.
+//
 // Fuel. One local counter per run, charged on each call and each taken backward branch, counts
 // down the current slice of at most kFuelSlice units. When it runs out the slow path checks the
 // stop word (request_stop) and takes the next slice from the budget: there is no per-
@@ -82,6 +87,12 @@ class ExecState {
   // The trap being raised (kept here, not in the loop's locals, to spare registers).
   TrapKind trap_kind = TrapKind::Explicit;
   std::string trap_msg;
+
+  // ---- shared with compiled code (jit/baseline); offsets are read by the emitters ----
+  HostContext* host = nullptr;  // the run's host context (set by execute)
+  Value jit_retval{};           // a compiled function's result (status Returned)
+  Trap jit_trap;                // the finished trap when a compiled call returns Trapped
+  uintptr_t host_stack_limit = 0;  // lowest safe host stack address for compiled code (0 = unset)
 };
 
 enum class ExecStatus : uint8_t { Returned, Exited, Trapped };
@@ -91,7 +102,61 @@ enum class ExecStatus : uint8_t { Returned, Exited, Trapped };
 ExecStatus execute(ExecState& st, HostContext& cx, const FuncInfo* fn, const Value* args,
                    Value* result, Trap* trap);
 
+// Runs the frame `entry` in the interpreter until it returns. The caller has pushed it: fn,
+// base (arguments copied, the other registers zeroed) and pc = fn->code; the frames below it
+// are its callers (interpreted or compiled, their pc at their call instruction) and appear in
+// traces. This is how compiled code calls a function that has no compiled code: a nested run
+// on top of the existing frames. A compiled callee found on the way is entered directly.
+// Results as for execute(); fuel is read from and written back to st.fuel_left.
+ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry, Value* result, Trap* trap);
+
+// A pseudo-instruction word (opcode kOpCount, past the table) that the interpreter dispatches to
+// "enter the callee's compiled code": FuncInfo::call_code points at it for compiled functions.
+extern const isa::Word kEnterJitWord;
+
+// Publishes (or, with nullptr, withdraws) a function's compiled code: jit_entry and call_code.
+inline void set_jit_entry(FuncInfo& fn, JitEntry entry) {
+  fn.jit_entry = entry;
+  fn.call_code = entry != nullptr ? &kEnterJitWord : fn.code;
+}
+
+// The lowest host stack address compiled code may use on this thread (st.host_stack_limit).
+uintptr_t host_stack_floor();
+
 // Fills trap->trace from the frames [st.frames, top], the innermost at `pc`.
 void build_trace(const ExecState& st, const Frame* top, const isa::Word* pc, Trap* trap);
+
+// ---- pieces of the reference semantics shared with the JIT tiers --------------------------
+// Copies call arguments: argument k is register field k % 4 of argument word k / 4.
+inline void copy_args(Value* dst, const Value* R, const isa::Word* argw, uint32_t n) {
+  for (; n >= 4; n -= 4, dst += 4, ++argw) {
+    const isa::Word a = *argw;
+    dst[0] = R[static_cast<uint16_t>(a)];
+    dst[1] = R[static_cast<uint16_t>(a >> 16)];
+    dst[2] = R[static_cast<uint16_t>(a >> 32)];
+    dst[3] = R[static_cast<uint16_t>(a >> 48)];
+  }
+  if (n == 0) return;
+  const isa::Word a = *argw;
+  dst[0] = R[static_cast<uint16_t>(a)];
+  if (n == 1) return;
+  dst[1] = R[static_cast<uint16_t>(a >> 16)];
+  if (n == 2) return;
+  dst[2] = R[static_cast<uint16_t>(a >> 32)];
+}
+
+std::string_view kind_name(ObjKind k);
+// fmin/fmax/f2i exactly as opcodes.def specifies.
+double float_min(double x, double y);
+double float_max(double x, double y);
+int64_t float_to_int(double x);
+// The cold halves of the object checks: set st.trap_kind/trap_msg for the failed check.
+void record_fault(ExecState& st, Object* o, const RecordType* want);
+void object_fault(ExecState& st, Object* o, ObjKind want);
+void calli_mismatch(ExecState& st, const FuncInfo* callee, const Instance* inst, uint32_t sig);
+// A native's requested trap (cx.trap_kind/trap_message, consumed) as a Trap whose trace has the
+// native's own frame first, then the frames [st.frames, top] with top at `pc`.
+void native_trap(const ExecState& st, HostContext& cx, const Frame* top, const isa::Word* pc,
+                 const ImportBinding* import, Trap* trap);
 
 }  // namespace strata::vm

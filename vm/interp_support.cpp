@@ -1,4 +1,6 @@
 // The interpreter's slow paths: VM stack growth, fuel slices, stack traces.
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -88,6 +90,19 @@ int64_t ExecState::refill() {
 uint64_t ExecState::fuel_used() const {
   uint64_t start = fuel_limit ? fuel_limit : UINT64_MAX;
   return start - fuel_reserve - static_cast<uint64_t>(fuel_left);
+}
+
+uintptr_t host_stack_floor() {
+  // Compiled calls nest on the host stack (the interpreter's do not); they stop this far above
+  // its end with a StackOverflow trap instead of faulting.
+  constexpr uintptr_t kMargin = 256 * 1024;
+  pthread_attr_t attr;
+  void* addr = nullptr;
+  size_t size = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 1;
+  pthread_attr_getstack(&attr, &addr, &size);
+  pthread_attr_destroy(&attr);
+  return reinterpret_cast<uintptr_t>(addr) + kMargin;
 }
 
 void build_trace(const ExecState& st, const Frame* top, const isa::Word* pc, Trap* trap) {

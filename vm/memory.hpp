@@ -6,6 +6,7 @@
 // Linear memory never holds references to GC objects (it is not scanned).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -35,6 +36,10 @@ class LinearMemory {
   // Grows by `delta` bytes rounded up to kPageSize. Returns the old size, or -1 when the new
   // size would pass the cap or the host refuses the memory (then nothing changes).
   int64_t grow(uint64_t delta);
+
+  // Field offsets for compiled code, which reads data_ and size_ directly (jit/baseline).
+  static constexpr size_t data_offset() { return offsetof(LinearMemory, data_); }
+  static constexpr size_t size_offset() { return offsetof(LinearMemory, size_); }
 
   // Bounds-checked copies for hosts and natives; false (and nothing copied) when out of bounds.
   bool read(uint64_t addr, void* out, uint64_t n) const {

@@ -36,6 +36,9 @@ class NativeContext {
   virtual OutStream& err() = 0;
   // The calling module instance's linear memory, or nullptr if it has none.
   virtual LinearMemory* memory() = 0;
+  // The embedder's pointer given in LoadOptions::user_data (nullptr by default): how a native
+  // bound per instance (a device model's host services) finds the object it serves.
+  virtual void* user_data() const { return nullptr; }
 };
 
 using NativeFn = void (*)(NativeContext& cx, const Value* args, Value* result);

@@ -13,6 +13,7 @@ namespace strata::vm {
 Program::Program(LoadOptions opts) : opts_(std::move(opts)) {
   exec_ = std::make_unique<ExecState>(opts_.limits);
   host_ = std::make_unique<HostContext>(opts_.out_fd, opts_.err_fd);
+  host_->user_data_ptr = opts_.user_data;
   // Interactive output appears line by line; pipes and files get full buffering.
   host_->out().set_line_buffered(::isatty(opts_.out_fd) == 1);
   host_->err().set_line_buffered(true);
@@ -37,6 +38,9 @@ Result<std::unique_ptr<Program>> Program::load_common(isa::Module main, LoadOpti
   std::unique_ptr<Program> p(new Program(std::move(opts)));
   std::string name = main.name.empty() ? std::string("main") : main.name;
   p->main_ = STRATA_TRY(p->load_module(std::move(main), std::move(name), p->opts_.main_path));
+  // Every module is loaded now: interpreted calls start at each function's code.
+  for (auto& inst : p->instances_)
+    for (FuncInfo& fn : inst->funcs) set_jit_entry(fn, nullptr);
   if (!need_main) return p;
 
   const isa::Module& m = p->main_->module;

@@ -48,6 +48,7 @@ struct LoadOptions {
   std::string main_path;               // the main module's file (importer_path of its imports)
   int out_fd = 1;                      // guest stdout / stderr (tests redirect them)
   int err_fd = 2;
+  void* user_data = nullptr;           // handed to natives as NativeContext::user_data()
 };
 
 struct RunResult {
@@ -90,6 +91,8 @@ class Program {
 
   // The main module's instance: its name, and its linear memory for tests.
   const Instance& main_instance() const { return *main_; }
+  // Every loaded instance (the main module and its imports), e.g. for a JIT to compile.
+  const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
   Instance& main_instance() { return *main_; }
 
  private:

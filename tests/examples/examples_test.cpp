@@ -51,8 +51,10 @@ std::vector<Case> discover() {
 
 class ExampleTest : public ::testing::TestWithParam<Case> {
  protected:
-  strata::test::ProcessResult run(const std::string& program) {
-    std::vector<std::string> argv = {strata_binary(), "run", program};
+  strata::test::ProcessResult run(const std::string& program, const std::string& jit = "") {
+    std::vector<std::string> argv = {strata_binary(), "run"};
+    if (!jit.empty()) argv.push_back("--jit=" + jit);
+    argv.push_back(program);
     argv.insert(argv.end(), GetParam().args.begin(), GetParam().args.end());
     return run_process(argv);
   }
@@ -65,6 +67,13 @@ class ExampleTest : public ::testing::TestWithParam<Case> {
 
 TEST_P(ExampleTest, PrintsExpectedOutput) {
   auto r = run(GetParam().program);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(GetParam().expected_file));
+}
+
+// Every example again with every function compiled by the baseline JIT tier.
+TEST_P(ExampleTest, PrintsExpectedOutputUnderBaselineJit) {
+  auto r = run(GetParam().program, "baseline");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, slurp(GetParam().expected_file));
 }

@@ -19,6 +19,7 @@ int cmd_run(Args args);
 int cmd_asm(Args args);
 int cmd_disasm(Args args);
 int cmd_verify(Args args);
+int cmd_boot(Args args);
 
 // True when args has -h or --help before any positional argument; prints `usage` then.
 bool wants_help(Args args, std::string_view usage);

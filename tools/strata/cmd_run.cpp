@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
 #include "stdlib/stdlib.hpp"
 #include "tools/strata/cli.hpp"
 #include "tools/strata/module_files.hpp"
@@ -25,6 +27,10 @@ options:
   --mem-cap SIZE    cap on linear memory (default 4G); suffixes K, M, G
   --heap-cap SIZE   cap on the GC heap (default 4G; 0 = none)
   --max-depth N     maximum call depth (default 100000)
+  --jit=MODE        execution tier: off (the interpreter, default) or baseline (every function
+                    compiled to x86-64 at load with the asmjit baseline tier)
+  --jit             same as --jit=baseline
+  --stats           print JIT statistics (code cache, functions compiled) to stderr at exit
 
 A trap prints its kind, message and a stack trace to stderr and exits with code 70.
 )";
@@ -38,6 +44,7 @@ int cmd_run(Args args) {
   vm::LoadOptions opts;
   // A sandboxed program must not be able to take the whole host's memory by default.
   opts.limits.heap_cap = kDefaultHeapCap;
+  bool jit_baseline = false, stats = false;
   size_t i = 0;
   for (; i < args.size() && args[i].starts_with("-"); ++i) {
     const std::string& opt = args[i];
@@ -49,7 +56,16 @@ int cmd_run(Args args) {
       v = value();
       if (!v) return usage_error(fmt::format("{} needs a value", opt), kRunUsage);
     }
-    if (opt == "--fuel") {
+    if (opt == "--jit" || opt == "--jit=baseline") {
+      jit_baseline = true;
+    } else if (opt == "--jit=off") {
+      jit_baseline = false;
+    } else if (opt.starts_with("--jit=")) {
+      return usage_error(fmt::format("--jit: unknown mode '{}' (off, baseline)", opt.substr(6)),
+                         kRunUsage);
+    } else if (opt == "--stats") {
+      stats = true;
+    } else if (opt == "--fuel") {
       auto n = parse_count(*v);
       if (!n || *n == 0) return usage_error(fmt::format("--fuel: bad count '{}'", *v), kRunUsage);
       opts.limits.fuel = *n;
@@ -83,7 +99,23 @@ int cmd_run(Args args) {
     fmt::print(stderr, "{}: {}\n", path, program.error().message);
     return kExitLoad;
   }
+  std::unique_ptr<jit::CodeCache> cache;
+  std::unique_ptr<jit::baseline::BaselineJit> baseline;
+  if (jit_baseline || stats) {
+    auto c = jit::CodeCache::create({});
+    if (!c) {
+      fmt::print(stderr, "{}\n", c.error().message);
+      return kExitLoad;
+    }
+    cache = std::move(*c);
+    baseline = std::make_unique<jit::baseline::BaselineJit>(*cache);
+    if (jit_baseline) baseline->compile_program(**program);
+  }
   vm::RunResult r = (*program)->run_main(std::move(program_args));
+  if (stats) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}{}", cache->format_stats(), baseline->format_stats());
+  }
   switch (r.kind) {
     case vm::RunResult::Kind::Returned:
     case vm::RunResult::Kind::Exited:

@@ -16,6 +16,7 @@ commands:
   asm IN.sasm -o OUT.sbc             assemble a module
   disasm IN.sbc [-o OUT.sasm]        print a module as SASM text
   verify IN.sbc|IN.sasm              check a module without running it
+  boot --flat FILE [--mem SIZE]      run a flat guest binary on /dev/kvm (SVI device models)
 
 `strata COMMAND --help` describes each command. Docs: docs/SASM.md, docs/STDLIB.md.
 )";
@@ -30,6 +31,7 @@ constexpr Command kCommands[] = {
     {"asm", strata::cli::cmd_asm},
     {"disasm", strata::cli::cmd_disasm},
     {"verify", strata::cli::cmd_verify},
+    {"boot", strata::cli::cmd_boot},
 };
 
 }  // namespace

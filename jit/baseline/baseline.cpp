@@ -1,0 +1,76 @@
+#include "jit/baseline/baseline.hpp"
+
+#include <asmjit/x86.h>
+#include <fmt/format.h>
+
+#include "jit/asmjit_install.hpp"
+#include "jit/baseline/emitter.hpp"
+#include "jit/compile_timer.hpp"
+#include "vm/interp.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+// Records that asmjit failed (an encoding error); the function then falls back.
+class ErrorFlag : public asmjit::ErrorHandler {
+ public:
+  void handleError(asmjit::Error, const char*, asmjit::BaseEmitter*) override { failed = true; }
+  bool failed = false;
+};
+
+// Cache keys: the unit is the FuncInfo's address (stable for the Program's lifetime), pc 0.
+CodeKey key_of(const vm::FuncInfo& fn) { return CodeKey{reinterpret_cast<uint64_t>(&fn), 0}; }
+
+}  // namespace
+
+BaselineJit::BaselineJit(CodeCache& cache) : cache_(cache) {
+  // Code that leaves the cache (eviction, invalidation) leaves its function's slot too; callers
+  // read the slot at every call, so the function simply runs in the interpreter again.
+  cache_.set_drop_hook([](DropReason, std::span<const DroppedEntry> dropped) {
+    for (const DroppedEntry& d : dropped) {
+      auto* fn = reinterpret_cast<vm::FuncInfo*>(d.key.unit);
+      if (fn->jit_entry == d.entry.as<std::remove_pointer_t<vm::JitEntry>>())
+        vm::set_jit_entry(*fn, nullptr);
+    }
+  });
+}
+
+BaselineJit::~BaselineJit() { cache_.set_drop_hook({}); }
+
+bool BaselineJit::compile(vm::FuncInfo& fn) {
+  CompileTimer timer;
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  ErrorFlag errors;
+  code.setErrorHandler(&errors);
+  Emitter e(code, fn);
+  if (!e.emit_function() || errors.failed) {
+    ++stats_.fallen_back;
+    return false;
+  }
+  auto entry = install_asmjit(cache_, key_of(fn), code, timer.elapsed_ns());
+  if (!entry) {
+    ++stats_.fallen_back;
+    return false;
+  }
+  stats_.compile_ns += timer.elapsed_ns();
+  ++stats_.compiled;
+  vm::set_jit_entry(fn, entry->as<std::remove_pointer_t<vm::JitEntry>>());
+  return true;
+}
+
+void BaselineJit::compile_program(const vm::Program& p) {
+  for (const auto& inst : p.instances())
+    for (vm::FuncInfo& fn : inst->funcs) compile(fn);
+}
+
+std::string BaselineJit::format_stats() const {
+  const double us =
+      stats_.compiled ? static_cast<double>(stats_.compile_ns) / 1e3 / stats_.compiled : 0.0;
+  return fmt::format("baseline: {} functions compiled, {} fell back to the interpreter, {:.1f} "
+                     "us/function (emit + install)\n",
+                     stats_.compiled, stats_.fallen_back, us);
+}
+
+}  // namespace strata::jit::baseline

@@ -1,0 +1,80 @@
+// Baseline emitters: branches, calls, returns, explicit traps (vm/interp_control.inc).
+// A taken backward branch charges fuel (Emitter::branch). Calls are in emit_call.cpp.
+#include "jit/baseline/emitter.hpp"
+#include "jit/baseline/runtime.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+using isa::a_of;
+using isa::b_of;
+using isa::c_of;
+using CC = x86::CondCode;
+
+const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+
+void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
+  e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));
+  e.a.cmp(x86::rax, Emitter::reg(b_of(in.word)));
+  e.branch(in.pc, isa::sc_of(in.word), cc);
+}
+// Taken when (x cc y) with x = reg lhs, y = reg rhs and cc "above"/"above or equal" after
+// ucomisd x, y: never taken on NaN (CF=1).
+void float_branch(Emitter& e, const isa::Insn& in, uint16_t lhs, uint16_t rhs, CC cc) {
+  e.a.movsd(x86::xmm0, Emitter::reg(lhs));
+  e.a.ucomisd(x86::xmm0, Emitter::reg(rhs));
+  e.branch(in.pc, isa::sc_of(in.word), cc);
+}
+void zero_branch(Emitter& e, const isa::Insn& in, CC cc) {
+  e.a.cmp(Emitter::reg(a_of(in.word)), asmjit::imm(0));
+  e.branch(in.pc, isa::sbc_of(in.word), cc);
+}
+
+}  // namespace
+
+void emit_Jmp(Emitter& e, const isa::Insn& in) {
+  e.branch(in.pc, isa::sbc_of(in.word), CC::kE, /*always=*/true);
+}
+void emit_Bnz(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kNE); }
+void emit_Bz(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kE); }
+void emit_Beq(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kE); }
+void emit_Bne(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kNE); }
+void emit_Blt(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kL); }
+void emit_Ble(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kLE); }
+void emit_Bgt(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kG); }
+void emit_Bge(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kGE); }
+void emit_BltU(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kB); }
+void emit_BgeU(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kAE); }
+void emit_BfLt(Emitter& e, const isa::Insn& in) {  // a < b  <=>  b > a
+  float_branch(e, in, b_of(in.word), a_of(in.word), CC::kA);
+}
+void emit_BfLe(Emitter& e, const isa::Insn& in) {
+  float_branch(e, in, b_of(in.word), a_of(in.word), CC::kAE);
+}
+void emit_BfGt(Emitter& e, const isa::Insn& in) {
+  float_branch(e, in, a_of(in.word), b_of(in.word), CC::kA);
+}
+void emit_BfGe(Emitter& e, const isa::Insn& in) {
+  float_branch(e, in, a_of(in.word), b_of(in.word), CC::kAE);
+}
+void emit_BNull(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kE); }
+void emit_BNonNull(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kNE); }
+
+void emit_Ret(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));
+  e.a.mov(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, jit_retval)), x86::rax);
+  e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
+}
+void emit_RetV(Emitter& e, const isa::Insn&) {
+  e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
+}
+void emit_Trap(Emitter& e, const isa::Insn& in) {
+  e.save_pc(in.pc);
+  e.helper_args();
+  e.a.mov(x86::edx, asmjit::imm(c_of(in.word)));
+  e.call_fn(fnp(&rt::trap_explicit));
+  e.a.jmp(e.exit_label());
+}
+
+}  // namespace strata::jit::baseline

@@ -1,0 +1,123 @@
+// Baseline emitters: f64 arithmetic, comparisons and conversions (vm/interp_float.inc).
+// SSE2 scalar ops are IEEE binary64 in round-to-nearest-even (the process never changes
+// MXCSR); fmin/fmax/rounding/f2i call the same C++ functions as the interpreter.
+#include "jit/baseline/emitter.hpp"
+#include "jit/baseline/runtime.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+using isa::a_of;
+using isa::b_of;
+using isa::c_of;
+
+template <typename Op>
+void binary(Emitter& e, const isa::Insn& in, Op op) {
+  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  op(e.a, Emitter::reg(c_of(in.word)));
+  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+}
+
+// xmm0 = f(b[, c]) through a C++ helper (caller-saved state only is clobbered).
+void call1(Emitter& e, const isa::Insn& in, double (*f)(double) noexcept) {
+  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.call_fn(reinterpret_cast<const void*>(f));
+  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+}
+void call2(Emitter& e, const isa::Insn& in, double (*f)(double, double) noexcept) {
+  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.a.movsd(x86::xmm1, Emitter::reg(c_of(in.word)));
+  e.call_fn(reinterpret_cast<const void*>(f));
+  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+}
+
+// a = (x cc y) for x = reg `lhs`, y = reg `rhs`, after ucomisd x, y. Unordered sets ZF, PF and
+// CF, so "above"/"above or equal" are false with a NaN; eq and ne need PF too.
+void compare(Emitter& e, uint16_t dst, uint16_t lhs, uint16_t rhs, x86::CondCode cc) {
+  e.a.movsd(x86::xmm0, Emitter::reg(lhs));
+  e.a.ucomisd(x86::xmm0, Emitter::reg(rhs));
+  e.a.set(cc, x86::al);
+  e.a.movzx(x86::eax, x86::al);
+  e.a.mov(Emitter::reg(dst), x86::rax);
+}
+
+}  // namespace
+
+void emit_FAdd(Emitter& e, const isa::Insn& in) {
+  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.addsd(x86::xmm0, m); });
+}
+void emit_FSub(Emitter& e, const isa::Insn& in) {
+  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.subsd(x86::xmm0, m); });
+}
+void emit_FMul(Emitter& e, const isa::Insn& in) {
+  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.mulsd(x86::xmm0, m); });
+}
+void emit_FDiv(Emitter& e, const isa::Insn& in) {
+  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.divsd(x86::xmm0, m); });
+}
+void emit_FMin(Emitter& e, const isa::Insn& in) { call2(e, in, &rt::f_min); }
+void emit_FMax(Emitter& e, const isa::Insn& in) { call2(e, in, &rt::f_max); }
+
+// Sign-bit operations on the bits: exact for NaNs and zeros.
+void emit_FNeg(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.btc(x86::rax, asmjit::imm(63));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_FAbs(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.btr(x86::rax, asmjit::imm(63));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_FSqrt(Emitter& e, const isa::Insn& in) {
+  e.a.sqrtsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+}
+void emit_FFloor(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_floor); }
+void emit_FCeil(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_ceil); }
+void emit_FTrunc(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_trunc); }
+void emit_FNearest(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_nearest); }
+
+void emit_FEq(Emitter& e, const isa::Insn& in) {
+  // equal and ordered: ZF=1, PF=0
+  compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kE);
+  e.a.setnp(x86::cl);
+  e.a.and_(x86::al, x86::cl);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);  // rax's upper bits are zero already
+}
+void emit_FNe(Emitter& e, const isa::Insn& in) {
+  // not equal or unordered: ZF=0 or PF=1
+  compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kNE);
+  e.a.setp(x86::cl);
+  e.a.or_(x86::al, x86::cl);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_FGt(Emitter& e, const isa::Insn& in) {
+  compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kA);
+}
+void emit_FGe(Emitter& e, const isa::Insn& in) {
+  compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kAE);
+}
+void emit_FLt(Emitter& e, const isa::Insn& in) {  // b < c  <=>  c > b
+  compare(e, a_of(in.word), c_of(in.word), b_of(in.word), x86::CondCode::kA);
+}
+void emit_FLe(Emitter& e, const isa::Insn& in) {
+  compare(e, a_of(in.word), c_of(in.word), b_of(in.word), x86::CondCode::kAE);
+}
+
+void emit_I2F(Emitter& e, const isa::Insn& in) {
+  e.a.xorps(x86::xmm0, x86::xmm0);
+  e.a.cvtsi2sd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+}
+void emit_F2I(Emitter& e, const isa::Insn& in) {
+  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.call_fn(reinterpret_cast<const void*>(&rt::f_to_i));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+// The register slot already holds the bits: plain moves.
+void emit_FBits(Emitter& e, const isa::Insn& in) { emit_Mov(e, in); }
+void emit_BitsF(Emitter& e, const isa::Insn& in) { emit_Mov(e, in); }
+
+}  // namespace strata::jit::baseline

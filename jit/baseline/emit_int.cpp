@@ -1,0 +1,178 @@
+// Baseline emitters: moves, constants, i64 arithmetic, comparisons and extensions (the
+// interpreter's vm/interp_int.inc). Wrapping arithmetic is the hardware's; shift counts in cl
+// are masked to 6 bits by the CPU, which is the "mod 64" of opcodes.def.
+#include "jit/baseline/emitter.hpp"
+#include "jit/baseline/runtime.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+using isa::a_of;
+using isa::b_of;
+using isa::c_of;
+
+const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+
+// a = b OP c through rax.
+template <typename Op>
+void binary(Emitter& e, const isa::Insn& in, Op op) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  op(e.a, Emitter::reg(c_of(in.word)));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+void shift(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.mov(x86::rcx, Emitter::reg(c_of(in.word)));
+  e.a.emit(id, x86::rax, x86::cl);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+void shift_imm(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.emit(id, x86::rax, asmjit::imm(c_of(in.word) & 63));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+void compare(Emitter& e, const isa::Insn& in, x86::CondCode cc) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.cmp(x86::rax, Emitter::reg(c_of(in.word)));
+  e.a.set(cc, x86::al);
+  e.a.movzx(x86::eax, x86::al);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+// Signed/unsigned division and remainder: a zero divisor traps; a -1 divisor is handled apart
+// (INT64_MIN / -1 faults on the hardware; the SVI result is the wrapped negation, rem 0).
+void divide(Emitter& e, const isa::Insn& in, bool is_signed, bool want_rem) {
+  auto& a = e.a;
+  a.mov(x86::rcx, Emitter::reg(c_of(in.word)));
+  a.test(x86::rcx, x86::rcx);
+  a.jz(e.trap_stub(in.pc, fnp(&rt::trap_div_zero)));
+  a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  asmjit::Label done = a.newLabel();
+  if (is_signed) {
+    asmjit::Label general = a.newLabel();
+    a.cmp(x86::rcx, -1);
+    a.jne(general);
+    if (want_rem)
+      a.xor_(x86::eax, x86::eax);
+    else
+      a.neg(x86::rax);
+    a.jmp(done);
+    a.bind(general);
+    a.cqo();
+    a.idiv(x86::rcx);
+  } else {
+    a.xor_(x86::edx, x86::edx);
+    a.div(x86::rcx);
+  }
+  if (want_rem) a.mov(x86::rax, x86::rdx);
+  a.bind(done);
+  a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+int32_t simm(const isa::Insn& in) { return isa::sc_of(in.word); }
+
+}  // namespace
+
+void emit_Nop(Emitter&, const isa::Insn&) {}
+void emit_Mov(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_Li(Emitter& e, const isa::Insn& in) {
+  e.a.mov(Emitter::reg(a_of(in.word)), asmjit::imm(isa::sbc_of(in.word)));
+}
+// Constants and function references are read from the instance's (GC-scanned) tables at run
+// time, never baked into the code: code pages must not hold the only reference to an object.
+void emit_Ldk(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, asmjit::imm(reinterpret_cast<uint64_t>(&e.inst.consts[isa::bc_of(in.word)])));
+  e.a.mov(x86::rax, x86::qword_ptr(x86::rax));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_Null(Emitter& e, const isa::Insn& in) {
+  e.a.mov(Emitter::reg(a_of(in.word)), asmjit::imm(0));
+}
+void emit_FnRef(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, asmjit::imm(reinterpret_cast<uint64_t>(&e.inst.fnrefs[b_of(in.word)])));
+  e.a.mov(x86::rax, x86::qword_ptr(x86::rax));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+#define STRATA_BIN(Name, insn) \
+  void emit_##Name(Emitter& e, const isa::Insn& in) { \
+    binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.insn(x86::rax, m); }); \
+  }
+STRATA_BIN(Add, add)
+STRATA_BIN(Sub, sub)
+STRATA_BIN(Mul, imul)
+STRATA_BIN(And, and_)
+STRATA_BIN(Or, or_)
+STRATA_BIN(Xor, xor_)
+#undef STRATA_BIN
+
+void emit_Div(Emitter& e, const isa::Insn& in) { divide(e, in, true, false); }
+void emit_Rem(Emitter& e, const isa::Insn& in) { divide(e, in, true, true); }
+void emit_DivU(Emitter& e, const isa::Insn& in) { divide(e, in, false, false); }
+void emit_RemU(Emitter& e, const isa::Insn& in) { divide(e, in, false, true); }
+
+void emit_Shl(Emitter& e, const isa::Insn& in) { shift(e, in, x86::Inst::kIdShl); }
+void emit_Shr(Emitter& e, const isa::Insn& in) { shift(e, in, x86::Inst::kIdShr); }
+void emit_Sar(Emitter& e, const isa::Insn& in) { shift(e, in, x86::Inst::kIdSar); }
+
+void emit_Neg(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.neg(x86::rax);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_Not(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.not_(x86::rax);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+#define STRATA_IMM(Name, body) \
+  void emit_##Name(Emitter& e, const isa::Insn& in) { \
+    e.a.mov(x86::rax, Emitter::reg(b_of(in.word))); \
+    body; \
+    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax); \
+  }
+STRATA_IMM(AddI, e.a.add(x86::rax, asmjit::imm(simm(in))))
+STRATA_IMM(MulI, e.a.imul(x86::rax, x86::rax, asmjit::imm(simm(in))))
+STRATA_IMM(AndI, e.a.and_(x86::rax, asmjit::imm(simm(in))))
+STRATA_IMM(OrI, e.a.or_(x86::rax, asmjit::imm(simm(in))))
+STRATA_IMM(XorI, e.a.xor_(x86::rax, asmjit::imm(simm(in))))
+#undef STRATA_IMM
+void emit_ShlI(Emitter& e, const isa::Insn& in) { shift_imm(e, in, x86::Inst::kIdShl); }
+void emit_ShrI(Emitter& e, const isa::Insn& in) { shift_imm(e, in, x86::Inst::kIdShr); }
+void emit_SarI(Emitter& e, const isa::Insn& in) { shift_imm(e, in, x86::Inst::kIdSar); }
+
+void emit_Eq(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kE); }
+void emit_Ne(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kNE); }
+void emit_Lt(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kL); }
+void emit_Le(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kLE); }
+void emit_Gt(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kG); }
+void emit_Ge(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kGE); }
+void emit_LtU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kB); }
+void emit_LeU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kBE); }
+void emit_GtU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kA); }
+void emit_GeU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kAE); }
+
+// Extensions read the low bytes of the register slot (little-endian).
+#define STRATA_EXT(Name, body) \
+  void emit_##Name(Emitter& e, const isa::Insn& in) { \
+    const uint16_t b = b_of(in.word); \
+    body; \
+    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax); \
+  }
+STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)))
+STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)))
+STRATA_EXT(Sext32, e.a.movsxd(x86::rax, Emitter::reg32(b)))
+STRATA_EXT(Zext8, e.a.movzx(x86::eax, Emitter::reg8(b)))
+STRATA_EXT(Zext16, e.a.movzx(x86::eax, Emitter::reg16(b)))
+STRATA_EXT(Zext32, e.a.mov(x86::eax, Emitter::reg32(b)))
+#undef STRATA_EXT
+
+}  // namespace strata::jit::baseline

@@ -1,0 +1,131 @@
+// Baseline emitters: linear memory (vm/interp_memory.inc). Loads and stores are inline with the
+// interpreter's bounds check; r14 holds the instance's LinearMemory, whose data and size are
+// re-read at every access (mgrow and host calls may move or grow it).
+//
+// GUEST: addresses are guest-controlled. The check is `addr <= size && size - addr >= off + n`,
+// which cannot overflow (off + n < 2^17), exactly as STRATA_MEM.
+#include "jit/baseline/emitter.hpp"
+#include "jit/baseline/runtime.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+using isa::a_of;
+using isa::b_of;
+using isa::c_of;
+
+const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+
+constexpr int32_t kSizeOff = static_cast<int32_t>(vm::LinearMemory::size_offset());
+constexpr int32_t kDataOff = static_cast<int32_t>(vm::LinearMemory::data_offset());
+
+// Checks the n-byte access at reg(addr_reg) + c and returns its operand [rdx + c].
+x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
+  const uint32_t off = c_of(in.word);
+  const uint64_t off_size = uint64_t{off} | (uint64_t{n} << 32);
+  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off_size] {
+    e.a.mov(x86::rdx, x86::rax);
+    e.a.mov(x86::rcx, asmjit::imm(off_size));
+  });
+  e.a.mov(x86::rax, Emitter::reg(addr_reg));
+  e.a.mov(x86::rcx, x86::qword_ptr(x86::r14, kSizeOff));
+  e.a.cmp(x86::rax, x86::rcx);
+  e.a.ja(fault);
+  e.a.sub(x86::rcx, x86::rax);
+  e.a.cmp(x86::rcx, asmjit::imm(off + n));
+  e.a.jb(fault);
+  e.a.mov(x86::rdx, x86::qword_ptr(x86::r14, kDataOff));
+  e.a.add(x86::rdx, x86::rax);
+  return x86::ptr(x86::rdx, static_cast<int32_t>(off));
+}
+
+template <typename Body>
+void load(Emitter& e, const isa::Insn& in, uint32_t n, Body body) {
+  x86::Mem m = access(e, in, b_of(in.word), n);
+  m.setSize(n);
+  body(m);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+template <typename Body>
+void store(Emitter& e, const isa::Insn& in, uint32_t n, Body body) {
+  x86::Mem m = access(e, in, a_of(in.word), n);
+  m.setSize(n);
+  body(m);
+}
+
+}  // namespace
+
+void emit_LdI8(Emitter& e, const isa::Insn& in) {
+  load(e, in, 1, [&](x86::Mem m) { e.a.movsx(x86::rax, m); });
+}
+void emit_LdU8(Emitter& e, const isa::Insn& in) {
+  load(e, in, 1, [&](x86::Mem m) { e.a.movzx(x86::eax, m); });
+}
+void emit_LdI16(Emitter& e, const isa::Insn& in) {
+  load(e, in, 2, [&](x86::Mem m) { e.a.movsx(x86::rax, m); });
+}
+void emit_LdU16(Emitter& e, const isa::Insn& in) {
+  load(e, in, 2, [&](x86::Mem m) { e.a.movzx(x86::eax, m); });
+}
+void emit_LdI32(Emitter& e, const isa::Insn& in) {
+  load(e, in, 4, [&](x86::Mem m) { e.a.movsxd(x86::rax, m); });
+}
+void emit_LdU32(Emitter& e, const isa::Insn& in) {
+  load(e, in, 4, [&](x86::Mem m) { e.a.mov(x86::eax, m); });
+}
+void emit_LdI64(Emitter& e, const isa::Insn& in) {
+  load(e, in, 8, [&](x86::Mem m) { e.a.mov(x86::rax, m); });
+}
+void emit_LdF32(Emitter& e, const isa::Insn& in) {
+  load(e, in, 4, [&](x86::Mem m) {
+    e.a.cvtss2sd(x86::xmm0, m);
+    e.a.movq(x86::rax, x86::xmm0);
+  });
+}
+void emit_LdF64(Emitter& e, const isa::Insn& in) {
+  load(e, in, 8, [&](x86::Mem m) { e.a.mov(x86::rax, m); });
+}
+
+void emit_StI8(Emitter& e, const isa::Insn& in) {
+  store(e, in, 1, [&](x86::Mem m) {
+    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
+    e.a.mov(m, x86::r8b);
+  });
+}
+void emit_StI16(Emitter& e, const isa::Insn& in) {
+  store(e, in, 2, [&](x86::Mem m) {
+    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
+    e.a.mov(m, x86::r8w);
+  });
+}
+void emit_StI32(Emitter& e, const isa::Insn& in) {
+  store(e, in, 4, [&](x86::Mem m) {
+    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
+    e.a.mov(m, x86::r8d);
+  });
+}
+void emit_StI64(Emitter& e, const isa::Insn& in) {
+  store(e, in, 8, [&](x86::Mem m) {
+    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
+    e.a.mov(m, x86::r8);
+  });
+}
+void emit_StF32(Emitter& e, const isa::Insn& in) {
+  store(e, in, 4, [&](x86::Mem m) {
+    e.a.cvtsd2ss(x86::xmm0, Emitter::reg(b_of(in.word)));
+    e.a.movss(m, x86::xmm0);
+  });
+}
+void emit_StF64(Emitter& e, const isa::Insn& in) { emit_StI64(e, in); }
+
+void emit_MSize(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, x86::qword_ptr(x86::r14, kSizeOff));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_MGrow(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::mem_grow)); }
+void emit_MCopy(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::mem_copy)); }
+void emit_MFill(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::mem_fill)); }
+
+}  // namespace strata::jit::baseline

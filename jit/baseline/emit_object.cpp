@@ -1,0 +1,161 @@
+// Baseline emitters: records, arrays, strings, reference tests (vm/interp_object.inc).
+// Kind, struct-type and index checks are inline; their failures and allocation go to helpers.
+// Layout offsets come from vm/object.hpp (offsetof on these non-virtual types; the target is
+// built with -Wno-invalid-offsetof).
+#include <cstddef>
+
+#include "jit/baseline/emitter.hpp"
+#include "jit/baseline/runtime.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+using isa::a_of;
+using isa::b_of;
+using isa::c_of;
+using vm::ObjKind;
+
+const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+
+constexpr int32_t kKindOff = offsetof(vm::Object, kind);
+constexpr int32_t kArrayLenOff = offsetof(vm::Array, len);
+constexpr int32_t kArrayDataOff = offsetof(vm::Array, data);
+constexpr int32_t kStringLenOff = offsetof(vm::String, len);
+constexpr int32_t kStringDataOff = offsetof(vm::String, data);
+constexpr int32_t kRecordTypeOff = offsetof(vm::Record, type);
+constexpr int32_t kRecordFieldsOff = offsetof(vm::Record, fields);
+
+// rax = the object in `r`, checked non-null and of kind `kind` (else trap_object(rax, kind)).
+void load_checked(Emitter& e, const isa::Insn& in, uint16_t r, ObjKind kind) {
+  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_object), [&e, kind] {
+    e.a.mov(x86::rdx, x86::rax);
+    e.a.mov(x86::ecx, asmjit::imm(static_cast<uint32_t>(kind)));
+  });
+  e.a.mov(x86::rax, Emitter::reg(r));
+  e.a.test(x86::rax, x86::rax);
+  e.a.jz(fault);
+  e.a.cmp(x86::dword_ptr(x86::rax, kKindOff), asmjit::imm(static_cast<uint32_t>(kind)));
+  e.a.jne(fault);
+}
+
+// rcx = the index in `r`, checked (unsigned) below the length at [rax + len_off].
+// GUEST: the index is guest-controlled; negative values fail as huge unsigned ones.
+void load_index(Emitter& e, const isa::Insn& in, uint16_t r, int32_t len_off) {
+  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_index), [&e, len_off] {
+    e.a.mov(x86::rdx, x86::rcx);
+    e.a.mov(x86::rcx, x86::qword_ptr(x86::rax, len_off));
+  });
+  e.a.mov(x86::rcx, Emitter::reg(r));
+  e.a.cmp(x86::rcx, x86::qword_ptr(x86::rax, len_off));
+  e.a.jae(fault);
+}
+
+// rax = the record in `r`, checked to be a record of field c's struct type.
+const vm::FieldInfo& load_record(Emitter& e, const isa::Insn& in, uint16_t r) {
+  const vm::FieldInfo& field = e.inst.fields[c_of(in.word)];
+  const uint64_t owner = reinterpret_cast<uint64_t>(field.owner);
+  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_record), [&e, owner] {
+    e.a.mov(x86::rdx, x86::rax);
+    e.a.mov(x86::rcx, asmjit::imm(owner));
+  });
+  e.a.mov(x86::rax, Emitter::reg(r));
+  e.a.test(x86::rax, x86::rax);
+  e.a.jz(fault);
+  e.a.cmp(x86::dword_ptr(x86::rax, kKindOff), asmjit::imm(static_cast<uint32_t>(ObjKind::Record)));
+  e.a.jne(fault);
+  e.a.mov(x86::rcx, asmjit::imm(owner));
+  e.a.cmp(x86::qword_ptr(x86::rax, kRecordTypeOff), x86::rcx);
+  e.a.jne(fault);
+  return field;
+}
+
+void array_get(Emitter& e, const isa::Insn& in, ObjKind kind) {
+  load_checked(e, in, b_of(in.word), kind);
+  load_index(e, in, c_of(in.word), kArrayLenOff);
+  e.a.mov(x86::rdx, x86::qword_ptr(x86::rax, kArrayDataOff));
+  if (kind == ObjKind::ArrayU8)
+    e.a.movzx(x86::edx, x86::byte_ptr(x86::rdx, x86::rcx));
+  else
+    e.a.mov(x86::rdx, x86::qword_ptr(x86::rdx, x86::rcx, 3));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+}
+
+void array_set(Emitter& e, const isa::Insn& in, ObjKind kind) {
+  load_checked(e, in, a_of(in.word), kind);
+  load_index(e, in, b_of(in.word), kArrayLenOff);
+  e.a.mov(x86::rdx, x86::qword_ptr(x86::rax, kArrayDataOff));
+  e.a.mov(x86::r8, Emitter::reg(c_of(in.word)));
+  if (kind == ObjKind::ArrayU8)
+    e.a.mov(x86::byte_ptr(x86::rdx, x86::rcx), x86::r8b);
+  else
+    e.a.mov(x86::qword_ptr(x86::rdx, x86::rcx, 3), x86::r8);
+}
+
+}  // namespace
+
+void emit_RNew(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::record_new)); }
+void emit_RGet(Emitter& e, const isa::Insn& in) {
+  const vm::FieldInfo& field = load_record(e, in, b_of(in.word));
+  e.a.mov(x86::rdx, x86::qword_ptr(x86::rax, kRecordFieldsOff + 8 * int32_t(field.slot)));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+}
+void emit_RSet(Emitter& e, const isa::Insn& in) {
+  const vm::FieldInfo& field = load_record(e, in, a_of(in.word));
+  e.a.mov(x86::rdx, Emitter::reg(b_of(in.word)));
+  e.a.mov(x86::qword_ptr(x86::rax, kRecordFieldsOff + 8 * int32_t(field.slot)), x86::rdx);
+}
+
+void emit_ANewI(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
+void emit_ANewF(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
+void emit_ANewR(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
+void emit_ANewB(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
+
+void emit_AGetI(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayI64); }
+void emit_AGetF(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayF64); }
+void emit_AGetR(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayRef); }
+void emit_AGetB(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayU8); }
+void emit_ASetI(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayI64); }
+void emit_ASetF(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayF64); }
+void emit_ASetR(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayRef); }
+void emit_ASetB(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayU8); }
+
+void emit_ALen(Emitter& e, const isa::Insn& in) {
+  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_alen), [&e] { e.a.mov(x86::rdx, x86::rax); });
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.test(x86::rax, x86::rax);
+  e.a.jz(fault);
+  e.a.mov(x86::ecx, x86::dword_ptr(x86::rax, kKindOff));
+  e.a.sub(x86::ecx, asmjit::imm(static_cast<uint32_t>(ObjKind::ArrayI64)));
+  e.a.cmp(x86::ecx, asmjit::imm(static_cast<uint32_t>(ObjKind::ArrayU8) -
+                                static_cast<uint32_t>(ObjKind::ArrayI64)));
+  e.a.ja(fault);
+  e.a.mov(x86::rcx, x86::qword_ptr(x86::rax, kArrayLenOff));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rcx);
+}
+void emit_SLen(Emitter& e, const isa::Insn& in) {
+  load_checked(e, in, b_of(in.word), ObjKind::String);
+  e.a.mov(x86::rcx, x86::qword_ptr(x86::rax, kStringLenOff));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rcx);
+}
+void emit_SByte(Emitter& e, const isa::Insn& in) {
+  load_checked(e, in, b_of(in.word), ObjKind::String);
+  load_index(e, in, c_of(in.word), kStringLenOff);
+  e.a.movzx(x86::edx, x86::byte_ptr(x86::rax, x86::rcx, 0, kStringDataOff));
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+}
+void emit_REq(Emitter& e, const isa::Insn& in) {
+  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.cmp(x86::rax, Emitter::reg(c_of(in.word)));
+  e.a.sete(x86::al);
+  e.a.movzx(x86::eax, x86::al);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+void emit_IsNull(Emitter& e, const isa::Insn& in) {
+  e.a.cmp(Emitter::reg(b_of(in.word)), asmjit::imm(0));
+  e.a.sete(x86::al);
+  e.a.movzx(x86::eax, x86::al);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+}
+
+}  // namespace strata::jit::baseline

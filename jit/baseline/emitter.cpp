@@ -1,0 +1,140 @@
+// The emitter's frame: prologue, per-instruction labels, cold stubs, epilogue, and the
+// dispatch table generated from isa/opcodes.def.
+#include "jit/baseline/emitter.hpp"
+
+#include <cstddef>
+
+#include "jit/baseline/runtime.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+using EmitFn = void (*)(Emitter&, const isa::Insn&);
+constexpr EmitFn kEmitters[] = {
+#define STRATA_OP(name, mn, A, B, C, flags, sem) &emit_##name,
+#include "isa/opcodes.def"
+#undef STRATA_OP
+};
+static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
+              "every opcode needs a baseline emitter");
+
+}  // namespace
+
+Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f)
+    : a(&code), fn(f), inst(*f.inst), module_(f.inst->module) {}
+
+void Emitter::save_pc(uint32_t pc) {
+  // r11: stubs still need rax/rcx (the faulting object, address or index) after this.
+  a.mov(x86::r11, asmjit::imm(reinterpret_cast<uint64_t>(fn.code + pc)));
+  a.mov(x86::qword_ptr(x86::r13, offsetof(vm::Frame, pc)), x86::r11);
+}
+
+void Emitter::helper_args() {
+  a.mov(x86::rdi, x86::r12);
+  a.mov(x86::rsi, x86::r13);
+}
+
+void Emitter::call_fn(const void* f) { a.call(asmjit::imm(reinterpret_cast<uint64_t>(f))); }
+
+void Emitter::call_checked(uint32_t pc, const void* f) {
+  save_pc(pc);
+  helper_args();
+  call_fn(f);
+  a.test(x86::rax, x86::rax);
+  a.jnz(exit_);
+}
+
+void Emitter::reload_frame() {
+  a.mov(x86::r13, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
+  a.add(x86::r13, x86::r15);
+  a.mov(x86::rbx, x86::qword_ptr(x86::r13, offsetof(vm::Frame, base)));
+}
+
+asmjit::Label Emitter::cold(std::function<void()> body) {
+  asmjit::Label l = a.newLabel();
+  cold_labels_.push_back(l);
+  cold_bodies_.push_back(std::move(body));
+  return l;
+}
+
+asmjit::Label Emitter::trap_stub(uint32_t pc, const void* f, std::function<void()> args) {
+  return cold([this, pc, f, args = std::move(args)] {
+    save_pc(pc);
+    helper_args();
+    if (args) args();
+    call_fn(f);
+    a.jmp(exit_);
+  });
+}
+
+void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always) {
+  const uint32_t target = pc + static_cast<uint32_t>(offset);
+  if (offset > 0) {
+    if (always)
+      a.jmp(labels_[target]);
+    else
+      a.j(cc, labels_[target]);
+    return;
+  }
+  // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and re-executes
+  // the branch, so an out-of-fuel trap reports the branch's pc as the interpreter does.
+  asmjit::Label skip = a.newLabel();
+  if (!always) a.j(x86::negateCond(cc), skip);
+  a.dec(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, fuel_left)));
+  asmjit::Label refuel = cold([this, pc] {
+    call_checked(pc, reinterpret_cast<const void*>(&rt::refuel));
+    a.jmp(labels_[pc]);
+  });
+  a.js(refuel);
+  a.jmp(labels_[target]);
+  a.bind(skip);
+}
+
+void Emitter::ret_status(uint32_t status) {
+  a.mov(x86::eax, status);
+  a.jmp(exit_);
+}
+
+bool Emitter::emit_function() {
+  const isa::Function& f = module_.funcs[fn.index];
+  labels_.resize(f.code.size());
+  for (const isa::Insn& in : isa::CodeWalk(module_, f)) labels_[in.pc] = a.newLabel();
+  exit_ = a.newLabel();
+
+  // Prologue: five pushes realign rsp to 16 for the helper calls.
+  a.push(x86::rbx);
+  a.push(x86::r12);
+  a.push(x86::r13);
+  a.push(x86::r14);
+  a.push(x86::r15);
+  a.mov(x86::r12, x86::rdi);
+  a.mov(x86::rbx, x86::rsi);
+  a.mov(x86::r13, x86::rdx);
+  a.mov(x86::r15, x86::r13);
+  a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
+  a.mov(x86::r14, asmjit::imm(reinterpret_cast<uint64_t>(&inst.memory)));
+
+  for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
+    if (in.status != isa::InsnStatus::Ok) return false;
+    a.bind(labels_[in.pc]);
+    kEmitters[static_cast<size_t>(in.op())](*this, in);
+  }
+  // Verified code never falls off the end (the last instruction is a terminator).
+  a.int3();
+  for (size_t i = 0; i < cold_bodies_.size(); ++i) {  // bodies may add more stubs
+    a.bind(cold_labels_[i]);
+    std::function<void()> body = std::move(cold_bodies_[i]);
+    body();
+  }
+  a.bind(exit_);
+  a.pop(x86::r15);
+  a.pop(x86::r14);
+  a.pop(x86::r13);
+  a.pop(x86::r12);
+  a.pop(x86::rbx);
+  a.ret();
+  return true;
+}
+
+}  // namespace strata::jit::baseline

@@ -1,0 +1,90 @@
+// The baseline tier's emitter: one SVI function -> x86-64 with asmjit's x86::Assembler, one
+// instruction at a time, no register allocation.
+//
+// COMPILED CODE KEEPS THE INTERPRETER'S STATE. Registers stay in the frame's window of the VM
+// stack (every operand is loaded from and stored to [base + 8*r]), frames are the interpreter's
+// Frame records, fuel is st->fuel_left. So a trap, a GC or a nested interpreter run sees exactly
+// what it would see under the interpreter.
+//
+// CALLING CONVENTION (vm::JitEntry): uint64_t f(ExecState* st, Value* base, Frame* fp), SysV.
+// The caller has pushed fp (fn, base with arguments and zeroed locals). The function returns an
+// ExecStatus: Returned (result in st->jit_retval), Exited, or Trapped (st->jit_trap is complete).
+// Pinned registers, all callee-saved so helper calls keep them:
+//   rbx = base    r12 = st    r13 = fp    r14 = &instance->memory
+//   r15 = fp's byte offset from st->frames (frames and stack may move during calls: after a call
+//         helper, fp = st->frames + r15 and base = fp->base are reloaded)
+// Scratch: rax, rcx, rdx, rsi, rdi, r8-r11 (r11: the pc for fp->pc), xmm0, xmm1.
+//
+// PROTECT. Before any helper call the pc of the instruction is stored into fp->pc; inline checks
+// that fail jump to a cold stub that stores the pc, calls a trap helper and returns its status.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <asmjit/x86.h>
+
+#include "isa/code_walk.hpp"
+#include "vm/interp.hpp"
+
+namespace strata::jit::baseline {
+
+namespace x86 = asmjit::x86;
+
+class Emitter {
+ public:
+  Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn);
+
+  // Emits the whole function. False when asmjit reported an error (the function then stays
+  // in the interpreter).
+  bool emit_function();
+
+  // ---- vocabulary for the per-opcode emitters ----
+  x86::Assembler a;
+  const vm::FuncInfo& fn;
+  const vm::Instance& inst;
+
+  // The register r of the current frame.
+  static x86::Mem reg(uint16_t r) { return x86::qword_ptr(x86::rbx, int32_t{r} * 8); }
+  static x86::Mem reg8(uint16_t r) { return x86::byte_ptr(x86::rbx, int32_t{r} * 8); }
+  static x86::Mem reg16(uint16_t r) { return x86::word_ptr(x86::rbx, int32_t{r} * 8); }
+  static x86::Mem reg32(uint16_t r) { return x86::dword_ptr(x86::rbx, int32_t{r} * 8); }
+
+  asmjit::Label label_at(uint32_t pc) { return labels_[pc]; }
+  asmjit::Label exit_label() const { return exit_; }
+
+  // fp->pc = code + pc (clobbers r11 only).
+  void save_pc(uint32_t pc);
+  // rdi = st, rsi = fp; the caller then sets rdx/rcx and calls call_fn().
+  void helper_args();
+  void call_fn(const void* fn);
+  // save_pc, helper_args, call; then return the status if it is not 0.
+  void call_checked(uint32_t pc, const void* fn);
+  // After a call helper: fp and base from st->frames + r15.
+  void reload_frame();
+  // A cold stub emitted after the function body; `body` runs when the stub is emitted.
+  asmjit::Label cold(std::function<void()> body);
+  // A cold trap stub: save_pc(pc), helper_args, `args` (sets rdx/rcx), call `fn`, return.
+  asmjit::Label trap_stub(uint32_t pc, const void* fn, std::function<void()> args = {});
+  // A branch to `target`, taken when `cc` holds (flags set by the caller); a backward branch
+  // charges fuel as the interpreter does. `always` = unconditional.
+  void branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always = false);
+  // Returns `status` (an ExecStatus) from the compiled function.
+  void ret_status(uint32_t status);
+
+ private:
+  const isa::Module& module_;
+  std::vector<asmjit::Label> labels_;  // one per instruction start
+  std::vector<std::function<void()>> cold_bodies_;
+  std::vector<asmjit::Label> cold_labels_;
+  asmjit::Label exit_;
+};
+
+// One emitter per opcode, declared from opcodes.def; the table in emitter.cpp takes the address
+// of each, so a missing emitter is a link error.
+#define STRATA_OP(name, mn, A, B, C, flags, sem) void emit_##name(Emitter& e, const isa::Insn& in);
+#include "isa/opcodes.def"
+#undef STRATA_OP
+
+}  // namespace strata::jit::baseline

@@ -1,0 +1,55 @@
+// Tier selection for the differential tests (svi_tiers.hpp).
+#include "tests/support/svi_tiers.hpp"
+
+#ifdef STRATA_SVI_HAVE_BASELINE
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "vm/instance.hpp"
+#endif
+
+namespace strata::svigen {
+
+std::vector<std::string> available_tiers() {
+#ifdef STRATA_SVI_HAVE_BASELINE
+  return {"off", "baseline", "baseline-odd", "baseline-even"};
+#else
+  return {"off"};
+#endif
+}
+
+TierRun run_main_on_tier(vm::Program& p, const std::string& tier) {
+  TierRun out;
+  if (tier == "off") {
+    out.result = p.run_main({});
+    return out;
+  }
+#ifdef STRATA_SVI_HAVE_BASELINE
+  if (tier.starts_with("baseline")) {
+    auto cache = jit::CodeCache::create({});
+    if (!cache) {
+      out.error = "code cache: " + cache.error().message;
+      return out;
+    }
+    jit::baseline::BaselineJit jit(**cache);  // must outlive the run
+    if (tier == "baseline") {
+      jit.compile_program(p);
+    } else {  // mixed: interpreted and compiled functions call each other
+      bool odd = tier == "baseline-odd";
+      if (!odd && tier != "baseline-even") {
+        out.error = "no tier '" + tier + "' in this build";
+        return out;
+      }
+      for (const auto& inst : p.instances())
+        for (vm::FuncInfo& f : inst->funcs)
+          if ((f.index % 2 == 1) == odd) jit.compile(f);
+    }
+    if (jit.stats().fallen_back != 0) out.error = jit.format_stats();
+    out.result = p.run_main({});
+    return out;
+  }
+#endif
+  out.error = "no tier '" + tier + "' in this build";
+  return out;
+}
+
+}  // namespace strata::svigen

@@ -1,0 +1,27 @@
+// Execution tiers for the differential tests: the names a test may ask for (STRATA_JIT=...) and
+// how to run a loaded program's main on one of them. "off" is the interpreter; "baseline" (the
+// asmjit tier, every function compiled) exists when the build has strata_jit_baseline, with
+// "baseline-odd" / "baseline-even" (only the functions of odd / even index compiled, so that
+// interpreted and compiled frames call each other and traps cross between them). New tiers are
+// added here only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "vm/program.hpp"
+
+namespace strata::svigen {
+
+// The tiers this build can run, interpreter first.
+std::vector<std::string> available_tiers();
+
+struct TierRun {
+  vm::RunResult result;
+  std::string error;  // the tier could not run the program as asked (e.g. a function fell back)
+};
+
+// Prepares `p` for `tier` (compiles every function for a JIT tier) and runs its main.
+TierRun run_main_on_tier(vm::Program& p, const std::string& tier);
+
+}  // namespace strata::svigen
