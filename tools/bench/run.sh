@@ -239,6 +239,16 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
     echo "\`--only PROG\` to see the difference); their programs are left out of the means."
   fi
 } >"$out.tmp"
+# Sections that other benchmark scripts append (headed "## KVM...", "## RISC-V...") are not
+# this script's: keep them from the previous report.
+if [[ -f "$out" ]]; then
+  awk '/^## (KVM|RISC-V)/ {keep = 1} keep' "$out" >"$out.kept"
+  if [[ -s "$out.kept" ]]; then
+    echo >>"$out.tmp"
+    cat "$out.kept" >>"$out.tmp"
+  fi
+  rm -f "$out.kept"
+fi
 mv "$out.tmp" "$out"
 echo "run.sh: wrote $out" >&2
 
