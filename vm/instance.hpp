@@ -19,6 +19,7 @@
 namespace strata::vm {
 
 struct Instance;
+struct FuncInfo;
 class ExecState;
 struct Frame;
 
@@ -26,6 +27,17 @@ struct Frame;
 // for run_frames) and returns an ExecStatus: Returned (result in st->jit_retval), Exited, or
 // Trapped (the finished trap in st->jit_trap). Fuel is st->fuel_left. Never throws.
 using JitEntry = uint64_t (*)(ExecState* st, Value* base, Frame* fp);
+
+// Run-time tier-up (--jit=auto, vm/interp.hpp "Tiering"): `promote` compiles `fn` and publishes
+// it with set_jit_entry, returning false when it cannot (the function then stays interpreted).
+// Called on the interpreter's thread at a call, after the callee's frame is pushed and before
+// any of its code runs. `threshold` is the hotness (calls, see FuncInfo::hot_count) that
+// triggers it. A null `promote` means tiering is off.
+struct TierUp {
+  bool (*promote)(void* ctx, FuncInfo& fn) = nullptr;
+  void* ctx = nullptr;
+  uint32_t threshold = 1000;
+};
 
 // A struct type of one module. Records point at their RecordType; rget/rset compare that
 // pointer with the field handle's owner, so two modules' same-named structs stay distinct.
@@ -53,6 +65,10 @@ struct FuncInfo {
   bool has_result = false;
   uint32_t index = 0;      // function index in its module
   std::string name;
+  // Hotness for run-time tier-up: calls counted while call_code is vm::kCountCallWord, raised
+  // to the threshold when a fuel slice runs out inside the function (a long loop). Touched
+  // only under tiering, never by the --jit=off path.
+  mutable uint32_t hot_count = 0;
 };
 
 // A field handle (Fd): which struct it belongs to and its slot in the record.

@@ -195,6 +195,39 @@ int64_t float_to_int(double x) {
   }
 
 const isa::Word kEnterJitWord = isa::kOpCount;
+const isa::Word kCountCallWord = isa::kOpCount + 1;
+
+// ---- tiering (see "Tiering" in interp.hpp) ----------------------------------------------------
+void arm_tier_up(FuncInfo& fn) {
+  fn.hot_count = 0;
+  if (fn.jit_entry == nullptr) fn.call_code = &kCountCallWord;
+}
+
+void count_call(ExecState& st, const FuncInfo* fn) {
+  if (++fn->hot_count < st.tier_up.threshold) return;
+  // FuncInfos live in their Instance's (non-const) table; the interpreter only holds them const.
+  auto& f = const_cast<FuncInfo&>(*fn);
+  if (f.call_code != &kCountCallWord) return;
+  bool ok = false;
+  if (st.tier_up.promote != nullptr) {
+    // No exception may leave: compiled frames can be below this interpreter run.
+    try {
+      ok = st.tier_up.promote(st.tier_up.ctx, f);
+    } catch (...) {
+      ok = false;
+    }
+  }
+  // A failure (emit error, cache full or busy) leaves it interpreted for good: stop counting it
+  // rather than retrying a compile at every call.
+  if (!ok || f.jit_entry == nullptr) set_jit_entry(f, nullptr);
+}
+
+void note_slice_in(ExecState& st, const FuncInfo* fn) {
+  // A whole fuel slice ran out while `fn` ran: it holds the CPU (a long loop). Promote it at its
+  // next call; without on-stack replacement, the current activation stays interpreted.
+  const uint32_t t = st.tier_up.threshold;
+  if (fn->call_code == &kCountCallWord && t > 0 && fn->hot_count < t - 1) fn->hot_count = t - 1;
+}
 
 // ---- entry points -----------------------------------------------------------------------------
 ExecStatus execute(ExecState& st, HostContext& cx, const FuncInfo* entry, const Value* args,
@@ -245,9 +278,10 @@ ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry_fp, Value* re
 #define STRATA_OP(name, mn, a, b, c, flags, sem) &&L_##name,
 #include "isa/opcodes.def"
 #undef STRATA_OP
-      &&L_enter_jit,  // kEnterJitWord
+      &&L_enter_jit,   // kEnterJitWord
+      &&L_count_call,  // kCountCallWord
   };
-  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == isa::kOpCount + 1);
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == isa::kOpCount + 2);
 #endif
 
   ExecStatus status = ExecStatus::Returned;
@@ -278,6 +312,8 @@ L_fetch:
 #if defined(STRATA_SWITCH_DISPATCH)
     case isa::kOpCount:
       goto L_enter_jit;
+    case isa::kOpCount + 1:
+      goto L_count_call;
 #endif
   }
   // Unreachable: every handler jumps, and the verifier admits only valid opcodes.
@@ -305,6 +341,18 @@ L_call: {
   inst = callee->inst;
   STRATA_VM_JUMP();
 }
+
+  // Dispatched from kCountCallWord (tiering on): the callee's frame is pushed, none of its code
+  // has run, so this is the safe point to swap its code slot. Count the call; if that promoted
+  // it, enter the new code, else interpret it.
+L_count_call:
+  if (STRATA_UNLIKELY(++callee->hot_count >= st.tier_up.threshold)) {
+    --callee->hot_count;  // count_call counts it
+    count_call(st, callee);
+    if (callee->jit_entry != nullptr) goto L_enter_jit;
+  }
+  pc = callee->code;
+  STRATA_VM_JUMP();
 
   // Dispatched from kEnterJitWord: the callee's frame is pushed and it has compiled code: run it, then continue after the
   // call instruction as a return would. Compiled calls may move the frames and the stack.
@@ -384,6 +432,8 @@ L_grow_frames:
   // The fuel slice is used up at the instruction at pc (a call or backward branch), which has
   // not taken effect: take the next slice and re-execute it, or trap.
 L_fuel:
+  // Tiering's back-edge sample: once per slice, so the off path pays nothing measurable.
+  if (STRATA_UNLIKELY(st.tier_up.promote != nullptr)) note_slice_in(st, fn);
   fuel = st.refill();
   if (fuel == 0) goto L_trap;
   STRATA_VM_JUMP();

@@ -19,6 +19,17 @@
 // down the current slice of at most kFuelSlice units. When it runs out the slow path checks the
 // stop word (request_stop) and takes the next slice from the budget: there is no per-
 // instruction cost, and a stop request is seen within one slice.
+//
+// Tiering (--jit=auto). The same call_code indirection that enters compiled code also counts
+// calls: while a function is watched its call_code is kCountCallWord, a second pseudo-opcode
+// whose handler bumps FuncInfo::hot_count and, past TierUp::threshold, has the function
+// compiled (on this thread, its frame pushed but not yet entered, so swapping its code slot is
+// safe) and enters the new code at once. The --jit=off path is the untouched direct call:
+// call_code is then the code itself. Back-edges are not counted one by one (that would cost
+// the off path a counter per branch): the fuel counter already counts them, so when a fuel
+// slice (kFuelSlice units) runs out, the function running then is marked hot and gets
+// promoted at its NEXT call. There is no on-stack replacement: a loop that never returns to a
+// call (a hot main) keeps running interpreted.
 #pragma once
 
 #include <atomic>
@@ -93,6 +104,9 @@ class ExecState {
   Value jit_retval{};           // a compiled function's result (status Returned)
   Trap jit_trap;                // the finished trap when a compiled call returns Trapped
   uintptr_t host_stack_limit = 0;  // lowest safe host stack address for compiled code (0 = unset)
+
+  // ---- run-time tier-up (interpreter and jit runtime only; not read by emitted code) ----
+  TierUp tier_up{};
 };
 
 enum class ExecStatus : uint8_t { Returned, Exited, Trapped };
@@ -113,6 +127,19 @@ ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry, Value* resul
 // A pseudo-instruction word (opcode kOpCount, past the table) that the interpreter dispatches to
 // "enter the callee's compiled code": FuncInfo::call_code points at it for compiled functions.
 extern const isa::Word kEnterJitWord;
+
+// A second pseudo-instruction word (kOpCount + 1): "count this call, maybe tier up". call_code
+// points at it for functions watched by tiering (arm_tier_up).
+extern const isa::Word kCountCallWord;
+
+// Watches `fn` (if it has no compiled code): its calls are counted from now on.
+void arm_tier_up(FuncInfo& fn);
+
+// The cold halves of tiering, shared with the jit runtime: count a call of `fn` (its frame
+// pushed, not entered) and promote it past the threshold; mark the running `fn` hot because a
+// fuel slice ran out in it. Both no-ops unless st.tier_up.promote is set.
+void count_call(ExecState& st, const FuncInfo* fn);
+void note_slice_in(ExecState& st, const FuncInfo* fn);
 
 // Publishes (or, with nullptr, withdraws) a function's compiled code: jit_entry and call_code.
 inline void set_jit_entry(FuncInfo& fn, JitEntry entry) {

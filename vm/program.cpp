@@ -54,6 +54,12 @@ Result<std::unique_ptr<Program>> Program::load_common(isa::Module main, LoadOpti
   return p;
 }
 
+void Program::set_tier_up(const TierUp& t) {
+  exec_->tier_up = t;
+  for (auto& inst : instances_)
+    for (FuncInfo& fn : inst->funcs) arm_tier_up(fn);
+}
+
 RunResult Program::invoke(const FuncInfo* fn, std::span<const Value> args) {
   RunResult r;
   if (running_) {

@@ -33,6 +33,7 @@ namespace strata::vm {
 
 struct Instance;
 struct FuncInfo;
+struct TierUp;
 class ExecState;
 class HostContext;
 
@@ -85,6 +86,10 @@ class Program {
   // Asks a running program to stop: it traps with TrapKind::Interrupted at its next fuel check
   // (within ExecState::kFuelSlice calls or loop iterations). Async-signal- and thread-safe.
   void request_stop();
+
+  // Turns on run-time tier-up (vm/interp.hpp "Tiering") for the next runs: every function
+  // without compiled code has its calls counted, and `t.promote` is called for hot ones.
+  void set_tier_up(const TierUp& t);
 
   // Fuel units charged so far (calls plus taken backward branches).
   uint64_t fuel_used() const;

@@ -68,6 +68,9 @@ uint64_t call(ExecState* st, Frame* fp, const vm::FuncInfo* callee) noexcept {
   nfp->fn = callee;
   nfp->base = nR;
   nfp->pc = callee->code;
+  // Tiering: a call from compiled code to a watched function counts as the interpreter's would
+  // (and may compile it, right here, before its frame runs).
+  if (callee->call_code == &vm::kCountCallWord) vm::count_call(*st, callee);
   const vm::ExecStatus s =
       callee->jit_entry != nullptr
           ? static_cast<vm::ExecStatus>(callee->jit_entry(st, nR, nfp))

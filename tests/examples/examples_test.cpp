@@ -78,6 +78,13 @@ TEST_P(ExampleTest, PrintsExpectedOutputUnderBaselineJit) {
   EXPECT_EQ(r.out, slurp(GetParam().expected_file));
 }
 
+// And with run-time tier-up: functions start interpreted and are compiled once hot.
+TEST_P(ExampleTest, PrintsExpectedOutputUnderAutoJit) {
+  auto r = run(GetParam().program, "auto");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(GetParam().expected_file));
+}
+
 TEST_P(ExampleTest, SameOutputAfterSbcAndDisassemblyRoundTrip) {
   auto dir = scratch();
   auto sbc = (dir / "m.sbc").string(), text = (dir / "m.sasm").string(),

@@ -2,6 +2,7 @@
 #include "tests/support/svi_tiers.hpp"
 
 #ifdef STRATA_SVI_HAVE_BASELINE
+#include "jit/baseline/auto_tier.hpp"
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
 #include "vm/instance.hpp"
@@ -11,7 +12,7 @@ namespace strata::svigen {
 
 std::vector<std::string> available_tiers() {
 #ifdef STRATA_SVI_HAVE_BASELINE
-  return {"off", "baseline", "baseline-odd", "baseline-even"};
+  return {"off", "baseline", "baseline-odd", "baseline-even", "auto"};
 #else
   return {"off"};
 #endif
@@ -24,13 +25,22 @@ TierRun run_main_on_tier(vm::Program& p, const std::string& tier) {
     return out;
   }
 #ifdef STRATA_SVI_HAVE_BASELINE
-  if (tier.starts_with("baseline")) {
+  if (tier.starts_with("baseline") || tier == "auto") {
     auto cache = jit::CodeCache::create({});
     if (!cache) {
       out.error = "code cache: " + cache.error().message;
       return out;
     }
     jit::baseline::BaselineJit jit(**cache);  // must outlive the run
+    if (tier == "auto") {
+      // A low threshold so that promotion happens mid-program, with interpreted and freshly
+      // compiled activations of the same function on the stack.
+      jit::baseline::AutoTier auto_tier(jit, **cache, kAutoTestThreshold);
+      auto_tier.arm(p);
+      out.result = p.run_main({});
+      if (auto_tier.failed() != 0) out.error = auto_tier.format_stats();
+      return out;
+    }
     if (tier == "baseline") {
       jit.compile_program(p);
     } else {  // mixed: interpreted and compiled functions call each other

@@ -2,16 +2,20 @@
 // how to run a loaded program's main on one of them. "off" is the interpreter; "baseline" (the
 // asmjit tier, every function compiled) exists when the build has strata_jit_baseline, with
 // "baseline-odd" / "baseline-even" (only the functions of odd / even index compiled, so that
-// interpreted and compiled frames call each other and traps cross between them). New tiers are
-// added here only.
+// interpreted and compiled frames call each other and traps cross between them), and "auto"
+// (run-time tier-up with threshold kAutoTestThreshold). New tiers are added here only.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "vm/program.hpp"
 
 namespace strata::svigen {
+
+// Calls before "auto" promotes a function: low, so promotion happens mid-program.
+inline constexpr uint32_t kAutoTestThreshold = 3;
 
 // The tiers this build can run, interpreter first.
 std::vector<std::string> available_tiers();

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "jit/baseline/auto_tier.hpp"
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
 #include "stdlib/stdlib.hpp"
@@ -27,8 +28,9 @@ options:
   --mem-cap SIZE    cap on linear memory (default 4G); suffixes K, M, G
   --heap-cap SIZE   cap on the GC heap (default 4G; 0 = none)
   --max-depth N     maximum call depth (default 100000)
-  --jit=MODE        execution tier: off (the interpreter, default) or baseline (every function
-                    compiled to x86-64 at load with the asmjit baseline tier)
+  --jit=MODE        execution tier: off (the interpreter, default), baseline (every function
+                    compiled to x86-64 at load with the asmjit baseline tier) or auto (start
+                    interpreted, compile a function with the baseline tier once it is hot)
   --jit             same as --jit=baseline
   --stats           print JIT statistics (code cache, functions compiled) to stderr at exit
 
@@ -44,7 +46,7 @@ int cmd_run(Args args) {
   vm::LoadOptions opts;
   // A sandboxed program must not be able to take the whole host's memory by default.
   opts.limits.heap_cap = kDefaultHeapCap;
-  bool jit_baseline = false, stats = false;
+  bool jit_baseline = false, jit_auto = false, stats = false;
   size_t i = 0;
   for (; i < args.size() && args[i].starts_with("-"); ++i) {
     const std::string& opt = args[i];
@@ -58,11 +60,15 @@ int cmd_run(Args args) {
     }
     if (opt == "--jit" || opt == "--jit=baseline") {
       jit_baseline = true;
+      jit_auto = false;
     } else if (opt == "--jit=off") {
+      jit_baseline = jit_auto = false;
+    } else if (opt == "--jit=auto") {
+      jit_auto = true;
       jit_baseline = false;
     } else if (opt.starts_with("--jit=")) {
-      return usage_error(fmt::format("--jit: unknown mode '{}' (off, baseline)", opt.substr(6)),
-                         kRunUsage);
+      return usage_error(
+          fmt::format("--jit: unknown mode '{}' (off, baseline, auto)", opt.substr(6)), kRunUsage);
     } else if (opt == "--stats") {
       stats = true;
     } else if (opt == "--fuel") {
@@ -101,7 +107,8 @@ int cmd_run(Args args) {
   }
   std::unique_ptr<jit::CodeCache> cache;
   std::unique_ptr<jit::baseline::BaselineJit> baseline;
-  if (jit_baseline || stats) {
+  std::unique_ptr<jit::baseline::AutoTier> tier;
+  if (jit_baseline || jit_auto || stats) {
     auto c = jit::CodeCache::create({});
     if (!c) {
       fmt::print(stderr, "{}\n", c.error().message);
@@ -110,11 +117,16 @@ int cmd_run(Args args) {
     cache = std::move(*c);
     baseline = std::make_unique<jit::baseline::BaselineJit>(*cache);
     if (jit_baseline) baseline->compile_program(**program);
+    if (jit_auto) {
+      tier = std::make_unique<jit::baseline::AutoTier>(*baseline, *cache);
+      tier->arm(**program);
+    }
   }
   vm::RunResult r = (*program)->run_main(std::move(program_args));
   if (stats) {
     std::fflush(stdout);
-    fmt::print(stderr, "{}{}", cache->format_stats(), baseline->format_stats());
+    fmt::print(stderr, "{}{}{}", cache->format_stats(), baseline->format_stats(),
+               tier ? tier->format_stats() : std::string());
   }
   switch (r.kind) {
     case vm::RunResult::Kind::Returned:
