@@ -26,7 +26,8 @@ Result<std::string> read_file(const std::string& path) {
   auto size = std::filesystem::file_size(path, ec);
   if (ec || !std::filesystem::is_regular_file(path, ec))
     return tl::unexpected(Error{fmt::format("{}: error: cannot read file", path)});
-  if (size > kMaxFileBytes) return tl::unexpected(Error{fmt::format("{}: error: file too large", path)});
+  if (size > kMaxFileBytes)
+    return tl::unexpected(Error{fmt::format("{}: error: file too large", path)});
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -85,7 +86,8 @@ class Driver {
       for (const Token& t : ln.toks)
         if (t.kind == Tok::Error) return tl::unexpected(st_.files.error(t.loc, t.text));
       if (ln.toks.size() > budget_)
-        return tl::unexpected(st_.files.error(ln.toks[0].loc, "too much macro expansion or inclusion"));
+        return tl::unexpected(
+            st_.files.error(ln.toks[0].loc, "too much macro expansion or inclusion"));
       budget_ -= ln.toks.size();
       const Token& h = ln.toks[0];
       Cursor cur(ln.toks, st_.files);
@@ -93,7 +95,8 @@ class Driver {
       if (h.is_ident(".line")) {
         cur.next();
         if (!delta) return tl::unexpected(st_.files.error(h.loc, ".line inside a macro"));
-        int64_t n = STRATA_TRY(parse_int(st_, cur, 0, std::numeric_limits<uint32_t>::max(), "line number"));
+        int64_t n =
+            STRATA_TRY(parse_int(st_, cur, 0, std::numeric_limits<uint32_t>::max(), "line number"));
         STRATA_AS_CHECK(cur.expect_end());
         *delta = n - (static_cast<int64_t>(ln.line) + 1);
         continue;
@@ -119,7 +122,8 @@ class Driver {
         i = end;
         continue;
       }
-      if (h.is_ident(".endm")) return tl::unexpected(st_.files.error(h.loc, ".endm without .macro"));
+      if (h.is_ident(".endm"))
+        return tl::unexpected(st_.files.error(h.loc, ".endm without .macro"));
       if (h.is_ident(".include")) {
         cur.next();
         STRATA_AS_CHECK(include(cur, h, inc_depth, mac_depth));
@@ -139,7 +143,8 @@ class Driver {
           }
           if (mac_depth >= kMaxMacroDepth)
             return tl::unexpected(st_.files.error(
-                ln.toks[k].loc, fmt::format("macro expansion too deep (limit {})", kMaxMacroDepth)));
+                ln.toks[k].loc,
+                fmt::format("macro expansion too deep (limit {})", kMaxMacroDepth)));
           cur.reset(k + 1);
           std::vector<Line> out =
               STRATA_TRY(macros_.expand(*m, cur, ln.toks[k].loc, line, budget_));
@@ -166,13 +171,16 @@ class Driver {
     const Token* f = STRATA_TRY(cur.expect(Tok::Str, "file name string"));
     STRATA_AS_CHECK(cur.expect_end());
     if (inc_depth >= kMaxIncludeDepth)
-      return tl::unexpected(st_.files.error(h.loc, fmt::format("includes nested too deeply (limit {})", kMaxIncludeDepth)));
+      return tl::unexpected(st_.files.error(
+          h.loc, fmt::format("includes nested too deeply (limit {})", kMaxIncludeDepth)));
     std::filesystem::path base(st_.files.names[h.loc.file]);
     std::string path = (base.parent_path() / f->text).string();
     auto text = read_file(path);
     if (!text)
-      return tl::unexpected(st_.files.error(f->loc, fmt::format("cannot read include file '{}'", path)));
-    if (st_.files.names.size() >= 0xffffffffu) return tl::unexpected(st_.files.error(h.loc, "too many files"));
+      return tl::unexpected(
+          st_.files.error(f->loc, fmt::format("cannot read include file '{}'", path)));
+    if (st_.files.names.size() >= 0xffffffffu)
+      return tl::unexpected(st_.files.error(h.loc, "too many files"));
     uint32_t id = static_cast<uint32_t>(st_.files.names.size());
     st_.files.names.push_back(path);
     std::vector<Line> lines = join_lines(lex_lines(*text, id));

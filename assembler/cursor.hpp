@@ -9,10 +9,10 @@
 #include "isa/error.hpp"
 
 // Propagate the error of a Result<void> (STRATA_TRY needs a value).
-#define STRATA_AS_CHECK(expr)                                     \
-  do {                                                            \
-    if (auto _strata_as_r = (expr); !_strata_as_r)                \
-      return tl::unexpected(std::move(_strata_as_r.error()));     \
+#define STRATA_AS_CHECK(expr)                                 \
+  do {                                                        \
+    if (auto _strata_as_r = (expr); !_strata_as_r)            \
+      return tl::unexpected(std::move(_strata_as_r.error())); \
   } while (0)
 
 namespace strata::as {

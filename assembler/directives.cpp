@@ -18,9 +18,9 @@ using isa::ValType;
 
 Result<void> no_function(AsmState& st, Cursor& cur, const Token& head) {
   if (st.fn)
-    return tl::unexpected(cur.error_at(
-        head.loc, fmt::format("{} inside function '{}' (expected .end first)", head.text,
-                              st.mod.funcs[st.fn->index].name)));
+    return tl::unexpected(
+        cur.error_at(head.loc, fmt::format("{} inside function '{}' (expected .end first)",
+                                           head.text, st.mod.funcs[st.fn->index].name)));
   return {};
 }
 
@@ -41,13 +41,15 @@ Result<uint64_t> round_memory(Cursor& cur, Loc at, int64_t v) {
 
 Result<void> memory(AsmState& st, Cursor& cur) {
   Loc at = cur.here();
-  int64_t init = STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "memory size"));
+  int64_t init =
+      STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "memory size"));
   st.mod.memory.initial = STRATA_TRY(round_memory(cur, at, init));
   st.mod.memory.max = st.mod.memory.initial;
   if (const Token* t = cur.peek(); t && t->is_ident("max")) {
     cur.next();
     at = cur.here();
-    int64_t mx = STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "maximum memory size"));
+    int64_t mx = STRATA_TRY(
+        parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "maximum memory size"));
     st.mod.memory.max = STRATA_TRY(round_memory(cur, at, mx));
     if (st.mod.memory.max < st.mod.memory.initial)
       return tl::unexpected(cur.error_at(at, "maximum memory size below the initial size"));
@@ -66,7 +68,8 @@ int data_width(std::string_view s) {
 
 Result<void> data(AsmState& st, Cursor& cur) {
   isa::DataSegment seg;
-  int64_t off = STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "data offset"));
+  int64_t off =
+      STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "data offset"));
   seg.offset = static_cast<uint64_t>(off);
   std::string type;  // current element type, set by a type keyword
   do {
@@ -79,7 +82,8 @@ Result<void> data(AsmState& st, Cursor& cur) {
     } else if (t->is_ident("zero")) {
       cur.next();
       Loc nat = cur.here();
-      int64_t n = STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "byte count"));
+      int64_t n =
+          STRATA_TRY(parse_int(st, cur, 0, std::numeric_limits<int64_t>::max(), "byte count"));
       if (static_cast<uint64_t>(n) > kMaxDataBytes)
         return tl::unexpected(cur.error_at(nat, "data segment too large"));
       seg.bytes.append(static_cast<size_t>(n), '\0');
@@ -89,15 +93,19 @@ Result<void> data(AsmState& st, Cursor& cur) {
         cur.next();
         at = cur.here();
       }
-      if (type.empty()) return tl::unexpected(cur.unexpected("a string, zero N, or a type i8 i16 i32 i64 f32 f64"));
+      if (type.empty())
+        return tl::unexpected(cur.unexpected("a string, zero N, or a type i8 i16 i32 i64 f32 f64"));
       int w = data_width(type);
       char buf[8];
       if (type[0] == 'f') {
         Value v = STRATA_TRY(parse_value(st, cur, "number"));
         double d = 0;
-        if (auto* i = std::get_if<int64_t>(&v)) d = static_cast<double>(*i);
-        else if (auto* f = std::get_if<double>(&v)) d = *f;
-        else return tl::unexpected(cur.error_at(at, "expected a number, not a string"));
+        if (auto* i = std::get_if<int64_t>(&v))
+          d = static_cast<double>(*i);
+        else if (auto* f = std::get_if<double>(&v))
+          d = *f;
+        else
+          return tl::unexpected(cur.error_at(at, "expected a number, not a string"));
         if (w == 4) {
           float f = static_cast<float>(d);
           std::memcpy(buf, &f, 4);

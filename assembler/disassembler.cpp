@@ -39,7 +39,9 @@ std::string quote(std::string_view s) {
   return out + "\"";
 }
 
-std::string name_or_quote(const std::string& s) { return is_name(s) ? s : quote(s); }
+std::string name_or_quote(const std::string& s) {
+  return is_name(s) ? s : quote(s);
+}
 
 std::string format_float(double d) {
   if (d != d) return "nan";
@@ -57,9 +59,12 @@ std::string format_value(const isa::Constant& k) {
 // The same identity the assembler interns by: type and bytes.
 std::string const_key(const isa::Constant& v) {
   std::string k(1, static_cast<char>('0' + v.index()));
-  if (auto* i = std::get_if<int64_t>(&v)) k.append(reinterpret_cast<const char*>(i), sizeof *i);
-  else if (auto* d = std::get_if<double>(&v)) k.append(reinterpret_cast<const char*>(d), sizeof *d);
-  else k += std::get<std::string>(v);
+  if (auto* i = std::get_if<int64_t>(&v))
+    k.append(reinterpret_cast<const char*>(i), sizeof *i);
+  else if (auto* d = std::get_if<double>(&v))
+    k.append(reinterpret_cast<const char*>(d), sizeof *d);
+  else
+    k += std::get<std::string>(v);
   return k;
 }
 
@@ -76,8 +81,10 @@ class Disassembler {
     for (const auto& e : m_.exports) {
       if (e.func >= m_.funcs.size()) continue;
       const std::string& fname = m_.funcs[e.func].name;
-      if (e.name == fname) out_ += fmt::format(".export {}\n", name_or_quote(fname));
-      else out_ += fmt::format(".export {} as {}\n", name_or_quote(fname), name_or_quote(e.name));
+      if (e.name == fname)
+        out_ += fmt::format(".export {}\n", name_or_quote(fname));
+      else
+        out_ += fmt::format(".export {} as {}\n", name_or_quote(fname), name_or_quote(e.name));
     }
     return std::move(out_);
   }
@@ -162,17 +169,37 @@ class Disassembler {
       if (k == 2 && isa::is_wide(kinds[1])) continue;
       uint16_t v = fields[k];
       switch (kind) {
-        case Operand::__: if (v) return d; break;
-        case Operand::Di: case Operand::Df: case Operand::Dr: case Operand::Dx:
-        case Operand::Ui: case Operand::Uf: case Operand::Ur: case Operand::Ux:
+        case Operand::__:
+          if (v) return d;
+          break;
+        case Operand::Di:
+        case Operand::Df:
+        case Operand::Dr:
+        case Operand::Dx:
+        case Operand::Ui:
+        case Operand::Uf:
+        case Operand::Ur:
+        case Operand::Ux:
           if (v >= f.regs.size()) return d;
           break;
-        case Operand::K32: if (isa::bc_of(w) >= m_.consts.size()) return d; break;
-        case Operand::Fn: if (v >= m_.funcs.size()) return d; break;
-        case Operand::Im: if (v >= m_.imports.size()) return d; break;
-        case Operand::Sg: if (v >= m_.sigs.size()) return d; break;
-        case Operand::Fd: if (v >= m_.fields.size() || !field_name(v)) return d; break;
-        case Operand::Ty: if (v >= m_.structs.size()) return d; break;
+        case Operand::K32:
+          if (isa::bc_of(w) >= m_.consts.size()) return d;
+          break;
+        case Operand::Fn:
+          if (v >= m_.funcs.size()) return d;
+          break;
+        case Operand::Im:
+          if (v >= m_.imports.size()) return d;
+          break;
+        case Operand::Sg:
+          if (v >= m_.sigs.size()) return d;
+          break;
+        case Operand::Fd:
+          if (v >= m_.fields.size() || !field_name(v)) return d;
+          break;
+        case Operand::Ty:
+          if (v >= m_.structs.size()) return d;
+          break;
         default: break;
       }
     }
@@ -241,9 +268,12 @@ class Disassembler {
       Operand bk = branch_kind(in);
       if (bk == Operand::__) continue;
       int64_t t = static_cast<int64_t>(pc) + branch_offset(f.code[pc], bk);
-      bool valid = t >= 0 && (static_cast<size_t>(t) == f.code.size() || insns.count(static_cast<size_t>(t)));
-      if (valid) labels.insert(static_cast<size_t>(t));
-      else d.ok = false;
+      bool valid = t >= 0 &&
+                   (static_cast<size_t>(t) == f.code.size() || insns.count(static_cast<size_t>(t)));
+      if (valid)
+        labels.insert(static_cast<size_t>(t));
+      else
+        d.ok = false;
     }
 
     reg_names(f);
@@ -264,7 +294,8 @@ class Disassembler {
 
     // The line table is written as `.line` directives when it has the shape the assembler
     // produces: one entry per instruction, in order.
-    const std::vector<isa::LineEntry>* lines = fi < m_.debug.lines.size() ? &m_.debug.lines[fi] : nullptr;
+    const std::vector<isa::LineEntry>* lines =
+        fi < m_.debug.lines.size() ? &m_.debug.lines[fi] : nullptr;
     if (lines && lines->size() == insns.size()) {
       size_t k = 0;
       for (auto& [pc, d] : insns)
@@ -285,8 +316,10 @@ class Disassembler {
       }
       ++k;
       out_ += "  ";
-      if (d.ok) instruction(f, pc);
-      else out_ += fmt::format(".word 0x{:016x}", f.code[pc]);
+      if (d.ok)
+        instruction(f, pc);
+      else
+        out_ += fmt::format(".word 0x{:016x}", f.code[pc]);
       out_ += '\n';
     }
     if (labels.count(f.code.size())) out_ += fmt::format("L{}:\n", f.code.size());
@@ -320,13 +353,17 @@ class Disassembler {
       const isa::Signature* s = callee_sig(w);
       out_ += ' ';
       if (s->result) out_ += fmt::format("%{}, ", regs_[isa::a_of(w)]);
-      if (op == Op::Call) out_ += name_or_quote(m_.funcs[isa::b_of(w)].name);
-      else if (op == Op::CallH) out_ += import_names_[isa::b_of(w)];
-      else out_ += fmt::format("%{} : {} ", regs_[isa::b_of(w)], isa::to_string(*s));
+      if (op == Op::Call)
+        out_ += name_or_quote(m_.funcs[isa::b_of(w)].name);
+      else if (op == Op::CallH)
+        out_ += import_names_[isa::b_of(w)];
+      else
+        out_ += fmt::format("%{} : {} ", regs_[isa::b_of(w)], isa::to_string(*s));
       out_ += '(';
       for (size_t k = 0; k < s->params.size(); ++k)
-        out_ += fmt::format("{}%{}", k ? ", " : "",
-                            regs_[isa::arg_of(f.code[pc + 1 + k / 4], static_cast<unsigned>(k % 4))]);
+        out_ +=
+            fmt::format("{}%{}", k ? ", " : "",
+                        regs_[isa::arg_of(f.code[pc + 1 + k / 4], static_cast<unsigned>(k % 4))]);
       out_ += ')';
       return;
     }
@@ -343,7 +380,8 @@ class Disassembler {
         case Operand::S16: out_ += fmt::format("{}", static_cast<int16_t>(v)); break;
         case Operand::U16: out_ += fmt::format("{}", v); break;
         case Operand::I32: out_ += fmt::format("{}", isa::sbc_of(w)); break;
-        case Operand::J16: case Operand::J32:
+        case Operand::J16:
+        case Operand::J32:
           out_ += fmt::format("L{}", static_cast<int64_t>(pc) + branch_offset(w, kind));
           break;
         case Operand::K32: {
@@ -375,6 +413,8 @@ class Disassembler {
 
 }  // namespace
 
-std::string disassemble(const isa::Module& m) { return Disassembler(m).run(); }
+std::string disassemble(const isa::Module& m) {
+  return Disassembler(m).run();
+}
 
 }  // namespace strata::as

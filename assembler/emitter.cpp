@@ -42,7 +42,8 @@ Result<uint16_t> add_reg(AsmState& st, const Token& name_tok, std::string name, 
   FuncBuilder& fb = *st.fn;
   isa::Function& f = st.mod.funcs[fb.index];
   if (fb.regs.count(name))
-    return tl::unexpected(st.files.error(name_tok.loc, fmt::format("duplicate register '%{}'", name)));
+    return tl::unexpected(
+        st.files.error(name_tok.loc, fmt::format("duplicate register '%{}'", name)));
   if (f.regs.size() >= kMaxRegs)
     return tl::unexpected(st.files.error(name_tok.loc, "too many registers (at most 65536)"));
   uint16_t r = static_cast<uint16_t>(f.regs.size());
@@ -79,7 +80,8 @@ int label_ref(FuncBuilder& fb, const std::string& name, Loc at) {
 Result<void> define_label(AsmState& st, const std::string& name, Loc at) {
   FuncBuilder& fb = *st.fn;
   Label& l = fb.labels[static_cast<size_t>(label_ref(fb, name, at))];
-  if (l.item >= 0) return tl::unexpected(st.files.error(at, fmt::format("duplicate label '{}'", name)));
+  if (l.item >= 0)
+    return tl::unexpected(st.files.error(at, fmt::format("duplicate label '{}'", name)));
   l.item = static_cast<int>(fb.items.size());
   return {};
 }
@@ -89,7 +91,8 @@ Result<void> finish_function(AsmState& st) {
   isa::Function& f = st.mod.funcs[fb.index];
   for (const Label& l : fb.labels)
     if (l.item < 0)
-      return tl::unexpected(st.files.error(l.first_use, fmt::format("undefined label '{}'", l.name)));
+      return tl::unexpected(
+          st.files.error(l.first_use, fmt::format("undefined label '{}'", l.name)));
 
   // Relaxation only ever grows branches, so it terminates.
   uint64_t end_pc = 0;
@@ -132,18 +135,22 @@ Result<void> finish_function(AsmState& st) {
       if (it.wide) {
         emit(isa::make_abx(it.op, it.a, static_cast<uint32_t>(static_cast<int32_t>(off))), it.line);
       } else if (!it.relaxed) {
-        emit(isa::make_abc(it.op, it.a, it.b, static_cast<uint16_t>(static_cast<int16_t>(off))), it.line);
+        emit(isa::make_abc(it.op, it.a, it.b, static_cast<uint16_t>(static_cast<int16_t>(off))),
+             it.line);
       } else if (auto inv = inverse(it.op)) {
         emit(isa::make_abc(*inv, it.a, it.b, 2), it.line);
-        emit(isa::make_abx(Op::Jmp, 0, static_cast<uint32_t>(static_cast<int32_t>(off - 1))), it.line);
+        emit(isa::make_abx(Op::Jmp, 0, static_cast<uint32_t>(static_cast<int32_t>(off - 1))),
+             it.line);
       } else {
         emit(isa::make_abc(it.op, it.a, it.b, 2), it.line);
         emit(isa::make_abx(Op::Jmp, 0, 2), it.line);
-        emit(isa::make_abx(Op::Jmp, 0, static_cast<uint32_t>(static_cast<int32_t>(off - 2))), it.line);
+        emit(isa::make_abx(Op::Jmp, 0, static_cast<uint32_t>(static_cast<int32_t>(off - 2))),
+             it.line);
       }
       continue;
     }
-    emit(it.wide ? isa::make_abx(it.op, it.a, it.bc) : isa::make_abc(it.op, it.a, it.b, it.c), it.line);
+    emit(it.wide ? isa::make_abx(it.op, it.a, it.bc) : isa::make_abc(it.op, it.a, it.b, it.c),
+         it.line);
     for (size_t k = 0; k < it.args.size(); k += 4) {
       auto arg = [&](size_t j) -> uint16_t { return j < it.args.size() ? it.args[j] : 0; };
       f.code.push_back(isa::make_args(arg(k), arg(k + 1), arg(k + 2), arg(k + 3)));
@@ -179,23 +186,25 @@ Result<void> resolve(AsmState& st, Pending& p) {
   if (fi != st.func_ids.end()) {
     if (p.host)
       return tl::unexpected(st.files.error(
-          p.loc, fmt::format("'{}' is a function of this module, not an import (expected call)", p.name)));
+          p.loc,
+          fmt::format("'{}' is a function of this module, not an import (expected call)", p.name)));
     index = fi->second;
     sig = st.mod.funcs[index].sig;
   } else if (auto ii = st.import_ids.find(p.name); ii != st.import_ids.end()) {
     op = Op::CallH;
     index = ii->second;
     sig = st.mod.imports[index].sig;
-    if (index > 0xffff) return tl::unexpected(st.files.error(p.loc, "too many imports (at most 65536)"));
+    if (index > 0xffff)
+      return tl::unexpected(st.files.error(p.loc, "too many imports (at most 65536)"));
   } else {
     return tl::unexpected(st.files.error(
         p.loc, fmt::format("undefined {} '{}'", p.host ? "import" : "function", p.name)));
   }
   const isa::Signature& s = st.mod.sigs[sig];
   if (s.params.size() != p.nargs)
-    return tl::unexpected(st.files.error(
-        p.loc, fmt::format("'{}' called with {} arguments (expected {}: {})", p.name, p.nargs,
-                           s.params.size(), isa::to_string(s))));
+    return tl::unexpected(
+        st.files.error(p.loc, fmt::format("'{}' called with {} arguments (expected {}: {})", p.name,
+                                          p.nargs, s.params.size(), isa::to_string(s))));
   uint16_t a = isa::a_of(w);
   if (p.has_dest && !s.result)
     return tl::unexpected(st.files.error(

@@ -14,9 +14,10 @@ namespace {
 Result<FuncBuilder*> need_function(AsmState& st, Cursor& cur, const Token& head) {
   if (!st.fn)
     return tl::unexpected(cur.error_at(
-        head.loc, fmt::format("{} outside a function (expected .func first)",
-                              head.kind == Tok::Ident && head.text[0] == '.' ? head.text
-                                                                              : std::string("instruction"))));
+        head.loc,
+        fmt::format("{} outside a function (expected .func first)",
+                    head.kind == Tok::Ident && head.text[0] == '.' ? head.text
+                                                                   : std::string("instruction"))));
   return &*st.fn;
 }
 
@@ -31,16 +32,16 @@ Result<void> reg_list(AsmState& st, Cursor& cur, std::string_view close) {
     if (!close.empty() && cur.accept(close)) return {};
     if (close.empty() && cur.at_end()) return {};
     if (!cur.accept(","))
-      return tl::unexpected(cur.unexpected(close.empty() ? std::string("','")
-                                                         : fmt::format("',' or '{}'", close)));
+      return tl::unexpected(
+          cur.unexpected(close.empty() ? std::string("','") : fmt::format("',' or '{}'", close)));
   }
 }
 
 Result<void> func_header(AsmState& st, Cursor& cur, const Token& head) {
   if (st.fn)
-    return tl::unexpected(cur.error_at(
-        head.loc, fmt::format(".func inside function '{}' (expected .end first)",
-                              st.mod.funcs[st.fn->index].name)));
+    return tl::unexpected(
+        cur.error_at(head.loc, fmt::format(".func inside function '{}' (expected .end first)",
+                                           st.mod.funcs[st.fn->index].name)));
   const Token* n = STRATA_TRY(cur.expect_name("function name"));
   if (st.func_ids.count(n->text) || st.import_ids.count(n->text))
     return tl::unexpected(cur.error_at(n->loc, fmt::format("duplicate name '{}'", n->text)));
@@ -58,8 +59,10 @@ Result<void> func_header(AsmState& st, Cursor& cur, const Token& head) {
   sig.params = st.mod.funcs[index].regs;
   if (cur.accept("->")) {
     const Token* t = cur.peek();
-    if (t && t->is_ident("void")) cur.next();
-    else sig.result = STRATA_TRY(parse_type(cur));
+    if (t && t->is_ident("void"))
+      cur.next();
+    else
+      sig.result = STRATA_TRY(parse_type(cur));
   }
   if (const Token* t = cur.peek(); t && t->is_ident("export")) {
     cur.next();

@@ -17,7 +17,8 @@ using isa::Operand;
 const std::unordered_map<std::string_view, Op>& mnemonics() {
   static const std::unordered_map<std::string_view, Op> table = [] {
     std::unordered_map<std::string_view, Op> m;
-    for (size_t i = 0; i < isa::kOpCount; ++i) m.emplace(isa::kOpInfo[i].mnemonic, static_cast<Op>(i));
+    for (size_t i = 0; i < isa::kOpCount; ++i)
+      m.emplace(isa::kOpInfo[i].mnemonic, static_cast<Op>(i));
     return m;
   }();
   return table;
@@ -42,7 +43,8 @@ Result<int> label_operand(AsmState& st, Cursor& cur) {
   if (!t || (t->kind != Tok::Ident && t->kind != Tok::Local))
     return tl::unexpected(cur.unexpected("label"));
   cur.next();
-  if (t->kind == Tok::Local) return tl::unexpected(cur.error_at(t->loc, "'@' label outside a macro"));
+  if (t->kind == Tok::Local)
+    return tl::unexpected(cur.error_at(t->loc, "'@' label outside a macro"));
   return label_ref(*st.fn, t->text, t->loc);
 }
 
@@ -51,9 +53,9 @@ Result<uint32_t> const_operand(AsmState& st, Cursor& cur) {
   if (t && t->kind == Tok::Hash) {
     cur.next();
     if (static_cast<uint64_t>(t->ival) >= st.mod.consts.size())
-      return tl::unexpected(cur.error_at(
-          t->loc, fmt::format("constant index #{} out of range (pool has {} entries)", t->ival,
-                              st.mod.consts.size())));
+      return tl::unexpected(
+          cur.error_at(t->loc, fmt::format("constant index #{} out of range (pool has {} entries)",
+                                           t->ival, st.mod.consts.size())));
     return static_cast<uint32_t>(t->ival);
   }
   return st.intern_const(STRATA_TRY(parse_value(st, cur, "constant")));
@@ -115,8 +117,10 @@ Result<void> parse_call(AsmState& st, Cursor& cur, Op op, Loc loc, uint32_t line
           args_at, fmt::format("{} arguments passed (expected {} for signature {})", it.args.size(),
                                sig->params.size(), isa::to_string(*sig))));
     if (has_dest && !sig->result)
-      return tl::unexpected(cur.error_at(loc, "result register given for a signature returning void"));
-    if (!has_dest && sig->result) it.a = STRATA_TRY(hidden_reg(st, st.fn->index, *sig->result, loc));
+      return tl::unexpected(
+          cur.error_at(loc, "result register given for a signature returning void"));
+    if (!has_dest && sig->result)
+      it.a = STRATA_TRY(hidden_reg(st, st.fn->index, *sig->result, loc));
   } else {
     Pending p;
     p.kind = Pending::kCallee;
@@ -167,7 +171,8 @@ Result<void> load_float(AsmState& st, Cursor& cur, Loc loc, uint32_t line) {
   Value v = STRATA_TRY(parse_value(st, cur, "float"));
   STRATA_AS_CHECK(cur.expect_end());
   if (auto* i = std::get_if<int64_t>(&v)) v = static_cast<double>(*i);
-  if (!std::holds_alternative<double>(v)) return tl::unexpected(cur.error_at(at, "expected a float, not a string"));
+  if (!std::holds_alternative<double>(v))
+    return tl::unexpected(cur.error_at(at, "expected a float, not a string"));
   Item& k = push(st, Op::Ldk, loc, line);
   k.a = a;
   k.wide = true;
@@ -226,22 +231,32 @@ Result<void> parse_instruction(AsmState& st, Cursor& cur, const Token& mn, uint3
     if (idx > 0) STRATA_AS_CHECK(cur.expect_punct(","));
     Loc at = cur.here();
     switch (kind) {
-      case Operand::Di: case Operand::Df: case Operand::Dr: case Operand::Dx:
-      case Operand::Ui: case Operand::Uf: case Operand::Ur: case Operand::Ux:
-        set_field(it, k, STRATA_TRY(reg_operand(st, cur)));
-        break;
+      case Operand::Di:
+      case Operand::Df:
+      case Operand::Dr:
+      case Operand::Dx:
+      case Operand::Ui:
+      case Operand::Uf:
+      case Operand::Ur:
+      case Operand::Ux: set_field(it, k, STRATA_TRY(reg_operand(st, cur))); break;
       case Operand::S16:
-        set_field(it, k, static_cast<uint16_t>(STRATA_TRY(parse_int(st, cur, -32768, 32767, "signed 16-bit immediate"))));
+        set_field(it, k,
+                  static_cast<uint16_t>(
+                      STRATA_TRY(parse_int(st, cur, -32768, 32767, "signed 16-bit immediate"))));
         break;
       case Operand::U16:
-        set_field(it, k, static_cast<uint16_t>(STRATA_TRY(parse_int(st, cur, 0, 65535, "unsigned 16-bit immediate"))));
+        set_field(it, k,
+                  static_cast<uint16_t>(
+                      STRATA_TRY(parse_int(st, cur, 0, 65535, "unsigned 16-bit immediate"))));
         break;
       case Operand::I32:
         it.wide = true;
-        it.bc = static_cast<uint32_t>(STRATA_TRY(parse_int(st, cur, std::numeric_limits<int32_t>::min(),
-                                                           std::numeric_limits<int32_t>::max(), "32-bit immediate")));
+        it.bc = static_cast<uint32_t>(
+            STRATA_TRY(parse_int(st, cur, std::numeric_limits<int32_t>::min(),
+                                 std::numeric_limits<int32_t>::max(), "32-bit immediate")));
         break;
-      case Operand::J16: case Operand::J32:
+      case Operand::J16:
+      case Operand::J32:
         it.wide = kind == Operand::J32;
         it.label = STRATA_TRY(label_operand(st, cur));
         break;
@@ -264,7 +279,8 @@ Result<void> parse_instruction(AsmState& st, Cursor& cur, const Token& mn, uint3
         const Token* f = STRATA_TRY(cur.expect_name("import name"));
         auto i = st.import_ids.find(f->text);
         if (i == st.import_ids.end())
-          return tl::unexpected(cur.error_at(f->loc, fmt::format("undefined import '{}'", f->text)));
+          return tl::unexpected(
+              cur.error_at(f->loc, fmt::format("undefined import '{}'", f->text)));
         set_field(it, k, STRATA_TRY(index16(cur, at, i->second, "imports")));
         break;
       }
@@ -273,14 +289,19 @@ Result<void> parse_instruction(AsmState& st, Cursor& cur, const Token& mn, uint3
         set_field(it, k, STRATA_TRY(index16(cur, at, st.intern_sig(s), "signatures")));
         break;
       }
-      case Operand::Fd: case Operand::Ty: {
-        const Token* f = STRATA_TRY(cur.expect(Tok::Ident, kind == Operand::Fd ? "STRUCT.field" : "struct name"));
+      case Operand::Fd:
+      case Operand::Ty: {
+        const Token* f = STRATA_TRY(
+            cur.expect(Tok::Ident, kind == Operand::Fd ? "STRUCT.field" : "struct name"));
         auto& table = kind == Operand::Fd ? st.field_ids : st.struct_ids;
         auto i = table.find(f->text);
         if (i == table.end())
           return tl::unexpected(cur.error_at(
-              f->loc, fmt::format("undefined {} '{}'", kind == Operand::Fd ? "field" : "struct", f->text)));
-        set_field(it, k, STRATA_TRY(index16(cur, at, i->second, kind == Operand::Fd ? "fields" : "structs")));
+              f->loc,
+              fmt::format("undefined {} '{}'", kind == Operand::Fd ? "field" : "struct", f->text)));
+        set_field(
+            it, k,
+            STRATA_TRY(index16(cur, at, i->second, kind == Operand::Fd ? "fields" : "structs")));
         break;
       }
       case Operand::__: break;

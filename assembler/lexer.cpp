@@ -11,7 +11,9 @@ namespace strata::as {
 bool is_name_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.';
 }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+bool is_name_char(char c) {
+  return is_name_start(c) || (c >= '0' && c <= '9');
+}
 bool is_name(std::string_view s) {
   if (s.empty() || !is_name_start(s[0])) return false;
   for (char c : s)
@@ -63,7 +65,10 @@ class Lexer {
         cur.line = line_;
         continue;
       }
-      if (c == ' ' || c == '\t' || c == '\r') { ++i_; continue; }
+      if (c == ' ' || c == '\t' || c == '\r') {
+        ++i_;
+        continue;
+      }
       if (c == ';') {
         while (i_ < s_.size() && s_[i_] != '\n') ++i_;
         continue;
@@ -101,8 +106,7 @@ class Lexer {
     if (c == '%' || c == '@') {
       ++i_;
       while (i_ < s_.size() && is_name_char(s_[i_])) ++i_;
-      if (i_ == start + 1)
-        return error(start, fmt::format("expected a name after '{}'", c));
+      if (i_ == start + 1) return error(start, fmt::format("expected a name after '{}'", c));
       Token t = make(c == '%' ? Tok::Reg : Tok::Local, start);
       t.text = std::string(s_.substr(start + 1, i_ - start - 1));
       return t;
@@ -124,8 +128,7 @@ class Lexer {
     if (c == '"') return string_lit();
     if (c == '\'') return char_lit();
     bool sign = (c == '-' || c == '+') && i_ + 1 < s_.size();
-    if ((c >= '0' && c <= '9') || (sign && s_[i_ + 1] >= '0' && s_[i_ + 1] <= '9'))
-      return number();
+    if ((c >= '0' && c <= '9') || (sign && s_[i_ + 1] >= '0' && s_[i_ + 1] <= '9')) return number();
     if (c == '-' && s_.substr(i_, 4) == "-inf" &&
         (i_ + 4 >= s_.size() || !is_name_char(s_[i_ + 4]))) {
       i_ += 4;
@@ -153,7 +156,8 @@ class Lexer {
       return t;
     }
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-      return error(start, fmt::format("unexpected character 0x{:02x}", static_cast<unsigned char>(c)));
+      return error(start,
+                   fmt::format("unexpected character 0x{:02x}", static_cast<unsigned char>(c)));
     return error(start, fmt::format("unexpected character '{}'", c));
   }
 
@@ -161,7 +165,10 @@ class Lexer {
   // Returns an error message, or empty on success.
   std::string escape(std::string& out) {
     char c = s_[i_++];
-    if (c != '\\') { out += c; return {}; }
+    if (c != '\\') {
+      out += c;
+      return {};
+    }
     if (i_ >= s_.size() || s_[i_] == '\n') return "unterminated escape sequence";
     char e = s_[i_++];
     switch (e) {
@@ -188,7 +195,10 @@ class Lexer {
     std::string out;
     while (true) {
       if (i_ >= s_.size() || s_[i_] == '\n') return error(start, "unterminated string literal");
-      if (s_[i_] == '"') { ++i_; break; }
+      if (s_[i_] == '"') {
+        ++i_;
+        break;
+      }
       size_t at = i_;
       if (auto e = escape(out); !e.empty()) return error(at, e);
     }
@@ -269,7 +279,8 @@ class Lexer {
         return error(start, "integer literal out of 64-bit range");
       mag = mag * ub + static_cast<uint64_t>(v);
     }
-    if (neg && mag > (uint64_t{1} << 63)) return error(start, "integer literal out of 64-bit range");
+    if (neg && mag > (uint64_t{1} << 63))
+      return error(start, "integer literal out of 64-bit range");
     Token t = make(Tok::Int, start);
     t.ival = static_cast<int64_t>(neg ? uint64_t{0} - mag : mag);
     return t;

@@ -9,7 +9,8 @@ namespace strata::as {
 Result<void> Macros::define(Cursor& cur, std::vector<Line> body) {
   const Token* n = STRATA_TRY(cur.expect(Tok::Ident, "macro name"));
   if (isa::op_from_mnemonic(n->text) || n->text == "j" || n->text == "lf")
-    return tl::unexpected(cur.error_at(n->loc, fmt::format("macro name '{}' is an instruction", n->text)));
+    return tl::unexpected(
+        cur.error_at(n->loc, fmt::format("macro name '{}' is an instruction", n->text)));
   if (table_.count(n->text))
     return tl::unexpected(cur.error_at(n->loc, fmt::format("duplicate macro '{}'", n->text)));
   Macro m;
@@ -57,8 +58,8 @@ Result<std::vector<Line>> Macros::expand(const Macro& m, Cursor& cur, Loc at, ui
     if (args.back().empty()) return tl::unexpected(cur.unexpected("macro argument"));
   }
   if (args.size() != m.params.size())
-    return tl::unexpected(cur.error_at(
-        at, fmt::format("macro '{}' takes {} arguments ({} given)", m.name, m.params.size(), args.size())));
+    return tl::unexpected(cur.error_at(at, fmt::format("macro '{}' takes {} arguments ({} given)",
+                                                       m.name, m.params.size(), args.size())));
   uint64_t id = ++expansions_;
   std::vector<Line> out;
   out.reserve(m.body.size());
@@ -67,10 +68,10 @@ Result<std::vector<Line>> Macros::expand(const Macro& m, Cursor& cur, Loc at, ui
     ln.line = debug_line;
     for (const Token& t : src.toks) {
       size_t p = 0;
-      while (p < m.params.size() && !(m.params[p].kind == t.kind && m.params[p].text == t.text)) ++p;
+      while (p < m.params.size() && !(m.params[p].kind == t.kind && m.params[p].text == t.text))
+        ++p;
       size_t n = p < m.params.size() ? args[p].size() : 1;
-      if (n > token_budget)
-        return tl::unexpected(cur.error_at(at, "macro expansion too large"));
+      if (n > token_budget) return tl::unexpected(cur.error_at(at, "macro expansion too large"));
       token_budget -= n;
       if (p < m.params.size()) {
         ln.toks.insert(ln.toks.end(), args[p].begin(), args[p].end());

@@ -30,14 +30,14 @@ struct Item {
   isa::Op op = isa::Op::Nop;
   uint16_t a = 0, b = 0, c = 0;
   uint32_t bc = 0;
-  bool wide = false;              // b:c holds bc
-  int label = -1;                 // branch target (label id), if the opcode has one
-  bool call = false;              // followed by argument words
+  bool wide = false;  // b:c holds bc
+  int label = -1;     // branch target (label id), if the opcode has one
+  bool call = false;  // followed by argument words
   std::vector<uint16_t> args;
-  int pending = -1;               // index in AsmState::pending patched once names are known
-  bool raw = false;               // `.word`: raw_word verbatim
+  int pending = -1;  // index in AsmState::pending patched once names are known
+  bool raw = false;  // `.word`: raw_word verbatim
   isa::Word raw_word = 0;
-  uint32_t line = 0;              // debug line
+  uint32_t line = 0;  // debug line
   Loc loc;
   // Set by layout: first word and whether a J16 branch was relaxed into a long sequence.
   uint32_t pc = 0;
@@ -62,13 +62,13 @@ struct FuncBuilder {
 // A name used before it may be defined: a callee, a `fnref` operand or an exported function.
 struct Pending {
   enum Kind : uint8_t { kCallee, kFnRef, kExport } kind = kCallee;
-  uint32_t func = 0;     // function containing the reference (callee, fnref)
-  uint32_t pc = 0;       // word to patch
+  uint32_t func = 0;  // function containing the reference (callee, fnref)
+  uint32_t pc = 0;    // word to patch
   std::string name;
   Loc loc;
   uint32_t nargs = 0;
   bool has_dest = false;
-  bool host = false;     // written `callh`
+  bool host = false;  // written `callh`
   uint32_t export_index = 0;
 };
 
@@ -81,7 +81,7 @@ struct AsmState {
   std::unordered_map<std::string, uint32_t> func_ids;
   std::unordered_map<std::string, uint32_t> import_ids;  // local name (alias) -> import
   std::unordered_map<std::string, Loc> layouts;
-  std::map<std::string, uint32_t> pool_index;  // constant key -> first pool index
+  std::map<std::string, uint32_t> pool_index;           // constant key -> first pool index
   std::unordered_map<std::string, uint32_t> sig_index;  // to_string(sig) -> index
   std::vector<Pending> pending;
   std::optional<FuncBuilder> fn;
@@ -99,8 +99,7 @@ Result<isa::Signature> parse_sig_types(Cursor& cur);
 // A literal or named value (integer, float, string, `inf`, `nan`, .const, LAYOUT.field).
 Result<Value> parse_value(AsmState& st, Cursor& cur, std::string_view what);
 // An integer value in [lo, hi].
-Result<int64_t> parse_int(AsmState& st, Cursor& cur, int64_t lo, int64_t hi,
-                          std::string_view what);
+Result<int64_t> parse_int(AsmState& st, Cursor& cur, int64_t lo, int64_t hi, std::string_view what);
 Result<isa::ValType> parse_type(Cursor& cur);
 
 // Statement handlers (parser.cpp: directives; instr.cpp: instructions).

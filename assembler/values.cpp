@@ -55,11 +55,18 @@ Result<Value> parse_value(AsmState& st, Cursor& cur, std::string_view what) {
     case Tok::Float: cur.next(); return in_place_value<1>(t->fval);
     case Tok::Str: cur.next(); return in_place_value<2>(t->text);
     case Tok::Ident: {
-      if (t->text == "inf") { cur.next(); return in_place_value<1>(std::numeric_limits<double>::infinity()); }
-      if (t->text == "nan") { cur.next(); return in_place_value<1>(std::numeric_limits<double>::quiet_NaN()); }
+      if (t->text == "inf") {
+        cur.next();
+        return in_place_value<1>(std::numeric_limits<double>::infinity());
+      }
+      if (t->text == "nan") {
+        cur.next();
+        return in_place_value<1>(std::numeric_limits<double>::quiet_NaN());
+      }
       auto it = st.consts.find(t->text);
       if (it == st.consts.end())
-        return tl::unexpected(cur.error_at(t->loc, fmt::format("undefined constant '{}'", t->text)));
+        return tl::unexpected(
+            cur.error_at(t->loc, fmt::format("undefined constant '{}'", t->text)));
       cur.next();
       return Result<Value>(tl::in_place, it->second);
     }
@@ -75,8 +82,8 @@ Result<int64_t> parse_int(AsmState& st, Cursor& cur, int64_t lo, int64_t hi,
   Loc at = t->loc;
   Value v = STRATA_TRY(parse_value(st, cur, what));
   if (!std::holds_alternative<int64_t>(v))
-    return tl::unexpected(cur.error_at(at, fmt::format("expected {}, not a {}", what,
-                                                       v.index() == 1 ? "float" : "string")));
+    return tl::unexpected(cur.error_at(
+        at, fmt::format("expected {}, not a {}", what, v.index() == 1 ? "float" : "string")));
   int64_t x = std::get<int64_t>(v);
   if (x < lo || x > hi)
     return tl::unexpected(
@@ -85,7 +92,8 @@ Result<int64_t> parse_int(AsmState& st, Cursor& cur, int64_t lo, int64_t hi,
 }
 
 uint32_t AsmState::intern_sig(const isa::Signature& s) {
-  auto [it, added] = sig_index.try_emplace(isa::to_string(s), static_cast<uint32_t>(mod.sigs.size()));
+  auto [it, added] =
+      sig_index.try_emplace(isa::to_string(s), static_cast<uint32_t>(mod.sigs.size()));
   if (added) mod.sigs.push_back(s);
   return it->second;
 }
@@ -94,9 +102,12 @@ namespace {
 // Constants are equal when their type and bytes are: 0.0 and -0.0 differ, NaNs compare by bits.
 std::string const_key(const Value& v) {
   std::string k(1, static_cast<char>('0' + v.index()));
-  if (auto* i = std::get_if<int64_t>(&v)) k.append(reinterpret_cast<const char*>(i), sizeof *i);
-  else if (auto* d = std::get_if<double>(&v)) k.append(reinterpret_cast<const char*>(d), sizeof *d);
-  else k += std::get<std::string>(v);
+  if (auto* i = std::get_if<int64_t>(&v))
+    k.append(reinterpret_cast<const char*>(i), sizeof *i);
+  else if (auto* d = std::get_if<double>(&v))
+    k.append(reinterpret_cast<const char*>(d), sizeof *d);
+  else
+    k += std::get<std::string>(v);
   return k;
 }
 }  // namespace

@@ -36,9 +36,9 @@ void try_value(tl::expected<void, E>&&) {}
 
 // Propagate an error from an expression of type Result<T>; evaluates to the value otherwise
 // (to nothing for Result<void>).
-#define STRATA_TRY(expr)                                          \
-  ({                                                              \
-    auto _strata_r = (expr);                                      \
-    if (!_strata_r) return tl::unexpected(_strata_r.error());     \
-    ::strata::detail::try_value(std::move(_strata_r));               \
+#define STRATA_TRY(expr)                                      \
+  ({                                                          \
+    auto _strata_r = (expr);                                  \
+    if (!_strata_r) return tl::unexpected(_strata_r.error()); \
+    ::strata::detail::try_value(std::move(_strata_r));        \
   })

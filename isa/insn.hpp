@@ -47,13 +47,27 @@ static_assert(kAShift - kOpShift == kFieldBits && kBShift - kAShift == kFieldBit
               kCShift - kBShift == kFieldBits && 64 - kCShift == kFieldBits);
 static_assert(kOpCount <= (1u << kFieldBits));
 
-constexpr Op op_of(Word w) { return static_cast<Op>(w & 0xffff); }
-constexpr uint16_t a_of(Word w) { return static_cast<uint16_t>(w >> kAShift); }
-constexpr uint16_t b_of(Word w) { return static_cast<uint16_t>(w >> kBShift); }
-constexpr uint16_t c_of(Word w) { return static_cast<uint16_t>(w >> kCShift); }
-constexpr int16_t sc_of(Word w) { return static_cast<int16_t>(w >> kCShift); }
-constexpr uint32_t bc_of(Word w) { return static_cast<uint32_t>(w >> kBShift); }
-constexpr int32_t sbc_of(Word w) { return static_cast<int32_t>(w >> kBShift); }
+constexpr Op op_of(Word w) {
+  return static_cast<Op>(w & 0xffff);
+}
+constexpr uint16_t a_of(Word w) {
+  return static_cast<uint16_t>(w >> kAShift);
+}
+constexpr uint16_t b_of(Word w) {
+  return static_cast<uint16_t>(w >> kBShift);
+}
+constexpr uint16_t c_of(Word w) {
+  return static_cast<uint16_t>(w >> kCShift);
+}
+constexpr int16_t sc_of(Word w) {
+  return static_cast<int16_t>(w >> kCShift);
+}
+constexpr uint32_t bc_of(Word w) {
+  return static_cast<uint32_t>(w >> kBShift);
+}
+constexpr int32_t sbc_of(Word w) {
+  return static_cast<int32_t>(w >> kBShift);
+}
 
 constexpr Word make_abc(Op op, uint16_t a, uint16_t b, uint16_t c) {
   return Word(static_cast<uint16_t>(op)) | (Word(a) << kAShift) | (Word(b) << kBShift) |
@@ -68,15 +82,31 @@ constexpr Word make_args(uint16_t r0, uint16_t r1 = 0, uint16_t r2 = 0, uint16_t
 constexpr uint16_t arg_of(Word args_word, unsigned slot) {
   return static_cast<uint16_t>(args_word >> (16 * slot));
 }
-constexpr size_t arg_words(size_t nargs) { return (nargs + 3) / 4; }
+constexpr size_t arg_words(size_t nargs) {
+  return (nargs + 3) / 4;
+}
 
 enum class Operand : uint8_t {
-  __,   // unused, must be zero
-  Di, Df, Dr, Dx,  // register written
-  Ui, Uf, Ur, Ux,  // register read
-  S16, U16, J16,
-  I32, J32, K32,   // occupy b:c
-  Fn, Im, Sg, Fd, Ty,
+  __,  // unused, must be zero
+  Di,
+  Df,
+  Dr,
+  Dx,  // register written
+  Ui,
+  Uf,
+  Ur,
+  Ux,  // register read
+  S16,
+  U16,
+  J16,
+  I32,
+  J32,
+  K32,  // occupy b:c
+  Fn,
+  Im,
+  Sg,
+  Fd,
+  Ty,
 };
 
 enum OpFlags : uint32_t {
@@ -109,8 +139,12 @@ inline constexpr OpInfo kOpInfo[] = {
 };
 static_assert(sizeof(kOpInfo) / sizeof(kOpInfo[0]) == kOpCount);
 
-constexpr bool is_valid_op(uint16_t raw) { return raw < kOpCount; }
-constexpr const OpInfo& info(Op op) { return kOpInfo[static_cast<size_t>(op)]; }
+constexpr bool is_valid_op(uint16_t raw) {
+  return raw < kOpCount;
+}
+constexpr const OpInfo& info(Op op) {
+  return kOpInfo[static_cast<size_t>(op)];
+}
 
 // True when the operand kind uses the whole b:c pair.
 constexpr bool is_wide(Operand k) {

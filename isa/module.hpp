@@ -62,8 +62,8 @@ ValType type_of(const Constant& k);
 struct Function {
   std::string name;
   uint32_t sig = 0;
-  std::vector<ValType> regs;          // types of all registers; the first ones are the params
-  std::vector<std::string> reg_names; // empty, or one name per register (debug info)
+  std::vector<ValType> regs;           // types of all registers; the first ones are the params
+  std::vector<std::string> reg_names;  // empty, or one name per register (debug info)
   std::vector<Word> code;
   bool operator==(const Function&) const = default;
 };
@@ -104,8 +104,8 @@ struct LineEntry {
 };
 
 struct DebugInfo {
-  std::string source;                        // source file name, may be empty
-  std::vector<std::vector<LineEntry>> lines; // empty, or one vector per function
+  std::string source;                         // source file name, may be empty
+  std::vector<std::vector<LineEntry>> lines;  // empty, or one vector per function
   bool operator==(const DebugInfo&) const = default;
 };
 

@@ -54,7 +54,7 @@ struct FuncInfo {
   // Where an interpreted call starts: `code`, or vm::kEnterJitWord while jit_entry is set (so the
   // interpreter's call path tests nothing). Set by Program::load; change with set_jit_entry().
   const isa::Word* call_code = nullptr;
-  uint32_t nregs = 0;      // registers in its frame; params are the first nparams
+  uint32_t nregs = 0;  // registers in its frame; params are the first nparams
   uint32_t nparams = 0;
   uint32_t arg_words = 0;  // argument words after a call instruction: isa::arg_words(nparams)
   uint32_t sig_id = 0;     // program-wide structural signature id (calli compares these)
@@ -63,7 +63,7 @@ struct FuncInfo {
   JitEntry jit_entry = nullptr;
   Instance* inst = nullptr;
   bool has_result = false;
-  uint32_t index = 0;      // function index in its module
+  uint32_t index = 0;  // function index in its module
   std::string name;
   // Hotness for run-time tier-up: calls counted while call_code is vm::kCountCallWord, raised
   // to the threshold when a fuel slice runs out inside the function (a long loop). Touched
@@ -84,7 +84,7 @@ struct ImportBinding {
   uint32_t nparams = 0;
   uint32_t arg_words = 0;
   bool has_result = false;
-  std::string qualified_name;        // "std.io.print", for traces
+  std::string qualified_name;  // "std.io.print", for traces
 };
 
 struct Instance {

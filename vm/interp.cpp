@@ -37,7 +37,9 @@ std::string_view kind_name(ObjKind k) {
   return "corrupt object";
 }
 
-static bool is_array(ObjKind k) { return k >= ObjKind::ArrayI64 && k <= ObjKind::ArrayU8; }
+static bool is_array(ObjKind k) {
+  return k >= ObjKind::ArrayI64 && k <= ObjKind::ArrayU8;
+}
 
 // fmin/fmax per opcodes.def: NaN if either operand is NaN; -0 < +0.
 double float_min(double x, double y) {
@@ -107,91 +109,91 @@ int64_t float_to_int(double x) {
 #else
 #define STRATA_VM_DISPATCH() goto* kLabels[w & 0xffff];
 #define STRATA_VM_CASE(name) L_##name:
-#define STRATA_VM_NEXT()         \
-  do {                           \
-    w = *++pc;                   \
-    goto* kLabels[w & 0xffff];   \
+#define STRATA_VM_NEXT()       \
+  do {                         \
+    w = *++pc;                 \
+    goto* kLabels[w & 0xffff]; \
   } while (0)
-#define STRATA_VM_JUMP()         \
-  do {                           \
-    w = *pc;                     \
-    goto* kLabels[w & 0xffff];   \
+#define STRATA_VM_JUMP()       \
+  do {                         \
+    w = *pc;                   \
+    goto* kLabels[w & 0xffff]; \
   } while (0)
 #endif
 
 // Save the pc to the frame before anything that can allocate or call the host.
 #define STRATA_PROTECT() (fp->pc = pc)
 
-#define STRATA_THROW(kind, ...)              \
-  do {                                       \
-    st.set_trap((kind), __VA_ARGS__);        \
-    goto L_trap;                             \
+#define STRATA_THROW(kind, ...)       \
+  do {                                \
+    st.set_trap((kind), __VA_ARGS__); \
+    goto L_trap;                      \
   } while (0)
 
 // A conditional branch; a taken backward branch costs one unit of fuel.
-#define STRATA_BRANCH(cond, offset)                                  \
-  do {                                                               \
-    if (cond) {                                                      \
-      const int32_t off_ = (offset);                                 \
-      if (off_ <= 0 && STRATA_UNLIKELY(--fuel < 0)) goto L_fuel;     \
-      pc += off_;                                                    \
-      STRATA_VM_JUMP();                                              \
-    }                                                                \
-    STRATA_VM_NEXT();                                                \
+#define STRATA_BRANCH(cond, offset)                              \
+  do {                                                           \
+    if (cond) {                                                  \
+      const int32_t off_ = (offset);                             \
+      if (off_ <= 0 && STRATA_UNLIKELY(--fuel < 0)) goto L_fuel; \
+      pc += off_;                                                \
+      STRATA_VM_JUMP();                                          \
+    }                                                            \
+    STRATA_VM_NEXT();                                            \
   } while (0)
 
-#define STRATA_RETURN(has_value)                                     \
-  do {                                                               \
-    if (STRATA_UNLIKELY(fp == entry_fp)) {                           \
-      if (has_value) *result = retval;                               \
-      status = ExecStatus::Returned;                                 \
-      goto L_done;                                                   \
-    }                                                                \
-    const uint32_t words_ = fn->arg_words;                           \
-    --fp;                                                            \
-    fn = fp->fn;                                                     \
-    R = fp->base;                                                    \
-    pc = fp->pc;                                                     \
-    if (has_value) R[isa::a_of(*pc)] = retval;                       \
-    pc += 1 + words_;                                                \
-    inst = fn->inst;                                                 \
-    STRATA_VM_JUMP();                                                \
+#define STRATA_RETURN(has_value)               \
+  do {                                         \
+    if (STRATA_UNLIKELY(fp == entry_fp)) {     \
+      if (has_value) *result = retval;         \
+      status = ExecStatus::Returned;           \
+      goto L_done;                             \
+    }                                          \
+    const uint32_t words_ = fn->arg_words;     \
+    --fp;                                      \
+    fn = fp->fn;                               \
+    R = fp->base;                              \
+    pc = fp->pc;                               \
+    if (has_value) R[isa::a_of(*pc)] = retval; \
+    pc += 1 + words_;                          \
+    inst = fn->inst;                           \
+    STRATA_VM_JUMP();                          \
   } while (0)
 
-#define STRATA_RECORD(reg, field, rec)                                              \
-  Record* rec = static_cast<Record*>((reg).r);                                      \
-  if (STRATA_UNLIKELY(rec == nullptr || rec->kind != ObjKind::Record ||             \
-                      rec->type != (field).owner)) {                                \
-    record_fault(st, rec, (field).owner);                                           \
-    goto L_trap;                                                                    \
+#define STRATA_RECORD(reg, field, rec)                                  \
+  Record* rec = static_cast<Record*>((reg).r);                          \
+  if (STRATA_UNLIKELY(rec == nullptr || rec->kind != ObjKind::Record || \
+                      rec->type != (field).owner)) {                    \
+    record_fault(st, rec, (field).owner);                               \
+    goto L_trap;                                                        \
   }
 
-#define STRATA_CHECKED_OBJ(reg, Kind, Type, var)                                    \
-  Type* var = static_cast<Type*>((reg).r);                                          \
-  if (STRATA_UNLIKELY(var == nullptr || var->kind != (Kind))) {                     \
-    object_fault(st, var, (Kind));                                                  \
-    goto L_trap;                                                                    \
+#define STRATA_CHECKED_OBJ(reg, Kind, Type, var)                \
+  Type* var = static_cast<Type*>((reg).r);                      \
+  if (STRATA_UNLIKELY(var == nullptr || var->kind != (Kind))) { \
+    object_fault(st, var, (Kind));                              \
+    goto L_trap;                                                \
   }
 #define STRATA_ARRAY(reg, Kind, var) STRATA_CHECKED_OBJ(reg, ObjKind::Kind, Array, var)
 #define STRATA_STRING(reg, var) STRATA_CHECKED_OBJ(reg, ObjKind::String, String, var)
 
-#define STRATA_INDEX(obj, reg, idx)                                                 \
-  const uint64_t idx = (reg).bits;                                                  \
-  if (STRATA_UNLIKELY(idx >= (obj)->len))                                           \
+#define STRATA_INDEX(obj, reg, idx)                                                  \
+  const uint64_t idx = (reg).bits;                                                   \
+  if (STRATA_UNLIKELY(idx >= (obj)->len))                                            \
     STRATA_THROW(TrapKind::IndexOutOfBounds, "index {} out of bounds for length {}", \
                  static_cast<int64_t>(idx), (obj)->len);
 
-#define STRATA_MEM(addr_reg, n, p)                                                  \
-  uint8_t* p;                                                                       \
-  {                                                                                 \
-    const uint64_t addr_ = (addr_reg).bits;                                         \
-    const uint64_t off_ = isa::c_of(w);                                             \
-    LinearMemory& m_ = inst->memory;                                                \
-    if (STRATA_UNLIKELY(addr_ > m_.size() || m_.size() - addr_ < off_ + (n)))       \
-      STRATA_THROW(TrapKind::MemoryOutOfBounds,                                     \
-                   "{}-byte access at {}+{} outside memory of {} bytes", (n), addr_, \
-                   off_, m_.size());                                                \
-    p = m_.data() + addr_ + off_;                                                   \
+#define STRATA_MEM(addr_reg, n, p)                                                         \
+  uint8_t* p;                                                                              \
+  {                                                                                        \
+    const uint64_t addr_ = (addr_reg).bits;                                                \
+    const uint64_t off_ = isa::c_of(w);                                                    \
+    LinearMemory& m_ = inst->memory;                                                       \
+    if (STRATA_UNLIKELY(addr_ > m_.size() || m_.size() - addr_ < off_ + (n)))              \
+      STRATA_THROW(TrapKind::MemoryOutOfBounds,                                            \
+                   "{}-byte access at {}+{} outside memory of {} bytes", (n), addr_, off_, \
+                   m_.size());                                                             \
+    p = m_.data() + addr_ + off_;                                                          \
   }
 
 const isa::Word kEnterJitWord = isa::kOpCount;
@@ -270,8 +272,7 @@ void native_trap(const ExecState& st, HostContext& cx, const Frame* top, const i
 }
 
 // ---- the loop -------------------------------------------------------------------------------
-ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry_fp, Value* result,
-                      Trap* trap) {
+ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry_fp, Value* result, Trap* trap) {
 #if !defined(STRATA_SWITCH_DISPATCH)
   // One label per opcode, generated from the table: a missing handler fails to compile.
   static const void* const kLabels[] = {
@@ -304,16 +305,14 @@ L_fetch:
   __attribute__((unused));
   w = *pc;
   STRATA_VM_DISPATCH() {
-#include "vm/interp_int.inc"
-#include "vm/interp_float.inc"
 #include "vm/interp_control.inc"
-#include "vm/interp_object.inc"
+#include "vm/interp_float.inc"
+#include "vm/interp_int.inc"
 #include "vm/interp_memory.inc"
+#include "vm/interp_object.inc"
 #if defined(STRATA_SWITCH_DISPATCH)
-    case isa::kOpCount:
-      goto L_enter_jit;
-    case isa::kOpCount + 1:
-      goto L_count_call;
+    case isa::kOpCount: goto L_enter_jit;
+    case isa::kOpCount + 1: goto L_count_call;
 #endif
   }
   // Unreachable: every handler jumps, and the verifier admits only valid opcodes.
@@ -322,7 +321,7 @@ L_fetch:
   // A call of `callee` by the call instruction at pc (call, callh to an SVI export, calli).
   // Its frame starts right after the caller's registers; arguments come from the argument
   // words that follow the instruction.
-L_call: {
+L_call : {
   Value* nR = R + fn->nregs;
   if (STRATA_UNLIKELY(nR + callee->nregs > st.stack_end)) goto L_grow;
   if (STRATA_UNLIKELY(fp == st.frames_last)) goto L_grow_frames;
@@ -354,9 +353,10 @@ L_count_call:
   pc = callee->code;
   STRATA_VM_JUMP();
 
-  // Dispatched from kEnterJitWord: the callee's frame is pushed and it has compiled code: run it, then continue after the
-  // call instruction as a return would. Compiled calls may move the frames and the stack.
-L_enter_jit: {
+  // Dispatched from kEnterJitWord: the callee's frame is pushed and it has compiled code: run it,
+  // then continue after the call instruction as a return would. Compiled calls may move the frames
+  // and the stack.
+L_enter_jit : {
   const ptrdiff_t depth = fp - st.frames;
   st.fuel_left = fuel;
   const auto s = static_cast<ExecStatus>(callee->jit_entry(&st, R, fp));
@@ -380,7 +380,7 @@ L_enter_jit: {
 
   // A host call: arguments are copied just above the caller's registers, the native runs,
   // then any trap or exit it requested takes effect.
-L_native: {
+L_native : {
   Value* nargs = R + fn->nregs;
   if (STRATA_UNLIKELY(nargs + import->nparams > st.stack_end)) {
     callee = nullptr;
@@ -410,9 +410,9 @@ L_host_pending:
 
   // The VM stack is too small for the next frame (callee set) or native arguments (callee
   // null): grow it, then re-execute the call instruction.
-L_grow: {
-  const size_t need = static_cast<size_t>(R - st.stack) + fn->nregs +
-                      (callee ? callee->nregs : import->nparams);
+L_grow : {
+  const size_t need =
+      static_cast<size_t>(R - st.stack) + fn->nregs + (callee ? callee->nregs : import->nparams);
   STRATA_PROTECT();
   if (!st.grow_stack(need, fp))
     STRATA_THROW(TrapKind::StackOverflow, "VM stack limit of {} registers reached",

@@ -87,22 +87,22 @@ class ExecState {
   Value* stack = nullptr;  // uncollectable, stack_len Values
   size_t stack_len = 0;
   Value* stack_end = nullptr;  // stack + stack_len
-  Frame* frames = nullptr;       // frames_len Frames allocated, grown up to frame_cap
+  Frame* frames = nullptr;     // frames_len Frames allocated, grown up to frame_cap
   size_t frames_len = 0;
   size_t frame_cap = 0;          // the call-depth limit
   Frame* frames_last = nullptr;  // frames + frames_len - 1
-  int64_t fuel_left = 0;     // units left in the current slice (saved between runs)
-  uint64_t fuel_reserve = 0; // units not yet handed out in slices
-  uint64_t fuel_limit = 0;   // 0 = unlimited
+  int64_t fuel_left = 0;         // units left in the current slice (saved between runs)
+  uint64_t fuel_reserve = 0;     // units not yet handed out in slices
+  uint64_t fuel_limit = 0;       // 0 = unlimited
   std::atomic<bool> stop{false};
   // The trap being raised (kept here, not in the loop's locals, to spare registers).
   TrapKind trap_kind = TrapKind::Explicit;
   std::string trap_msg;
 
   // ---- shared with compiled code (jit/baseline); offsets are read by the emitters ----
-  HostContext* host = nullptr;  // the run's host context (set by execute)
-  Value jit_retval{};           // a compiled function's result (status Returned)
-  Trap jit_trap;                // the finished trap when a compiled call returns Trapped
+  HostContext* host = nullptr;     // the run's host context (set by execute)
+  Value jit_retval{};              // a compiled function's result (status Returned)
+  Trap jit_trap;                   // the finished trap when a compiled call returns Trapped
   uintptr_t host_stack_limit = 0;  // lowest safe host stack address for compiled code (0 = unset)
 
   // ---- run-time tier-up (interpreter and jit runtime only; not read by emitted code) ----

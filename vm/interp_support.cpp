@@ -13,7 +13,7 @@ namespace strata::vm {
 namespace {
 constexpr size_t kInitialStackValues = size_t{1} << 15;  // 256 KiB
 constexpr size_t kInitialFrames = size_t{1} << 12;
-}
+}  // namespace
 
 ExecState::ExecState(const Limits& limits) {
   stack = static_cast<Value*>(GC_MALLOC_UNCOLLECTABLE(kInitialStackValues * sizeof(Value)));

@@ -107,7 +107,8 @@ Result<void> Program::instantiate(Instance& inst) {
   if (!inst.fnrefs) return fail("module '{}': out of memory for function references", inst.name);
   for (size_t f = 0; f < m.funcs.size(); ++f) {
     inst.fnrefs[f] = new_funcref(&inst.funcs[f]);
-    if (!inst.fnrefs[f]) return fail("module '{}': out of memory for function references", inst.name);
+    if (!inst.fnrefs[f])
+      return fail("module '{}': out of memory for function references", inst.name);
   }
 
   // The memory cap is the module's declared max (whole pages) lowered to the VM's cap.
@@ -122,8 +123,8 @@ Result<void> Program::instantiate(Instance& inst) {
   for (size_t d = 0; d < m.data.size(); ++d) {
     const isa::DataSegment& seg = m.data[d];
     if (!inst.memory.write(seg.offset, seg.bytes.data(), seg.bytes.size()))
-      return fail("module '{}': data segment #{} ({} bytes at {}) outside the memory", inst.name,
-                  d, seg.bytes.size(), seg.offset);
+      return fail("module '{}': data segment #{} ({} bytes at {}) outside the memory", inst.name, d,
+                  seg.bytes.size(), seg.offset);
   }
   return {};
 }
@@ -154,7 +155,8 @@ Result<void> Program::link_import(Instance& inst, uint32_t index) {
     native_module = true;
     if (nd.name != im.name) continue;
     auto have = parse_signature(nd.signature);
-    if (!have) return fail("{}: the native's signature is malformed: {}", what(), have.error().message);
+    if (!have)
+      return fail("{}: the native's signature is malformed: {}", what(), have.error().message);
     if (*have != want)
       return fail("{}: {}.{} has signature {}", what(), im.module, im.name, isa::to_string(*have));
     if (!nd.fn) return fail("{}: the native has no implementation", what());

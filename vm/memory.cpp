@@ -15,7 +15,9 @@ bool round_pages(uint64_t bytes, uint64_t* out) {
 }
 }  // namespace
 
-LinearMemory::~LinearMemory() { std::free(data_); }
+LinearMemory::~LinearMemory() {
+  std::free(data_);
+}
 
 bool LinearMemory::init(uint64_t initial, uint64_t cap) {
   std::free(data_);

@@ -48,7 +48,7 @@ struct NativeDef {
   std::string_view name;       // e.g. "print_i64"
   std::string_view signature;  // in assembler syntax, e.g. "(i64) -> void", "(ref, i64) -> ref"
   NativeFn fn;
-  std::string_view doc;        // one line, shown by `strata natives` and the docs
+  std::string_view doc;  // one line, shown by `strata natives` and the docs
 };
 
 }  // namespace strata::vm

@@ -20,7 +20,7 @@ enum class ObjKind : uint32_t {
   ArrayI64,
   ArrayF64,
   ArrayRef,
-  ArrayU8,   // byte buffer
+  ArrayU8,  // byte buffer
   Record,
   Map,
   Function,  // function reference (fnref)

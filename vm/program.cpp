@@ -74,9 +74,7 @@ RunResult Program::invoke(const FuncInfo* fn, std::span<const Value> args) {
   const ExecStatus status = execute(*exec_, *host_, fn, args.data(), &r.value, &trap);
   running_ = false;
   switch (status) {
-    case ExecStatus::Returned:
-      r.kind = RunResult::Kind::Returned;
-      break;
+    case ExecStatus::Returned: r.kind = RunResult::Kind::Returned; break;
     case ExecStatus::Exited:
       r.kind = RunResult::Kind::Exited;
       r.exit_code = host_->exit_code;
@@ -113,8 +111,12 @@ Result<RunResult> Program::call(std::string_view name, std::span<const Value> ar
   return invoke(fn, args);
 }
 
-void Program::request_stop() { exec_->stop.store(true, std::memory_order_relaxed); }
+void Program::request_stop() {
+  exec_->stop.store(true, std::memory_order_relaxed);
+}
 
-uint64_t Program::fuel_used() const { return exec_->fuel_used(); }
+uint64_t Program::fuel_used() const {
+  return exec_->fuel_used();
+}
 
 }  // namespace strata::vm

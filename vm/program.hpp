@@ -39,8 +39,8 @@ class HostContext;
 
 // Loads the SVI module `module_name` imported by the module at `importer_path` (that module's
 // file, for relative lookup; may be empty).
-using ModuleResolver =
-    std::function<Result<isa::Module>(std::string_view module_name, std::string_view importer_path)>;
+using ModuleResolver = std::function<Result<isa::Module>(std::string_view module_name,
+                                                         std::string_view importer_path)>;
 
 struct LoadOptions {
   Limits limits;
@@ -49,7 +49,7 @@ struct LoadOptions {
   std::string main_path;               // the main module's file (importer_path of its imports)
   int out_fd = 1;                      // guest stdout / stderr (tests redirect them)
   int err_fd = 2;
-  void* user_data = nullptr;           // handed to natives as NativeContext::user_data()
+  void* user_data = nullptr;  // handed to natives as NativeContext::user_data()
 };
 
 struct RunResult {

@@ -10,17 +10,17 @@
 namespace strata::vm {
 
 enum class TrapKind : uint8_t {
-  Explicit,         // the `trap` instruction
+  Explicit,  // the `trap` instruction
   DivideByZero,
   MemoryOutOfBounds,  // linear memory access outside [0, size)
   IndexOutOfBounds,   // array or string index outside [0, len)
   NullReference,
-  TypeMismatch,       // object of another kind or struct type; calli signature mismatch
-  StackOverflow,      // call-depth limit
-  OutOfFuel,          // fuel limit
-  OutOfMemory,        // heap or memory cap
-  HostError,          // a native raised an error it cannot return as a value
-  Interrupted,        // the host asked the program to stop (Program::request_stop)
+  TypeMismatch,   // object of another kind or struct type; calli signature mismatch
+  StackOverflow,  // call-depth limit
+  OutOfFuel,      // fuel limit
+  OutOfMemory,    // heap or memory cap
+  HostError,      // a native raised an error it cannot return as a value
+  Interrupted,    // the host asked the program to stop (Program::request_stop)
 };
 
 std::string_view to_string(TrapKind k);  // "out of bounds memory access", ...
@@ -28,9 +28,9 @@ std::string_view to_string(TrapKind k);  // "out of bounds memory access", ...
 struct TraceFrame {
   std::string module;
   std::string function;
-  uint32_t pc = 0;    // word index of the instruction in the function
-  uint32_t line = 0;  // 0 when the module has no debug line for pc
-  std::string source; // source file, may be empty
+  uint32_t pc = 0;     // word index of the instruction in the function
+  uint32_t line = 0;   // 0 when the module has no debug line for pc
+  std::string source;  // source file, may be empty
 };
 
 struct Trap {

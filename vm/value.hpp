@@ -15,9 +15,21 @@ union Value {
   Object* r;
   uint64_t bits;
 
-  static Value from_i(int64_t v) { Value x; x.i = v; return x; }
-  static Value from_f(double v) { Value x; x.f = v; return x; }
-  static Value from_r(Object* v) { Value x; x.r = v; return x; }
+  static Value from_i(int64_t v) {
+    Value x;
+    x.i = v;
+    return x;
+  }
+  static Value from_f(double v) {
+    Value x;
+    x.f = v;
+    return x;
+  }
+  static Value from_r(Object* v) {
+    Value x;
+    x.r = v;
+    return x;
+  }
 };
 static_assert(sizeof(Value) == 8);
 

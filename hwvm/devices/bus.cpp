@@ -7,15 +7,17 @@ namespace strata::hwvm {
 
 namespace {
 
-std::string_view space_name(Space s) { return s == Space::kPio ? "port" : "mmio"; }
+std::string_view space_name(Space s) {
+  return s == Space::kPio ? "port" : "mmio";
+}
 
 }  // namespace
 
 Result<void> Bus::insert(Space space, std::uint64_t base, std::uint64_t len, BusDevice* device,
                          std::uint64_t offset_base) {
   if (device == nullptr) return fail("bus: no device given for {} {:#x}", space_name(space), base);
-  if (len == 0) return fail("bus: {} range at {:#x} for {} is empty", space_name(space), base,
-                            device->name());
+  if (len == 0)
+    return fail("bus: {} range at {:#x} for {} is empty", space_name(space), base, device->name());
   if (base + len < base)
     return fail("bus: {} range {:#x}+{:#x} for {} wraps around", space_name(space), base, len,
                 device->name());

@@ -15,7 +15,9 @@ constexpr DeviceKind kDeviceKinds[] = {
 
 }  // namespace
 
-std::span<const DeviceKind> device_kinds() { return kDeviceKinds; }
+std::span<const DeviceKind> device_kinds() {
+  return kDeviceKinds;
+}
 
 const DeviceKind* find_device_kind(std::string_view kind) {
   for (const DeviceKind& k : kDeviceKinds)

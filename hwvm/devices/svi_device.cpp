@@ -56,11 +56,15 @@ std::optional<std::string> export_sig(const isa::Module& m, std::string_view nam
 
 }  // namespace
 
-std::span<const vm::NativeDef> hw_natives() { return kHwNatives; }
+std::span<const vm::NativeDef> hw_natives() {
+  return kHwNatives;
+}
 
-SviDevice::SviDevice(std::string name, isa::Module model, DeviceHost& host, int irq,
-                     FaultSink sink)
-    : name_(std::move(name)), model_(std::move(model)), host_(host), irq_(irq),
+SviDevice::SviDevice(std::string name, isa::Module model, DeviceHost& host, int irq, FaultSink sink)
+    : name_(std::move(name)),
+      model_(std::move(model)),
+      host_(host),
+      irq_(irq),
       sink_(std::move(sink)) {
   if (!sink_) sink_ = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
 }
@@ -102,8 +106,8 @@ Result<void> SviDevice::load() {
   auto r = program_->call("reset", {});
   if (!r || r->kind != vm::RunResult::Kind::Returned) {
     disabled_ = true;
-    std::string why = !r ? r.error().message
-                         : (r->trap ? vm::format_trap(*r->trap) : std::string("exited"));
+    std::string why =
+        !r ? r.error().message : (r->trap ? vm::format_trap(*r->trap) : std::string("exited"));
     while (!why.empty() && why.back() == '\n') why.pop_back();
     return fail("device {}: reset failed: {}", name_, why);
   }

@@ -20,7 +20,9 @@ namespace {
 volatile std::sig_atomic_t g_stop_signal = 0;
 constexpr long kTickMicros = 20'000;
 
-extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+extern "C" void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+}
 extern "C" void on_tick_signal(int) {}
 
 // Installs the handlers (without SA_RESTART, so KVM_RUN returns EINTR) and the interval timer
@@ -48,7 +50,7 @@ class SignalScope {
 
  private:
   static constexpr int kStops[3] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction old_stop_[3] {};
+  struct sigaction old_stop_[3]{};
   struct sigaction old_alarm_ {};
   itimerval old_timer_{};
 };
@@ -69,9 +71,9 @@ class BareUart final : public BusDevice {
 };
 
 const char* reason_name(const Exit& e) {
-  static constexpr const char* kNames[] = {"io",    "mmio",         "hlt",   "shutdown",
-                                           "internal_error", "fail_entry", "system_event",
-                                           "debug", "intr",         "unknown"};
+  static constexpr const char* kNames[] = {
+      "io",         "mmio",         "hlt",   "shutdown", "internal_error",
+      "fail_entry", "system_event", "debug", "intr",     "unknown"};
   static_assert(std::variant_size_v<Exit> == std::size(kNames));
   return kNames[e.index()];
 }
@@ -79,7 +81,10 @@ const char* reason_name(const Exit& e) {
 }  // namespace
 
 FlatMachine::FlatMachine(Kvm kvm, Vm vm, GuestMemory mem, Vcpu vcpu, Console& console)
-    : kvm_(std::move(kvm)), vm_(std::move(vm)), mem_(std::move(mem)), vcpu_(std::move(vcpu)),
+    : kvm_(std::move(kvm)),
+      vm_(std::move(vm)),
+      mem_(std::move(mem)),
+      vcpu_(std::move(vcpu)),
       console_(console) {}
 
 FlatMachine::~FlatMachine() = default;
@@ -127,16 +132,14 @@ Result<std::unique_ptr<FlatMachine>> FlatMachine::create(std::span<const std::ui
 Result<void> FlatMachine::add_devices(const FlatOptions& options) {
   auto add = [&](std::string_view kind, std::string name, int irq) -> Result<SviDevice*> {
     auto custom = options.models.find(kind);
-    isa::Module model = custom != options.models.end() ? custom->second
-                                                       : STRATA_TRY(device_model(kind));
-    auto dev = STRATA_TRY(SviDevice::create(std::move(name), std::move(model), *this, irq,
-                                            [this](std::string_view line) {
-                                              ++stats_.device_faults;
-                                              console_.flush();
-                                              std::fprintf(stderr, "%.*s\n",
-                                                           static_cast<int>(line.size()),
-                                                           line.data());
-                                            }));
+    isa::Module model =
+        custom != options.models.end() ? custom->second : STRATA_TRY(device_model(kind));
+    auto dev = STRATA_TRY(SviDevice::create(
+        std::move(name), std::move(model), *this, irq, [this](std::string_view line) {
+          ++stats_.device_faults;
+          console_.flush();
+          std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+        }));
     svi_devices_.push_back(std::move(dev));
     return svi_devices_.back().get();
   };

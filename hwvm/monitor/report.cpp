@@ -20,8 +20,8 @@ std::string format_registers(const kvm_regs& r, const kvm_sregs& s) {
                      r.rdx);
   out += fmt::format("  rsi={:016x} rdi={:016x} rsp={:016x} rbp={:016x}\n", r.rsi, r.rdi, r.rsp,
                      r.rbp);
-  out += fmt::format("  r8 ={:016x} r9 ={:016x} r10={:016x} r11={:016x}\n", r.r8, r.r9, r.r10,
-                     r.r11);
+  out +=
+      fmt::format("  r8 ={:016x} r9 ={:016x} r10={:016x} r11={:016x}\n", r.r8, r.r9, r.r10, r.r11);
   out += fmt::format("  r12={:016x} r13={:016x} r14={:016x} r15={:016x}\n", r.r12, r.r13, r.r14,
                      r.r15);
   out += fmt::format("  rip={:016x} rflags={:016x}\n", r.rip, r.rflags);

@@ -25,9 +25,10 @@ bool AutoTier::promote(void* self, vm::FuncInfo& fn) {
 }
 
 std::string AutoTier::format_stats() const {
-  return fmt::format("auto: {} functions promoted to baseline (threshold {} calls), {} stayed "
-                     "interpreted (compile failed or cache full)\n",
-                     promoted_, threshold_, failed_);
+  return fmt::format(
+      "auto: {} functions promoted to baseline (threshold {} calls), {} stayed "
+      "interpreted (compile failed or cache full)\n",
+      promoted_, threshold_, failed_);
 }
 
 }  // namespace strata::jit::baseline

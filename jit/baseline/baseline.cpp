@@ -20,7 +20,9 @@ class ErrorFlag : public asmjit::ErrorHandler {
 };
 
 // Cache keys: the unit is the FuncInfo's address (stable for the Program's lifetime), pc 0.
-CodeKey key_of(const vm::FuncInfo& fn) { return CodeKey{reinterpret_cast<uint64_t>(&fn), 0}; }
+CodeKey key_of(const vm::FuncInfo& fn) {
+  return CodeKey{reinterpret_cast<uint64_t>(&fn), 0};
+}
 
 }  // namespace
 
@@ -36,7 +38,9 @@ BaselineJit::BaselineJit(CodeCache& cache) : cache_(cache) {
   });
 }
 
-BaselineJit::~BaselineJit() { cache_.set_drop_hook({}); }
+BaselineJit::~BaselineJit() {
+  cache_.set_drop_hook({});
+}
 
 bool BaselineJit::compile(vm::FuncInfo& fn) {
   CompileTimer timer;
@@ -68,9 +72,10 @@ void BaselineJit::compile_program(const vm::Program& p) {
 std::string BaselineJit::format_stats() const {
   const double us =
       stats_.compiled ? static_cast<double>(stats_.compile_ns) / 1e3 / stats_.compiled : 0.0;
-  return fmt::format("baseline: {} functions compiled, {} fell back to the interpreter, {:.1f} "
-                     "us/function (emit + install)\n",
-                     stats_.compiled, stats_.fallen_back, us);
+  return fmt::format(
+      "baseline: {} functions compiled, {} fell back to the interpreter, {:.1f} "
+      "us/function (emit + install)\n",
+      stats_.compiled, stats_.fallen_back, us);
 }
 
 }  // namespace strata::jit::baseline

@@ -21,9 +21,9 @@
 namespace strata::jit::baseline {
 
 struct BaselineStats {
-  uint64_t compiled = 0;      // functions with compiled code
-  uint64_t fallen_back = 0;   // functions left to the interpreter (emit or install failed)
-  uint64_t compile_ns = 0;    // total emit + install time of the compiled ones
+  uint64_t compiled = 0;     // functions with compiled code
+  uint64_t fallen_back = 0;  // functions left to the interpreter (emit or install failed)
+  uint64_t compile_ns = 0;   // total emit + install time of the compiled ones
 };
 
 class BaselineJit {

@@ -17,7 +17,9 @@ namespace {
 using isa::a_of;
 using isa::b_of;
 
-const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fnp(auto* f) {
+  return reinterpret_cast<const void*>(f);
+}
 
 constexpr int32_t kFrameSize = sizeof(vm::Frame);
 constexpr int32_t kFrameFn = offsetof(vm::Frame, fn);

@@ -12,7 +12,9 @@ using isa::b_of;
 using isa::c_of;
 using CC = x86::CondCode;
 
-const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fnp(auto* f) {
+  return reinterpret_cast<const void*>(f);
+}
 
 void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
   e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));
@@ -36,16 +38,36 @@ void zero_branch(Emitter& e, const isa::Insn& in, CC cc) {
 void emit_Jmp(Emitter& e, const isa::Insn& in) {
   e.branch(in.pc, isa::sbc_of(in.word), CC::kE, /*always=*/true);
 }
-void emit_Bnz(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kNE); }
-void emit_Bz(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kE); }
-void emit_Beq(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kE); }
-void emit_Bne(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kNE); }
-void emit_Blt(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kL); }
-void emit_Ble(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kLE); }
-void emit_Bgt(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kG); }
-void emit_Bge(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kGE); }
-void emit_BltU(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kB); }
-void emit_BgeU(Emitter& e, const isa::Insn& in) { int_branch(e, in, CC::kAE); }
+void emit_Bnz(Emitter& e, const isa::Insn& in) {
+  zero_branch(e, in, CC::kNE);
+}
+void emit_Bz(Emitter& e, const isa::Insn& in) {
+  zero_branch(e, in, CC::kE);
+}
+void emit_Beq(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kE);
+}
+void emit_Bne(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kNE);
+}
+void emit_Blt(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kL);
+}
+void emit_Ble(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kLE);
+}
+void emit_Bgt(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kG);
+}
+void emit_Bge(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kGE);
+}
+void emit_BltU(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kB);
+}
+void emit_BgeU(Emitter& e, const isa::Insn& in) {
+  int_branch(e, in, CC::kAE);
+}
 void emit_BfLt(Emitter& e, const isa::Insn& in) {  // a < b  <=>  b > a
   float_branch(e, in, b_of(in.word), a_of(in.word), CC::kA);
 }
@@ -58,8 +80,12 @@ void emit_BfGt(Emitter& e, const isa::Insn& in) {
 void emit_BfGe(Emitter& e, const isa::Insn& in) {
   float_branch(e, in, a_of(in.word), b_of(in.word), CC::kAE);
 }
-void emit_BNull(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kE); }
-void emit_BNonNull(Emitter& e, const isa::Insn& in) { zero_branch(e, in, CC::kNE); }
+void emit_BNull(Emitter& e, const isa::Insn& in) {
+  zero_branch(e, in, CC::kE);
+}
+void emit_BNonNull(Emitter& e, const isa::Insn& in) {
+  zero_branch(e, in, CC::kNE);
+}
 
 void emit_Ret(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));

@@ -56,8 +56,12 @@ void emit_FMul(Emitter& e, const isa::Insn& in) {
 void emit_FDiv(Emitter& e, const isa::Insn& in) {
   binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.divsd(x86::xmm0, m); });
 }
-void emit_FMin(Emitter& e, const isa::Insn& in) { call2(e, in, &rt::f_min); }
-void emit_FMax(Emitter& e, const isa::Insn& in) { call2(e, in, &rt::f_max); }
+void emit_FMin(Emitter& e, const isa::Insn& in) {
+  call2(e, in, &rt::f_min);
+}
+void emit_FMax(Emitter& e, const isa::Insn& in) {
+  call2(e, in, &rt::f_max);
+}
 
 // Sign-bit operations on the bits: exact for NaNs and zeros.
 void emit_FNeg(Emitter& e, const isa::Insn& in) {
@@ -74,10 +78,18 @@ void emit_FSqrt(Emitter& e, const isa::Insn& in) {
   e.a.sqrtsd(x86::xmm0, Emitter::reg(b_of(in.word)));
   e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
 }
-void emit_FFloor(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_floor); }
-void emit_FCeil(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_ceil); }
-void emit_FTrunc(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_trunc); }
-void emit_FNearest(Emitter& e, const isa::Insn& in) { call1(e, in, &rt::f_nearest); }
+void emit_FFloor(Emitter& e, const isa::Insn& in) {
+  call1(e, in, &rt::f_floor);
+}
+void emit_FCeil(Emitter& e, const isa::Insn& in) {
+  call1(e, in, &rt::f_ceil);
+}
+void emit_FTrunc(Emitter& e, const isa::Insn& in) {
+  call1(e, in, &rt::f_trunc);
+}
+void emit_FNearest(Emitter& e, const isa::Insn& in) {
+  call1(e, in, &rt::f_nearest);
+}
 
 void emit_FEq(Emitter& e, const isa::Insn& in) {
   // equal and ordered: ZF=1, PF=0
@@ -117,7 +129,11 @@ void emit_F2I(Emitter& e, const isa::Insn& in) {
   e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
 }
 // The register slot already holds the bits: plain moves.
-void emit_FBits(Emitter& e, const isa::Insn& in) { emit_Mov(e, in); }
-void emit_BitsF(Emitter& e, const isa::Insn& in) { emit_Mov(e, in); }
+void emit_FBits(Emitter& e, const isa::Insn& in) {
+  emit_Mov(e, in);
+}
+void emit_BitsF(Emitter& e, const isa::Insn& in) {
+  emit_Mov(e, in);
+}
 
 }  // namespace strata::jit::baseline

@@ -12,7 +12,9 @@ using isa::a_of;
 using isa::b_of;
 using isa::c_of;
 
-const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fnp(auto* f) {
+  return reinterpret_cast<const void*>(f);
+}
 
 // a = b OP c through rax.
 template <typename Op>
@@ -73,7 +75,9 @@ void divide(Emitter& e, const isa::Insn& in, bool is_signed, bool want_rem) {
   a.mov(Emitter::reg(a_of(in.word)), x86::rax);
 }
 
-int32_t simm(const isa::Insn& in) { return isa::sc_of(in.word); }
+int32_t simm(const isa::Insn& in) {
+  return isa::sc_of(in.word);
+}
 
 }  // namespace
 
@@ -101,8 +105,8 @@ void emit_FnRef(Emitter& e, const isa::Insn& in) {
   e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
 }
 
-#define STRATA_BIN(Name, insn) \
-  void emit_##Name(Emitter& e, const isa::Insn& in) { \
+#define STRATA_BIN(Name, insn)                                                 \
+  void emit_##Name(Emitter& e, const isa::Insn& in) {                          \
     binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.insn(x86::rax, m); }); \
   }
 STRATA_BIN(Add, add)
@@ -113,14 +117,28 @@ STRATA_BIN(Or, or_)
 STRATA_BIN(Xor, xor_)
 #undef STRATA_BIN
 
-void emit_Div(Emitter& e, const isa::Insn& in) { divide(e, in, true, false); }
-void emit_Rem(Emitter& e, const isa::Insn& in) { divide(e, in, true, true); }
-void emit_DivU(Emitter& e, const isa::Insn& in) { divide(e, in, false, false); }
-void emit_RemU(Emitter& e, const isa::Insn& in) { divide(e, in, false, true); }
+void emit_Div(Emitter& e, const isa::Insn& in) {
+  divide(e, in, true, false);
+}
+void emit_Rem(Emitter& e, const isa::Insn& in) {
+  divide(e, in, true, true);
+}
+void emit_DivU(Emitter& e, const isa::Insn& in) {
+  divide(e, in, false, false);
+}
+void emit_RemU(Emitter& e, const isa::Insn& in) {
+  divide(e, in, false, true);
+}
 
-void emit_Shl(Emitter& e, const isa::Insn& in) { shift(e, in, x86::Inst::kIdShl); }
-void emit_Shr(Emitter& e, const isa::Insn& in) { shift(e, in, x86::Inst::kIdShr); }
-void emit_Sar(Emitter& e, const isa::Insn& in) { shift(e, in, x86::Inst::kIdSar); }
+void emit_Shl(Emitter& e, const isa::Insn& in) {
+  shift(e, in, x86::Inst::kIdShl);
+}
+void emit_Shr(Emitter& e, const isa::Insn& in) {
+  shift(e, in, x86::Inst::kIdShr);
+}
+void emit_Sar(Emitter& e, const isa::Insn& in) {
+  shift(e, in, x86::Inst::kIdSar);
+}
 
 void emit_Neg(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
@@ -133,11 +151,11 @@ void emit_Not(Emitter& e, const isa::Insn& in) {
   e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
 }
 
-#define STRATA_IMM(Name, body) \
+#define STRATA_IMM(Name, body)                        \
   void emit_##Name(Emitter& e, const isa::Insn& in) { \
-    e.a.mov(x86::rax, Emitter::reg(b_of(in.word))); \
-    body; \
-    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax); \
+    e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));   \
+    body;                                             \
+    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);   \
   }
 STRATA_IMM(AddI, e.a.add(x86::rax, asmjit::imm(simm(in))))
 STRATA_IMM(MulI, e.a.imul(x86::rax, x86::rax, asmjit::imm(simm(in))))
@@ -145,27 +163,53 @@ STRATA_IMM(AndI, e.a.and_(x86::rax, asmjit::imm(simm(in))))
 STRATA_IMM(OrI, e.a.or_(x86::rax, asmjit::imm(simm(in))))
 STRATA_IMM(XorI, e.a.xor_(x86::rax, asmjit::imm(simm(in))))
 #undef STRATA_IMM
-void emit_ShlI(Emitter& e, const isa::Insn& in) { shift_imm(e, in, x86::Inst::kIdShl); }
-void emit_ShrI(Emitter& e, const isa::Insn& in) { shift_imm(e, in, x86::Inst::kIdShr); }
-void emit_SarI(Emitter& e, const isa::Insn& in) { shift_imm(e, in, x86::Inst::kIdSar); }
+void emit_ShlI(Emitter& e, const isa::Insn& in) {
+  shift_imm(e, in, x86::Inst::kIdShl);
+}
+void emit_ShrI(Emitter& e, const isa::Insn& in) {
+  shift_imm(e, in, x86::Inst::kIdShr);
+}
+void emit_SarI(Emitter& e, const isa::Insn& in) {
+  shift_imm(e, in, x86::Inst::kIdSar);
+}
 
-void emit_Eq(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kE); }
-void emit_Ne(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kNE); }
-void emit_Lt(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kL); }
-void emit_Le(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kLE); }
-void emit_Gt(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kG); }
-void emit_Ge(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kGE); }
-void emit_LtU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kB); }
-void emit_LeU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kBE); }
-void emit_GtU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kA); }
-void emit_GeU(Emitter& e, const isa::Insn& in) { compare(e, in, x86::CondCode::kAE); }
+void emit_Eq(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kE);
+}
+void emit_Ne(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kNE);
+}
+void emit_Lt(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kL);
+}
+void emit_Le(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kLE);
+}
+void emit_Gt(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kG);
+}
+void emit_Ge(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kGE);
+}
+void emit_LtU(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kB);
+}
+void emit_LeU(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kBE);
+}
+void emit_GtU(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kA);
+}
+void emit_GeU(Emitter& e, const isa::Insn& in) {
+  compare(e, in, x86::CondCode::kAE);
+}
 
 // Extensions read the low bytes of the register slot (little-endian).
-#define STRATA_EXT(Name, body) \
+#define STRATA_EXT(Name, body)                        \
   void emit_##Name(Emitter& e, const isa::Insn& in) { \
-    const uint16_t b = b_of(in.word); \
-    body; \
-    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax); \
+    const uint16_t b = b_of(in.word);                 \
+    body;                                             \
+    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);   \
   }
 STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)))
 STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)))

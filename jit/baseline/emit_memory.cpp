@@ -15,7 +15,9 @@ using isa::a_of;
 using isa::b_of;
 using isa::c_of;
 
-const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fnp(auto* f) {
+  return reinterpret_cast<const void*>(f);
+}
 
 constexpr int32_t kSizeOff = static_cast<int32_t>(vm::LinearMemory::size_offset());
 constexpr int32_t kDataOff = static_cast<int32_t>(vm::LinearMemory::data_offset());
@@ -118,14 +120,22 @@ void emit_StF32(Emitter& e, const isa::Insn& in) {
     e.a.movss(m, x86::xmm0);
   });
 }
-void emit_StF64(Emitter& e, const isa::Insn& in) { emit_StI64(e, in); }
+void emit_StF64(Emitter& e, const isa::Insn& in) {
+  emit_StI64(e, in);
+}
 
 void emit_MSize(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::rax, x86::qword_ptr(x86::r14, kSizeOff));
   e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
 }
-void emit_MGrow(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::mem_grow)); }
-void emit_MCopy(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::mem_copy)); }
-void emit_MFill(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::mem_fill)); }
+void emit_MGrow(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::mem_grow));
+}
+void emit_MCopy(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::mem_copy));
+}
+void emit_MFill(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::mem_fill));
+}
 
 }  // namespace strata::jit::baseline

@@ -16,7 +16,9 @@ using isa::b_of;
 using isa::c_of;
 using vm::ObjKind;
 
-const void* fnp(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fnp(auto* f) {
+  return reinterpret_cast<const void*>(f);
+}
 
 constexpr int32_t kKindOff = offsetof(vm::Object, kind);
 constexpr int32_t kArrayLenOff = offsetof(vm::Array, len);
@@ -94,7 +96,9 @@ void array_set(Emitter& e, const isa::Insn& in, ObjKind kind) {
 
 }  // namespace
 
-void emit_RNew(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::record_new)); }
+void emit_RNew(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::record_new));
+}
 void emit_RGet(Emitter& e, const isa::Insn& in) {
   const vm::FieldInfo& field = load_record(e, in, b_of(in.word));
   e.a.mov(x86::rdx, x86::qword_ptr(x86::rax, kRecordFieldsOff + 8 * int32_t(field.slot)));
@@ -106,22 +110,47 @@ void emit_RSet(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::qword_ptr(x86::rax, kRecordFieldsOff + 8 * int32_t(field.slot)), x86::rdx);
 }
 
-void emit_ANewI(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
-void emit_ANewF(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
-void emit_ANewR(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
-void emit_ANewB(Emitter& e, const isa::Insn& in) { e.call_checked(in.pc, fnp(&rt::array_new)); }
+void emit_ANewI(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::array_new));
+}
+void emit_ANewF(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::array_new));
+}
+void emit_ANewR(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::array_new));
+}
+void emit_ANewB(Emitter& e, const isa::Insn& in) {
+  e.call_checked(in.pc, fnp(&rt::array_new));
+}
 
-void emit_AGetI(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayI64); }
-void emit_AGetF(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayF64); }
-void emit_AGetR(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayRef); }
-void emit_AGetB(Emitter& e, const isa::Insn& in) { array_get(e, in, ObjKind::ArrayU8); }
-void emit_ASetI(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayI64); }
-void emit_ASetF(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayF64); }
-void emit_ASetR(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayRef); }
-void emit_ASetB(Emitter& e, const isa::Insn& in) { array_set(e, in, ObjKind::ArrayU8); }
+void emit_AGetI(Emitter& e, const isa::Insn& in) {
+  array_get(e, in, ObjKind::ArrayI64);
+}
+void emit_AGetF(Emitter& e, const isa::Insn& in) {
+  array_get(e, in, ObjKind::ArrayF64);
+}
+void emit_AGetR(Emitter& e, const isa::Insn& in) {
+  array_get(e, in, ObjKind::ArrayRef);
+}
+void emit_AGetB(Emitter& e, const isa::Insn& in) {
+  array_get(e, in, ObjKind::ArrayU8);
+}
+void emit_ASetI(Emitter& e, const isa::Insn& in) {
+  array_set(e, in, ObjKind::ArrayI64);
+}
+void emit_ASetF(Emitter& e, const isa::Insn& in) {
+  array_set(e, in, ObjKind::ArrayF64);
+}
+void emit_ASetR(Emitter& e, const isa::Insn& in) {
+  array_set(e, in, ObjKind::ArrayRef);
+}
+void emit_ASetB(Emitter& e, const isa::Insn& in) {
+  array_set(e, in, ObjKind::ArrayU8);
+}
 
 void emit_ALen(Emitter& e, const isa::Insn& in) {
-  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_alen), [&e] { e.a.mov(x86::rdx, x86::rax); });
+  asmjit::Label fault =
+      e.trap_stub(in.pc, fnp(&rt::trap_alen), [&e] { e.a.mov(x86::rdx, x86::rax); });
   e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
   e.a.test(x86::rax, x86::rax);
   e.a.jz(fault);

@@ -35,7 +35,9 @@ void Emitter::helper_args() {
   a.mov(x86::rsi, x86::r13);
 }
 
-void Emitter::call_fn(const void* f) { a.call(asmjit::imm(reinterpret_cast<uint64_t>(f))); }
+void Emitter::call_fn(const void* f) {
+  a.call(asmjit::imm(reinterpret_cast<uint64_t>(f)));
+}
 
 void Emitter::call_checked(uint32_t pc, const void* f) {
   save_pc(pc);

@@ -259,12 +259,26 @@ uint64_t trap_alen(ExecState* st, Frame* fp, vm::Object* o) noexcept {
   return raise(st, fp);
 }
 
-double f_min(double x, double y) noexcept { return vm::float_min(x, y); }
-double f_max(double x, double y) noexcept { return vm::float_max(x, y); }
-double f_floor(double x) noexcept { return __builtin_floor(x); }
-double f_ceil(double x) noexcept { return __builtin_ceil(x); }
-double f_trunc(double x) noexcept { return __builtin_trunc(x); }
-double f_nearest(double x) noexcept { return __builtin_roundeven(x); }
-int64_t f_to_i(double x) noexcept { return vm::float_to_int(x); }
+double f_min(double x, double y) noexcept {
+  return vm::float_min(x, y);
+}
+double f_max(double x, double y) noexcept {
+  return vm::float_max(x, y);
+}
+double f_floor(double x) noexcept {
+  return __builtin_floor(x);
+}
+double f_ceil(double x) noexcept {
+  return __builtin_ceil(x);
+}
+double f_trunc(double x) noexcept {
+  return __builtin_trunc(x);
+}
+double f_nearest(double x) noexcept {
+  return __builtin_roundeven(x);
+}
+int64_t f_to_i(double x) noexcept {
+  return vm::float_to_int(x);
+}
 
 }  // namespace strata::jit::baseline::rt

@@ -90,7 +90,8 @@ void format(NativeContext& cx, const Value* a, Value* r) {
 
 constexpr vm::NativeDef kNatives[] = {
     {"std.fmt", "i64", "(i64) -> ref", guarded<fmt_i64>, "decimal text of an integer"},
-    {"std.fmt", "hex", "(i64) -> ref", guarded<fmt_hex>, "lower-case hex of the 64-bit pattern, no prefix"},
+    {"std.fmt", "hex", "(i64) -> ref", guarded<fmt_hex>,
+     "lower-case hex of the 64-bit pattern, no prefix"},
     {"std.fmt", "f64", "(f64, i64) -> ref", guarded<fmt_f64>,
      "a float like %.*f; prec < 0: shortest round-trip text"},
     {"std.fmt", "format", "(ref, ref) -> ref", guarded<format>,

@@ -216,7 +216,8 @@ constexpr vm::NativeDef kNatives[] = {
     {"std.str", "append", "(ref, ref) -> void", guarded<append>, "append a string to a builder"},
     {"std.str", "append_i64", "(ref, i64) -> void", guarded<append_i64>,
      "append an integer in decimal to a builder"},
-    {"std.str", "append_char", "(ref, i64) -> void", guarded<append_char>, "append one byte to a builder"},
+    {"std.str", "append_char", "(ref, i64) -> void", guarded<append_char>,
+     "append one byte to a builder"},
     {"std.str", "build", "(ref) -> ref", guarded<build>, "the builder's bytes as a string"},
 };
 

@@ -40,8 +40,10 @@ void getenv(NativeContext& cx, const Value* a, Value* r) {
 constexpr vm::NativeDef kNatives[] = {
     {"std.sys", "argc", "() -> i64", guarded<argc>, "number of program arguments"},
     {"std.sys", "arg", "(i64) -> ref", guarded<arg>, "argument i, or null if out of range"},
-    {"std.sys", "exit", "(i64) -> void", guarded<exit>, "flush output and end the program with a code"},
-    {"std.sys", "getenv", "(ref) -> ref", guarded<getenv>, "an environment variable, or null if unset"},
+    {"std.sys", "exit", "(i64) -> void", guarded<exit>,
+     "flush output and end the program with a code"},
+    {"std.sys", "getenv", "(ref) -> ref", guarded<getenv>,
+     "an environment variable, or null if unset"},
 };
 
 }  // namespace

@@ -75,7 +75,8 @@ out: ret %a
 }
 
 TEST(Functions, LongConditionalBranches) {
-  std::string src = ".func f(%a: i64, %b: i64, %x: f64) -> i64\n  blt %a, %b, far\n  bfge %x, %x, far\n";
+  std::string src =
+      ".func f(%a: i64, %b: i64, %x: f64) -> i64\n  blt %a, %b, far\n  bfge %x, %x, far\n";
   for (int i = 0; i < 33000; ++i) src += "  nop\n";
   src += "far:\n  ret %a\n.end\n";
   auto m = asm_ok(src);
@@ -196,7 +197,8 @@ TEST(Functions, ConstantPoolDedup) {
 }
 
 TEST(Functions, FnRefForward) {
-  auto m = asm_ok(".func f() -> ref\n .reg %r: ref\n fnref %r, g\n ret %r\n.end\n.func g()\n ret\n.end\n");
+  auto m = asm_ok(
+      ".func f() -> ref\n .reg %r: ref\n fnref %r, g\n ret %r\n.end\n.func g()\n ret\n.end\n");
   EXPECT_EQ(m.funcs[0].code[0], isa::make_abc(Op::FnRef, 0, 1, 0));
 }
 

@@ -8,9 +8,11 @@ namespace strata::as::test {
 namespace {
 
 const char* const kSeeds[] = {"fib.sasm", "all_ops.sasm", "loop_memory.sasm", "records.sasm"};
-const char* const kJunk[] = {"%", "@x", ",", ":", "(", ")", "{", "}", "#0", "\"", "'", "-", "0x",
-                             "99999999999999999999", ".macro m\n", ".endm\n", ".func", ".end\n",
-                             "\n", " m\n", "-inf", "1e999", "\\", ";", "ret 1\n", "call", "\x80"};
+const char* const kJunk[] = {
+    "%",          "@x",      ",",     ":",       "(",    ")",    "{",
+    "}",          "#0",      "\"",    "'",       "-",    "0x",   "99999999999999999999",
+    ".macro m\n", ".endm\n", ".func", ".end\n",  "\n",   " m\n", "-inf",
+    "1e999",      "\\",      ";",     "ret 1\n", "call", "\x80"};
 
 std::string mutate(std::string s, std::mt19937_64& rng) {
   int n = 1 + static_cast<int>(rng() % 4);

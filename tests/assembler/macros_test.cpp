@@ -74,7 +74,8 @@ TEST(Macros, Errors) {
   EXPECT_EQ(asm_err(".macro m\n.macro n\n.endm\n"),
             "t.sasm:2:1: error: nested .macro (expected .endm first)");
   EXPECT_EQ(asm_err(".endm\n"), "t.sasm:1:1: error: .endm without .macro");
-  EXPECT_EQ(asm_err(".macro add\n.endm\n"), "t.sasm:1:8: error: macro name 'add' is an instruction");
+  EXPECT_EQ(asm_err(".macro add\n.endm\n"),
+            "t.sasm:1:8: error: macro name 'add' is an instruction");
   EXPECT_EQ(asm_err(".func f()\n@x: ret\n.end\n"), "t.sasm:2:1: error: '@' label outside a macro");
 }
 
@@ -106,8 +107,8 @@ TEST(Includes, RelativeToTheIncludingFile) {
   TempDir d;
   d.write("lib/a.sasm", ".include \"b.sasm\"\n.const A = 1\n");
   d.write("lib/b.sasm", ".macro inc %r\n addi %r, %r, B\n.endm\n.const B = 2\n");
-  std::string main = d.write("main.sasm",
-                             ".include \"lib/a.sasm\"\n.func f(%x: i64) -> i64\n inc %x\n ret %x\n.end\n");
+  std::string main = d.write(
+      "main.sasm", ".include \"lib/a.sasm\"\n.func f(%x: i64) -> i64\n inc %x\n ret %x\n.end\n");
   auto m = assemble_file(main);
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(m->funcs[0].code[0], isa::make_abc(Op::AddI, 0, 0, 2));
@@ -125,8 +126,8 @@ TEST(Includes, ErrorsNameTheIncludedFile) {
   EXPECT_EQ(m.error().message, d.path("bad.sasm") + ":2:8: error: unexpected character '!'");
   auto e = assemble(".include \"missing.sasm\"", d.path("x.sasm"));
   ASSERT_FALSE(e);
-  EXPECT_EQ(e.error().message,
-            d.path("x.sasm") + ":1:10: error: cannot read include file '" + d.path("missing.sasm") + "'");
+  EXPECT_EQ(e.error().message, d.path("x.sasm") + ":1:10: error: cannot read include file '" +
+                                   d.path("missing.sasm") + "'");
 }
 
 TEST(Includes, SelfInclusionIsBounded) {

@@ -114,7 +114,8 @@ loop:
   callh print_i64(%x)
   ret 0
 .end
-)", "demo.sasm");
+)",
+                         "demo.sasm");
   EXPECT_EQ(disassemble(m), R"(.module demo
 .source "demo.sasm"
 .sig (i64) -> void
@@ -178,11 +179,13 @@ TEST(RoundTrip, HandBuiltModuleWithOddities) {
   f.name = "weird fn";
   f.sig = 0;
   f.regs = {isa::ValType::I64};
-  f.code = {isa::make_abc(isa::Op::CallH, 0, 1, 0), isa::make_args(0),
-            isa::make_abc(isa::Op::CallH, 0, 2, 0), isa::make_args(0),
-            0xdeadbeefcafe1234ull,                       // not an opcode
-            isa::make_abc(isa::Op::Beq, 0, 0, 1),         // lands on an argument word
-            isa::make_abc(isa::Op::Call, 0, 0, 0),        // call into itself
+  f.code = {isa::make_abc(isa::Op::CallH, 0, 1, 0),
+            isa::make_args(0),
+            isa::make_abc(isa::Op::CallH, 0, 2, 0),
+            isa::make_args(0),
+            0xdeadbeefcafe1234ull,                  // not an opcode
+            isa::make_abc(isa::Op::Beq, 0, 0, 1),   // lands on an argument word
+            isa::make_abc(isa::Op::Call, 0, 0, 0),  // call into itself
             isa::make_abc(isa::Op::Ret, 0, 0, 0)};
   m.funcs.push_back(f);
   m.exports.push_back({"entry", 0});
@@ -195,7 +198,8 @@ TEST(RoundTrip, HandBuiltModuleWithOddities) {
 }
 
 TEST(RoundTrip, LongBranchesSurvive) {
-  std::string src = ".func f(%a: i64, %b: i64, %x: f64) -> i64\nstart:\n  beq %a, %b, far\n  bflt %x, %x, far\n";
+  std::string src =
+      ".func f(%a: i64, %b: i64, %x: f64) -> i64\nstart:\n  beq %a, %b, far\n  bflt %x, %x, far\n";
   for (int i = 0; i < 40000; ++i) src += "  nop\n";
   src += "far:\n  blt %a, %b, start\n  ret %a\n.end\n";
   isa::Module m = asm_ok(src);

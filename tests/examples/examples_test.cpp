@@ -23,7 +23,9 @@ struct Case {
 };
 
 // Keeps test listings readable (gtest would otherwise print the struct's bytes).
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -39,11 +41,12 @@ std::vector<Case> discover() {
     std::smatch m;
     if (std::regex_match(file, m, bench))
       cases.push_back({m[1].str() + "_" + m[2].str(),
-                       source_path("examples/bench/" + m[1].str() + ".sasm"), {m[2].str()},
+                       source_path("examples/bench/" + m[1].str() + ".sasm"),
+                       {m[2].str()},
                        e.path().string()});
     else if (std::regex_match(file, m, plain))
-      cases.push_back({m[1].str(), source_path("examples/" + m[1].str() + ".sasm"), {},
-                       e.path().string()});
+      cases.push_back(
+          {m[1].str(), source_path("examples/" + m[1].str() + ".sasm"), {}, e.path().string()});
   }
   std::sort(cases.begin(), cases.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return cases;

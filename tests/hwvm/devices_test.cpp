@@ -80,7 +80,7 @@ TEST(Bus, DispatchesOffsetsAndRejectsOverlaps) {
   EXPECT_FALSE(bus.insert(Space::kPio, 0x3f0, 9, &b));  // overlaps from below
   EXPECT_FALSE(bus.insert(Space::kPio, 0x100, 0, &b));
   EXPECT_FALSE(bus.insert(Space::kMmio, ~0ull - 1, 4, &b));
-  EXPECT_TRUE(bus.insert(Space::kPio, 0x3f0, 8, &b));   // adjacent is fine
+  EXPECT_TRUE(bus.insert(Space::kPio, 0x3f0, 8, &b));  // adjacent is fine
 
   std::uint64_t v = 0;
   ASSERT_TRUE(bus.read(Space::kPio, 0x3fd, 1, &v));
@@ -89,7 +89,7 @@ TEST(Bus, DispatchesOffsetsAndRejectsOverlaps) {
   EXPECT_EQ(v, 4u * 16 + 1);  // offset_base
   ASSERT_TRUE(bus.write(Space::kMmio, 0xd0000010, 4, 99));
   EXPECT_EQ(a.last, std::make_pair(std::uint64_t{0x10}, std::uint64_t{99}));
-  EXPECT_FALSE(bus.read(Space::kPio, 0x3ff, 2, &v));   // straddles the end of the range
+  EXPECT_FALSE(bus.read(Space::kPio, 0x3ff, 2, &v));  // straddles the end of the range
   EXPECT_FALSE(bus.read(Space::kPio, 0x500, 1, &v));
   EXPECT_FALSE(bus.read(Space::kMmio, 0x3f8, 1, &v));  // spaces are separate
   EXPECT_EQ(all_ones(1), 0xffu);
@@ -118,7 +118,7 @@ TEST(Uart16550, ResetStateAndTransmit) {
   EXPECT_EQ(d->host.out, "hi\n");
   u.write(kScr, 1, 0x5a);
   EXPECT_EQ(u.read(kScr, 1), 0x5au);
-  EXPECT_EQ(u.read(8, 1), 0xffu);  // past the registers
+  EXPECT_EQ(u.read(8, 1), 0xffu);           // past the registers
   EXPECT_TRUE(d->host.irq_events.empty());  // no interrupt enabled, no edge
   EXPECT_EQ(u.faults(), 0u);
 }
@@ -305,7 +305,8 @@ TEST(SviDevice, ContractIsChecked) {
 .func read(%o: i64, %s: i64) -> i64 export
   ret 0
 .end
-)", "m.sasm");
+)",
+                               "m.sasm");
   ASSERT_TRUE(no_write);
   auto d = SviDevice::create("x0", std::move(*no_write), host);
   ASSERT_FALSE(d);
@@ -320,7 +321,8 @@ TEST(SviDevice, ContractIsChecked) {
 .func write(%o: i64, %s: i64, %v: i64) export
   ret
 .end
-)", "n.sasm");
+)",
+                                 "n.sasm");
   ASSERT_TRUE(bad_import);
   auto e = SviDevice::create("x1", std::move(*bad_import), host);
   ASSERT_FALSE(e);  // device models get "hw" only

@@ -105,8 +105,8 @@ class FlatBoot : public ::testing::Test {
   std::string as_, ld_;
 };
 
-#define BUILD_OR_FAIL(var, body)                                   \
-  const std::string var = build(body);                             \
+#define BUILD_OR_FAIL(var, body)       \
+  const std::string var = build(body); \
   ASSERT_FALSE(var.starts_with("as failed") || var.starts_with("ld failed")) << var
 
 TEST_F(FlatBoot, HelloThroughTheSviUart) {
@@ -291,7 +291,7 @@ next:   mov     $0x3fd, %dx
       }
     }
   };
-  read_for(1000);  // the banner, and time for raw mode
+  read_for(1000);                                   // the banner, and time for raw mode
   ASSERT_EQ(::write(master, "hi\x01\x01!", 5), 5);  // Ctrl-A Ctrl-A sends one Ctrl-A
   read_for(1000);
   ASSERT_EQ(::write(master, "\x01x", 2), 2);

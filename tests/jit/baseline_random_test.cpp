@@ -22,7 +22,8 @@ TEST(BaselineRandom, SameOutcomeAsTheInterpreter) {
       RunOutcome b = run(prog.sasm, m);
       ASSERT_EQ(b.fallen_back, 0u) << "seed " << seed;
       ASSERT_EQ(a.text, b.text) << "seed " << seed << " (svi_gen " << seed << "), mode "
-                                << static_cast<int>(m) << "\n" << prog.sasm;
+                                << static_cast<int>(m) << "\n"
+                                << prog.sasm;
     }
   }
 }

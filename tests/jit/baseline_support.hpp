@@ -24,7 +24,7 @@ namespace strata::jit::baseline::test {
 using vm::Value;
 
 struct RunOutcome {
-  std::string text;   // everything observable, one canonical string
+  std::string text;  // everything observable, one canonical string
   uint64_t compiled = 0, fallen_back = 0;
   uint64_t evicted = 0;  // cache entries evicted while compiling
 };
@@ -35,9 +35,7 @@ inline std::string describe(const vm::RunResult& r, bool has_result) {
     case vm::RunResult::Kind::Returned:
       s = has_result ? fmt::format("returned {:#x}", r.value.bits) : "returned";
       break;
-    case vm::RunResult::Kind::Exited:
-      s = fmt::format("exited {}", r.exit_code);
-      break;
+    case vm::RunResult::Kind::Exited: s = fmt::format("exited {}", r.exit_code); break;
     case vm::RunResult::Kind::Trapped:
       s = fmt::format("trapped {}: {}", vm::to_string(r.trap->kind), r.trap->message);
       for (const auto& f : r.trap->trace)
@@ -108,8 +106,8 @@ inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn =
     EXPECT_EQ(pread(fd, stdout_text.data(), stdout_text.size(), 0), size);
   }
   ::close(fd);
-  out.text = describe(r, has_result) + fmt::format("\nfuel {}\nstdout:\n{}", (*p)->fuel_used(),
-                                                   stdout_text);
+  out.text = describe(r, has_result) +
+             fmt::format("\nfuel {}\nstdout:\n{}", (*p)->fuel_used(), stdout_text);
   return out;
 }
 
@@ -129,7 +127,11 @@ inline std::string same(const std::string& src, const std::string& fn = "",
   return a.text;
 }
 
-inline Value vi(int64_t x) { return Value::from_i(x); }
-inline Value vf(double x) { return Value::from_f(x); }
+inline Value vi(int64_t x) {
+  return Value::from_i(x);
+}
+inline Value vf(double x) {
+  return Value::from_f(x);
+}
 
 }  // namespace strata::jit::baseline::test

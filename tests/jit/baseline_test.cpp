@@ -13,26 +13,43 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-const std::vector<int64_t> kInts = {0, 1, -1, 2, 7, -7, 63, 64, 65, 255, 256, -129, 40000,
-                                    kMin, kMax, kMin + 1, 0x123456789abcdef0};
-const std::vector<double> kFloats = {0.0, -0.0, 1.5, -2.5, 0.5, 2.5, -0.5, 1e300, -1e-300,
-                                     kInf, -kInf, kNaN, 9.3e18, -9.3e18, 3.0};
+const std::vector<int64_t> kInts = {0,
+                                    1,
+                                    -1,
+                                    2,
+                                    7,
+                                    -7,
+                                    63,
+                                    64,
+                                    65,
+                                    255,
+                                    256,
+                                    -129,
+                                    40000,
+                                    kMin,
+                                    kMax,
+                                    kMin + 1,
+                                    0x123456789abcdef0};
+const std::vector<double> kFloats = {0.0,     -0.0, 1.5,   -2.5, 0.5,    2.5,     -0.5, 1e300,
+                                     -1e-300, kInf, -kInf, kNaN, 9.3e18, -9.3e18, 3.0};
 
 std::string binary_fn(std::string_view op, std::string_view t, std::string_view tr) {
-  return fmt::format(".func f(%x: {0}, %y: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x, %y\n"
-                     "  ret %r\n.end\n",
-                     t, tr, op);
+  return fmt::format(
+      ".func f(%x: {0}, %y: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x, %y\n"
+      "  ret %r\n.end\n",
+      t, tr, op);
 }
 std::string unary_fn(std::string_view op, std::string_view t, std::string_view tr) {
-  return fmt::format(".func f(%x: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x\n"
-                     "  ret %r\n.end\n",
-                     t, tr, op);
+  return fmt::format(
+      ".func f(%x: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x\n"
+      "  ret %r\n.end\n",
+      t, tr, op);
 }
 
 TEST(BaselineInt, BinaryOps) {
-  for (const char* op : {"add", "sub", "mul", "div", "rem", "divu", "remu", "and", "or", "xor",
-                         "shl", "shr", "sar", "eq", "ne", "lt", "le", "gt", "ge", "ltu", "leu",
-                         "gtu", "geu"}) {
+  for (const char* op :
+       {"add", "sub", "mul", "div", "rem", "divu", "remu", "and", "or",  "xor", "shl", "shr",
+        "sar", "eq",  "ne",  "lt",  "le",  "gt",   "ge",   "ltu", "leu", "gtu", "geu"}) {
     const std::string src = binary_fn(op, "i64", "i64");
     for (int64_t x : kInts)
       for (int64_t y : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{3}, int64_t{64}, kMin, kMax})
@@ -69,7 +86,8 @@ TEST(BaselineInt, MovesAndConstants) {
   nop
   ret %b
 .end
-)", "f", {vi(1)});
+)",
+       "f", {vi(1)});
 }
 
 TEST(BaselineInt, DivideByZeroTrapsLikeTheInterpreter) {
@@ -121,7 +139,8 @@ again:
   bnz %n, back
   ret %r
 .end
-)", op);
+)",
+                                        op);
     for (int64_t x : {int64_t{-1}, int64_t{0}, int64_t{1}, kMin})
       for (int64_t y : {int64_t{-1}, int64_t{0}, int64_t{1}}) same(src, "f", {vi(x), vi(y)});
   }
@@ -135,7 +154,8 @@ again:
 yes:
   ret %r
 .end
-)", op);
+)",
+                                        op);
     for (double x : {-1.0, 0.0, 1.0, kNaN})
       for (double y : {-1.0, 0.0, -0.0, kNaN}) same(src, "f", {vf(x), vf(y)});
   }
@@ -284,7 +304,8 @@ loop:
   addi %i, %i, 1
   jmp loop
 .end
-)", "t.sasm");
+)",
+                        "t.sasm");
   ASSERT_TRUE(m.has_value());
   auto p = vm::Program::load_library(std::move(*m), {});
   ASSERT_TRUE(p.has_value());

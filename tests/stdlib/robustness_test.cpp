@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <filesystem>
 #include <random>
-#include <unistd.h>
 
 #include "tests/stdlib/fake_context.hpp"
 #include "vm/heap/map.hpp"

@@ -14,7 +14,9 @@ namespace strata::test {
 
 namespace {
 
-void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblock(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 }  // namespace
 
@@ -83,7 +85,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   return r;
 }
 
-std::string strata_binary() { return std::string(STRATA_BINARY_DIR) + "/strata"; }
+std::string strata_binary() {
+  return std::string(STRATA_BINARY_DIR) + "/strata";
+}
 std::string source_path(const std::string& relative) {
   return std::string(STRATA_SOURCE_DIR) + "/" + relative;
 }

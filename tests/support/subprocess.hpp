@@ -7,7 +7,7 @@
 namespace strata::test {
 
 struct ProcessResult {
-  int exit_code = -1;   // exit status, or 128 + signal number if killed by a signal
+  int exit_code = -1;  // exit status, or 128 + signal number if killed by a signal
   std::string out;
   std::string err;
 };

@@ -41,6 +41,7 @@
 namespace strata::svigen {
 
 // Instructions the generator emits (a subset of isa/opcodes.def plus the pseudo `lf`).
+// clang-format off
 #define STRATA_SVIGEN_OPS(X)                                                                    \
   X(Add, "add") X(Sub, "sub") X(Mul, "mul") X(Div, "div") X(Rem, "rem") X(DivU, "divu")         \
   X(RemU, "remu") X(And, "and") X(Or, "or") X(Xor, "xor") X(Shl, "shl") X(Shr, "shr")           \
@@ -68,6 +69,7 @@ namespace strata::svigen {
   X(Bnz, "bnz") X(Bz, "bz") X(Beq, "beq") X(Bne, "bne") X(Blt, "blt") X(Ble, "ble")             \
   X(Bgt, "bgt") X(Bge, "bge") X(BltU, "bltu") X(BgeU, "bgeu") X(BfLt, "bflt") X(BfLe, "bfle")   \
   X(BfGt, "bfgt") X(BfGe, "bfge") X(BNull, "bnull") X(BNonNull, "bnonnull")
+// clang-format on
 
 enum class Op : uint8_t {
 #define STRATA_SVIGEN_ENUM(name, mn) name,
@@ -77,9 +79,9 @@ enum class Op : uint8_t {
 const char* mnemonic(Op op);
 
 // Register roles (indices within each register type).
-inline constexpr uint16_t kIDepth = 0, kIParam = 1, kIGen0 = 2, kIGenN = 8, kIHash = 10,
-                          kITmp = 11, kICmp = 12, kIMask = 13, kIDepthM1 = 14, kILoop0 = 15,
-                          kIAddr = 17, kNumI = 18;
+inline constexpr uint16_t kIDepth = 0, kIParam = 1, kIGen0 = 2, kIGenN = 8, kIHash = 10, kITmp = 11,
+                          kICmp = 12, kIMask = 13, kIDepthM1 = 14, kILoop0 = 15, kIAddr = 17,
+                          kNumI = 18;
 inline constexpr uint16_t kFParam = 0, kFGen0 = 1, kFGenN = 6, kNumF = 7;
 inline constexpr uint16_t kRArrI = 0, kRArrF = 1, kRArrB = 2, kRArrR = 3, kRRec = 4, kRFn = 5,
                           kRNull = 6, kRStr = 7, kRAny = 8, kNumR = 9;
@@ -108,7 +110,7 @@ struct Stmt {
   double fimm = 0;
   int callee = 0;
   std::array<uint16_t, 6> args{};  // Call/CallI: argument registers, typed as kArgTypes
-  uint32_t line = 0;  // SASM line of the instruction that can trap (set by emit)
+  uint32_t line = 0;               // SASM line of the instruction that can trap (set by emit)
   std::vector<Stmt> body, alt;
 };
 

@@ -112,7 +112,7 @@ TEST_F(CliTest, TrapPrintsKindAndStackTraceWithLines) {
   auto at_main = r.err.find("at main (");
   ASSERT_NE(at_divide, std::string::npos) << r.err;
   ASSERT_NE(at_main, std::string::npos) << r.err;
-  EXPECT_LT(at_divide, at_main);  // innermost frame first
+  EXPECT_LT(at_divide, at_main);                                      // innermost frame first
   EXPECT_NE(r.err.find("trap.sasm:3"), std::string::npos) << r.err;   // the div
   EXPECT_NE(r.err.find("trap.sasm:10"), std::string::npos) << r.err;  // the call in main
 }

@@ -1,8 +1,8 @@
 // Ad-hoc timing driver (not a test): fib(n) on a hand-built module.
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "tests/vm/vm_test_util.hpp"
 
@@ -19,10 +19,13 @@ int main(int argc, char** argv) {
   // loop(n): sum of i*3 ^ i for i < n
   b.func("loop", {I}, I, {I, I, I},
          {abx(Op::Li, 1, 0), abx(Op::Li, 2, 0), abc(Op::Bge, 1, 0, 6), abc(Op::MulI, 3, 1, 3),
-          abc(Op::Xor, 3, 3, 1), abc(Op::Add, 2, 2, 3), abc(Op::AddI, 1, 1, 1),
-          abx(Op::Jmp, 0, -5), abc(Op::Ret, 2)});
+          abc(Op::Xor, 3, 3, 1), abc(Op::Add, 2, 2, 3), abc(Op::AddI, 1, 1, 1), abx(Op::Jmp, 0, -5),
+          abc(Op::Ret, 2)});
   auto p = Program::load_library(std::move(b.m), {});
-  if (!p) { std::fprintf(stderr, "%s\n", p.error().message.c_str()); return 1; }
+  if (!p) {
+    std::fprintf(stderr, "%s\n", p.error().message.c_str());
+    return 1;
+  }
   // CPU time, best of 3: the machine is shared.
   double best = 1e9;
   int64_t result = 0;

@@ -145,11 +145,15 @@ TEST(Calls, IndirectCallsCheckNullAndSignature) {
 }
 
 // ---- natives ---------------------------------------------------------------------------------
-void nat_add3(NativeContext&, const Value* a, Value* r) { r->i = a[0].i + a[1].i + a[2].i; }
+void nat_add3(NativeContext&, const Value* a, Value* r) {
+  r->i = a[0].i + a[1].i + a[2].i;
+}
 void nat_fail(NativeContext& cx, const Value* a, Value*) {
   cx.trap(TrapKind::HostError, "failed with " + std::to_string(a[0].i));
 }
-void nat_exit(NativeContext& cx, const Value* a, Value*) { cx.exit(a[0].i); }
+void nat_exit(NativeContext& cx, const Value* a, Value*) {
+  cx.exit(a[0].i);
+}
 void nat_argc(NativeContext& cx, const Value*, Value* r) {
   r->i = static_cast<int64_t>(cx.args().size());
 }
@@ -207,7 +211,8 @@ TEST(Natives, CallsTrapsAndExit) {
   callh exit(%a)
   ret 99
 .end
-)", "nat.sasm");
+)",
+                "nat.sasm");
   auto p = Program::load(std::move(m), native_opts());
   ASSERT_TRUE(p) << p.error().message;
   RunResult r = (*p)->run_main({"x", "y"});
@@ -257,7 +262,8 @@ TEST(Natives, OutputAndMemory) {
   callh %a, peek(%a)
   ret %a
 .end
-)"), std::move(o));
+)"),
+                         std::move(o));
   ASSERT_TRUE(p) << p.error().message;
   RunResult r = (*p)->run_main({});
   EXPECT_EQ(r.exit_code, 'A');
@@ -366,7 +372,9 @@ TEST(Modules, TrapInAnImportedModuleNamesItsModuleAndFile) {
   callh %x, boom(%x)
   ret %x
 .end
-)", "app.sasm"), std::move(o));
+)",
+                              "app.sasm"),
+                         std::move(o));
   ASSERT_TRUE(p) << p.error().message;
   RunResult r = (*p)->run_main({});
   ASSERT_EQ(r.kind, RunResult::Kind::Trapped);
@@ -393,7 +401,8 @@ TEST(Link, ClearErrors) {
 .func main() -> i64 export
   ret 0
 .end
-)", native_opts()),
+)",
+                       native_opts()),
             "link: module 'main' imports test.printx (i64) -> void: no such function in test");
   EXPECT_EQ(load_error(R"(
 .module main
@@ -401,7 +410,8 @@ TEST(Link, ClearErrors) {
 .func main() -> i64 export
   ret 0
 .end
-)", native_opts()),
+)",
+                       native_opts()),
             "link: module 'main' imports test.add3 (i64, i64) -> i64: test.add3 has signature "
             "(i64, i64, i64) -> i64");
   EXPECT_EQ(load_error(R"(
@@ -410,7 +420,8 @@ TEST(Link, ClearErrors) {
 .func main() -> i64 export
   ret 0
 .end
-)", native_opts()),
+)",
+                       native_opts()),
             "link: module 'main' imports nowhere.f () -> void: no such module nowhere");
   Sources src;
   src.text["lib"] = ".func g(%x: i64) -> i64 export\n  ret %x\n.end\n";
@@ -422,7 +433,8 @@ TEST(Link, ClearErrors) {
 .func main() -> i64 export
   ret 0
 .end
-)", o),
+)",
+                       o),
             "link: module 'main' imports lib.g (f64) -> i64: lib.g has signature (i64) -> i64");
   o.resolver = src.resolver();
   EXPECT_EQ(load_error(R"(
@@ -431,7 +443,8 @@ TEST(Link, ClearErrors) {
 .func main() -> i64 export
   ret 0
 .end
-)", o),
+)",
+                       o),
             "link: module 'main' imports other.g () -> void: cannot load module 'other': no "
             "file other.sasm");
 }

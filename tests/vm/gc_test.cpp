@@ -1,8 +1,8 @@
 // The GC and the VM together: refs held only in VM registers, records and arrays survive
 // collections; garbage is reclaimed (the heap stays bounded); the heap cap traps.
+#include "vm/heap/gc.hpp"
 #include "tests/vm/vm_test_util.hpp"
 #include "vm/heap.hpp"
-#include "vm/heap/gc.hpp"
 
 namespace strata::vm::test {
 namespace {
@@ -74,7 +74,9 @@ done:
   EXPECT_EQ(call_ok(*p, "sum", {head}).i, n * (n - 1) / 2);
 }
 
-void nat_collect(NativeContext&, const Value*, Value*) { GC_gcollect(); }
+void nat_collect(NativeContext&, const Value*, Value*) {
+  GC_gcollect();
+}
 const NativeDef kGcNatives[] = {{"test", "collect", "() -> void", nat_collect, "full GC"}};
 
 TEST(Gc, RefsOnlyInVmRegistersSurviveFullCollections) {
@@ -131,7 +133,8 @@ done:
   addi %bad, %bad, 1        ; %i ends at -1 when all nodes were seen
   ret %bad
 .end
-)", std::move(o));
+)",
+                     std::move(o));
   ASSERT_TRUE(p);
   EXPECT_EQ(call_ok(*p, "run", {vi(300)}).i, 0);
 }
@@ -153,7 +156,9 @@ loop:
   addi %i, %i, 1
   j loop
 .end
-)", "hoard.sasm"), o);
+)",
+                         "hoard.sasm"),
+                    o);
   ASSERT_TRUE(p);
   Trap t = call_trap(*p, "hoard");
   EXPECT_EQ(t.kind, TrapKind::OutOfMemory);

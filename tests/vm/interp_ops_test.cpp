@@ -40,9 +40,15 @@ int64_t immop(Op op, int64_t x, int16_t imm) {
   auto p = load_lib(std::move(b.m));
   return p ? call_ok(*p, "f", {vi(x)}).i : 0;
 }
-int64_t ii(Op op, int64_t x, int64_t y) { return binop(op, I, I, I, vi(x), vi(y)).i; }
-double ff(Op op, double x, double y) { return binop(op, F, F, F, vf(x), vf(y)).f; }
-int64_t fcmp(Op op, double x, double y) { return binop(op, I, F, F, vf(x), vf(y)).i; }
+int64_t ii(Op op, int64_t x, int64_t y) {
+  return binop(op, I, I, I, vi(x), vi(y)).i;
+}
+double ff(Op op, double x, double y) {
+  return binop(op, F, F, F, vf(x), vf(y)).f;
+}
+int64_t fcmp(Op op, double x, double y) {
+  return binop(op, I, F, F, vf(x), vf(y)).i;
+}
 bool same_bits(double a, double b) {
   return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
 }

@@ -106,7 +106,7 @@ TEST_F(Memory, LoadsOfEveryWidthAreLittleEndian) {
   EXPECT_EQ(call1("ldi8", 15), 0x11);
   EXPECT_EQ(call1("ldu16", 8), 0x7788);
   EXPECT_EQ(call1("ldi32", 8), 0x55667788);
-  EXPECT_EQ(call1("ldu32", 8), 0x11223344);  // offset 4
+  EXPECT_EQ(call1("ldu32", 8), 0x11223344);         // offset 4
   EXPECT_EQ(call1("ld64", 9), 0x0011223344556677);  // unaligned
   call_ok(*p, "st16", {vi(100), vi(0xff80)});
   EXPECT_EQ(call1("ldi16", 100), -128);

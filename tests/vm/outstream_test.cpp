@@ -1,6 +1,6 @@
 // OutStream: buffering, line buffering, and a closed reader that must not kill the host.
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 #include <gtest/gtest.h>
 

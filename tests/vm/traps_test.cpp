@@ -20,7 +20,8 @@ TEST(Traps, TraceNamesFunctionsPcsAndLines) {
   call %x, divide(%x, %y)
   ret %x
 .end
-)", "examples/x.sasm");
+)",
+                "examples/x.sasm");
   auto p = Program::load(std::move(m), {});
   ASSERT_TRUE(p) << p.error().message;
   RunResult r = (*p)->run_main({});
@@ -77,7 +78,8 @@ TEST(Traps, FormatVariants) {
   Trap t{TrapKind::NullReference, "", {}};
   t.trace.push_back({"m", "f", 4, 0, "file.sasm"});
   t.trace.push_back({"m", "g", 5, 9, ""});
-  EXPECT_EQ(format_trap(t), "trap: null reference\n  at f (file.sasm, pc 4)\n  at g (line 9, pc 5)\n");
+  EXPECT_EQ(format_trap(t),
+            "trap: null reference\n  at f (file.sasm, pc 4)\n  at g (line 9, pc 5)\n");
 }
 
 }  // namespace

@@ -63,7 +63,11 @@ inline std::unique_ptr<Program> load_sasm(std::string_view src, LoadOptions o = 
   return load_lib(sasm(src), std::move(o));
 }
 
-inline Value vi(int64_t x) { return Value::from_i(x); }
-inline Value vf(double x) { return Value::from_f(x); }
+inline Value vi(int64_t x) {
+  return Value::from_i(x);
+}
+inline Value vf(double x) {
+  return Value::from_f(x);
+}
 
 }  // namespace strata::vm::test

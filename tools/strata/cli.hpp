@@ -9,9 +9,9 @@
 namespace strata::cli {
 
 // Exit codes of strata itself (a program run by `strata run` exits with its own code).
-inline constexpr int kExitUsage = 2;    // bad command line
-inline constexpr int kExitLoad = 1;     // unreadable file, assembly, verification or link error
-inline constexpr int kExitTrap = 70;    // the program trapped (EX_SOFTWARE)
+inline constexpr int kExitUsage = 2;  // bad command line
+inline constexpr int kExitLoad = 1;   // unreadable file, assembly, verification or link error
+inline constexpr int kExitTrap = 70;  // the program trapped (EX_SOFTWARE)
 
 using Args = std::span<const std::string>;
 

@@ -51,9 +51,7 @@ int cmd_boot(Args args) {
   bool stats = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& opt = args[i];
-    auto value = [&]() -> const std::string* {
-      return i + 1 < args.size() ? &args[++i] : nullptr;
-    };
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     if (opt == "--stats") {
       stats = true;
       continue;

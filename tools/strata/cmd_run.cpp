@@ -50,9 +50,7 @@ int cmd_run(Args args) {
   size_t i = 0;
   for (; i < args.size() && args[i].starts_with("-"); ++i) {
     const std::string& opt = args[i];
-    auto value = [&]() -> const std::string* {
-      return i + 1 < args.size() ? &args[++i] : nullptr;
-    };
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     const std::string* v = nullptr;
     if (opt == "--fuel" || opt == "--mem-cap" || opt == "--heap-cap" || opt == "--max-depth") {
       v = value();
@@ -130,8 +128,7 @@ int cmd_run(Args args) {
   }
   switch (r.kind) {
     case vm::RunResult::Kind::Returned:
-    case vm::RunResult::Kind::Exited:
-      return static_cast<int>(r.exit_code & 0xff);
+    case vm::RunResult::Kind::Exited: return static_cast<int>(r.exit_code & 0xff);
     case vm::RunResult::Kind::Trapped:
       std::fflush(stdout);
       fmt::print(stderr, "{}", vm::format_trap(*r.trap));

@@ -27,10 +27,8 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"run", strata::cli::cmd_run},
-    {"asm", strata::cli::cmd_asm},
-    {"disasm", strata::cli::cmd_disasm},
-    {"verify", strata::cli::cmd_verify},
+    {"run", strata::cli::cmd_run},       {"asm", strata::cli::cmd_asm},
+    {"disasm", strata::cli::cmd_disasm}, {"verify", strata::cli::cmd_verify},
     {"boot", strata::cli::cmd_boot},
 };
 

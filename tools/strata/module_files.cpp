@@ -25,7 +25,9 @@ Result<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-static bool is_sasm(std::string_view path) { return path.ends_with(".sasm"); }
+static bool is_sasm(std::string_view path) {
+  return path.ends_with(".sasm");
+}
 
 Result<isa::Module> load_module_file(const std::string& path) {
   std::string bytes = STRATA_TRY(read_file(path));

@@ -23,9 +23,12 @@ std::optional<uint64_t> parse_size(std::string_view s) {
   if (s.empty()) return std::nullopt;
   unsigned shift = 0;
   switch (s.back()) {
-    case 'K': case 'k': shift = 10; break;
-    case 'M': case 'm': shift = 20; break;
-    case 'G': case 'g': shift = 30; break;
+    case 'K':
+    case 'k': shift = 10; break;
+    case 'M':
+    case 'm': shift = 20; break;
+    case 'G':
+    case 'g': shift = 30; break;
     default: break;
   }
   if (shift) s.remove_suffix(1);

@@ -28,7 +28,9 @@ uint64_t rd64(std::span<const uint8_t> b, size_t off) {
   return uint64_t{rd32(b, off)} | (uint64_t{rd32(b, off + 4)} << 32);
 }
 
-uint64_t page_down(uint64_t v) { return v & ~(kPageSize - 1); }
+uint64_t page_down(uint64_t v) {
+  return v & ~(kPageSize - 1);
+}
 
 const char* machine_name(uint16_t m) {
   switch (m) {
@@ -77,8 +79,8 @@ Result<void> check_header(std::span<const uint8_t> b, const std::string& what) {
   uint16_t type = rd16(b, 16);
   uint16_t machine = rd16(b, 18);
   if (machine != kEmRiscv)
-    return fail("{}: ELF for {} (e_machine {}), expected RISC-V ({})", what,
-                machine_name(machine), machine, kEmRiscv);
+    return fail("{}: ELF for {} (e_machine {}), expected RISC-V ({})", what, machine_name(machine),
+                machine, kEmRiscv);
   if (type == kEtRel) return fail("{}: relocatable object (ET_REL), not an executable", what);
   if (type == kEtCore) return fail("{}: core dump (ET_CORE), not an executable", what);
   if (type != kEtExec && type != kEtDyn)
@@ -104,8 +106,8 @@ Result<std::vector<Phdr>> read_phdrs(std::span<const uint8_t> b, const std::stri
   out.reserve(phnum);
   for (uint16_t i = 0; i < phnum; ++i) {
     size_t p = static_cast<size_t>(phoff + uint64_t{i} * kPhdrSize);
-    out.push_back(Phdr{rd32(b, p), rd32(b, p + 4), rd64(b, p + 8), rd64(b, p + 16),
-                       rd64(b, p + 32), rd64(b, p + 40), rd64(b, p + 48)});
+    out.push_back(Phdr{rd32(b, p), rd32(b, p + 4), rd64(b, p + 8), rd64(b, p + 16), rd64(b, p + 32),
+                       rd64(b, p + 40), rd64(b, p + 48)});
   }
   return out;
 }
@@ -114,8 +116,8 @@ Result<std::string> read_interp(std::span<const uint8_t> b, const Phdr& ph,
                                 const std::string& what) {
   // GUEST: the path lies in the file, is bounded, and is one NUL-terminated string.
   if (!in_file(ph.offset, ph.filesz, b.size()))
-    return fail("{}: PT_INTERP at {:#x}+{:#x} outside the {}-byte file", what, ph.offset,
-                ph.filesz, b.size());
+    return fail("{}: PT_INTERP at {:#x}+{:#x} outside the {}-byte file", what, ph.offset, ph.filesz,
+                b.size());
   if (ph.filesz < 2 || ph.filesz > kMaxInterpPath)
     return fail("{}: PT_INTERP size {} out of range", what, ph.filesz);
   auto s = b.subspan(static_cast<size_t>(ph.offset), static_cast<size_t>(ph.filesz));
@@ -168,8 +170,7 @@ uint64_t phdr_address(const std::vector<Phdr>& phdrs, uint64_t phoff, uint64_t b
 
 }  // namespace
 
-Result<ElfImage> parse_elf(std::span<const uint8_t> b, uint64_t dyn_base,
-                           const std::string& what) {
+Result<ElfImage> parse_elf(std::span<const uint8_t> b, uint64_t dyn_base, const std::string& what) {
   STRATA_TRY(check_header(b, what));
   std::vector<Phdr> phdrs = STRATA_TRY(read_phdrs(b, what));
   ElfImage img;
@@ -235,8 +236,7 @@ Result<LoadPlan> plan_load(std::span<const uint8_t> exe, const LoadOptions& opti
   if (options.sysroot.empty())
     return fail("dynamically linked (interpreter {}): give --sysroot DIR", interp);
   // GUEST: the path comes from the file; it must be absolute and stay inside the sysroot.
-  if (interp.front() != '/' || interp.find("/../") != std::string::npos ||
-      interp.ends_with("/.."))
+  if (interp.front() != '/' || interp.find("/../") != std::string::npos || interp.ends_with("/.."))
     return fail("interpreter path {} must be absolute without '..'", interp);
   std::string path = options.sysroot + interp;
   std::vector<uint8_t> bytes = STRATA_TRY(read_host_file(path));

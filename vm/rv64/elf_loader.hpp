@@ -46,16 +46,16 @@ struct Segment {
 
 // One ELF image placed in guest memory.
 struct ElfImage {
-  bool is_dyn = false;          // ET_DYN (position-independent), moved by `bias`
-  uint64_t bias = 0;            // added to every p_vaddr and e_entry
-  uint64_t entry = 0;           // biased e_entry
-  uint64_t phdr_addr = 0;       // guest address of the program headers (AT_PHDR); 0 if unmapped
-  uint16_t phnum = 0;           // AT_PHNUM
-  uint16_t phent = 0;           // AT_PHENT (56)
-  uint64_t lowest = 0;          // page-aligned start of the lowest segment
-  uint64_t brk_start = 0;       // page-aligned end of the highest segment
+  bool is_dyn = false;     // ET_DYN (position-independent), moved by `bias`
+  uint64_t bias = 0;       // added to every p_vaddr and e_entry
+  uint64_t entry = 0;      // biased e_entry
+  uint64_t phdr_addr = 0;  // guest address of the program headers (AT_PHDR); 0 if unmapped
+  uint16_t phnum = 0;      // AT_PHNUM
+  uint16_t phent = 0;      // AT_PHENT (56)
+  uint64_t lowest = 0;     // page-aligned start of the lowest segment
+  uint64_t brk_start = 0;  // page-aligned end of the highest segment
   std::vector<Segment> segments;
-  std::string interp;           // PT_INTERP path, empty for a static executable
+  std::string interp;  // PT_INTERP path, empty for a static executable
 };
 
 struct LoadOptions {

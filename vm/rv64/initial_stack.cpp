@@ -73,11 +73,11 @@ Result<StackImage> build_initial_stack(const StackParams& p) {
   for (uint64_t a : envp_addrs) word(a);
   word(0);
   const uint64_t aux[kAuxPairs][2] = {
-      {kAtHwcap, kHwcapRv64gc}, {kAtPagesz, 4096},    {kAtClktck, 100},
-      {kAtPhdr, p.phdr},        {kAtPhent, p.phent},  {kAtPhnum, p.phnum},
-      {kAtBase, p.base},        {kAtFlags, 0},        {kAtEntry, p.entry},
-      {kAtUid, p.uid},          {kAtEuid, p.uid},     {kAtGid, p.gid},
-      {kAtEgid, p.gid},         {kAtSecure, 0},       {kAtRandom, random_addr},
+      {kAtHwcap, kHwcapRv64gc}, {kAtPagesz, 4096},   {kAtClktck, 100},
+      {kAtPhdr, p.phdr},        {kAtPhent, p.phent}, {kAtPhnum, p.phnum},
+      {kAtBase, p.base},        {kAtFlags, 0},       {kAtEntry, p.entry},
+      {kAtUid, p.uid},          {kAtEuid, p.uid},    {kAtGid, p.gid},
+      {kAtEgid, p.gid},         {kAtSecure, 0},      {kAtRandom, random_addr},
       {kAtExecfn, execfn_addr}, {kAtNull, 0},
   };
   for (const auto& pair : aux) {

@@ -27,8 +27,8 @@ namespace strata::vm::rv64 {
 // auxv types (linux/auxvec.h).
 inline constexpr uint64_t kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6,
                           kAtBase = 7, kAtFlags = 8, kAtEntry = 9, kAtUid = 11, kAtEuid = 12,
-                          kAtGid = 13, kAtEgid = 14, kAtHwcap = 16, kAtClktck = 17,
-                          kAtSecure = 23, kAtRandom = 25, kAtExecfn = 31;
+                          kAtGid = 13, kAtEgid = 14, kAtHwcap = 16, kAtClktck = 17, kAtSecure = 23,
+                          kAtRandom = 25, kAtExecfn = 31;
 
 // AT_HWCAP for RV64GC: bit (letter - 'a') for I, M, A, F, D, C.
 inline constexpr uint64_t kHwcapRv64gc = (1u << ('i' - 'a')) | (1u << ('m' - 'a')) |
@@ -39,12 +39,12 @@ struct StackParams {
   uint64_t stack_top = 0;  // one past the highest stack byte; need not be aligned
   std::vector<std::string> argv;
   std::vector<std::string> envp;
-  std::string execfn;      // AT_EXECFN; argv[0] when empty
+  std::string execfn;                        // AT_EXECFN; argv[0] when empty
   uint64_t phdr = 0, phent = 56, phnum = 0;  // from the executable's ElfImage
-  uint64_t entry = 0;      // the executable's entry (AT_ENTRY), not the interpreter's
-  uint64_t base = 0;       // AT_BASE: interpreter load address, 0 for static executables
+  uint64_t entry = 0;  // the executable's entry (AT_ENTRY), not the interpreter's
+  uint64_t base = 0;   // AT_BASE: interpreter load address, 0 for static executables
   uint64_t uid = 0, gid = 0;
-  uint64_t random_seed = 0;  // AT_RANDOM's bytes are derived from it (deterministic)
+  uint64_t random_seed = 0;     // AT_RANDOM's bytes are derived from it (deterministic)
   uint64_t max_size = 1 << 20;  // refuse images larger than this (argument lists too long)
 };
 

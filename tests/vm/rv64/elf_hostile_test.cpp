@@ -20,22 +20,22 @@ std::vector<uint8_t> tiny_elf(int nload = 1) {
   std::vector<uint8_t> b(code + 4, 0);
   const uint8_t ident[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
   std::copy(std::begin(ident), std::end(ident), b.begin());
-  put(b, 16, 2, 2);        // ET_EXEC
-  put(b, 18, 243, 2);      // EM_RISCV
-  put(b, 20, 1, 4);        // e_version
+  put(b, 16, 2, 2);               // ET_EXEC
+  put(b, 18, 243, 2);             // EM_RISCV
+  put(b, 20, 1, 4);               // e_version
   put(b, 24, 0x10000 + code, 8);  // e_entry
-  put(b, 32, 64, 8);       // e_phoff
-  put(b, 52, 64, 2);       // e_ehsize
-  put(b, 54, 56, 2);       // e_phentsize
-  put(b, 56, nload, 2);    // e_phnum
+  put(b, 32, 64, 8);              // e_phoff
+  put(b, 52, 64, 2);              // e_ehsize
+  put(b, 54, 56, 2);              // e_phentsize
+  put(b, 56, nload, 2);           // e_phnum
   for (int i = 0; i < nload; ++i) {
     size_t p = 64 + 56 * i;
-    put(b, p, 1, 4);                     // PT_LOAD
-    put(b, p + 4, i == 0 ? 5 : 6, 4);    // R+X, then R+W
-    put(b, p + 8, 0, 8);                 // p_offset
+    put(b, p, 1, 4);                   // PT_LOAD
+    put(b, p + 4, i == 0 ? 5 : 6, 4);  // R+X, then R+W
+    put(b, p + 8, 0, 8);               // p_offset
     put(b, p + 16, 0x10000 + 0x10000 * i, 8);
-    put(b, p + 32, b.size(), 8);         // p_filesz
-    put(b, p + 40, b.size(), 8);         // p_memsz
+    put(b, p + 32, b.size(), 8);  // p_filesz
+    put(b, p + 40, b.size(), 8);  // p_memsz
     put(b, p + 48, 0x1000, 8);
   }
   put(b, code, 0x00008067, 4);  // ret
@@ -75,7 +75,7 @@ TEST(ElfHostileTest, DynImageLinkedAboveOrBelowTheBase) {
   }
   LoadOptions opts;
   opts.pie_base = kGuestAddrLimit - 0x1000;  // the image does not fit below the limit
-  expect_error(b, "<ok>");  // default base still fine
+  expect_error(b, "<ok>");                   // default base still fine
   auto plan = plan_load(b, opts);
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("outside the guest address space"), std::string::npos);
@@ -133,7 +133,7 @@ TEST(ElfHostileTest, InterpreterPaths) {
   auto b = tiny_elf(2);
   size_t p = 64 + 56;  // turn the second PT_LOAD into PT_INTERP pointing at our own bytes
   put(b, p, 3, 4);
-  put(b, p + 8, 1, 8);   // "ELF" then byte 4 (=2): no NUL terminator
+  put(b, p + 8, 1, 8);  // "ELF" then byte 4 (=2): no NUL terminator
   put(b, p + 32, 3, 8);
   expect_error(b, "not one NUL-terminated path");
   put(b, p + 32, ~uint64_t{0}, 8);
@@ -202,8 +202,7 @@ TEST(ElfHostileTest, HostBinaryIsForeign) {
   if (!file) GTEST_SKIP() << "no /bin/true";
   std::string e = error_of(*file);
 #if defined(__x86_64__)
-  EXPECT_NE(e.find("ELF for x86-64 (e_machine 62), expected RISC-V (243)"), std::string::npos)
-      << e;
+  EXPECT_NE(e.find("ELF for x86-64 (e_machine 62), expected RISC-V (243)"), std::string::npos) << e;
 #else
   EXPECT_NE(e, "<ok>");
 #endif

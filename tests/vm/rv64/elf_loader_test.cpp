@@ -130,8 +130,10 @@ void check_static_pie(const std::string& path) {
 }
 
 TEST_F(ElfLoaderTest, FreestandingStaticPieIsPlacedAtPieBase) {
-  std::string path = test::build_c("static_pie_fs", "-static-pie -nostdlib -fPIE "
-                                   "-Wl,--no-dynamic-linker", test::kFreestandingC);
+  std::string path = test::build_c("static_pie_fs",
+                                   "-static-pie -nostdlib -fPIE "
+                                   "-Wl,--no-dynamic-linker",
+                                   test::kFreestandingC);
   ASSERT_FALSE(path.empty()) << "cross compile failed";
   check_static_pie(path);
 }

@@ -76,8 +76,8 @@ inline std::string build_c(const std::string& name, const std::string& flags,
     f << source;
   }
   std::string out = dir + "/" + name;
-  std::string cmd = std::string(kCrossGcc) + " -O2 " + flags + " -o " + out + " " + src +
-                    " >/dev/null 2>&1";
+  std::string cmd =
+      std::string(kCrossGcc) + " -O2 " + flags + " -o " + out + " " + src + " >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0 ? out : "";
 }
 
