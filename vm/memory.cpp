@@ -16,11 +16,12 @@ bool round_pages(uint64_t bytes, uint64_t* out) {
 }  // namespace
 
 LinearMemory::~LinearMemory() {
-  std::free(data_);
+  if (!external_) std::free(data_);
 }
 
 bool LinearMemory::init(uint64_t initial, uint64_t cap) {
-  std::free(data_);
+  if (!external_) std::free(data_);
+  external_ = false;
   data_ = nullptr;
   size_ = 0;
   cap_ = cap;
@@ -33,12 +34,26 @@ bool LinearMemory::init(uint64_t initial, uint64_t cap) {
   return true;
 }
 
+bool LinearMemory::bind_external(uint8_t* data, uint64_t size) {
+  if (!external_) std::free(data_);
+  external_ = true;
+  data_ = nullptr;
+  size_ = 0;
+  cap_ = 0;
+  if (!data && size != 0) return false;
+  data_ = data;
+  size_ = size;
+  cap_ = size;
+  return true;
+}
+
 int64_t LinearMemory::grow(uint64_t delta) {
   uint64_t add;
   // GUEST: delta is guest-controlled; every step is overflow-checked against the cap.
   if (!round_pages(delta, &add) || add > cap_ || size_ > cap_ - add) return -1;
   const uint64_t old = size_;
   if (add == 0) return static_cast<int64_t>(old);
+  if (external_) return -1;  // someone else's storage cannot move or grow
   if (old + add > static_cast<uint64_t>(INT64_MAX)) return -1;
   auto* p = static_cast<uint8_t*>(std::realloc(data_, old + add));
   if (!p) return -1;

@@ -1,9 +1,14 @@
 // Linear memory: a module instance's private, bounds-checked byte array.
 //
-// Invariants: size() <= cap(); size() is a multiple of kPageSize; bytes in [0, size()) are
-// initialised (zero unless written). The storage may move when the memory grows, so holders of
-// data() re-read it after anything that can grow the memory (mgrow, a host call).
+// Invariants: size() <= cap(); size() is a multiple of kPageSize (external storage: any size);
+// bytes in [0, size()) are initialised (zero unless written). The storage may move when the
+// memory grows, so holders of data() re-read it after anything that can grow the memory (mgrow,
+// a host call).
 // Linear memory never holds references to GC objects (it is not scanned).
+//
+// External storage (bind_external): the memory may instead be a window onto storage it does not
+// own, such as guest RAM bound to a device model. Such a memory has a fixed size (cap() ==
+// size()), never grows and never frees the storage, which must outlive it.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +38,11 @@ class LinearMemory {
   // True when [addr, addr + n) lies inside the memory; never overflows.
   bool in_bounds(uint64_t addr, uint64_t n) const { return addr <= size_ && size_ - addr >= n; }
 
+  // Releases any owned storage and makes [data, data + size) the memory. False (and the memory
+  // left empty) when data is null with a non-zero size.
+  [[nodiscard]] bool bind_external(uint8_t* data, uint64_t size);
+  bool external() const { return external_; }
+
   // Grows by `delta` bytes rounded up to kPageSize. Returns the old size, or -1 when the new
   // size would pass the cap or the host refuses the memory (then nothing changes).
   int64_t grow(uint64_t delta);
@@ -57,6 +67,7 @@ class LinearMemory {
   uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   uint64_t cap_ = 0;
+  bool external_ = false;  // data_ is not ours: never realloc'd or freed
 };
 
 }  // namespace strata::vm

@@ -4,9 +4,12 @@
 // business (hwvm/monitor/), not the kind's.
 #pragma once
 
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
+#include "hwvm/devices/svi_device.hpp"
 #include "isa/error.hpp"
 #include "isa/module.hpp"
 
@@ -16,6 +19,9 @@ struct DeviceKind {
   std::string_view kind;   // "uart16550"
   std::string_view model;  // the embedded SVI module: "devices.uart16550"
   std::string_view doc;
+  // What a device of this kind needs in its DeviceResources.
+  bool needs_guest_ram = false;
+  bool needs_disk = false;
 };
 
 [[nodiscard]] std::span<const DeviceKind> device_kinds();
@@ -23,5 +29,13 @@ struct DeviceKind {
 
 // The model of `kind`, assembled from its embedded source.
 [[nodiscard]] Result<isa::Module> device_model(std::string_view kind);
+
+// A device of `kind` running its built-in model (SviDevice::create), after checking that `res`
+// holds what the kind needs ("device vda: virtio-blk needs a disk").
+[[nodiscard]] Result<std::unique_ptr<SviDevice>> make_device(std::string_view kind,
+                                                             std::string name, DeviceHost& host,
+                                                             int irq = -1,
+                                                             SviDevice::FaultSink sink = {},
+                                                             DeviceResources res = {});
 
 }  // namespace strata::hwvm

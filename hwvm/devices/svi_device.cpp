@@ -1,10 +1,18 @@
 // The SVI device adapter: bus accesses become calls of the model's exports.
 #include "hwvm/devices/svi_device.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "hwvm/devices/disk_backend.hpp"
+#include "vm/heap.hpp"
+#include "vm/heap/gc.hpp"
+#include "vm/instance.hpp"
+#include "vm/memory.hpp"
+#include "vm/object.hpp"
 #include "vm/program.hpp"
 
 namespace strata::hwvm {
@@ -30,11 +38,109 @@ void hw_reset_system(vm::NativeContext& cx, const vm::Value*, vm::Value*) {
   device_of(cx).host().reset_system();
 }
 
+void hw_set_state(vm::NativeContext& cx, const vm::Value* a, vm::Value*) {
+  device_of(cx).set_state(a[0]);
+}
+void hw_state(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  *r = device_of(cx).state();
+}
+void hw_report(vm::NativeContext& cx, const vm::Value* a, vm::Value*) {
+  const vm::Object* o = a[0].r;
+  if (!o || o->kind != vm::ObjKind::String) {
+    cx.trap(vm::TrapKind::TypeMismatch, "hw.report: expected a string");
+    return;
+  }
+  device_of(cx).report(static_cast<const vm::String*>(o)->view());
+}
+void hw_guest_ram_base(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  r->i = static_cast<std::int64_t>(device_of(cx).resources().ram.base);
+}
+
+// The guest-RAM side of a disk transfer: [addr, addr + len) inside the bound guest RAM, or
+// null (also for a model without guest RAM). GUEST: addr and len come from descriptors.
+std::uint8_t* dma_window(vm::NativeContext& cx, std::int64_t addr, std::int64_t len) {
+  vm::LinearMemory* m = device_of(cx).guest_ram();
+  if (!m || addr < 0 || len < 0) return nullptr;
+  const auto a = static_cast<std::uint64_t>(addr);
+  const auto n = static_cast<std::uint64_t>(len);
+  if (!m->in_bounds(a, n)) return nullptr;
+  return m->data() + a;
+}
+
+void hw_disk_size(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  DiskBackend* d = device_of(cx).resources().disk;
+  r->i = d ? static_cast<std::int64_t>(d->size()) : 0;
+}
+void hw_disk_readonly(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  DiskBackend* d = device_of(cx).resources().disk;
+  r->i = !d || d->read_only() ? 1 : 0;
+}
+void hw_disk_read(vm::NativeContext& cx, const vm::Value* a, vm::Value* r) {
+  DiskBackend* d = device_of(cx).resources().disk;
+  if (!d) {
+    r->i = -ENODEV;
+    return;
+  }
+  std::uint8_t* p = dma_window(cx, a[0].i, a[2].i);
+  if (!p || a[1].i < 0) {
+    r->i = -EFAULT;
+    return;
+  }
+  r->i = d->read(static_cast<std::uint64_t>(a[1].i), {p, static_cast<std::size_t>(a[2].i)});
+}
+void hw_disk_write(vm::NativeContext& cx, const vm::Value* a, vm::Value* r) {
+  DiskBackend* d = device_of(cx).resources().disk;
+  if (!d) {
+    r->i = -ENODEV;
+    return;
+  }
+  std::uint8_t* p = dma_window(cx, a[0].i, a[2].i);
+  if (!p || a[1].i < 0) {
+    r->i = -EFAULT;
+    return;
+  }
+  r->i = d->write(static_cast<std::uint64_t>(a[1].i), {p, static_cast<std::size_t>(a[2].i)});
+}
+void hw_disk_flush(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  DiskBackend* d = device_of(cx).resources().disk;
+  r->i = d ? d->flush() : -ENODEV;
+}
+// Copies the serial into [addr, addr + len), zero-padded; returns len.
+void hw_disk_id(vm::NativeContext& cx, const vm::Value* a, vm::Value* r) {
+  DiskBackend* d = device_of(cx).resources().disk;
+  if (!d) {
+    r->i = -ENODEV;
+    return;
+  }
+  std::uint8_t* p = dma_window(cx, a[0].i, a[1].i);
+  if (!p) {
+    r->i = -EFAULT;
+    return;
+  }
+  const std::string_view s = d->serial();
+  const auto n = static_cast<std::size_t>(a[1].i);
+  for (std::size_t i = 0; i < n; ++i) p[i] = i < s.size() ? static_cast<std::uint8_t>(s[i]) : 0;
+  r->i = a[1].i;
+}
+
 constexpr vm::NativeDef kHwNatives[] = {
     {"hw", "irq_set", "(i64) -> void", hw_irq_set, "drive the device's interrupt line"},
     {"hw", "console_write", "(i64) -> void", hw_console_write, "a byte to the console"},
     {"hw", "console_read", "() -> i64", hw_console_read, "next console byte, -1 if none"},
     {"hw", "reset_system", "() -> void", hw_reset_system, "reset the machine"},
+    {"hw", "set_state", "(ref) -> void", hw_set_state, "hand the model's state record over"},
+    {"hw", "state", "() -> ref", hw_state, "the state record given to set_state"},
+    {"hw", "report", "(ref) -> void", hw_report, "log a line about the device (a string)"},
+    {"hw", "guest_ram_base", "() -> i64", hw_guest_ram_base, "guest address of linear 0"},
+    {"hw", "disk_size", "() -> i64", hw_disk_size, "disk size in bytes (0: no disk)"},
+    {"hw", "disk_readonly", "() -> i64", hw_disk_readonly, "1 if writes will fail"},
+    {"hw", "disk_read", "(i64, i64, i64) -> i64", hw_disk_read,
+     "disk bytes [off, off+len) to memory at addr; 0 or -errno"},
+    {"hw", "disk_write", "(i64, i64, i64) -> i64", hw_disk_write,
+     "memory at addr to disk bytes [off, off+len); 0 or -errno"},
+    {"hw", "disk_flush", "() -> i64", hw_disk_flush, "make writes durable; 0 or -errno"},
+    {"hw", "disk_id", "(i64, i64) -> i64", hw_disk_id,
+     "the disk's serial, zero-padded, to memory at addr; len or -errno"},
 };
 
 struct Required {
@@ -60,19 +166,32 @@ std::span<const vm::NativeDef> hw_natives() {
   return kHwNatives;
 }
 
-SviDevice::SviDevice(std::string name, isa::Module model, DeviceHost& host, int irq, FaultSink sink)
+SviDevice::SviDevice(std::string name, isa::Module model, DeviceHost& host, int irq, FaultSink sink,
+                     DeviceResources res)
     : name_(std::move(name)),
       model_(std::move(model)),
       host_(host),
       irq_(irq),
-      sink_(std::move(sink)) {
+      sink_(std::move(sink)),
+      res_(res) {
+  vm::heap_init();  // a device may be made before any Program has touched the heap
+  state_ = static_cast<vm::Value*>(GC_MALLOC_UNCOLLECTABLE(sizeof(vm::Value)));
   if (!sink_) sink_ = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+  if (!state_) {
+    fmt::print(stderr, "device {}: out of memory for its state slot\n", name_);
+    std::abort();
+  }
+  state_->r = nullptr;
 }
 
-SviDevice::~SviDevice() = default;
+SviDevice::~SviDevice() {
+  program_.reset();
+  GC_FREE(state_);
+}
 
 Result<std::unique_ptr<SviDevice>> SviDevice::create(std::string name, isa::Module model,
-                                                     DeviceHost& host, int irq, FaultSink sink) {
+                                                     DeviceHost& host, int irq, FaultSink sink,
+                                                     DeviceResources res) {
   for (const Required& r : kRequired) {
     auto sig = export_sig(model, r.name);
     if (!sig) return fail("device {}: model '{}' does not export {}", name, model.name, r.name);
@@ -84,9 +203,14 @@ Result<std::unique_ptr<SviDevice>> SviDevice::create(std::string name, isa::Modu
   if (poll_sig && *poll_sig != "() -> void")
     return fail("device {}: model '{}' exports poll as {}, expected () -> void", name, model.name,
                 *poll_sig);
+  auto ram_sig = export_sig(model, "wants_guest_ram");
+  if (ram_sig && *ram_sig != "() -> i64")
+    return fail("device {}: model '{}' exports wants_guest_ram as {}, expected () -> i64", name,
+                model.name, *ram_sig);
   std::unique_ptr<SviDevice> d(
-      new SviDevice(std::move(name), std::move(model), host, irq, std::move(sink)));
+      new SviDevice(std::move(name), std::move(model), host, irq, std::move(sink), res));
   d->has_poll_ = poll_sig.has_value();
+  d->wants_ram_ = ram_sig.has_value();
   STRATA_TRY(d->load());
   return d;
 }
@@ -103,6 +227,8 @@ Result<void> SviDevice::load() {
     return fail("device {}: {}", name_, p.error().message);
   }
   program_ = std::move(*p);
+  state_->r = nullptr;  // the old record's struct type belonged to the old Program
+  STRATA_TRY(bind_guest_ram());
   auto r = program_->call("reset", {});
   if (!r || r->kind != vm::RunResult::Kind::Returned) {
     disabled_ = true;
@@ -112,6 +238,39 @@ Result<void> SviDevice::load() {
     return fail("device {}: reset failed: {}", name_, why);
   }
   disabled_ = false;
+  return {};
+}
+
+vm::LinearMemory* SviDevice::guest_ram() {
+  if (!program_ || !program_->main_instance().memory.external()) return nullptr;
+  return &program_->main_instance().memory;
+}
+
+void SviDevice::report(std::string_view what) {
+  sink_(fmt::format("device {}: {}", name_, what));
+}
+
+Result<void> SviDevice::bind_guest_ram() {
+  if (!wants_ram_) return {};
+  auto w = program_->call("wants_guest_ram", {});
+  if (!w || w->kind != vm::RunResult::Kind::Returned) {
+    disabled_ = true;
+    return fail("device {}: wants_guest_ram failed", name_);
+  }
+  if (w->value.i == 0) return {};
+  vm::LinearMemory& mem = program_->main_instance().memory;
+  // Its own memory would be silently replaced, data segments and all.
+  if (mem.size() != 0) {
+    disabled_ = true;
+    return fail("device {}: model '{}' wants guest RAM but declares a .memory of its own", name_,
+                model_.name);
+  }
+  // No RAM given: an empty window, so every DMA the model tries fails its bounds check (the
+  // registers still work; hwvm::make_device refuses this for kinds that need RAM).
+  if (!mem.bind_external(res_.ram.data, res_.ram.data ? res_.ram.size : 0)) {
+    disabled_ = true;
+    return fail("device {}: cannot bind guest RAM", name_);
+  }
   return {};
 }
 

@@ -6,12 +6,22 @@
 //            read(i64 offset, i64 size) -> i64              a guest read of `size` bytes
 //            write(i64 offset, i64 size, i64 value)         a guest write
 //            poll()                                         optional: the host has news (input)
+//            wants_guest_ram() -> i64                       optional: nonzero = bind guest RAM
 //   imports  from the native module "hw" (any subset):
 //            irq_set(i64 level)         drive the device's interrupt line (0 low, else high)
 //            console_write(i64 byte)    a byte to the console (low 8 bits)
 //            console_read() -> i64      the next console input byte, or -1 when none is waiting
 //            reset_system()             reset the machine (the monitor ends the run, exit 0)
-//   state    in the module's own linear memory (`.memory`), which a reload starts afresh.
+//            set_state(ref) / state() -> ref    the model's state record (DMA models, below)
+//            report(ref string)         a line to the fault sink ("device vda: ...")
+//            guest_ram_base() -> i64    the guest physical address of linear address 0
+//            disk_size() -> i64, disk_readonly() -> i64, disk_read/disk_write(i64 addr,
+//            i64 disk_offset, i64 len) -> i64, disk_flush() -> i64, disk_id(i64 addr,
+//            i64 len) -> i64            the disk backend (results: >= 0 ok, negative errno)
+//   state    in the module's own linear memory (`.memory`), which a reload starts afresh; or,
+//            for a model that wants guest RAM (its linear memory is then guest RAM, and it must
+//            declare no `.memory`), in a GC record it creates in reset() and hands over with
+//            hw.set_state; the adapter keeps it alive (a GC root) and forgets it on a reload.
 // Offsets are relative to the device's range (it never learns its address); the bus only
 // passes accesses that lie wholly inside the range, but a model still checks its offsets.
 //
@@ -36,12 +46,28 @@
 #include "vm/native.hpp"
 
 namespace strata::vm {
+class LinearMemory;
 class Program;
-}
+}  // namespace strata::vm
 
 namespace strata::hwvm {
 
 class SviDevice;
+class DiskBackend;
+
+// Guest RAM as a DMA-capable model sees it: bound as its linear memory, so linear address `a`
+// is guest physical address `base + a`, and any access outside [0, size) traps.
+struct GuestRam {
+  std::uint8_t* data = nullptr;
+  std::uint64_t size = 0;
+  std::uint64_t base = 0;
+};
+
+// What one device may reach besides its host. Not owned: everything must outlive the device.
+struct DeviceResources {
+  GuestRam ram;                 // for a model that wants guest RAM
+  DiskBackend* disk = nullptr;  // for the disk_* natives (without one they fail with -ENODEV)
+};
 
 // What the machine gives device models: the "hw" natives call these on the device's host.
 class DeviceHost {
@@ -63,11 +89,14 @@ class SviDevice final : public BusDevice {
 
   // Links `model` against hw_natives(), checks the contract's exports and signatures, and
   // calls reset(). `name` ("uart0") appears in fault reports; `irq` is the line the host
-  // raises for it (-1: none). Faults go to `sink` (default: a line on stderr).
+  // raises for it (-1: none). Faults go to `sink` (default: a line on stderr). A model that
+  // wants guest RAM must declare no memory of its own; without `res.ram` its memory is empty
+  // (every DMA fails).
   [[nodiscard]] static Result<std::unique_ptr<SviDevice>> create(std::string name,
                                                                  isa::Module model,
                                                                  DeviceHost& host, int irq = -1,
-                                                                 FaultSink sink = {});
+                                                                 FaultSink sink = {},
+                                                                 DeviceResources res = {});
   ~SviDevice() override;
 
   [[nodiscard]] std::string_view name() const override { return name_; }
@@ -80,11 +109,25 @@ class SviDevice final : public BusDevice {
   [[nodiscard]] DeviceHost& host() { return host_; }
   [[nodiscard]] std::uint64_t faults() const { return faults_; }
   [[nodiscard]] bool disabled() const { return disabled_; }
+  [[nodiscard]] const DeviceResources& resources() const { return res_; }
+  // The state record a DMA model handed over with hw.set_state (null before reset() ran).
+  [[nodiscard]] vm::Value state() const { return *state_; }
+  void set_state(vm::Value v) { *state_ = v; }
+  // A line to the fault sink, prefixed "device NAME: " (hw.report: a model telling the
+  // operator about a guest error it handled, such as a malformed virtqueue).
+  void report(std::string_view what);
+  // The model's linear memory when it is bound to guest RAM, else null: where the disk
+  // natives move data (the VM's NativeContext::memory() ignores a memory the module did not
+  // declare).
+  [[nodiscard]] vm::LinearMemory* guest_ram();
 
  private:
-  SviDevice(std::string name, isa::Module model, DeviceHost& host, int irq, FaultSink sink);
+  SviDevice(std::string name, isa::Module model, DeviceHost& host, int irq, FaultSink sink,
+            DeviceResources res);
   // A fresh Program from model_, then reset(). On failure the device is disabled.
   Result<void> load();
+  // When the model asks for it (wants_guest_ram), binds res_.ram as its linear memory.
+  Result<void> bind_guest_ram();
   // Calls export `fn`; on a trap reports it, reloads and returns nullopt.
   std::optional<std::int64_t> call(std::string_view fn, std::span<const vm::Value> args);
 
@@ -94,7 +137,12 @@ class SviDevice final : public BusDevice {
   int irq_ = -1;
   FaultSink sink_;
   std::unique_ptr<vm::Program> program_;
+  DeviceResources res_;
+  // One GC_MALLOC_UNCOLLECTABLE slot: Boehm scans it, so the state record stays alive between
+  // calls, when no SVI frame refers to it.
+  vm::Value* state_ = nullptr;
   bool has_poll_ = false;
+  bool wants_ram_ = false;
   bool disabled_ = false;
   std::uint64_t faults_ = 0;
 };
