@@ -43,12 +43,16 @@ BaselineJit::~BaselineJit() {
 }
 
 bool BaselineJit::compile(vm::FuncInfo& fn) {
+  return compile(fn, fn.inst->module.funcs[fn.index]);
+}
+
+bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body) {
   CompileTimer timer;
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
   ErrorFlag errors;
   code.setErrorHandler(&errors);
-  Emitter e(code, fn);
+  Emitter e(code, fn, body);
   if (!e.emit_function() || errors.failed) {
     ++stats_.fallen_back;
     return false;

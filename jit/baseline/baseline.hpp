@@ -35,6 +35,9 @@ class BaselineJit {
 
   // Compiles `fn` and sets fn.jit_entry. False (the function stays interpreted) on failure.
   bool compile(vm::FuncInfo& fn);
+  // The same for a function whose SVI body is not in its instance's module (a translated RV64
+  // block, jit/rv64): `body` must outlive the compiled code's use.
+  bool compile(vm::FuncInfo& fn, const isa::Function& body);
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
 

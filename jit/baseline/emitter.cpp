@@ -21,8 +21,8 @@ static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
 
 }  // namespace
 
-Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f)
-    : a(&code), fn(f), inst(*f.inst), module_(f.inst->module) {}
+Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body)
+    : a(&code), fn(f), inst(*f.inst), module_(f.inst->module), body_(body) {}
 
 void Emitter::save_pc(uint32_t pc) {
   // r11: stubs still need rax/rcx (the faulting object, address or index) after this.
@@ -99,7 +99,7 @@ void Emitter::ret_status(uint32_t status) {
 }
 
 bool Emitter::emit_function() {
-  const isa::Function& f = module_.funcs[fn.index];
+  const isa::Function& f = body_;
   labels_.resize(f.code.size());
   for (const isa::Insn& in : isa::CodeWalk(module_, f)) labels_[in.pc] = a.newLabel();
   exit_ = a.newLabel();

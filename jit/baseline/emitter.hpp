@@ -34,7 +34,9 @@ namespace x86 = asmjit::x86;
 
 class Emitter {
  public:
-  Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn);
+  // `body` is the SVI function fn runs (normally its module's function #fn.index; a translated
+  // RV64 block's body lives outside the module).
+  Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn, const isa::Function& body);
 
   // Emits the whole function. False when asmjit reported an error (the function then stays
   // in the interpreter).
@@ -75,6 +77,7 @@ class Emitter {
 
  private:
   const isa::Module& module_;
+  const isa::Function& body_;
   std::vector<asmjit::Label> labels_;  // one per instruction start
   std::vector<std::function<void()>> cold_bodies_;
   std::vector<asmjit::Label> cold_labels_;
