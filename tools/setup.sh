@@ -8,7 +8,8 @@ packages=(
   libfmt-dev libgc-dev libasmjit-dev libexpected-dev llvm-19-dev
   googletest libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
-  lua5.4 luajit time binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+  lua5.4 luajit time binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
+  qemu-user libedit-dev gdb-multiarch
 )
 
 missing=()

@@ -1,6 +1,8 @@
 // LinearMemory storage: plain malloc memory (it never holds GC references).
 #include "vm/memory.hpp"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 
 namespace strata::vm {
@@ -16,12 +18,20 @@ bool round_pages(uint64_t bytes, uint64_t* out) {
 }  // namespace
 
 LinearMemory::~LinearMemory() {
-  if (!external_) std::free(data_);
+  release();
+}
+
+void LinearMemory::release() {
+  if (storage_ == Storage::Heap) std::free(data_);
+  if (storage_ == Storage::Mapped && data_) ::munmap(data_, size_);
+  storage_ = Storage::Heap;
+  data_ = nullptr;
+  size_ = 0;
+  cap_ = 0;
 }
 
 bool LinearMemory::init(uint64_t initial, uint64_t cap) {
-  if (!external_) std::free(data_);
-  external_ = false;
+  release();
   data_ = nullptr;
   size_ = 0;
   cap_ = cap;
@@ -35,13 +45,23 @@ bool LinearMemory::init(uint64_t initial, uint64_t cap) {
 }
 
 bool LinearMemory::bind_external(uint8_t* data, uint64_t size) {
-  if (!external_) std::free(data_);
-  external_ = true;
-  data_ = nullptr;
-  size_ = 0;
-  cap_ = 0;
+  release();
   if (!data && size != 0) return false;
+  storage_ = Storage::External;
   data_ = data;
+  size_ = size;
+  cap_ = size;
+  return true;
+}
+
+bool LinearMemory::init_mapped(uint64_t size) {
+  release();
+  if (size == 0 || size % kPageSize != 0) return false;
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return false;
+  storage_ = Storage::Mapped;
+  data_ = static_cast<uint8_t*>(p);
   size_ = size;
   cap_ = size;
   return true;
@@ -53,7 +73,8 @@ int64_t LinearMemory::grow(uint64_t delta) {
   if (!round_pages(delta, &add) || add > cap_ || size_ > cap_ - add) return -1;
   const uint64_t old = size_;
   if (add == 0) return static_cast<int64_t>(old);
-  if (external_) return -1;  // someone else's storage cannot move or grow
+  // Someone else's storage, or a mapping whose parts may be protected, cannot move or grow.
+  if (storage_ != Storage::Heap) return -1;
   if (old + add > static_cast<uint64_t>(INT64_MAX)) return -1;
   auto* p = static_cast<uint8_t*>(std::realloc(data_, old + add));
   if (!p) return -1;

@@ -41,7 +41,15 @@ class LinearMemory {
   // Releases any owned storage and makes [data, data + size) the memory. False (and the memory
   // left empty) when data is null with a non-zero size.
   [[nodiscard]] bool bind_external(uint8_t* data, uint64_t size);
-  bool external() const { return external_; }
+  bool external() const { return storage_ == Storage::External; }
+
+  // Owned, fixed-size storage from its own host mapping (mmap, MAP_NORESERVE): page-aligned, so
+  // its owner may change the host protection of parts of it (an RV64 guest's address space maps
+  // guest page permissions onto host ones), and only touched pages use host memory. Like
+  // external storage it never grows. False on a size that is not a multiple of kPageSize or when
+  // the host refuses the mapping.
+  [[nodiscard]] bool init_mapped(uint64_t size);
+  bool mapped() const { return storage_ == Storage::Mapped; }
 
   // Grows by `delta` bytes rounded up to kPageSize. Returns the old size, or -1 when the new
   // size would pass the cap or the host refuses the memory (then nothing changes).
@@ -67,7 +75,11 @@ class LinearMemory {
   uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   uint64_t cap_ = 0;
-  bool external_ = false;  // data_ is not ours: never realloc'd or freed
+  // Heap: calloc'd, grows with realloc. External: not ours, never grown or freed. Mapped: our
+  // own mmap, never grown, munmap'd.
+  enum class Storage : uint8_t { Heap, External, Mapped };
+  Storage storage_ = Storage::Heap;
+  void release();
 };
 
 }  // namespace strata::vm

@@ -1,14 +1,17 @@
-// strata run: assemble (if source), verify, link and run a program.
+// strata run: assemble (if source), verify, link and run an SVI program, or hand an ELF
+// program to the RV64 runner (cmd_run_rv64.cpp).
 #include <charconv>
 #include <cstdio>
 
 #include <fmt/format.h>
 
-#include "jit/baseline/auto_tier.hpp"
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
+#include "jit/opt/opt_auto.hpp"
+#include "jit/opt/opt_loader.hpp"
 #include "stdlib/stdlib.hpp"
 #include "tools/strata/cli.hpp"
+#include "tools/strata/cmd_run_rv64.hpp"
 #include "tools/strata/module_files.hpp"
 #include "tools/strata/size_arg.hpp"
 #include "vm/program.hpp"
@@ -18,24 +21,57 @@ namespace strata::cli {
 namespace {
 
 constexpr std::string_view kRunUsage = R"(usage: strata run [OPTIONS] FILE.sasm|FILE.sbc [ARGS...]
+       strata run [--jit=MODE] [--stats] [--strace] [--sysroot DIR] [--gdb tcp:HOST:PORT]
+                  PROGRAM [ARGS...]
 
-Runs the program's exported `main`. Its exit code is main's result (or the code given to
-std.sys.exit). Arguments after FILE are the program's (std.sys.argc / std.sys.arg).
+An SVI program (FILE.sasm or FILE.sbc): runs its exported `main`. Its exit code is main's
+result (or the code given to std.sys.exit). Arguments after FILE are the program's
+(std.sys.argc / std.sys.arg).
+
+A RISC-V program (PROGRAM is an RV64 Linux ELF executable, recognised by its magic): runs it
+as a user-mode guest, its blocks translated to SVI. argv[0] is PROGRAM as given, the
+environment and stdin/stdout/stderr are strata's. The exit code is the guest's; a guest killed
+by a signal kills strata by the same signal.
 
 options:
   --fuel N          stop with an out-of-fuel trap after N units (one per call and per loop
-                    iteration, i.e. backward branch); default unlimited
-  --mem-cap SIZE    cap on linear memory (default 4G); suffixes K, M, G
-  --heap-cap SIZE   cap on the GC heap (default 4G; 0 = none)
-  --max-depth N     maximum call depth (default 100000)
-  --jit=MODE        execution tier: off (the interpreter, default), baseline (every function
-                    compiled to x86-64 at load with the asmjit baseline tier) or auto (start
-                    interpreted, compile a function with the baseline tier once it is hot)
+                    iteration, i.e. backward branch); default unlimited (SVI only)
+  --mem-cap SIZE    cap on linear memory (default 4G); suffixes K, M, G (SVI only)
+  --heap-cap SIZE   cap on the GC heap (default 4G; 0 = none) (SVI only)
+  --max-depth N     maximum call depth (default 100000) (SVI only)
+  --jit=MODE        execution tier: off (the interpreter), baseline (every function or block
+                    compiled to x86-64 with the asmjit baseline tier, at load for SVI, when
+                    first translated for RISC-V) or auto (start interpreted, compile what is
+                    hot; for SVI, hot functions then get the LLVM tier, compiled on a
+                    background thread). Default: off for SVI programs, auto for RISC-V programs.
+                    SVI only: opt (every function compiled at load with the LLVM optimizing
+                    tier, libstrata_opt.so, loaded on first use; a function it declines stays
+                    on the baseline tier)
   --jit             same as --jit=baseline
-  --stats           print JIT statistics (code cache, functions compiled) to stderr at exit
+  --stats           print JIT statistics (code cache, functions compiled; for RISC-V also the
+                    translation cache) to stderr at exit
+  --sysroot DIR     RISC-V only: where the dynamic linker and libraries of a dynamically
+                    linked PROGRAM are found (e.g. /usr/riscv64-linux-gnu)
+  --strace          RISC-V only: print each guest syscall and its result on stderr
+                    (like qemu-riscv64 -strace)
+  --gdb tcp:HOST:PORT  RISC-V only: serve one gdb remote connection, the guest stopped at its
+                    entry (gdb-multiarch: target remote HOST:PORT); docs/REPL.md
 
-A trap prints its kind, message and a stack trace to stderr and exits with code 70.
+An SVI trap prints its kind, message and a stack trace to stderr and exits with code 70.
 )";
+
+// The first positional argument (the program), skipping the values of options that take one;
+// null if there is none.
+const std::string* program_arg(Args args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!a.starts_with("-")) return &a;
+    if (a == "--fuel" || a == "--mem-cap" || a == "--heap-cap" || a == "--max-depth" ||
+        a == "--sysroot" || a == "--gdb")
+      ++i;
+  }
+  return nullptr;
+}
 
 constexpr uint64_t kDefaultHeapCap = 4ull << 30;
 
@@ -43,10 +79,12 @@ constexpr uint64_t kDefaultHeapCap = 4ull << 30;
 
 int cmd_run(Args args) {
   if (wants_help(args, kRunUsage)) return 0;
+  if (const std::string* prog = program_arg(args); prog && is_elf_file(*prog))
+    return cmd_run_rv64(args, kRunUsage);
   vm::LoadOptions opts;
   // A sandboxed program must not be able to take the whole host's memory by default.
   opts.limits.heap_cap = kDefaultHeapCap;
-  bool jit_baseline = false, jit_auto = false, stats = false;
+  bool jit_baseline = false, jit_auto = false, jit_opt = false, stats = false;
   size_t i = 0;
   for (; i < args.size() && args[i].starts_with("-"); ++i) {
     const std::string& opt = args[i];
@@ -58,15 +96,19 @@ int cmd_run(Args args) {
     }
     if (opt == "--jit" || opt == "--jit=baseline") {
       jit_baseline = true;
-      jit_auto = false;
+      jit_auto = jit_opt = false;
     } else if (opt == "--jit=off") {
-      jit_baseline = jit_auto = false;
+      jit_baseline = jit_auto = jit_opt = false;
     } else if (opt == "--jit=auto") {
       jit_auto = true;
-      jit_baseline = false;
+      jit_baseline = jit_opt = false;
+    } else if (opt == "--jit=opt") {
+      jit_opt = true;
+      jit_baseline = jit_auto = false;
     } else if (opt.starts_with("--jit=")) {
       return usage_error(
-          fmt::format("--jit: unknown mode '{}' (off, baseline, auto)", opt.substr(6)), kRunUsage);
+          fmt::format("--jit: unknown mode '{}' (off, baseline, opt, auto)", opt.substr(6)),
+          kRunUsage);
     } else if (opt == "--stats") {
       stats = true;
     } else if (opt == "--fuel") {
@@ -105,8 +147,9 @@ int cmd_run(Args args) {
   }
   std::unique_ptr<jit::CodeCache> cache;
   std::unique_ptr<jit::baseline::BaselineJit> baseline;
-  std::unique_ptr<jit::baseline::AutoTier> tier;
-  if (jit_baseline || jit_auto || stats) {
+  std::unique_ptr<jit::opt::OptAutoTier> tier;
+  std::unique_ptr<jit::opt::OptTier> opt_tier;
+  if (jit_baseline || jit_auto || jit_opt || stats) {
     auto c = jit::CodeCache::create({});
     if (!c) {
       fmt::print(stderr, "{}\n", c.error().message);
@@ -114,9 +157,18 @@ int cmd_run(Args args) {
     }
     cache = std::move(*c);
     baseline = std::make_unique<jit::baseline::BaselineJit>(*cache);
-    if (jit_baseline) baseline->compile_program(**program);
+    if (jit_baseline || jit_opt) baseline->compile_program(**program);
+    if (jit_opt) {
+      auto t = jit::opt::OptTier::load();
+      if (!t) {
+        fmt::print(stderr, "{}\n", t.error().message);
+        return kExitLoad;
+      }
+      opt_tier = std::move(*t);
+      opt_tier->compile_program(**program);
+    }
     if (jit_auto) {
-      tier = std::make_unique<jit::baseline::AutoTier>(*baseline, *cache);
+      tier = std::make_unique<jit::opt::OptAutoTier>(*baseline, *cache);
       tier->arm(**program);
     }
   }
@@ -124,7 +176,9 @@ int cmd_run(Args args) {
   if (stats) {
     std::fflush(stdout);
     fmt::print(stderr, "{}{}{}", cache->format_stats(), baseline->format_stats(),
-               tier ? tier->format_stats() : std::string());
+               tier       ? tier->format_stats()
+               : opt_tier ? opt_tier->format_stats()
+                          : std::string("opt: not loaded\n"));
   }
   switch (r.kind) {
     case vm::RunResult::Kind::Returned:

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tools/strata/cli.hpp"
+#include "tools/strata/cmd_repl.hpp"
 
 namespace {
 
@@ -13,6 +14,8 @@ constexpr std::string_view kUsage = R"(usage: strata COMMAND [ARGS...]
 
 commands:
   run FILE.sasm|FILE.sbc [ARGS...]   assemble (if source), verify, link and run a program
+  run PROGRAM.elf [ARGS...]          run an RV64 Linux executable (translated to SVI)
+  repl run PROGRAM.elf [ARGS...]     debug it: registers, memory, breakpoints, steps (and gdb)
   asm IN.sasm -o OUT.sbc             assemble a module
   disasm IN.sbc [-o OUT.sasm]        print a module as SASM text
   verify IN.sbc|IN.sasm              check a module without running it
@@ -29,7 +32,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"run", strata::cli::cmd_run},       {"asm", strata::cli::cmd_asm},
     {"disasm", strata::cli::cmd_disasm}, {"verify", strata::cli::cmd_verify},
-    {"boot", strata::cli::cmd_boot},
+    {"boot", strata::cli::cmd_boot},     {"repl", strata::cli::cmd_repl},
 };
 
 }  // namespace

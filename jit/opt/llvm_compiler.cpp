@@ -1,0 +1,150 @@
+// The optimizing tier's compiler inside libstrata_opt.so: translated IR (translate.hpp) ->
+// the new pass manager's O2 pipeline -> ORC LLJIT (host CPU, its own JIT memory). One LLVM
+// module per SVI function, so each function's compile is measured alone and code becomes
+// callable as soon as it is ready. This file is the module's only exported symbol.
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include "jit/opt/opt_api.hpp"
+#include "jit/opt/translate.hpp"
+
+namespace strata::jit::opt {
+
+namespace {
+
+std::string to_string(llvm::Error e) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << e;
+  return s;
+}
+
+class LlvmCompiler final : public OptCompiler {
+ public:
+  static std::unique_ptr<LlvmCompiler> create(const OptRuntime& rt, std::string* err) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      llvm::InitializeNativeTarget();
+      llvm::InitializeNativeTargetAsmPrinter();
+    });
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) {
+      *err = to_string(jtmb.takeError());
+      return nullptr;
+    }
+    jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // llc -O2
+    auto tm = jtmb->createTargetMachine();
+    if (!tm) {
+      *err = to_string(tm.takeError());
+      return nullptr;
+    }
+    auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+    if (!jit) {
+      *err = to_string(jit.takeError());
+      return nullptr;
+    }
+    // Code calls the strata helpers by absolute address; only libcalls LLVM itself introduces
+    // (memset for zeroing a callee's registers) are resolved against the process.
+    auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+        (*jit)->getDataLayout().getGlobalPrefix());
+    if (!gen) {
+      *err = to_string(gen.takeError());
+      return nullptr;
+    }
+    (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
+    auto c = std::unique_ptr<LlvmCompiler>(new LlvmCompiler());
+    c->rt_ = rt;
+    c->tm_ = std::move(*tm);
+    c->jit_ = std::move(*jit);
+    return c;
+  }
+
+  OptResult compile(const OptRequest& req) noexcept override {
+    try {
+      return compile_or_decline(req);
+    } catch (const std::exception& e) {
+      return {nullptr, std::string("opt compile failed: ") + e.what()};
+    } catch (...) {
+      return {nullptr, "opt compile failed"};
+    }
+  }
+
+ private:
+  LlvmCompiler() = default;
+
+  OptResult compile_or_decline(const OptRequest& req) {
+    auto ctx = std::make_unique<llvm::LLVMContext>();
+    auto mod = std::make_unique<llvm::Module>("svi", *ctx);
+    mod->setDataLayout(jit_->getDataLayout());
+    mod->setTargetTriple(jit_->getTargetTriple().str());
+    const std::string name = "svi_fn_" + std::to_string(next_id_++);
+    if (std::string why = translate_function(req, rt_, *mod, name); !why.empty())
+      return {nullptr, why};
+    std::string verify;
+    llvm::raw_string_ostream vos(verify);
+    if (llvm::verifyModule(*mod, &vos))
+      return {nullptr, "invalid IR for " + req.fn->name + ": " + verify};
+    optimize(*mod);
+    // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier).
+    if (const char* dump = std::getenv("STRATA_OPT_DUMP"); dump != nullptr && *dump == '1')
+      mod->print(llvm::errs(), nullptr);
+    if (auto e = jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
+      return {nullptr, to_string(std::move(e))};
+    auto sym = jit_->lookup(name);
+    if (!sym) return {nullptr, to_string(sym.takeError())};
+    return {sym->toPtr<vm::JitEntry>(), {}};
+  }
+
+  void optimize(llvm::Module& mod) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(tm_.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+    mpm.run(mod, mam);
+  }
+
+  OptRuntime rt_;
+  std::unique_ptr<llvm::TargetMachine> tm_;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace
+
+}  // namespace strata::jit::opt
+
+extern "C" [[gnu::visibility("default")]] strata::jit::opt::OptCompiler* strata_opt_create(
+    const strata::jit::opt::OptRuntime* rt, std::string* err) noexcept {
+  using strata::jit::opt::kOptApiVersion;
+  try {
+    if (rt == nullptr || rt->version != kOptApiVersion) {
+      *err = "libstrata_opt.so: runtime table version mismatch (rebuild strata)";
+      return nullptr;
+    }
+    return strata::jit::opt::LlvmCompiler::create(*rt, err).release();
+  } catch (...) {
+    *err = "libstrata_opt.so: cannot create the LLVM compiler";
+    return nullptr;
+  }
+}

@@ -1,0 +1,75 @@
+// The contract between the strata binary and the optimizing tier's shared module
+// (libstrata_opt.so, the only code that links libLLVM).
+//
+// The binary opens the module with dlopen on first use (jit/opt/opt_loader.hpp) and calls its one
+// exported C function, kCreateSymbol, which returns an OptCompiler. The module links no strata
+// library: it reads the VM's plain structs through the headers (same compiler, same layouts) and
+// reaches run-time code only through OptRuntime, a table of addresses the binary fills in. Its
+// generated code calls those helpers by absolute address.
+//
+// No C++ exception crosses this boundary: every entry is noexcept and reports failure as a value.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "isa/code_walk.hpp"
+#include "vm/instance.hpp"
+
+namespace strata::jit::opt {
+
+// Bumped whenever this header changes, so a stale module is refused rather than misused.
+inline constexpr uint32_t kOptApiVersion = 2;
+inline constexpr const char* kCreateSymbol = "strata_opt_create";
+inline constexpr const char* kModuleName = "libstrata_opt.so";
+
+// The run-time helpers generated code calls (jit/baseline/runtime.hpp: same contracts).
+struct OptRuntime {
+  uint32_t version = kOptApiVersion;
+  const void* call = nullptr;           // rt::call(st, fp, callee)
+  const void* call_host = nullptr;      // rt::call_host(st, fp, import)
+  const void* call_indirect = nullptr;  // rt::call_indirect(st, fp)
+  const void* refuel = nullptr;         // rt::refuel(st, fp)
+  const void* record_new = nullptr;
+  const void* array_new = nullptr;
+  const void* mem_grow = nullptr;
+  const void* mem_copy = nullptr;
+  const void* mem_fill = nullptr;
+  const void* trap_explicit = nullptr;
+  const void* trap_div_zero = nullptr;
+  const void* trap_index = nullptr;
+  const void* trap_memory = nullptr;
+  const void* trap_object = nullptr;
+  const void* trap_record = nullptr;
+  const void* trap_alen = nullptr;
+  const void* f_min = nullptr;
+  const void* f_max = nullptr;
+};
+
+// One function to compile: its linked FuncInfo, its instructions, already decoded by the
+// binary (isa::CodeWalk lives in strata_isa, which the module does not link), and the types of
+// its registers (fn->nregs of them).
+struct OptRequest {
+  const vm::FuncInfo* fn = nullptr;
+  std::span<const isa::Insn> insns;
+  std::span<const isa::ValType> reg_types;
+};
+
+struct OptResult {
+  vm::JitEntry entry = nullptr;  // null: declined (error says why); the function keeps its tier
+  std::string error;
+};
+
+// Compiles SVI functions to native code with LLVM ORC (O2). The code lives as long as the
+// compiler. compile() may run on any one thread at a time (the auto tier's background thread).
+class OptCompiler {
+ public:
+  virtual ~OptCompiler() = default;
+  virtual OptResult compile(const OptRequest& req) noexcept = 0;
+};
+
+// The module's exported entry: a new compiler, or null with a message in err.
+using CreateFn = OptCompiler* (*)(const OptRuntime* rt, std::string* err) noexcept;
+
+}  // namespace strata::jit::opt

@@ -1,0 +1,122 @@
+#include "jit/opt/opt_auto.hpp"
+
+#include <fmt/format.h>
+
+#include "vm/interp.hpp"
+
+namespace strata::jit::opt {
+
+OptAutoTier::OptAutoTier(baseline::BaselineJit& jit, CodeCache& cache, uint32_t threshold)
+    : jit_(jit), pin_(cache.register_executor()), threshold_(threshold) {}
+
+OptAutoTier::~OptAutoTier() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OptAutoTier::arm(vm::Program& p) {
+  vm::TierUp t;
+  t.promote = &OptAutoTier::promote;
+  t.ctx = this;
+  t.threshold = threshold_;
+  p.set_tier_up(t);
+}
+
+bool OptAutoTier::promote(void* self, vm::FuncInfo& fn) {
+  auto* tier = static_cast<OptAutoTier*>(self);
+  if (tier->has_done_.load(std::memory_order_acquire)) tier->drain();
+  // Still counted although compiled: its optimized code is pending (or was just installed).
+  if (fn.jit_entry != nullptr) return true;
+  const bool ok = tier->jit_.compile(fn);
+  ++(ok ? tier->baseline_promoted_ : tier->baseline_failed_);
+  tier->enqueue(fn);
+  // Keep this function's calls counted, i.e. keep safe points coming, until its optimized code
+  // is published; the interpreter enters the baseline code after each count.
+  if (ok) fn.call_code = &vm::kCountCallWord;
+  return ok;
+}
+
+void OptAutoTier::drain() {
+  std::vector<std::pair<vm::FuncInfo*, vm::JitEntry>> ready;
+  {
+    std::lock_guard lock(mu_);
+    ready.swap(done_);
+    has_done_.store(false, std::memory_order_relaxed);
+  }
+  for (auto [fn, entry] : ready) {
+    if (entry != nullptr) {
+      vm::set_jit_entry(*fn, entry);
+      ++opt_installed_;
+    } else {
+      // Declined (or no opt tier): stop counting; it keeps its baseline code, if any.
+      vm::set_jit_entry(*fn, fn->jit_entry);
+    }
+  }
+}
+
+void OptAutoTier::enqueue(vm::FuncInfo& fn) {
+  {
+    std::lock_guard lock(mu_);
+    todo_.push_back(&fn);
+    ++queued_;
+    if (!thread_.joinable()) thread_ = std::thread(&OptAutoTier::worker, this);
+  }
+  cv_.notify_all();
+}
+
+void OptAutoTier::worker() {
+  // Loading maps libLLVM (tens of ms): done here so that the run never waits for it.
+  auto loaded = OptTier::load();
+  {
+    std::lock_guard lock(mu_);
+    if (loaded)
+      opt_ = std::move(*loaded);
+    else
+      load_error_ = loaded.error().message;
+  }
+  for (;;) {
+    vm::FuncInfo* fn = nullptr;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !todo_.empty(); });
+      if (stop_) return;
+      fn = todo_.front();
+      todo_.pop_front();
+      ++busy_;
+    }
+    vm::JitEntry entry = opt_ != nullptr ? opt_->translate(*fn) : nullptr;
+    {
+      std::lock_guard lock(mu_);
+      done_.emplace_back(fn, entry);
+      has_done_.store(true, std::memory_order_release);
+      --busy_;
+    }
+    cv_.notify_all();
+  }
+}
+
+void OptAutoTier::wait_idle() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return stop_ || (todo_.empty() && busy_ == 0); });
+}
+
+std::string OptAutoTier::format_stats() const {
+  std::lock_guard lock(mu_);
+  std::string s = fmt::format(
+      "auto: {} functions promoted to baseline (threshold {} calls), {} stayed interpreted; "
+      "{} queued for opt, {} opt-compiled functions installed\n",
+      baseline_promoted_, threshold_, baseline_failed_, queued_, opt_installed_);
+  if (opt_ != nullptr)
+    s += opt_->format_stats();
+  else if (!load_error_.empty())
+    s += fmt::format("opt: not loaded: {}\n", load_error_);
+  else
+    s += "opt: not loaded\n";
+  return s;
+}
+
+}  // namespace strata::jit::opt

@@ -1,0 +1,162 @@
+#include "jit/opt/opt_loader.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "isa/code_walk.hpp"
+#include "jit/baseline/runtime.hpp"
+#include "jit/compile_timer.hpp"
+#include "jit/opt/opt_api.hpp"
+#include "vm/interp.hpp"
+
+#ifndef STRATA_OPT_BUILD_DIR
+#error "STRATA_OPT_BUILD_DIR must name the directory libstrata_opt.so is built into"
+#endif
+
+namespace strata::jit::opt {
+
+namespace {
+
+const void* fnp(auto* f) {
+  return reinterpret_cast<const void*>(f);
+}
+
+OptRuntime runtime_table() {
+  namespace rt = baseline::rt;
+  OptRuntime t;
+  t.call = fnp(&rt::call);
+  t.call_host = fnp(&rt::call_host);
+  t.call_indirect = fnp(&rt::call_indirect);
+  t.refuel = fnp(&rt::refuel);
+  t.record_new = fnp(&rt::record_new);
+  t.array_new = fnp(&rt::array_new);
+  t.mem_grow = fnp(&rt::mem_grow);
+  t.mem_copy = fnp(&rt::mem_copy);
+  t.mem_fill = fnp(&rt::mem_fill);
+  t.trap_explicit = fnp(&rt::trap_explicit);
+  t.trap_div_zero = fnp(&rt::trap_div_zero);
+  t.trap_index = fnp(&rt::trap_index);
+  t.trap_memory = fnp(&rt::trap_memory);
+  t.trap_object = fnp(&rt::trap_object);
+  t.trap_record = fnp(&rt::trap_record);
+  t.trap_alen = fnp(&rt::trap_alen);
+  t.f_min = fnp(&rt::f_min);
+  t.f_max = fnp(&rt::f_max);
+  return t;
+}
+
+std::vector<std::string> candidates() {
+  std::vector<std::string> c;
+  if (const char* env = std::getenv("STRATA_OPT_LIB"); env != nullptr && *env != '\0')
+    c.emplace_back(env);
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) c.push_back((exe.parent_path() / kModuleName).string());
+  c.push_back(std::string(STRATA_OPT_BUILD_DIR) + "/" + kModuleName);
+  return c;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OptTier>> OptTier::load() {
+  CompileTimer timer;
+  std::string tried;
+  void* handle = nullptr;
+  std::string path;
+  for (const std::string& p : candidates()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) {
+      tried += fmt::format("\n  {}: not found", p);
+      continue;
+    }
+    handle = ::dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle != nullptr) {
+      path = p;
+      break;
+    }
+    tried += fmt::format("\n  {}: {}", p, ::dlerror());
+  }
+  if (handle == nullptr)
+    return fail("the optimizing tier needs {} (built with the strata target):{}", kModuleName,
+                tried);
+  auto create = reinterpret_cast<CreateFn>(::dlsym(handle, kCreateSymbol));
+  if (create == nullptr) return fail("{}: no symbol {}", path, kCreateSymbol);
+  const OptRuntime table = runtime_table();
+  std::string err;
+  OptCompiler* compiler = create(&table, &err);
+  if (compiler == nullptr) return fail("{}: {}", path, err);
+  std::unique_ptr<OptTier> tier(new OptTier());
+  tier->handle_ = handle;
+  tier->compiler_ = compiler;
+  tier->stats_.module_path = path;
+  tier->stats_.load_ns = timer.elapsed_ns();
+  return tier;
+}
+
+OptTier::~OptTier() {
+  // The compiled code dies with the compiler; callers withdraw nothing because an OptTier lives
+  // as long as the program it compiled. The module stays mapped: LLVM registers atexit and
+  // thread-local destructors that must not outlive its text.
+  delete compiler_;
+}
+
+vm::JitEntry OptTier::translate(const vm::FuncInfo& fn) {
+  CompileTimer timer;
+  std::vector<isa::Insn> insns;
+  const isa::Module& m = fn.inst->module;
+  for (const isa::Insn& in : isa::CodeWalk(m, m.funcs[fn.index])) insns.push_back(in);
+  OptResult r = compiler_->compile(OptRequest{&fn, insns, m.funcs[fn.index].regs});
+  std::lock_guard lock(mu_);
+  if (r.entry == nullptr) {
+    ++stats_.declined;
+    if (stats_.declined_reasons.size() < 8) stats_.declined_reasons.push_back(r.error);
+    return nullptr;
+  }
+  stats_.compile.record_ns(timer.elapsed_ns());
+  ++stats_.compiled;
+  return r.entry;
+}
+
+bool OptTier::compile(vm::FuncInfo& fn) {
+  vm::JitEntry entry = translate(fn);
+  if (entry != nullptr) vm::set_jit_entry(fn, entry);
+  return entry != nullptr;
+}
+
+OptStats OptTier::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void OptTier::compile_program(const vm::Program& p) {
+  for (const auto& inst : p.instances())
+    for (vm::FuncInfo& fn : inst->funcs) compile(fn);
+}
+
+std::string OptTier::format_stats() const {
+  std::lock_guard lock(mu_);
+  std::string s = fmt::format(
+      "opt: {} functions compiled (LLVM O2), {} declined, {:.1f} us/function mean, {:.1f} us "
+      "p99; module loaded in {:.1f} ms ({})\n",
+      stats_.compiled, stats_.declined, stats_.compile.mean_us(), stats_.compile.p99_us(),
+      static_cast<double>(stats_.load_ns) / 1e6, stats_.module_path);
+  for (const std::string& why : stats_.declined_reasons)
+    s += fmt::format("opt: declined: {}\n", why);
+  return s;
+}
+
+bool llvm_is_loaded() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("libLLVM") != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace strata::jit::opt

@@ -1,0 +1,75 @@
+// The optimizing tier as seen from the strata binary: opens libstrata_opt.so (the only code that
+// links libLLVM, about 25 ms and 50 MiB to map) on first use, so a run that never asks for the
+// optimizing tier never maps LLVM.
+//
+//   auto tier = jit::opt::OptTier::load();   // dlopen + create the compiler; Error if missing
+//   (*tier)->compile_program(*program);      // --jit=opt: every function, at load
+//
+// Where the module is looked for, first hit wins: $STRATA_OPT_LIB (a full path), the directory
+// of the running executable (build/strata and build/libstrata_opt.so sit together), then the
+// build tree's path baked in at build time (test binaries live in subdirectories).
+//
+// A function the compiler declines keeps the tier it had (interpreter or baseline) and is
+// counted, with its reason, in the stats. compile() publishes, so it runs between runs on the
+// thread that runs the program; translate() only compiles and may run on one other thread at a
+// time (the auto tier's worker), the owner publishing its result at a safe point. The OptTier
+// owns the compiled code: it must outlive the runs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "isa/error.hpp"
+#include "jit/latency_stats.hpp"
+#include "vm/instance.hpp"
+#include "vm/program.hpp"
+
+namespace strata::jit::opt {
+
+class OptCompiler;
+
+struct OptStats {
+  uint64_t compiled = 0;
+  uint64_t declined = 0;
+  LatencyStats compile;     // per compiled function: translate + O2 + codegen + link
+  uint64_t load_ns = 0;     // dlopen of the module and creation of the compiler
+  std::string module_path;  // the module that was loaded
+  std::vector<std::string> declined_reasons;  // the first few
+};
+
+class OptTier {
+ public:
+  static Result<std::unique_ptr<OptTier>> load();
+  ~OptTier();
+  OptTier(const OptTier&) = delete;
+  OptTier& operator=(const OptTier&) = delete;
+
+  // Compiles `fn` and publishes it (vm::set_jit_entry). False when declined.
+  bool compile(vm::FuncInfo& fn);
+  // Compiles `fn` without publishing it: its entry, or null when declined. Reads only the parts
+  // of fn and its instance that never change after loading (not its code slot).
+  vm::JitEntry translate(const vm::FuncInfo& fn);
+  // Compiles every function of every instance of `p`.
+  void compile_program(const vm::Program& p);
+
+  OptStats stats() const;
+  // "opt: N functions compiled (LLVM O2), M declined, X us/function mean, Y us p99; module
+  // loaded in Z ms"
+  std::string format_stats() const;
+
+ private:
+  OptTier() = default;
+
+  void* handle_ = nullptr;  // dlopen handle; kept open for the life of the process
+  OptCompiler* compiler_ = nullptr;
+  mutable std::mutex mu_;  // stats_ (translate() may run on a worker thread)
+  OptStats stats_;
+};
+
+// True when libLLVM is mapped into this process (for tests and --stats).
+bool llvm_is_loaded();
+
+}  // namespace strata::jit::opt

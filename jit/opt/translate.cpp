@@ -1,0 +1,375 @@
+// SVI -> LLVM IR: the frame (entry, registers, sync points, fuel, cold traps), control flow and
+// calls. The per-opcode data operations are in translate_ops.cpp.
+#include "jit/opt/translate.hpp"
+
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
+
+#include "jit/opt/translator.hpp"
+
+namespace strata::jit::opt {
+
+Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module& mod)
+    : ctx_(mod.getContext()),
+      mod_(mod),
+      b_(ctx_),
+      fn_(*req.fn),
+      inst_(*req.fn->inst),
+      insns_(req.insns),
+      reg_types_(req.reg_types),
+      rt_(rt),
+      i8_(b_.getInt8Ty()),
+      i16_(b_.getInt16Ty()),
+      i32_(b_.getInt32Ty()),
+      i64_(b_.getInt64Ty()),
+      f32_(b_.getFloatTy()),
+      f64_(b_.getDoubleTy()),
+      ptr_(b_.getPtrTy()) {
+  llvm::MDBuilder md(ctx_);
+  unlikely_ = md.createBranchWeights(1, 4000);
+  likely_ = md.createBranchWeights(4000, 1);
+}
+
+llvm::Value* Translator::cptr(const void* p) {
+  return llvm::ConstantExpr::getIntToPtr(b_.getInt64(reinterpret_cast<uint64_t>(p)), ptr_);
+}
+
+llvm::Value* Translator::at(llvm::Value* p, uint64_t off) {
+  return off == 0 ? p : b_.CreateConstInBoundsGEP1_64(i8_, p, off);
+}
+
+llvm::Value* Translator::load64(llvm::Value* p, uint64_t off) {
+  return b_.CreateLoad(i64_, at(p, off));
+}
+
+llvm::Value* Translator::loadp(llvm::Value* p, uint64_t off) {
+  return b_.CreateLoad(ptr_, at(p, off));
+}
+
+void Translator::store(llvm::Value* v, llvm::Value* p, uint64_t off) {
+  b_.CreateStore(v, at(p, off));
+}
+
+llvm::Value* Translator::get(uint16_t r) {
+  return b_.CreateLoad(i64_, regs_[r]);
+}
+
+llvm::Value* Translator::getf(uint16_t r) {
+  return b_.CreateBitCast(get(r), f64_);
+}
+
+llvm::Value* Translator::getp(uint16_t r) {
+  return b_.CreateIntToPtr(get(r), ptr_);
+}
+
+void Translator::set(uint16_t r, llvm::Value* v) {
+  if (v->getType() == f64_) v = b_.CreateBitCast(v, i64_);
+  if (v->getType() == ptr_) v = b_.CreatePtrToInt(v, i64_);
+  if (v->getType() == b_.getInt1Ty()) v = b_.CreateZExt(v, i64_);
+  b_.CreateStore(v, regs_[r]);
+}
+
+llvm::Value* Translator::fp() {
+  return b_.CreateLoad(ptr_, fp_slot_);
+}
+
+llvm::Value* Translator::base() {
+  return b_.CreateLoad(ptr_, base_slot_);
+}
+
+void Translator::sync(uint16_t r) {
+  if (r < regs_.size()) store(get(r), base(), uint64_t{r} * 8);
+}
+
+void Translator::sync_refs() {
+  llvm::Value* bs = base();
+  for (size_t r = 0; r < regs_.size(); ++r)
+    if (reg_types_[r] == isa::ValType::Ref)
+      store(get(static_cast<uint16_t>(r)), bs, uint64_t{r} * 8);
+}
+
+void Translator::sync_args(const isa::Insn& call) {
+  for (uint32_t k = 0; k < call.nargs; ++k) sync(call.arg(k));
+}
+
+void Translator::reload(uint16_t r) {
+  if (r < regs_.size()) set(r, load64(base(), uint64_t{r} * 8));
+}
+
+void Translator::reload_frame() {
+  llvm::Value* frames = loadp(st_, offsetof(vm::ExecState, frames));
+  llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth_);
+  b_.CreateStore(f, fp_slot_);
+  b_.CreateStore(loadp(f, offsetof(vm::Frame, base)), base_slot_);
+}
+
+void Translator::save_pc(uint32_t pc) {
+  store(cptr(fn_.code + pc), fp(), offsetof(vm::Frame, pc));
+}
+
+llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
+                                     std::initializer_list<llvm::Value*> args) {
+  std::vector<llvm::Type*> types;
+  for (llvm::Value* v : args) types.push_back(v->getType());
+  auto* ft = llvm::FunctionType::get(ret, types, false);
+  llvm::CallInst* c = b_.CreateCall(ft, cptr(addr), llvm::ArrayRef<llvm::Value*>(args));
+  c->setDoesNotThrow();
+  return c;
+}
+
+llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llvm::Value*> extra) {
+  std::vector<llvm::Value*> args{st_, fp()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<llvm::Type*> types;
+  for (llvm::Value* v : args) types.push_back(v->getType());
+  auto* ft = llvm::FunctionType::get(i64_, types, false);
+  llvm::CallInst* c = b_.CreateCall(ft, cptr(addr), args);
+  c->setDoesNotThrow();
+  return c;
+}
+
+llvm::BasicBlock* Translator::block(const char* name) {
+  return llvm::BasicBlock::Create(ctx_, name, f_);
+}
+
+void Translator::return_if_status(llvm::Value* status) {
+  llvm::BasicBlock* out = block("status");
+  llvm::BasicBlock* cont = block("cont");
+  b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt64(0)), out, cont, unlikely_);
+  b_.SetInsertPoint(out);
+  b_.CreateRet(status);
+  b_.SetInsertPoint(cont);
+}
+
+void Translator::trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
+                         std::initializer_list<llvm::Value*> extra) {
+  llvm::BasicBlock* trap = block("trap");
+  llvm::BasicBlock* cont = block("cont");
+  b_.CreateCondBr(fail, trap, cont, unlikely_);
+  b_.SetInsertPoint(trap);
+  save_pc(pc);
+  llvm::Value* s = call_helper(helper, extra);
+  llvm::cast<llvm::CallInst>(s)->addFnAttr(llvm::Attribute::Cold);
+  b_.CreateRet(s);
+  b_.SetInsertPoint(cont);
+}
+
+void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
+  llvm::BasicBlock* target = blocks_[pc + static_cast<uint32_t>(offset)];
+  llvm::BasicBlock* next = blocks_[pc + 1];
+  if (offset > 0) {
+    if (cond)
+      b_.CreateCondBr(cond, target, next);
+    else
+      b_.CreateBr(target);
+    return;
+  }
+  // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and re-executes
+  // the branch, so an out-of-fuel trap reports the branch's pc as the interpreter does.
+  llvm::BasicBlock* charge = block("backedge");
+  if (cond)
+    b_.CreateCondBr(cond, charge, next);
+  else
+    b_.CreateBr(charge);
+  b_.SetInsertPoint(charge);
+  llvm::Value* fuel = b_.CreateSub(load64(st_, offsetof(vm::ExecState, fuel_left)), b_.getInt64(1));
+  store(fuel, st_, offsetof(vm::ExecState, fuel_left));
+  llvm::BasicBlock* refuel = block("refuel");
+  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, target, unlikely_);
+  b_.SetInsertPoint(refuel);
+  save_pc(pc);
+  llvm::Value* s = call_helper(rt_.refuel, {});
+  llvm::BasicBlock* out = block("nofuel");
+  b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, blocks_[pc]);
+  b_.SetInsertPoint(out);
+  b_.CreateRet(s);
+}
+
+// The baseline tier's inline call (jit/baseline/emit_call.cpp) in IR: when the callee has code
+// and every interpreter check passes, push its frame and call its entry; otherwise rt::call
+// redoes the whole call in the interpreter's order.
+void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
+  const uint16_t a = isa::a_of(in.word);
+  sync_refs();
+  save_pc(in.pc);
+  llvm::BasicBlock* fast = block("call.fast");
+  llvm::BasicBlock* slow = block("call.slow");
+  llvm::BasicBlock* done = block("call.done");
+  llvm::Value* cal = cptr(callee);
+  llvm::Value* entry = loadp(cal, offsetof(vm::FuncInfo, jit_entry));
+  llvm::Value* f = fp();
+  llvm::Value* nbase = at(base(), uint64_t{fn_.nregs} * 8);
+  llvm::Value* nend = at(nbase, uint64_t{callee->nregs} * 8);
+  llvm::Value* fuel = load64(st_, offsetof(vm::ExecState, fuel_left));
+  llvm::Value* sp = b_.CreatePtrToInt(
+      b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
+  llvm::Value* ok = b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
+  ok = b_.CreateAnd(ok, b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end))));
+  ok = b_.CreateAnd(ok, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
+  ok = b_.CreateAnd(ok, b_.CreateICmpSGT(fuel, b_.getInt64(0)));
+  ok = b_.CreateAnd(ok,
+                    b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
+  b_.CreateCondBr(ok, fast, slow, likely_);
+
+  b_.SetInsertPoint(fast);
+  store(b_.CreateSub(fuel, b_.getInt64(1)), st_, offsetof(vm::ExecState, fuel_left));
+  for (uint32_t k = 0; k < in.nargs; ++k) store(get(in.arg(k)), nbase, uint64_t{k} * 8);
+  if (callee->nregs > callee->nparams)
+    b_.CreateMemSet(at(nbase, uint64_t{callee->nparams} * 8), b_.getInt8(0),
+                    uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
+  llvm::Value* nfp = at(f, sizeof(vm::Frame));
+  store(cal, nfp, offsetof(vm::Frame, fn));
+  store(nbase, nfp, offsetof(vm::Frame, base));
+  store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
+  auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
+  llvm::CallInst* s = b_.CreateCall(entry_ty, entry, {st_, nbase, nfp});
+  s->setDoesNotThrow();
+  return_if_status(s);
+  reload_frame();
+  if (callee->has_result) set(a, load64(st_, offsetof(vm::ExecState, jit_retval)));
+  b_.CreateBr(done);
+
+  b_.SetInsertPoint(slow);
+  sync_args(in);
+  return_if_status(call_helper(rt_.call, {cal}));
+  reload_frame();
+  if (callee->has_result) reload(a);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+bool Translator::emit_control(const isa::Insn& in) {
+  const isa::Word w = in.word;
+  const uint16_t a = isa::a_of(w), bb = isa::b_of(w);
+  auto int_branch = [&](llvm::CmpInst::Predicate p) {
+    branch(in.pc, isa::sc_of(w), b_.CreateICmp(p, get(a), get(bb)));
+  };
+  auto float_branch = [&](llvm::CmpInst::Predicate p) {
+    branch(in.pc, isa::sc_of(w), b_.CreateFCmp(p, getf(a), getf(bb)));
+  };
+  using P = llvm::CmpInst::Predicate;
+  switch (in.op()) {
+    case isa::Op::Jmp: branch(in.pc, isa::sbc_of(w), nullptr); break;
+    case isa::Op::Bnz:
+    case isa::Op::BNonNull:
+      branch(in.pc, isa::sbc_of(w), b_.CreateICmpNE(get(a), b_.getInt64(0)));
+      break;
+    case isa::Op::Bz:
+    case isa::Op::BNull:
+      branch(in.pc, isa::sbc_of(w), b_.CreateICmpEQ(get(a), b_.getInt64(0)));
+      break;
+    case isa::Op::Beq: int_branch(P::ICMP_EQ); break;
+    case isa::Op::Bne: int_branch(P::ICMP_NE); break;
+    case isa::Op::Blt: int_branch(P::ICMP_SLT); break;
+    case isa::Op::Ble: int_branch(P::ICMP_SLE); break;
+    case isa::Op::Bgt: int_branch(P::ICMP_SGT); break;
+    case isa::Op::Bge: int_branch(P::ICMP_SGE); break;
+    case isa::Op::BltU: int_branch(P::ICMP_ULT); break;
+    case isa::Op::BgeU: int_branch(P::ICMP_UGE); break;
+    case isa::Op::BfLt: float_branch(P::FCMP_OLT); break;
+    case isa::Op::BfLe: float_branch(P::FCMP_OLE); break;
+    case isa::Op::BfGt: float_branch(P::FCMP_OGT); break;
+    case isa::Op::BfGe: float_branch(P::FCMP_OGE); break;
+    case isa::Op::Call: direct_call(in, &inst_.funcs[bb]); break;
+    case isa::Op::CallH: {
+      const vm::ImportBinding* import = &inst_.imports[bb];
+      if (import->target != nullptr) {
+        direct_call(in, import->target);
+        break;
+      }
+      sync_refs();
+      sync_args(in);
+      save_pc(in.pc);
+      return_if_status(call_helper(rt_.call_host, {cptr(import)}));
+      reload_frame();
+      if (import->has_result) reload(a);
+      break;
+    }
+    case isa::Op::CallI:
+      sync_refs();  // includes b, the function reference
+      sync_args(in);
+      save_pc(in.pc);
+      return_if_status(call_helper(rt_.call_indirect, {}));
+      reload_frame();
+      reload(a);  // a void callee's a is 0, unchanged in base[] since the sync
+      break;
+    case isa::Op::Ret:
+      store(get(a), st_, offsetof(vm::ExecState, jit_retval));
+      b_.CreateRet(b_.getInt64(static_cast<uint64_t>(vm::ExecStatus::Returned)));
+      break;
+    case isa::Op::RetV:
+      b_.CreateRet(b_.getInt64(static_cast<uint64_t>(vm::ExecStatus::Returned)));
+      break;
+    case isa::Op::Trap: {
+      save_pc(in.pc);
+      llvm::Value* s = call_helper(rt_.trap_explicit, {b_.getInt64(isa::c_of(w))});
+      b_.CreateRet(s);
+      break;
+    }
+    default: return false;
+  }
+  return true;
+}
+
+std::string Translator::run(const std::string& name) {
+  auto* fty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
+  f_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, mod_);
+  f_->addFnAttr(llvm::Attribute::NoUnwind);
+  // The host stack check of direct calls reads the frame address.
+  f_->addFnAttr("frame-pointer", "all");
+  if (insns_.empty()) return "no code in " + fn_.name;
+  if (reg_types_.size() != fn_.nregs) return "register types do not match in " + fn_.name;
+  const size_t ncode = insns_.back().pc + insns_.back().length();
+  for (const isa::Insn& in : insns_)
+    if (in.status != isa::InsnStatus::Ok) return fmt_error("an instruction does not decode", in);
+
+  llvm::BasicBlock* entry = block("entry");
+  blocks_.assign(ncode + 1, nullptr);
+  for (const isa::Insn& in : insns_) blocks_[in.pc] = block("insn");
+  // Verified code never falls off the end; branches to "pc + 1" after a last conditional
+  // branch cannot be taken.
+  llvm::BasicBlock* end = block("end");
+  for (auto& bl : blocks_)
+    if (bl == nullptr) bl = end;
+  b_.SetInsertPoint(end);
+  b_.CreateUnreachable();
+
+  b_.SetInsertPoint(entry);
+  st_ = f_->getArg(0);
+  base_slot_ = b_.CreateAlloca(ptr_, nullptr, "base");
+  fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
+  regs_.resize(fn_.nregs);
+  for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
+  b_.CreateStore(f_->getArg(1), base_slot_);
+  b_.CreateStore(f_->getArg(2), fp_slot_);
+  depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
+                        b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+  // Parameters come from the window; the caller zeroed the other registers.
+  for (uint32_t r = 0; r < fn_.nregs; ++r)
+    b_.CreateStore(r < fn_.nparams ? load64(f_->getArg(1), uint64_t{r} * 8) : b_.getInt64(0),
+                   regs_[r]);
+  b_.CreateBr(blocks_[0]);
+
+  for (const isa::Insn& in : insns_) {
+    b_.SetInsertPoint(blocks_[in.pc]);
+    const uint32_t flags = isa::info(in.op()).flags;
+    const bool control = (flags & (isa::kBranch | isa::kCall)) || in.op() == isa::Op::Ret ||
+                         in.op() == isa::Op::RetV || in.op() == isa::Op::Trap;
+    if (!(control ? emit_control(in) : emit_data(in)))
+      return fmt_error("no translation for an opcode", in);
+    if (!(flags & isa::kTerm) && !(flags & isa::kBranch)) b_.CreateBr(blocks_[in.pc + in.length()]);
+  }
+  return {};
+}
+
+std::string Translator::fmt_error(const char* what, const isa::Insn& in) {
+  return std::string(what) + " at pc " + std::to_string(in.pc) + " of " + fn_.name;
+}
+
+std::string translate_function(const OptRequest& req, const OptRuntime& rt, llvm::Module& mod,
+                               const std::string& name) {
+  Translator t(req, rt, mod);
+  return t.run(name);
+}
+
+}  // namespace strata::jit::opt

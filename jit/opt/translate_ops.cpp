@@ -1,0 +1,334 @@
+// SVI -> LLVM IR: moves, i64 and f64 arithmetic, linear memory and objects, with the exact
+// semantics of isa/opcodes.def (the interpreter's vm/interp_*.inc). Float arithmetic is plain
+// IEEE IR (no fast-math flags), so LLVM keeps round-to-nearest-even results; fmin/fmax call the
+// interpreter's own functions, whose NaN result LLVM's minimum/maximum would not reproduce.
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
+
+#include "jit/opt/translator.hpp"
+
+namespace strata::jit::opt {
+
+using isa::a_of;
+using isa::b_of;
+using isa::c_of;
+using P = llvm::CmpInst::Predicate;
+using vm::ObjKind;
+
+bool Translator::emit_data(const isa::Insn& in) {
+  const uint32_t flags = isa::info(in.op()).flags;
+  const auto op = static_cast<size_t>(in.op());
+  if (flags & isa::kMem || in.op() == isa::Op::MSize || in.op() == isa::Op::MGrow)
+    return emit_memory(in);
+  if (op >= static_cast<size_t>(isa::Op::RNew) && op <= static_cast<size_t>(isa::Op::IsNull))
+    return emit_object(in);
+  if (op >= static_cast<size_t>(isa::Op::FAdd) && op <= static_cast<size_t>(isa::Op::BitsF))
+    return emit_float(in);
+  return emit_int(in);
+}
+
+bool Translator::emit_int(const isa::Insn& in) {
+  const isa::Word w = in.word;
+  const uint16_t a = a_of(w), b = b_of(w), c = c_of(w);
+  llvm::Value* imm16 = b_.getInt64(static_cast<uint64_t>(int64_t{isa::sc_of(w)}));
+  auto cmp = [&](P p) { set(a, b_.CreateICmp(p, get(b), get(c))); };
+  auto ext = [&](llvm::Type* t, bool sign) {
+    llvm::Value* v = b_.CreateTrunc(get(b), t);
+    set(a, sign ? b_.CreateSExt(v, i64_) : b_.CreateZExt(v, i64_));
+  };
+  // div/rem: a zero divisor traps; -1 is handled apart (INT64_MIN / -1 is undefined in IR and
+  // faults on the hardware; SVI gives the wrapped negation and remainder 0).
+  auto divide = [&](bool is_signed, bool rem) {
+    llvm::Value* x = get(b);
+    llvm::Value* y = get(c);
+    trap_if(b_.CreateICmpEQ(y, b_.getInt64(0)), in.pc, rt_.trap_div_zero, {});
+    if (!is_signed) {
+      set(a, rem ? b_.CreateURem(x, y) : b_.CreateUDiv(x, y));
+      return;
+    }
+    llvm::Value* minus1 = b_.CreateICmpEQ(y, b_.getInt64(~uint64_t{0}));
+    llvm::Value* safe = b_.CreateSelect(minus1, b_.getInt64(1), y);
+    llvm::Value* r = rem ? b_.CreateSRem(x, safe) : b_.CreateSDiv(x, safe);
+    set(a, b_.CreateSelect(minus1, rem ? b_.getInt64(0) : b_.CreateNeg(x), r));
+  };
+  switch (in.op()) {
+    case isa::Op::Nop: break;
+    case isa::Op::Mov: set(a, get(b)); break;
+    case isa::Op::Li: set(a, b_.getInt64(static_cast<uint64_t>(int64_t{isa::sbc_of(w)}))); break;
+    // Constants and function references are read from the instance's GC-scanned tables at run
+    // time: code must not hold the only reference to an object.
+    case isa::Op::Ldk: set(a, load64(cptr(&inst_.consts[isa::bc_of(w)]), 0)); break;
+    case isa::Op::Null: set(a, b_.getInt64(0)); break;
+    case isa::Op::FnRef: set(a, load64(cptr(&inst_.fnrefs[b]), 0)); break;
+    case isa::Op::Add: set(a, b_.CreateAdd(get(b), get(c))); break;
+    case isa::Op::Sub: set(a, b_.CreateSub(get(b), get(c))); break;
+    case isa::Op::Mul: set(a, b_.CreateMul(get(b), get(c))); break;
+    case isa::Op::Div: divide(true, false); break;
+    case isa::Op::Rem: divide(true, true); break;
+    case isa::Op::DivU: divide(false, false); break;
+    case isa::Op::RemU: divide(false, true); break;
+    case isa::Op::And: set(a, b_.CreateAnd(get(b), get(c))); break;
+    case isa::Op::Or: set(a, b_.CreateOr(get(b), get(c))); break;
+    case isa::Op::Xor: set(a, b_.CreateXor(get(b), get(c))); break;
+    case isa::Op::Shl: set(a, b_.CreateShl(get(b), b_.CreateAnd(get(c), 63))); break;
+    case isa::Op::Shr: set(a, b_.CreateLShr(get(b), b_.CreateAnd(get(c), 63))); break;
+    case isa::Op::Sar: set(a, b_.CreateAShr(get(b), b_.CreateAnd(get(c), 63))); break;
+    case isa::Op::Neg: set(a, b_.CreateNeg(get(b))); break;
+    case isa::Op::Not: set(a, b_.CreateNot(get(b))); break;
+    case isa::Op::AddI: set(a, b_.CreateAdd(get(b), imm16)); break;
+    case isa::Op::MulI: set(a, b_.CreateMul(get(b), imm16)); break;
+    case isa::Op::AndI: set(a, b_.CreateAnd(get(b), imm16)); break;
+    case isa::Op::OrI: set(a, b_.CreateOr(get(b), imm16)); break;
+    case isa::Op::XorI: set(a, b_.CreateXor(get(b), imm16)); break;
+    case isa::Op::ShlI: set(a, b_.CreateShl(get(b), c & 63)); break;
+    case isa::Op::ShrI: set(a, b_.CreateLShr(get(b), c & 63)); break;
+    case isa::Op::SarI: set(a, b_.CreateAShr(get(b), c & 63)); break;
+    case isa::Op::Eq: cmp(P::ICMP_EQ); break;
+    case isa::Op::Ne: cmp(P::ICMP_NE); break;
+    case isa::Op::Lt: cmp(P::ICMP_SLT); break;
+    case isa::Op::Le: cmp(P::ICMP_SLE); break;
+    case isa::Op::Gt: cmp(P::ICMP_SGT); break;
+    case isa::Op::Ge: cmp(P::ICMP_SGE); break;
+    case isa::Op::LtU: cmp(P::ICMP_ULT); break;
+    case isa::Op::LeU: cmp(P::ICMP_ULE); break;
+    case isa::Op::GtU: cmp(P::ICMP_UGT); break;
+    case isa::Op::GeU: cmp(P::ICMP_UGE); break;
+    case isa::Op::Sext8: ext(i8_, true); break;
+    case isa::Op::Sext16: ext(i16_, true); break;
+    case isa::Op::Sext32: ext(i32_, true); break;
+    case isa::Op::Zext8: ext(i8_, false); break;
+    case isa::Op::Zext16: ext(i16_, false); break;
+    case isa::Op::Zext32: ext(i32_, false); break;
+    default: return false;
+  }
+  return true;
+}
+
+bool Translator::emit_float(const isa::Insn& in) {
+  const isa::Word w = in.word;
+  const uint16_t a = a_of(w), b = b_of(w), c = c_of(w);
+  const uint64_t sign = uint64_t{1} << 63;
+  auto cmp = [&](P p) { set(a, b_.CreateFCmp(p, getf(b), getf(c))); };
+  auto unary = [&](llvm::Intrinsic::ID id) { set(a, b_.CreateUnaryIntrinsic(id, getf(b))); };
+  auto helper = [&](const void* f) {
+    llvm::CallInst* call = call_abs(f, f64_, {getf(b), getf(c)});
+    call->setDoesNotAccessMemory();
+    set(a, call);
+  };
+  switch (in.op()) {
+    case isa::Op::FAdd: set(a, b_.CreateFAdd(getf(b), getf(c))); break;
+    case isa::Op::FSub: set(a, b_.CreateFSub(getf(b), getf(c))); break;
+    case isa::Op::FMul: set(a, b_.CreateFMul(getf(b), getf(c))); break;
+    case isa::Op::FDiv: set(a, b_.CreateFDiv(getf(b), getf(c))); break;
+    case isa::Op::FMin: helper(rt_.f_min); break;
+    case isa::Op::FMax: helper(rt_.f_max); break;
+    // Sign-bit operations on the bits: exact for NaNs and zeros.
+    case isa::Op::FNeg: set(a, b_.CreateXor(get(b), sign)); break;
+    case isa::Op::FAbs: set(a, b_.CreateAnd(get(b), ~sign)); break;
+    case isa::Op::FSqrt: unary(llvm::Intrinsic::sqrt); break;
+    case isa::Op::FFloor: unary(llvm::Intrinsic::floor); break;
+    case isa::Op::FCeil: unary(llvm::Intrinsic::ceil); break;
+    case isa::Op::FTrunc: unary(llvm::Intrinsic::trunc); break;
+    case isa::Op::FNearest: unary(llvm::Intrinsic::roundeven); break;
+    case isa::Op::FEq: cmp(P::FCMP_OEQ); break;
+    case isa::Op::FNe: cmp(P::FCMP_UNE); break;
+    case isa::Op::FLt: cmp(P::FCMP_OLT); break;
+    case isa::Op::FLe: cmp(P::FCMP_OLE); break;
+    case isa::Op::FGt: cmp(P::FCMP_OGT); break;
+    case isa::Op::FGe: cmp(P::FCMP_OGE); break;
+    case isa::Op::I2F: set(a, b_.CreateSIToFP(get(b), f64_)); break;
+    // fptosi.sat: truncating, saturating, NaN gives 0 -- exactly f2i.
+    case isa::Op::F2I:
+      set(a, b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64_, f64_}, {getf(b)}));
+      break;
+    case isa::Op::FBits:
+    case isa::Op::BitsF: set(a, get(b)); break;
+    default: return false;
+  }
+  return true;
+}
+
+// GUEST: addresses are guest-controlled. The check is `addr <= size && size - addr >= off + n`,
+// which cannot overflow (off + n < 2^17), exactly the interpreter's STRATA_MEM. data and size
+// are re-read at every access (mgrow and host calls may move or grow the memory).
+llvm::Value* Translator::mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
+  const uint64_t off = c_of(in.word);
+  llvm::Value* mem = cptr(&inst_.memory);
+  llvm::Value* size = load64(mem, vm::LinearMemory::size_offset());
+  llvm::Value* addr = get(addr_reg);
+  llvm::Value* fail = b_.CreateOr(b_.CreateICmpUGT(addr, size),
+                                  b_.CreateICmpULT(b_.CreateSub(size, addr), b_.getInt64(off + n)));
+  trap_if(fail, in.pc, rt_.trap_memory, {addr, b_.getInt64(off | (uint64_t{n} << 32))});
+  llvm::Value* data = loadp(mem, vm::LinearMemory::data_offset());
+  return at(b_.CreateInBoundsGEP(i8_, data, addr), off);
+}
+
+bool Translator::emit_memory(const isa::Insn& in) {
+  const isa::Word w = in.word;
+  const uint16_t a = a_of(w), b = b_of(w), c = c_of(w);
+  auto load = [&](llvm::Type* t, uint32_t n, bool sign) {
+    llvm::Value* v = b_.CreateAlignedLoad(t, mem_access(in, b, n), llvm::Align(1));
+    if (t == f32_)
+      v = b_.CreateFPExt(v, f64_);
+    else if (t != i64_)
+      v = sign ? b_.CreateSExt(v, i64_) : b_.CreateZExt(v, i64_);
+    set(a, v);
+  };
+  auto store_int = [&](llvm::Type* t, uint32_t n) {
+    llvm::Value* p = mem_access(in, a, n);
+    llvm::Value* v = get(b);
+    if (t != i64_) v = b_.CreateTrunc(v, t);
+    b_.CreateAlignedStore(v, p, llvm::Align(1));
+  };
+  switch (in.op()) {
+    case isa::Op::LdI8: load(i8_, 1, true); break;
+    case isa::Op::LdU8: load(i8_, 1, false); break;
+    case isa::Op::LdI16: load(i16_, 2, true); break;
+    case isa::Op::LdU16: load(i16_, 2, false); break;
+    case isa::Op::LdI32: load(i32_, 4, true); break;
+    case isa::Op::LdU32: load(i32_, 4, false); break;
+    case isa::Op::LdI64:
+    case isa::Op::LdF64: load(i64_, 8, false); break;
+    case isa::Op::LdF32: load(f32_, 4, false); break;
+    case isa::Op::StI8: store_int(i8_, 1); break;
+    case isa::Op::StI16: store_int(i16_, 2); break;
+    case isa::Op::StI32: store_int(i32_, 4); break;
+    case isa::Op::StI64:
+    case isa::Op::StF64: store_int(i64_, 8); break;
+    case isa::Op::StF32: {
+      llvm::Value* p = mem_access(in, a, 4);
+      b_.CreateAlignedStore(b_.CreateFPTrunc(getf(b), f32_), p, llvm::Align(1));
+      break;
+    }
+    case isa::Op::MSize:
+      set(a, load64(cptr(&inst_.memory), vm::LinearMemory::size_offset()));
+      break;
+    case isa::Op::MGrow:
+      sync(b);
+      save_pc(in.pc);
+      return_if_status(call_helper(rt_.mem_grow, {}));
+      reload(a);
+      break;
+    case isa::Op::MCopy:
+    case isa::Op::MFill:
+      sync(a);
+      sync(b);
+      sync(c);
+      save_pc(in.pc);
+      return_if_status(call_helper(in.op() == isa::Op::MCopy ? rt_.mem_copy : rt_.mem_fill, {}));
+      break;
+    default: return false;
+  }
+  return true;
+}
+
+llvm::Value* Translator::checked_object(const isa::Insn& in, uint16_t r, ObjKind kind) {
+  llvm::Value* o = getp(r);
+  llvm::Value* k = b_.getInt64(static_cast<uint64_t>(kind));
+  trap_if(b_.CreateIsNull(o), in.pc, rt_.trap_object, {o, k});
+  llvm::Value* actual = b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind)));
+  trap_if(b_.CreateICmpNE(actual, b_.getInt32(static_cast<uint32_t>(kind))), in.pc, rt_.trap_object,
+          {o, k});
+  return o;
+}
+
+// GUEST: the index is guest-controlled; negative values fail as huge unsigned ones.
+llvm::Value* Translator::checked_index(const isa::Insn& in, llvm::Value* obj, uint16_t r,
+                                       uint64_t len_off) {
+  llvm::Value* idx = get(r);
+  llvm::Value* len = load64(obj, len_off);
+  trap_if(b_.CreateICmpUGE(idx, len), in.pc, rt_.trap_index, {idx, len});
+  return idx;
+}
+
+bool Translator::emit_object(const isa::Insn& in) {
+  const isa::Word w = in.word;
+  const uint16_t a = a_of(w), b = b_of(w), c = c_of(w);
+  auto record = [&](uint16_t r) {
+    const vm::FieldInfo& field = inst_.fields[c];
+    llvm::Value* owner = cptr(field.owner);
+    llvm::Value* o = getp(r);
+    trap_if(b_.CreateIsNull(o), in.pc, rt_.trap_record, {o, owner});
+    llvm::Value* kind = b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind)));
+    trap_if(b_.CreateICmpNE(kind, b_.getInt32(static_cast<uint32_t>(ObjKind::Record))), in.pc,
+            rt_.trap_record, {o, owner});
+    trap_if(b_.CreateICmpNE(loadp(o, offsetof(vm::Record, type)), owner), in.pc, rt_.trap_record,
+            {o, owner});
+    return at(o, offsetof(vm::Record, fields) + uint64_t{field.slot} * 8);
+  };
+  auto array_get = [&](ObjKind kind) {
+    llvm::Value* o = checked_object(in, b, kind);
+    llvm::Value* idx = checked_index(in, o, c, offsetof(vm::Array, len));
+    llvm::Value* data = loadp(o, offsetof(vm::Array, data));
+    if (kind == ObjKind::ArrayU8)
+      set(a, b_.CreateZExt(b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, data, idx)), i64_));
+    else
+      set(a, b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, data, idx)));
+  };
+  auto array_set = [&](ObjKind kind) {
+    llvm::Value* o = checked_object(in, a, kind);
+    llvm::Value* idx = checked_index(in, o, b, offsetof(vm::Array, len));
+    llvm::Value* data = loadp(o, offsetof(vm::Array, data));
+    if (kind == ObjKind::ArrayU8)
+      b_.CreateStore(b_.CreateTrunc(get(c), i8_), b_.CreateInBoundsGEP(i8_, data, idx));
+    else
+      b_.CreateStore(get(c), b_.CreateInBoundsGEP(i64_, data, idx));
+  };
+  auto allocate = [&](const void* helper) {
+    sync_refs();
+    sync(b);  // anew's length (rnew's b is a type index; storing it is harmless)
+    save_pc(in.pc);
+    return_if_status(call_helper(helper, {}));
+    reload(a);
+  };
+  switch (in.op()) {
+    case isa::Op::RNew: allocate(rt_.record_new); break;
+    case isa::Op::RGet: set(a, b_.CreateLoad(i64_, record(b))); break;
+    case isa::Op::RSet: {
+      llvm::Value* p = record(a);
+      b_.CreateStore(get(b), p);
+      break;
+    }
+    case isa::Op::ANewI:
+    case isa::Op::ANewF:
+    case isa::Op::ANewR:
+    case isa::Op::ANewB: allocate(rt_.array_new); break;
+    case isa::Op::AGetI: array_get(ObjKind::ArrayI64); break;
+    case isa::Op::AGetF: array_get(ObjKind::ArrayF64); break;
+    case isa::Op::AGetR: array_get(ObjKind::ArrayRef); break;
+    case isa::Op::AGetB: array_get(ObjKind::ArrayU8); break;
+    case isa::Op::ASetI: array_set(ObjKind::ArrayI64); break;
+    case isa::Op::ASetF: array_set(ObjKind::ArrayF64); break;
+    case isa::Op::ASetR: array_set(ObjKind::ArrayRef); break;
+    case isa::Op::ASetB: array_set(ObjKind::ArrayU8); break;
+    case isa::Op::ALen: {
+      llvm::Value* o = getp(b);
+      trap_if(b_.CreateIsNull(o), in.pc, rt_.trap_alen, {o});
+      llvm::Value* kind = b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind)));
+      llvm::Value* rel = b_.CreateSub(kind, b_.getInt32(static_cast<uint32_t>(ObjKind::ArrayI64)));
+      const uint32_t span =
+          static_cast<uint32_t>(ObjKind::ArrayU8) - static_cast<uint32_t>(ObjKind::ArrayI64);
+      trap_if(b_.CreateICmpUGT(rel, b_.getInt32(span)), in.pc, rt_.trap_alen, {o});
+      set(a, load64(o, offsetof(vm::Array, len)));
+      break;
+    }
+    case isa::Op::SLen: {
+      llvm::Value* o = checked_object(in, b, ObjKind::String);
+      set(a, load64(o, offsetof(vm::String, len)));
+      break;
+    }
+    case isa::Op::SByte: {
+      llvm::Value* o = checked_object(in, b, ObjKind::String);
+      llvm::Value* idx = checked_index(in, o, c, offsetof(vm::String, len));
+      llvm::Value* p = b_.CreateInBoundsGEP(i8_, at(o, offsetof(vm::String, data)), idx);
+      set(a, b_.CreateZExt(b_.CreateLoad(i8_, p), i64_));
+      break;
+    }
+    case isa::Op::REq: set(a, b_.CreateICmpEQ(get(b), get(c))); break;
+    case isa::Op::IsNull: set(a, b_.CreateICmpEQ(get(b), b_.getInt64(0))); break;
+    default: return false;
+  }
+  return true;
+}
+
+}  // namespace strata::jit::opt

@@ -1,0 +1,96 @@
+// The translator's state and vocabulary (see translate.hpp for the contract of the code it
+// builds). Private to jit/opt: translate.cpp (frame, control, calls), translate_ops.cpp (data).
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/MDBuilder.h>
+
+#include "jit/opt/opt_api.hpp"
+#include "vm/interp.hpp"
+#include "vm/object.hpp"
+
+namespace strata::jit::opt {
+
+class Translator {
+ public:
+  Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module& mod);
+  // Builds the function; empty string on success, else why it is declined.
+  std::string run(const std::string& name);
+
+ private:
+  // ---- values ----
+  llvm::Value* cptr(const void* p);                   // an absolute address
+  llvm::Value* at(llvm::Value* p, uint64_t off);      // p + off bytes
+  llvm::Value* load64(llvm::Value* p, uint64_t off);  // i64 at p + off
+  llvm::Value* loadp(llvm::Value* p, uint64_t off);   // ptr at p + off
+  void store(llvm::Value* v, llvm::Value* p, uint64_t off);
+  // SVI register r as i64 / f64 / ptr; set() takes any of them (i1 is zero-extended).
+  llvm::Value* get(uint16_t r);
+  llvm::Value* getf(uint16_t r);
+  llvm::Value* getp(uint16_t r);
+  void set(uint16_t r, llvm::Value* v);
+
+  // ---- frame state (translate.hpp: sync points) ----
+  llvm::Value* fp();
+  llvm::Value* base();
+  void sync(uint16_t r);
+  void sync_refs();                       // every ref register (the GC scans base[])
+  void sync_args(const isa::Insn& call);  // a call's arguments (slow paths copy them)
+  void reload(uint16_t r);
+  void reload_frame();
+  void save_pc(uint32_t pc);
+
+  // ---- calls out and exits ----
+  llvm::CallInst* call_abs(const void* addr, llvm::Type* ret,
+                           std::initializer_list<llvm::Value*> args);
+  // helper(st, fp, extra...) -> i64 status
+  llvm::Value* call_helper(const void* addr, std::initializer_list<llvm::Value*> extra);
+  llvm::BasicBlock* block(const char* name);
+  void return_if_status(llvm::Value* status);
+  // When `fail` holds: save the pc, call the trap helper, return its status.
+  void trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
+               std::initializer_list<llvm::Value*> extra);
+  void branch(uint32_t pc, int32_t offset, llvm::Value* cond);
+  void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
+
+  // ---- instructions: false when the opcode has no translation (the function is declined) ----
+  bool emit_control(const isa::Insn& in);  // branches, calls, returns, trap
+  bool emit_data(const isa::Insn& in);     // everything else (translate_ops.cpp)
+  bool emit_int(const isa::Insn& in);
+  bool emit_float(const isa::Insn& in);
+  bool emit_memory(const isa::Insn& in);
+  bool emit_object(const isa::Insn& in);
+  llvm::Value* mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n);
+  llvm::Value* checked_object(const isa::Insn& in, uint16_t r, vm::ObjKind kind);
+  llvm::Value* checked_index(const isa::Insn& in, llvm::Value* obj, uint16_t r, uint64_t len_off);
+
+  std::string fmt_error(const char* what, const isa::Insn& in);
+
+  llvm::LLVMContext& ctx_;
+  llvm::Module& mod_;
+  llvm::IRBuilder<> b_;
+  const vm::FuncInfo& fn_;
+  const vm::Instance& inst_;
+  std::span<const isa::Insn> insns_;
+  std::span<const isa::ValType> reg_types_;
+  const OptRuntime& rt_;
+  llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;
+  llvm::PointerType* ptr_;
+  llvm::MDNode* unlikely_ = nullptr;
+  llvm::MDNode* likely_ = nullptr;
+
+  llvm::Function* f_ = nullptr;
+  llvm::Value* st_ = nullptr;
+  llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
+  llvm::AllocaInst* fp_slot_ = nullptr;
+  llvm::AllocaInst* base_slot_ = nullptr;
+  std::vector<llvm::AllocaInst*> regs_;
+  std::vector<llvm::BasicBlock*> blocks_;  // by pc: the block of the instruction starting there
+};
+
+}  // namespace strata::jit::opt

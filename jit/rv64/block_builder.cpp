@@ -1,0 +1,318 @@
+#include "jit/rv64/block_builder.hpp"
+
+#include <algorithm>
+#include <bitset>
+#include <cstdio>
+#include <cstdlib>
+
+#include "vm/rv64/guest_layout.hpp"
+
+namespace strata::jit::rv64 {
+
+using isa::Op;
+namespace state = vm::rv64::state;
+
+BlockBuilder::BlockBuilder(unsigned expected_insns) {
+  // Measured on the benchmarks: about 3 SVI words per guest instruction plus the exits.
+  code_.reserve(size_t{expected_insns} * 4 + 16);
+  pc_map_.reserve(expected_insns);
+  regs_.reserve(48);
+  regs_.push_back(isa::ValType::I64);  // r0
+}
+
+uint16_t BlockBuilder::new_reg(isa::ValType t) {
+  regs_.push_back(t);
+  return static_cast<uint16_t>(regs_.size() - 1);
+}
+
+uint16_t BlockBuilder::slot(unsigned s, bool def) {
+  uint16_t& r = slot_reg_[s];
+  if (r == 0) {
+    r = new_reg(isa::ValType::I64);
+    used_slots_.push_back(static_cast<uint8_t>(s));
+  }
+  if (def) dirty_[s] = true;
+  return r;
+}
+
+uint32_t BlockBuilder::slot_offset(unsigned s) {
+  if (s == kInstretSlot) return state::kInstret;
+  return s < kFSlot ? vm::rv64::x_offset(s) : vm::rv64::f_offset(s - kFSlot);
+}
+
+uint16_t BlockBuilder::xreg(unsigned i) {
+  return i == 0 ? kZero : slot(i, false);
+}
+
+uint16_t BlockBuilder::xdef(unsigned i) {
+  if (i == 0) return tmp();
+  shadow_ok_[i] = false;
+  return slot(i, true);
+}
+
+uint16_t BlockBuilder::freg(unsigned i) {
+  return slot(kFSlot + i, false);
+}
+
+uint16_t BlockBuilder::fdef(unsigned i) {
+  return slot(kFSlot + i, true);
+}
+
+uint16_t BlockBuilder::tmp() {
+  if (itmp_next_ == itmps_.size()) itmps_.push_back(new_reg(isa::ValType::I64));
+  return itmps_[itmp_next_++];
+}
+
+uint16_t BlockBuilder::ftmp() {
+  if (ftmp_next_ == ftmps_.size()) ftmps_.push_back(new_reg(isa::ValType::F64));
+  return ftmps_[ftmp_next_++];
+}
+
+void BlockBuilder::load_const(uint16_t reg, uint64_t v) {
+  const auto s = static_cast<int64_t>(v);
+  if (s >= INT32_MIN && s <= INT32_MAX) {
+    emit_abx(Op::Li, reg, static_cast<uint32_t>(s));
+    return;
+  }
+  // reg = (hi << 32) | zext32(lo): li sign-extends, so the low half is zero-extended by hand.
+  const uint16_t lo = tmp();
+  emit_abx(Op::Li, reg, static_cast<uint32_t>(v >> 32));
+  emit(Op::ShlI, reg, reg, 32);
+  emit_abx(Op::Li, lo, static_cast<uint32_t>(v));
+  emit(Op::Zext32, lo, lo);
+  emit(Op::Or, reg, reg, lo);
+}
+
+BlockBuilder::Label BlockBuilder::new_label() {
+  labels_.push_back(-1);
+  return Label{static_cast<uint32_t>(labels_.size() - 1)};
+}
+
+void BlockBuilder::bind(Label l) {
+  // Whatever else was bound at the dropped jmp now lands on its target, which is equivalent.
+  if (!fixups_.empty() && fixups_.back().at + 1 == code_.size() && fixups_.back().label == l.id &&
+      isa::op_of(code_.back()) == Op::Jmp &&
+      (wb_points_.empty() || wb_points_.back() < code_.size())) {
+    code_.pop_back();
+    fixups_.pop_back();
+  }
+  labels_[l.id] = static_cast<int64_t>(code_.size());
+  // Another path may arrive here without having computed the shadows.
+  shadow_ok_.fill(false);
+}
+
+void BlockBuilder::branch2(Op op, uint16_t a, uint16_t b, Label target) {
+  fixups_.push_back({code_.size(), target.id, false});
+  emit(op, a, b, 0);
+}
+
+void BlockBuilder::branch1(Op op, uint16_t a, Label target) {
+  fixups_.push_back({code_.size(), target.id, true});
+  emit_abx(op, a, 0);
+}
+
+void BlockBuilder::call_helper(Helper h, uint16_t dst, std::initializer_list<uint16_t> args) {
+  calls_.emplace_back(static_cast<uint32_t>(code_.size()),
+                      static_cast<uint32_t>((args.size() + 3) / 4));
+  emit(Op::CallH, dst, static_cast<uint16_t>(h), 0);
+  uint16_t slot[4] = {0, 0, 0, 0};
+  unsigned k = 0;
+  for (uint16_t r : args) {
+    slot[k++] = r;
+    if (k == 4) {
+      code_.push_back(isa::make_args(slot[0], slot[1], slot[2], slot[3]));
+      k = 0;
+      slot[0] = slot[1] = slot[2] = slot[3] = 0;
+    }
+  }
+  if (k != 0) code_.push_back(isa::make_args(slot[0], slot[1], slot[2], slot[3]));
+}
+
+uint16_t BlockBuilder::guest_addr(uint16_t base, int64_t imm) {
+  const uint16_t t = tmp();
+  const int64_t off = imm - static_cast<int64_t>(vm::rv64::kGuestOrigin);
+  emit(Op::AddI, t, base, static_cast<uint16_t>(static_cast<int16_t>(off)));
+  mem_addr_regs_.emplace_back(static_cast<uint32_t>(code_.size()), t);
+  return t;
+}
+
+std::pair<uint16_t, uint16_t> BlockBuilder::guest_mem(unsigned i, int64_t imm) {
+  if (i == 0) return {guest_addr(kZero, imm), 0};
+  if (shadow_reg_[i] == 0) shadow_reg_[i] = new_reg(isa::ValType::I64);
+  const uint16_t r = shadow_reg_[i];
+  if (!shadow_ok_[i]) {
+    constexpr int64_t kShift = -static_cast<int64_t>(vm::rv64::kGuestOrigin) - kShadowBias;
+    static_assert(kShift >= INT16_MIN, "the shadow's shift must fit addi's S16");
+    emit(Op::AddI, r, xreg(i), static_cast<uint16_t>(static_cast<int16_t>(kShift)));
+    shadow_ok_[i] = true;
+  }
+  mem_addr_regs_.emplace_back(static_cast<uint32_t>(code_.size()), r);
+  return {r, static_cast<uint16_t>(imm + kShadowBias)};
+}
+
+void BlockBuilder::begin_insn(uint64_t pc) {
+  pc_map_.emplace_back(static_cast<uint32_t>(code_.size()), pc);
+  itmp_next_ = ftmp_next_ = 0;
+}
+
+void BlockBuilder::emit_return(uint16_t value_reg) {
+  emit_writeback();
+  emit(Op::Ret, value_reg);
+}
+
+BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
+  using Set = std::bitset<kSlots>;
+  const size_t n = code_.size();
+  std::vector<int8_t> slot_of(regs_.size(), -1);
+  for (uint8_t s : used_slots_) slot_of[slot_reg_[s]] = static_cast<int8_t>(s);
+  std::vector<int32_t> target(n, -1);
+  for (const Fixup& f : fixups_) target[f.at] = static_cast<int32_t>(labels_[f.label]);
+
+  // Per instruction start: slots read and written, and successors (next, branch target).
+  struct Node {
+    uint32_t at;
+    Set use, def;
+    int32_t next = -1, jump = -1;
+    bool ret = false;
+  };
+  std::vector<Node> nodes;
+  nodes.reserve(n);
+  std::vector<int32_t> node_at(n + 1, -1);
+  size_t call = 0;
+  for (uint32_t i = 0; i < n;) {
+    Node nd;
+    nd.at = i;
+    const isa::Word w = code_[i];
+    const isa::Op op = isa::op_of(w);
+    const isa::OpInfo& info = isa::info(op);
+    const auto reg = [&](isa::Operand k, uint16_t r) {
+      if (!isa::is_reg(k) || r >= slot_of.size() || slot_of[r] < 0) return;
+      (isa::is_def(k) ? nd.def : nd.use).set(static_cast<size_t>(slot_of[r]));
+    };
+    reg(info.a, isa::a_of(w));
+    if (!isa::is_wide(info.b)) {
+      reg(info.b, isa::b_of(w));
+      reg(info.c, isa::c_of(w));
+    }
+    uint32_t len = 1;
+    if (call < calls_.size() && calls_[call].first == i) {
+      len += calls_[call].second;
+      for (uint32_t k = 1; k < len; ++k)
+        for (unsigned j = 0; j < 4; ++j) reg(isa::Operand::Ui, isa::arg_of(code_[i + k], j));
+      ++call;
+    }
+    node_at[i] = static_cast<int32_t>(nodes.size());
+    if (!(info.flags & isa::kTerm)) nd.next = static_cast<int32_t>(i + len);
+    if (info.flags & isa::kBranch) nd.jump = target[i];
+    nd.ret = op == isa::Op::Ret;
+    nodes.push_back(nd);
+    i += len;
+  }
+  const auto node = [&](int32_t at) -> Node* {
+    if (at < 0 || static_cast<size_t>(at) >= n || node_at[static_cast<size_t>(at)] < 0)
+      return nullptr;
+    return &nodes[static_cast<size_t>(node_at[static_cast<size_t>(at)])];
+  };
+
+  // Forward: the slots some path from the entry may have written (a union over paths).
+  std::vector<Set> dirty_in(nodes.size());
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      const Set out = dirty_in[k] | nodes[k].def;
+      for (int32_t succ : {nodes[k].next, nodes[k].jump}) {
+        Node* s = node(succ);
+        if (s == nullptr) continue;
+        Set& in = dirty_in[static_cast<size_t>(s - nodes.data())];
+        if ((in | out) != in) {
+          in |= out;
+          changed = true;
+        }
+      }
+    }
+  }
+  // Backward: the slots read before being written; a writeback reads what it stores.
+  std::vector<Set> live_in(nodes.size());
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t k = nodes.size(); k-- > 0;) {
+      Set out;
+      for (int32_t succ : {nodes[k].next, nodes[k].jump})
+        if (Node* s = node(succ)) out |= live_in[static_cast<size_t>(s - nodes.data())];
+      Set in = nodes[k].use | (out & ~nodes[k].def);
+      if (nodes[k].ret) in |= dirty_in[k];
+      if (in != live_in[k]) {
+        live_in[k] = in;
+        changed = true;
+      }
+    }
+  }
+
+  SlotPlan plan;
+  if (!nodes.empty()) plan.load = live_in[0];
+  plan.store.reserve(wb_points_.size());
+  for (uint32_t p : wb_points_) {
+    const Node* nd = node(static_cast<int32_t>(p));
+    // A writeback is always right before its `ret`; anything else stores every dirty slot.
+    if (nd != nullptr && nd->ret) {
+      plan.store.push_back(dirty_in[static_cast<size_t>(nd - nodes.data())]);
+    } else {
+      Set all;
+      for (uint8_t s : used_slots_)
+        if (dirty_[s]) all.set(s);
+      plan.store.push_back(all);
+    }
+  }
+  return plan;
+}
+
+isa::Function BlockBuilder::finish(std::string name) {
+  const SlotPlan plan = plan_slots();
+  isa::Function fn;
+  fn.name = std::move(name);
+  fn.code.reserve(used_slots_.size() * (1 + wb_points_.size()) + code_.size());
+  for (uint8_t s : used_slots_)
+    if (plan.load.test(s))
+      fn.code.push_back(isa::make_abc(Op::LdI64, slot_reg_[s], kZero, slot_offset(s)));
+
+  // Old code index -> new one. word[i]: the word emitted at i; before[i]: what was emitted at
+  // i, the writeback stores placed there included (where a label bound at i leads).
+  std::vector<uint32_t> before(code_.size() + 1), word(code_.size() + 1);
+  size_t next_wb = 0;
+  for (uint32_t i = 0; i <= code_.size(); ++i) {
+    before[i] = static_cast<uint32_t>(fn.code.size());
+    for (; next_wb < wb_points_.size() && wb_points_[next_wb] == i; ++next_wb)
+      for (uint8_t s : used_slots_)
+        if (plan.store[next_wb].test(s))
+          fn.code.push_back(isa::make_abc(Op::StI64, kZero, slot_reg_[s], slot_offset(s)));
+    word[i] = static_cast<uint32_t>(fn.code.size());
+    if (i < code_.size()) fn.code.push_back(code_[i]);
+  }
+
+  for (const Fixup& f : fixups_) {
+    if (labels_[f.label] < 0) {
+      std::fprintf(stderr, "strata: rv64: internal error: branch to an unbound label in %s\n",
+                   fn.name.c_str());
+      std::abort();
+    }
+    const uint32_t from = word[f.at];
+    const int64_t off = static_cast<int64_t>(before[static_cast<size_t>(labels_[f.label])]) - from;
+    if (!f.wide && (off < INT16_MIN || off > INT16_MAX)) {
+      std::fprintf(stderr, "strata: rv64: internal error: branch offset %lld too far in %s\n",
+                   static_cast<long long>(off), fn.name.c_str());
+      std::abort();
+    }
+    isa::Word& w = fn.code[from];
+    if (f.wide) {
+      w = isa::make_abx(isa::op_of(w), isa::a_of(w), static_cast<uint32_t>(off));
+    } else {
+      w = isa::make_abc(isa::op_of(w), isa::a_of(w), isa::b_of(w), static_cast<uint16_t>(off));
+    }
+  }
+  for (auto& [svi_pc, guest_pc] : pc_map_) svi_pc = before[svi_pc];
+  for (auto& [svi_pc, reg] : mem_addr_regs_) svi_pc = word[svi_pc];
+  fn.regs = std::move(regs_);
+  return fn;
+}
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,182 @@
+// BlockBuilder: writes the SVI function for one translation unit (a block or a region of blocks,
+// translator.hpp).
+//
+// Register convention of every unit function (signature `() -> i64`, guest_layout.hpp):
+//   r0          always zero (never written): x0, and the base register of state-page accesses
+//   r1...       numbered on first use: the guest registers the unit touches (x1..x31, f0..f31
+//               as raw 64-bit patterns, and the retired-instruction counter state::kInstret),
+//               then temporaries (i64 or f64) from tmp()/ftmp()
+// Guest registers stay in SVI registers for the whole unit, across its internal branches and
+// loops: the prologue loads, once, those the unit may read before writing them; each
+// emit_writeback() (before a `ret`) stores those that some path to it may have written. Both
+// sets come from a liveness analysis of the finished SVI code, so finish() prepends the prologue,
+// inserts the writebacks and resolves labels at the end. Invariant kept for the runner (which
+// does not zero the frame): no path reads a register before writing it, except r0.
+//
+// Temporaries never live past the guest instruction that made them (translate_int.hpp), so
+// begin_insn() recycles them: a unit needs as many as its most demanding instruction, not the
+// sum, which keeps its frame (and the JIT's stack traffic) small.
+//
+// Every guest instruction starts with begin_insn(guest_pc): the pc map (SVI pc -> guest pc) is
+// how a trap inside the unit (an out-of-bounds guest access) names the guest instruction.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "isa/insn.hpp"
+#include "isa/module.hpp"
+#include "jit/rv64/helpers.hpp"
+
+namespace strata::jit::rv64 {
+
+class BlockBuilder {
+ public:
+  static constexpr uint16_t kZero = 0;
+
+  struct Label {
+    uint32_t id;
+  };
+
+  // `expected_insns` sizes the buffers (a hint only).
+  explicit BlockBuilder(unsigned expected_insns = 16);
+
+  // Guest register access. xreg/freg: the SVI register to READ guest x_i / f_i (x0 gives kZero).
+  // xdef/fdef: the SVI register to WRITE it (marks it dirty); for x0 a fresh scratch register, so
+  // writes to x0 vanish as the spec says.
+  uint16_t xreg(unsigned i);
+  uint16_t xdef(unsigned i);
+  uint16_t freg(unsigned i);
+  uint16_t fdef(unsigned i);
+  // The retired-instruction counter (state::kInstret), read / written like a guest register.
+  uint16_t instret_reg() { return slot(kInstretSlot, false); }
+  uint16_t instret_def() { return slot(kInstretSlot, true); }
+
+  uint16_t tmp();   // an i64 temporary, free again at the next begin_insn
+  uint16_t ftmp();  // an f64 temporary, free again at the next begin_insn
+
+  void emit(isa::Op op, uint16_t a = 0, uint16_t b = 0, uint16_t c = 0) {
+    code_.push_back(isa::make_abc(op, a, b, c));
+  }
+  void emit_abx(isa::Op op, uint16_t a, uint32_t bc) { code_.push_back(isa::make_abx(op, a, bc)); }
+  // reg = v, in as few instructions as the value needs (li, or a shifted sequence).
+  void load_const(uint16_t reg, uint64_t v);
+
+  Label new_label();
+  // Binds `l` here. A `jmp l` just before it is dropped: falling through does the same.
+  void bind(Label l);
+  bool is_bound(Label l) const { return labels_[l.id] >= 0; }
+  // Two-register compare-and-branch (beq/bne/blt/bge/bltu/bgeu/bflt/...): a, b, label.
+  void branch2(isa::Op op, uint16_t a, uint16_t b, Label target);
+  // bz/bnz a, label; jmp label (a = 0).
+  void branch1(isa::Op op, uint16_t a, Label target);
+
+  // dst = helper(args...). dst is ignored (pass 0) for a helper without a result.
+  void call_helper(Helper h, uint16_t dst, std::initializer_list<uint16_t> args);
+
+  // A new temporary holding the linear address of guest address base + imm (|imm| < 2048):
+  // `addi t, base, imm - kGuestOrigin`. The load or store that uses it must be the very next
+  // instruction emitted: it is recorded as (its SVI pc, t) in mem_addr_regs().
+  uint16_t guest_addr(uint16_t base, int64_t imm);
+
+  // The base register and offset of a load/store of guest address x_i + imm (|imm| < 2048):
+  // (shadow, imm + kShadowBias), where the shadow register holds x_i - kGuestOrigin - kShadowBias,
+  // so the offset fits the access's U16 field. A shadow is computed once and reused by later
+  // accesses off x_i until x_i is written or control flow merges (a label): sp- and
+  // pointer-relative runs of loads and stores then cost one SVI instruction each. The load or
+  // store must be the very next instruction: it is recorded as (its SVI pc, shadow) in
+  // mem_addr_regs(), and the faulting guest address is shadow + offset + kGuestOrigin.
+  std::pair<uint16_t, uint16_t> guest_mem(unsigned i, int64_t imm);
+  static constexpr int64_t kShadowBias = 2048;
+
+  // Marks the start of guest instruction `pc`.
+  void begin_insn(uint64_t pc);
+  // Marks the start of a guest basic block inside the unit (the unit's first block needs none):
+  // insns_before_current() counts from here.
+  void begin_block() { block_first_insn_ = pc_map_.size(); }
+  // Guest instructions of the current block begun before the current one.
+  unsigned insns_before_current() const {
+    const size_t n = pc_map_.size() - block_first_insn_;
+    return n == 0 ? 0 : static_cast<unsigned>(n - 1);
+  }
+
+  // Stores the dirty guest registers to the state page (st.i64 r0, rK, offset). Call it right
+  // before each `ret` of the unit. The stores are placed by finish(), once the whole unit is
+  // known: emission order is not execution order (a loop's back-edge reaches blocks emitted
+  // before the one that wrote a register), so what is dirty here is a property of all paths.
+  void emit_writeback() { wb_points_.push_back(static_cast<uint32_t>(code_.size())); }
+  // Writeback, then `ret value_reg`.
+  void emit_return(uint16_t value_reg);
+
+  // The finished function (named `name`), with the prologue prepended, labels resolved and the
+  // pc map shifted to match. The builder is spent afterwards.
+  isa::Function finish(std::string name);
+  // (SVI pc, guest pc) pairs, ascending, valid after finish().
+  const std::vector<std::pair<uint32_t, uint64_t>>& pc_map() const { return pc_map_; }
+  const std::vector<std::pair<uint32_t, uint16_t>>& mem_addr_regs() const { return mem_addr_regs_; }
+  // Moves them out (after finish()).
+  std::vector<std::pair<uint32_t, uint64_t>> take_pc_map() { return std::move(pc_map_); }
+  std::vector<std::pair<uint32_t, uint16_t>> take_mem_addr_regs() {
+    return std::move(mem_addr_regs_);
+  }
+
+  // Number of SVI words emitted so far (before the prologue).
+  size_t size() const { return code_.size(); }
+  // An upper bound of the finished function's length so far (prologue and writebacks included).
+  size_t final_size_bound() const {
+    return code_.size() + (wb_points_.size() + 1) * used_slots_.size();
+  }
+
+ private:
+  // State-page slots a unit may keep in registers: x0..x31 (x0 never), f0..f31, instret.
+  static constexpr unsigned kFSlot = 32;
+  static constexpr unsigned kInstretSlot = 64;
+  static constexpr unsigned kSlots = 65;
+  struct Fixup {
+    size_t at;       // index of the branch word in code_
+    uint32_t label;  // label id
+    bool wide;       // J32 in b:c (jmp/bz/bnz) rather than J16 in c
+  };
+
+  // Which slots the prologue loads and each writeback stores (by a liveness analysis of the
+  // unit's SVI code: only slots read before being written are loaded; a writeback stores the
+  // slots some path to it may have written).
+  struct SlotPlan {
+    std::bitset<kSlots> load;
+    std::vector<std::bitset<kSlots>> store;  // per wb_points_ entry
+  };
+  SlotPlan plan_slots() const;
+
+  uint16_t slot(unsigned s, bool def);
+  uint16_t new_reg(isa::ValType t);
+  static uint32_t slot_offset(unsigned s);
+
+  std::vector<isa::Word> code_;
+  std::vector<isa::ValType> regs_;
+  std::vector<int64_t> labels_;  // label id -> code index (-1 while unbound)
+  std::vector<Fixup> fixups_;
+  std::vector<std::pair<uint32_t, uint64_t>> pc_map_;
+  std::vector<std::pair<uint32_t, uint16_t>> mem_addr_regs_;
+  std::vector<uint32_t> wb_points_;  // code indices where finish() inserts the writeback
+  std::vector<std::pair<uint32_t, uint32_t>> calls_;  // (callh index, argument words)
+  size_t block_first_insn_ = 0;
+  // Slot -> its SVI register (0: not used yet). A slot is loaded by the prologue when it is read
+  // OR written anywhere: a write on only one path of an internal branch must not let the
+  // writeback store a stale value on the other.
+  std::array<uint16_t, kSlots> slot_reg_{};
+  // guest_mem's shadow registers (0: none yet) and whether each holds x_i's current value.
+  std::array<uint16_t, 32> shadow_reg_{};
+  std::array<bool, 32> shadow_ok_{};
+  std::array<bool, kSlots> dirty_{};
+  std::vector<uint8_t> used_slots_;  // in first-use order
+  // Temporaries made so far, by type; the first *_next_ of each are taken by this instruction.
+  std::vector<uint16_t> itmps_, ftmps_;
+  size_t itmp_next_ = 0, ftmp_next_ = 0;
+};
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,459 @@
+#include "jit/rv64/rv64_vcpu.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "isa/rv64/decoder.hpp"
+#include "jit/rv64/guest_fault.hpp"
+#include "jit/rv64/guest_module.hpp"
+
+namespace strata::jit::rv64 {
+
+namespace {
+
+using vm::StopReason;
+using vm::rv64::ExitReason;
+using vm::rv64::GuestMemory;
+using vm::rv64::kGuestOrigin;
+using vm::rv64::Process;
+using vm::rv64::SyscallOutcome;
+namespace state = vm::rv64::state;
+
+// Step blocks are few (one per instruction stepped through); past this many the cache starts
+// over rather than growing with a long `step 100000`.
+constexpr size_t kMaxStepBlocks = 4096;
+// Step blocks' FuncInfo indexes, apart from the translation cache's (which count from 0).
+constexpr uint32_t kStepIndexBase = 0x80000000u;
+
+// si_code values of synchronous faults (asm-generic/siginfo.h).
+constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopc = 1, kTrapBrkpt = 1;
+
+StopReason signaled(int sig) {
+  return StopReason{StopReason::Kind::Signaled, sig, 0, {}};
+}
+
+// "load" / "store" for the SVI memory instruction `w`, "access" for anything else.
+std::string_view access_kind(isa::Word w) {
+  const isa::Op op = isa::op_of(w);
+  if (op >= isa::Op::LdI8 && op <= isa::Op::LdF64) return "load";
+  if (op >= isa::Op::StI8 && op <= isa::Op::StF64) return "store";
+  return "access";
+}
+
+}  // namespace
+
+Rv64Vcpu::Rv64Vcpu(const RunOptions& opts)
+    : opts_(opts), st_(vm::Limits{}), cx_(opts.process.diag_fd, opts.process.diag_fd) {}
+
+Rv64Vcpu::~Rv64Vcpu() {
+  if (proc_) proc_->on_code_change = nullptr;
+}
+
+Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
+  if (opts.guest_top <= vm::rv64::kGuestMinAddr)
+    return fail("rv64: guest address space top 0x{:x} is too small", opts.guest_top);
+  std::unique_ptr<Rv64Vcpu> v(new Rv64Vcpu(opts));
+  // A linear memory is whole SVI pages (64 KiB): the guest space ends at the last such page
+  // boundary at or below guest_top.
+  const uint64_t bytes = (opts.guest_top - kGuestOrigin) & ~(vm::LinearMemory::kPageSize - 1);
+  v->inst_ = STRATA_TRY(make_guest_instance(bytes));
+  v->mem_ = std::make_unique<GuestMemory>(v->inst_->memory);
+  v->proc_ = STRATA_TRY(Process::create(*v->mem_, v->opts_.process));
+  // From here on the guest's page permissions are host protections (guest_memory.hpp): a block
+  // that touches a page the guest may not faults, and run() makes that the guest's SIGSEGV.
+  if (!v->mem_->enable_host_protection())
+    return fail("rv64: cannot protect the guest's pages in host memory");
+  if (opts.jit != JitMode::Off) {
+    v->code_ = STRATA_TRY(CodeCache::create({.name = "strata-rv64"}));
+    v->jit_ = std::make_unique<baseline::BaselineJit>(*v->code_);
+  }
+  v->cache_ = std::make_unique<TranslationCache>(*v->inst_, v->jit_.get(), v->code_.get());
+  Rv64Vcpu* self = v.get();
+  v->proc_->on_code_change = [self](uint64_t addr, uint64_t len) {
+    self->drop_translations(addr, len);
+  };
+  v->st_.host = &v->cx_;
+  v->st_.host_stack_limit = vm::host_stack_floor();
+  // r0 of every block is 0 from here on (see run_block).
+  std::fill(v->st_.stack, v->st_.stack_end, vm::Value{});
+  v->fetch_ = [self](uint64_t pc, uint16_t* parcel) {
+    // GUEST: the pc is guest-controlled; only executable pages are code. A 2-aligned parcel
+    // never straddles a page.
+    if ((self->mem_->perms_at(pc) & vm::rv64::kPermExec) == 0) return false;
+    return self->mem_->read(pc, parcel, 2);
+  };
+  v->pc_ = v->mem_->state(state::kPc);
+  return v;
+}
+
+void Rv64Vcpu::note(const std::string& text) const {
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(opts_.process.diag_fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed diag fd loses the note, nothing more
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void Rv64Vcpu::drop_translations(uint64_t addr, uint64_t len) {
+  cache_->invalidate(addr, len);
+  // Step blocks are one instruction each and cheap to redo: dropping them all is simplest.
+  step_blocks_.clear();
+}
+
+Result<void> Rv64Vcpu::set_breakpoint(uint64_t addr) {
+  if (addr & 1) return fail("breakpoint address 0x{:x} is not 2-byte aligned", addr);
+  if ((mem_->perms_at(addr) & vm::rv64::kPermExec) == 0)
+    return fail("address 0x{:x} is not in executable guest memory", addr);
+  bps_.insert(addr);
+  return {};
+}
+
+Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
+  if (ended_) return *ended_;
+  if (stop_.exchange(false, std::memory_order_relaxed))
+    return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+  GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size());
+  StopReason r;
+  // A host fault jumps back here; when a guest SIGSEGV handler takes it, the loop goes on from
+  // the handler (with a step limit, the steps count again from there).
+  for (;;) {
+    if (sigsetjmp(trap.jump, 0) == 0) {
+      fault_ = &trap;
+      r = limit.steps == 0 && bps_.empty() ? run_plain() : run_debug(limit.steps);
+      break;
+    }
+    fault_->armed = 0;
+    if (!host_fault(trap, &r)) break;
+  }
+  fault_ = nullptr;
+  running_ = nullptr;
+  if (r.ended()) {
+    ended_ = r;
+    proc_->on_code_change = nullptr;
+  }
+  return r;
+}
+
+// Baseline compiles a unit at its first execution, Auto once it is hot; both compile again a
+// unit whose code the CodeCache evicted (its drop hook cleared jit_entry).
+void Rv64Vcpu::maybe_compile(CachedBlock& b) {
+  if (opts_.jit == JitMode::Baseline || ++b.exec_count >= opts_.hot_threshold) cache_->compile(b);
+}
+
+StopReason Rv64Vcpu::run_plain() {
+  const bool jitting = opts_.jit != JitMode::Off;
+  StopReason end;
+  for (;;) {
+    if (stop_.load(std::memory_order_relaxed)) [[unlikely]] {
+      stop_.store(false, std::memory_order_relaxed);
+      return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+    }
+    CachedBlock* b = cache_->lookup(pc_);
+    if (b == nullptr) [[unlikely]] {
+      b = block_at(&end);
+      if (b == nullptr) return end;
+    }
+    if (jitting && b->func.jit_entry == nullptr && !b->compile_failed) [[unlikely]]
+      maybe_compile(*b);
+    if (!execute(*b, &end)) return end;
+  }
+}
+
+StopReason Rv64Vcpu::run_debug(uint64_t steps) {
+  StopReason end;
+  uint64_t done = 0;
+  // The instruction at the start pc runs even if it has a breakpoint: that is how a `continue`
+  // from a breakpoint gets past it. It runs alone, so a block that loops back to its own start
+  // cannot skip the breakpoint on the second pass.
+  bool first = true;
+  step_zone_.clear();
+  for (;;) {
+    if (stop_.load(std::memory_order_relaxed)) {
+      stop_.store(false, std::memory_order_relaxed);
+      return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+    }
+    if (steps != 0 && done == steps) return StopReason{StopReason::Kind::Stepped, 0, pc_, {}};
+    if (!first && bps_.contains(pc_)) return StopReason{StopReason::Kind::Breakpoint, 0, pc_, {}};
+    const bool single = first || steps != 0;
+    first = false;
+    CachedBlock* b = single ? debug_block_at(true, &end) : unit_towards_breakpoints(&end);
+    if (b == nullptr) return end;
+    if (!execute(*b, &end)) return end;
+    ++done;
+  }
+}
+
+// A unit may be a region of several guest blocks, reached by its internal branches (loops back
+// to its own entry included): any breakpoint in its guest bytes means stepping through it.
+bool Rv64Vcpu::has_breakpoint_in(const TranslatedBlock& b) const {
+  auto hit = [&](uint64_t lo, uint64_t hi) {
+    auto it = bps_.lower_bound(lo);
+    return it != bps_.end() && *it < hi;
+  };
+  if (b.ranges.empty()) return hit(b.start, b.end);
+  for (const auto& [lo, hi] : b.ranges)
+    if (hit(lo, hi)) return true;
+  return false;
+}
+
+// The unit to run at pc_ when breakpoints are set: the normal one if no breakpoint lies in its
+// guest bytes; otherwise the basic block at pc_ alone (it has no internal loop, so a hot loop
+// next to a breakpoint still runs a block at a time), or the single instruction if the breakpoint
+// is inside that block. Inside the guest bytes of the last unit that had a breakpoint, no unit
+// is translated for the mid-unit pcs that stepping reaches: that would fill the cache with them.
+CachedBlock* Rv64Vcpu::unit_towards_breakpoints(StopReason* end) {
+  CachedBlock* b = cache_->lookup(pc_);
+  bool careful = b == nullptr && in_step_zone(pc_);
+  if (!careful) {
+    if (b == nullptr && (b = block_at(end)) == nullptr) return nullptr;
+    careful = has_breakpoint_in(b->block);
+    if (careful)
+      step_zone_ = b->block.ranges.empty()
+                       ? std::vector<std::pair<uint64_t, uint64_t>>{{b->block.start, b->block.end}}
+                       : b->block.ranges;
+  }
+  if (!careful) {
+    if (opts_.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed)
+      maybe_compile(*b);
+    return b;
+  }
+  b = debug_block_at(false, end);
+  if (b != nullptr && has_breakpoint_in(b->block)) b = debug_block_at(true, end);
+  return b;
+}
+
+bool Rv64Vcpu::in_step_zone(uint64_t pc) const {
+  for (const auto& [lo, hi] : step_zone_)
+    if (pc >= lo && pc < hi) return true;
+  return false;
+}
+
+CachedBlock* Rv64Vcpu::block_at(StopReason* end) {
+  if (CachedBlock* b = cache_->lookup(pc_)) return b;
+  auto b = cache_->translate(pc_, fetch_);
+  if (!b) {
+    *end = untranslatable(tl::unexpected(b.error()));
+    return nullptr;
+  }
+  return fits_stack(**b, end) ? *b : nullptr;
+}
+
+CachedBlock* Rv64Vcpu::debug_block_at(bool one_insn, StopReason* end) {
+  // pc_ is even: the odd key is the basic block, the even one the single instruction.
+  const uint64_t key = one_insn ? pc_ : pc_ | 1;
+  if (auto it = step_blocks_.find(key); it != step_blocks_.end()) return it->second.get();
+  const uint64_t start = pc_;
+  uint64_t limit = start + 2;
+  const FetchFn one = [&](uint64_t pc, uint16_t* parcel) {
+    if (pc >= limit || !fetch_(pc, parcel)) return false;
+    if (pc == start) limit = start + static_cast<uint64_t>(isa::rv64::insn_length(*parcel));
+    return true;
+  };
+  auto t = translate_block(start, one_insn ? one : fetch_);
+  if (!t) {
+    *end = untranslatable(t);
+    return nullptr;
+  }
+  if (step_blocks_.size() >= kMaxStepBlocks) step_blocks_.clear();
+  auto owned = std::make_unique<CachedBlock>();
+  CachedBlock* b = owned.get();
+  b->block = std::move(*t);
+  init_block_func(b->func, b->block.fn, *inst_, kStepIndexBase + next_step_index_++);
+  b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
+                              isa::ValType::Ref) != b->block.fn.regs.end();
+  step_blocks_.emplace(key, std::move(owned));
+  return fits_stack(*b, end) ? b : nullptr;
+}
+
+bool Rv64Vcpu::fits_stack(const CachedBlock& b, StopReason* end) {
+  if (b.func.nregs <= st_.stack_len || st_.grow_stack(b.func.nregs, nullptr)) return true;
+  note(
+      fmt::format("strata: rv64: the block at 0x{:x} needs {} registers, more than the VM "
+                  "stack holds\n",
+                  pc_, b.func.nregs));
+  *end = signaled(SIGSEGV);
+  return false;
+}
+
+StopReason Rv64Vcpu::untranslatable(const Result<TranslatedBlock>& why) {
+  uint16_t parcel;
+  if (!fetch_(pc_, &parcel)) {
+    note(fmt::format("strata: rv64: segmentation fault: instruction fetch at 0x{:x}\n", pc_));
+    return signaled(SIGSEGV);
+  }
+  // The first parcel is fetchable, so the translator itself refused the block: a Strata bug.
+  note(fmt::format("strata: rv64: internal error: {}\n",
+                   why ? std::string("no block") : why.error().message));
+  return signaled(SIGILL);
+}
+
+bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end) {
+  ++executed_;
+  vm::Value ret{};
+  running_ = &b;
+  fault_->armed = 1;
+  const vm::ExecStatus s = run_block(b, &ret);
+  fault_->armed = 0;
+  if (s == vm::ExecStatus::Returned) [[likely]] {
+    if ((ret.bits & 1) == 0) [[likely]] {
+      pc_ = ret.bits;
+      return true;
+    }
+    // `b` may be gone after this: syscalls and fence.i drop translations.
+    return special_exit(ret.bits, end);
+  }
+  return trapped(b, s, end);
+}
+
+// vm::execute without its per-call zeroing of the frame, which cost more than the block itself.
+// Safe because of BlockBuilder's convention: a block writes every register before reading it,
+// except r0, which no block writes and which stays 0 from create()'s zeroing (the stack only
+// grows, keeping its contents). fits_stack() made the stack hold the block's registers.
+vm::ExecStatus Rv64Vcpu::run_block(const CachedBlock& b, vm::Value* ret) {
+  if (b.has_ref_regs) [[unlikely]]
+    return vm::execute(st_, cx_, &b.func, nullptr, ret, &trap_);
+  vm::Frame* fp = st_.frames;
+  fp->fn = &b.func;
+  fp->base = st_.stack;
+  fp->pc = b.func.code;
+  if (b.func.jit_entry != nullptr) {
+    const auto s = static_cast<vm::ExecStatus>(b.func.jit_entry(&st_, st_.stack, fp));
+    if (s == vm::ExecStatus::Returned) [[likely]]
+      *ret = st_.jit_retval;
+    else if (s == vm::ExecStatus::Trapped)
+      trap_ = std::move(st_.jit_trap);
+    return s;
+  }
+  return vm::run_frames(st_, cx_, fp, ret, &trap_);
+}
+
+bool Rv64Vcpu::special_exit(uint64_t ret, StopReason* end) {
+  const auto reason = static_cast<ExitReason>(mem_->state(state::kExit));
+  const uint64_t at = mem_->state(state::kPc);
+  pc_ = at;
+  switch (reason) {
+    case ExitReason::Ecall: {
+      const SyscallOutcome o = [&] {
+        // The kernel may touch any page (guest_memory.hpp).
+        GuestMemory::KernelAccess kernel(*mem_);
+        return proc_->syscall();
+      }();
+      switch (o.kind) {
+        case SyscallOutcome::Kind::Continue: pc_ = at + 4; return true;
+        case SyscallOutcome::Kind::Redirect:
+          // A signal handler was entered, or rt_sigreturn restored a context.
+          pc_ = mem_->state(state::kPc);
+          return true;
+        case SyscallOutcome::Kind::Exit:
+          *end = StopReason{StopReason::Kind::Exited, o.status, at, {}};
+          return false;
+        case SyscallOutcome::Kind::Signal: *end = signaled(o.status); return false;
+      }
+      break;
+    }
+    // A special exit stored every register the block changed: the state page is exact here.
+    case ExitReason::Ebreak: return raise_fault(SIGTRAP, kTrapBrkpt, at, at, "", end);
+    case ExitReason::Illegal:
+      return raise_fault(SIGILL, kIllIllopc, at, at,
+                         fmt::format("strata: rv64: illegal instruction 0x{:08x} at pc 0x{:x}\n",
+                                     static_cast<uint32_t>(mem_->state(state::kExitArg)), at),
+                         end);
+    case ExitReason::FenceI:
+      cache_->invalidate_all();
+      step_blocks_.clear();
+      pc_ = at + 4;
+      return true;
+    case ExitReason::None: break;
+  }
+  note(
+      fmt::format("strata: rv64: internal error: a block returned 0x{:x} with exit reason {} "
+                  "(pc 0x{:x})\n",
+                  ret, static_cast<uint64_t>(reason), at));
+  *end = signaled(SIGILL);
+  return false;
+}
+
+bool Rv64Vcpu::raise_fault(int sig, int code, uint64_t pc, uint64_t addr,
+                           const std::string& death_note, StopReason* end) {
+  const SyscallOutcome o = proc_->deliver_fault(Process::Fault{sig, code, pc, addr});
+  if (o.kind == SyscallOutcome::Kind::Redirect) {
+    pc_ = mem_->state(state::kPc);
+    return true;
+  }
+  if (!death_note.empty()) note(death_note);
+  *end = signaled(o.status);
+  return false;
+}
+
+// A block touched a guest page its permissions forbid (unmapped, read-only, PROT_NONE): the
+// host fault came back here through the GuestFaultTrap. The address is exact; the pc is the start
+// of the unit that was running (pc_ moves on only when a unit returns), since neither tier keeps
+// the pc of every access: with breakpoints or stepping units are single instructions, exact.
+//
+// A guest SIGSEGV handler is entered only when that pc is exact, i.e. the unit is one
+// instruction (under the debugger); its state page then holds exactly the registers before
+// that instruction. For a longer unit the faulting instruction's pc and registers are unknown,
+// so the fault takes the default action (the process dies of SIGSEGV) even with a handler.
+bool Rv64Vcpu::host_fault(const GuestFaultTrap& trap, StopReason* end) {
+  const uint64_t addr = trap.fault_offset() + kGuestOrigin;
+  const std::string death =
+      fmt::format("strata: rv64: segmentation fault: {} at 0x{:x} (in the block at pc 0x{:x})\n",
+                  trap.fault_was_write() ? "store" : "load", addr, pc_);
+  const bool exact =
+      running_ != nullptr && running_->block.start == pc_ && running_->block.guest_insns == 1;
+  running_ = nullptr;
+  if (!exact) {
+    note(death);
+    *end = signaled(SIGSEGV);
+    return false;
+  }
+  return raise_fault(SIGSEGV, mem_->is_mapped(addr) ? kSegvAccerr : kSegvMaperr, pc_, addr, death,
+                     end);
+}
+
+// An SVI trap in a block. A bounds trap is the guest's SIGSEGV at an exact pc (guest_pc_of).
+// A guest SIGSEGV handler is entered with that pc in its frame, but with the registers of the
+// unit's ENTRY (the state page; a unit keeps guest registers in SVI registers and stores them
+// only at its exits): right for handlers that siglongjmp or exit, the common case; a handler
+// that returns resumes at the faulting pc with the entry registers, which is only right when the
+// fault is the unit's first instruction or the instructions before it changed no register the
+// rest depends on.
+bool Rv64Vcpu::trapped(const CachedBlock& b, vm::ExecStatus s, StopReason* end) {
+  if (s == vm::ExecStatus::Trapped && trap_.kind == vm::TrapKind::MemoryOutOfBounds &&
+      !trap_.trace.empty() && trap_.trace[0].function == b.func.name &&
+      trap_.trace[0].pc < b.block.fn.code.size()) {
+    const uint32_t svi_pc = trap_.trace[0].pc;
+    const uint64_t guest_pc = guest_pc_of(b.block, svi_pc);
+    pc_ = guest_pc;
+    const isa::Word w = b.block.fn.code[svi_pc];
+    for (const auto& [at, reg] : b.block.mem_addr_regs) {
+      if (at != svi_pc || access_kind(w) == "access") continue;
+      // The entry frame's registers are the start of the VM stack, for the interpreter and the
+      // baseline code alike (both keep registers in the frame window), and a trap leaves them.
+      const uint64_t addr = st_.stack[reg].bits + isa::c_of(w) + kGuestOrigin;
+      // Outside the linear memory: never a mapped page.
+      return raise_fault(SIGSEGV, kSegvMaperr, guest_pc, addr,
+                         fmt::format("strata: rv64: segmentation fault: {} at 0x{:x} (pc 0x{:x})\n",
+                                     access_kind(w), addr, guest_pc),
+                         end);
+    }
+    // The address is unknown here: si_addr is 0.
+    return raise_fault(SIGSEGV, kSegvMaperr, guest_pc, 0,
+                       fmt::format("strata: rv64: segmentation fault (pc 0x{:x})\n", guest_pc),
+                       end);
+  }
+  const std::string what =
+      s == vm::ExecStatus::Trapped ? vm::format_trap(trap_) : std::string("a helper exited\n");
+  note(fmt::format("strata: rv64: internal error in the block at 0x{:x}: {}", b.block.start, what));
+  *end = signaled(SIGILL);
+  return false;
+}
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,140 @@
+// Rv64Vcpu: an RV64 Linux user-mode process as a vm::Vcpu (vm/vcpu.hpp). It owns the guest (its
+// SVI instance and memory, the Process personality, the translation and code caches) and the
+// CPU loop that run_rv64 (runner.hpp) and the monitor (REPL, gdb stub) both drive.
+//
+// THE LOOP. The pc is looked up in the TranslationCache, translated on a miss, and the block is
+// run by the interpreter or its baseline-compiled code (JitMode). A block returns the next pc
+// (even) or a special exit (odd; guest_layout.hpp) that the loop serves: syscalls through
+// Process, ebreak and illegal instructions as the guest's SIGTRAP/SIGILL, fence.i by dropping
+// every translation. Guest faults end the guest, never the host: an access outside its space is
+// an SVI MemoryOutOfBounds trap that becomes the guest's SIGSEGV, named on the diag fd as
+//   strata: rv64: segmentation fault: load at 0x0 (pc 0x10232)
+// unless the guest has a handler for the signal (Process::deliver_fault builds its frame and the
+// loop goes on at the handler; see trapped() and host_fault() for which registers and pc the
+// frame then holds). A syscall that enters a handler or returns from one (rt_sigreturn) says
+// Redirect, and the loop continues at the state page's pc.
+//
+// DEBUGGING wraps the loop and adds nothing to it but one test of the stop flag per block: a
+// run without breakpoints and without a step count is the plain loop. Otherwise each block is
+// checked before it runs: a breakpoint at its start stops the run; a breakpoint anywhere in its
+// guest bytes (a unit may be a region of several blocks with internal loops) makes the loop run
+// the basic block at the pc alone instead, or, when the breakpoint is inside that block, its
+// first instruction alone; a step count runs single instructions. Single instructions are
+// translated with a fetch that refuses every parcel past the first one (the translator ends a
+// block where fetch fails). These debug units run interpreted and are kept in a small cache of
+// their own, so the normal cache only holds what a run without a debugger would.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "jit/rv64/runner.hpp"
+#include "jit/rv64/translation_cache.hpp"
+#include "vm/host_context.hpp"
+#include "vm/instance.hpp"
+#include "vm/interp.hpp"
+#include "vm/rv64/guest_memory.hpp"
+#include "vm/rv64/process.hpp"
+#include "vm/vcpu.hpp"
+
+namespace strata::jit::rv64 {
+
+class GuestFaultTrap;
+
+class Rv64Vcpu final : public vm::Vcpu {
+ public:
+  // Loads the program of `opts.process`, stopped at its entry. Errors as run_rv64's.
+  static Result<std::unique_ptr<Rv64Vcpu>> create(const RunOptions& opts);
+  ~Rv64Vcpu() override;
+
+  std::string_view arch() const override { return "riscv64"; }
+  std::vector<vm::RegInfo> registers() const override;
+  Result<uint64_t> read_reg(std::string_view name) const override;
+  Result<void> write_reg(std::string_view name, uint64_t value) override;
+  Result<void> read_memory(uint64_t addr, std::span<uint8_t> out) const override;
+  Result<void> write_memory(uint64_t addr, std::span<const uint8_t> in) override;
+  uint64_t pc() const override { return pc_; }
+
+  Result<vm::StopReason> run(vm::RunLimit limit) override;
+  void request_stop() override { stop_.store(true, std::memory_order_relaxed); }
+
+  Result<void> set_breakpoint(uint64_t addr) override;
+  bool clear_breakpoint(uint64_t addr) override { return bps_.erase(addr) != 0; }
+
+  Result<vm::GuestInsn> disassemble(uint64_t addr) const override;
+  std::string stats() const override;
+  Result<std::string> describe_code(uint64_t addr) override;
+
+  uint64_t blocks_executed() const { return executed_; }
+  const vm::rv64::Process& process() const { return *proc_; }
+
+ private:
+  explicit Rv64Vcpu(const RunOptions& opts);
+
+  vm::StopReason run_plain();
+  vm::StopReason run_debug(uint64_t steps);
+  // The normal block at pc_ (translated on a miss), or null with *end set.
+  CachedBlock* block_at(vm::StopReason* end);
+  void maybe_compile(CachedBlock& b);
+  bool has_breakpoint_in(const TranslatedBlock& b) const;
+  bool in_step_zone(uint64_t pc) const;
+  CachedBlock* unit_towards_breakpoints(vm::StopReason* end);
+  // The one instruction, or the one basic block, at pc_ (translated apart from the normal
+  // cache, interpreted), or null with *end set.
+  CachedBlock* debug_block_at(bool one_insn, vm::StopReason* end);
+  // Why the block at pc_ cannot be translated (the guest's SIGSEGV or SIGILL, with a note).
+  vm::StopReason untranslatable(const Result<TranslatedBlock>& why);
+  bool fits_stack(const CachedBlock& b, vm::StopReason* end);
+  // Runs `b` and moves pc_ on. False when the guest ended (*end says how).
+  bool execute(CachedBlock& b, vm::StopReason* end);
+  vm::ExecStatus run_block(const CachedBlock& b, vm::Value* ret);
+  bool special_exit(uint64_t ret, vm::StopReason* end);
+  // A trap in block `b`: true when a guest handler takes the SIGSEGV (pc_ = the handler), else
+  // false with *end set.
+  bool trapped(const CachedBlock& b, vm::ExecStatus s, vm::StopReason* end);
+  // The same for a host fault on a protected guest page in the running unit.
+  bool host_fault(const GuestFaultTrap& trap, vm::StopReason* end);
+  // Gives the guest synchronous signal `sig` raised at `pc` (the state page holds the registers
+  // to save): true when its handler was entered (pc_ = the handler); false with *end set when
+  // the signal ends the process (`death_note` then goes to the diag fd).
+  bool raise_fault(int sig, int code, uint64_t pc, uint64_t addr, const std::string& death_note,
+                   vm::StopReason* end);
+  void drop_translations(uint64_t addr, uint64_t len);
+  void note(const std::string& text) const;
+
+  RunOptions opts_;
+  // Declaration order is destruction order reversed: the translation cache releases its blocks'
+  // code while the BaselineJit (owner of the drop hook) and the CodeCache still exist.
+  std::unique_ptr<vm::Instance> inst_;
+  std::unique_ptr<vm::rv64::GuestMemory> mem_;
+  std::unique_ptr<vm::rv64::Process> proc_;
+  std::unique_ptr<CodeCache> code_;
+  std::unique_ptr<baseline::BaselineJit> jit_;
+  std::unique_ptr<TranslationCache> cache_;
+  std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>> step_blocks_;
+  uint32_t next_step_index_ = 0;
+  // The guest bytes of the last unit run_debug found a breakpoint in: inside them it steps.
+  std::vector<std::pair<uint64_t, uint64_t>> step_zone_;
+
+  vm::ExecState st_;
+  vm::HostContext cx_;
+  FetchFn fetch_;
+  vm::Trap trap_;
+
+  GuestFaultTrap* fault_ = nullptr;       // the running run()'s trap for host faults on guest pages
+  const CachedBlock* running_ = nullptr;  // the unit execute() runs (for host_fault)
+  uint64_t pc_ = 0;
+  uint64_t executed_ = 0;
+  std::set<uint64_t> bps_;
+  std::atomic<bool> stop_{false};
+  std::optional<vm::StopReason> ended_;  // set once the guest exited or was killed
+};
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,254 @@
+// Rv64Vcpu's inspection side: registers by name, guest memory, disassembly, statistics and the
+// translation of a block (rv64_vcpu.hpp).
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "isa/code_walk.hpp"
+#include "isa/rv64/decoder.hpp"
+#include "isa/rv64/disasm.hpp"
+#include "jit/rv64/guest_module.hpp"
+#include "jit/rv64/helpers.hpp"
+#include "jit/rv64/rv64_vcpu.hpp"
+
+namespace strata::jit::rv64 {
+
+namespace {
+
+namespace state = vm::rv64::state;
+
+enum class RegKind { X, F, Pc, Fcsr, Fflags, Frm };
+
+struct RegRef {
+  RegKind kind;
+  unsigned index = 0;
+};
+
+// "x12", "f3" -> 12, 3; anything else -> -1.
+int numbered(std::string_view name, char prefix) {
+  if (name.size() < 2 || name.size() > 3 || name[0] != prefix) return -1;
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), v);
+  if (ec != std::errc() || p != name.data() + name.size() || v > 31) return -1;
+  if (name.size() == 3 && name[1] == '0') return -1;  // "x05" is nobody's name
+  return static_cast<int>(v);
+}
+
+std::optional<RegRef> find_reg(std::string_view name) {
+  if (name == "pc") return RegRef{RegKind::Pc};
+  if (name == "fcsr") return RegRef{RegKind::Fcsr};
+  if (name == "fflags") return RegRef{RegKind::Fflags};
+  if (name == "frm") return RegRef{RegKind::Frm};
+  if (name == "fp") return RegRef{RegKind::X, 8};
+  if (int i = numbered(name, 'x'); i >= 0) return RegRef{RegKind::X, static_cast<unsigned>(i)};
+  if (int i = numbered(name, 'f'); i >= 0) return RegRef{RegKind::F, static_cast<unsigned>(i)};
+  for (unsigned i = 0; i < 32; ++i) {
+    if (isa::rv64::x_reg_name(i) == name) return RegRef{RegKind::X, i};
+    if (isa::rv64::f_reg_name(i) == name) return RegRef{RegKind::F, i};
+  }
+  return std::nullopt;
+}
+
+std::string operand_text(isa::Operand k, uint16_t v, isa::Word w) {
+  using isa::Operand;
+  if (isa::is_reg(k)) return fmt::format("r{}", v);
+  switch (k) {
+    case Operand::S16:
+    case Operand::J16: return fmt::format("{}", static_cast<int16_t>(v));
+    case Operand::I32:
+    case Operand::J32: return fmt::format("{}", isa::sbc_of(w));
+    case Operand::K32: return fmt::format("k{}", isa::bc_of(w));
+    case Operand::Im: {
+      const auto helpers = helper_table();
+      return v < helpers.size() ? fmt::format("rv64.{}", helpers[v].name) : fmt::format("#{}", v);
+    }
+    default: return fmt::format("{}", v);
+  }
+}
+
+// One line per SVI instruction: "    12  add r64, r10, r11   ; 0x10234".
+std::string svi_listing(const TranslatedBlock& b) {
+  static const isa::Module guest_module = make_guest_module(0);
+  std::string out;
+  uint64_t last_guest = ~uint64_t{0};
+  for (const isa::Insn& in : isa::CodeWalk(guest_module, b.fn)) {
+    if (in.status != isa::InsnStatus::Ok) {
+      out += fmt::format("  {:5}  .word 0x{:016x}\n", in.pc, in.word);
+      continue;
+    }
+    const isa::OpInfo& info = isa::info(in.op());
+    std::string text(info.mnemonic);
+    const char* sep = " ";
+    if (info.a != isa::Operand::__) {
+      text += sep + operand_text(info.a, isa::a_of(in.word), in.word);
+      sep = ", ";
+    }
+    if (info.b != isa::Operand::__) {
+      text += sep + operand_text(info.b, isa::b_of(in.word), in.word);
+      sep = ", ";
+    }
+    if (info.c != isa::Operand::__ && !isa::is_wide(info.b))
+      text += sep + operand_text(info.c, isa::c_of(in.word), in.word);
+    for (uint32_t i = 0; i < in.nargs; ++i)
+      text += fmt::format("{}r{}", i == 0 ? " (" : ", ", isa::arg_of(in.args[i / 4], i % 4));
+    if (in.nargs != 0) text += ")";
+    const uint64_t guest = guest_pc_of(b, in.pc);
+    if (guest != last_guest && !b.pc_map.empty() && in.pc >= b.pc_map.front().first) {
+      out += fmt::format("  {:5}  {:<40} ; 0x{:x}\n", in.pc, text, guest);
+      last_guest = guest;
+    } else {
+      out += fmt::format("  {:5}  {}\n", in.pc, text);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<vm::RegInfo> Rv64Vcpu::registers() const {
+  std::vector<vm::RegInfo> regs;
+  for (unsigned i = 0; i < 32; ++i)
+    regs.push_back({fmt::format("x{}", i), std::string(isa::rv64::x_reg_name(i)), 64, "general"});
+  regs.push_back({"pc", "", 64, "general"});
+  for (unsigned i = 0; i < 32; ++i)
+    regs.push_back({fmt::format("f{}", i), std::string(isa::rv64::f_reg_name(i)), 64, "float"});
+  regs.push_back({"fflags", "", 32, "float"});
+  regs.push_back({"frm", "", 32, "float"});
+  regs.push_back({"fcsr", "", 32, "float"});
+  return regs;
+}
+
+Result<uint64_t> Rv64Vcpu::read_reg(std::string_view name) const {
+  const auto r = find_reg(name);
+  if (!r) return fail("unknown register '{}' for riscv64", name);
+  switch (r->kind) {
+    case RegKind::X: return r->index == 0 ? 0 : mem_->x(r->index);
+    case RegKind::F: return mem_->state(vm::rv64::f_offset(r->index));
+    case RegKind::Pc: return pc_;
+    case RegKind::Fcsr: return mem_->state(state::kFcsr) & 0xff;
+    case RegKind::Fflags: return mem_->state(state::kFcsr) & 0x1f;
+    case RegKind::Frm: return (mem_->state(state::kFcsr) >> 5) & 7;
+  }
+  return fail("unknown register '{}' for riscv64", name);
+}
+
+Result<void> Rv64Vcpu::write_reg(std::string_view name, uint64_t value) {
+  const auto r = find_reg(name);
+  if (!r) return fail("unknown register '{}' for riscv64", name);
+  if (ended_) return fail("the guest has ended; its registers are read-only");
+  const uint64_t fcsr = mem_->state(state::kFcsr) & 0xff;
+  switch (r->kind) {
+    case RegKind::X: mem_->set_x(r->index, value); return {};  // x0 stays 0, as in hardware
+    case RegKind::F: mem_->set_state(vm::rv64::f_offset(r->index), value); return {};
+    case RegKind::Pc:
+      if (value & 1) return fail("pc 0x{:x} is not 2-byte aligned", value);
+      pc_ = value;
+      return {};
+    case RegKind::Fcsr:
+      if (value > 0xff) return fail("fcsr 0x{:x} has bits above bit 7", value);
+      mem_->set_state(state::kFcsr, value);
+      return {};
+    case RegKind::Fflags:
+      if (value > 0x1f) return fail("fflags 0x{:x} has bits above bit 4", value);
+      mem_->set_state(state::kFcsr, (fcsr & ~uint64_t{0x1f}) | value);
+      return {};
+    case RegKind::Frm:
+      if (value > 7) return fail("frm {} is not a rounding mode (0..7)", value);
+      mem_->set_state(state::kFcsr, (fcsr & 0x1f) | (value << 5));
+      return {};
+  }
+  return {};
+}
+
+Result<void> Rv64Vcpu::read_memory(uint64_t addr, std::span<uint8_t> out) const {
+  for (uint64_t i = 0; i < out.size(); ++i) {
+    // GUEST: a debugger sees only mapped pages, as the guest itself would.
+    const uint64_t a = addr + i;
+    if (a < addr || !mem_->is_mapped(a) || !mem_->read(a, &out[i], 1))
+      return fail("address 0x{:x} is not mapped", a);
+  }
+  return {};
+}
+
+Result<void> Rv64Vcpu::write_memory(uint64_t addr, std::span<const uint8_t> in) {
+  for (uint64_t i = 0; i < in.size(); ++i) {
+    const uint64_t a = addr + i;
+    if (a < addr || !mem_->is_mapped(a) || !mem_->in_range(a, 1))
+      return fail("address 0x{:x} is not mapped", a);
+  }
+  {
+    // A debugger writes like the kernel does (ptrace): whatever the page's protection.
+    vm::rv64::GuestMemory::KernelAccess kernel(*mem_);
+    mem_->write(addr, in.data(), in.size());
+  }
+  // A debugger may patch code, even read-only code: translations of it are stale.
+  if (!in.empty()) drop_translations(addr, in.size());
+  return {};
+}
+
+Result<vm::GuestInsn> Rv64Vcpu::disassemble(uint64_t addr) const {
+  if (addr & 1) return fail("address 0x{:x} is not 2-byte aligned", addr);
+  uint16_t lo = 0;
+  STRATA_TRY(read_memory(addr, {reinterpret_cast<uint8_t*>(&lo), 2}));
+  uint32_t raw = lo;
+  if (isa::rv64::insn_length(lo) == 4) {
+    uint16_t hi = 0;
+    STRATA_TRY(read_memory(addr + 2, {reinterpret_cast<uint8_t*>(&hi), 2}));
+    raw |= uint32_t{hi} << 16;
+  }
+  const isa::rv64::DecodedInsn d = isa::rv64::decode(raw);
+  return vm::GuestInsn{d.length, isa::rv64::disassemble(d, addr)};
+}
+
+std::string Rv64Vcpu::stats() const {
+  std::string out = cache_->format_stats();
+  out += fmt::format("  executed       {} blocks; {} syscalls ({} unsupported)\n", executed_,
+                     proc_->stats().syscalls, proc_->stats().unsupported);
+  if (!step_blocks_.empty() || !bps_.empty())
+    out += fmt::format("  debugger       {} single-instruction blocks cached, {} breakpoints\n",
+                       step_blocks_.size(), bps_.size());
+  if (code_) out += code_->format_stats() + jit_->format_stats();
+  return out;
+}
+
+Result<std::string> Rv64Vcpu::describe_code(uint64_t addr) {
+  if (addr & 1) return fail("address 0x{:x} is not 2-byte aligned", addr);
+  const CachedBlock* cached = cache_->lookup(addr);
+  std::optional<TranslatedBlock> fresh;
+  if (cached == nullptr) {
+    auto t = translate_region(addr, fetch_);
+    if (!t) return fail("no code at 0x{:x}: {}", addr, t.error().message);
+    fresh = std::move(*t);
+  }
+  const TranslatedBlock& b = cached ? cached->block : *fresh;
+  std::string out = fmt::format(
+      "guest unit at 0x{:x}: {} blocks, {} instructions{}, {}\n", b.start, b.guest_blocks,
+      b.guest_insns, b.has_loop ? ", with a loop" : "",
+      cached ? "in the translation cache" : "not translated yet (translated now, not cached)");
+  std::vector<std::pair<uint64_t, uint64_t>> ranges = b.ranges;
+  if (ranges.empty()) ranges.emplace_back(b.start, b.end);
+  for (const auto& [lo, hi] : ranges) {
+    out += fmt::format(" guest bytes 0x{:x}..0x{:x}\n", lo, hi);
+    for (uint64_t pc = lo; pc < hi;) {
+      auto insn = disassemble(pc);
+      if (!insn) break;
+      out += fmt::format("  0x{:x}  {}\n", pc, insn->text);
+      pc += insn->length;
+    }
+  }
+  out +=
+      fmt::format("SVI translation: {} words, {} registers\n", b.fn.code.size(), b.fn.regs.size());
+  out += svi_listing(b);
+  if (cached == nullptr || code_ == nullptr) {
+    out += "host code: none (interpreted)\n";
+  } else if (const CodeEntry e =
+                 code_->peek(CodeKey{reinterpret_cast<uint64_t>(&cached->func), 0})) {
+    out += fmt::format("host code: {} bytes of x86-64 at {}\n", e.size, e.code);
+  } else {
+    out +=
+        fmt::format("host code: none yet (interpreted; executed {} times)\n", cached->exec_count);
+  }
+  return out;
+}
+
+}  // namespace strata::jit::rv64

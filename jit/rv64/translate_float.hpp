@@ -1,0 +1,24 @@
+// Translation of the RV64 F and D extensions (and their loads/stores) into SVI: see
+// translator.hpp for the semantics required. Called by the translator for every opcode whose
+// op_info has kFloat, except the CSR instructions (fcsr/frm/fflags are handled with the other
+// CSRs in translator.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include "isa/rv64/decoder.hpp"
+#include "jit/rv64/block_builder.hpp"
+
+namespace strata::jit::rv64 {
+
+// Emits SVI for `in` at guest `pc`. Returns false if `in` is not an F/D instruction it knows
+// (the translator then treats it as illegal). A reserved rounding mode (in.reserved_rm) or a
+// dynamic one that is invalid at run time must end as an illegal-instruction exit: for the
+// latter emit a run-time check that calls emit_illegal_exit.
+bool translate_float(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);
+
+// Emits a special exit for an illegal instruction at `pc` (raw bits `raw`): writeback, state
+// kExit = Illegal, kPc = pc, kExitArg = raw, return pc | 1. Defined in translator.cpp.
+void emit_illegal_exit(BlockBuilder& b, uint64_t pc, uint32_t raw);
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,172 @@
+#include "jit/rv64/translation_cache.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "jit/compile_timer.hpp"
+#include "jit/rv64/guest_module.hpp"
+#include "vm/rv64/elf_loader.hpp"
+
+namespace strata::jit::rv64 {
+
+TranslationCache::TranslationCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code)
+    : inst_(inst), jit_(jit), code_(code) {}
+
+TranslationCache::~TranslationCache() {
+  // Compiled code must leave the CodeCache while its FuncInfo still exists: the cache's drop
+  // hook (eviction later on) dereferences the key's FuncInfo.
+  invalidate_all();
+}
+
+CachedBlock* TranslationCache::lookup_slow(uint64_t pc) {
+  ++stats_.front_misses;
+  auto it = blocks_.find(pc);
+  if (it == blocks_.end()) {
+    ++stats_.map_misses;
+    return nullptr;
+  }
+  ++stats_.map_hits;
+  FrontSlot& s = front_[front_index(pc)];
+  s.pc = pc;
+  s.block = it->second.get();
+  return s.block;
+}
+
+Result<CachedBlock*> TranslationCache::translate(uint64_t pc, const FetchFn& fetch) {
+  CompileTimer timer;
+  auto block = translate_region(pc, fetch);
+  if (!block) {
+    ++stats_.translate_failures;
+    return tl::unexpected(block.error());
+  }
+  CachedBlock* b = insert(std::move(*block));
+  stats_.translate.record_ns(timer.elapsed_ns());
+  return b;
+}
+
+CachedBlock* TranslationCache::insert(TranslatedBlock block) {
+  const uint64_t pc = block.start;
+  if (auto old = blocks_.find(pc); old != blocks_.end()) drop(old);
+  auto owned = std::make_unique<CachedBlock>();
+  CachedBlock* b = owned.get();
+  b->block = std::move(block);
+  // After the move: the FuncInfo points into the body's final (heap, never reallocated) code.
+  init_block_func(b->func, b->block.fn, inst_, next_index_++);
+  b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
+                              isa::ValType::Ref) != b->block.fn.regs.end();
+  if (b->block.has_loop) b->exec_count = kLoopExecCount;
+  ++stats_.blocks_translated;
+  stats_.guest_blocks += b->block.guest_blocks;
+  stats_.guest_insns += b->block.guest_insns;
+  for_each_page(b->block, [&](uint64_t page) { pages_.emplace(page, pc); });
+  blocks_.emplace(pc, std::move(owned));
+  FrontSlot& s = front_[front_index(pc)];
+  s.pc = pc;
+  s.block = b;
+  return b;
+}
+
+bool TranslationCache::compile(CachedBlock& b) {
+  if (b.func.jit_entry != nullptr) return true;
+  if (jit_ == nullptr || b.compile_failed) return false;
+  CompileTimer timer;
+  const bool ok = jit_->compile(b.func, b.block.fn);
+  if (!ok) {
+    b.compile_failed = true;
+    ++stats_.compile_failures;
+    return false;
+  }
+  stats_.compile.record_ns(timer.elapsed_ns());
+  ++stats_.compiled;
+  return true;
+}
+
+void TranslationCache::drop(
+    std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it) {
+  CachedBlock* b = it->second.get();
+  const uint64_t pc = it->first;
+  FrontSlot& s = front_[front_index(pc)];
+  if (s.block == b) s = FrontSlot{};
+  // Code evicted earlier has already left the CodeCache and cleared jit_entry (the baseline
+  // tier's drop hook); otherwise release it now, before the FuncInfo it is keyed by goes.
+  if (code_ != nullptr && b->func.jit_entry != nullptr)
+    code_->invalidate_unit(reinterpret_cast<uint64_t>(&b->func));
+  for_each_page(b->block, [&](uint64_t page) { pages_.erase({page, pc}); });
+  blocks_.erase(it);
+  ++stats_.blocks_invalidated;
+}
+
+template <typename F>
+void TranslationCache::for_each_page(const TranslatedBlock& b, F&& f) {
+  const auto span = [&](uint64_t lo, uint64_t hi) {
+    if (hi <= lo) return;
+    for (uint64_t p = lo / vm::rv64::kPageSize; p <= (hi - 1) / vm::rv64::kPageSize; ++p) f(p);
+  };
+  if (b.ranges.empty()) {
+    span(b.start, b.end);
+    return;
+  }
+  for (const auto& [lo, hi] : b.ranges) span(lo, hi);
+}
+
+size_t TranslationCache::invalidate(uint64_t addr, uint64_t len) {
+  if (len == 0 || blocks_.empty()) return 0;
+  // GUEST: addr and len come from the guest (munmap, mprotect...): clamp instead of wrapping.
+  const uint64_t hi = len > UINT64_MAX - addr ? UINT64_MAX : addr + len;
+  const uint64_t last_page = (hi - 1) / vm::rv64::kPageSize;
+  std::vector<uint64_t> victims;
+  for (auto it = pages_.lower_bound({addr / vm::rv64::kPageSize, 0});
+       it != pages_.end() && it->first <= last_page; ++it) {
+    if (overlaps(blocks_.at(it->second)->block, addr, hi - addr)) victims.push_back(it->second);
+  }
+  // A unit on two pages of the range is found twice.
+  std::sort(victims.begin(), victims.end());
+  victims.erase(std::unique(victims.begin(), victims.end()), victims.end());
+  for (uint64_t pc : victims) drop(blocks_.find(pc));
+  if (!victims.empty()) ++stats_.invalidations;
+  return victims.size();
+}
+
+size_t TranslationCache::invalidate_all() {
+  const size_t n = blocks_.size();
+  if (n == 0) return 0;
+  while (!blocks_.empty()) drop(blocks_.begin());
+  front_.fill(FrontSlot{});
+  ++stats_.invalidations;
+  return n;
+}
+
+std::string TranslationCache::format_stats() const {
+  const TranslationStats& s = stats_;
+  const uint64_t lookups = s.front_hits + s.front_misses;
+  const double front_pct =
+      lookups == 0 ? 0.0 : 100.0 * static_cast<double>(s.front_hits) / static_cast<double>(lookups);
+  std::string out = "rv64 translation cache\n";
+  const auto ratio = [](uint64_t a, uint64_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  };
+  out += fmt::format(
+      "  blocks         {} translated ({} guest blocks, {} guest instructions, {:.1f}/block), {} "
+      "failed; {} live\n",
+      s.blocks_translated, s.guest_blocks, s.guest_insns, ratio(s.guest_insns, s.guest_blocks),
+      s.translate_failures, blocks_.size());
+  out += fmt::format(
+      "  translation    mean {:.2f} µs, p99 {:.2f} µs per region; {:.2f} µs per guest block\n",
+      s.translate.mean_us(), s.translate.p99_us(),
+      ratio(s.translate.total_ns(), s.guest_blocks) / 1000.0);
+  out += fmt::format(
+      "  lookups        front {} hits, {} misses ({:.1f}% hits); map {} hits, {} "
+      "misses\n",
+      s.front_hits, s.front_misses, front_pct, s.map_hits, s.map_misses);
+  out += fmt::format("  invalidations  {} ({} blocks dropped)\n", s.invalidations,
+                     s.blocks_invalidated);
+  out += fmt::format(
+      "  baseline       {} blocks compiled (mean {:.2f} µs, p99 {:.2f} µs), {} "
+      "failed\n",
+      s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures);
+  return out;
+}
+
+}  // namespace strata::jit::rv64

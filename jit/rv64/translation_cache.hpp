@@ -1,0 +1,135 @@
+// TranslationCache: the translation units (regions, translator.hpp) of one guest, keyed by their
+// entry pc. "Block" below means a unit: one entry, possibly several guest blocks.
+//
+// OWNERSHIP. Each CachedBlock is heap-allocated and never moves: it owns its TranslatedBlock
+// (the SVI body, whose code vector the FuncInfo's `code` points into) and the vm::FuncInfo the
+// interpreter runs and the baseline tier keys its compiled code by (CodeKey{&func, 0}). A block
+// is deleted only after it has left both maps and its compiled code has left the jit::CodeCache,
+// so no index, no front-cache slot and no code-cache drop hook can reach a freed FuncInfo.
+// Blocks never call each other, and the runner only drops blocks between block executions
+// (syscalls, fence.i), so nothing is executing a block while it is deleted.
+//
+// LOOKUP. A direct-mapped front cache of kFrontSize slots indexed by the pc's low bits (QEMU's
+// tb_jmp_cache): a hit is one index and one compare. A miss falls back to the hash map and
+// refills the slot. Empty slots hold an odd pc, which no block starts at, so a lookup needs no
+// separate "valid" test.
+//
+// INVALIDATION. A unit's guest bytes are a few ranges (TranslatedBlock::ranges) in at most three
+// guest pages. An ordered set of (page, entry pc), one pair per page a unit's bytes touch, finds
+// the units of the pages [addr, addr + len) touches without a scan; their ranges decide.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "isa/error.hpp"
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "jit/latency_stats.hpp"
+#include "jit/rv64/translator.hpp"
+#include "vm/instance.hpp"
+
+namespace strata::jit::rv64 {
+
+struct CachedBlock {
+  TranslatedBlock block;
+  vm::FuncInfo func;
+  // Executions counted for --jit=auto until the block is compiled. A block whose code was
+  // evicted from the CodeCache is past the threshold already and is compiled again at once.
+  // A unit with an internal loop starts past any threshold: one execution of it may run the
+  // whole program's hot loop, and counting executions would leave that interpreted.
+  uint32_t exec_count = 0;
+  bool compile_failed = false;  // the baseline tier refused it: it stays interpreted
+  // A ref register must start null, so such a block needs vm::execute's zeroed frame; the
+  // translator emits none today (see Runner::run_block).
+  bool has_ref_regs = false;
+};
+
+struct TranslationStats {
+  uint64_t blocks_translated = 0;  // units
+  uint64_t guest_blocks = 0;       // guest basic blocks in them
+  uint64_t guest_insns = 0;
+  uint64_t translate_failures = 0;
+  LatencyStats translate;  // per unit: translate_region + insertion
+  uint64_t front_hits = 0;
+  uint64_t front_misses = 0;
+  uint64_t map_hits = 0;  // front misses found in the hash map
+  uint64_t map_misses = 0;
+  uint64_t invalidations = 0;  // invalidate()/invalidate_all() calls that dropped something
+  uint64_t blocks_invalidated = 0;
+  uint64_t compiled = 0;
+  uint64_t compile_failures = 0;
+  LatencyStats compile;  // per block compiled by the baseline tier
+};
+
+class TranslationCache {
+ public:
+  static constexpr size_t kFrontSize = 4096;
+  // exec_count of a unit with a loop (has_loop): past any hot_threshold.
+  static constexpr uint32_t kLoopExecCount = uint32_t{1} << 30;
+
+  // `inst` is the guest instance (make_guest_instance) the blocks run in. `jit` may be null
+  // (interpreter only); when set, its CodeCache is `code` and compile() uses it.
+  TranslationCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code);
+  ~TranslationCache();
+  TranslationCache(const TranslationCache&) = delete;
+  TranslationCache& operator=(const TranslationCache&) = delete;
+
+  // The block starting at `pc`, or null. The front-cache hit is the dispatch loop's fast path.
+  CachedBlock* lookup(uint64_t pc) {
+    FrontSlot& s = front_[front_index(pc)];
+    if (s.pc == pc) [[likely]] {
+      ++stats_.front_hits;
+      return s.block;
+    }
+    return lookup_slow(pc);
+  }
+
+  // Translates the region at `pc` with translate_region and inserts it.
+  Result<CachedBlock*> translate(uint64_t pc, const FetchFn& fetch);
+  // Inserts an already translated block (replacing any block with the same start).
+  CachedBlock* insert(TranslatedBlock block);
+
+  // Compiles `b` with the baseline tier unless it has code already. A failure leaves it
+  // interpreted for good. False without a jit or when the compile failed.
+  bool compile(CachedBlock& b);
+
+  // Drops every unit whose guest bytes (any of its ranges) overlap [addr, addr + len). Returns
+  // how many.
+  size_t invalidate(uint64_t addr, uint64_t len);
+  size_t invalidate_all();
+
+  size_t size() const { return blocks_.size(); }
+  const TranslationStats& stats() const { return stats_; }
+  // The --stats report (a "rv64 translation cache" section like jit::format_stats).
+  std::string format_stats() const;
+
+ private:
+  struct FrontSlot {
+    uint64_t pc = 1;  // odd: empty
+    CachedBlock* block = nullptr;
+  };
+  static size_t front_index(uint64_t pc) { return (pc >> 1) & (kFrontSize - 1); }
+  // Calls f(page number) for each guest page `b`'s bytes touch (a page twice at most).
+  template <typename F>
+  static void for_each_page(const TranslatedBlock& b, F&& f);
+
+  CachedBlock* lookup_slow(uint64_t pc);
+  // Removes `it`'s block from every index, releases its compiled code and frees it.
+  void drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it);
+
+  vm::Instance& inst_;
+  baseline::BaselineJit* jit_;
+  CodeCache* code_;
+  std::array<FrontSlot, kFrontSize> front_{};
+  std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>> blocks_;
+  std::set<std::pair<uint64_t, uint64_t>> pages_;  // (guest page number, entry pc)
+  uint32_t next_index_ = 0;
+  TranslationStats stats_;
+};
+
+}  // namespace strata::jit::rv64

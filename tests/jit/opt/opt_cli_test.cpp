@@ -1,0 +1,121 @@
+// `strata run --jit=opt`: every example and bench program prints its expected output
+// (examples/bench/expected/) with every function compiled by the LLVM tier, a trap in opt code
+// prints what the interpreter prints, and a run without --jit=opt never maps libLLVM.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "tests/support/subprocess.hpp"
+
+namespace fs = std::filesystem;
+using strata::test::run_process;
+using strata::test::source_path;
+using strata::test::strata_binary;
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::string program;
+  std::vector<std::string> args;
+  std::string expected_file;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<Case> discover() {
+  std::vector<Case> cases;
+  fs::path dir = source_path("examples/bench/expected");
+  std::regex bench(R"(([a-z_]+)\.([0-9]+)\.txt)"), plain(R"(([a-z_]+)\.txt)");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string file = e.path().filename().string();
+    std::smatch m;
+    if (std::regex_match(file, m, bench))
+      cases.push_back({m[1].str() + "_" + m[2].str(),
+                       source_path("examples/bench/" + m[1].str() + ".sasm"),
+                       {m[2].str()},
+                       e.path().string()});
+    else if (std::regex_match(file, m, plain))
+      cases.push_back(
+          {m[1].str(), source_path("examples/" + m[1].str() + ".sasm"), {}, e.path().string()});
+  }
+  std::sort(cases.begin(), cases.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return cases;
+}
+
+class OptExampleTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(OptExampleTest, PrintsExpectedOutputUnderOptJit) {
+  std::vector<std::string> argv = {strata_binary(), "run", "--jit=opt", "--stats",
+                                   GetParam().program};
+  argv.insert(argv.end(), GetParam().args.begin(), GetParam().args.end());
+  auto r = run_process(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(GetParam().expected_file));
+  // Every function of every module (the program's and the stdlib's it imports) compiled.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.err, m, std::regex(R"(opt: (\d+) functions compiled \(LLVM O2\), (\d+) declined)")))
+      << r.err;
+  EXPECT_GT(std::stoul(m[1].str()), 0u) << r.err;
+  EXPECT_EQ(m[2].str(), "0") << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, OptExampleTest, ::testing::ValuesIn(discover()),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+TEST(OptCli, RunWithoutOptNeverMapsLibLLVM) {
+  auto ldd = run_process({"/usr/bin/ldd", strata_binary()});
+  ASSERT_EQ(ldd.exit_code, 0) << ldd.err;
+  EXPECT_EQ(ldd.out.find("libLLVM"), std::string::npos) << ldd.out;
+  // The binary does not link libLLVM, and only --jit=opt opens the module that does.
+  for (const char* jit : {"--jit=off", "--jit=baseline", "--jit=auto"}) {
+    auto r =
+        run_process({strata_binary(), "run", jit, "--stats", source_path("examples/hello.sasm")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("opt: not loaded"), std::string::npos) << jit << ": " << r.err;
+  }
+}
+
+TEST(OptCli, TrapInOptCodePrintsTheInterpretersTrap) {
+  const fs::path dir = fs::temp_directory_path() / "strata_opt_cli_trap";
+  fs::create_directories(dir);
+  const std::string prog = (dir / "trap.sasm").string();
+  std::ofstream(prog) << R"(.memory 65536
+.func load(%a: i64) -> i64
+  .reg %x: i64
+  ld.i64 %x, %a, 8
+  ret %x
+.end
+.func main() -> i64 export
+  .reg %a: i64, %i: i64, %s: i64
+  li %a, 0
+  li %s, 0
+loop:
+  call %i, load(%a)
+  add %s, %s, %i
+  addi %a, %a, 4096
+  jmp loop
+.end
+)";
+  auto off = run_process({strata_binary(), "run", "--jit=off", prog});
+  auto opt = run_process({strata_binary(), "run", "--jit=opt", prog});
+  EXPECT_EQ(off.exit_code, 70) << off.err;
+  EXPECT_EQ(opt.exit_code, 70) << opt.err;
+  EXPECT_NE(off.err.find("load"), std::string::npos) << off.err;
+  EXPECT_EQ(off.err, opt.err);
+  EXPECT_EQ(off.out, opt.out);
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -1,0 +1,170 @@
+// Differential harness for the optimizing tier: the same program run by the interpreter and with
+// functions compiled by LLVM (all of them, or every other one with the rest interpreted or on
+// the baseline tier), compared on result bits, trap (kind, message, full trace: function, pc,
+// line), fuel used and guest stdout.
+#pragma once
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "assembler/assembler.hpp"
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "jit/opt/opt_loader.hpp"
+#include "stdlib/stdlib.hpp"
+#include "vm/program.hpp"
+
+namespace strata::jit::opt::test {
+
+using vm::Value;
+
+// Which functions the opt tier compiles: none (the interpreter), all, the odd-indexed ones (the
+// others interpreted), or the even-indexed ones (the others on the baseline tier).
+enum class Mode { kInterp, kOpt, kOptOddInterp, kOptEvenBaseline };
+
+inline const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::kInterp: return "interp";
+    case Mode::kOpt: return "opt";
+    case Mode::kOptOddInterp: return "opt-odd+interp";
+    case Mode::kOptEvenBaseline: return "opt-even+baseline";
+  }
+  return "?";
+}
+
+inline std::string describe(const vm::RunResult& r, bool has_result) {
+  std::string s;
+  switch (r.kind) {
+    case vm::RunResult::Kind::Returned:
+      s = has_result ? fmt::format("returned {:#x}", r.value.bits) : "returned";
+      break;
+    case vm::RunResult::Kind::Exited: s = fmt::format("exited {}", r.exit_code); break;
+    case vm::RunResult::Kind::Trapped:
+      s = fmt::format("trapped {}: {}", vm::to_string(r.trap->kind), r.trap->message);
+      for (const auto& f : r.trap->trace)
+        s += fmt::format("\n  at {}.{} pc {} line {}", f.module, f.function, f.pc, f.line);
+      break;
+  }
+  return s;
+}
+
+struct RunOutcome {
+  std::vector<std::string> texts;  // one canonical description per call
+  uint64_t opt_compiled = 0, opt_declined = 0;
+  std::string declined;  // the first reasons, for failure messages
+};
+
+// Loads `src` once, prepares it for `mode`, then runs export `fn` (main when empty) once per
+// argument list in `calls`; each outcome also has the fuel used and stdout so far.
+inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn = "",
+                      const std::vector<std::vector<Value>>& calls = {{}}, vm::Limits limits = {}) {
+  RunOutcome out;
+  auto m = as::assemble(src, "t.sasm");
+  if (!m) {
+    ADD_FAILURE() << m.error().message;
+    return out;
+  }
+  int fd = memfd_create("opt_test_out", MFD_CLOEXEC);
+  vm::LoadOptions o;
+  o.limits = limits;
+  o.natives = stdlib::natives();
+  o.out_fd = o.err_fd = fd;
+  auto p = fn.empty() ? vm::Program::load(std::move(*m), std::move(o))
+                      : vm::Program::load_library(std::move(*m), std::move(o));
+  if (!p) {
+    ADD_FAILURE() << p.error().message;
+    ::close(fd);
+    return out;
+  }
+  auto cache = CodeCache::create({});
+  EXPECT_TRUE(cache.has_value());
+  baseline::BaselineJit base_jit(**cache);
+  std::unique_ptr<OptTier> tier;
+  if (mode != Mode::kInterp) {
+    auto t = OptTier::load();
+    if (!t) {
+      ADD_FAILURE() << t.error().message;
+      ::close(fd);
+      return out;
+    }
+    tier = std::move(*t);
+    for (const auto& inst : (*p)->instances())
+      for (vm::FuncInfo& f : inst->funcs) {
+        const bool odd = f.index % 2 == 1;
+        if (mode == Mode::kOpt || (mode == Mode::kOptOddInterp && odd) ||
+            (mode == Mode::kOptEvenBaseline && !odd))
+          tier->compile(f);
+        else if (mode == Mode::kOptEvenBaseline)
+          base_jit.compile(f);
+      }
+    out.opt_compiled = tier->stats().compiled;
+    out.opt_declined = tier->stats().declined;
+    for (const auto& why : tier->stats().declined_reasons) out.declined += why + "\n";
+  }
+  for (const auto& args : calls) {
+    vm::RunResult r;
+    bool has_result = true;
+    if (fn.empty()) {
+      r = (*p)->run_main({});
+    } else {
+      auto rr = (*p)->call(fn, args);
+      if (!rr) {
+        ADD_FAILURE() << rr.error().message;
+        break;
+      }
+      r = std::move(*rr);
+      const auto& inst = (*p)->main_instance();
+      auto idx = inst.module.find_export(fn);
+      has_result = idx && inst.funcs[*idx].has_result;
+    }
+    std::string stdout_text;
+    off_t size = lseek(fd, 0, SEEK_END);
+    stdout_text.resize(static_cast<size_t>(size));
+    if (size > 0) {
+      EXPECT_EQ(pread(fd, stdout_text.data(), stdout_text.size(), 0), size);
+    }
+    out.texts.push_back(describe(r, has_result) +
+                        fmt::format("\nfuel {}\nstdout:\n{}", (*p)->fuel_used(), stdout_text));
+  }
+  ::close(fd);
+  return out;
+}
+
+// Interpreter and opt tier agree in every mode, nothing declined. Returns the interpreter's
+// outcomes.
+inline std::vector<std::string> same(const std::string& src, const std::string& fn = "",
+                                     const std::vector<std::vector<Value>>& calls = {{}},
+                                     vm::Limits limits = {},
+                                     std::vector<Mode> modes = {Mode::kOpt, Mode::kOptOddInterp,
+                                                                Mode::kOptEvenBaseline}) {
+  RunOutcome a = run(src, Mode::kInterp, fn, calls, limits);
+  for (Mode m : modes) {
+    RunOutcome b = run(src, m, fn, calls, limits);
+    EXPECT_EQ(b.opt_declined, 0u) << b.declined;
+    if (m == Mode::kOpt) {
+      EXPECT_GT(b.opt_compiled, 0u);
+    }
+    EXPECT_EQ(a.texts.size(), b.texts.size());
+    for (size_t i = 0; i < a.texts.size() && i < b.texts.size(); ++i)
+      EXPECT_EQ(a.texts[i], b.texts[i])
+          << "mode " << mode_name(m) << ", call " << i << ", program:\n"
+          << src;
+  }
+  return a.texts;
+}
+
+inline Value vi(int64_t x) {
+  return Value::from_i(x);
+}
+inline Value vf(double x) {
+  return Value::from_f(x);
+}
+
+}  // namespace strata::jit::opt::test

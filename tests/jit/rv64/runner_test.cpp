@@ -1,0 +1,334 @@
+// run_rv64 on real static riscv64 programs, built at test time with the cross compiler, under
+// every JitMode: output and exit codes, self-modifying code, and the guest's fatal signals.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "jit/rv64/runner.hpp"
+#include "tests/vm/rv64/rv64_test_util.hpp"
+
+namespace strata::jit::rv64 {
+namespace {
+
+namespace t = vm::rv64::test;
+
+constexpr const char* kHello = R"(#include <stdio.h>
+int main(int argc, char** argv) {
+  printf("hello %d %s\n", argc, argv[argc - 1]);
+  return 0;
+})";
+
+constexpr const char* kExitCode = R"(#include <stdlib.h>
+int main(int argc, char** argv) { exit(argc == 1 ? 42 : 3); })";
+
+// Sums i*i in a loop: enough block executions for --jit=auto to compile the loop.
+constexpr const char* kLoop = R"(#include <stdio.h>
+int main(void) {
+  volatile unsigned long n = 100000;
+  unsigned long s = 0;
+  for (unsigned long i = 0; i < n; ++i) s += i * i % 7;
+  printf("%lu\n", s);
+  return 0;
+})";
+
+// Runs code it writes, rewrites it, fence.i, runs it again: the second run must see the new
+// code, including after the first version was hot enough to be compiled.
+constexpr const char* kSelfModifying = R"(#include <stdio.h>
+#include <sys/mman.h>
+typedef int (*fn)(void);
+int main(void) {
+  unsigned* p = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 99;
+  p[0] = 0x00100513; /* li a0, 1 */
+  p[1] = 0x00008067; /* ret */
+  asm volatile("fence.i" ::: "memory");
+  int a = 0;
+  for (int i = 0; i < 50; ++i) a += ((fn)p)();
+  p[0] = 0x00200513; /* li a0, 2 */
+  asm volatile("fence.i" ::: "memory");
+  int b = 0;
+  for (int i = 0; i < 50; ++i) b += ((fn)p)();
+  printf("%d %d\n", a, b);
+  return 0;
+})";
+
+// The same through the riscv_flush_icache syscall (what __builtin___clear_cache does).
+constexpr const char* kFlushIcache = R"(#include <stdio.h>
+#include <sys/mman.h>
+typedef int (*fn)(void);
+int main(void) {
+  unsigned* p = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 99;
+  int a = 0, b = 0;
+  p[0] = 0x00300513; /* li a0, 3 */
+  p[1] = 0x00008067; /* ret */
+  __builtin___clear_cache((char*)p, (char*)(p + 2));
+  for (int i = 0; i < 50; ++i) a += ((fn)p)();
+  p[0] = 0x00400513; /* li a0, 4 */
+  __builtin___clear_cache((char*)p, (char*)(p + 2));
+  for (int i = 0; i < 50; ++i) b += ((fn)p)();
+  printf("%d %d\n", a, b);
+  return 0;
+})";
+
+// New code mapped where old code was unmapped, with no cache flush: the munmap alone must drop
+// the old translation.
+constexpr const char* kRemap = R"(#include <stdio.h>
+#include <sys/mman.h>
+typedef int (*fn)(void);
+static unsigned* map_code(void* hint, unsigned insn) {
+  unsigned* p = mmap(hint, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                     MAP_PRIVATE | MAP_ANONYMOUS | (hint ? MAP_FIXED : 0), -1, 0);
+  p[0] = insn;
+  p[1] = 0x00008067; /* ret */
+  return p;
+}
+int main(void) {
+  unsigned* p = map_code(0, 0x00500513); /* li a0, 5 */
+  asm volatile("fence.i" ::: "memory");
+  int a = 0, b = 0;
+  for (int i = 0; i < 50; ++i) a += ((fn)p)();
+  munmap(p, 4096);
+  unsigned* q = map_code(p, 0x00600513); /* li a0, 6 */
+  for (int i = 0; i < 50; ++i) b += ((fn)q)();
+  printf("%d %d %d\n", a, b, p == q);
+  return 0;
+})";
+
+// Calls into a writable, non-executable array.
+constexpr const char* kJumpToData = R"(
+unsigned not_code[4] = {0x00008067};
+int main(void) { ((void (*)(void))not_code)(); return 0; })";
+
+// Faults at the first instruction of a known function (its address comes from nm).
+constexpr const char* kNullLoad = R"(
+__attribute__((noinline)) int deref(volatile int* p) { return *p; }
+volatile int* volatile g;
+int main(void) { return deref(g); })";
+
+// The store is poke's first instruction (assembly, so the compiler cannot move it).
+constexpr const char* kBadStore = R"(
+void poke(volatile long* p, long v);
+asm(".globl poke\npoke:\n  sd a1, 0(a0)\n  ret\n");
+int main(void) { poke((volatile long*)0x18, 1); return 0; })";
+
+constexpr const char* kIllegal = R"(
+int main(void) { asm volatile(".2byte 0"); return 0; })";
+
+constexpr const char* kEbreak = R"(
+int main(void) { asm volatile("ebreak"); return 0; })";
+
+constexpr const char* kAbort = R"(#include <stdlib.h>
+int main(void) { abort(); })";
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Builds each program once per test process.
+std::string program(const std::string& name, const char* source) {
+  static std::map<std::string, std::string> built;
+  auto it = built.find(name);
+  if (it != built.end()) return it->second;
+  std::string path = t::build_c(name, "-static", source);
+  built[name] = path;
+  return path;
+}
+
+// The address of `symbol` in the ELF at `path` (0 if not found).
+uint64_t symbol_address(const std::string& path, const std::string& symbol) {
+  std::istringstream in(t::capture("riscv64-linux-gnu-nm " + path));
+  std::string addr, kind, name;
+  while (in >> addr >> kind >> name)
+    if (name == symbol) return std::stoull(addr, nullptr, 16);
+  return 0;
+}
+
+struct Outcome {
+  GuestExit exit;
+  std::string out;
+  std::string diag;
+};
+
+class RunnerTest : public ::testing::TestWithParam<JitMode> {
+ protected:
+  void SetUp() override {
+    if (!t::have_tool(t::kCrossGcc)) GTEST_SKIP() << "riscv64-linux-gnu-gcc is not installed";
+  }
+
+  Outcome run(const std::string& elf, std::vector<std::string> args = {}, bool stats = false) {
+    Outcome o;
+    EXPECT_FALSE(elf.empty()) << "the cross compiler failed";
+    if (elf.empty()) return o;
+    const std::string out_path = t::scratch_dir() + "/out.txt";
+    const std::string diag_path = t::scratch_dir() + "/diag.txt";
+    const int out = ::open(out_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    const int diag = ::open(diag_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    RunOptions opts;
+    opts.jit = GetParam();
+    opts.hot_threshold = 4;
+    opts.guest_top = uint64_t{1} << 30;
+    opts.stats = stats;
+    opts.process.path = elf;
+    opts.process.argv = {elf};
+    opts.process.argv.insert(opts.process.argv.end(), args.begin(), args.end());
+    opts.process.envp = {"LANG=C"};
+    opts.process.stdin_fd = ::open("/dev/null", O_RDONLY);
+    opts.process.stdout_fd = out;
+    opts.process.stderr_fd = diag;
+    opts.process.diag_fd = diag;
+    auto r = run_rv64(opts);
+    ::close(opts.process.stdin_fd);
+    ::close(out);
+    ::close(diag);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    if (r) o.exit = *r;
+    o.out = slurp(out_path);
+    o.diag = slurp(diag_path);
+    return o;
+  }
+};
+
+void expect_exit(const Outcome& o, int code) {
+  EXPECT_EQ(o.exit.kind, GuestExit::Kind::Exited) << o.diag;
+  EXPECT_EQ(o.exit.status, code) << o.diag;
+}
+
+void expect_signal(const Outcome& o, int sig) {
+  EXPECT_EQ(o.exit.kind, GuestExit::Kind::Signaled) << o.diag;
+  EXPECT_EQ(o.exit.status, sig) << o.diag;
+}
+
+TEST_P(RunnerTest, HelloWorld) {
+  Outcome o = run(program("hello", kHello), {"a", "bc"});
+  expect_exit(o, 0);
+  EXPECT_EQ(o.out, "hello 3 bc\n");
+}
+
+TEST_P(RunnerTest, ExitCodes) {
+  expect_exit(run(program("exit_code", kExitCode)), 42);
+  expect_exit(run(program("exit_code", kExitCode), {"x"}), 3);
+}
+
+TEST_P(RunnerTest, LoopAndStats) {
+  Outcome o = run(program("loop", kLoop), {}, true);
+  expect_exit(o, 0);
+  // i*i mod 7 repeats 0,1,4,2,2,4,1 (14 per 7): 14285 * 14 + (0+1+4+2+2).
+  EXPECT_EQ(o.out, "199999\n");
+  EXPECT_NE(o.diag.find("rv64 translation cache"), std::string::npos) << o.diag;
+  EXPECT_EQ(o.diag.find(" 0 translated"), std::string::npos) << o.diag;
+  if (GetParam() == JitMode::Off) {
+    EXPECT_NE(o.diag.find("baseline       0 blocks compiled"), std::string::npos) << o.diag;
+  } else {
+    EXPECT_EQ(o.diag.find("baseline       0 blocks compiled"), std::string::npos) << o.diag;
+    EXPECT_NE(o.diag.find("jit code cache"), std::string::npos) << o.diag;
+  }
+}
+
+TEST_P(RunnerTest, SelfModifyingCodeAfterFenceI) {
+  Outcome o = run(program("smc", kSelfModifying));
+  expect_exit(o, 0);
+  EXPECT_EQ(o.out, "50 100\n");
+}
+
+TEST_P(RunnerTest, SelfModifyingCodeAfterFlushIcacheSyscall) {
+  Outcome o = run(program("flush_icache", kFlushIcache));
+  expect_exit(o, 0);
+  EXPECT_EQ(o.out, "150 200\n");
+}
+
+TEST_P(RunnerTest, UnmapDropsTranslations) {
+  Outcome o = run(program("remap", kRemap));
+  expect_exit(o, 0);
+  EXPECT_EQ(o.out, "250 300 1\n");
+}
+
+TEST_P(RunnerTest, JumpToNonExecutableMemoryIsSigsegv) {
+  const std::string elf = program("jump_to_data", kJumpToData);
+  Outcome o = run(elf);
+  expect_signal(o, SIGSEGV);
+  EXPECT_NE(
+      o.diag.find(fmt::format("strata: rv64: segmentation fault: instruction fetch at 0x{:x}\n",
+                              symbol_address(elf, "not_code"))),
+      std::string::npos)
+      << o.diag;
+}
+
+TEST_P(RunnerTest, NullLoadIsSigsegvNamingAddressAndPc) {
+  const std::string elf = program("null_load", kNullLoad);
+  Outcome o = run(elf);
+  expect_signal(o, SIGSEGV);
+  const uint64_t pc = symbol_address(elf, "deref");
+  ASSERT_NE(pc, 0u);
+  EXPECT_NE(
+      o.diag.find(fmt::format("strata: rv64: segmentation fault: load at 0x0 (pc 0x{:x})", pc)),
+      std::string::npos)
+      << o.diag;
+}
+
+TEST_P(RunnerTest, BadStoreIsSigsegvNamingAddress) {
+  const std::string elf = program("bad_store", kBadStore);
+  Outcome o = run(elf);
+  expect_signal(o, SIGSEGV);
+  const uint64_t pc = symbol_address(elf, "poke");
+  ASSERT_NE(pc, 0u);
+  EXPECT_NE(o.diag.find(fmt::format("segmentation fault: store at 0x18 (pc 0x{:x})", pc)),
+            std::string::npos)
+      << o.diag;
+}
+
+TEST_P(RunnerTest, IllegalInstructionIsSigill) {
+  const std::string elf = program("illegal", kIllegal);
+  Outcome o = run(elf);
+  expect_signal(o, SIGILL);
+  EXPECT_NE(o.diag.find("strata: rv64: illegal instruction 0x"), std::string::npos) << o.diag;
+  EXPECT_NE(o.diag.find(fmt::format("at pc 0x{:x}", symbol_address(elf, "main"))),
+            std::string::npos)
+      << o.diag;
+}
+
+TEST_P(RunnerTest, EbreakIsSigtrap) {
+  expect_signal(run(program("ebreak", kEbreak)), SIGTRAP);
+}
+
+TEST_P(RunnerTest, AbortIsSigabrt) {
+  expect_signal(run(program("abort", kAbort)), SIGABRT);
+}
+
+TEST_P(RunnerTest, MissingFileIsALoadError) {
+  RunOptions opts;
+  opts.jit = GetParam();
+  opts.guest_top = uint64_t{1} << 30;
+  opts.process.path = t::scratch_dir() + "/no_such_program";
+  opts.process.argv = {opts.process.path};
+  auto r = run_rv64(opts);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("no_such_program"), std::string::npos) << r.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModes, RunnerTest,
+                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
+                         [](const ::testing::TestParamInfo<JitMode>& i) {
+                           switch (i.param) {
+                             case JitMode::Off: return std::string("Off");
+                             case JitMode::Baseline: return std::string("Baseline");
+                             case JitMode::Auto: return std::string("Auto");
+                           }
+                           return std::string("Unknown");
+                         });
+
+}  // namespace
+}  // namespace strata::jit::rv64

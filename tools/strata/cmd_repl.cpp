@@ -1,0 +1,130 @@
+#include "tools/strata/cmd_repl.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "jit/rv64/rv64_vcpu.hpp"
+#include "tools/strata/monitor/elf_symbols.hpp"
+#include "tools/strata/monitor/gdb_stub.hpp"
+#include "tools/strata/monitor/line_reader.hpp"
+#include "tools/strata/monitor/repl.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+constexpr std::string_view kReplUsage =
+    R"(usage: strata repl run [--jit=MODE] [--sysroot DIR] [--gdb tcp:HOST:PORT] PROGRAM [ARGS...]
+
+Loads an RV64 Linux ELF program stopped at its first instruction and reads commands: from a
+terminal with line editing and history, otherwise line by line (scripts, tests). `help` lists
+the commands (regs, set, mem, disas, step, break, delete, continue, stats, tc, bt, quit);
+Ctrl-C stops a running guest. With --gdb, a gdb session is served first (target remote
+HOST:PORT); the prompt comes after gdb detaches. docs/REPL.md has examples.
+
+Not yet: `strata repl boot` (KVM and RISC-V full-system guests) and SVI programs.
+)";
+
+std::atomic<vm::Vcpu*> g_interrupt_target{nullptr};
+
+void on_sigint(int) {
+  if (vm::Vcpu* v = g_interrupt_target.load()) v->request_stop();
+}
+
+jit::rv64::GuestExit guest_exit(const vm::StopReason& r) {
+  using jit::rv64::GuestExit;
+  return GuestExit{r.kind == vm::StopReason::Kind::Signaled ? GuestExit::Kind::Signaled
+                                                            : GuestExit::Kind::Exited,
+                   r.code};
+}
+
+}  // namespace
+
+Result<jit::rv64::GuestExit> run_rv64_with_gdb(const Rv64Args& a) {
+  auto vcpu = STRATA_TRY(jit::rv64::Rv64Vcpu::create(a.run));
+  const monitor::GdbSessionEnd s = STRATA_TRY(monitor::serve_gdb(*vcpu, a.gdb, stderr));
+  using K = monitor::GdbSessionEnd::Kind;
+  if (s.kind == K::Killed) return jit::rv64::GuestExit{jit::rv64::GuestExit::Kind::Signaled, 9};
+  vm::StopReason end;
+  if (s.kind == K::GuestEnded) {
+    end = *s.end;
+  } else {
+    do end = STRATA_TRY(vcpu->run(vm::RunLimit{}));
+    while (!end.ended());
+  }
+  if (a.run.stats) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}", vcpu->stats());
+  }
+  return guest_exit(end);
+}
+
+int cmd_repl(Args args) {
+  if (wants_help(args, kReplUsage)) return 0;
+  if (args.empty()) return usage_error("repl: say what to run: repl run PROGRAM", kReplUsage);
+  if (args[0] != "run")
+    return usage_error(fmt::format("repl: '{}' is not supported (only 'run PROGRAM.elf' is, "
+                                   "for RV64 programs)",
+                                   args[0]),
+                       kReplUsage);
+  Rv64Args a;
+  if (int rc = parse_rv64_args(args.subspan(1), kReplUsage, &a)) return rc;
+  if (a.run.stats)
+    return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
+
+  // Commands come from stdin when it is not a terminal: the guest must not eat them.
+  if (isatty(STDIN_FILENO) != 1) {
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) a.run.process.stdin_fd = null;
+  }
+  auto vcpu = jit::rv64::Rv64Vcpu::create(a.run);
+  if (!vcpu) {
+    fmt::print(stderr, "strata: {}\n", vcpu.error().message);
+    return kExitLoad;
+  }
+  auto syms = monitor::SymbolTable::load(a.run.process.path);
+  if (!syms) {
+    fmt::print(stderr, "strata: repl: no symbols: {}\n", syms.error().message);
+    syms = monitor::SymbolTable{};
+  }
+  monitor::Repl repl(**vcpu, *syms, stdout, stderr);
+
+  if (!a.gdb.empty()) {
+    auto s = monitor::serve_gdb(**vcpu, a.gdb, stderr);
+    if (!s) {
+      fmt::print(stderr, "strata: {}\n", s.error().message);
+      return kExitUsage;
+    }
+    if (s->kind == monitor::GdbSessionEnd::Kind::Killed) {
+      std::puts("gdb killed the guest");
+      return 0;
+    }
+    if (s->end) repl.print_stop(*s->end);
+  }
+
+  repl.set_interrupt_slot(&g_interrupt_target);
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+
+  monitor::LineReader reader;
+  fmt::print("strata repl: {} ({}), stopped at ", a.run.process.path, (*vcpu)->arch());
+  repl.print_here();
+  if (reader.interactive()) std::puts("type help for the commands, quit to leave");
+  std::fflush(stdout);
+  while (auto line = reader.read("(strata) ")) {
+    if (!repl.execute(*line)) break;
+  }
+  signal(SIGINT, SIG_DFL);
+  return 0;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,67 @@
+// The REPL's command interpreter over any vm::Vcpu (docs/REPL.md lists the commands). It knows
+// nothing of a backend beyond the Vcpu interface: register names, disassembly and the meaning
+// of `tc` come from the vcpu; symbols from the program's ELF symbol table.
+//
+// Output goes to `out`, errors to `err` as one line "error: ...": a bad command never ends the
+// session, and once the guest has ended every inspection command still works.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "isa/error.hpp"
+#include "tools/strata/monitor/elf_symbols.hpp"
+#include "vm/vcpu.hpp"
+
+namespace strata::monitor {
+
+class Repl {
+ public:
+  Repl(vm::Vcpu& cpu, const SymbolTable& syms, std::FILE* out, std::FILE* err);
+
+  // Runs one command line. False after `quit`.
+  bool execute(std::string_view line);
+  // "0x105a4 <main+0x4>".
+  std::string location(uint64_t addr) const;
+  // Prints where the vcpu is now: "0x105a4 <main>:  addi sp,sp,-32".
+  void print_here();
+  // Prints a stop the way every run command does.
+  void print_stop(const vm::StopReason& r);
+  // While a command runs the guest, *slot points at the vcpu (null otherwise), so a SIGINT
+  // handler can stop that run and only that run.
+  void set_interrupt_slot(std::atomic<vm::Vcpu*>* slot) { interrupt_slot_ = slot; }
+
+ private:
+  using Words = std::vector<std::string_view>;
+
+  // A number, a symbol, symbol+offset, or a register name ("sp", "$sp").
+  Result<uint64_t> value_of(std::string_view text) const;
+  Result<void> dispatch(const Words& w);
+  Result<void> cmd_help();
+  Result<void> cmd_regs();
+  Result<void> cmd_set(const Words& w);
+  Result<void> cmd_mem(const Words& w);
+  Result<void> cmd_disas(const Words& w);
+  Result<void> cmd_run(uint64_t steps);
+  Result<void> cmd_break(const Words& w);
+  Result<void> cmd_delete(const Words& w);
+  Result<void> cmd_tc(const Words& w);
+
+  vm::Vcpu& cpu_;
+  const SymbolTable& syms_;
+  std::FILE* out_;
+  std::FILE* err_;
+  // Numbered as the user created them; deleted ones leave their number unused.
+  std::vector<std::pair<unsigned, uint64_t>> breaks_;
+  unsigned next_break_ = 1;
+  uint64_t next_disas_ = 0;
+  std::atomic<vm::Vcpu*>* interrupt_slot_ = nullptr;
+  bool ended_ = false;
+  vm::StopReason end_;
+};
+
+}  // namespace strata::monitor

@@ -1,0 +1,146 @@
+// GuestMemory: the RV64 guest address space seen through the SVI linear memory that holds it
+// (vm/rv64/guest_layout.hpp), plus a page-permission table for the loader, mmap/mprotect and
+// instruction fetch. Every access is bounds-checked against the linear memory and never
+// overflows; guest addresses are untrusted.
+//
+// Host protection. SVI bounds checks keep the guest inside its space but know nothing of its
+// pages. With enable_host_protection() (a linear memory from init_mapped(): page-aligned) every
+// guest page's permissions become the host protection of the host page behind it: unmapped
+// pages PROT_NONE, read-only and execute-only pages PROT_READ, writable pages read-write. A
+// translated block that touches a page the guest may not is then a host fault on guest memory,
+// which the runner (jit/rv64/guest_fault.hpp) turns into the guest's SIGSEGV, at no cost to the
+// accesses that are allowed. The state page always stays read-write.
+//
+// The Linux personality, the loader and a debugger act like the kernel: they may touch any page.
+// They do it inside a KernelAccess scope; host()/read()/write() then open the host pages they
+// touch (read-write) and the scope's end restores the guest's protections.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vm/memory.hpp"
+#include "vm/rv64/elf_loader.hpp"
+#include "vm/rv64/guest_layout.hpp"
+
+namespace strata::vm::rv64 {
+
+class GuestMemory {
+ public:
+  // `mem` must already have its final size (top() = kGuestOrigin + mem.size()); it is never
+  // grown afterwards, so host pointers into it stay valid for the run.
+  explicit GuestMemory(LinearMemory& mem)
+      : mem_(mem), perms_((mem.size() + kGuestOrigin + kPageSize - 1) / kPageSize, 0) {}
+
+  LinearMemory& linear() { return mem_; }
+  const LinearMemory& linear() const { return mem_; }
+  uint64_t top() const { return kGuestOrigin + mem_.size(); }
+
+  // True when [addr, addr + n) is inside the guest space (not the state page's alias).
+  bool in_range(uint64_t addr, uint64_t n) const {
+    return addr >= kGuestMinAddr && addr <= top() && top() - addr >= n;
+  }
+  // Host pointer to guest [addr, addr + n), or nullptr when out of range. Under host protection,
+  // only pages the guest may access are accessible through it, unless a KernelAccess is open.
+  uint8_t* host(uint64_t addr, uint64_t n) {
+    if (!in_range(addr, n)) return nullptr;
+    if (kernel_depth_ > 0 && protect_) open_for_kernel(addr, n);
+    return mem_.data() + (addr - kGuestOrigin);
+  }
+  const uint8_t* host(uint64_t addr, uint64_t n) const {
+    if (!in_range(addr, n)) return nullptr;
+    if (kernel_depth_ > 0 && protect_) open_for_kernel(addr, n);
+    return mem_.data() + (addr - kGuestOrigin);
+  }
+  bool read(uint64_t addr, void* out, uint64_t n) const {
+    const uint8_t* p = host(addr, n);
+    if (!p) return false;
+    if (n) std::memcpy(out, p, n);
+    return true;
+  }
+  bool write(uint64_t addr, const void* in, uint64_t n) {
+    uint8_t* p = host(addr, n);
+    if (!p) return false;
+    if (n) std::memcpy(p, in, n);
+    return true;
+  }
+  // A NUL-terminated guest string of at most `max` bytes; false if unterminated or unmapped.
+  bool read_cstring(uint64_t addr, std::string* out, uint64_t max = 4096) const {
+    out->clear();
+    for (uint64_t i = 0; i < max; ++i) {
+      uint8_t c;
+      if (!read(addr + i, &c, 1) || !is_mapped(addr + i)) return false;
+      if (c == 0) return true;
+      out->push_back(static_cast<char>(c));
+    }
+    return false;
+  }
+
+  // Page permissions (kPermRead/Write/Exec of elf_loader.hpp; 0 = unmapped), per 4 KiB page.
+  void set_perms(uint64_t addr, uint64_t len, uint32_t perms) {
+    if (len == 0) return;
+    const uint64_t first = addr / kPageSize;
+    const uint64_t last = (addr + len - 1) / kPageSize;
+    for (uint64_t p = first; p <= last && p < perms_.size(); ++p)
+      perms_[p] = static_cast<uint8_t>(perms);
+    if (!protect_) return;
+    if (kernel_depth_ > 0)
+      changed_.emplace_back(first, last + 1);  // applied when the KernelAccess ends
+    else
+      apply_host_protection(first, last + 1);
+  }
+  uint32_t perms_at(uint64_t addr) const {
+    const uint64_t p = addr / kPageSize;
+    return p < perms_.size() ? perms_[p] : 0;
+  }
+  bool is_mapped(uint64_t addr) const { return perms_at(addr) != 0; }
+
+  // Turns host protection on (see the top of this file). False when the linear memory is not a
+  // page-aligned mapping of its own or the host refuses.
+  bool enable_host_protection();
+  bool host_protected() const { return protect_; }
+
+  // While one exists, host()/read()/write() may touch any page of the space.
+  class KernelAccess {
+   public:
+    explicit KernelAccess(const GuestMemory& m) : m_(m) { ++m_.kernel_depth_; }
+    ~KernelAccess() {
+      if (--m_.kernel_depth_ == 0) m_.close_for_kernel();
+    }
+    KernelAccess(const KernelAccess&) = delete;
+    KernelAccess& operator=(const KernelAccess&) = delete;
+
+   private:
+    const GuestMemory& m_;
+  };
+
+  // The CPU state page (guest_layout.hpp `state::`).
+  uint64_t state(uint32_t off) const {
+    uint64_t v;
+    std::memcpy(&v, mem_.data() + off, 8);
+    return v;
+  }
+  void set_state(uint32_t off, uint64_t v) { std::memcpy(mem_.data() + off, &v, 8); }
+  uint64_t x(unsigned i) const { return state(x_offset(i)); }
+  void set_x(unsigned i, uint64_t v) {
+    if (i != 0) set_state(x_offset(i), v);
+  }
+
+ private:
+  // Host protection of guest pages [first, last) from the table.
+  bool apply_host_protection(uint64_t first, uint64_t last) const;
+  void open_for_kernel(uint64_t addr, uint64_t n) const;
+  void close_for_kernel() const;
+
+  LinearMemory& mem_;
+  std::vector<uint8_t> perms_;
+  bool protect_ = false;
+  mutable int kernel_depth_ = 0;
+  // Guest page ranges [first, last) opened read-write, and re-permitted, inside a KernelAccess.
+  mutable std::vector<std::pair<uint64_t, uint64_t>> opened_, changed_;
+};
+
+}  // namespace strata::vm::rv64

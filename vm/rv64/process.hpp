@@ -1,0 +1,144 @@
+// Process: the Linux personality of an RV64 user-mode guest. It places the executable (and its
+// dynamic linker) in guest memory, builds the initial stack and registers, and serves the
+// guest's system calls (files, memory, time, random, signals and their guest handlers, exit).
+//
+// The runner (jit/rv64/runner.hpp) owns the CPU loop: when a block exits with ExitReason::Ecall
+// it calls syscall(), which reads a7 (number) and a0..a5 from the state page, does the work and
+// writes a0 (result or -errno). Guest pointers are untrusted: every buffer is checked against
+// GuestMemory before use; a bad one gives -EFAULT, never a host fault.
+//
+// Guest file descriptors are a table of their own (0, 1, 2 start as the ProcessOptions fds and
+// are never closed on the host); the guest never sees or closes the host's other descriptors
+// (the code cache's memfd, ...). Files are the host's, as under qemu-user: an absolute path is
+// looked up under the sysroot first, /proc/self/exe is the guest executable and /proc/self/fd/N
+// the guest's fd N. A write to a closed pipe gives the guest EPIPE and SIGPIPE; the host's
+// SIGPIPE is blocked around the write, so it never kills the host.
+//
+// An unknown syscall returns -ENOSYS and is reported once per number on diag_fd:
+//   strata: rv64: unsupported syscall 435 (clone3), returning ENOSYS
+//
+// Guest address space layout (top = GuestMemory::top(), page aligned down):
+//   [exe segments]            at their ELF addresses (ET_DYN: from 0x10000)
+//   [brk heap]                from the page after the executable's last segment up to brk_max:
+//                             at most 1 GiB and at most half of the room below the mmap ceiling,
+//                             and never into the interpreter
+//   [mmap area]               [brk_max, mmap_ceiling), allocated top-down; the interpreter
+//                             (ld.so) sits inside it at 1 GiB, or at a quarter of the space when
+//                             the space is smaller than 2 GiB
+//   1 MiB gap                 below the stack, never allocated
+//   [stack]                   8 MiB read/write, ending 4 KiB below top (one unmapped guard page)
+// MAP_FIXED may place a mapping anywhere in [0x10000, top).
+//
+// One thread: gettid == getpid; futex never blocks. A FUTEX_WAIT whose word matches and that has
+// no timeout could only be ended by another thread or a signal handler, so it is a deadlock:
+// the process ends with SIGKILL and a note on diag_fd (Linux would hang forever). With a
+// timeout the wait sleeps it out and returns ETIMEDOUT.
+//
+// Signals: guest handlers run (signal_frame.hpp): a signal raised by a syscall is delivered as
+// that syscall returns, a synchronous fault through deliver_fault(); the handler returns through
+// a sigreturn trampoline page (`li a7, 139; ecall`, read+exec) at the bottom of the gap below the
+// stack, the guest's stand-in for the vDSO.
+//
+// Not implemented yet: threads and processes (clone, clone3, execve, wait4 return ENOSYS),
+// stopping on SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking syscall with a
+// signal (with one thread, only a host signal could, and those are not forwarded), writable
+// MAP_SHARED file mappings (ENODEV). chdir, fchdir and umask act on the host process (one guest per
+// host process, as under qemu-user).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "isa/error.hpp"
+#include "vm/rv64/guest_memory.hpp"
+
+namespace strata::vm::rv64 {
+
+struct ProcessOptions {
+  std::string path;               // host path of the executable
+  std::vector<std::string> argv;  // argv[0] first (normally the path as the user gave it)
+  std::vector<std::string> envp;  // the guest's environment
+  std::string sysroot;            // for PT_INTERP executables; empty: dynamic ones are refused
+  int stdin_fd = 0;               // host fds behind guest fds 0, 1, 2
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  int diag_fd = 2;              // where Strata's own notes go (unsupported syscalls)
+  uint64_t random_seed = 0;     // AT_RANDOM; getrandom uses the host's randomness
+  bool trace_syscalls = false;  // one diag_fd line per syscall, like qemu-user's -strace
+};
+
+// What the runner does after a syscall (or a fault given to deliver_fault).
+struct SyscallOutcome {
+  // Continue: at the ecall's pc + 4. Redirect: at state::kPc as the Process set it (a signal
+  // handler was entered, or rt_sigreturn restored a context; a0 is not the syscall's result).
+  // Exit, Signal: the process ended.
+  enum class Kind { Continue, Exit, Signal, Redirect };
+  Kind kind = Kind::Continue;
+  int status = 0;  // Exit: the exit status (0..255); Signal: the signal number (SIGABRT...)
+};
+
+// Where the process's regions are (see the layout above).
+struct ProcessLayout {
+  uint64_t brk_start = 0;     // initial break (page aligned)
+  uint64_t brk_max = 0;       // the break never passes this
+  uint64_t mmap_floor = 0;    // mmap without MAP_FIXED allocates inside [floor, ceiling),
+  uint64_t mmap_ceiling = 0;  //   top-down
+  uint64_t stack_bottom = 0;  // [stack_bottom, stack_top) is the stack
+  uint64_t stack_top = 0;
+};
+
+struct ProcessStats {
+  uint64_t syscalls = 0;
+  uint64_t unsupported = 0;
+};
+
+class Process {
+ public:
+  // Loads `opts.path` into `mem` (whose size is final), maps the segments with their
+  // permissions, writes the initial stack, and sets pc (state::kPc) and sp/the registers Linux
+  // sets at exec. Errors: unreadable file, not an RV64 ELF, dynamic without sysroot, does not
+  // fit the guest address space — each naming the file and what was wrong.
+  static Result<std::unique_ptr<Process>> create(GuestMemory& mem, const ProcessOptions& opts);
+  ~Process();
+
+  uint64_t entry_pc() const;
+
+  // Serves the ecall whose arguments are in the state page; writes a0 unless the outcome ends
+  // the process.
+  SyscallOutcome syscall();
+
+  // A synchronous fault raised by the guest's instruction at `pc`: SIGSEGV (code SEGV_MAPERR 1 /
+  // SEGV_ACCERR 2, addr = the bad address), SIGBUS, SIGILL (ILL_ILLOPC 1), SIGTRAP (TRAP_BRKPT
+  // 1); addr goes to si_addr. The state page must hold the registers to save in the frame.
+  struct Fault {
+    int sig = 0;
+    int code = 0;
+    uint64_t pc = 0;
+    uint64_t addr = 0;
+  };
+  // Redirect when a guest handler takes it (state::kPc = the handler); Signal with the signal
+  // that ends the process otherwise: the fault's own when its action is the default, SIG_IGN or
+  // it is blocked (Linux forces those), SIGSEGV when the frame cannot be written.
+  SyscallOutcome deliver_fault(const Fault& f);
+
+  // Guest address of the sigreturn trampoline (`li a7, 139; ecall`).
+  uint64_t sigreturn_trampoline() const;
+
+  // Called with a guest range whose contents or mapping changed in a way that can affect
+  // translated code (munmap, mmap MAP_FIXED over it, mprotect, riscv_flush_icache: the whole
+  // space). The runner sets it to invalidate translations.
+  std::function<void(uint64_t addr, uint64_t len)> on_code_change;
+
+  const ProcessStats& stats() const;
+  const ProcessLayout& layout() const;
+
+ private:
+  Process() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::vm::rv64
