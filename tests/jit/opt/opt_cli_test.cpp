@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 
+#include "tests/support/example_cases.hpp"
 #include "tests/support/subprocess.hpp"
 
 namespace fs = std::filesystem;
@@ -17,41 +18,8 @@ using strata::test::strata_binary;
 
 namespace {
 
-struct Case {
-  std::string name;
-  std::string program;
-  std::vector<std::string> args;
-  std::string expected_file;
-};
-
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.name;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::vector<Case> discover() {
-  std::vector<Case> cases;
-  fs::path dir = source_path("examples/bench/expected");
-  std::regex bench(R"(([a-z_]+)\.([0-9]+)\.txt)"), plain(R"(([a-z_]+)\.txt)");
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string file = e.path().filename().string();
-    std::smatch m;
-    if (std::regex_match(file, m, bench))
-      cases.push_back({m[1].str() + "_" + m[2].str(),
-                       source_path("examples/bench/" + m[1].str() + ".sasm"),
-                       {m[2].str()},
-                       e.path().string()});
-    else if (std::regex_match(file, m, plain))
-      cases.push_back(
-          {m[1].str(), source_path("examples/" + m[1].str() + ".sasm"), {}, e.path().string()});
-  }
-  std::sort(cases.begin(), cases.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  return cases;
-}
+using Case = strata::test::ExampleCase;
+using strata::test::slurp;
 
 class OptExampleTest : public ::testing::TestWithParam<Case> {};
 
@@ -71,7 +39,8 @@ TEST_P(OptExampleTest, PrintsExpectedOutputUnderOptJit) {
   EXPECT_EQ(m[2].str(), "0") << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, OptExampleTest, ::testing::ValuesIn(discover()),
+INSTANTIATE_TEST_SUITE_P(Examples, OptExampleTest,
+                         ::testing::ValuesIn(strata::test::example_cases()),
                          [](const auto& param_info) { return param_info.param.name; });
 
 TEST(OptCli, RunWithoutOptNeverMapsLibLLVM) {
