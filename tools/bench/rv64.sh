@@ -5,7 +5,9 @@
 # (replacing it if present, keeping every other section).
 #
 # Programs: tools/bench/rv64/*.c (sieve, matmul, hash, memcpy, coremark_like) and some of the
-# SVI benchmarks' C peers (tools/bench/peers/c: fib, nbody, mandelbrot, fannkuchredux).
+# SVI benchmarks' C peers (tools/bench/peers/c: fib, nbody, mandelbrot, fannkuchredux). N is
+# chosen so the native program runs about 0.1-0.5 s: a ratio needs more than the 10 ms
+# resolution of `time`.
 # Per program and runner: CPU time (user+sys, median of RUNS) with /usr/bin/time; every runner's
 # output must equal the native program's (a difference is reported and the script exits 1).
 # Strata's translation statistics (blocks, µs per block) come from `strata run --stats`.
@@ -21,8 +23,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
 programs=(fib sieve matmul hash memcpy coremark_like nbody mandelbrot fannkuchredux)
-declare -A full_n=([fib]=35 [sieve]=5000000 [matmul]=700 [hash]=2000000 [memcpy]=30000
-                   [coremark_like]=7000 [nbody]=2000000 [mandelbrot]=1000 [fannkuchredux]=9)
+declare -A full_n=([fib]=40 [sieve]=5000000 [matmul]=700 [hash]=2000000 [memcpy]=30000
+                   [coremark_like]=7000 [nbody]=5000000 [mandelbrot]=2000 [fannkuchredux]=10)
 declare -A quick_n=([fib]=20 [sieve]=100000 [matmul]=60 [hash]=20000 [memcpy]=100
                     [coremark_like]=50 [nbody]=1000 [mandelbrot]=100 [fannkuchredux]=7)
 
