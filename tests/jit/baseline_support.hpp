@@ -17,6 +17,7 @@
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
 #include "stdlib/stdlib.hpp"
+#include "tests/jit/tier_harness.hpp"
 #include "vm/program.hpp"
 
 namespace strata::jit::baseline::test {
@@ -29,21 +30,7 @@ struct RunOutcome {
   uint64_t evicted = 0;  // cache entries evicted while compiling
 };
 
-inline std::string describe(const vm::RunResult& r, bool has_result) {
-  std::string s;
-  switch (r.kind) {
-    case vm::RunResult::Kind::Returned:
-      s = has_result ? fmt::format("returned {:#x}", r.value.bits) : "returned";
-      break;
-    case vm::RunResult::Kind::Exited: s = fmt::format("exited {}", r.exit_code); break;
-    case vm::RunResult::Kind::Trapped:
-      s = fmt::format("trapped {}: {}", vm::to_string(r.trap->kind), r.trap->message);
-      for (const auto& f : r.trap->trace)
-        s += fmt::format("\n  at {}.{} pc {} line {}", f.module, f.function, f.pc, f.line);
-      break;
-  }
-  return s;
-}
+using strata::jit::testing::describe;
 
 // Which functions get compiled: none (the interpreter), all, or every other one (by index in
 // its module), so that compiled and interpreted frames interleave (nested interpreter runs
@@ -55,29 +42,18 @@ inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn =
                       std::vector<Value> args = {}, vm::Limits limits = {},
                       size_t cache_bytes = size_t{4} << 20) {
   RunOutcome out;
-  auto m = as::assemble(src, "t.sasm");
-  if (!m) {
-    ADD_FAILURE() << m.error().message;
-    return out;
-  }
   int fd = memfd_create("baseline_test_out", MFD_CLOEXEC);
-  vm::LoadOptions o;
-  o.limits = limits;
-  o.natives = stdlib::natives();
-  o.out_fd = o.err_fd = fd;
-  auto p = fn.empty() ? vm::Program::load(std::move(*m), std::move(o))
-                      : vm::Program::load_library(std::move(*m), std::move(o));
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, fn, limits, fd);
   if (!p) {
-    ADD_FAILURE() << p.error().message;
     ::close(fd);
     return out;
   }
   auto cache = CodeCache::create({.capacity_bytes = cache_bytes});
   EXPECT_TRUE(cache.has_value());
   BaselineJit j(**cache);
-  if (mode == Mode::kAll) j.compile_program(**p);
+  if (mode == Mode::kAll) j.compile_program(*p);
   if (mode == Mode::kOdd || mode == Mode::kEven)
-    for (const auto& inst : (*p)->instances())
+    for (const auto& inst : p->instances())
       for (vm::FuncInfo& f : inst->funcs)
         if ((f.index % 2 == 1) == (mode == Mode::kOdd)) j.compile(f);
   out.compiled = j.stats().compiled;
@@ -85,29 +61,14 @@ inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn =
   out.evicted = (*cache)->stats().evicted_entries;
   vm::RunResult r;
   bool has_result = true;
-  if (fn.empty()) {
-    r = (*p)->run_main({});
-  } else {
-    auto rr = (*p)->call(fn, args);
-    if (!rr) {
-      ADD_FAILURE() << rr.error().message;
-      ::close(fd);
-      return out;
-    }
-    r = std::move(*rr);
-    const auto& inst = (*p)->main_instance();
-    auto idx = inst.module.find_export(fn);
-    has_result = idx && inst.funcs[*idx].has_result;
+  if (!testing::run_test_program(*p, fn, args, &r, &has_result)) {
+    ::close(fd);
+    return out;
   }
-  std::string stdout_text;
-  off_t size = lseek(fd, 0, SEEK_END);
-  stdout_text.resize(static_cast<size_t>(size));
-  if (size > 0) {
-    EXPECT_EQ(pread(fd, stdout_text.data(), stdout_text.size(), 0), size);
-  }
+  const std::string stdout_text = testing::read_output(fd);
   ::close(fd);
-  out.text = describe(r, has_result) +
-             fmt::format("\nfuel {}\nstdout:\n{}", (*p)->fuel_used(), stdout_text);
+  out.text =
+      describe(r, has_result) + fmt::format("\nfuel {}\nstdout:\n{}", p->fuel_used(), stdout_text);
   return out;
 }
 

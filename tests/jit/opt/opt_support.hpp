@@ -19,6 +19,7 @@
 #include "jit/code_cache.hpp"
 #include "jit/opt/opt_loader.hpp"
 #include "stdlib/stdlib.hpp"
+#include "tests/jit/tier_harness.hpp"
 #include "vm/program.hpp"
 
 namespace strata::jit::opt::test {
@@ -39,21 +40,7 @@ inline const char* mode_name(Mode m) {
   return "?";
 }
 
-inline std::string describe(const vm::RunResult& r, bool has_result) {
-  std::string s;
-  switch (r.kind) {
-    case vm::RunResult::Kind::Returned:
-      s = has_result ? fmt::format("returned {:#x}", r.value.bits) : "returned";
-      break;
-    case vm::RunResult::Kind::Exited: s = fmt::format("exited {}", r.exit_code); break;
-    case vm::RunResult::Kind::Trapped:
-      s = fmt::format("trapped {}: {}", vm::to_string(r.trap->kind), r.trap->message);
-      for (const auto& f : r.trap->trace)
-        s += fmt::format("\n  at {}.{} pc {} line {}", f.module, f.function, f.pc, f.line);
-      break;
-  }
-  return s;
-}
+using strata::jit::testing::describe;
 
 struct RunOutcome {
   std::vector<std::string> texts;  // one canonical description per call
@@ -66,20 +53,9 @@ struct RunOutcome {
 inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn = "",
                       const std::vector<std::vector<Value>>& calls = {{}}, vm::Limits limits = {}) {
   RunOutcome out;
-  auto m = as::assemble(src, "t.sasm");
-  if (!m) {
-    ADD_FAILURE() << m.error().message;
-    return out;
-  }
   int fd = memfd_create("opt_test_out", MFD_CLOEXEC);
-  vm::LoadOptions o;
-  o.limits = limits;
-  o.natives = stdlib::natives();
-  o.out_fd = o.err_fd = fd;
-  auto p = fn.empty() ? vm::Program::load(std::move(*m), std::move(o))
-                      : vm::Program::load_library(std::move(*m), std::move(o));
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, fn, limits, fd);
   if (!p) {
-    ADD_FAILURE() << p.error().message;
     ::close(fd);
     return out;
   }
@@ -95,7 +71,7 @@ inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn =
       return out;
     }
     tier = std::move(*t);
-    for (const auto& inst : (*p)->instances())
+    for (const auto& inst : p->instances())
       for (vm::FuncInfo& f : inst->funcs) {
         const bool odd = f.index % 2 == 1;
         if (mode == Mode::kOpt || (mode == Mode::kOptOddInterp && odd) ||
@@ -111,27 +87,10 @@ inline RunOutcome run(const std::string& src, Mode mode, const std::string& fn =
   for (const auto& args : calls) {
     vm::RunResult r;
     bool has_result = true;
-    if (fn.empty()) {
-      r = (*p)->run_main({});
-    } else {
-      auto rr = (*p)->call(fn, args);
-      if (!rr) {
-        ADD_FAILURE() << rr.error().message;
-        break;
-      }
-      r = std::move(*rr);
-      const auto& inst = (*p)->main_instance();
-      auto idx = inst.module.find_export(fn);
-      has_result = idx && inst.funcs[*idx].has_result;
-    }
-    std::string stdout_text;
-    off_t size = lseek(fd, 0, SEEK_END);
-    stdout_text.resize(static_cast<size_t>(size));
-    if (size > 0) {
-      EXPECT_EQ(pread(fd, stdout_text.data(), stdout_text.size(), 0), size);
-    }
+    if (!testing::run_test_program(*p, fn, args, &r, &has_result)) break;
+    const std::string stdout_text = testing::read_output(fd);
     out.texts.push_back(describe(r, has_result) +
-                        fmt::format("\nfuel {}\nstdout:\n{}", (*p)->fuel_used(), stdout_text));
+                        fmt::format("\nfuel {}\nstdout:\n{}", p->fuel_used(), stdout_text));
   }
   ::close(fd);
   return out;
