@@ -1,9 +1,57 @@
-// SASM programs that the baseline tier's and the optimizing tier's differential tests both run
-// (tests/jit/baseline_test.cpp, tests/jit/opt/opt_test.cpp): one copy, so the tiers are held
-// to the same programs.
+// SASM programs and operand tables that the baseline tier's and the optimizing tier's differential
+// tests both run
+// tests (tests/jit/baseline_test.cpp, tests/jit/opt/opt_test.cpp): one copy, so the tiers are
+// held to the same programs.
 #pragma once
 
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
 namespace strata::jit::testing {
+
+// Operand values every arithmetic test runs, and one-instruction functions around an opcode.
+inline constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+inline const double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline const double kInf = std::numeric_limits<double>::infinity();
+
+inline const std::vector<int64_t> kInts = {0,
+                                           1,
+                                           -1,
+                                           2,
+                                           7,
+                                           -7,
+                                           63,
+                                           64,
+                                           65,
+                                           255,
+                                           256,
+                                           -129,
+                                           40000,
+                                           kMin,
+                                           kMax,
+                                           kMin + 1,
+                                           0x123456789abcdef0};
+inline const std::vector<double> kFloats = {
+    0.0, -0.0, 1.5, -2.5, 0.5, 2.5, -0.5, 1e300, -1e-300, kInf, -kInf, kNaN, 9.3e18, -9.3e18, 3.0};
+
+inline std::string binary_fn(std::string_view op, std::string_view t, std::string_view tr) {
+  return fmt::format(
+      ".func f(%x: {0}, %y: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x, %y\n"
+      "  ret %r\n.end\n",
+      t, tr, op);
+}
+inline std::string unary_fn(std::string_view op, std::string_view t, std::string_view tr) {
+  return fmt::format(
+      ".func f(%x: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x\n"
+      "  ret %r\n.end\n",
+      t, tr, op);
+}
 
 inline constexpr const char* kCalls = R"(
 .import "std.io" println_i64(i64)

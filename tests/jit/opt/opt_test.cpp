@@ -11,52 +11,21 @@
 namespace strata::jit::opt::test {
 namespace {
 
+using strata::jit::testing::binary_fn;
 using strata::jit::testing::kAllocationHeavyLoopKeepsRegisterRefsAlive;
 using strata::jit::testing::kCalls;
 using strata::jit::testing::kDeepRecursionAndDepthLimit;
 using strata::jit::testing::kExitFromDeepInsideCompiledCode;
+using strata::jit::testing::kFloats;
 using strata::jit::testing::kFuelRunsOutAtTheSameBranch;
+using strata::jit::testing::kInts;
 using strata::jit::testing::kLoadsStoresBoundsAndBulkOps;
+using strata::jit::testing::kMax;
+using strata::jit::testing::kMin;
+using strata::jit::testing::kNaN;
 using strata::jit::testing::kRecordsArraysStrings;
 using strata::jit::testing::kTrapsInsideCompiledCodeReportTheInterpretersTrace;
-
-constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-const double kInf = std::numeric_limits<double>::infinity();
-
-const std::vector<int64_t> kInts = {0,
-                                    1,
-                                    -1,
-                                    2,
-                                    7,
-                                    -7,
-                                    63,
-                                    64,
-                                    65,
-                                    255,
-                                    256,
-                                    -129,
-                                    40000,
-                                    kMin,
-                                    kMax,
-                                    kMin + 1,
-                                    0x123456789abcdef0};
-const std::vector<double> kFloats = {0.0,     -0.0, 1.5,   -2.5, 0.5,    2.5,     -0.5, 1e300,
-                                     -1e-300, kInf, -kInf, kNaN, 9.3e18, -9.3e18, 3.0};
-
-std::string binary_fn(std::string_view op, std::string_view t, std::string_view tr) {
-  return fmt::format(
-      ".func f(%x: {0}, %y: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x, %y\n"
-      "  ret %r\n.end\n",
-      t, tr, op);
-}
-std::string unary_fn(std::string_view op, std::string_view t, std::string_view tr) {
-  return fmt::format(
-      ".func f(%x: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x\n"
-      "  ret %r\n.end\n",
-      t, tr, op);
-}
+using strata::jit::testing::unary_fn;
 
 // A single-function program: only the all-opt mode differs from the interpreter.
 const std::vector<Mode> kOptOnly = {Mode::kOpt};
