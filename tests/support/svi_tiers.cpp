@@ -7,6 +7,9 @@
 #include "jit/code_cache.hpp"
 #include "vm/instance.hpp"
 #endif
+#ifdef STRATA_SVI_HAVE_OPT
+#include "jit/opt/opt_loader.hpp"
+#endif
 
 namespace strata::svigen {
 
@@ -18,8 +21,42 @@ std::vector<std::string> available_tiers() {
 #endif
 }
 
+std::vector<std::string> all_tiers() {
+  std::vector<std::string> tiers = available_tiers();
+#ifdef STRATA_SVI_HAVE_OPT
+  tiers.push_back("opt");
+#endif
+  return tiers;
+}
+
+#ifdef STRATA_SVI_HAVE_OPT
+namespace {
+// Loaded once: dlopen of the LLVM module and creating its compiler cost tens of milliseconds,
+// and the tier owns the code of every program it compiled, so it lives as long as the process.
+jit::opt::OptTier* opt_tier(std::string& error) {
+  static auto tier = jit::opt::OptTier::load();
+  if (!tier) {
+    error = "opt tier: " + tier.error().message;
+    return nullptr;
+  }
+  return tier->get();
+}
+}  // namespace
+#endif
+
 TierRun run_main_on_tier(vm::Program& p, const std::string& tier) {
   TierRun out;
+#ifdef STRATA_SVI_HAVE_OPT
+  if (tier == "opt") {
+    jit::opt::OptTier* opt = opt_tier(out.error);
+    if (opt == nullptr) return out;
+    const uint64_t declined = opt->stats().declined;
+    opt->compile_program(p);
+    if (opt->stats().declined != declined) out.error = opt->format_stats();
+    out.result = p.run_main({});
+    return out;
+  }
+#endif
   if (tier == "off") {
     out.result = p.run_main({});
     return out;

@@ -3,7 +3,8 @@
 // asmjit tier, every function compiled) exists when the build has strata_jit_baseline, with
 // "baseline-odd" / "baseline-even" (only the functions of odd / even index compiled, so that
 // interpreted and compiled frames call each other and traps cross between them), and "auto"
-// (run-time tier-up with threshold kAutoTestThreshold). New tiers are added here only.
+// (run-time tier-up with threshold kAutoTestThreshold), and "opt" (the LLVM tier, every function
+// compiled) when the build has the optimizing tier's loader. New tiers are added here only.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +18,12 @@ namespace strata::svigen {
 // Calls before "auto" promotes a function: low, so promotion happens mid-program.
 inline constexpr uint32_t kAutoTestThreshold = 3;
 
-// The tiers this build can run, interpreter first.
+// The tiers a default differential run uses, interpreter first: all but "opt", whose LLVM
+// compiles (tens of milliseconds per function) suit the fuzzer and explicit requests, not a
+// test that runs thousands of programs.
 std::vector<std::string> available_tiers();
+// Every tier this build can run: available_tiers() and "opt".
+std::vector<std::string> all_tiers();
 
 struct TierRun {
   vm::RunResult result;

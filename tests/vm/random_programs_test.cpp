@@ -8,15 +8,15 @@
 // Environment:
 //   STRATA_RANDOM_PROGRAMS=N   programs per shard (default kDefaultPerShard; kShards shards)
 //   STRATA_RANDOM_SEED=S       first seed (default 1); shard k runs seeds S + k*N ...
-//   STRATA_JIT=TIER,...|all    tiers (off, baseline, baseline-odd, baseline-even: see
-//                              tests/support/svi_tiers.hpp) or all of this build (default)
+//   STRATA_JIT=TIER,...|all    tiers (off, baseline, baseline-odd, baseline-even, auto, opt:
+//                              see tests/support/svi_tiers.hpp) or the default set (all but opt)
 // Stdout, exit code and fuel used must agree for programs that return; stdout, trap kind,
 // innermost function and its source line for programs that trap.
 // A failure prints the seed (and the first programs' text). Reproduce with
 //   build/tests/support/svi_gen SEED > p.sasm        the program
 //   build/tests/support/svi_gen SEED --expect        what the reference evaluator says
 //   build/tests/support/svi_run p.sasm [TIER...]     what each tier does, with full traces
-// (or build/strata run [--jit=baseline] p.sasm).
+// (or build/strata run [--jit=baseline] p.sasm). Many more seeds: build/tests/support/svi_fuzz.
 #include <gtest/gtest.h>
 
 #include <sys/mman.h>
@@ -34,6 +34,7 @@
 #include "isa/sbc_format.hpp"
 #include "isa/verifier.hpp"
 #include "stdlib/stdlib.hpp"
+#include "tests/support/svi_diff.hpp"
 #include "tests/support/svi_gen.hpp"
 #include "tests/support/svi_oracle.hpp"
 #include "tests/support/svi_tiers.hpp"
@@ -80,74 +81,6 @@ uint64_t env_u64(const char* name, uint64_t dflt) {
   return v && *v ? std::strtoull(v, nullptr, 0) : dflt;
 }
 
-const char* kind_name(TrapKind k) {
-  switch (k) {
-    case TrapKind::Explicit: return "Explicit";
-    case TrapKind::DivideByZero: return "DivideByZero";
-    case TrapKind::MemoryOutOfBounds: return "MemoryOutOfBounds";
-    case TrapKind::IndexOutOfBounds: return "IndexOutOfBounds";
-    case TrapKind::NullReference: return "NullReference";
-    case TrapKind::TypeMismatch: return "TypeMismatch";
-    default: return "other";
-  }
-}
-
-// Runs `m` on `tier` with stdout captured in `fd`; describes the outcome in the oracle's terms.
-svigen::Outcome run_vm(const isa::Module& m, const std::string& tier, int fd, std::string& error) {
-  svigen::Outcome o;
-  LoadOptions opts;
-  opts.natives = stdlib::natives();
-  opts.out_fd = opts.err_fd = fd;
-  if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) error = "cannot reset memfd";
-  auto p = Program::load(m, std::move(opts));
-  if (!p) {
-    error = "load: " + p.error().message;
-    return o;
-  }
-  svigen::TierRun run = svigen::run_main_on_tier(**p, tier);
-  error = run.error;
-  const RunResult& r = run.result;
-  off_t size = lseek(fd, 0, SEEK_END);
-  o.out.resize(static_cast<size_t>(size));
-  if (size > 0 && pread(fd, o.out.data(), o.out.size(), 0) != size) error = "cannot read stdout";
-  o.exit_code = r.exit_code;
-  o.fuel = (*p)->fuel_used();
-  if (r.kind == RunResult::Kind::Exited) error = "exited through std.sys.exit";
-  if (r.kind == RunResult::Kind::Trapped && r.trap) {
-    std::string k = kind_name(r.trap->kind);
-    o.trap = OracleTrap::TypeMismatch;  // overwritten below unless the kind is foreign
-    bool known = false;
-    for (auto t :
-         {OracleTrap::Explicit, OracleTrap::DivideByZero, OracleTrap::MemoryOutOfBounds,
-          OracleTrap::IndexOutOfBounds, OracleTrap::NullReference, OracleTrap::TypeMismatch})
-      if (k == svigen::to_string(t)) o.trap = t, known = true;
-    if (!known) error = "unexpected trap: " + format_trap(*r.trap);
-    if (!r.trap->trace.empty()) {
-      o.trap_function = r.trap->trace.front().function;
-      o.trap_line = r.trap->trace.front().line;
-    }
-  }
-  return o;
-}
-
-std::string describe(const svigen::Outcome& o) {
-  std::string s = "stdout:\n" + o.out;
-  if (o.trap == OracleTrap::None)
-    return s + "exit code " + std::to_string(o.exit_code) + ", fuel " + std::to_string(o.fuel) +
-           "\n";
-  return s + "trap " + svigen::to_string(o.trap) + " in " + o.trap_function + " at line " +
-         std::to_string(o.trap_line) + "\n";
-}
-
-bool same(const svigen::Outcome& a, const svigen::Outcome& b) {
-  // Fuel is compared for programs that end normally (where a trapping call is charged is not
-  // specified).
-  return a.out == b.out && a.trap == b.trap &&
-         (a.trap == OracleTrap::None
-              ? a.exit_code == b.exit_code && a.fuel == b.fuel
-              : a.trap_function == b.trap_function && a.trap_line == b.trap_line);
-}
-
 class RandomPrograms : public ::testing::TestWithParam<int> {};
 
 TEST_P(RandomPrograms, AgreeWithReferenceEvaluator) {
@@ -156,7 +89,7 @@ TEST_P(RandomPrograms, AgreeWithReferenceEvaluator) {
   const auto tiers = requested_tiers();
   for (const auto& t : tiers) {
     bool ok = false;
-    for (const auto& a : available_tiers()) ok |= a == t;
+    for (const auto& a : svigen::all_tiers()) ok |= a == t;
     ASSERT_TRUE(ok) << "STRATA_JIT=" << t << ": this VM has no such tier yet";
   }
   int fd = memfd_create("random_programs_out", MFD_CLOEXEC);
@@ -182,14 +115,14 @@ TEST_P(RandomPrograms, AgreeWithReferenceEvaluator) {
       for (const isa::Module* mod : {&*m, &*reread}) {
         const char* form = mod == &*m ? "assembled" : "sbc round trip";
         std::string error;
-        svigen::Outcome actual = run_vm(*mod, tier, fd, error);
-        bool agrees = error.empty() && same(expected, actual);
+        svigen::Outcome actual = svigen::run_on_tier(*mod, tier, fd, error);
+        bool agrees = error.empty() && svigen::same(expected, actual);
         bool known = kKnownFailures.count({tier, seed}) > 0;
         if (!agrees && !known) {
           ADD_FAILURE() << "tier " << tier << ", " << form << ": " << repro() << "\n"
                         << error << "\n--- expected (reference evaluator):\n"
-                        << describe(expected) << "--- actual (VM):\n"
-                        << describe(actual);
+                        << svigen::describe(expected) << "--- actual (VM):\n"
+                        << svigen::describe(actual);
         } else if (agrees && known) {
           ADD_FAILURE() << "known failure now passes, remove it from kKnownFailures: tier " << tier
                         << ", seed " << seed;
