@@ -10,7 +10,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   lua5.4 luajit time binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user libedit-dev gdb-multiarch
-  libfdt-dev device-tree-compiler
+  libfdt-dev device-tree-compiler libzydis-dev
 )
 
 missing=()
