@@ -28,7 +28,9 @@ Translation fault(std::uint32_t cause) {
   return Translation{false, cause, 0, 0, 0};
 }
 
-bool leaf_allows(std::uint64_t pte, Access access, const WalkContext& ctx) {
+}  // namespace
+
+bool pte_allows(std::uint64_t pte, Access access, const WalkContext& ctx) {
   switch (access) {
     case Access::Fetch:
       if ((pte & kPteX) == 0) return false;
@@ -46,6 +48,8 @@ bool leaf_allows(std::uint64_t pte, Access access, const WalkContext& ctx) {
   if (user_page) return access != Access::Fetch && ctx.sum;
   return true;
 }
+
+namespace {
 
 // One walk from the root. Empty when a PTE changed between its read and the A/D update.
 std::optional<Translation> walk_once(std::uint64_t va, Access access, const WalkContext& ctx,
@@ -66,7 +70,7 @@ std::optional<Translation> walk_once(std::uint64_t va, Access access, const Walk
       table = ppn << kPageShift;
       continue;
     }
-    if (!leaf_allows(pte, access, ctx)) return fault(page_fault(access));
+    if (!pte_allows(pte, access, ctx)) return fault(page_fault(access));
     const std::uint64_t low_ppn_bits = 9 * static_cast<std::uint64_t>(level);
     if ((ppn & ((1ull << low_ppn_bits) - 1)) != 0) return fault(page_fault(access));
     std::uint64_t updated = pte | kPteA;

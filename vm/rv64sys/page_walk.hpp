@@ -62,6 +62,10 @@ struct Translation {
   std::uint64_t pte = 0;        // the leaf PTE after the A/D update (its R/W/X/U for a TLB)
 };
 
+// Whether a leaf PTE allows `access` under `ctx` (the permission step of the walk, for a TLB
+// that caches one walk's result for the other kinds of access).
+[[nodiscard]] bool pte_allows(std::uint64_t pte, Access access, const WalkContext& ctx);
+
 // Translates `va` for `access`. M-mode and Bare give pa == va with a 4 KiB "page" (a TLB may
 // cache it like any other).
 [[nodiscard]] Translation translate(std::uint64_t va, Access access, const WalkContext& ctx,

@@ -1,0 +1,132 @@
+// The software TLB: what a fill lets through inline, per kind of access and MMU index, and
+// what flushes and code protection take away.
+#include "vm/rv64sys/soft_tlb.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace strata::vm::rv64sys {
+namespace {
+
+constexpr uint64_t kRamPa = 0x8000'0000, kRamLinear = 0x10'0000;
+
+struct Rig {
+  std::vector<uint8_t> storage = std::vector<uint8_t>(SoftTlb::kBytes);
+  SoftTlb tlb{storage, RamWindow{kRamPa, 64ull << 20, kRamLinear}};
+};
+
+Translation leaf(uint64_t pa, uint64_t flags) {
+  return Translation{true, 0, pa, 4096, flags | kPteV | kPteA};
+}
+
+TEST(SoftTlb, StartsEmpty) {
+  Rig r;
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x1000, Access::Load, 8), SoftTlb::kNoTag);
+}
+
+TEST(SoftTlb, FillGivesEachAllowedAccessItsTag) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  r.tlb.fill(MmuIndex::Supervisor, 0xffff'ffff'8000'1234ull,
+             leaf(kRamPa + 0x5000, kPteR | kPteW | kPteD), s, false);
+  const uint64_t va = 0xffff'ffff'8000'1238ull;
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, va, Access::Load, 8), kRamLinear + 0x5238);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, va, Access::Store, 4), kRamLinear + 0x5238);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, va, Access::Fetch, 2), SoftTlb::kNoTag) << "no X";
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::User, va, Access::Load, 8), SoftTlb::kNoTag)
+      << "another MMU index";
+}
+
+TEST(SoftTlb, MisalignedAccessesMissSoTheSlowPathSplitsThem) {
+  Rig r;
+  r.tlb.fill(MmuIndex::User, 0x4000, leaf(kRamPa, kPteR | kPteU), WalkContext{0, Priv::User},
+             false);
+  EXPECT_NE(r.tlb.lookup(MmuIndex::User, 0x4008, Access::Load, 8), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::User, 0x4004, Access::Load, 8), SoftTlb::kNoTag);
+  EXPECT_NE(r.tlb.lookup(MmuIndex::User, 0x4ffc, Access::Load, 4), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::User, 0x4fff, Access::Load, 2), SoftTlb::kNoTag)
+      << "it would cross into the next page";
+  EXPECT_NE(r.tlb.lookup(MmuIndex::User, 0x4fff, Access::Load, 1), SoftTlb::kNoTag);
+}
+
+TEST(SoftTlb, CleanPagesAndCodePagesWriteThroughTheSlowPath) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  r.tlb.fill(MmuIndex::Supervisor, 0x1000, leaf(kRamPa, kPteR | kPteW), s, false);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x1000, Access::Store, 8), SoftTlb::kNoTag)
+      << "D clear: the first store must walk to set it";
+  EXPECT_NE(r.tlb.lookup(MmuIndex::Supervisor, 0x1000, Access::Load, 8), SoftTlb::kNoTag);
+  r.tlb.fill(MmuIndex::Supervisor, 0x2000, leaf(kRamPa + 0x1000, kPteR | kPteW | kPteD), s, true);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x2000, Access::Store, 8), SoftTlb::kNoTag)
+      << "the page holds translated code";
+}
+
+TEST(SoftTlb, ProtectingACodePageRemovesEveryWriteMappingOfIt) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  const auto rw = leaf(kRamPa + 0x7000, kPteR | kPteW | kPteD);
+  r.tlb.fill(MmuIndex::Supervisor, 0x1'0000, rw, s, false);  // two aliases of one frame
+  r.tlb.fill(MmuIndex::SupervisorSum, 0x3'0000, rw, s, false);
+  r.tlb.fill(MmuIndex::Supervisor, 0x2'0000, leaf(kRamPa + 0x8000, kPteR | kPteW | kPteD), s,
+             false);
+  r.tlb.protect_code_page(kRamPa + 0x7123);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x1'0000, Access::Store, 8), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::SupervisorSum, 0x3'0000, Access::Store, 8), SoftTlb::kNoTag);
+  EXPECT_NE(r.tlb.lookup(MmuIndex::Supervisor, 0x1'0000, Access::Load, 8), SoftTlb::kNoTag)
+      << "reads stay fast";
+  EXPECT_NE(r.tlb.lookup(MmuIndex::Supervisor, 0x2'0000, Access::Store, 8), SoftTlb::kNoTag)
+      << "another frame";
+}
+
+TEST(SoftTlb, DevicePagesAreNeverCached) {
+  Rig r;
+  r.tlb.fill(MmuIndex::Machine, 0x1000'0000, Translation{true, 0, 0x1000'0000, 4096, 0},
+             WalkContext{}, false);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Machine, 0x1000'0000, Access::Load, 1), SoftTlb::kNoTag);
+}
+
+TEST(SoftTlb, MachineModeIsPhysical) {
+  Rig r;
+  r.tlb.fill(MmuIndex::Machine, kRamPa + 0x20'0000,
+             Translation{true, 0, kRamPa + 0x20'0000, 4096, 0}, WalkContext{0, Priv::Machine},
+             false);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Machine, kRamPa + 0x20'0010, Access::Store, 8),
+            kRamLinear + 0x20'0010);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Machine, kRamPa + 0x20'0010, Access::Fetch, 4),
+            kRamLinear + 0x20'0010);
+}
+
+TEST(SoftTlb, FlushesAndSlotReuse) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  r.tlb.fill(MmuIndex::Supervisor, 0x5000, leaf(kRamPa, kPteR), s, false);
+  r.tlb.fill(MmuIndex::User, 0x5000, leaf(kRamPa, kPteR | kPteU), WalkContext{0, Priv::User},
+             false);
+  r.tlb.flush_page(0x5abc);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x5000, Access::Load, 8), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::User, 0x5000, Access::Load, 8), SoftTlb::kNoTag);
+  // 0x5000 and 0x105000 share slot 5: the later fill replaces the earlier.
+  r.tlb.fill(MmuIndex::Supervisor, 0x5000, leaf(kRamPa, kPteR), s, false);
+  r.tlb.fill(MmuIndex::Supervisor, 0x10'5000, leaf(kRamPa + 0x1000, kPteR), s, false);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x5000, Access::Load, 8), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x10'5000, Access::Load, 8), kRamLinear + 0x1000);
+  r.tlb.flush_all();
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x10'5000, Access::Load, 8), SoftTlb::kNoTag);
+}
+
+TEST(SoftTlb, SumAndMxrFollowTheWalkContext) {
+  Rig r;
+  WalkContext sum{0, Priv::Supervisor, true, false};
+  r.tlb.fill(MmuIndex::SupervisorSum, 0x6000, leaf(kRamPa, kPteR | kPteW | kPteD | kPteU | kPteX),
+             sum, false);
+  EXPECT_NE(r.tlb.lookup(MmuIndex::SupervisorSum, 0x6000, Access::Store, 8), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::SupervisorSum, 0x6000, Access::Fetch, 4), SoftTlb::kNoTag)
+      << "S never executes U pages";
+  WalkContext mxr{0, Priv::User, false, true};
+  r.tlb.fill(MmuIndex::User, 0x7000, leaf(kRamPa, kPteX | kPteU), mxr, false);
+  EXPECT_NE(r.tlb.lookup(MmuIndex::User, 0x7000, Access::Load, 8), SoftTlb::kNoTag);
+}
+
+}  // namespace
+}  // namespace strata::vm::rv64sys

@@ -1,0 +1,74 @@
+#include "vm/rv64sys/soft_tlb.hpp"
+
+#include <cstring>
+
+namespace strata::vm::rv64sys {
+
+namespace {
+constexpr std::uint64_t kPageMask = ~0xfffull;
+constexpr std::uint32_t kWords = SoftTlb::kEntryBytes / 8;
+}  // namespace
+
+SoftTlb::SoftTlb(std::span<std::uint8_t> storage, RamWindow ram) : storage_(storage), ram_(ram) {
+  flush_all();
+}
+
+std::uint64_t* SoftTlb::entry(MmuIndex idx, std::uint64_t va) const {
+  const std::uint64_t slot = (va >> 12) & (kEntries - 1);
+  return reinterpret_cast<std::uint64_t*>(storage_.data() + index_offset(idx) + slot * kEntryBytes);
+}
+
+void SoftTlb::flush_all() {
+  // Every tag word all-ones, the addends too (harmless: a miss never reads it).
+  std::memset(storage_.data(), 0xff, kBytes);
+}
+
+void SoftTlb::flush_page(std::uint64_t va) {
+  for (std::uint32_t i = 0; i < kIndexes; ++i) {
+    std::uint64_t* e = entry(static_cast<MmuIndex>(i), va);
+    for (std::uint32_t w = 0; w < kWords; ++w) e[w] = kNoTag;
+  }
+}
+
+void SoftTlb::protect_code_page(std::uint64_t pa) {
+  const std::uint64_t page = pa & kPageMask;
+  if (page < ram_.pa_base || page - ram_.pa_base >= ram_.size) return;
+  const std::uint64_t linear = ram_.linear + (page - ram_.pa_base);
+  // Any virtual page may map it: scan every entry (rare — once per page that gets code).
+  auto* words = reinterpret_cast<std::uint64_t*>(storage_.data());
+  for (std::size_t e = 0; e < std::size_t{kIndexes} * kEntries; ++e) {
+    std::uint64_t* w = words + e * kWords;
+    const std::uint64_t tag = w[kWriteTag / 8];
+    if (tag != kNoTag && tag + w[kAddend / 8] == linear) w[kWriteTag / 8] = kNoTag;
+  }
+}
+
+void SoftTlb::fill(MmuIndex idx, std::uint64_t va, const Translation& t, const WalkContext& ctx,
+                   bool page_has_code) {
+  std::uint64_t* e = entry(idx, va);
+  for (std::uint32_t w = 0; w < kWords; ++w) e[w] = kNoTag;
+  if (!t.ok) return;
+  const std::uint64_t pa_page = t.pa & kPageMask;
+  if (pa_page < ram_.pa_base || pa_page - ram_.pa_base >= ram_.size) return;  // a device
+  const std::uint64_t va_page = va & kPageMask;
+  // Bare and M-mode translations have no PTE: everything is allowed.
+  const bool physical = t.pte == 0;
+  auto allows = [&](Access a) { return physical || pte_allows(t.pte, a, ctx); };
+  if (allows(Access::Load)) e[kReadTag / 8] = va_page;
+  if (allows(Access::Store) && (physical || (t.pte & kPteD) != 0) && !page_has_code)
+    e[kWriteTag / 8] = va_page;
+  if (allows(Access::Fetch)) e[kFetchTag / 8] = va_page;
+  e[kAddend / 8] = ram_.linear + (pa_page - ram_.pa_base) - va_page;
+}
+
+std::uint64_t SoftTlb::lookup(MmuIndex idx, std::uint64_t va, Access access, unsigned size) const {
+  const std::uint64_t* e = entry(idx, va);
+  const std::uint32_t word = access == Access::Load    ? kReadTag / 8
+                             : access == Access::Store ? kWriteTag / 8
+                                                       : kFetchTag / 8;
+  const std::uint64_t key = va & (kPageMask | (size - 1));
+  if (e[word] != key) return kNoTag;
+  return va + e[kAddend / 8];
+}
+
+}  // namespace strata::vm::rv64sys

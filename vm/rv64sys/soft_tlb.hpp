@@ -1,0 +1,82 @@
+// The software TLB of a full-system hart, laid out for translated code to check inline (QEMU's
+// softmmu idea, in SVI): per MMU index, 256 direct-mapped entries of four 64-bit words,
+//
+//   +0  read tag    +8  write tag    +16 fetch tag    +24 addend
+//
+// A tag is the virtual page (va & ~0xfff) when that kind of access may go straight to RAM, and
+// kNoTag otherwise. Translated code for an access of `size` bytes at `va` computes
+//   entry = base(idx) + ((va >> 12) & 255) * 32
+//   hit   = tag(entry) == (va & (~0xfff | (size - 1)))
+// so a misaligned access never hits (it takes the slow path, which also handles accesses that
+// cross a page), and on a hit touches linear address va + addend. The slow path walks
+// (page_walk.hpp), raises the fault or calls fill(), and performs the access itself when it is
+// not plain RAM (a device, a page holding translated code, a page whose D bit is clear).
+//
+// MMU indexes are fixed per translated block (blocks are keyed by them): U, S, S with SUM (Linux
+// sets SUM around every user copy, and a separate index keeps that from flushing), and M
+// (physical). What else changes a translation's permissions — satp, MXR, MPRV/MPP — flushes
+// everything; so does sfence.vma without an address.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "vm/rv64sys/page_walk.hpp"
+
+namespace strata::vm::rv64sys {
+
+enum class MmuIndex : std::uint8_t { User = 0, Supervisor = 1, SupervisorSum = 2, Machine = 3 };
+
+// Where guest RAM is in the hart's linear memory: guest physical `pa_base` is linear `linear`.
+struct RamWindow {
+  std::uint64_t pa_base = 0;
+  std::uint64_t size = 0;
+  std::uint64_t linear = 0;
+};
+
+class SoftTlb {
+ public:
+  static constexpr std::uint32_t kEntries = 256;
+  static constexpr std::uint32_t kIndexes = 4;
+  static constexpr std::uint32_t kEntryBytes = 32;
+  static constexpr std::uint32_t kIndexBytes = kEntries * kEntryBytes;
+  static constexpr std::size_t kBytes = std::size_t{kIndexes} * kIndexBytes;
+  static constexpr std::uint64_t kNoTag = ~0ull;  // never equal to a page-aligned address
+  static constexpr std::uint32_t kReadTag = 0, kWriteTag = 8, kFetchTag = 16, kAddend = 24;
+
+  // `storage` (kBytes, 8-aligned) is where translated code finds the entries: part of the
+  // hart's state area in its linear memory. Starts empty.
+  SoftTlb(std::span<std::uint8_t> storage, RamWindow ram);
+
+  // Byte offset of MMU index `idx`'s table inside the storage (for the translator).
+  static constexpr std::uint32_t index_offset(MmuIndex idx) {
+    return static_cast<std::uint32_t>(idx) * kIndexBytes;
+  }
+
+  void flush_all();
+  // sfence.vma with an address: that page in every index.
+  void flush_page(std::uint64_t va);
+  // The physical page `pa` now holds translated code: no write tag may point at it any more,
+  // so the next store to it takes the slow path (which drops the translations).
+  void protect_code_page(std::uint64_t pa);
+
+  // Caches a successful walk `t` of `va` in index `idx` (walked under `ctx`): each kind of
+  // access the leaf allows gets its tag, writes only when the PTE's D bit is already set (so
+  // the first store still walks and sets it) and the page holds no code. A page outside RAM
+  // (a device) is not cached: its accesses always take the slow path.
+  void fill(MmuIndex idx, std::uint64_t va, const Translation& t, const WalkContext& ctx,
+            bool page_has_code);
+
+  // The inline check, in C++ (for the slow path's callers and for tests): the linear address
+  // of `va`, or kNoTag on a miss.
+  std::uint64_t lookup(MmuIndex idx, std::uint64_t va, Access access, unsigned size) const;
+
+ private:
+  std::uint64_t* entry(MmuIndex idx, std::uint64_t va) const;
+
+  std::span<std::uint8_t> storage_;
+  RamWindow ram_;
+};
+
+}  // namespace strata::vm::rv64sys
