@@ -6,10 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "assembler/assembler.hpp"
-#include "stdlib/devices/models.hpp"
-#include "vm/native.hpp"
-#include "vm/program.hpp"
+#include "tests/hwvm/riscv/model_rig.hpp"
 
 namespace strata::hwvm::riscv {
 namespace {
@@ -45,35 +42,14 @@ constexpr vm::NativeDef kNatives[] = {
 
 constexpr uint64_t kMsip = 0, kMtimecmp = 0x4000, kMtime = 0xbff8;
 
+// The machine is declared before the rig, so it exists when the rig's constructor resets the
+// model.
 struct Clint {
   Machine m;
-  std::unique_ptr<vm::Program> p;
-  Clint() {
-    auto src = stdlib::devices::find_model("devices.clint");
-    EXPECT_TRUE(src);
-    auto mod = as::assemble((*src)->source, (*src)->file);
-    EXPECT_TRUE(mod) << mod.error().message;
-    vm::LoadOptions o;
-    o.natives = kNatives;
-    o.user_data = &m;
-    auto prog = vm::Program::load_library(std::move(*mod), std::move(o));
-    EXPECT_TRUE(prog) << prog.error().message;
-    p = std::move(*prog);
-    call("reset", {});
-  }
-  int64_t call(std::string_view fn, std::vector<int64_t> args) {
-    std::vector<vm::Value> v;
-    for (auto a : args) v.push_back(vm::Value::from_i(a));
-    auto r = p->call(fn, v);
-    EXPECT_TRUE(r && r->kind == vm::RunResult::Kind::Returned) << fn;
-    return r ? r->value.i : -1;
-  }
-  uint64_t rd(uint64_t off, int64_t size) {
-    return static_cast<uint64_t>(call("read", {static_cast<int64_t>(off), size}));
-  }
-  void wr(uint64_t off, uint64_t v, int64_t size) {
-    call("write", {static_cast<int64_t>(off), size, static_cast<int64_t>(v)});
-  }
+  test::ModelRig rig{"devices.clint", kNatives, &m};
+  int64_t call(std::string_view fn, std::vector<int64_t> args) { return rig.call(fn, args); }
+  uint64_t rd(uint64_t off, int64_t size) { return rig.rd(off, size); }
+  void wr(uint64_t off, uint64_t v, int64_t size) { rig.wr(off, v, size); }
 };
 
 TEST(Clint, MsipRaisesTheSoftwareInterruptOfOneHart) {

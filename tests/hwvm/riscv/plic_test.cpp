@@ -6,10 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "assembler/assembler.hpp"
-#include "stdlib/devices/models.hpp"
-#include "vm/native.hpp"
-#include "vm/program.hpp"
+#include "tests/hwvm/riscv/model_rig.hpp"
 
 namespace strata::hwvm::riscv {
 namespace {
@@ -35,37 +32,16 @@ constexpr vm::NativeDef kNatives[] = {
 
 constexpr uint64_t kPrio = 0x0, kPending = 0x1000, kEnable = 0x2000, kContext = 0x200000;
 
+// The host (the recorded lines) is declared before the rig, so it exists when the rig's
+// constructor resets the model.
 struct Plic {
   Lines lines;
-  std::unique_ptr<vm::Program> p;
-  explicit Plic(int64_t contexts = 2) {
-    lines.count = contexts;
-    auto src = stdlib::devices::find_model("devices.plic");
-    EXPECT_TRUE(src);
-    auto m = as::assemble((*src)->source, (*src)->file);
-    EXPECT_TRUE(m) << m.error().message;
-    vm::LoadOptions o;
-    o.natives = kNatives;
-    o.user_data = &lines;
-    auto prog = vm::Program::load_library(std::move(*m), std::move(o));
-    EXPECT_TRUE(prog) << prog.error().message;
-    p = std::move(*prog);
-    call("reset", {});
-  }
-  int64_t call(std::string_view fn, std::vector<int64_t> args) {
-    std::vector<vm::Value> v;
-    for (auto a : args) v.push_back(vm::Value::from_i(a));
-    auto r = p->call(fn, v);
-    EXPECT_TRUE(r && r->kind == vm::RunResult::Kind::Returned) << fn;
-    return r ? r->value.i : -1;
-  }
-  uint64_t rd(uint64_t off, int64_t size = 4) {
-    return static_cast<uint64_t>(call("read", {static_cast<int64_t>(off), size}));
-  }
-  void wr(uint64_t off, uint64_t v, int64_t size = 4) {
-    call("write", {static_cast<int64_t>(off), size, static_cast<int64_t>(v)});
-  }
-  void input(int64_t line, int64_t level) { call("input", {line, level}); }
+  test::ModelRig rig;
+  explicit Plic(int64_t contexts = 2)
+      : lines{contexts, {}, {}}, rig("devices.plic", kNatives, &lines) {}
+  uint64_t rd(uint64_t off, int64_t size = 4) { return rig.rd(off, size); }
+  void wr(uint64_t off, uint64_t v, int64_t size = 4) { rig.wr(off, v, size); }
+  void input(int64_t line, int64_t level) { rig.call("input", {line, level}); }
   uint64_t claim(int ctx) { return rd(kContext + 0x1000 * ctx + 4); }
   void complete(int ctx, uint64_t id) { wr(kContext + 0x1000 * ctx + 4, id); }
 };
