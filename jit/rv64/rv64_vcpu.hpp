@@ -107,6 +107,10 @@ class Rv64Vcpu final : public vm::Vcpu {
   bool raise_fault(int sig, int code, uint64_t pc, uint64_t addr, const std::string& death_note,
                    vm::StopReason* end);
   void drop_translations(uint64_t addr, uint64_t len);
+  // Write-protects the guest-writable pages `b` was translated from (GuestMemory::protect_code).
+  void protect_code(const TranslatedBlock& b);
+  // Drops the translations of the code pages stores or the kernel wrote since the last call.
+  void drop_written_code();
   void note(const std::string& text) const;
 
   RunOptions opts_;
@@ -130,6 +134,15 @@ class Rv64Vcpu final : public vm::Vcpu {
 
   GuestFaultTrap* fault_ = nullptr;       // the running run()'s trap for host faults on guest pages
   const CachedBlock* running_ = nullptr;  // the unit execute() runs (for host_fault)
+  // Why translations went away, for --stats.
+  struct CodeChangeStats {
+    uint64_t written_pages = 0;  // code pages written (by stores or the kernel), dropped
+    uint64_t written_units = 0;  // units dropped with them
+    uint64_t fence_i = 0;
+    uint64_t syscalls = 0;  // riscv_flush_icache, munmap, mprotect, MAP_FIXED
+    // The page written most often (the ping-pong of code and data sharing a page).
+    std::unordered_map<uint64_t, uint64_t> per_page;
+  } code_changes_;
   uint64_t pc_ = 0;
   uint64_t executed_ = 0;
   std::set<uint64_t> bps_;
