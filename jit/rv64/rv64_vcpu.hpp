@@ -6,8 +6,11 @@
 // run by the interpreter or its baseline-compiled code (JitMode). A block returns the next pc
 // (even) or a special exit (odd; guest_layout.hpp) that the loop serves: syscalls through
 // Process, ebreak and illegal instructions as the guest's SIGTRAP/SIGILL, fence.i by dropping
-// every translation. Guest faults end the guest, never the host: an access outside its space is
-// an SVI MemoryOutOfBounds trap that becomes the guest's SIGSEGV, named on the diag fd as
+// every translation. Guest-writable pages that units are translated from are host read-only
+// (GuestMemory::protect_code): a store into one is let through by the fault handler and recorded,
+// and the loop drops that page's translations when the running unit returns. Guest faults end the
+// guest, never the host: an access outside its space is an SVI MemoryOutOfBounds trap that becomes
+// the guest's SIGSEGV, named on the diag fd as
 //   strata: rv64: segmentation fault: load at 0x0 (pc 0x10232)
 // unless the guest has a handler for the signal (Process::deliver_fault builds its frame and the
 // loop goes on at the handler; see trapped() and host_fault() for which registers and pc the
