@@ -25,17 +25,29 @@ static uint32_t s_type(int funct3, int rs1, int rs2, int imm) {
   return ((uint32_t)imm >> 5 & 0x7f) << 25 | (uint32_t)rs2 << 20 | (uint32_t)rs1 << 15 |
          (uint32_t)funct3 << 12 | ((uint32_t)imm & 0x1f) << 7 | 0x23;
 }
-static uint32_t addi(int rd, int rs1, int imm) { return i_type(0x13, rd, 0, rs1, imm); }
-static uint32_t li(int rd, int imm) { return addi(rd, 0, imm); }
-static uint32_t lw(int rd, int rs1, int imm) { return i_type(0x03, rd, 2, rs1, imm); }
-static uint32_t sw(int rs1, int rs2, int imm) { return s_type(2, rs1, rs2, imm); }
-static uint32_t auipc(int rd) { return 0x17u | (uint32_t)rd << 7; }
+static uint32_t addi(int rd, int rs1, int imm) {
+  return i_type(0x13, rd, 0, rs1, imm);
+}
+static uint32_t li(int rd, int imm) {
+  return addi(rd, 0, imm);
+}
+static uint32_t lw(int rd, int rs1, int imm) {
+  return i_type(0x03, rd, 2, rs1, imm);
+}
+static uint32_t sw(int rs1, int rs2, int imm) {
+  return s_type(2, rs1, rs2, imm);
+}
+static uint32_t auipc(int rd) {
+  return 0x17u | (uint32_t)rd << 7;
+}
 static const uint32_t kRet = 0x00008067;
 static const uint32_t kEcall = 0x00000073;
 static const int kGetpid = 172;
 
 // Calls through a pointer the compiler cannot see through: each call site is its own jalr.
-static long call_a(Fn f, long x) { return f(x); }
+static long call_a(Fn f, long x) {
+  return f(x);
+}
 static long __attribute__((noinline)) call_b(Fn f, long x) {
   __asm__ volatile("" ::: "memory");
   return f(x);
@@ -49,8 +61,8 @@ static long sum_calls(Fn f, int times) {
 
 int main(void) {
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  uint32_t* rwx = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE | PROT_EXEC,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uint32_t* rwx =
+      mmap(NULL, 4 * page, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (rwx == MAP_FAILED) return perror("mmap"), 1;
 
   // 1. A function that ran (and got hot) is patched by a store, then called from another site
@@ -77,8 +89,7 @@ int main(void) {
   printf("patched every iteration: sum = %ld\n", s);
 
   // 3. A whole function replaced with memcpy by a longer one of the same entry.
-  uint32_t longer[4] = {addi(kA1, kA0, 0), addi(kA0, kA0, 5), 0x00b50533 /* add a0,a0,a1 */,
-                        kRet};
+  uint32_t longer[4] = {addi(kA1, kA0, 0), addi(kA0, kA0, 5), 0x00b50533 /* add a0,a0,a1 */, kRet};
   memcpy(rwx, longer, sizeof longer);
   printf("replaced by memcpy: f(10) = %ld\n", call_a(f, 10));
 
@@ -111,8 +122,8 @@ int main(void) {
   // 6. Code and the data it updates share a page: each call stores next to its own code.
   //    auipc t0, 0; lw t1, 64(t0); addi t1, t1, 1; sw t1, 64(t0); mv a0, t1; ret
   uint32_t* k_code = (uint32_t*)((char*)rwx + page);
-  const uint32_t counter[] = {auipc(kT0), lw(kT1, kT0, 64), addi(kT1, kT1, 1), sw(kT0, kT1, 64),
-                              addi(kA0, kT1, 0), kRet};
+  const uint32_t counter[] = {auipc(kT0),       lw(kT1, kT0, 64),  addi(kT1, kT1, 1),
+                              sw(kT0, kT1, 64), addi(kA0, kT1, 0), kRet};
   memcpy(k_code, counter, sizeof counter);
   k_code[16] = 1000;
   __builtin___clear_cache((char*)k_code, (char*)(k_code + 6));
