@@ -212,6 +212,11 @@ std::string Rv64Vcpu::stats() const {
       "  code changes   {} stores and {} kernel writes into translated code: {} pages, {} units "
       "dropped; {} fence.i; {} by syscalls\n",
       writes.stores, writes.kernel_writes, c.written_pages, c.written_units, c.fence_i, c.syscalls);
+  if (writes.unprotected != 0)
+    out += fmt::format(
+        "  UNSEEN         {} code pages could not be write-protected (the host refused): stores "
+        "into them do not drop their translations\n",
+        writes.unprotected);
   if (!c.per_page.empty()) {
     const auto most = std::max_element(c.per_page.begin(), c.per_page.end(),
                                        [](auto& a, auto& b) { return a.second < b.second; });

@@ -85,10 +85,14 @@ void GuestMemory::protect_code(uint64_t addr, uint64_t len) {
     // Grown here, never in the fault handler.
     if (written_.size() < code_pages_) written_.resize(std::max<size_t>(64, 2 * code_pages_));
     code_[p] = kCodeProtected;
-    if (kernel_depth_ > 0)
+    if (kernel_depth_ > 0) {
       changed_.emplace_back(p, p + 1);  // applied when the KernelAccess ends
-    else
-      apply_host_protection(p, p + 1);
+    } else if (!apply_host_protection(p, p + 1)) {
+      // The host refused (ENOMEM: too many mappings). Stores into this page go unseen: say so.
+      code_[p] = kNoCode;
+      --code_pages_;
+      ++unprotected_code_pages_;
+    }
   }
 }
 

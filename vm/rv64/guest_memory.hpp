@@ -140,8 +140,11 @@ class GuestMemory {
   struct CodeWriteStats {
     uint64_t stores = 0;         // guest stores that faulted on a code page
     uint64_t kernel_writes = 0;  // code pages opened for writing by the kernel side
+    uint64_t unprotected = 0;    // code pages the host would not write-protect (stores unseen)
   };
-  CodeWriteStats code_write_stats() const { return {store_faults_, kernel_code_writes_}; }
+  CodeWriteStats code_write_stats() const {
+    return {store_faults_, kernel_code_writes_, unprotected_code_pages_};
+  }
 
   // While one exists, host()/read()/write() may touch any page of the space.
   class KernelAccess {
@@ -194,6 +197,7 @@ class GuestMemory {
   size_t code_pages_ = 0;  // pages kCodeProtected or kCodeWritten
   volatile uint64_t store_faults_ = 0;
   uint64_t kernel_code_writes_ = 0;
+  uint64_t unprotected_code_pages_ = 0;
   bool protect_ = false;
   mutable int kernel_depth_ = 0;
   // Guest page ranges [first, last) opened read-write, and re-permitted, inside a KernelAccess.
