@@ -17,7 +17,10 @@ std::once_flag g_installed;
 void guest_fault_handler(int sig, siginfo_t* info, void* context) {
   GuestFaultTrap* t = t_trap;
   const auto* addr = static_cast<const uint8_t*>(info->si_addr);
-  if (t != nullptr && t->armed && addr >= t->lo_ && addr < t->lo_ + t->size_) {
+  const bool inside = t != nullptr && addr >= t->lo_ && addr < t->lo_ + t->size_;
+  if (inside && t->hook_ != nullptr && t->hook_(t->hook_ctx_, static_cast<uint64_t>(addr - t->lo_)))
+    return;  // the access is possible now: retried on return
+  if (inside && t->armed) {
     t->armed = 0;
     t->fault_offset_ = static_cast<uint64_t>(addr - t->lo_);
 #if defined(__x86_64__)
@@ -33,8 +36,8 @@ void guest_fault_handler(int sig, siginfo_t* info, void* context) {
   sigaction(sig, sig == SIGBUS ? &g_prev_bus : &g_prev_segv, nullptr);
 }
 
-GuestFaultTrap::GuestFaultTrap(const uint8_t* lo, uint64_t size)
-    : lo_(lo), size_(size), outer_(t_trap) {
+GuestFaultTrap::GuestFaultTrap(const uint8_t* lo, uint64_t size, WriteHook hook, void* hook_ctx)
+    : lo_(lo), size_(size), hook_(hook), hook_ctx_(hook_ctx), outer_(t_trap) {
   std::call_once(g_installed, [] {
     struct sigaction sa {};
     sa.sa_sigaction = guest_fault_handler;

@@ -9,8 +9,12 @@
 // blocked after the jump) jumps back only when the fault is inside [lo, hi) AND this thread has
 // an armed trap: a fault anywhere else is a real bug, and the handler then restores the
 // previous action and returns, so the access faults again and the process dies as it would
-// have without us. The jump abandons the frames of the block being run (interpreter or compiled
-// code): the guest is over, and those frames own nothing that needs a destructor.
+// have without us. Before that, a fault inside [lo, hi) is offered to the optional write hook
+// (armed or not, since the kernel side may store too): when the hook says it made the access
+// possible (a store into a write-protected code page, GuestMemory::resolve_code_write), the
+// handler returns and the access is retried. The jump abandons the frames of the block being run
+// (interpreter or compiled code): the guest is over, and those frames own nothing that needs a
+// destructor.
 #pragma once
 
 #include <csetjmp>
@@ -21,7 +25,11 @@ namespace strata::jit::rv64 {
 
 class GuestFaultTrap {
  public:
-  GuestFaultTrap(const uint8_t* lo, uint64_t size);
+  // Called in the signal handler with the fault's offset in [lo, lo + size): async-signal-safe.
+  using WriteHook = bool (*)(void* ctx, uint64_t offset);
+
+  GuestFaultTrap(const uint8_t* lo, uint64_t size, WriteHook hook = nullptr,
+                 void* hook_ctx = nullptr);
   ~GuestFaultTrap();
   GuestFaultTrap(const GuestFaultTrap&) = delete;
   GuestFaultTrap& operator=(const GuestFaultTrap&) = delete;
@@ -37,6 +45,8 @@ class GuestFaultTrap {
   friend void guest_fault_handler(int, siginfo_t*, void*);
   const uint8_t* lo_;
   uint64_t size_;
+  WriteHook hook_;
+  void* hook_ctx_;
   GuestFaultTrap* outer_;
   volatile uint64_t fault_offset_ = 0;
   volatile bool fault_write_ = false;

@@ -75,6 +75,7 @@ Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
   v->cache_ = std::make_unique<TranslationCache>(*v->inst_, v->jit_.get(), v->code_.get());
   Rv64Vcpu* self = v.get();
   v->proc_->on_code_change = [self](uint64_t addr, uint64_t len) {
+    ++self->code_changes_.syscalls;
     self->drop_translations(addr, len);
   };
   v->st_.host = &v->cx_;
@@ -107,6 +108,20 @@ void Rv64Vcpu::drop_translations(uint64_t addr, uint64_t len) {
   step_blocks_.clear();
 }
 
+void Rv64Vcpu::protect_code(const TranslatedBlock& b) {
+  if (b.ranges.empty()) mem_->protect_code(b.start, b.end - b.start);
+  for (const auto& [lo, hi] : b.ranges) mem_->protect_code(lo, hi - lo);
+}
+
+void Rv64Vcpu::drop_written_code() {
+  mem_->take_written_code([&](uint64_t page) {
+    ++code_changes_.written_pages;
+    ++code_changes_.per_page[page];
+    code_changes_.written_units += cache_->invalidate(page, vm::rv64::kPageSize);
+  });
+  step_blocks_.clear();
+}
+
 Result<void> Rv64Vcpu::set_breakpoint(uint64_t addr) {
   if (addr & 1) return fail("breakpoint address 0x{:x} is not 2-byte aligned", addr);
   if ((mem_->perms_at(addr) & vm::rv64::kPermExec) == 0)
@@ -119,7 +134,8 @@ Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
   if (ended_) return *ended_;
   if (stop_.exchange(false, std::memory_order_relaxed))
     return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
-  GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size());
+  GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size(),
+                      &GuestMemory::resolve_code_write, mem_.get());
   StopReason r;
   // A host fault jumps back here; when a guest SIGSEGV handler takes it, the loop goes on from
   // the handler (with a step limit, the steps count again from there).
@@ -130,7 +146,9 @@ Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
       break;
     }
     fault_->armed = 0;
-    if (!host_fault(trap, &r)) break;
+    const bool handled = host_fault(trap, &r);
+    if (mem_->has_written_code()) drop_written_code();
+    if (!handled) break;
   }
   fault_ = nullptr;
   running_ = nullptr;
@@ -242,6 +260,7 @@ CachedBlock* Rv64Vcpu::block_at(StopReason* end) {
     *end = untranslatable(tl::unexpected(b.error()));
     return nullptr;
   }
+  protect_code((*b)->block);
   return fits_stack(**b, end) ? *b : nullptr;
 }
 
@@ -265,6 +284,7 @@ CachedBlock* Rv64Vcpu::debug_block_at(bool one_insn, StopReason* end) {
   auto owned = std::make_unique<CachedBlock>();
   CachedBlock* b = owned.get();
   b->block = std::move(*t);
+  protect_code(b->block);
   init_block_func(b->func, b->block.fn, *inst_, kStepIndexBase + next_step_index_++);
   b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
                               isa::ValType::Ref) != b->block.fn.regs.end();
@@ -301,15 +321,22 @@ bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end) {
   fault_->armed = 1;
   const vm::ExecStatus s = run_block(b, &ret);
   fault_->armed = 0;
-  if (s == vm::ExecStatus::Returned) [[likely]] {
-    if ((ret.bits & 1) == 0) [[likely]] {
-      pc_ = ret.bits;
-      return true;
-    }
-    // `b` may be gone after this: syscalls and fence.i drop translations.
-    return special_exit(ret.bits, end);
+  // A store into a page `b` or another unit was translated from made it writable again and
+  // recorded it; `b` has run to its exit on the code it was translated from. That is what
+  // RISC-V promises (new code is visible after fence.i) and as much as QEMU gives whenever the
+  // store is not into the unit that is running: the next unit is translated from the new bytes.
+  if (s == vm::ExecStatus::Returned && (ret.bits & 1) == 0) [[likely]] {
+    if (mem_->has_written_code()) [[unlikely]]
+      drop_written_code();
+    pc_ = ret.bits;
+    return true;
   }
-  return trapped(b, s, end);
+  // `b` may be gone after these: syscalls and fence.i drop translations. The kernel side
+  // (read() into code, a signal frame) may write code pages too.
+  const bool go_on =
+      s == vm::ExecStatus::Returned ? special_exit(ret.bits, end) : trapped(b, s, end);
+  if (mem_->has_written_code()) drop_written_code();
+  return go_on;
 }
 
 // vm::execute without its per-call zeroing of the frame, which cost more than the block itself.
@@ -366,6 +393,7 @@ bool Rv64Vcpu::special_exit(uint64_t ret, StopReason* end) {
                                      static_cast<uint32_t>(mem_->state(state::kExitArg)), at),
                          end);
     case ExitReason::FenceI:
+      ++code_changes_.fence_i;
       cache_->invalidate_all();
       step_blocks_.clear();
       pc_ = at + 4;

@@ -6,8 +6,11 @@
 // run by the interpreter or its baseline-compiled code (JitMode). A block returns the next pc
 // (even) or a special exit (odd; guest_layout.hpp) that the loop serves: syscalls through
 // Process, ebreak and illegal instructions as the guest's SIGTRAP/SIGILL, fence.i by dropping
-// every translation. Guest faults end the guest, never the host: an access outside its space is
-// an SVI MemoryOutOfBounds trap that becomes the guest's SIGSEGV, named on the diag fd as
+// every translation. Guest-writable pages that units are translated from are host read-only
+// (GuestMemory::protect_code): a store into one is let through by the fault handler and recorded,
+// and the loop drops that page's translations when the running unit returns. Guest faults end the
+// guest, never the host: an access outside its space is an SVI MemoryOutOfBounds trap that becomes
+// the guest's SIGSEGV, named on the diag fd as
 //   strata: rv64: segmentation fault: load at 0x0 (pc 0x10232)
 // unless the guest has a handler for the signal (Process::deliver_fault builds its frame and the
 // loop goes on at the handler; see trapped() and host_fault() for which registers and pc the
@@ -107,6 +110,10 @@ class Rv64Vcpu final : public vm::Vcpu {
   bool raise_fault(int sig, int code, uint64_t pc, uint64_t addr, const std::string& death_note,
                    vm::StopReason* end);
   void drop_translations(uint64_t addr, uint64_t len);
+  // Write-protects the guest-writable pages `b` was translated from (GuestMemory::protect_code).
+  void protect_code(const TranslatedBlock& b);
+  // Drops the translations of the code pages stores or the kernel wrote since the last call.
+  void drop_written_code();
   void note(const std::string& text) const;
 
   RunOptions opts_;
@@ -130,6 +137,15 @@ class Rv64Vcpu final : public vm::Vcpu {
 
   GuestFaultTrap* fault_ = nullptr;       // the running run()'s trap for host faults on guest pages
   const CachedBlock* running_ = nullptr;  // the unit execute() runs (for host_fault)
+  // Why translations went away, for --stats.
+  struct CodeChangeStats {
+    uint64_t written_pages = 0;  // code pages written (by stores or the kernel), dropped
+    uint64_t written_units = 0;  // units dropped with them
+    uint64_t fence_i = 0;
+    uint64_t syscalls = 0;  // riscv_flush_icache, munmap, mprotect, MAP_FIXED
+    // The page written most often (the ping-pong of code and data sharing a page).
+    std::unordered_map<uint64_t, uint64_t> per_page;
+  } code_changes_;
   uint64_t pc_ = 0;
   uint64_t executed_ = 0;
   std::set<uint64_t> bps_;

@@ -1,5 +1,6 @@
 // Rv64Vcpu's inspection side: registers by name, guest memory, disassembly, statistics and the
 // translation of a block (rv64_vcpu.hpp).
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -183,6 +184,7 @@ Result<void> Rv64Vcpu::write_memory(uint64_t addr, std::span<const uint8_t> in) 
   }
   // A debugger may patch code, even read-only code: translations of it are stale.
   if (!in.empty()) drop_translations(addr, in.size());
+  if (mem_->has_written_code()) drop_written_code();
   return {};
 }
 
@@ -204,6 +206,23 @@ std::string Rv64Vcpu::stats() const {
   std::string out = cache_->format_stats();
   out += fmt::format("  executed       {} blocks; {} syscalls ({} unsupported)\n", executed_,
                      proc_->stats().syscalls, proc_->stats().unsupported);
+  const auto writes = mem_->code_write_stats();
+  const CodeChangeStats& c = code_changes_;
+  out += fmt::format(
+      "  code changes   {} stores and {} kernel writes into translated code: {} pages, {} units "
+      "dropped; {} fence.i; {} by syscalls\n",
+      writes.stores, writes.kernel_writes, c.written_pages, c.written_units, c.fence_i, c.syscalls);
+  if (writes.unprotected != 0)
+    out += fmt::format(
+        "  UNSEEN         {} code pages could not be write-protected (the host refused): stores "
+        "into them do not drop their translations\n",
+        writes.unprotected);
+  if (!c.per_page.empty()) {
+    const auto most = std::max_element(c.per_page.begin(), c.per_page.end(),
+                                       [](auto& a, auto& b) { return a.second < b.second; });
+    out += fmt::format("  most written   page 0x{:x}: its code dropped {} times\n", most->first,
+                       most->second);
+  }
   if (!step_blocks_.empty() || !bps_.empty())
     out += fmt::format("  debugger       {} single-instruction blocks cached, {} breakpoints\n",
                        step_blocks_.size(), bps_.size());

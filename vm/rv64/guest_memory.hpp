@@ -14,10 +14,20 @@
 // The Linux personality, the loader and a debugger act like the kernel: they may touch any page.
 // They do it inside a KernelAccess scope; host()/read()/write() then open the host pages they
 // touch (read-write) and the scope's end restores the guest's protections.
+//
+// Code pages. A guest page the guest may write and that holds translated code (protect_code())
+// is host read-only, as QEMU's user mode does it: a guest store into it faults on the host, and
+// the fault handler calls resolve_code_write(), which gives the page its write access back and
+// records it as written, so the store is retried and the runner drops the page's translations
+// (take_written_code()) when the running unit returns. The kernel side writes through the
+// non-const host()/write(), which record the code pages they open the same way. A page stays
+// recorded as code until it is written: a page whose translations went away otherwise (fence.i,
+// munmap) costs one more fault at most.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,7 +43,9 @@ class GuestMemory {
   // `mem` must already have its final size (top() = kGuestOrigin + mem.size()); it is never
   // grown afterwards, so host pointers into it stay valid for the run.
   explicit GuestMemory(LinearMemory& mem)
-      : mem_(mem), perms_((mem.size() + kGuestOrigin + kPageSize - 1) / kPageSize, 0) {}
+      : mem_(mem),
+        perms_((mem.size() + kGuestOrigin + kPageSize - 1) / kPageSize, 0),
+        code_(perms_.size(), kNoCode) {}
 
   LinearMemory& linear() { return mem_; }
   const LinearMemory& linear() const { return mem_; }
@@ -45,8 +57,10 @@ class GuestMemory {
   }
   // Host pointer to guest [addr, addr + n), or nullptr when out of range. Under host protection,
   // only pages the guest may access are accessible through it, unless a KernelAccess is open.
+  // The non-const form is for writing: it records the code pages it opens as written.
   uint8_t* host(uint64_t addr, uint64_t n) {
     if (!in_range(addr, n)) return nullptr;
+    if (code_pages_ != 0) release_code(addr, n);
     if (kernel_depth_ > 0 && protect_) open_for_kernel(addr, n);
     return mem_.data() + (addr - kGuestOrigin);
   }
@@ -103,6 +117,35 @@ class GuestMemory {
   bool enable_host_protection();
   bool host_protected() const { return protect_; }
 
+  // The guest pages of [addr, addr + len) hold translated code: the guest-writable ones become
+  // host read-only until written (see the top of this file).
+  void protect_code(uint64_t addr, uint64_t len);
+  // The fault handler's question for a host fault at `linear_offset` of the linear memory of
+  // `self` (a GuestMemory): is it a store into a protected code page? If so the page is made
+  // writable and recorded, and the store may be retried. Async-signal-safe: no allocation, no
+  // lock, one mprotect.
+  static bool resolve_code_write(void* self, uint64_t linear_offset);
+  // Code pages written since the last call: calls f(page address) for each and forgets them.
+  bool has_written_code() const { return written_count_ != 0; }
+  template <typename F>
+  void take_written_code(F&& f) {
+    while (written_count_ != 0) {
+      written_count_ = written_count_ - 1;
+      const uint32_t page = written_[written_count_];
+      code_[page] = kNoCode;
+      --code_pages_;
+      f(uint64_t{page} * kPageSize);
+    }
+  }
+  struct CodeWriteStats {
+    uint64_t stores = 0;         // guest stores that faulted on a code page
+    uint64_t kernel_writes = 0;  // code pages opened for writing by the kernel side
+    uint64_t unprotected = 0;    // code pages the host would not write-protect (stores unseen)
+  };
+  CodeWriteStats code_write_stats() const {
+    return {store_faults_, kernel_code_writes_, unprotected_code_pages_};
+  }
+
   // While one exists, host()/read()/write() may touch any page of the space.
   class KernelAccess {
    public:
@@ -134,9 +177,27 @@ class GuestMemory {
   bool apply_host_protection(uint64_t first, uint64_t last) const;
   void open_for_kernel(uint64_t addr, uint64_t n) const;
   void close_for_kernel() const;
+  // Records the protected code pages of [addr, addr + n) as written and makes them writable.
+  void release_code(uint64_t addr, uint64_t n);
+  // Host protection of guest page `page`, from its permissions and its code state.
+  int host_prot_of(uint64_t page) const;
+  // Marks protected code page `page` written (the handler and release_code share it).
+  void mark_written(uint64_t page);
+
+  enum : uint8_t { kNoCode = 0, kCodeProtected = 1, kCodeWritten = 2 };
 
   LinearMemory& mem_;
   std::vector<uint8_t> perms_;
+  // Per guest page: kNoCode, kCodeProtected or kCodeWritten (waiting for take_written_code()).
+  std::vector<uint8_t> code_;
+  // The kCodeWritten pages. Sized to code_pages_ by protect_code(), so the fault handler never
+  // grows it: a page enters it once per protection.
+  std::vector<uint32_t> written_;
+  volatile size_t written_count_ = 0;
+  size_t code_pages_ = 0;  // pages kCodeProtected or kCodeWritten
+  volatile uint64_t store_faults_ = 0;
+  uint64_t kernel_code_writes_ = 0;
+  uint64_t unprotected_code_pages_ = 0;
   bool protect_ = false;
   mutable int kernel_depth_ = 0;
   // Guest page ranges [first, last) opened read-write, and re-permitted, inside a KernelAccess.

@@ -68,6 +68,7 @@ std::vector<Program> corpus() {
       {"cpp_features", "cpp_features.elf", {}, "", true},
       {"atomics", "atomics.elf", {}, ""},
       {"smc", "smc.elf", {}, ""},
+      {"smc_store", "smc_store.elf", {}, ""},
       {"exit_codes", "exit_codes.elf", {}, ""},
       {"exit_codes_argc3", "exit_codes.elf", {"one", "two words"}, ""},
       {"exit_codes_255", "exit_codes.elf", {"exit255"}, ""},
