@@ -11,6 +11,9 @@ packages=(
   lua5.4 luajit time binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user libedit-dev gdb-multiarch
   libfdt-dev device-tree-compiler libzydis-dev
+  # The x86 guest of tools/mkguest/mkguest; the ACPI table tests (iasl, and QEMU's microvm
+  # booting that guest with our tables).
+  linux-image-amd64 busybox-static cpio e2fsprogs acpica-tools qemu-system-x86
 )
 
 missing=()
@@ -19,6 +22,20 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# linux-image-amd64 needs some initramfs generator for the host; the guest never uses its
+# output (mkguest builds its own). Where none is installed, take tiny-initramfs: it needs
+# neither udev nor a systemd upgrade, as initramfs-tools would. It conflicts with
+# initramfs-tools and dracut, so it is chosen only where neither is present.
+if [[ " ${missing[*]} " == *" linux-image-amd64 "* ]]; then
+  have_initramfs_tool=0
+  for p in initramfs-tools dracut tiny-initramfs; do
+    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      have_initramfs_tool=1
+    fi
+  done
+  ((have_initramfs_tool)) || missing+=(tiny-initramfs)
+fi
 
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"

@@ -66,6 +66,23 @@ Result<void> Vcpu::set_sregs(const kvm_sregs& sregs) {
   return {};
 }
 
+Result<std::uint32_t> Vcpu::get_mp_state() const {
+  kvm_mp_state state{};
+  STRATA_TRY(checked_ioctl(fd_, KVM_GET_MP_STATE, &state, "KVM_GET_MP_STATE"));
+  return state.mp_state;
+}
+
+Result<kvm_lapic_state> Vcpu::get_lapic() const {
+  kvm_lapic_state lapic{};
+  STRATA_TRY(checked_ioctl(fd_, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC"));
+  return lapic;
+}
+
+Result<void> Vcpu::set_lapic(const kvm_lapic_state& lapic) {
+  STRATA_TRY(checked_ioctl(fd_, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC"));
+  return {};
+}
+
 std::span<std::uint8_t> Vcpu::writable(std::span<const std::uint8_t> bytes) {
   auto* base = reinterpret_cast<std::uint8_t*>(run_);
   auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());

@@ -32,10 +32,17 @@ class Vcpu {
   [[nodiscard]] Result<void> set_regs(const kvm_regs& regs);
   [[nodiscard]] Result<kvm_sregs> get_sregs() const;
   [[nodiscard]] Result<void> set_sregs(const kvm_sregs& sregs);
+  // KVM_GET_MP_STATE: KVM_MP_STATE_RUNNABLE, KVM_MP_STATE_HALTED (in-kernel irqchip), ...
+  [[nodiscard]] Result<std::uint32_t> get_mp_state() const;
+  // KVM_GET_LAPIC / KVM_SET_LAPIC (in-kernel irqchip): the local APIC's register page.
+  [[nodiscard]] Result<kvm_lapic_state> get_lapic() const;
+  [[nodiscard]] Result<void> set_lapic(const kvm_lapic_state& lapic);
 
   // The kvm_run area (for immediate_exit, request_interrupt_window, and MMIO read answers).
   [[nodiscard]] kvm_run& run_area() { return *run_; }
   [[nodiscard]] std::size_t map_size() const { return map_size_; }
+  // The VCPU fd, for per-VCPU ioctls wrapped elsewhere (KVM_SET_CPUID2, KVM_SET_MSRS).
+  [[nodiscard]] const Fd& fd() const { return fd_; }
 
   // The writable view of bytes decode_exit handed out (Io::data of an `in` exit), so the
   // monitor can answer; an empty span if `bytes` does not lie inside this VCPU's mapping.

@@ -33,6 +33,19 @@ Result<void> Vm::set_tss_addr(std::uint64_t addr) {
   return {};
 }
 
+Result<void> Vm::set_identity_map_addr(std::uint64_t addr) {
+  STRATA_TRY(checked_ioctl(fd_, KVM_SET_IDENTITY_MAP_ADDR, &addr, "KVM_SET_IDENTITY_MAP_ADDR"));
+  return {};
+}
+
+Result<void> Vm::irq_line(std::uint32_t gsi, bool level) {
+  kvm_irq_level line{};
+  line.irq = gsi;
+  line.level = level ? 1 : 0;
+  STRATA_TRY(checked_ioctl(fd_, KVM_IRQ_LINE, &line, "KVM_IRQ_LINE"));
+  return {};
+}
+
 Result<void> Vm::create_irqchip() {
   STRATA_TRY(checked_ioctl(fd_, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP"));
   return {};

@@ -15,6 +15,9 @@ class Vcpu;
 // The TSS address both kvmtool and Firecracker use: three pages just below the BIOS area at
 // the top of 4 GiB, inside the MMIO hole where no RAM is.
 inline constexpr std::uint64_t kTssAddress = 0xfffbd000;
+// The one-page identity-map table KVM needs for real-mode guests on Intel without unrestricted
+// guest: the page just below the TSS, as QEMU places it (inside the hole, never RAM).
+inline constexpr std::uint64_t kIdentityMapAddress = 0xfffbc000;
 
 class Vm {
  public:
@@ -33,10 +36,15 @@ class Vm {
                                                     std::uint32_t flags = 0);
 
   [[nodiscard]] Result<void> set_tss_addr(std::uint64_t addr = kTssAddress);
+  // KVM_SET_IDENTITY_MAP_ADDR; must come before the first VCPU.
+  [[nodiscard]] Result<void> set_identity_map_addr(std::uint64_t addr = kIdentityMapAddress);
   // In-kernel PIC + IOAPIC + LAPIC; must come before the first VCPU.
   [[nodiscard]] Result<void> create_irqchip();
   // In-kernel i8254 PIT; `flags` = KVM_PIT_SPEAKER_DUMMY handles port 0x61 in the kernel too.
   [[nodiscard]] Result<void> create_pit2(std::uint32_t flags);
+  // KVM_IRQ_LINE: drives input `gsi` of the in-kernel irqchip (PIC pins 0-15 and IOAPIC pins
+  // 0-23 alike, KVM's default routing) to `level`. Needs create_irqchip().
+  [[nodiscard]] Result<void> irq_line(std::uint32_t gsi, bool level);
 
   // KVM_CREATE_VCPU and the mmap of its kvm_run area.
   [[nodiscard]] Result<Vcpu> create_vcpu(std::uint32_t id);

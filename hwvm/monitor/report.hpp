@@ -18,8 +18,8 @@ namespace strata::hwvm {
 struct ExitStats {
   std::map<std::string, std::uint64_t> by_reason;  // "io", "mmio", "hlt", "intr", ...
   std::uint64_t unclaimed = 0;                     // port/MMIO accesses no device claimed
-  std::uint64_t irq_changes = 0;                   // device IRQ line changes (not injected)
-  std::uint64_t device_faults = 0;                 // device models reset after a trap
+  std::uint64_t irq_changes = 0;    // device IRQ line changes (injected with the irqchip)
+  std::uint64_t device_faults = 0;  // device models reset after a trap
   double seconds = 0;
 };
 
