@@ -89,6 +89,23 @@ class Disassembler {
     return std::move(out_);
   }
 
+  // The instruction of function fi at word pc as run() writes it (without label or indent).
+  std::optional<std::string> one(uint32_t fi, uint32_t pc) {
+    if (fi >= m_.funcs.size()) return std::nullopt;
+    const isa::Function& f = m_.funcs[fi];
+    for (uint32_t i = 0; i < m_.imports.size(); ++i) import_name(i);
+    for (size_t i = 0; i < m_.consts.size(); ++i)
+      first_const_.try_emplace(const_key(m_.consts[i]), static_cast<uint32_t>(i));
+    reg_names(f);
+    size_t at = 0;
+    while (at < pc && at < f.code.size()) at += decode(f, at).size;
+    if (at != pc || pc >= f.code.size()) return std::nullopt;
+    if (!decode(f, pc).ok) return fmt::format(".word 0x{:016x}", f.code[pc]);
+    out_.clear();
+    instruction(f, pc);
+    return std::move(out_);
+  }
+
  private:
   void header() {
     out_ += fmt::format(".module {}\n", name_or_quote(m_.name));
@@ -415,6 +432,10 @@ class Disassembler {
 
 std::string disassemble(const isa::Module& m) {
   return Disassembler(m).run();
+}
+
+std::optional<std::string> disassemble_insn(const isa::Module& m, uint32_t func, uint32_t pc) {
+  return Disassembler(m).one(func, pc);
 }
 
 }  // namespace strata::as

@@ -7,6 +7,8 @@
 // the module.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "isa/module.hpp"
@@ -14,5 +16,10 @@
 namespace strata::as {
 
 std::string disassemble(const isa::Module& m);
+
+// One instruction of function `func` at word `pc`, written as disassemble(m) writes it
+// ("blt %n, %two, L9": registers by name, a branch target as the label of its pc), `.word 0x...`
+// for a word that does not decode; nullopt when pc is not where an instruction starts.
+std::optional<std::string> disassemble_insn(const isa::Module& m, uint32_t func, uint32_t pc);
 
 }  // namespace strata::as

@@ -279,10 +279,11 @@ ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry_fp, Value* re
 #define STRATA_OP(name, mn, a, b, c, flags, sem) &&L_##name,
 #include "isa/opcodes.def"
 #undef STRATA_OP
-      &&L_enter_jit,   // kEnterJitWord
-      &&L_count_call,  // kCountCallWord
+      &&L_enter_jit,    // kEnterJitWord
+      &&L_count_call,   // kCountCallWord
+      &&L_debug_break,  // kDebugBreakOp
   };
-  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == isa::kOpCount + 2);
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kDebugBreakOp + 1);
 #endif
 
   ExecStatus status = ExecStatus::Returned;
@@ -313,6 +314,7 @@ L_fetch:
 #if defined(STRATA_SWITCH_DISPATCH)
     case isa::kOpCount: goto L_enter_jit;
     case isa::kOpCount + 1: goto L_count_call;
+    case kDebugBreakOp: goto L_debug_break;
 #endif
   }
   // Unreachable: every handler jumps, and the verifier admits only valid opcodes.
@@ -438,6 +440,12 @@ L_fuel:
   if (fuel == 0) goto L_trap;
   STRATA_VM_JUMP();
 
+  // A debugger's break word (interp.hpp "Debugging"): the instruction at pc has not run.
+L_debug_break:
+  STRATA_PROTECT();
+  status = ExecStatus::Paused;
+  goto L_done;
+
 L_trap:
   STRATA_PROTECT();
   trap->kind = st.trap_kind;
@@ -447,6 +455,7 @@ L_trap:
 
 L_done:
   st.fuel_left = fuel < 0 ? 0 : fuel;
+  st.last_fp = fp;
   return status;
 }
 

@@ -30,6 +30,14 @@
 // slice (kFuelSlice units) runs out, the function running then is marked hot and gets
 // promoted at its NEXT call. There is no on-stack replacement: a loop that never returns to a
 // call (a hot main) keeps running interpreted.
+//
+// Debugging (vm/debug/svi_vcpu.hpp). A debugger runs the program on its own copy of each
+// function's code, in which it replaces the opcode field of chosen instructions (breakpoints,
+// the successors of a single step) with kDebugBreakOp, keeping the operand fields. The loop
+// dispatches that opcode like any other, through the same label table, so a run without a
+// debugger pays nothing: no per-instruction test exists. The handler saves the pc (the
+// instruction has not run) and returns Paused; st.last_fp is then the innermost frame and
+// run_frames on it resumes the program there.
 #pragma once
 
 #include <atomic>
@@ -107,9 +115,16 @@ class ExecState {
 
   // ---- run-time tier-up (interpreter and jit runtime only; not read by emitted code) ----
   TierUp tier_up{};
+
+  // ---- for a debugger (not read by emitted code) ----
+  // The innermost frame when the last interpreter run ended, whatever the status: where a
+  // Paused run (or an Interrupted trap, whose pc is the call or branch that did not take
+  // effect) resumes, and the frame that ended the program after Exited or a trap.
+  Frame* last_fp = nullptr;
 };
 
-enum class ExecStatus : uint8_t { Returned, Exited, Trapped };
+// Paused: the interpreter reached a kDebugBreakOp word (see "Debugging" above).
+enum class ExecStatus : uint8_t { Returned, Exited, Trapped, Paused };
 
 // Runs `fn` with `args` (fn->nparams Values) from an empty VM stack. On Returned, *result holds
 // the result (if fn has one); on Exited, cx.exit_code the code; on Trapped, *trap the trap.
@@ -131,6 +146,13 @@ extern const isa::Word kEnterJitWord;
 // A second pseudo-instruction word (kOpCount + 1): "count this call, maybe tier up". call_code
 // points at it for functions watched by tiering (arm_tier_up).
 extern const isa::Word kCountCallWord;
+
+// The opcode field of a debugger's break word (kOpCount + 2, past both pseudo-instructions);
+// the word's other fields are those of the instruction it replaces.
+inline constexpr uint16_t kDebugBreakOp = isa::kOpCount + 2;
+inline constexpr isa::Word debug_break_word(isa::Word original) {
+  return (original & ~isa::Word{0xffff}) | kDebugBreakOp;
+}
 
 // Watches `fn` (if it has no compiled code): its calls are counted from now on.
 void arm_tier_up(FuncInfo& fn);

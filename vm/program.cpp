@@ -83,6 +83,13 @@ RunResult Program::invoke(const FuncInfo* fn, std::span<const Value> args) {
       r.kind = RunResult::Kind::Trapped;
       r.trap = std::move(trap);
       break;
+    case ExecStatus::Paused:
+      // Only a debugger's copy of the code holds break words, and a debugger runs the program
+      // itself (debug_access), never through here.
+      r.kind = RunResult::Kind::Trapped;
+      r.trap =
+          Trap{TrapKind::HostError, "a debugger break word was reached outside a debugger", {}};
+      break;
   }
   host_->flush_all();
   return r;

@@ -100,6 +100,16 @@ class Program {
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
   Instance& main_instance() { return *main_; }
 
+  // For a debugger that drives the interpreter itself (vm/debug/svi_vcpu.hpp): the execution
+  // state, the natives' host context and the exported main. While it does, nothing else may run
+  // this program (run_main, call).
+  struct DebugAccess {
+    ExecState& exec;
+    HostContext& host;
+    const FuncInfo* main;
+  };
+  DebugAccess debug_access() { return DebugAccess{*exec_, *host_, main_fn_}; }
+
  private:
   Program(LoadOptions opts);
   static Result<std::unique_ptr<Program>> load_common(isa::Module main, LoadOptions opts,

@@ -43,5 +43,7 @@ struct Trap {
 // only when there is one; a native's own frame prints as "  at std.io.print (native)").
 // Every line ends with '\n'.
 std::string format_trap(const Trap& t);
+// One frame as format_trap writes it after "  at ": "fib (fib.sasm:16, pc 5)".
+std::string format_frame(const TraceFrame& f);
 
 }  // namespace strata::vm

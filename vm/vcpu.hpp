@@ -19,15 +19,19 @@
 // - Breakpoints are kept by the Vcpu, not written into guest memory: a memory read never sees
 //   them and the guest cannot overwrite them. A run that starts at a breakpoint address executes
 //   that instruction first (so `continue` after a stop makes progress).
+// - The methods after "optional" have defaults that say the backend does not support them, so a
+//   backend implements only what it can do exactly.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "isa/error.hpp"
+#include "vm/trap.hpp"
 
 namespace strata::vm {
 
@@ -39,13 +43,17 @@ struct StopReason {
     Stepped,     // the requested number of instructions ran
     Stopped,     // request_stop()
     Fault,       // the CPU cannot continue: `message` says why
+    Trapped,     // the SVI program trapped and is gone: `message` is its report (format_trap)
+    Watchpoint,  // an instruction changed watched bytes at `addr`: `message` says old and new
   };
   Kind kind = Kind::Stopped;
   int code = 0;
   uint64_t addr = 0;
   std::string message;
 
-  bool ended() const { return kind == Kind::Exited || kind == Kind::Signaled; }
+  bool ended() const {
+    return kind == Kind::Exited || kind == Kind::Signaled || kind == Kind::Trapped;
+  }
 };
 
 struct RunLimit {
@@ -58,12 +66,19 @@ struct RegInfo {
   std::string name;   // the canonical name ("x10", "pc", "f3", "fcsr"); read_reg also takes aliases
   std::string alias;  // the ABI name ("a0", "ft3"), or empty
   uint32_t bits = 64;
-  std::string group;  // "general", "float", "csr", ...
+  std::string group;  // "general", "float", "csr", ...; SVI: the type, "i64", "f64" or "ref"
+};
+
+// A code address as a symbol: `symbol`+`offset`, and its source line when debug info has one.
+struct CodeLocation {
+  std::string symbol;  // "fib"
+  uint64_t offset = 0;
+  std::string line;  // "fib.sasm:12", or empty
 };
 
 // One disassembled guest instruction.
 struct GuestInsn {
-  uint32_t length = 0;  // bytes
+  uint32_t length = 0;  // in address units: bytes, or code words for SVI
   std::string text;     // "addi\tsp,sp,-16"
 };
 
@@ -97,6 +112,45 @@ class Vcpu {
   // How the engine runs the code at `addr` (for a translating vcpu: the guest block, its SVI
   // translation, its host code size). An error when the backend has no such notion.
   virtual Result<std::string> describe_code(uint64_t addr) = 0;
+
+  // ---- optional ----
+
+  // The call stack, innermost frame first, with what a trap's stack trace shows.
+  virtual Result<std::vector<TraceFrame>> backtrace() const {
+    return fail(
+        "bt shows SVI call stacks; a {} program has no call stack the vcpu knows "
+        "(use gdb through --gdb for a frame-pointer backtrace)",
+        arch());
+  }
+  // Write watchpoints on guest memory: a run stops (StopReason::Watchpoint) right after an
+  // instruction that changed any of the `len` bytes at `addr`.
+  virtual Result<void> set_watchpoint(uint64_t addr, uint64_t len) {
+    (void)addr, (void)len;
+    return fail("watchpoints are not supported on {}", arch());
+  }
+  // False when there was none at `addr`.
+  virtual bool clear_watchpoint(uint64_t addr) {
+    (void)addr;
+    return false;
+  }
+  // For guests whose code addresses are not plain numbers (SVI: a function and a pc): the
+  // symbol of `addr`, and the address a text names ("fib", "fib+3", "fib:3", "fib.sasm:12").
+  // nullopt: not a code address / not such a name (the monitor then tries ELF symbols,
+  // registers); an error: a name of that form that is wrong ("no line 99 in fib.sasm").
+  virtual std::optional<CodeLocation> locate(uint64_t addr) const {
+    (void)addr;
+    return std::nullopt;
+  }
+  virtual Result<std::optional<uint64_t>> find_code(std::string_view text) const {
+    (void)text;
+    return std::optional<uint64_t>{};
+  }
+  // A register value as its type reads (SVI: i64 in decimal and hex, f64 as a double, a ref as
+  // a short description of the object), or empty: the monitor prints hex.
+  virtual std::string format_reg(const RegInfo& reg, uint64_t value) const {
+    (void)reg, (void)value;
+    return {};
+  }
 };
 
 }  // namespace strata::vm

@@ -21,6 +21,7 @@
 
 #include "tests/support/subprocess.hpp"
 #include "tests/vm/rv64/rv64_test_util.hpp"
+#include "tools/strata/monitor/eh_frame.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
 #include "tools/strata/monitor/repl_format.hpp"
 
@@ -156,14 +157,19 @@ TEST_P(ReplTest, BreakAtMainInspectStepAndRunToExit) {
   EXPECT_NE(out.find("the guest exited with status 7"), std::string::npos) << out;
   // ...and the session went on: registers after the exit, a second `continue` refused.
   EXPECT_EQ(count(out, "\npc "), 2u) << out;
+  // bt unwinds main's frame (its prologue half done) up to _start with the unwind tables.
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex("#0  0x[0-9a-f]+ <main\\+0x[24]>\n#1  0x[0-9a-f]+ "
+                      "<__libc_start_call_main\\+0x[0-9a-f]+>\n(#[0-9]+ +0x[0-9a-f]+ <[^>]+>\n)*"
+                      "#[0-9]+ +0x[0-9a-f]+ <_start\\+0x[0-9a-f]+>\n")))
+      << out;
   // Each mistake is exactly one error line.
   const auto errs = lines_of(r.err);
-  ASSERT_EQ(errs.size(), 5u) << r.err;
+  ASSERT_EQ(errs.size(), 4u) << r.err;
   for (const auto& e : errs) EXPECT_EQ(e.rfind("error: ", 0), 0u) << e;
   EXPECT_NE(r.err.find("error: unknown command 'frobnicate'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("error: address 0x0 is not mapped"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("error: unknown register 'rax' for riscv64"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("error: bt shows SVI call stacks"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("error: the guest exited with status 7; nothing more to run"),
             std::string::npos)
       << r.err;
@@ -186,6 +192,29 @@ TEST_P(ReplTest, BreakpointInsideALoopStopsEveryTimeAndSetChangesTheGuest) {
   EXPECT_NE(r.out.find("a1 = 0x64"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sum 101\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("the guest exited with status 7"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+// bt inside add: add (its frame not built yet), then main at the return address of its call of
+// add (checked against objdump: the instruction before it calls add), up to _start.
+TEST_P(ReplTest, BacktraceUnwindsWithTheUnwindTables) {
+  const auto r = repl("break add\ncontinue\nbt\nstep 4\nbt\n");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::smatch m;
+  const std::regex two(
+      "#0  0x[0-9a-f]+ <add(\\+0x[0-9a-f]+)?>\n#1  0x([0-9a-f]+) <main\\+0x[0-9a-f]+>\n");
+  ASSERT_TRUE(std::regex_search(r.out, m, two)) << r.out;
+  const uint64_t ret = std::stoull(m[2].str(), nullptr, 16);
+  const std::string dis = t::capture("riscv64-linux-gnu-objdump -d " + prog_);
+  std::smatch call;
+  ASSERT_TRUE(std::regex_search(
+      dis, call,
+      std::regex("\n +([0-9a-f]+):\t[0-9a-f ]+\t(jal|call)\t[^\n]*<add>\n +" + m[2].str() + ":")))
+      << "no call of add before 0x" << m[2].str();
+  EXPECT_LT(std::stoull(call[1].str(), nullptr, 16), ret);
+  // The same caller after add's prologue saved ra and moved the frame to s0.
+  EXPECT_EQ(count(r.out, "<main+0x"), 2u) << r.out;
+  EXPECT_EQ(count(r.out, " <_start+0x"), 2u) << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
@@ -282,6 +311,43 @@ TEST(ElfSymbols, MatchesNmAndSurvivesDamagedFiles) {
   }
   EXPECT_FALSE(strata::monitor::SymbolTable::parse("not an elf"));
   EXPECT_FALSE(strata::monitor::SymbolTable::load("/nonexistent/file"));
+}
+
+// The unwind tables of the real program: add's rows as readelf shows them for an -O0 function
+// (CFA = sp at entry, sp + 32 after `addi sp,sp,-32`, ra saved at CFA - 8 once stored); then
+// every truncation and corrupted copies: rows or none, never a crash.
+TEST(CallFrameInfo, ReadsTheProgramsRowsAndSurvivesDamagedFiles) {
+  if (!t::have_tool(t::kCrossGcc)) GTEST_SKIP() << "riscv64-linux-gnu-gcc is not installed";
+  const std::string prog = build_program();
+  ASSERT_FALSE(prog.empty());
+  auto cfi = strata::monitor::CallFrameInfo::load(prog);
+  ASSERT_TRUE(cfi) << cfi.error().message;
+  const uint64_t add = nm_address(prog, "add");
+  auto entry = cfi->rule_at(add);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->cfa_reg, 2u);
+  EXPECT_EQ(entry->cfa_offset, 0);
+  EXPECT_EQ(entry->return_reg, 1u);
+  auto after = cfi->rule_at(add + 2);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->cfa_offset, 32);
+  EXPECT_FALSE(cfi->rule_at(0x10));
+
+  std::ifstream f(prog, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (size_t n = 0; n < bytes.size(); n += 4999)
+    if (auto c = strata::monitor::CallFrameInfo::parse(bytes.substr(0, n))) (void)c->rule_at(add);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (int round = 0; round < 100; ++round) {
+    std::string bad = bytes;
+    for (int k = 0; k < 256; ++k) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      bad[64 + x % (bad.size() - 64)] = static_cast<char>(x >> 32);
+    }
+    if (auto c = strata::monitor::CallFrameInfo::parse(bad))
+      for (uint64_t pc = add; pc < add + 64; pc += 2) (void)c->rule_at(pc);
+  }
+  EXPECT_FALSE(strata::monitor::CallFrameInfo::parse("not an elf"));
 }
 
 TEST(ReplFormat, NumbersAndDumps) {

@@ -10,10 +10,14 @@
 #include <fmt/format.h>
 
 #include "jit/rv64/rv64_vcpu.hpp"
+#include "stdlib/stdlib.hpp"
+#include "tools/strata/cmd_run_rv64.hpp"
+#include "tools/strata/module_files.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
 #include "tools/strata/monitor/gdb_stub.hpp"
 #include "tools/strata/monitor/line_reader.hpp"
 #include "tools/strata/monitor/repl.hpp"
+#include "vm/debug/svi_vcpu.hpp"
 
 namespace strata::cli {
 
@@ -21,14 +25,23 @@ namespace {
 
 constexpr std::string_view kReplUsage =
     R"(usage: strata repl run [--jit=MODE] [--sysroot DIR] [--gdb tcp:HOST:PORT] PROGRAM [ARGS...]
+       strata repl run [--fuel N] [--mem-cap SIZE] [--heap-cap SIZE] [--max-depth N]
+                       FILE.sasm|FILE.sbc [ARGS...]
 
-Loads an RV64 Linux ELF program stopped at its first instruction and reads commands: from a
-terminal with line editing and history, otherwise line by line (scripts, tests). `help` lists
-the commands (regs, set, mem, disas, step, break, delete, continue, stats, tc, bt, quit);
-Ctrl-C stops a running guest. With --gdb, a gdb session is served first (target remote
-HOST:PORT); the prompt comes after gdb detaches. docs/REPL.md has examples.
+Loads a program stopped at its first instruction and reads commands: from a terminal with line
+editing and history, otherwise line by line (scripts, tests). `help` lists the commands (regs,
+set, mem, disas, step, break, watch, delete, continue, stats, tc, bt, quit); Ctrl-C stops a
+running program.
 
-Not yet: `strata repl boot` (KVM and RISC-V full-system guests) and SVI programs.
+An RV64 Linux ELF program (recognised by its magic) runs as with `strata run`. With --gdb, a gdb
+session is served first (target remote HOST:PORT); the prompt comes after gdb detaches.
+
+An SVI program stops before the first instruction of its main. Code addresses are functions
+and source lines (fib, fib+3, fib.sasm:12); `bt` shows its call stack, `watch` stops on writes
+to its linear memory. Under the debugger every function is interpreted: --jit=MODE is accepted
+and has no effect. There is no gdb stub for SVI (gdb has no SVI architecture).
+
+docs/REPL.md has examples. Not yet: `strata repl boot` (KVM and RISC-V full-system guests).
 )";
 
 std::atomic<vm::Vcpu*> g_interrupt_target{nullptr};
@@ -65,14 +78,81 @@ Result<jit::rv64::GuestExit> run_rv64_with_gdb(const Rv64Args& a) {
   return guest_exit(end);
 }
 
+namespace {
+
+// The prompt: commands until quit or the end of input, Ctrl-C stopping a running guest.
+int prompt_loop(monitor::Repl& repl, vm::Vcpu& cpu, const std::string& path,
+                monitor::LineReader& reader) {
+  repl.set_interrupt_slot(&g_interrupt_target);
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+
+  fmt::print("strata repl: {} ({}), stopped at ", path, cpu.arch());
+  repl.print_here();
+  if (reader.interactive()) std::puts("type help for the commands, quit to leave");
+  std::fflush(stdout);
+  while (auto line = reader.read("(strata) ")) {
+    if (!repl.execute(*line)) break;
+  }
+  signal(SIGINT, SIG_DFL);
+  return 0;
+}
+
+int repl_svi(Args args) {
+  SviArgs a;
+  if (int rc = parse_svi_args(args, kReplUsage, &a)) return rc;
+  auto module = load_module_file(a.path);
+  if (!module) {
+    fmt::print(stderr, "{}\n", module.error().message);
+    return kExitLoad;
+  }
+  vm::LoadOptions opts;
+  opts.limits = a.limits;
+  opts.natives = stdlib::natives();
+  opts.resolver = resolve_module;
+  opts.main_path = a.path;
+  auto program = vm::Program::load(std::move(*module), std::move(opts));
+  if (!program) {
+    fmt::print(stderr, "{}: {}\n", a.path, program.error().message);
+    return kExitLoad;
+  }
+  auto vcpu = vm::SviVcpu::create(std::move(*program), std::move(a.program_args));
+  if (!vcpu) {
+    fmt::print(stderr, "strata: {}: {}\n", a.path, vcpu.error().message);
+    return kExitLoad;
+  }
+  // Commands come from stdin when it is not a terminal: the program must not eat them, so its
+  // stdin (fd 0, which the natives read) becomes /dev/null and the commands are read from a copy.
+  int commands = STDIN_FILENO;
+  if (isatty(STDIN_FILENO) != 1) {
+    const int copy = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (copy >= 0 && null >= 0 && ::dup2(null, STDIN_FILENO) == STDIN_FILENO) commands = copy;
+    if (null >= 0) ::close(null);
+  }
+  const monitor::SymbolTable no_elf_symbols;
+  monitor::Repl repl(**vcpu, no_elf_symbols, stdout, stderr);
+  if (!a.jit.empty())
+    fmt::print("note: {} has no effect under the debugger: every function is interpreted\n", a.jit);
+  monitor::LineReader reader(commands);
+  return prompt_loop(repl, **vcpu, a.path, reader);
+}
+
+}  // namespace
+
 int cmd_repl(Args args) {
   if (wants_help(args, kReplUsage)) return 0;
   if (args.empty()) return usage_error("repl: say what to run: repl run PROGRAM", kReplUsage);
   if (args[0] != "run")
-    return usage_error(fmt::format("repl: '{}' is not supported (only 'run PROGRAM.elf' is, "
-                                   "for RV64 programs)",
+    return usage_error(fmt::format("repl: '{}' is not supported (only 'run PROGRAM' is, for RV64 "
+                                   "ELF and SVI programs)",
                                    args[0]),
                        kReplUsage);
+  if (const std::string* prog = program_arg(args.subspan(1)); prog && !is_elf_file(*prog))
+    return repl_svi(args.subspan(1));
   Rv64Args a;
   if (int rc = parse_rv64_args(args.subspan(1), kReplUsage, &a)) return rc;
   if (a.run.stats)
@@ -94,6 +174,8 @@ int cmd_repl(Args args) {
     syms = monitor::SymbolTable{};
   }
   monitor::Repl repl(**vcpu, *syms, stdout, stderr);
+  auto cfi = monitor::CallFrameInfo::load(a.run.process.path);
+  if (cfi) repl.set_call_frames(&*cfi);
 
   if (!a.gdb.empty()) {
     auto s = monitor::serve_gdb(**vcpu, a.gdb, stderr);
@@ -107,24 +189,8 @@ int cmd_repl(Args args) {
     }
     if (s->end) repl.print_stop(*s->end);
   }
-
-  repl.set_interrupt_slot(&g_interrupt_target);
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-
   monitor::LineReader reader;
-  fmt::print("strata repl: {} ({}), stopped at ", a.run.process.path, (*vcpu)->arch());
-  repl.print_here();
-  if (reader.interactive()) std::puts("type help for the commands, quit to leave");
-  std::fflush(stdout);
-  while (auto line = reader.read("(strata) ")) {
-    if (!repl.execute(*line)) break;
-  }
-  signal(SIGINT, SIG_DFL);
-  return 0;
+  return prompt_loop(repl, **vcpu, a.run.process.path, reader);
 }
 
 }  // namespace strata::cli

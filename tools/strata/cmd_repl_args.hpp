@@ -1,12 +1,16 @@
-// The command line shared by `strata run PROGRAM.elf` and `strata repl run PROGRAM.elf`:
-// options (--jit, --stats, --sysroot, --gdb tcp:HOST:PORT), then the program and its arguments.
+// The command lines of the monitor. RV64 (shared by `strata run PROGRAM.elf` and `strata repl
+// run PROGRAM.elf`): options (--jit, --stats, --sysroot, --gdb tcp:HOST:PORT), then the program
+// and its arguments. SVI (`strata repl run PROG.sasm|PROG.sbc`): the limits of `strata run`
+// (--fuel, --mem-cap, --heap-cap, --max-depth) and --jit, then the program and its arguments.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jit/rv64/runner.hpp"
 #include "tools/strata/cli.hpp"
+#include "vm/limits.hpp"
 
 namespace strata::cli {
 
@@ -17,5 +21,19 @@ struct Rv64Args {
 
 // Fills *out from `args`. Returns 0, or the exit code after printing a usage error.
 int parse_rv64_args(Args args, std::string_view usage, Rv64Args* out);
+
+struct SviArgs {
+  vm::Limits limits;
+  std::string jit;  // the --jit=MODE given (the debugger interprets everything), or empty
+  std::string path;
+  std::vector<std::string> program_args;
+};
+
+// As parse_rv64_args, for an SVI program.
+int parse_svi_args(Args args, std::string_view usage, SviArgs* out);
+
+// The program among `args` (the first argument that is not an option or an option's value), or
+// null when there is none.
+const std::string* program_arg(Args args);
 
 }  // namespace strata::cli

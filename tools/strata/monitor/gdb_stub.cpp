@@ -155,7 +155,12 @@ std::string GdbStub::stop_reply(const vm::StopReason& r) {
       end_.kind = GdbSessionEnd::Kind::GuestEnded;
       end_.end = r;
       return fmt::format("X{:02x}", r.code & 0xff);
+    case K::Trapped:
+      end_.kind = GdbSessionEnd::Kind::GuestEnded;
+      end_.end = r;
+      return fmt::format("X{:02x}", kSigTrap);
     case K::Stopped: return fmt::format("T{:02x}thread:1;", kSigInt);
+    case K::Watchpoint: return fmt::format("T{:02x}watch:{:x};thread:1;", kSigTrap, r.addr);
     case K::Fault:
     case K::Breakpoint:
     case K::Stepped: break;

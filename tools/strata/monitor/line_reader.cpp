@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
 #ifdef STRATA_HAVE_LIBEDIT
 #include <editline/readline.h>
@@ -12,7 +11,13 @@
 
 namespace strata::monitor {
 
-LineReader::LineReader() : tty_(isatty(STDIN_FILENO) == 1) {}
+LineReader::LineReader(int fd)
+    : tty_(isatty(fd) == 1), in_(fd == STDIN_FILENO ? stdin : fdopen(fd, "r")) {}
+
+LineReader::~LineReader() {
+  std::free(buf_);
+  if (in_ != nullptr && in_ != stdin) std::fclose(in_);
+}
 
 std::optional<std::string> LineReader::read(const char* prompt) {
 #ifdef STRATA_HAVE_LIBEDIT
@@ -29,8 +34,11 @@ std::optional<std::string> LineReader::read(const char* prompt) {
     std::fputs(prompt, stdout);
     std::fflush(stdout);
   }
-  std::string s;
-  if (!std::getline(std::cin, s)) return std::nullopt;
+  if (in_ == nullptr) return std::nullopt;
+  const ssize_t n = getline(&buf_, &cap_, in_);
+  if (n < 0) return std::nullopt;
+  std::string s(buf_, static_cast<size_t>(n));
+  if (!s.empty() && s.back() == '\n') s.pop_back();
   if (!s.empty() && s.back() == '\r') s.pop_back();
   return s;
 }

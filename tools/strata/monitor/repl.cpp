@@ -1,28 +1,33 @@
 #include "tools/strata/monitor/repl.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include <fmt/format.h>
 
 #include "tools/strata/monitor/repl_format.hpp"
+#include "tools/strata/monitor/rv64_unwind.hpp"
 
 namespace strata::monitor {
 
 namespace {
 
 constexpr std::string_view kHelp =
-    R"(commands (ADDR: a number, a symbol, symbol+N, or a register such as sp):
-  regs                    all registers
-  set REG VALUE           write a register (VALUE: as ADDR)
+    R"(commands (ADDR: a number, a symbol, symbol+N, or a register such as sp; for SVI code
+also fib, fib+3, fib:3, fib.sasm:12):
+  regs                    all registers (SVI: the current frame's, typed)
+  set REG VALUE           write a register (VALUE: as ADDR, or a number for an f64 register)
   mem ADDR [LEN]          hex and ASCII dump of guest memory (LEN bytes, default 64)
   disas [ADDR] [N]        disassemble N instructions (default: 10 from pc, or after the last)
   step [N]                execute N instructions (default 1)
   break ADDR|SYMBOL       set a breakpoint; `break` alone lists them
-  delete [N]              delete breakpoint N, or all of them
+  watch ADDR [LEN]        stop after an instruction changes the LEN bytes at ADDR (default 8;
+                          SVI linear memory)
+  delete [N]              delete breakpoint or watchpoint N, or all of them
   continue                run until a breakpoint, the guest's end, or Ctrl-C
   stats                   translation and code cache statistics
   tc [ADDR]               the guest block at ADDR, its SVI translation and host code size
-  bt                      call stack (SVI programs)
+  bt                      call stack (SVI: with source lines; RV64: unwound with .eh_frame)
   quit                    leave (the guest is killed)
 )";
 
@@ -57,6 +62,10 @@ bool Repl::execute(std::string_view line) {
 }
 
 std::string Repl::location(uint64_t addr) const {
+  if (auto loc = cpu_.locate(addr)) {
+    std::string s = loc->offset ? fmt::format("{}+{}", loc->symbol, loc->offset) : loc->symbol;
+    return loc->line.empty() ? s : fmt::format("{} ({})", s, loc->line);
+  }
   const std::string sym = syms_.describe(addr);
   return sym.empty() ? fmt::format("0x{:x}", addr) : fmt::format("0x{:x} <{}>", addr, sym);
 }
@@ -73,13 +82,18 @@ void Repl::print_stop(const vm::StopReason& r) {
   if (r.ended()) {
     ended_ = true;
     end_ = r;
-    fmt::print(out_, "{}\n", describe_stop(r));
+    // A trap's report is several lines: the trap and its stack trace.
+    fmt::print(out_, "{}", r.kind == K::Trapped ? r.message : describe_stop(r) + "\n");
     return;
   }
+  auto point = std::find_if(points_.begin(), points_.end(), [&](const Point& p) {
+    return p.addr == r.addr && (p.len != 0) == (r.kind == K::Watchpoint);
+  });
   if (r.kind == K::Breakpoint) {
-    auto it = std::find_if(breaks_.begin(), breaks_.end(),
-                           [&](const auto& b) { return b.second == r.addr; });
-    if (it != breaks_.end()) fmt::print(out_, "breakpoint {}, ", it->first);
+    if (point != points_.end()) fmt::print(out_, "breakpoint {}, ", point->number);
+  } else if (r.kind == K::Watchpoint) {
+    fmt::print(out_, "watchpoint {}: {}\n",
+               point != points_.end() ? fmt::format("{}", point->number) : "?", r.message);
   } else if (r.kind != K::Stepped) {
     fmt::print(out_, "{}: ", describe_stop(r));
   }
@@ -88,6 +102,7 @@ void Repl::print_stop(const vm::StopReason& r) {
 
 Result<uint64_t> Repl::value_of(std::string_view text) const {
   if (auto n = parse_number(text)) return *n;
+  if (auto code = STRATA_TRY(cpu_.find_code(text))) return *code;
   std::string_view name = text;
   uint64_t offset = 0;
   if (const size_t plus = text.find('+'); plus != std::string_view::npos) {
@@ -126,14 +141,8 @@ Result<void> Repl::dispatch(const Words& w) {
     return {};
   }
   if (c == "tc") return cmd_tc(w);
-  if (c == "bt" || c == "backtrace") {
-    if (cpu_.arch() != "svi")
-      return fail(
-          "bt shows SVI call stacks; a {} program has no call stack the vcpu knows "
-          "(use gdb through --gdb for a frame-pointer backtrace)",
-          cpu_.arch());
-    return fail("bt: no SVI vcpu is implemented yet");
-  }
+  if (c == "bt" || c == "backtrace" || c == "where") return cmd_bt();
+  if (c == "watch" || c == "w") return cmd_watch(w);
   return fail("unknown command '{}' (type help)", c);
 }
 
@@ -147,6 +156,10 @@ Result<void> Repl::cmd_regs() {
   for (const vm::RegInfo& r : cpu_.registers()) {
     auto v = STRATA_TRY(cpu_.read_reg(r.name));
     const std::string name = r.alias.empty() ? r.name : fmt::format("{}/{}", r.alias, r.name);
+    if (const std::string typed = cpu_.format_reg(r, v); !typed.empty()) {
+      fmt::print(out_, "{:<10} {}\n", name, typed);
+      continue;
+    }
     std::string extra;
     if (r.group == "general" && v != 0) {
       const std::string sym = syms_.describe(v);
@@ -164,9 +177,23 @@ Result<void> Repl::cmd_set(const Words& w) {
   if (w.size() != 3) return fail("usage: set REG VALUE");
   std::string_view reg = w[1];
   if (reg.starts_with("$")) reg.remove_prefix(1);
-  const uint64_t v = STRATA_TRY(value_of(w[2]));
+  STRATA_TRY(cpu_.read_reg(reg));
+  vm::RegInfo info{std::string(reg), "", 64, ""};
+  for (const vm::RegInfo& r : cpu_.registers())
+    if (r.name == reg || r.alias == reg || "%" + std::string(reg) == r.name) info = r;
+  uint64_t v = 0;
+  if (info.group == "f64") {
+    auto d = parse_double(w[2]);
+    if (!d) return fail("set: '{}' is not a number for the f64 register {}", w[2], info.name);
+    v = std::bit_cast<uint64_t>(*d);
+  } else {
+    v = STRATA_TRY(value_of(w[2]));
+  }
   STRATA_TRY(cpu_.write_reg(reg, v));
-  fmt::print(out_, "{} = 0x{:x}\n", reg, v);
+  if (const std::string typed = cpu_.format_reg(info, v); !typed.empty())
+    fmt::print(out_, "{} = {}\n", reg, typed);
+  else
+    fmt::print(out_, "{} = 0x{:x}\n", reg, v);
   if (reg == "pc") next_disas_ = v;
   return {};
 }
@@ -201,8 +228,12 @@ Result<void> Repl::cmd_disas(const Words& w) {
       if (i == 0) return tl::unexpected(insn.error());
       break;
     }
-    const std::string sym = syms_.describe(addr);
-    if (sym.find('+') == std::string::npos && !sym.empty()) fmt::print(out_, "<{}>:\n", sym);
+    if (auto loc = cpu_.locate(addr)) {
+      if (loc->offset == 0) fmt::print(out_, "<{}>:\n", loc->symbol);
+    } else if (const std::string sym = syms_.describe(addr);
+               sym.find('+') == std::string::npos && !sym.empty()) {
+      fmt::print(out_, "<{}>:\n", sym);
+    }
     fmt::print(out_, "{} {:<24} {}\n", addr == cpu_.pc() ? "=>" : "  ", location(addr) + ":",
                insn->text);
     addr += insn->length;
@@ -225,34 +256,88 @@ Result<void> Repl::cmd_run(uint64_t steps) {
 
 Result<void> Repl::cmd_break(const Words& w) {
   if (w.size() == 1) {
-    if (breaks_.empty()) fmt::print(out_, "no breakpoints\n");
-    for (const auto& [n, addr] : breaks_) fmt::print(out_, "{}  {}\n", n, location(addr));
+    bool any = false;
+    for (const Point& p : points_) {
+      if (p.len != 0) continue;
+      fmt::print(out_, "{}  {}\n", p.number, location(p.addr));
+      any = true;
+    }
+    if (!any) fmt::print(out_, "no breakpoints\n");
     return {};
   }
   if (w.size() != 2) return fail("usage: break ADDR|SYMBOL");
   const uint64_t addr = STRATA_TRY(value_of(w[1]));
-  for (const auto& [n, a] : breaks_)
-    if (a == addr) return fail("breakpoint {} is already at {}", n, location(addr));
+  for (const Point& p : points_)
+    if (p.len == 0 && p.addr == addr)
+      return fail("breakpoint {} is already at {}", p.number, location(addr));
   STRATA_TRY(cpu_.set_breakpoint(addr));
-  breaks_.emplace_back(next_break_, addr);
+  points_.push_back(Point{next_break_, addr, 0});
   fmt::print(out_, "breakpoint {} at {}\n", next_break_++, location(addr));
   return {};
 }
 
-Result<void> Repl::cmd_delete(const Words& w) {
+Result<void> Repl::cmd_watch(const Words& w) {
   if (w.size() == 1) {
-    for (const auto& b : breaks_) cpu_.clear_breakpoint(b.second);
-    fmt::print(out_, "deleted all breakpoints ({})\n", breaks_.size());
-    breaks_.clear();
+    bool any = false;
+    for (const Point& p : points_) {
+      if (p.len == 0) continue;
+      fmt::print(out_, "{}  {} bytes at 0x{:x}\n", p.number, p.len, p.addr);
+      any = true;
+    }
+    if (!any) fmt::print(out_, "no watchpoints\n");
+    return {};
+  }
+  if (w.size() > 3) return fail("usage: watch ADDR [LEN]");
+  const uint64_t addr = STRATA_TRY(value_of(w[1]));
+  uint64_t len = 8;
+  if (w.size() == 3) {
+    auto n = parse_number(w[2]);
+    if (!n || *n == 0 || *n > 4096) return fail("watch: LEN must be 1..4096");
+    len = *n;
+  }
+  STRATA_TRY(cpu_.set_watchpoint(addr, len));
+  points_.push_back(Point{next_break_, addr, len});
+  fmt::print(out_, "watchpoint {}: {} bytes at 0x{:x}\n", next_break_++, len, addr);
+  return {};
+}
+
+Result<void> Repl::cmd_delete(const Words& w) {
+  auto forget = [&](const Point& p) {
+    if (p.len == 0)
+      cpu_.clear_breakpoint(p.addr);
+    else
+      cpu_.clear_watchpoint(p.addr);
+  };
+  if (w.size() == 1) {
+    for (const Point& p : points_) forget(p);
+    fmt::print(out_, "deleted all breakpoints and watchpoints ({})\n", points_.size());
+    points_.clear();
     return {};
   }
   auto n = parse_number(w[1]);
-  auto it = std::find_if(breaks_.begin(), breaks_.end(),
-                         [&](const auto& b) { return n && b.first == *n; });
-  if (it == breaks_.end()) return fail("no breakpoint number '{}'", w[1]);
-  cpu_.clear_breakpoint(it->second);
-  fmt::print(out_, "deleted breakpoint {} at {}\n", it->first, location(it->second));
-  breaks_.erase(it);
+  auto it = std::find_if(points_.begin(), points_.end(),
+                         [&](const Point& p) { return n && p.number == *n; });
+  if (it == points_.end()) return fail("no breakpoint or watchpoint number '{}'", w[1]);
+  forget(*it);
+  if (it->len == 0)
+    fmt::print(out_, "deleted breakpoint {} at {}\n", it->number, location(it->addr));
+  else
+    fmt::print(out_, "deleted watchpoint {} at 0x{:x}\n", it->number, it->addr);
+  points_.erase(it);
+  return {};
+}
+
+Result<void> Repl::cmd_bt() {
+  auto own = cpu_.backtrace();
+  if (!own && cpu_.arch() == "riscv64" && cfi_ != nullptr && !cfi_->empty()) {
+    if (ended_) return fail("{}: there is no call stack", describe_stop(end_));
+    const std::vector<uint64_t> pcs = unwind_rv64(cpu_, *cfi_);
+    for (size_t i = 0; i < pcs.size(); ++i) fmt::print(out_, "#{:<2} {}\n", i, location(pcs[i]));
+    return {};
+  }
+  const std::vector<vm::TraceFrame> frames = STRATA_TRY(std::move(own));
+  for (size_t i = 0; i < frames.size(); ++i)
+    fmt::print(out_, "#{:<2} {}\n", i, vm::format_frame(frames[i]));
   return {};
 }
 

@@ -1,6 +1,7 @@
 // The REPL's command interpreter over any vm::Vcpu (docs/REPL.md lists the commands). It knows
-// nothing of a backend beyond the Vcpu interface: register names, disassembly and the meaning
-// of `tc` come from the vcpu; symbols from the program's ELF symbol table.
+// nothing of a backend beyond the Vcpu interface: register names and typed values, disassembly,
+// call stacks, watchpoints and the meaning of `tc` come from the vcpu; symbols from the vcpu
+// (SVI functions and source lines) or the program's ELF symbol table.
 //
 // Output goes to `out`, errors to `err` as one line "error: ...": a bad command never ends the
 // session, and once the guest has ended every inspection command still works.
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "isa/error.hpp"
+#include "tools/strata/monitor/eh_frame.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
 #include "vm/vcpu.hpp"
 
@@ -25,7 +27,7 @@ class Repl {
 
   // Runs one command line. False after `quit`.
   bool execute(std::string_view line);
-  // "0x105a4 <main+0x4>".
+  // "0x105a4 <main+0x4>"; for SVI "fib+3 (fib.sasm:12)".
   std::string location(uint64_t addr) const;
   // Prints where the vcpu is now: "0x105a4 <main>:  addi sp,sp,-32".
   void print_here();
@@ -34,6 +36,9 @@ class Repl {
   // While a command runs the guest, *slot points at the vcpu (null otherwise), so a SIGINT
   // handler can stop that run and only that run.
   void set_interrupt_slot(std::atomic<vm::Vcpu*>* slot) { interrupt_slot_ = slot; }
+  // The program's unwind tables: `bt` on a vcpu without call stacks of its own (RV64) unwinds
+  // with them.
+  void set_call_frames(const CallFrameInfo* cfi) { cfi_ = cfi; }
 
  private:
   using Words = std::vector<std::string_view>;
@@ -48,18 +53,27 @@ class Repl {
   Result<void> cmd_disas(const Words& w);
   Result<void> cmd_run(uint64_t steps);
   Result<void> cmd_break(const Words& w);
+  Result<void> cmd_watch(const Words& w);
   Result<void> cmd_delete(const Words& w);
+  Result<void> cmd_bt();
   Result<void> cmd_tc(const Words& w);
 
   vm::Vcpu& cpu_;
   const SymbolTable& syms_;
   std::FILE* out_;
   std::FILE* err_;
-  // Numbered as the user created them; deleted ones leave their number unused.
-  std::vector<std::pair<unsigned, uint64_t>> breaks_;
+  // Breakpoints (len 0) and watchpoints, numbered as the user created them; deleted ones leave
+  // their number unused.
+  struct Point {
+    unsigned number = 0;
+    uint64_t addr = 0;
+    uint64_t len = 0;
+  };
+  std::vector<Point> points_;
   unsigned next_break_ = 1;
   uint64_t next_disas_ = 0;
   std::atomic<vm::Vcpu*>* interrupt_slot_ = nullptr;
+  const CallFrameInfo* cfi_ = nullptr;
   bool ended_ = false;
   vm::StopReason end_;
 };

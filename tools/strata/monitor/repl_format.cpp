@@ -26,6 +26,13 @@ std::optional<uint64_t> parse_number(std::string_view s) {
   return neg ? ~v + 1 : v;
 }
 
+std::optional<double> parse_double(std::string_view s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
 std::string hex_dump(uint64_t addr, std::span<const uint8_t> bytes) {
   std::string out;
   for (size_t line = 0; line < bytes.size(); line += 16) {
@@ -59,6 +66,12 @@ std::string describe_stop(const vm::StopReason& r) {
     case K::Stepped: return "stepped";
     case K::Stopped: return "stopped";
     case K::Fault: return fmt::format("the CPU faulted: {}", r.message);
+    case K::Trapped: {
+      // The report's first line ("trap: <kind>: <message>"); the stack trace follows it.
+      const std::string_view m = r.message;
+      return fmt::format("the program trapped ({})", m.substr(0, m.find('\n')));
+    }
+    case K::Watchpoint: return fmt::format("watchpoint: {}", r.message);
   }
   return "stopped";
 }

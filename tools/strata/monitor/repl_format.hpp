@@ -14,6 +14,9 @@ namespace strata::monitor {
 // "0x1f", "31", "-1" (two's complement); nullopt for anything else or an overflow.
 std::optional<uint64_t> parse_number(std::string_view s);
 
+// "1.5", "-2", "1e-3", "inf", "nan": a double; nullopt for anything else.
+std::optional<double> parse_double(std::string_view s);
+
 // 16 bytes per line: "0x00000000000100b0  13 05 00 00 ...  |......|".
 std::string hex_dump(uint64_t addr, std::span<const uint8_t> bytes);
 
