@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "tools/strata/monitor/elf_sections.hpp"
 
 namespace strata::monitor {
 
@@ -97,65 +97,24 @@ class Reader {
   bool ok_ = true;
 };
 
-template <typename T>
-bool get(std::string_view b, uint64_t off, T* out) {
-  if (off > b.size() || b.size() - off < sizeof(T)) return false;
-  std::memcpy(out, b.data() + off, sizeof(T));
-  return true;
-}
-
-// The bytes and load address of section `wanted` in an ELF64 file, or an empty view.
-std::string_view section(std::string_view b, std::string_view wanted, uint64_t* addr) {
-  uint64_t shoff = 0;
-  uint16_t shentsize = 0, shnum = 0, shstrndx = 0;
-  get(b, 0x28, &shoff);
-  get(b, 0x3a, &shentsize);
-  get(b, 0x3c, &shnum);
-  get(b, 0x3e, &shstrndx);
-  if (shentsize < 64 || shstrndx >= shnum) return {};
-  uint64_t stroff = 0, strsize = 0;
-  const uint64_t strsh = shoff + uint64_t{shstrndx} * shentsize;
-  if (!get(b, strsh + 0x18, &stroff) || !get(b, strsh + 0x20, &strsize) || stroff > b.size() ||
-      b.size() - stroff < strsize)
-    return {};
-  const std::string_view names = b.substr(stroff, strsize);
-  for (uint16_t i = 0; i < shnum; ++i) {
-    const uint64_t sh = shoff + uint64_t{i} * shentsize;
-    uint32_t name = 0;
-    uint64_t off = 0, size = 0;
-    if (!get(b, sh, &name) || name >= names.size()) continue;
-    const std::string_view rest = names.substr(name);
-    if (rest.substr(0, rest.find('\0')) != wanted) continue;
-    if (!get(b, sh + 0x10, addr) || !get(b, sh + 0x18, &off) || !get(b, sh + 0x20, &size) ||
-        off > b.size() || b.size() - off < size)
-      return {};
-    return b.substr(off, size);
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<CallFrameInfo> CallFrameInfo::load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return fail("{}: cannot open", path);
-  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto bytes = STRATA_TRY(elf::read_file(path));
   auto t = parse(bytes);
   if (!t) return fail("{}: {}", path, t.error().message);
   return t;
 }
 
-Result<CallFrameInfo> CallFrameInfo::parse(std::string_view elf) {
-  if (elf.size() < 64 ||
-      elf.substr(0, 4) !=
-          "\x7f"
-          "ELF" ||
-      elf[4] != 2 || elf[5] != 1)
-    return fail("not a little-endian ELF64 file");
+Result<CallFrameInfo> CallFrameInfo::parse(std::string_view file) {
+  STRATA_TRY(elf::check_header(file));
   CallFrameInfo t;
-  uint64_t eh_addr = 0, debug_addr = 0;
-  const std::string_view eh = section(elf, ".eh_frame", &eh_addr);
-  const std::string_view debug = section(elf, ".debug_frame", &debug_addr);
+  const auto eh_sec = elf::find(file, ".eh_frame");
+  const auto debug_sec = elf::find(file, ".debug_frame");
+  const std::string_view eh = eh_sec ? eh_sec->bytes : std::string_view();
+  const std::string_view debug = debug_sec ? debug_sec->bytes : std::string_view();
+  const uint64_t eh_addr = eh_sec ? eh_sec->addr : 0;
+  const uint64_t debug_addr = debug_sec ? debug_sec->addr : 0;
   t.bytes_ = std::string(eh) + std::string(debug);
   t.parse_section(0, eh.size(), eh_addr, true);
   t.parse_section(eh.size(), debug.size(), debug_addr, false);

@@ -1,76 +1,45 @@
 #include "tools/strata/monitor/elf_symbols.hpp"
 
 #include <algorithm>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "tools/strata/monitor/elf_sections.hpp"
 
 namespace strata::monitor {
 
 namespace {
 
-constexpr uint32_t kShtSymtab = 2;
 constexpr uint8_t kSttObject = 1;
 constexpr uint8_t kSttFunc = 2;
 constexpr uint16_t kShnUndef = 0;
-constexpr size_t kShdrSize = 64;
 constexpr size_t kSymSize = 24;
-
-template <typename T>
-bool get(std::string_view b, uint64_t off, T* out) {
-  // GUEST: offsets come from the file; the subtraction form cannot overflow.
-  if (off > b.size() || b.size() - off < sizeof(T)) return false;
-  std::memcpy(out, b.data() + off, sizeof(T));
-  return true;
-}
 
 }  // namespace
 
 Result<SymbolTable> SymbolTable::load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return fail("{}: cannot open", path);
-  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto bytes = STRATA_TRY(elf::read_file(path));
   auto t = parse(bytes);
   if (!t) return fail("{}: {}", path, t.error().message);
   return t;
 }
 
 Result<SymbolTable> SymbolTable::parse(std::string_view b) {
-  if (b.size() < 64 ||
-      b.substr(0, 4) !=
-          "\x7f"
-          "ELF" ||
-      b[4] != 2 || b[5] != 1)
-    return fail("not a little-endian ELF64 file");
-  uint64_t shoff = 0;
-  uint16_t shentsize = 0, shnum = 0;
-  get(b, 0x28, &shoff);
-  get(b, 0x3a, &shentsize);
-  get(b, 0x3c, &shnum);
+  STRATA_TRY(elf::check_header(b));
   SymbolTable t;
-  if (shentsize < kShdrSize) return t;
-  for (uint16_t i = 0; i < shnum; ++i) {
-    const uint64_t sh = shoff + uint64_t{i} * shentsize;
-    uint32_t type = 0, link = 0;
-    uint64_t off = 0, size = 0, entsize = 0;
-    if (!get(b, sh + 4, &type) || type != kShtSymtab) continue;
-    if (!get(b, sh + 0x18, &off) || !get(b, sh + 0x20, &size) || !get(b, sh + 0x28, &link) ||
-        !get(b, sh + 0x38, &entsize) || entsize < kSymSize)
-      continue;
-    const uint64_t strsh = shoff + uint64_t{link} * shentsize;
-    uint64_t stroff = 0, strsize = 0;
-    if (link >= shnum || !get(b, strsh + 0x18, &stroff) || !get(b, strsh + 0x20, &strsize) ||
-        stroff > b.size() || b.size() - stroff < strsize)
-      continue;
-    const std::string_view strtab = b.substr(stroff, strsize);
-    for (uint64_t k = 0; k + 1 <= size / entsize; ++k) {
-      const uint64_t s = off + k * entsize;
+  const std::vector<elf::Section> secs = elf::sections(b);
+  for (const elf::Section& sec : secs) {
+    if (sec.type != elf::kShtSymtab || sec.entsize < kSymSize || sec.link >= secs.size()) continue;
+    // A string table outside the file names nothing: its symbols are skipped below.
+    const std::string_view strtab = secs[sec.link].bytes;
+    // Symbols are read one by one up to the end of the file, so a truncated table still gives
+    // the symbols before the cut.
+    for (uint64_t k = 0; k + 1 <= sec.size / sec.entsize; ++k) {
+      const uint64_t s = sec.offset + k * sec.entsize;
       uint32_t name = 0;
       uint8_t info = 0;
       uint16_t shndx = 0;
       uint64_t value = 0, ssize = 0;
-      if (!get(b, s, &name) || !get(b, s + 4, &info) || !get(b, s + 6, &shndx) ||
-          !get(b, s + 8, &value) || !get(b, s + 16, &ssize))
+      if (!elf::get(b, s, &name) || !elf::get(b, s + 4, &info) || !elf::get(b, s + 6, &shndx) ||
+          !elf::get(b, s + 8, &value) || !elf::get(b, s + 16, &ssize))
         break;
       const uint8_t kind = info & 0xf;
       if ((kind != kSttFunc && kind != kSttObject) || shndx == kShnUndef || name >= strtab.size())
