@@ -23,6 +23,9 @@ int cmd_boot(Args args);
 
 // True when args has -h or --help before any positional argument; prints `usage` then.
 bool wants_help(Args args, std::string_view usage);
+// The first positional argument of `run`/`repl run` (the program), skipping the values of the
+// options that take one; null if there is none.
+const std::string* program_arg(Args args);
 // Prints "strata: <message>" and the usage hint to stderr; returns kExitUsage.
 int usage_error(std::string_view message, std::string_view usage);
 

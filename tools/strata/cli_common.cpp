@@ -22,4 +22,15 @@ int usage_error(std::string_view message, std::string_view usage) {
   return kExitUsage;
 }
 
+const std::string* program_arg(Args args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!a.starts_with("-")) return &a;
+    if (a == "--fuel" || a == "--mem-cap" || a == "--heap-cap" || a == "--max-depth" ||
+        a == "--sysroot" || a == "--gdb")
+      ++i;
+  }
+  return nullptr;
+}
+
 }  // namespace strata::cli

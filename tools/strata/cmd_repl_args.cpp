@@ -50,17 +50,6 @@ int parse_rv64_args(Args args, std::string_view usage, Rv64Args* out) {
   return 0;
 }
 
-const std::string* program_arg(Args args) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("-")) return &a;
-    if (a == "--fuel" || a == "--mem-cap" || a == "--heap-cap" || a == "--max-depth" ||
-        a == "--sysroot" || a == "--gdb")
-      ++i;
-  }
-  return nullptr;
-}
-
 int parse_svi_args(Args args, std::string_view usage, SviArgs* out) {
   // As `strata run`: a sandboxed program must not take the whole host's memory by default.
   out->limits.heap_cap = 4ull << 30;

@@ -32,8 +32,4 @@ struct SviArgs {
 // As parse_rv64_args, for an SVI program.
 int parse_svi_args(Args args, std::string_view usage, SviArgs* out);
 
-// The program among `args` (the first argument that is not an option or an option's value), or
-// null when there is none.
-const std::string* program_arg(Args args);
-
 }  // namespace strata::cli

@@ -60,19 +60,6 @@ options:
 An SVI trap prints its kind, message and a stack trace to stderr and exits with code 70.
 )";
 
-// The first positional argument (the program), skipping the values of options that take one;
-// null if there is none.
-const std::string* program_arg(Args args) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("-")) return &a;
-    if (a == "--fuel" || a == "--mem-cap" || a == "--heap-cap" || a == "--max-depth" ||
-        a == "--sysroot" || a == "--gdb")
-      ++i;
-  }
-  return nullptr;
-}
-
 constexpr uint64_t kDefaultHeapCap = 4ull << 30;
 
 }  // namespace
