@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/subprocess.hpp"
+#include "tests/tools/repl_interrupt.hpp"
 
 namespace {
 
@@ -340,43 +341,12 @@ spin:
   jmp spin
 .end
 )");
-  const std::string out_path = prog + ".out";
-  int in[2];
-  ASSERT_EQ(pipe(in), 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(in[0], 0);
-    dup2(o, 1);
-    dup2(o, 2);
-    close(in[1]);
-    const std::string bin = strata_binary();
-    execl(bin.c_str(), bin.c_str(), "repl", "run", prog.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(in[0]);
-  auto say = [&](const std::string& s) {
-    ASSERT_EQ(write(in[1], s.data(), s.size()), ssize_t(s.size()));
-  };
-  say("continue\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  kill(pid, SIGINT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  say("regs\nstep 2\nregs\nquit\n");
-  close(in[1]);
-  int status = 0;
-  for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) != pid; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (!WIFEXITED(status)) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-  std::ifstream f(out_path);
-  const std::string out((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::remove(out_path.c_str());
+  const auto run =
+      strata::test::interrupt_running_repl(prog, 300, "regs\nstep 2\nregs\nquit\n", 10);
+  const std::string& out = run.out;
   std::remove(prog.c_str());
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  ASSERT_TRUE(run.exited) << out;
+  EXPECT_EQ(run.exit_code, 0) << out;
   EXPECT_TRUE(has(out, "stopped: main+")) << out;
   // Two steps later %i grew by exactly one (one addi, one jmp).
   std::vector<long> values;

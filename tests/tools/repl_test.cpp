@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/subprocess.hpp"
+#include "tests/tools/repl_interrupt.hpp"
 #include "tests/vm/rv64/rv64_test_util.hpp"
 #include "tools/strata/monitor/eh_frame.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
@@ -238,41 +239,10 @@ TEST(ReplInterrupt, SigintStopsARunningGuest) {
   const std::string elf = t::build_c(
       "repl_loop", "-static -O0", "#include <unistd.h>\nint main(void) { for (;;) getppid(); }\n");
   ASSERT_FALSE(elf.empty());
-  const std::string out_path = t::scratch_dir() + "/repl_loop_out.txt";
-  int in[2];
-  ASSERT_EQ(pipe(in), 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(in[0], 0);
-    dup2(o, 1);
-    dup2(o, 2);
-    close(in[1]);
-    const std::string bin = strata_binary();
-    execl(bin.c_str(), bin.c_str(), "repl", "run", elf.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(in[0]);
-  auto say = [&](const std::string& s) {
-    ASSERT_EQ(write(in[1], s.data(), s.size()), ssize_t(s.size()));
-  };
-  say("continue\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  kill(pid, SIGINT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  say("regs\nquit\n");
-  close(in[1]);
-  int status = 0;
-  for (int i = 0; i < 300 && waitpid(pid, &status, WNOHANG) != pid; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (!WIFEXITED(status)) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-  std::ifstream f(out_path);
-  const std::string out((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  const auto run = strata::test::interrupt_running_repl(elf, 500, "regs\nquit\n", 30);
+  const std::string& out = run.out;
+  ASSERT_TRUE(run.exited) << out;
+  EXPECT_EQ(run.exit_code, 0) << out;
   EXPECT_NE(out.find("stopped: 0x"), std::string::npos) << out;
   EXPECT_NE(out.find("\npc "), std::string::npos) << out;
 }
