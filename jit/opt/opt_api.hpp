@@ -64,6 +64,9 @@ struct OptRequest {
   // instance (the translated RV64 units' helpers). Such a call is then a plain native call: no
   // frame sync, no stack check, and no unit of fuel charged (the caller's fuel is unlimited).
   bool leaf_host_calls = false;
+  // The function only ever runs with unlimited fuel (vm::Limits::fuel 0, as the RV64 runner's
+  // units do): its backward branches charge none, so a loop touches no ExecState.
+  bool unlimited_fuel = false;
 };
 
 struct OptResult {

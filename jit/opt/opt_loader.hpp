@@ -55,7 +55,7 @@ class OptTier {
   vm::JitEntry translate(const vm::FuncInfo& fn);
   // The same for a function whose body is not in its instance's module (a translated RV64
   // unit): `body` is its code and register types, decoded against fn's instance's module.
-  // `guest_unit`: OptRequest::fixed_memory and leaf_host_calls both hold.
+  // `guest_unit`: OptRequest::fixed_memory, leaf_host_calls and unlimited_fuel all hold.
   vm::JitEntry translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit);
   // Frees the code of `entry` (from translate()), which nothing may run any more. Same thread
   // rule as translate().

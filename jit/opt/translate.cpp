@@ -20,6 +20,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       rt_(rt),
       fixed_memory_(req.fixed_memory),
       leaf_host_calls_(req.leaf_host_calls),
+      no_fuel_(req.unlimited_fuel),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),
@@ -172,7 +173,8 @@ void Translator::trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
 void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   llvm::BasicBlock* target = blocks_[pc + static_cast<uint32_t>(offset)];
   llvm::BasicBlock* next = blocks_[pc + 1];
-  if (offset > 0) {
+  // Unlimited fuel (OptRequest::guest_unit): a back-edge is a plain branch.
+  if (offset > 0 || no_fuel_) {
     if (cond)
       b_.CreateCondBr(cond, target, next);
     else

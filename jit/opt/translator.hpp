@@ -86,6 +86,7 @@ class Translator {
   const OptRuntime& rt_;
   const bool fixed_memory_;     // OptRequest::fixed_memory
   const bool leaf_host_calls_;  // OptRequest::leaf_host_calls
+  const bool no_fuel_;          // OptRequest::unlimited_fuel
   llvm::AllocaInst* leaf_args_ = nullptr;
   llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;
