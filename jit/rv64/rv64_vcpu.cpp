@@ -31,6 +31,11 @@ constexpr size_t kMaxStepBlocks = 4096;
 // unit execution (~100 ns), a back-edge a few ns: at this size the exits cost well under 1%,
 // and a loop is seen every few hundred µs.
 constexpr uint64_t kLoopBudgetSlice = uint64_t{1} << 16;
+// Samples before a loop's unit goes to LLVM: 32 slices (2M back-edges, some ms of baseline
+// code) is about what one LLVM compile of a unit costs (~20-40 ms of CPU), the break-even if the
+// loop runs as long again. Measured on tools/bench/rv64: at 4 samples coremark_like paid 0.8 s
+// of compiles for 1 s of run time; at 64, the FP loops reached LLVM as fast as at 4.
+constexpr uint32_t kLoopSamplesToOpt = 32;
 // Step blocks' FuncInfo indexes, apart from the translation cache's (which count from 0).
 constexpr uint32_t kStepIndexBase = 0x80000000u;
 
@@ -166,14 +171,15 @@ void Rv64Vcpu::maybe_compile(CachedBlock& b) {
 }
 
 // A loop ran kLoopBudgetSlice back-edges (in one unit or several): a sample of where the time
-// goes. Its head's unit counts a quarter of the opt threshold per sample: a loop that keeps
-// the CPU for four slices reaches the optimizing tier even if its unit is entered only once.
+// goes. Its head's unit counts 1/kLoopSamplesToOpt of the opt threshold per sample, so a loop
+// that keeps the CPU for that many slices reaches the optimizing tier even if its unit is
+// entered only once.
 void Rv64Vcpu::loop_budget_spent(uint64_t head) {
   mem_->set_state(state::kLoopBudget, kLoopBudgetSlice);
   if (opts_.jit != JitMode::Auto) return;
   CachedBlock* b = cache_->lookup(head);
   if (b == nullptr || b->opt != CachedBlock::Opt::None) return;
-  b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / 4);
+  b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kLoopSamplesToOpt);
   if (b->opt_count >= opts_.opt_threshold) opt_->request(*b);
 }
 
