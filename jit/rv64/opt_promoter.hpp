@@ -44,6 +44,7 @@ class OptPromoter final : public OptCodeOwner {
   // Sync loads the tier now (an error says why it cannot be); Background loads it on the worker
   // at the first request, and if that fails every requested unit is declined (stats say why).
   static Result<std::unique_ptr<OptPromoter>> create(TranslationCache& cache, Mode mode);
+  // Stops the worker and detaches from the cache: destroy it before the cache.
   ~OptPromoter();
   OptPromoter(const OptPromoter&) = delete;
   OptPromoter& operator=(const OptPromoter&) = delete;

@@ -61,7 +61,6 @@ Rv64Vcpu::Rv64Vcpu(const RunOptions& opts)
 
 Rv64Vcpu::~Rv64Vcpu() {
   if (proc_) proc_->on_code_change = nullptr;
-  if (opt_) opt_->stop();
 }
 
 Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {

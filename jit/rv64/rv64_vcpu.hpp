@@ -122,10 +122,10 @@ class Rv64Vcpu final : public vm::Vcpu {
   std::unique_ptr<vm::rv64::Process> proc_;
   std::unique_ptr<CodeCache> code_;
   std::unique_ptr<baseline::BaselineJit> jit_;
-  // Declared before cache_ so it outlives it (the cache frees opt code through it); the
-  // destructor stops its worker before the cache goes.
-  std::unique_ptr<OptPromoter> opt_;
   std::unique_ptr<TranslationCache> cache_;
+  // Declared after cache_, so destroyed first: it stops its worker and detaches from the cache
+  // (its LLVM code all goes with it) while the cache still exists.
+  std::unique_ptr<OptPromoter> opt_;
   std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>> step_blocks_;
   uint32_t next_step_index_ = 0;
   // The guest bytes of the last unit run_debug found a breakpoint in: inside them it steps.
