@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -102,13 +103,31 @@ class LlvmCompiler final : public OptCompiler {
     // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier).
     if (const char* dump = std::getenv("STRATA_OPT_DUMP"); dump != nullptr && *dump == '1')
       mod->print(llvm::errs(), nullptr);
-    if (auto e = jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
+    // One tracker per function, so release() can free exactly its code.
+    llvm::orc::ResourceTrackerSP tracker = jit_->getMainJITDylib().createResourceTracker();
+    if (auto e =
+            jit_->addIRModule(tracker, llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
       return {nullptr, to_string(std::move(e))};
     auto sym = jit_->lookup(name);
-    if (!sym) return {nullptr, to_string(sym.takeError())};
-    return {sym->toPtr<vm::JitEntry>(), {}};
+    if (!sym) {
+      llvm::consumeError(tracker->remove());
+      return {nullptr, to_string(sym.takeError())};
+    }
+    auto entry = sym->toPtr<vm::JitEntry>();
+    trackers_.emplace(entry, std::move(tracker));
+    return {entry, {}};
   }
 
+ public:
+  void release(vm::JitEntry entry) noexcept override {
+    auto it = trackers_.find(entry);
+    if (it == trackers_.end()) return;
+    // Removal failing leaves the code mapped: a leak, never a dangling entry.
+    llvm::consumeError(it->second->remove());
+    trackers_.erase(it);
+  }
+
+ private:
   void optimize(llvm::Module& mod) {
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
@@ -128,6 +147,7 @@ class LlvmCompiler final : public OptCompiler {
   std::unique_ptr<llvm::TargetMachine> tm_;
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   uint64_t next_id_ = 0;
+  std::unordered_map<vm::JitEntry, llvm::orc::ResourceTrackerSP> trackers_;
 };
 
 }  // namespace

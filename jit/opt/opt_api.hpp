@@ -20,7 +20,7 @@
 namespace strata::jit::opt {
 
 // Bumped whenever this header changes, so a stale module is refused rather than misused.
-inline constexpr uint32_t kOptApiVersion = 2;
+inline constexpr uint32_t kOptApiVersion = 3;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -54,6 +54,19 @@ struct OptRequest {
   const vm::FuncInfo* fn = nullptr;
   std::span<const isa::Insn> insns;
   std::span<const isa::ValType> reg_types;
+  // The instance's linear memory neither grows nor moves while this code lives (a translated
+  // RV64 unit's guest memory): its data pointer and size become constants, so an access at a
+  // constant address (the CPU state page) needs no check at run time and the base is
+  // loop-invariant. Such a function must not contain mgrow (it is declined if it does).
+  bool fixed_memory = false;
+  // Every import the function calls (callh) is a leaf native: it never exits, never traps, never
+  // touches the VM stack or frames, and the host context's `caller` is already the function's
+  // instance (the translated RV64 units' helpers). Such a call is then a plain native call: no
+  // frame sync, no stack check, and no unit of fuel charged (the caller's fuel is unlimited).
+  bool leaf_host_calls = false;
+  // The function only ever runs with unlimited fuel (vm::Limits::fuel 0, as the RV64 runner's
+  // units do): its backward branches charge none, so a loop touches no ExecState.
+  bool unlimited_fuel = false;
 };
 
 struct OptResult {
@@ -61,12 +74,15 @@ struct OptResult {
   std::string error;
 };
 
-// Compiles SVI functions to native code with LLVM ORC (O2). The code lives as long as the
-// compiler. compile() may run on any one thread at a time (the auto tier's background thread).
+// Compiles SVI functions to native code with LLVM ORC (O2). The code lives until release() or
+// as long as the compiler. compile() and release() may run on any one thread at a time (the
+// auto tier's background thread).
 class OptCompiler {
  public:
   virtual ~OptCompiler() = default;
   virtual OptResult compile(const OptRequest& req) noexcept = 0;
+  // Frees the code of `entry` (a result of compile() that nothing runs any more).
+  virtual void release(vm::JitEntry entry) noexcept = 0;
 };
 
 // The module's exported entry: a new compiler, or null with a message in err.

@@ -107,11 +107,21 @@ OptTier::~OptTier() {
 }
 
 vm::JitEntry OptTier::translate(const vm::FuncInfo& fn) {
+  return translate(fn, fn.inst->module.funcs[fn.index], false);
+}
+
+void OptTier::release(vm::JitEntry entry) {
+  compiler_->release(entry);
+  std::lock_guard lock(mu_);
+  ++stats_.released;
+}
+
+vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& body,
+                                bool guest_unit) {
   CompileTimer timer;
   std::vector<isa::Insn> insns;
-  const isa::Module& m = fn.inst->module;
-  for (const isa::Insn& in : isa::CodeWalk(m, m.funcs[fn.index])) insns.push_back(in);
-  OptResult r = compiler_->compile(OptRequest{&fn, insns, m.funcs[fn.index].regs});
+  for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
+  OptResult r = compiler_->compile(OptRequest{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit});
   std::lock_guard lock(mu_);
   if (r.entry == nullptr) {
     ++stats_.declined;
@@ -146,6 +156,7 @@ std::string OptTier::format_stats() const {
       "p99; module loaded in {:.1f} ms ({})\n",
       stats_.compiled, stats_.declined, stats_.compile.mean_us(), stats_.compile.p99_us(),
       static_cast<double>(stats_.load_ns) / 1e6, stats_.module_path);
+  if (stats_.released != 0) s += fmt::format("opt: {} compiled functions freed\n", stats_.released);
   for (const std::string& why : stats_.declined_reasons)
     s += fmt::format("opt: declined: {}\n", why);
   return s;

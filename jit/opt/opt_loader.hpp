@@ -33,6 +33,7 @@ class OptCompiler;
 
 struct OptStats {
   uint64_t compiled = 0;
+  uint64_t released = 0;  // compiled functions whose code was freed again
   uint64_t declined = 0;
   LatencyStats compile;     // per compiled function: translate + O2 + codegen + link
   uint64_t load_ns = 0;     // dlopen of the module and creation of the compiler
@@ -52,6 +53,13 @@ class OptTier {
   // Compiles `fn` without publishing it: its entry, or null when declined. Reads only the parts
   // of fn and its instance that never change after loading (not its code slot).
   vm::JitEntry translate(const vm::FuncInfo& fn);
+  // The same for a function whose body is not in its instance's module (a translated RV64
+  // unit): `body` is its code and register types, decoded against fn's instance's module.
+  // `guest_unit`: OptRequest::fixed_memory, leaf_host_calls and unlimited_fuel all hold.
+  vm::JitEntry translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit);
+  // Frees the code of `entry` (from translate()), which nothing may run any more. Same thread
+  // rule as translate().
+  void release(vm::JitEntry entry);
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
 

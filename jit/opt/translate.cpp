@@ -18,6 +18,9 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       insns_(req.insns),
       reg_types_(req.reg_types),
       rt_(rt),
+      fixed_memory_(req.fixed_memory),
+      leaf_host_calls_(req.leaf_host_calls),
+      no_fuel_(req.unlimited_fuel),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),
@@ -92,6 +95,18 @@ void Translator::sync_args(const isa::Insn& call) {
   for (uint32_t k = 0; k < call.nargs; ++k) sync(call.arg(k));
 }
 
+// OptRequest::leaf_host_calls: the native straight from the compiled code, its arguments in a
+// scratch array, the frame untouched (nothing the native does can move or read it).
+void Translator::leaf_host_call(const isa::Insn& in, const vm::ImportBinding& import) {
+  llvm::Type* arr = llvm::ArrayType::get(i64_, kMaxLeafArgs);
+  for (uint32_t k = 0; k < in.nargs; ++k)
+    b_.CreateStore(get(in.arg(k)), b_.CreateConstInBoundsGEP2_32(arr, leaf_args_, 0, k));
+  llvm::Value* cx = loadp(st_, offsetof(vm::ExecState, host));
+  call_abs(reinterpret_cast<const void*>(import.native), b_.getVoidTy(),
+           {cx, leaf_args_, leaf_result_});
+  if (import.has_result) set(isa::a_of(in.word), b_.CreateLoad(i64_, leaf_result_));
+}
+
 void Translator::reload(uint16_t r) {
   if (r < regs_.size()) set(r, load64(base(), uint64_t{r} * 8));
 }
@@ -142,11 +157,12 @@ void Translator::return_if_status(llvm::Value* status) {
 }
 
 void Translator::trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
-                         std::initializer_list<llvm::Value*> extra) {
+                         std::initializer_list<llvm::Value*> extra, uint32_t sync_reg) {
   llvm::BasicBlock* trap = block("trap");
   llvm::BasicBlock* cont = block("cont");
   b_.CreateCondBr(fail, trap, cont, unlikely_);
   b_.SetInsertPoint(trap);
+  if (sync_reg != kNoSync) sync(static_cast<uint16_t>(sync_reg));
   save_pc(pc);
   llvm::Value* s = call_helper(helper, extra);
   llvm::cast<llvm::CallInst>(s)->addFnAttr(llvm::Attribute::Cold);
@@ -157,7 +173,8 @@ void Translator::trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
 void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   llvm::BasicBlock* target = blocks_[pc + static_cast<uint32_t>(offset)];
   llvm::BasicBlock* next = blocks_[pc + 1];
-  if (offset > 0) {
+  // Unlimited fuel (OptRequest::guest_unit): a back-edge is a plain branch.
+  if (offset > 0 || no_fuel_) {
     if (cond)
       b_.CreateCondBr(cond, target, next);
     else
@@ -277,6 +294,10 @@ bool Translator::emit_control(const isa::Insn& in) {
         direct_call(in, import->target);
         break;
       }
+      if (leaf_host_calls_ && import->nparams <= kMaxLeafArgs) {
+        leaf_host_call(in, *import);
+        break;
+      }
       sync_refs();
       sync_args(in);
       save_pc(in.pc);
@@ -340,6 +361,10 @@ std::string Translator::run(const std::string& name) {
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
   regs_.resize(fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
+  if (leaf_host_calls_) {
+    leaf_args_ = b_.CreateAlloca(llvm::ArrayType::get(i64_, kMaxLeafArgs), nullptr, "hargs");
+    leaf_result_ = b_.CreateAlloca(i64_, nullptr, "hres");
+  }
   b_.CreateStore(f_->getArg(1), base_slot_);
   b_.CreateStore(f_->getArg(2), fp_slot_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),

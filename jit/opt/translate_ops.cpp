@@ -151,15 +151,22 @@ bool Translator::emit_float(const isa::Insn& in) {
 // GUEST: addresses are guest-controlled. The check is `addr <= size && size - addr >= off + n`,
 // which cannot overflow (off + n < 2^17), exactly the interpreter's STRATA_MEM. data and size
 // are re-read at every access (mgrow and host calls may move or grow the memory).
+llvm::Value* Translator::mem_size() {
+  if (fixed_memory_) return b_.getInt64(inst_.memory.size());
+  return load64(cptr(&inst_.memory), vm::LinearMemory::size_offset());
+}
+
 llvm::Value* Translator::mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
   const uint64_t off = c_of(in.word);
-  llvm::Value* mem = cptr(&inst_.memory);
-  llvm::Value* size = load64(mem, vm::LinearMemory::size_offset());
+  llvm::Value* size = mem_size();
   llvm::Value* addr = get(addr_reg);
   llvm::Value* fail = b_.CreateOr(b_.CreateICmpUGT(addr, size),
                                   b_.CreateICmpULT(b_.CreateSub(size, addr), b_.getInt64(off + n)));
-  trap_if(fail, in.pc, rt_.trap_memory, {addr, b_.getInt64(off | (uint64_t{n} << 32))});
-  llvm::Value* data = loadp(mem, vm::LinearMemory::data_offset());
+  // The address register goes to base[] on the trap path: whoever handles the trap may read the
+  // faulting address there, as from the other tiers (the RV64 runner names the guest address).
+  trap_if(fail, in.pc, rt_.trap_memory, {addr, b_.getInt64(off | (uint64_t{n} << 32))}, addr_reg);
+  llvm::Value* data = fixed_memory_ ? cptr(inst_.memory.data())
+                                    : loadp(cptr(&inst_.memory), vm::LinearMemory::data_offset());
   return at(b_.CreateInBoundsGEP(i8_, data, addr), off);
 }
 
@@ -200,10 +207,9 @@ bool Translator::emit_memory(const isa::Insn& in) {
       b_.CreateAlignedStore(b_.CreateFPTrunc(getf(b), f32_), p, llvm::Align(1));
       break;
     }
-    case isa::Op::MSize:
-      set(a, load64(cptr(&inst_.memory), vm::LinearMemory::size_offset()));
-      break;
+    case isa::Op::MSize: set(a, mem_size()); break;
     case isa::Op::MGrow:
+      if (fixed_memory_) return false;
       sync(b);
       save_pc(in.pc);
       return_if_status(call_helper(rt_.mem_grow, {}));

@@ -53,10 +53,14 @@ class Translator {
   llvm::BasicBlock* block(const char* name);
   void return_if_status(llvm::Value* status);
   // When `fail` holds: save the pc, call the trap helper, return its status.
+  // `sync_reg` (unless kNoSync) is stored to base[] on the trap path first.
+  static constexpr uint32_t kNoSync = UINT32_MAX;
   void trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
-               std::initializer_list<llvm::Value*> extra);
+               std::initializer_list<llvm::Value*> extra, uint32_t sync_reg = kNoSync);
   void branch(uint32_t pc, int32_t offset, llvm::Value* cond);
   void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
+  static constexpr uint32_t kMaxLeafArgs = 8;
+  void leaf_host_call(const isa::Insn& in, const vm::ImportBinding& import);
 
   // ---- instructions: false when the opcode has no translation (the function is declined) ----
   bool emit_control(const isa::Insn& in);  // branches, calls, returns, trap
@@ -65,6 +69,7 @@ class Translator {
   bool emit_float(const isa::Insn& in);
   bool emit_memory(const isa::Insn& in);
   bool emit_object(const isa::Insn& in);
+  llvm::Value* mem_size();
   llvm::Value* mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n);
   llvm::Value* checked_object(const isa::Insn& in, uint16_t r, vm::ObjKind kind);
   llvm::Value* checked_index(const isa::Insn& in, llvm::Value* obj, uint16_t r, uint64_t len_off);
@@ -79,6 +84,11 @@ class Translator {
   std::span<const isa::Insn> insns_;
   std::span<const isa::ValType> reg_types_;
   const OptRuntime& rt_;
+  const bool fixed_memory_;     // OptRequest::fixed_memory
+  const bool leaf_host_calls_;  // OptRequest::leaf_host_calls
+  const bool no_fuel_;          // OptRequest::unlimited_fuel
+  llvm::AllocaInst* leaf_args_ = nullptr;
+  llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;
   llvm::PointerType* ptr_;
   llvm::MDNode* unlikely_ = nullptr;

@@ -56,6 +56,8 @@ class BlockBuilder {
   // The retired-instruction counter (state::kInstret), read / written like a guest register.
   uint16_t instret_reg() { return slot(kInstretSlot, false); }
   uint16_t instret_def() { return slot(kInstretSlot, true); }
+  // The loop budget (state::kLoopBudget), written at back-edges (translator.cpp).
+  uint16_t loop_budget_def() { return slot(kLoopBudgetSlot, true); }
 
   uint16_t tmp();   // an i64 temporary, free again at the next begin_insn
   uint16_t ftmp();  // an f64 temporary, free again at the next begin_insn
@@ -133,10 +135,12 @@ class BlockBuilder {
   }
 
  private:
-  // State-page slots a unit may keep in registers: x0..x31 (x0 never), f0..f31, instret.
+  // State-page slots a unit may keep in registers: x0..x31 (x0 never), f0..f31, instret, the
+  // loop budget.
   static constexpr unsigned kFSlot = 32;
   static constexpr unsigned kInstretSlot = 64;
-  static constexpr unsigned kSlots = 65;
+  static constexpr unsigned kLoopBudgetSlot = 65;
+  static constexpr unsigned kSlots = 66;
   struct Fixup {
     size_t at;       // index of the branch word in code_
     uint32_t label;  // label id

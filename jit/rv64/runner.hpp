@@ -15,7 +15,11 @@
 
 namespace strata::jit::rv64 {
 
-enum class JitMode { Off, Baseline, Auto };
+// Off: the SVI interpreter. Baseline: asmjit at a unit's first execution. Auto: asmjit once a
+// unit is hot, LLVM (in the background) once it is hotter. Opt: LLVM at a unit's first
+// execution, on the CPU loop's thread (differential testing; asmjit only for what LLVM
+// declines).
+enum class JitMode { Off, Baseline, Auto, Opt };
 
 struct RunOptions {
   vm::rv64::ProcessOptions process;
@@ -26,6 +30,14 @@ struct RunOptions {
   // interpreted, 10 ns compiled), so it pays off after a few hundred executions; start-up code
   // that runs a handful of times is never compiled.
   uint32_t hot_threshold = 256;
+  // --jit=auto: executions of a unit before the optimizing tier (LLVM, a background thread)
+  // compiles it. An LLVM compile of a unit costs a few ms of CPU (the benchmarks count the
+  // worker's CPU time too) and saves a few ns per execution, so only units that run about a
+  // million times pay; a unit with an internal loop counts kOptLoopWeight per entry, since each
+  // entry runs its loop many times (and loops that run long are also sampled by the loop
+  // budget: rv64_vcpu.cpp, loop_budget_spent).
+  uint32_t opt_threshold = 1u << 20;
+  static constexpr uint32_t kOptLoopWeight = 1024;
   // At exit, print the translation and code cache statistics on the diag fd (stderr by default).
   bool stats = false;
 };

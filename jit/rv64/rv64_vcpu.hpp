@@ -38,6 +38,7 @@
 
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
+#include "jit/rv64/opt_promoter.hpp"
 #include "jit/rv64/runner.hpp"
 #include "jit/rv64/translation_cache.hpp"
 #include "vm/host_context.hpp"
@@ -86,6 +87,10 @@ class Rv64Vcpu final : public vm::Vcpu {
   // The normal block at pc_ (translated on a miss), or null with *end set.
   CachedBlock* block_at(vm::StopReason* end);
   void maybe_compile(CachedBlock& b);
+  // --jit=auto: counts an execution of `b` towards the optimizing tier and requests it when hot.
+  void count_for_opt(CachedBlock& b);
+  // A LoopBudget exit at loop head `head` (guest_layout.hpp): refills the budget, counts it.
+  void loop_budget_spent(uint64_t head);
   bool has_breakpoint_in(const TranslatedBlock& b) const;
   bool in_step_zone(uint64_t pc) const;
   CachedBlock* unit_towards_breakpoints(vm::StopReason* end);
@@ -125,6 +130,9 @@ class Rv64Vcpu final : public vm::Vcpu {
   std::unique_ptr<CodeCache> code_;
   std::unique_ptr<baseline::BaselineJit> jit_;
   std::unique_ptr<TranslationCache> cache_;
+  // Declared after cache_, so destroyed first: it stops its worker and detaches from the cache
+  // (its LLVM code all goes with it) while the cache still exists.
+  std::unique_ptr<OptPromoter> opt_;
   std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>> step_blocks_;
   uint32_t next_step_index_ = 0;
   // The guest bytes of the last unit run_debug found a breakpoint in: inside them it steps.

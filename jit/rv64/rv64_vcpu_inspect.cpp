@@ -227,6 +227,7 @@ std::string Rv64Vcpu::stats() const {
     out += fmt::format("  debugger       {} single-instruction blocks cached, {} breakpoints\n",
                        step_blocks_.size(), bps_.size());
   if (code_) out += code_->format_stats() + jit_->format_stats();
+  if (opt_) out += opt_->format_stats();
   return out;
 }
 

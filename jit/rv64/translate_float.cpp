@@ -130,6 +130,8 @@ std::optional<Helper> helper_for(Opcode op) {
   }
 }
 
+}  // namespace
+
 // One callh to the instruction's helper: operands in instruction order, then rm if it has one.
 bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
   const std::optional<Helper> h = helper_for(in.op);
@@ -155,8 +157,6 @@ bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
   }
   return true;
 }
-
-}  // namespace
 
 bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
   switch (in.op) {
@@ -186,7 +186,7 @@ bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
       if (!emit_rounding_mode(b, in, pc)) return true;
       emit_int32_to_double(b, in, in.op == Opcode::FcvtDWu);
       return true;
-    default: return emit_helper_call(b, in, pc);
+    default: return emit_float_inline(b, in, pc) || emit_helper_call(b, in, pc);
   }
 }
 

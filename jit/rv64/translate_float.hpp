@@ -21,4 +21,11 @@ bool translate_float(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t
 // kExit = Illegal, kPc = pc, kExitArg = raw, return pc | 1. Defined in translator.cpp.
 void emit_illegal_exit(BlockBuilder& b, uint64_t pc, uint32_t raw);
 
+// The instruction's helper call (rounding-mode check and callh), exact for every input; false
+// when `in` has no helper. translate_float.cpp.
+bool emit_helper_call(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);
+// An inline fast path in front of the helper call, for the D instructions that have one;
+// false (nothing emitted) for the others. translate_float_inline.cpp.
+bool emit_float_inline(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);
+
 }  // namespace strata::jit::rv64

@@ -7,6 +7,7 @@
 
 #include "jit/compile_timer.hpp"
 #include "jit/rv64/guest_module.hpp"
+#include "vm/interp.hpp"
 #include "vm/rv64/elf_loader.hpp"
 
 namespace strata::jit::rv64 {
@@ -91,11 +92,42 @@ void TranslationCache::drop(
   if (s.block == b) s = FrontSlot{};
   // Code evicted earlier has already left the CodeCache and cleared jit_entry (the baseline
   // tier's drop hook); otherwise release it now, before the FuncInfo it is keyed by goes.
-  if (code_ != nullptr && b->func.jit_entry != nullptr)
+  if (code_ != nullptr && b->func.jit_entry != nullptr && b->opt != CachedBlock::Opt::Installed)
     code_->invalidate_unit(reinterpret_cast<uint64_t>(&b->func));
+  if (b->opt == CachedBlock::Opt::Installed && opt_owner_ != nullptr) {
+    opt_owner_->release(b->opt_entry);
+    ++stats_.opt_freed;
+  }
   for_each_page(b->block, [&](uint64_t page) { pages_.erase({page, pc}); });
+  if (b->opt == CachedBlock::Opt::Pending) {
+    // The background compile reads this unit's body: it lives on until finish_opt.
+    b->dropped = true;
+    retired_.emplace(b, std::move(it->second));
+  }
   blocks_.erase(it);
   ++stats_.blocks_invalidated;
+}
+
+void TranslationCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
+  if (b.dropped) {
+    if (entry != nullptr && opt_owner_ != nullptr) {
+      opt_owner_->release(entry);
+      ++stats_.opt_discarded;
+    }
+    retired_.erase(&b);
+    return;
+  }
+  if (entry == nullptr) {
+    b.opt = CachedBlock::Opt::Declined;
+    return;
+  }
+  // The baseline code goes first: its drop hook clears the slot only while it holds that code.
+  if (code_ != nullptr && b.func.jit_entry != nullptr)
+    code_->invalidate_unit(reinterpret_cast<uint64_t>(&b.func));
+  vm::set_jit_entry(b.func, entry);
+  b.opt_entry = entry;
+  b.opt = CachedBlock::Opt::Installed;
+  ++stats_.opt_installed;
 }
 
 template <typename F>
@@ -166,6 +198,11 @@ std::string TranslationCache::format_stats() const {
       "  baseline       {} blocks compiled (mean {:.2f} µs, p99 {:.2f} µs), {} "
       "failed\n",
       s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures);
+  if (opt_owner_ != nullptr)
+    out += fmt::format(
+        "  opt            {} units installed; {} compiles discarded (unit dropped meanwhile); "
+        "{} units' opt code freed\n",
+        s.opt_installed, s.opt_discarded, s.opt_freed);
   return out;
 }
 

@@ -47,6 +47,28 @@ struct CachedBlock {
   // A ref register must start null, so such a block needs vm::execute's zeroed frame; the
   // translator emits none today (see Runner::run_block).
   bool has_ref_regs = false;
+  // The optimizing tier (opt_promoter.hpp). The run's thread alone reads and writes these.
+  enum class Opt : uint8_t {
+    None,       // not requested
+    Pending,    // queued or compiling on the background thread
+    Installed,  // func.jit_entry is opt_entry
+    Declined,   // LLVM refused it, or the tier could not be loaded: it keeps its tier
+  };
+  Opt opt = Opt::None;
+  // The unit left the cache while its compile was in flight: the cache keeps it (retired) until
+  // the result comes back, which is then freed and never installed.
+  bool dropped = false;
+  uint32_t opt_count = 0;  // executions counted towards the optimizing tier
+  vm::JitEntry opt_entry = nullptr;
+};
+
+// What the cache needs from the optimizing tier: freeing the opt code of a unit it drops.
+class OptCodeOwner {
+ public:
+  virtual void release(vm::JitEntry entry) = 0;
+
+ protected:
+  ~OptCodeOwner() = default;
 };
 
 struct TranslationStats {
@@ -64,6 +86,9 @@ struct TranslationStats {
   uint64_t compiled = 0;
   uint64_t compile_failures = 0;
   LatencyStats compile;  // per block compiled by the baseline tier
+  uint64_t opt_installed = 0;
+  uint64_t opt_discarded = 0;  // compiles that came back for a unit dropped meanwhile
+  uint64_t opt_freed = 0;      // opt code of dropped units
 };
 
 class TranslationCache {
@@ -98,6 +123,13 @@ class TranslationCache {
   // interpreted for good. False without a jit or when the compile failed.
   bool compile(CachedBlock& b);
 
+  // The optimizing tier's code owner (null: no opt tier, or it is gone with all its code).
+  void set_opt_owner(OptCodeOwner* owner) { opt_owner_ = owner; }
+  // A finished opt compile of `b` (Pending) comes back: installed as b's code (its baseline code
+  // is freed), or freed if `entry` is null (declined) or `b` was dropped meanwhile (then `b`
+  // itself is freed: do not use it afterwards). Run's thread, between unit executions.
+  void finish_opt(CachedBlock& b, vm::JitEntry entry);
+
   // Drops every unit whose guest bytes (any of its ranges) overlap [addr, addr + len). Returns
   // how many.
   size_t invalidate(uint64_t addr, uint64_t len);
@@ -130,6 +162,9 @@ class TranslationCache {
   std::set<std::pair<uint64_t, uint64_t>> pages_;  // (guest page number, entry pc)
   uint32_t next_index_ = 0;
   TranslationStats stats_;
+  OptCodeOwner* opt_owner_ = nullptr;
+  // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
+  std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;
 };
 
 }  // namespace strata::jit::rv64

@@ -65,6 +65,14 @@ class RegionTranslator {
     uint64_t pc;
     BlockBuilder::Label label;
   };
+  // A back-edge goes through one of these: it spends one unit of the loop budget and either
+  // continues at the loop head or, when the budget is spent, leaves the unit there (LoopBudget).
+  // The check sits out of line, after the blocks, so the loop body stays as it was.
+  struct BackEdge {
+    uint64_t pc;
+    BlockBuilder::Label head;
+    BlockBuilder::Label label;
+  };
 
   // Emits block `i`. False when its first instruction cannot be fetched and it is the entry.
   bool emit_block(size_t i);
@@ -77,6 +85,7 @@ class RegionTranslator {
   // Continues at `target` (a block of the region, or an exit), instret already counted.
   void emit_goto(uint64_t target);
   bool admit(uint64_t target, BlockBuilder::Label* label);
+  BlockBuilder::Label back_edge_label(uint64_t target, BlockBuilder::Label head);
 
   BlockBuilder b_;
   const FetchFn& fetch_;
@@ -85,6 +94,7 @@ class RegionTranslator {
   std::vector<Block> blocks_;
   std::vector<size_t> work_;  // blocks to emit, the next one last
   std::vector<Stub> stubs_;
+  std::vector<BackEdge> back_edges_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
   unsigned insns_ = 0;
   uint32_t emitted_blocks_ = 0;
@@ -96,8 +106,12 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label) {
   if (limits_.max_blocks <= 1) return false;
   for (const Block& blk : blocks_) {
     if (blk.start != target) continue;
-    if (b_.is_bound(blk.label)) has_loop_ = true;
     *label = blk.label;
+    // Already emitted: a branch back to it may close a loop.
+    if (b_.is_bound(blk.label)) {
+      has_loop_ = true;
+      *label = back_edge_label(target, blk.label);
+    }
     return true;
   }
   const uint64_t page = target & kPageMask;
@@ -109,6 +123,13 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label) {
   work_.push_back(blocks_.size() - 1);
   *label = blocks_.back().label;
   return true;
+}
+
+BlockBuilder::Label RegionTranslator::back_edge_label(uint64_t target, BlockBuilder::Label head) {
+  for (const BackEdge& e : back_edges_)
+    if (e.pc == target) return e.label;
+  back_edges_.push_back({target, head, b_.new_label()});
+  return back_edges_.back().label;
 }
 
 BlockBuilder::Label RegionTranslator::target_label(uint64_t target) {
@@ -249,6 +270,13 @@ Result<TranslatedBlock> RegionTranslator::run() {
   for (const Stub& s : stubs_) {
     b_.bind(s.label);
     emit_exit_to(b_, s.pc, 0);
+  }
+  for (const BackEdge& e : back_edges_) {
+    b_.bind(e.label);
+    const uint16_t budget = b_.loop_budget_def();
+    b_.emit(Op::AddI, budget, budget, static_cast<uint16_t>(-1));
+    b_.branch1(Op::Bnz, budget, e.head);
+    emit_special_exit(b_, ExitReason::LoopBudget, e.pc, 0, 0);
   }
 
   TranslatedBlock t;

@@ -95,7 +95,7 @@ TEST_F(CliRv64Test, HelloMatchesQemu) {
 
 TEST_F(CliRv64Test, EveryJitModeRunsIt) {
   const std::string elf = build("cli_hello", "-static", kHello);
-  for (const char* mode : {"--jit=off", "--jit=baseline", "--jit=auto", "--jit"}) {
+  for (const char* mode : {"--jit=off", "--jit=baseline", "--jit=auto", "--jit=opt", "--jit"}) {
     auto r = strata({"run", mode, elf, "x", "y"});
     EXPECT_EQ(r.exit_code, 0) << mode << r.err;
     EXPECT_EQ(r.out, "[" + elf + "][x][y]\n") << mode;
@@ -103,9 +103,10 @@ TEST_F(CliRv64Test, EveryJitModeRunsIt) {
   auto r = strata({"run", "--stats", elf, "x", "y"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("rv64 translation cache"), std::string::npos) << r.err;
-  auto bad = strata({"run", "--jit=opt", elf});
+  auto bad = strata({"run", "--jit=fast", elf});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("unknown mode 'opt'"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("unknown mode 'fast' (off, baseline, auto, opt)"), std::string::npos)
+      << bad.err;
 }
 
 TEST_F(CliRv64Test, EnvironmentAndStdioArePassedThrough) {

@@ -10,7 +10,7 @@
 # resolution of `time`.
 # Per program and runner: CPU time (user+sys, median of RUNS) with /usr/bin/time; every runner's
 # output must equal the native program's (a difference is reported and the script exits 1).
-# Strata's translation statistics (blocks, µs per block) come from `strata run --stats`.
+# Strata's translation statistics (blocks, µs per block, LLVM compiles) come from `strata run --stats`.
 #
 # Usage: tools/bench/rv64.sh [--quick] [--runs K] [--strata PATH] [--out FILE] [--only P,...]
 #                            [--config LABEL:FLAGS]...
@@ -132,7 +132,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", 
   echo
   echo '```'
   for p in "${programs[@]}"; do
-    echo "$p: $(grep -iE 'translat|block' "$bench_dir/out/$p.stats" | tr '\n' ';' | sed 's/;$//')"
+    echo "$p: $(grep -iE 'translat|block|^  opt |^  opt:|^rv64 opt' "$bench_dir/out/$p.stats" | tr '\n' ';' | sed 's/;$//')"
   done
   echo '```'
 } >"$bench_dir/section.md"

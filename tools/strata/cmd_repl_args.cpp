@@ -19,9 +19,11 @@ int parse_rv64_args(Args args, std::string_view usage, Rv64Args* out) {
       opts.jit = jit::rv64::JitMode::Off;
     } else if (opt == "--jit=auto") {
       opts.jit = jit::rv64::JitMode::Auto;
+    } else if (opt == "--jit=opt") {
+      opts.jit = jit::rv64::JitMode::Opt;
     } else if (opt.starts_with("--jit=")) {
       return usage_error(
-          fmt::format("--jit: unknown mode '{}' (off, baseline, auto)", opt.substr(6)), usage);
+          fmt::format("--jit: unknown mode '{}' (off, baseline, auto, opt)", opt.substr(6)), usage);
     } else if (opt == "--stats") {
       opts.stats = true;
     } else if (opt == "--strace") {

@@ -42,11 +42,11 @@ options:
   --jit=MODE        execution tier: off (the interpreter), baseline (every function or block
                     compiled to x86-64 with the asmjit baseline tier, at load for SVI, when
                     first translated for RISC-V) or auto (start interpreted, compile what is
-                    hot; for SVI, hot functions then get the LLVM tier, compiled on a
+                    hot; the hottest functions or blocks then get the LLVM tier, compiled on a
                     background thread). Default: off for SVI programs, auto for RISC-V programs.
-                    SVI only: opt (every function compiled at load with the LLVM optimizing
-                    tier, libstrata_opt.so, loaded on first use; a function it declines stays
-                    on the baseline tier)
+                    opt: every function (at load) or RISC-V block (at its first execution)
+                    compiled with the LLVM optimizing tier, libstrata_opt.so, loaded on first
+                    use; what it declines stays on the baseline tier
   --jit             same as --jit=baseline
   --stats           print JIT statistics (code cache, functions compiled; for RISC-V also the
                     translation cache) to stderr at exit

@@ -42,7 +42,11 @@ inline constexpr uint32_t kExitArg = 536;   // reason-specific: the raw instruct
 inline constexpr uint32_t kResAddr = 544;   // LR/SC reservation: guest address
 inline constexpr uint32_t kResValid = 552;  // 1 while a reservation is held
 inline constexpr uint32_t kInstret = 560;   // retired guest instructions (updated per block exit)
-inline constexpr uint32_t kEnd = 568;
+// Loop back-edges left before a LoopBudget exit: every back-edge inside a unit decrements it
+// and the one that reaches 0 exits. 0 at start (2^64 back-edges: never); the runner sets it
+// when it wants to see where loops spend their time (--jit=auto: hot loops to the opt tier).
+inline constexpr uint32_t kLoopBudget = 568;
+inline constexpr uint32_t kEnd = 576;
 }  // namespace state
 
 inline constexpr uint32_t x_offset(unsigned i) {
@@ -62,6 +66,9 @@ enum class ExitReason : uint64_t {
   Ebreak = 2,   // SIGTRAP
   Illegal = 3,  // SIGILL; kExitArg = raw instruction bits
   FenceI = 4,   // instruction-cache flush: invalidate translations, continue at kPc + 4
+  // kLoopBudget reached 0 at a back-edge of a unit: continue at kPc, the loop's head (every
+  // register is in the state page, as at any exit).
+  LoopBudget = 5,
 };
 
 }  // namespace strata::vm::rv64

@@ -1,12 +1,13 @@
 // Differential tests of RISC-V user-mode emulation: every program of the corpus (examples/rv64/,
 // cross-compiled at build time) runs under qemu-riscv64, the reference, and under
-// `strata run --jit=MODE` for each mode; stdout, stderr and the exit status (including death by
-// a signal) must be identical. One test per program, arguments and mode.
+// `strata run --jit=MODE` for each mode (and a subset under --jit=opt); stdout, stderr and the exit
+// status (including death by a signal) must be identical. One test per program, arguments and mode.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -231,6 +232,24 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 INSTANTIATE_TEST_SUITE_P(Programs, Rv64Corpus,
                          ::testing::Combine(::testing::ValuesIn(corpus()),
                                             ::testing::ValuesIn(kModes)),
+                         case_name);
+
+// --jit=opt compiles every unit with LLVM (about 20 ms of CPU each, a few hundred units per
+// program): the whole corpus would add minutes, so a subset that covers the integer and FP
+// instruction mixes, self-modifying code, the guest's faults and signals runs under it.
+std::vector<Program> opt_corpus() {
+  const std::set<std::string> names = {"int_edge",   "fp_edge",     "smc",          "workloads",
+                                       "signals",    "faults_load", "faults_store", "faults_rodata",
+                                       "insn_rv64d", "insn_fcsr"};
+  std::vector<Program> out;
+  for (const Program& p : corpus())
+    if (names.contains(p.name)) out.push_back(p);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(OptTier, Rv64Corpus,
+                         ::testing::Combine(::testing::ValuesIn(opt_corpus()),
+                                            ::testing::Values(std::string("opt"))),
                          case_name);
 
 // Known gaps: programs that need what Strata does not implement yet. Each is skipped only when

@@ -122,6 +122,13 @@ void poke(volatile long* p, long v);
 asm(".globl poke\npoke:\n  sd a1, 0(a0)\n  ret\n");
 int main(void) { poke((volatile long*)0x18, 1); return 0; })";
 
+// A store to a const global: .rodata is read-only, so a host fault on guest memory.
+constexpr const char* kRodataStore = R"(
+const long table[4] = {1, 2, 3, 4};
+void poke(volatile long* p, long v);
+asm(".globl poke\npoke:\n  sd a1, 0(a0)\n  ret\n");
+int main(void) { poke((volatile long*)&table[1], 5); return (int)table[0]; })";
+
 constexpr const char* kIllegal = R"(
 int main(void) { asm volatile(".2byte 0"); return 0; })";
 
@@ -202,6 +209,10 @@ class RunnerTest : public ::testing::TestWithParam<JitMode> {
   }
 };
 
+// The tests that also run with every unit compiled by LLVM (--jit=opt, slow to start: a few
+// seconds of compiles per program): stats, code invalidation and the guest's faults.
+class RunnerTierTest : public RunnerTest {};
+
 void expect_exit(const Outcome& o, int code) {
   EXPECT_EQ(o.exit.kind, GuestExit::Kind::Exited) << o.diag;
   EXPECT_EQ(o.exit.status, code) << o.diag;
@@ -223,7 +234,7 @@ TEST_P(RunnerTest, ExitCodes) {
   expect_exit(run(program("exit_code", kExitCode), {"x"}), 3);
 }
 
-TEST_P(RunnerTest, LoopAndStats) {
+TEST_P(RunnerTierTest, LoopAndStats) {
   Outcome o = run(program("loop", kLoop), {}, true);
   expect_exit(o, 0);
   // i*i mod 7 repeats 0,1,4,2,2,4,1 (14 per 7): 14285 * 14 + (0+1+4+2+2).
@@ -232,13 +243,18 @@ TEST_P(RunnerTest, LoopAndStats) {
   EXPECT_EQ(o.diag.find(" 0 translated"), std::string::npos) << o.diag;
   if (GetParam() == JitMode::Off) {
     EXPECT_NE(o.diag.find("baseline       0 blocks compiled"), std::string::npos) << o.diag;
+  } else if (GetParam() == JitMode::Opt) {
+    // Every unit went to LLVM; the stats say how many and that the tier was loaded.
+    EXPECT_EQ(o.diag.find("opt            0 units installed"), std::string::npos) << o.diag;
+    EXPECT_NE(o.diag.find("opt            "), std::string::npos) << o.diag;
+    EXPECT_NE(o.diag.find("functions compiled (LLVM O2)"), std::string::npos) << o.diag;
   } else {
     EXPECT_EQ(o.diag.find("baseline       0 blocks compiled"), std::string::npos) << o.diag;
     EXPECT_NE(o.diag.find("jit code cache"), std::string::npos) << o.diag;
   }
 }
 
-TEST_P(RunnerTest, SelfModifyingCodeAfterFenceI) {
+TEST_P(RunnerTierTest, SelfModifyingCodeAfterFenceI) {
   Outcome o = run(program("smc", kSelfModifying));
   expect_exit(o, 0);
   EXPECT_EQ(o.out, "50 100\n");
@@ -267,7 +283,7 @@ TEST_P(RunnerTest, JumpToNonExecutableMemoryIsSigsegv) {
       << o.diag;
 }
 
-TEST_P(RunnerTest, NullLoadIsSigsegvNamingAddressAndPc) {
+TEST_P(RunnerTierTest, NullLoadIsSigsegvNamingAddressAndPc) {
   const std::string elf = program("null_load", kNullLoad);
   Outcome o = run(elf);
   expect_signal(o, SIGSEGV);
@@ -279,7 +295,7 @@ TEST_P(RunnerTest, NullLoadIsSigsegvNamingAddressAndPc) {
       << o.diag;
 }
 
-TEST_P(RunnerTest, BadStoreIsSigsegvNamingAddress) {
+TEST_P(RunnerTierTest, BadStoreIsSigsegvNamingAddress) {
   const std::string elf = program("bad_store", kBadStore);
   Outcome o = run(elf);
   expect_signal(o, SIGSEGV);
@@ -287,6 +303,22 @@ TEST_P(RunnerTest, BadStoreIsSigsegvNamingAddress) {
   ASSERT_NE(pc, 0u);
   EXPECT_NE(o.diag.find(fmt::format("segmentation fault: store at 0x18 (pc 0x{:x})", pc)),
             std::string::npos)
+      << o.diag;
+}
+
+// A host fault (not an SVI trap): the same guest SIGSEGV and address whichever tier's code,
+// LLVM's included, made the access.
+TEST_P(RunnerTierTest, StoreToReadOnlyDataIsSigsegvNamingAddress) {
+  const std::string elf = program("rodata_store", kRodataStore);
+  Outcome o = run(elf);
+  expect_signal(o, SIGSEGV);
+  const uint64_t table = symbol_address(elf, "table");
+  ASSERT_NE(table, 0u);
+  // The pc named is the start of the running unit (a region that may span main and poke).
+  EXPECT_NE(
+      o.diag.find(fmt::format(
+          "strata: rv64: segmentation fault: store at 0x{:x} (in the block at pc 0x", table + 8)),
+      std::string::npos)
       << o.diag;
 }
 
@@ -319,16 +351,23 @@ TEST_P(RunnerTest, MissingFileIsALoadError) {
   EXPECT_NE(r.error().message.find("no_such_program"), std::string::npos) << r.error().message;
 }
 
+std::string mode_name(const ::testing::TestParamInfo<JitMode>& i) {
+  switch (i.param) {
+    case JitMode::Off: return "Off";
+    case JitMode::Baseline: return "Baseline";
+    case JitMode::Auto: return "Auto";
+    case JitMode::Opt: return "Opt";
+  }
+  return "Unknown";
+}
+
 INSTANTIATE_TEST_SUITE_P(AllModes, RunnerTest,
                          ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
-                         [](const ::testing::TestParamInfo<JitMode>& i) {
-                           switch (i.param) {
-                             case JitMode::Off: return std::string("Off");
-                             case JitMode::Baseline: return std::string("Baseline");
-                             case JitMode::Auto: return std::string("Auto");
-                           }
-                           return std::string("Unknown");
-                         });
+                         mode_name);
+INSTANTIATE_TEST_SUITE_P(AllModes, RunnerTierTest,
+                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto,
+                                           JitMode::Opt),
+                         mode_name);
 
 }  // namespace
 }  // namespace strata::jit::rv64

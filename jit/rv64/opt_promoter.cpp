@@ -1,0 +1,128 @@
+#include "jit/rv64/opt_promoter.hpp"
+
+#include <fmt/format.h>
+
+namespace strata::jit::rv64 {
+
+Result<std::unique_ptr<OptPromoter>> OptPromoter::create(TranslationCache& cache, Mode mode) {
+  std::unique_ptr<OptPromoter> p(new OptPromoter(cache, mode));
+  if (mode == Mode::Sync) {
+    auto tier = opt::OptTier::load();
+    if (!tier) return fail("rv64: --jit=opt: {}", tier.error().message);
+    p->tier_ = std::move(*tier);
+  } else {
+    p->thread_ = std::thread([raw = p.get()] { raw->worker(); });
+  }
+  cache.set_opt_owner(p.get());
+  return p;
+}
+
+OptPromoter::~OptPromoter() {
+  stop();
+  // The tier, and all its code, goes with this object: the cache has nothing left to free.
+  cache_.set_opt_owner(nullptr);
+}
+
+void OptPromoter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    to_release_.clear();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+// The unit's body and FuncInfo never change after translation, and a dropped unit is kept alive
+// until its result is drained: reading them here races with nothing.
+vm::JitEntry OptPromoter::compile(const CachedBlock& b) {
+  return tier_->translate(b.func, b.block.fn, /*guest_unit=*/true);
+}
+
+void OptPromoter::request(CachedBlock& b) {
+  if (mode_ == Mode::Sync) {
+    b.opt = CachedBlock::Opt::Pending;
+    cache_.finish_opt(b, compile(b));
+    return;
+  }
+  b.opt = CachedBlock::Opt::Pending;
+  {
+    std::lock_guard lock(mu_);
+    todo_.push_back(&b);
+  }
+  cv_.notify_one();
+}
+
+void OptPromoter::release(vm::JitEntry entry) {
+  if (mode_ == Mode::Sync) {
+    tier_->release(entry);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;  // the tier frees everything when it goes
+    to_release_.push_back(entry);
+  }
+  cv_.notify_one();
+}
+
+void OptPromoter::drain() {
+  std::vector<std::pair<CachedBlock*, vm::JitEntry>> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(done_);
+    has_done_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& [b, entry] : done) cache_.finish_opt(*b, entry);
+}
+
+void OptPromoter::wait_idle() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stopping_ || (todo_.empty() && to_release_.empty() && busy_ == 0); });
+}
+
+void OptPromoter::worker() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !todo_.empty() || !to_release_.empty(); });
+    if (stopping_) return;
+    std::vector<vm::JitEntry> release;
+    release.swap(to_release_);
+    CachedBlock* b = nullptr;
+    if (!todo_.empty()) {
+      b = todo_.front();
+      todo_.pop_front();
+    }
+    ++busy_;
+    lock.unlock();
+    if (tier_ == nullptr && load_error_.empty() && b != nullptr) {
+      auto tier = opt::OptTier::load();
+      lock.lock();  // format_stats reads both
+      if (tier)
+        tier_ = std::move(*tier);
+      else
+        load_error_ = tier.error().message;
+      lock.unlock();
+    }
+    if (tier_ != nullptr)
+      for (vm::JitEntry e : release) tier_->release(e);
+    const vm::JitEntry entry = b != nullptr && tier_ != nullptr ? compile(*b) : nullptr;
+    lock.lock();
+    --busy_;
+    if (b != nullptr) {
+      done_.emplace_back(b, entry);
+      has_done_.store(true, std::memory_order_relaxed);
+    }
+    cv_.notify_all();
+  }
+}
+
+std::string OptPromoter::format_stats() const {
+  std::lock_guard lock(mu_);
+  if (!load_error_.empty()) return fmt::format("rv64 opt tier: not loaded: {}\n", load_error_);
+  // Sync mode, or the worker has loaded it: either way the tier no longer changes.
+  if (tier_ == nullptr) return "rv64 opt tier: not loaded (no unit got hot)\n";
+  return "rv64 opt tier\n  " + tier_->format_stats();
+}
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,161 @@
+// The inline D fast paths (translate_float_inline.cpp) against the helper call alone: for every
+// operand class (zeros, subnormals, the edges of the fast domains, huge values, infinities,
+// NaNs), every fcsr state (NX clear or set, frm RNE or not) and static or dynamic rounding, the
+// result and the whole fcsr must be the helper's, on the interpreter and the baseline JIT.
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/jit/rv64/float_test_rig.hpp"
+
+namespace strata::jit::rv64::ftest {
+namespace {
+
+uint64_t rng = 0x9e3779b97f4a7c15ull;
+uint64_t next() {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+// A double with biased exponent `e` and a random significand and sign.
+uint64_t with_exponent(uint64_t e) {
+  return (next() & 0x800fffffffffffffull) | (e << 52);
+}
+
+std::vector<uint64_t> operands() {
+  std::vector<uint64_t> v = {0,
+                             bd(-0.0),
+                             bd(1.0),
+                             bd(-2.5),
+                             bd(0.1),
+                             0x7ff0000000000000ull,
+                             0xfff0000000000000ull,
+                             kQnanD,
+                             0x7ff4000000000000ull /* sNaN */,
+                             1 /* smallest subnormal */};
+  // Both sides of each domain edge: 623 and 1423 (mul/div), 2015/2016 (add/sub).
+  for (uint64_t e : {1ull, 622ull, 623ull, 624ull, 1023ull, 1422ull, 1423ull, 1424ull, 2015ull,
+                     2016ull, 2046ull})
+    for (int k = 0; k < 3; ++k) v.push_back(with_exponent(e));
+  for (int k = 0; k < 12; ++k) v.push_back(with_exponent(900 + next() % 250));
+  return v;
+}
+
+// One instruction's block, compiled once by the baseline JIT (or interpreted), then run for
+// many operands: the operands and fcsr go into the state page before each run.
+class Block {
+ public:
+  Block(vm::Instance& inst, baseline::BaselineJit* jit, uint32_t insn, bool inline_path,
+        uint32_t index)
+      : inst_(inst) {
+    const isa::rv64::DecodedInsn in = isa::rv64::decode(insn);
+    BlockBuilder bb;
+    bb.begin_insn(kPc);
+    if (inline_path)
+      EXPECT_TRUE(emit_float_inline(bb, in, kPc));
+    else
+      EXPECT_TRUE(emit_helper_call(bb, in, kPc));
+    const uint16_t next_pc = bb.tmp();
+    bb.load_const(next_pc, kPc + 4);
+    bb.emit_return(next_pc);
+    body_ = bb.finish("inline_vs_helper");
+    init_block_func(fn_, body_, inst, index);
+    if (jit != nullptr) {
+      EXPECT_TRUE(jit->compile(fn_, body_));
+    }
+  }
+  // (result in f4 or x5, fcsr afterwards)
+  std::pair<uint64_t, uint64_t> run(uint64_t a, uint64_t b, uint64_t fcsr, bool x_result) {
+    set(vm::rv64::f_offset(1), a);
+    set(vm::rv64::f_offset(2), b);
+    set(vm::rv64::f_offset(4), 0x5555555555555555ull);
+    set(vm::rv64::x_offset(5), 0x5555);
+    set(state::kFcsr, fcsr);
+    vm::Value result{};
+    vm::Trap trap;
+    EXPECT_EQ(vm::execute(st_, cx_, &fn_, nullptr, &result, &trap), vm::ExecStatus::Returned)
+        << trap.message;
+    EXPECT_EQ(result.bits, kPc + 4);
+    return {get(x_result ? vm::rv64::x_offset(5) : vm::rv64::f_offset(4)), get(state::kFcsr)};
+  }
+
+ private:
+  void set(uint32_t off, uint64_t v) { std::memcpy(inst_.memory.data() + off, &v, 8); }
+  uint64_t get(uint32_t off) {
+    uint64_t v;
+    std::memcpy(&v, inst_.memory.data() + off, 8);
+    return v;
+  }
+  vm::Instance& inst_;
+  isa::Function body_;
+  vm::FuncInfo fn_;
+  vm::ExecState st_{vm::Limits{}};
+  vm::HostContext cx_{1, 2};
+};
+
+void compare_all(uint32_t insn, bool x_result) {
+  auto inst = make_guest_instance(kGuestBytes);
+  ASSERT_TRUE(inst.has_value());
+  auto cache = CodeCache::create({});
+  ASSERT_TRUE(cache.has_value());
+  baseline::BaselineJit jit(**cache);
+  Block want(**inst, nullptr, insn, false, 1);
+  Block interp(**inst, nullptr, insn, true, 2);
+  Block compiled(**inst, &jit, insn, true, 3);
+  const std::vector<uint64_t> ops = operands();
+  // NX clear, NX set, NX set with another flag, NX set but frm = RTZ (a dyn instruction must
+  // then take the helper, with RTZ).
+  const uint64_t fcsrs[] = {0, NX, NX | OF, NX | (RTZ << 5)};
+  int checked = 0;
+  for (uint64_t a : ops)
+    for (uint64_t b : ops)
+      for (uint64_t fcsr : fcsrs) {
+        const auto w = want.run(a, b, fcsr, x_result);
+        for (Block* tier : {&interp, &compiled}) {
+          const auto g = tier->run(a, b, fcsr, x_result);
+          ASSERT_EQ(w.first, g.first) << std::hex << "insn 0x" << insn << " a 0x" << a << " b 0x"
+                                      << b << " fcsr 0x" << fcsr;
+          ASSERT_EQ(w.second, g.second) << std::hex << "fcsr after insn 0x" << insn << " a 0x" << a
+                                        << " b 0x" << b << " fcsr 0x" << fcsr;
+        }
+        ++checked;
+      }
+  EXPECT_GT(checked, 10000);
+}
+
+TEST(RvFloatInline, ArithmeticMatchesTheHelperStaticRne) {
+  compare_all(fp::fadd(D, 4, 1, 2, RNE), false);
+  compare_all(fp::fsub(D, 4, 1, 2, RNE), false);
+  compare_all(fp::fmul(D, 4, 1, 2, RNE), false);
+  compare_all(fp::fdiv(D, 4, 1, 2, RNE), false);
+}
+
+TEST(RvFloatInline, ArithmeticMatchesTheHelperDynamicRounding) {
+  compare_all(fp::fadd(D, 4, 1, 2, DYN), false);
+  compare_all(fp::fmul(D, 4, 1, 2, DYN), false);
+  compare_all(fp::fdiv(D, 4, 1, 2, DYN), false);
+}
+
+TEST(RvFloatInline, ComparesMatchTheHelper) {
+  compare_all(fp::flt(D, 5, 1, 2), true);
+  compare_all(fp::fle(D, 5, 1, 2), true);
+  compare_all(fp::feq(D, 5, 1, 2), true);
+}
+
+TEST(RvFloatInline, OnlyTheRoundToNearestFormsHaveAFastPath) {
+  BlockBuilder bb;
+  bb.begin_insn(kPc);
+  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fadd(D, 4, 1, 2, RTZ)), kPc));
+  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fadd(S, 4, 1, 2, RNE)), kPc));
+  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fsqrt(D, 4, 1, RNE)), kPc));
+  EXPECT_EQ(bb.size(), 0u);
+}
+
+}  // namespace
+}  // namespace strata::jit::rv64::ftest
