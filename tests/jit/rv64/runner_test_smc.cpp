@@ -193,12 +193,14 @@ TEST_P(StoreIntoCodeTest, StoreIntoReadOnlyCodeIsSigsegvAtItsAddress) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, StoreIntoCodeTest,
-                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
+                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto,
+                                           JitMode::Opt),
                          [](const ::testing::TestParamInfo<JitMode>& i) {
                            switch (i.param) {
                              case JitMode::Off: return std::string("Off");
                              case JitMode::Baseline: return std::string("Baseline");
                              case JitMode::Auto: return std::string("Auto");
+                             case JitMode::Opt: return std::string("Opt");
                            }
                            return std::string("Unknown");
                          });
