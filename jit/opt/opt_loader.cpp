@@ -121,7 +121,8 @@ vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& bod
   CompileTimer timer;
   std::vector<isa::Insn> insns;
   for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
-  OptResult r = compiler_->compile(OptRequest{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit});
+  OptResult r =
+      compiler_->compile(OptRequest{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit});
   std::lock_guard lock(mu_);
   if (r.entry == nullptr) {
     ++stats_.declined;
