@@ -63,7 +63,10 @@ void GuestMemory::open_for_kernel(uint64_t addr, uint64_t n) const {
   const uint64_t lo = first * kPageSize - kGuestOrigin;
   uint64_t hi = last * kPageSize - kGuestOrigin;
   if (hi > mem_.size()) hi = mem_.size();
-  ::mprotect(const_cast<uint8_t*>(mem_.data()) + lo, hi - lo, PROT_READ | PROT_WRITE);
+  // A shared mapping of a file not open for writing cannot be made writable: the kernel side
+  // never writes where the guest may not, so reading it is enough.
+  if (::mprotect(const_cast<uint8_t*>(mem_.data()) + lo, hi - lo, PROT_READ | PROT_WRITE) != 0)
+    ::mprotect(const_cast<uint8_t*>(mem_.data()) + lo, hi - lo, PROT_READ);
   opened_.emplace_back(first, last);
 }
 
