@@ -137,6 +137,10 @@ class GuestMemory {
   // private anonymous memory. new_addr == old_addr grows the mapping in place instead (the
   // pages after it must be free guest memory).
   int remap_shared(uint64_t old_addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len);
+  // How many bytes from `addr` (at most n) of a shared range have pages behind them: a shared
+  // file page past the end of its file faults (SIGBUS) on any access, so the kernel side asks
+  // before it touches a shared range, and answers EFAULT as Linux does. Never faults.
+  uint64_t backed(uint64_t addr, uint64_t n) const;
   // msync(2) of the host pages behind [addr, addr + len).
   int sync(uint64_t addr, uint64_t len, int flags);
   // madvise(2) of the host pages behind [addr, addr + len) (MADV_REMOVE on a shared range).

@@ -266,6 +266,22 @@ TEST_F(SharedMappings, CodeProtectionAndTheKernelSideWorkOnSharedPages) {
   EXPECT_EQ(file_at(0, 4), "ffff");
 }
 
+TEST_F(SharedMappings, KernelSidePastTheEndOfTheFileIsEfaultNotACrash) {
+  const int64_t fd = open_file(kORdwr);
+  ASSERT_EQ(::truncate(path_.c_str(), kPage), 0);
+  const uint64_t a = static_cast<uint64_t>(map(2 * kPage, kProtRW, kShared, fd));
+  // The second page has no file behind it: a guest access is SIGBUS, and a syscall's the
+  // EFAULT Linux gives, not a SIGBUS in strata.
+  EXPECT_EQ(call(kClockGettime, 0, a + kPage), -EFAULT);
+  EXPECT_EQ(call(kClockGettime, 0, a + kPage - 8), -EFAULT);  // straddles the end
+  EXPECT_EQ(call(kOpenat, kAtFdcwd, a + kPage, 0), -EFAULT);
+  EXPECT_EQ(call(kWrite, fd, a + kPage - 4, 8), 4);  // as Linux: the part before the end
+  EXPECT_EQ(call(kClockGettime, 0, a + 64), 0);
+  // Once the file is long enough, the page works.
+  ASSERT_EQ(::truncate(path_.c_str(), 2 * kPage), 0);
+  EXPECT_EQ(call(kClockGettime, 0, a + kPage), 0);
+}
+
 // Without a mapped memory, shared mappings are copies: writable shared file mappings are
 // refused (and say so), read-only ones and shared anonymous memory work as copies.
 class SharedMappingsUnmapped : public SharedMappings {
