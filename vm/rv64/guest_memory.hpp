@@ -67,7 +67,8 @@ class GuestMemory {
   uint8_t* host(uint64_t addr, uint64_t n) {
     if (!in_range(addr, n)) return nullptr;
     if (code_pages_ != 0) release_code(addr, n);
-    if (kernel_depth_ > 0 && protect_) open_for_kernel(addr, n);
+    // Null also when the host cannot make the range writable (a read-only file's shared pages).
+    if (kernel_depth_ > 0 && protect_ && !open_for_kernel(addr, n)) return nullptr;
     return mem_.data() + (addr - kGuestOrigin);
   }
   const uint8_t* host(uint64_t addr, uint64_t n) const {
@@ -209,7 +210,9 @@ class GuestMemory {
   int fresh_prot(bool writable) const;
   // Host protection of guest pages [first, last) from the table.
   bool apply_host_protection(uint64_t first, uint64_t last) const;
-  void open_for_kernel(uint64_t addr, uint64_t n) const;
+  // Makes [addr, addr + n) read-write for the kernel side; false when the host made it only
+  // readable.
+  bool open_for_kernel(uint64_t addr, uint64_t n) const;
   void close_for_kernel() const;
   // Records the protected code pages of [addr, addr + n) as written and makes them writable.
   void release_code(uint64_t addr, uint64_t n);

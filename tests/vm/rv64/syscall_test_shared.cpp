@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <utility>
 
 #include "tests/vm/rv64/process_test_util.hpp"
 
@@ -116,6 +117,18 @@ TEST_F(SharedMappings, ErrorsAreLinuxs) {
   EXPECT_EQ(call(kMprotect, r, kPage, kProtRW), -EACCES);
   EXPECT_EQ(mem_->perms_at(static_cast<uint64_t>(r)), kPermRead);
   EXPECT_EQ(call(kMprotect, r, kPage, 0), 0);
+  EXPECT_EQ(call(kMprotect, r, kPage, kProtR), 0);
+  EXPECT_EQ(get(static_cast<uint64_t>(r), 2), "ff");
+  // The kernel side (a debugger) may read it but not write it: refused, not a fault.
+  {
+    GuestMemory::KernelAccess kernel(*mem_);
+    EXPECT_EQ(call(kMprotect, r, kPage, 0), 0);
+    char c = 0;
+    EXPECT_TRUE(std::as_const(*mem_).read(static_cast<uint64_t>(r), &c, 1));
+    EXPECT_EQ(c, 'f');
+    EXPECT_FALSE(mem_->write(static_cast<uint64_t>(r), "x", 1));
+    EXPECT_EQ(mem_->host(static_cast<uint64_t>(r), 1), nullptr);
+  }
   EXPECT_EQ(call(kMprotect, r, kPage, kProtR), 0);
   EXPECT_EQ(get(static_cast<uint64_t>(r), 2), "ff");
   // Private is fine: the copy is the process's own.
