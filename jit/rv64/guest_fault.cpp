@@ -23,6 +23,7 @@ void guest_fault_handler(int sig, siginfo_t* info, void* context) {
   if (inside && t->armed) {
     t->armed = 0;
     t->fault_offset_ = static_cast<uint64_t>(addr - t->lo_);
+    t->fault_signal_ = sig;
 #if defined(__x86_64__)
     // Bit 1 of the page-fault error code: the access was a write.
     const auto* uc = static_cast<const ucontext_t*>(context);

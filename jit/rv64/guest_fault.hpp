@@ -1,5 +1,6 @@
 // GuestFaultTrap: turns a host fault on the guest's protected pages (GuestMemory's host
-// protection) into a guest SIGSEGV instead of a crash of strata.
+// protection) into a guest SIGSEGV, and one on a shared file page past the file's end into a
+// guest SIGBUS, instead of a crash of strata.
 //
 //   GuestFaultTrap trap(mem.linear().data(), mem.linear().size());
 //   if (sigsetjmp(trap.jump, 0) != 0) { ...guest SIGSEGV at trap.fault_addr()... }
@@ -40,6 +41,8 @@ class GuestFaultTrap {
   // The faulting host address's offset in [lo, lo + size), and whether it was a write.
   uint64_t fault_offset() const { return fault_offset_; }
   bool fault_was_write() const { return fault_write_; }
+  // SIGSEGV (a protected page), or SIGBUS (a shared file page past the end of its file).
+  int fault_signal() const { return fault_signal_; }
 
  private:
   friend void guest_fault_handler(int, siginfo_t*, void*);
@@ -50,6 +53,7 @@ class GuestFaultTrap {
   GuestFaultTrap* outer_;
   volatile uint64_t fault_offset_ = 0;
   volatile bool fault_write_ = false;
+  volatile int fault_signal_ = SIGSEGV;
 };
 
 }  // namespace strata::jit::rv64

@@ -40,7 +40,7 @@ constexpr uint32_t kLoopSamplesToOpt = 32;
 constexpr uint32_t kStepIndexBase = 0x80000000u;
 
 // si_code values of synchronous faults (asm-generic/siginfo.h).
-constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopc = 1, kTrapBrkpt = 1;
+constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopc = 1, kTrapBrkpt = 1, kBusAdrerr = 2;
 
 StopReason signaled(int sig) {
   return StopReason{StopReason::Kind::Signaled, sig, 0, {}};
@@ -474,19 +474,25 @@ bool Rv64Vcpu::raise_fault(int sig, int code, uint64_t pc, uint64_t addr,
 // instruction (under the debugger); its state page then holds exactly the registers before
 // that instruction. For a longer unit the faulting instruction's pc and registers are unknown,
 // so the fault takes the default action (the process dies of SIGSEGV) even with a handler.
+//
+// A host SIGBUS there is an access to a shared file page past the end of its file: the guest's
+// SIGBUS (BUS_ADRERR), as on Linux.
 bool Rv64Vcpu::host_fault(const GuestFaultTrap& trap, StopReason* end) {
   const uint64_t addr = trap.fault_offset() + kGuestOrigin;
+  const bool bus = trap.fault_signal() == SIGBUS;
   const std::string death =
-      fmt::format("strata: rv64: segmentation fault: {} at 0x{:x} (in the block at pc 0x{:x})\n",
+      fmt::format("strata: rv64: {}: {} at 0x{:x} (in the block at pc 0x{:x})\n",
+                  bus ? "bus error (past the end of a mapped file)" : "segmentation fault",
                   trap.fault_was_write() ? "store" : "load", addr, pc_);
   const bool exact =
       running_ != nullptr && running_->block.start == pc_ && running_->block.guest_insns == 1;
   running_ = nullptr;
   if (!exact) {
     note(death);
-    *end = signaled(SIGSEGV);
+    *end = signaled(bus ? SIGBUS : SIGSEGV);
     return false;
   }
+  if (bus) return raise_fault(SIGBUS, kBusAdrerr, pc_, addr, death, end);
   return raise_fault(SIGSEGV, mem_->is_mapped(addr) ? kSegvAccerr : kSegvMaperr, pc_, addr, death,
                      end);
 }

@@ -50,21 +50,30 @@ bool GuestMemory::apply_host_protection(uint64_t first, uint64_t last) const {
   return ok;
 }
 
-void GuestMemory::open_for_kernel(uint64_t addr, uint64_t n) const {
-  if (n == 0) return;
+bool GuestMemory::open_for_kernel(uint64_t addr, uint64_t n) const {
+  if (n == 0) return true;
   const uint64_t first = addr / kPageSize;
   const uint64_t last = (addr + n - 1) / kPageSize + 1;
   // A path or buffer is often read piecewise: the range opened last usually covers it already.
-  if (!opened_.empty() && opened_.back().first <= first && last <= opened_.back().second) return;
+  if (!opened_.empty() && opened_.back().first <= first && last <= opened_.back().second)
+    return true;
   bool writable = true;
   for (uint64_t p = first; p < last && writable; ++p)
     writable = (perms_[p] & kPermWrite) != 0 && code_[p] != kCodeProtected;
-  if (writable) return;  // already read-write on the host
+  if (writable) return true;  // already read-write on the host
   const uint64_t lo = first * kPageSize - kGuestOrigin;
   uint64_t hi = last * kPageSize - kGuestOrigin;
   if (hi > mem_.size()) hi = mem_.size();
-  ::mprotect(const_cast<uint8_t*>(mem_.data()) + lo, hi - lo, PROT_READ | PROT_WRITE);
-  opened_.emplace_back(first, last);
+  auto* p = const_cast<uint8_t*>(mem_.data()) + lo;
+  if (::mprotect(p, hi - lo, PROT_READ | PROT_WRITE) == 0) {
+    opened_.emplace_back(first, last);
+    return true;
+  }
+  // The host will not make a shared mapping of a file not open for writing writable: readable
+  // is all the kernel side gets there (restored at the end, never taken as opened).
+  ::mprotect(p, hi - lo, PROT_READ);
+  changed_.emplace_back(first, last);
+  return false;
 }
 
 void GuestMemory::close_for_kernel() const {

@@ -23,6 +23,12 @@
 // non-const host()/write(), which record the code pages they open the same way. A page stays
 // recorded as code until it is written: a page whose translations went away otherwise (fence.i,
 // munmap) costs one more fault at most.
+//
+// Shared mappings (guest_memory_shared.cpp). On a mapped linear memory, a guest range may be
+// backed by the host pages of a file (MAP_SHARED over the linear memory's own pages), so guest
+// stores reach the page cache and every other mapping of the file sees them, across fork too.
+// unshare() puts private anonymous pages back. Protections stay the page table's: the caller
+// sets the range's permissions after mapping it, and they are applied as for any other page.
 #pragma once
 
 #include <cstdint>
@@ -61,7 +67,8 @@ class GuestMemory {
   uint8_t* host(uint64_t addr, uint64_t n) {
     if (!in_range(addr, n)) return nullptr;
     if (code_pages_ != 0) release_code(addr, n);
-    if (kernel_depth_ > 0 && protect_) open_for_kernel(addr, n);
+    // Null also when the host cannot make the range writable (a read-only file's shared pages).
+    if (kernel_depth_ > 0 && protect_ && !open_for_kernel(addr, n)) return nullptr;
     return mem_.data() + (addr - kGuestOrigin);
   }
   const uint8_t* host(uint64_t addr, uint64_t n) const {
@@ -116,6 +123,29 @@ class GuestMemory {
   // page-aligned mapping of its own or the host refuses.
   bool enable_host_protection();
   bool host_protected() const { return protect_; }
+
+  // Shared mappings (see the top of this file): each returns 0 or a host errno, and every guest
+  // range is page aligned and in range. can_share(): the linear memory is a mapping of its own.
+  bool can_share() const { return mem_.mapped(); }
+  // Maps `len` bytes of host file `fd` from `offset` over [addr, addr + len), MAP_SHARED; the
+  // host may map it writable only when `writable`. On failure the range is private anonymous
+  // memory again (its old contents lost, as Linux loses them for a failed MAP_FIXED).
+  int map_shared(uint64_t addr, uint64_t len, int fd, uint64_t offset, bool writable);
+  // Private anonymous zero pages over [addr, addr + len) again.
+  int unshare(uint64_t addr, uint64_t len);
+  // Moves (or, with old_len 0, duplicates) the shared mapping at [old_addr, old_addr + old_len)
+  // to [new_addr, new_addr + new_len), which may not overlap it; a moved-from range becomes
+  // private anonymous memory. new_addr == old_addr grows the mapping in place instead (the
+  // pages after it must be free guest memory).
+  int remap_shared(uint64_t old_addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len);
+  // How many bytes from `addr` (at most n) of a shared range have pages behind them: a shared
+  // file page past the end of its file faults (SIGBUS) on any access, so the kernel side asks
+  // before it touches a shared range, and answers EFAULT as Linux does. Never faults.
+  uint64_t backed(uint64_t addr, uint64_t n) const;
+  // msync(2) of the host pages behind [addr, addr + len).
+  int sync(uint64_t addr, uint64_t len, int flags);
+  // madvise(2) of the host pages behind [addr, addr + len) (MADV_REMOVE on a shared range).
+  int advise(uint64_t addr, uint64_t len, int advice);
 
   // The guest pages of [addr, addr + len) hold translated code: the guest-writable ones become
   // host read-only until written (see the top of this file).
@@ -173,9 +203,16 @@ class GuestMemory {
   }
 
  private:
+  uint8_t* host_page(uint64_t addr) const {
+    return const_cast<uint8_t*>(mem_.data()) + (addr - kGuestOrigin);
+  }
+  // The host protection a fresh mapping of guest pages gets before the table's is applied.
+  int fresh_prot(bool writable) const;
   // Host protection of guest pages [first, last) from the table.
   bool apply_host_protection(uint64_t first, uint64_t last) const;
-  void open_for_kernel(uint64_t addr, uint64_t n) const;
+  // Makes [addr, addr + n) read-write for the kernel side; false when the host made it only
+  // readable.
+  bool open_for_kernel(uint64_t addr, uint64_t n) const;
   void close_for_kernel() const;
   // Records the protected code pages of [addr, addr + n) as written and makes them writable.
   void release_code(uint64_t addr, uint64_t n);

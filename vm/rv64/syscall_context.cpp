@@ -55,6 +55,12 @@ uint64_t SysContext::usable(uint64_t addr, uint64_t n, bool write) const {
     const uint64_t in_page = kPageSize - (at % kPageSize);
     done += in_page < n - done ? in_page : n - done;
   }
+  // A shared file mapping may reach past the end of its file: those pages are not usable.
+  uint64_t shared_from = done;
+  vmas.for_each_in(addr, addr + done, [&](uint64_t s, uint64_t, const Vma& v) {
+    if (v.share != 0 && s - addr < shared_from) shared_from = s - addr;
+  });
+  if (shared_from < done) done = shared_from + mem.backed(addr + shared_from, done - shared_from);
   return done;
 }
 

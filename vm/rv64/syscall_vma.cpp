@@ -35,9 +35,10 @@ bool VmaMap::remove(uint64_t start, uint64_t end) {
   return any;
 }
 
-bool VmaMap::insert(uint64_t start, uint64_t end, uint32_t perms, bool anon) {
+bool VmaMap::insert(uint64_t start, uint64_t end, Vma attrs) {
   const bool replaced = remove(start, end);
-  if (start < end) map_.emplace(start, Vma{end, perms, anon});
+  attrs.end = end;
+  if (start < end) map_.emplace(start, attrs);
   coalesce(start, end);
   return replaced;
 }
@@ -70,7 +71,9 @@ void VmaMap::coalesce(uint64_t start, uint64_t end) {
   while (it != map_.end() && it->first <= end) {
     auto next = std::next(it);
     if (next != map_.end() && next->first == it->second.end &&
-        next->second.perms == it->second.perms && next->second.anon == it->second.anon) {
+        next->second.perms == it->second.perms && next->second.anon == it->second.anon &&
+        next->second.share == it->second.share &&
+        next->second.write_denied == it->second.write_denied) {
       it->second.end = next->second.end;
       map_.erase(next);
     } else {

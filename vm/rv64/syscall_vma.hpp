@@ -1,7 +1,8 @@
-// The guest's mappings: page-aligned, non-overlapping [start, end) ranges with their permissions
-// and whether they are anonymous (MADV_DONTNEED zeroes those). Everything the guest can see is in
-// here: the ELF segments, the brk heap, the stack and every mmap; the mmap allocator looks for
-// holes in it and mprotect/mremap refuse ranges it does not cover.
+// The guest's mappings: page-aligned, non-overlapping [start, end) ranges with their permissions,
+// whether they are anonymous (MADV_DONTNEED zeroes the private ones) and whether they are shared
+// (MAP_SHARED: host pages of a file or memfd, see GuestMemory::map_shared). Everything the guest
+// can see is in here: the ELF segments, the brk heap, the stack and every mmap; the mmap allocator
+// looks for holes in it and mprotect/mremap refuse ranges it does not cover.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +15,24 @@ struct Vma {
   uint64_t end = 0;
   uint32_t perms = 0;  // kPermRead | kPermWrite | kPermExec
   bool anon = true;
+  // 0: private. Else the id of the MAP_SHARED mapping this is (a piece of): pieces of one mapping
+  // join again, two mappings never do (mremap must not span them).
+  uint32_t share = 0;
+  // A shared mapping of a file not open for writing: mprotect may not add PROT_WRITE (EACCES).
+  bool write_denied = false;
 };
 
 class VmaMap {
  public:
   // Maps [start, end), replacing whatever overlapped it. Returns true if something did.
-  bool insert(uint64_t start, uint64_t end, uint32_t perms, bool anon);
+  bool insert(uint64_t start, uint64_t end, uint32_t perms, bool anon) {
+    Vma v;
+    v.perms = perms;
+    v.anon = anon;
+    return insert(start, end, v);
+  }
+  // The same with every attribute of `attrs` (its end is ignored).
+  bool insert(uint64_t start, uint64_t end, Vma attrs);
   // Unmaps [start, end) (splitting mappings at the edges). Returns true if anything was mapped.
   bool remove(uint64_t start, uint64_t end);
   // True when every page of [start, end) is mapped.

@@ -82,6 +82,8 @@ std::vector<Program> corpus() {
       {"io_misc", "io_misc.elf", {kScratchArg}, ""},
       {"process_info", "process_info.elf", {"", "two words", "\xc3\xbcn\xc3\xaf", "x"}, ""},
       {"memory_map", "memory_map.elf", {kScratchArg}, ""},
+      {"memory_map_shared", "memory_map.elf", {kScratchArg, "shared"}, ""},
+      {"memory_map_past_eof", "memory_map.elf", {kScratchArg, "past_eof"}, ""},
       {"faults_load", "faults.elf", {"load"}, ""},
       {"faults_store", "faults.elf", {"store"}, ""},
       {"faults_munmapped", "faults.elf", {"munmapped"}, ""},
@@ -255,22 +257,16 @@ INSTANTIATE_TEST_SUITE_P(OptTier, Rv64Corpus,
 // Known gaps: programs that need what Strata does not implement yet. Each is skipped only when
 // Strata's stderr carries the note that names that gap; any other difference fails.
 //   threads and child processes need clone (syscall 220)
-//   writable MAP_SHARED file mappings are refused with ENODEV
 struct Gap {
   std::string note;    // what Strata prints when it meets the gap
   std::string reason;  // the skip message
 };
 
 std::vector<Program> gap_programs() {
-  return {{"pthreads", "pthreads.elf", {}, ""},
-          {"processes", "processes.elf", {}, ""},
-          {"memory_map_shared", "memory_map.elf", {kScratchArg, "shared"}, ""}};
+  return {{"pthreads", "pthreads.elf", {}, ""}, {"processes", "processes.elf", {}, ""}};
 }
 
 Gap gap_of(const Program& p) {
-  if (p.name == "memory_map_shared")
-    return {"writable MAP_SHARED file mappings are not supported",
-            "writable MAP_SHARED file mappings are not implemented yet"};
   return {"unsupported syscall 220", (p.name == "pthreads" ? std::string("threads") : "processes") +
                                          " (clone) are not implemented yet"};
 }

@@ -1,9 +1,12 @@
 // GuestFaultTrap with GuestMemory's code pages: a store into a guest-writable page that holds
 // translated code faults on the host, is let through and recorded; a store into a page the guest
-// may not write stays the guest's fault; kernel-side writes record code pages too.
+// may not write stays the guest's fault; kernel-side writes record code pages too. Shared file
+// pages: code protection works on them, and an access past the file's end is the guest's SIGBUS.
 #include "jit/rv64/guest_fault.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <memory>
 #include <utility>
@@ -123,6 +126,69 @@ TEST_F(CodePageTest, KernelWritesRecordCodePagesAndReadsDoNot) {
   EXPECT_EQ(mem_->code_write_stats().kernel_writes, 1u);
   EXPECT_EQ(mem_->code_write_stats().stores, 0u);
   EXPECT_EQ(written(), std::vector<uint64_t>{kRwx});
+}
+
+// A memfd shared over the two guest pages at kRwx (kRx included), as a guest mmap with
+// MAP_SHARED makes it.
+class SharedPageTest : public CodePageTest {
+ protected:
+  void SetUp() override {
+    CodePageTest::SetUp();
+    fd_ = ::memfd_create("guest_fault_test", MFD_CLOEXEC);
+    ASSERT_GE(fd_, 0);
+  }
+  void TearDown() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void share(uint64_t file_size) {
+    ASSERT_EQ(::ftruncate(fd_, static_cast<off_t>(file_size)), 0);
+    ASSERT_EQ(mem_->map_shared(kRwx, 2 * kPageSize, fd_, 0, true), 0);
+    mem_->set_perms(kRwx, 2 * kPageSize, kPermRead | kPermWrite | kPermExec);
+  }
+  int fd_ = -1;
+};
+
+TEST_F(SharedPageTest, StoreIntoSharedCodePageIsRetriedAndReachesTheFile) {
+  share(2 * kPageSize);
+  GuestFaultTrap t(linear_.data(), linear_.size(), &GuestMemory::resolve_code_write, mem_.get());
+  mem_->protect_code(kRwx, 4);
+  *guest_word(kRwx + 4) = 0x00100513;
+  EXPECT_EQ(mem_->code_write_stats().stores, 1u);
+  EXPECT_EQ(written(), std::vector<uint64_t>{kRwx});
+  uint32_t in_file = 0;
+  ASSERT_EQ(::pread(fd_, &in_file, 4, 4), 4);
+  EXPECT_EQ(in_file, 0x00100513u);
+}
+
+TEST_F(SharedPageTest, AccessPastTheEndOfTheFileIsTheGuestsSigbus) {
+  share(kPageSize);  // the second page lies past the end
+  GuestFaultTrap t(linear_.data(), linear_.size(), &GuestMemory::resolve_code_write, mem_.get());
+  *guest_word(kRwx) = 3;
+  if (sigsetjmp(t.jump, 0) == 0) {
+    t.armed = 1;
+    (void)*guest_word(kRwx + kPageSize + 8);
+    t.armed = 0;
+    FAIL() << "a load past the end of a shared file did not fault";
+  }
+  t.armed = 0;
+  EXPECT_EQ(t.fault_signal(), SIGBUS);
+  EXPECT_EQ(t.fault_offset() + kGuestOrigin, kRwx + kPageSize + 8);
+  EXPECT_FALSE(t.fault_was_write());
+  // A file that grows makes the page accessible, as on Linux.
+  ASSERT_EQ(::ftruncate(fd_, 2 * kPageSize), 0);
+  *guest_word(kRwx + kPageSize + 8) = 4;
+  EXPECT_EQ(*guest_word(kRwx + kPageSize + 8), 4u);
+  // Protection faults stay SIGSEGV.
+  constexpr uint64_t kReadOnly = kRwx + 3 * kPageSize;
+  mem_->set_perms(kReadOnly, kPageSize, kPermRead);
+  if (sigsetjmp(t.jump, 0) == 0) {
+    t.armed = 1;
+    *guest_word(kReadOnly) = 1;
+    t.armed = 0;
+    FAIL() << "a store into a read-only page did not fault";
+  }
+  t.armed = 0;
+  EXPECT_EQ(t.fault_signal(), SIGSEGV);
 }
 
 }  // namespace

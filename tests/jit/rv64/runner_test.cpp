@@ -129,6 +129,22 @@ void poke(volatile long* p, long v);
 asm(".globl poke\npoke:\n  sd a1, 0(a0)\n  ret\n");
 int main(void) { poke((volatile long*)&table[1], 5); return (int)table[0]; })";
 
+// Maps two pages of a one-page file shared and stores into the second.
+constexpr const char* kPastEof = R"(#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  int fd = open(argv[1], O_CREAT | O_TRUNC | O_RDWR, 0600);
+  ftruncate(fd, 4096);
+  volatile char* p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  p[0] = 'k';
+  printf("%c\n", p[0]);
+  fflush(stdout);
+  p[4096 + 16] = 1;
+  return 0;
+})";
+
 constexpr const char* kIllegal = R"(
 int main(void) { asm volatile(".2byte 0"); return 0; })";
 
@@ -319,6 +335,15 @@ TEST_P(RunnerTierTest, StoreToReadOnlyDataIsSigsegvNamingAddress) {
       o.diag.find(fmt::format(
           "strata: rv64: segmentation fault: store at 0x{:x} (in the block at pc 0x", table + 8)),
       std::string::npos)
+      << o.diag;
+}
+
+TEST_P(RunnerTest, StorePastTheEndOfAMappedFileIsSigbus) {
+  Outcome o = run(program("past_eof", kPastEof), {t::scratch_dir() + "/past_eof.bin"});
+  expect_signal(o, SIGBUS);
+  EXPECT_EQ(o.out, "k\n");
+  EXPECT_NE(o.diag.find("strata: rv64: bus error (past the end of a mapped file): store at 0x"),
+            std::string::npos)
       << o.diag;
 }
 

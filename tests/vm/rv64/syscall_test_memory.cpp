@@ -115,7 +115,8 @@ TEST_F(MemorySyscalls, FileMmapCopiesTheFile) {
   const int64_t b = call(kMmap, 0, kPage, kProtR, 2, fd, kPage);  // offset one page
   ASSERT_GT(b, 0);
   EXPECT_EQ(get(b, 6000 - kPage), content.substr(kPage));
-  // A writable shared file mapping would lose its writes: refused.
+  // Not a mapped memory: a writable shared file mapping would lose its writes, so it is refused
+  // (syscall_test_shared.cpp has the mapped case).
   EXPECT_EQ(call(kMmap, 0, kPage, kProtRW, 1, fd, 0), -ENODEV);
   EXPECT_NE(diag().find("MAP_SHARED"), std::string::npos);
 }
