@@ -14,7 +14,20 @@ namespace {
 constexpr std::uint64_t kDr6BreakpointHits = 0xf;     // B0..B3
 constexpr std::uint64_t kDr6SingleStep = 1ull << 14;  // BS
 
+extern "C" void on_kick(int) {}
+
 }  // namespace
+
+KvmDebugVcpu::KvmDebugVcpu(std::unique_ptr<Machine> machine) : machine_(std::move(machine)) {
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_kick;  // no SA_RESTART: the signal's job is to end KVM_RUN with EINTR
+  sigaction(SIGALRM, &sa, &old_alarm_);
+}
+
+KvmDebugVcpu::~KvmDebugVcpu() {
+  sigaction(SIGALRM, &old_alarm_, nullptr);
+}
 
 Result<uint64_t> KvmDebugVcpu::to_physical(uint64_t linear) const {
   auto s = STRATA_TRY(machine_->vcpu().get_sregs());

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 
 #include <array>
 #include <atomic>
@@ -41,7 +42,12 @@ inline constexpr int kMaxHwBreakpoints = 4;
 
 class KvmDebugVcpu final : public vm::Vcpu {
  public:
-  explicit KvmDebugVcpu(std::unique_ptr<Machine> machine) : machine_(std::move(machine)) {}
+  // Installs a no-op SIGALRM handler for its lifetime, so request_stop()'s signal can never
+  // hit the default action (termination) between two runs.
+  explicit KvmDebugVcpu(std::unique_ptr<Machine> machine);
+  ~KvmDebugVcpu() override;
+  KvmDebugVcpu(const KvmDebugVcpu&) = delete;
+  KvmDebugVcpu& operator=(const KvmDebugVcpu&) = delete;
 
   // How the guest ended (Exited: the machine's exit code, 0 or 3; Fault: a crash), once it has.
   [[nodiscard]] const std::optional<RunOutcome>& outcome() const { return outcome_; }
@@ -85,6 +91,7 @@ class KvmDebugVcpu final : public vm::Vcpu {
   std::optional<vm::StopReason> end_;
   uint64_t steps_ = 0;
   uint64_t breakpoint_hits_ = 0;
+  struct sigaction old_alarm_ {};
 };
 
 }  // namespace strata::hwvm

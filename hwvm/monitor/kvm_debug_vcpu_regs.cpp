@@ -116,7 +116,11 @@ Result<void> KvmDebugVcpu::write_reg(std::string_view name, uint64_t value) {
   if (name == "pc") {
     // pc is linear: the new rip is its offset from the code segment's base.
     kvm_regs regs = STRATA_TRY(v.get_regs());
-    regs.rip = mode() == x86::CpuMode::Long64 ? value : value - s.cs.base;
+    const bool flat = mode() == x86::CpuMode::Long64;
+    if (!flat && (value < s.cs.base || value - s.cs.base > s.cs.limit))
+      return fail("pc 0x{:x} is outside the code segment (base 0x{:x}, limit 0x{:x})", value,
+                  s.cs.base, s.cs.limit);
+    regs.rip = flat ? value : value - s.cs.base;
     return v.set_regs(regs);
   }
   if (const SegmentReg* seg = segment_named(name)) {

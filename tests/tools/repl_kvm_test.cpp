@@ -116,6 +116,55 @@ TEST_F(ReplKvm, BreakpointsAreTheFourDebugRegisters) {
   EXPECT_NE(r.out.find("breakpoint 3, 0x10007:"), std::string::npos) << r.out;
 }
 
+// `set pc` is linear and moves IP within CS; a selector set in real mode loads its base.
+TEST_F(ReplKvm, SetWritesLinearPcAndRealModeSegments) {
+  ASSERT_EQ(build(kRealMode), "");
+  const auto r = repl(
+      "set pc 0x10004\nset pc 0x5\nset ds 0x2000\nset cr3 0x5000\nregs\n"
+      "sregs\nset fs 0x10000\nset nosuch 1\nquit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pc = 0x10004\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rip        0x0000000000000004\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ds_base    0x0000000000020000\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cr3        0x0000000000005000\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("error: pc 0x5 is outside the code segment (base 0x10000, limit 0xffff)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("error: fs: a selector is 16 bits, not 0x10000"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("error: no x86 register 'nosuch'"), std::string::npos) << r.err;
+}
+
+// A crash is a Fault: the reason and the registers, the state still inspectable, and every
+// later run says the same.
+TEST_F(ReplKvm, TripleFaultLeavesTheStateInspectable) {
+  ASSERT_EQ(build(R"(
+        .code16
+        .globl  _start
+_start: mov     %cs, %ax
+        mov     %ax, %ds
+        lidt    empty - _start
+        lgdt    empty - _start
+        mov     %cr0, %eax
+        or      $1, %eax
+        mov     %eax, %cr0
+        mov     $0x8, %ax
+        mov     %ax, %ds                /* no GDT: #GP, no IDT: #DF, then shutdown */
+        hlt
+empty:  .word   0
+        .long   0
+)"),
+            "");
+  const auto r = repl("continue\nsregs\ncontinue\nquit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string fault = "the CPU faulted: guest triple fault (KVM_EXIT_SHUTDOWN)\n";
+  const size_t first = r.out.find(fault);
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(fault, first + 1), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  cs=1000 base=00010000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cr0        0x0000000060000011\n"), std::string::npos) << r.out;
+}
+
 // Flat guests cannot turn paging on under kvm_pvm (a guest write of CR0.PG or EFER.LME faults),
 // so the page tables are exercised through `--kernel`: a stand-in kernel (the synthetic bzImage
 // of tests/hwvm/bzimage_fixture.hpp) entered in long mode on the monitor's identity map. It maps
