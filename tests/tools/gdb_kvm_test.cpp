@@ -1,7 +1,8 @@
 // Real gdb-multiarch --batch against `strata boot --flat --gdb`: a real-mode guest stopped at
-// its entry; a software (Z0) and a hardware (Z1) breakpoint, both the debug registers on KVM;
-// info registers with the values the payload set; x/4gx of the loaded image; stepi; register
-// and memory writes; continue to the guest's end, after which strata exits as `strata boot`.
+// its entry (gdb learns the architecture from target.xml); a software (Z0) and a hardware (Z1)
+// breakpoint, both the debug registers on KVM; info registers with the values the payload set;
+// x/4gx of the loaded image; stepi; register and memory writes; continue to the guest's end, after
+// which strata exits as `strata boot`.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -100,8 +101,6 @@ TEST_F(GdbKvm, BreakContinueInspectStepAndRunToExit) {
                               "--nx",
                               "--batch",
                               "-ex",
-                              "set architecture i386:x86-64",
-                              "-ex",
                               "target remote 127.0.0.1:" + std::to_string(port),
                               "-ex",
                               "info registers rip",
@@ -181,9 +180,9 @@ TEST_F(GdbKvm, BreakContinueInspectStepAndRunToExit) {
   EXPECT_NE(slurp(err).find("strata: guest halted at 1000:"), std::string::npos) << slurp(err);
 }
 
-// The packets by hand on a guest that loops forever: the x86 register layout (no target.xml;
-// gdb's amd64 'g' up to gs, rip being the linear pc), the limit of four breakpoints, and the
-// interrupt byte stopping a running guest.
+// The packets by hand on a guest that loops forever: the x86 register layout (a target.xml
+// without registers; gdb's amd64 'g' up to gs, rip being the linear pc), the limit of four
+// breakpoints, and the interrupt byte stopping a running guest.
 TEST_F(GdbKvm, ProtocolByHand) {
   ASSERT_EQ(build(".code16\n.globl _start\n_start: mov $7, %bx\nloop: jmp loop\n"), "");
   const int port = free_port();
@@ -239,8 +238,12 @@ TEST_F(GdbKvm, ProtocolByHand) {
   EXPECT_EQ(ask("QStartNoAckMode"), "OK");
   send_raw("+");
   const std::string sup = ask("qSupported:swbreak+");
-  EXPECT_EQ(sup.find("qXfer:features:read"), std::string::npos) << sup;
+  EXPECT_NE(sup.find("qXfer:features:read+"), std::string::npos) << sup;
   EXPECT_NE(sup.find("PacketSize="), std::string::npos) << sup;
+  // The architecture, and no register features: gdb's own amd64 layout.
+  const std::string xml = ask("qXfer:features:read:target.xml:0,1000");
+  EXPECT_NE(xml.find("<architecture>i386:x86-64</architecture>"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<feature"), std::string::npos) << xml;
   // rax..r15 and rip: 8 bytes; eflags and the six selectors: 4 bytes.
   EXPECT_EQ(ask("g").size(), size_t{(17 * 8 + 7 * 4) * 2});
   EXPECT_EQ(ask("p10"), "0000010000000000");  // rip = pc = 0x10000

@@ -24,9 +24,10 @@ namespace {
 constexpr int kSigTrap = 5;
 constexpr int kSigInt = 2;
 
-// x86 guests get no target.xml: gdb's amd64 description requires the x87 registers (80 bits),
-// which a vcpu register cannot hold. gdb's built-in amd64 layout is used instead, and the 'g'
-// reply ends after gs (gdb shows the rest as unavailable). Its rip slot carries the vcpu's
+// An x86 guest's target.xml names the architecture and no registers: gdb's amd64 register
+// features require the x87 registers (80 bits), which a vcpu register cannot hold. gdb then
+// uses its built-in amd64 layout, and the 'g' reply ends after gs (gdb shows the rest as
+// unavailable). Its rip slot carries the vcpu's
 // linear `pc` (CS base + IP), so breakpoints and x/i $pc mean the same bytes in every mode.
 bool is_x86(const vm::Vcpu& cpu) {
   return cpu.arch() == "x86-64";
@@ -96,8 +97,7 @@ std::string GdbStub::handle(const std::string& p) {
   const char c = p[0];
   const std::string_view args = std::string_view(p).substr(1);
   if (p.starts_with("qSupported"))
-    return x86_ ? "PacketSize=4000;QStartNoAckMode+;vContSupported+"
-                : "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;vContSupported+";
+    return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;vContSupported+";
   if (p.starts_with("qXfer:features:read:")) return xfer_features(p.substr(20));
   if (p == "qAttached") return "1";
   if (p == "qC") return "QC1";
@@ -313,6 +313,9 @@ std::string GdbStub::xfer_features(std::string_view args) {
 }
 
 std::string GdbStub::target_xml() const {
+  if (x86_)
+    return "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target>\n"
+           "<architecture>i386:x86-64</architecture>\n</target>\n";
   const bool riscv = cpu_.arch() == "riscv64";
   std::string xml =
       "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target>\n";
