@@ -180,6 +180,30 @@ TEST_F(GdbKvm, BreakContinueInspectStepAndRunToExit) {
   EXPECT_NE(slurp(err).find("strata: guest halted at 1000:"), std::string::npos) << slurp(err);
 }
 
+// `strata repl boot --gdb`: gdb first (a breakpoint, then detach), then the prompt at the place
+// gdb left the guest, with gdb's breakpoint gone.
+TEST_F(GdbKvm, ReplBootServesGdbFirst) {
+  ASSERT_EQ(build(kGuest), "");
+  const unsigned long long here = syms_["here"];
+  const int port = free_port();
+  strata::test::ProcessResult g;
+  std::thread gdb([&] {
+    g = run_process(
+        {gdb_, "--nx", "--batch", "-ex", "target remote 127.0.0.1:" + std::to_string(port), "-ex",
+         "break *" + hex(here), "-ex", "continue", "-ex", "detach"},
+        "", 60);
+  });
+  const auto r = run_process({strata_binary(), "repl", "boot", "--flat", bin_,
+                              "--gdb=tcp:127.0.0.1:" + std::to_string(port)},
+                             "regs\ncontinue\nquit\n", 60);
+  gdb.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(g.out.find("Breakpoint 1, 0x"), std::string::npos) << g.out << g.err;
+  EXPECT_NE(r.out.find("stopped at " + hex(here) + ":\tinc %bx\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rbx        0x0000000000001234\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("K\nthe guest exited with status 0"), std::string::npos) << r.out;
+}
+
 // The packets by hand on a guest that loops forever: the x86 register layout (a target.xml
 // without registers; gdb's amd64 'g' up to gs, rip being the linear pc), the limit of four
 // breakpoints, and the interrupt byte stopping a running guest.
