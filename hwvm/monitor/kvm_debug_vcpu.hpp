@@ -52,6 +52,8 @@ class KvmDebugVcpu final : public vm::Vcpu {
   // How the guest ended (Exited: the machine's exit code, 0 or 3; Fault: a crash), once it has.
   [[nodiscard]] const std::optional<RunOutcome>& outcome() const { return outcome_; }
   [[nodiscard]] Machine& machine() { return *machine_; }
+  // Turns guest debugging off, so Machine::run() can take over after the debugger leaves.
+  [[nodiscard]] Result<void> disarm() { return arm(false, false); }
 
   std::string_view arch() const override { return "x86-64"; }
   std::vector<vm::RegInfo> registers() const override;

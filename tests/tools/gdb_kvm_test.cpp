@@ -204,6 +204,30 @@ TEST_F(GdbKvm, ReplBootServesGdbFirst) {
   EXPECT_NE(r.out.find("K\nthe guest exited with status 0"), std::string::npos) << r.out;
 }
 
+// After gdb detaches, `strata boot` runs the guest on as without --gdb: its output, its end,
+// --stats, exit code 0.
+TEST_F(GdbKvm, BootRunsOnAfterDetach) {
+  ASSERT_EQ(build(kGuest), "");
+  const int port = free_port();
+  strata::test::ProcessResult g;
+  std::thread gdb([&] {
+    g = run_process(
+        {gdb_, "--nx", "--batch", "-ex", "target remote 127.0.0.1:" + std::to_string(port), "-ex",
+         "break *" + hex(syms_["here"]), "-ex", "continue", "-ex", "detach"},
+        "", 60);
+  });
+  const auto r = run_process({strata_binary(), "boot", "--flat", bin_, "--stats",
+                              "--gdb=tcp:127.0.0.1:" + std::to_string(port)},
+                             "", 60);
+  gdb.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(g.out.find("Breakpoint 1, 0x"), std::string::npos) << g.out << g.err;
+  EXPECT_NE(g.out.find("detached"), std::string::npos) << g.out << g.err;
+  EXPECT_EQ(r.out, "K\n");
+  EXPECT_NE(r.err.find("strata: guest halted at 1000:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  hlt             1\n"), std::string::npos) << r.err;
+}
+
 // The packets by hand on a guest that loops forever: the x86 register layout (a target.xml
 // without registers; gdb's amd64 'g' up to gs, rip being the linear pc), the limit of four
 // breakpoints, and the interrupt byte stopping a running guest.

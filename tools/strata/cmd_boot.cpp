@@ -65,19 +65,15 @@ the machine cannot be set up (no /dev/kvm, unreadable file, not a bzImage, a ker
 not fit in --mem, no hardware virtualization for --kernel), 2 for a bad command line.
 )";
 
-// --gdb: the guest waits at its entry for gdb; after gdb detaches it runs on to its end.
+// --gdb: the guest waits at its entry for gdb; after gdb detaches it runs on to its end as
+// without --gdb (the same signals and exit codes).
 Result<hwvm::RunOutcome> run_under_gdb(hwvm::KvmDebugVcpu& cpu, const std::string& spec) {
   const monitor::GdbSessionEnd s = STRATA_TRY(monitor::serve_gdb(cpu, spec, stderr));
   if (s.kind == monitor::GdbSessionEnd::Kind::Killed)
     return hwvm::RunOutcome{0, "gdb killed the guest"};
-  while (!cpu.outcome()) {
-    const vm::StopReason r = STRATA_TRY(cpu.run(vm::RunLimit{}));
-    // Without breakpoints or steps only the guest's end stops a run; anything else is a
-    // debug exit nobody asked for.
-    if (!cpu.outcome() && r.kind == vm::StopReason::Kind::Fault)
-      return hwvm::RunOutcome{hwvm::kExitGuestCrashed, r.message};
-  }
-  return *cpu.outcome();
+  if (cpu.outcome()) return *cpu.outcome();
+  STRATA_TRY(cpu.disarm());
+  return cpu.machine().run();
 }
 
 }  // namespace
