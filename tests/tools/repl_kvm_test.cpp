@@ -149,7 +149,7 @@ _start: mov     %cs, %ax
         or      $1, %eax
         mov     %eax, %cr0
         mov     $0x8, %ax
-        mov     %ax, %ds                /* no GDT: #GP, no IDT: #DF, then shutdown */
+fault:  mov     %ax, %ds                /* no GDT: #GP, no IDT: #DF, then shutdown */
         hlt
 empty:  .word   0
         .long   0
@@ -162,6 +162,10 @@ empty:  .word   0
   ASSERT_NE(first, std::string::npos) << r.out;
   EXPECT_NE(r.out.find(fault, first + 1), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  cs=1000 base=00010000"), std::string::npos) << r.out;
+  // The registers, then where the CPU stopped on a line of its own.
+  EXPECT_NE(r.out.find("idt base=0 limit=0\n" + hex(syms_["fault"]) + ":\tmov %ax, %ds\n"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("cr0        0x0000000060000011\n"), std::string::npos) << r.out;
 }
 

@@ -98,7 +98,9 @@ void Repl::print_stop(const vm::StopReason& r) {
     fmt::print(out_, "watchpoint {}: {}\n",
                point != points_.end() ? fmt::format("{}", point->number) : "?", r.message);
   } else if (r.kind != K::Stepped) {
-    fmt::print(out_, "{}: ", describe_stop(r));
+    // A KVM fault's report has the registers on lines of their own: the location goes below.
+    const std::string what = describe_stop(r);
+    fmt::print(out_, "{}{}", what, what.find('\n') == std::string::npos ? ": " : "\n");
   }
   print_here();
 }
