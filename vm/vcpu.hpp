@@ -133,6 +133,12 @@ class Vcpu {
     (void)addr;
     return false;
   }
+  // Guest-physical memory, for a backend whose read_memory addresses are virtual (a KVM guest
+  // with paging on: read_memory walks the guest's page tables, this does not).
+  virtual Result<void> read_physical(uint64_t addr, std::span<uint8_t> out) const {
+    (void)addr, (void)out;
+    return fail("{} has one address space: use mem", arch());
+  }
   // For guests whose code addresses are not plain numbers (SVI: a function and a pc): the
   // symbol of `addr`, and the address a text names ("fib", "fib+3", "fib:3", "fib.sasm:12").
   // nullopt: not a code address / not such a name (the monitor then tries ELF symbols,

@@ -66,6 +66,11 @@ Result<void> Vcpu::set_sregs(const kvm_sregs& sregs) {
   return {};
 }
 
+Result<void> Vcpu::set_guest_debug(const kvm_guest_debug& debug) {
+  STRATA_TRY(checked_ioctl(fd_, KVM_SET_GUEST_DEBUG, &debug, "KVM_SET_GUEST_DEBUG"));
+  return {};
+}
+
 Result<std::uint32_t> Vcpu::get_mp_state() const {
   kvm_mp_state state{};
   STRATA_TRY(checked_ioctl(fd_, KVM_GET_MP_STATE, &state, "KVM_GET_MP_STATE"));

@@ -32,6 +32,8 @@ class Vcpu {
   [[nodiscard]] Result<void> set_regs(const kvm_regs& regs);
   [[nodiscard]] Result<kvm_sregs> get_sregs() const;
   [[nodiscard]] Result<void> set_sregs(const kvm_sregs& sregs);
+  // KVM_SET_GUEST_DEBUG: single-stepping and hardware breakpoints (debugreg[0..3], dr7).
+  [[nodiscard]] Result<void> set_guest_debug(const kvm_guest_debug& debug);
   // KVM_GET_MP_STATE: KVM_MP_STATE_RUNNABLE, KVM_MP_STATE_HALTED (in-kernel irqchip), ...
   [[nodiscard]] Result<std::uint32_t> get_mp_state() const;
   // KVM_GET_LAPIC / KVM_SET_LAPIC (in-kernel irqchip): the local APIC's register page.

@@ -29,12 +29,15 @@ extern "C" void on_tick_signal(int) {}
 // for the lifetime of one run; the destructor puts everything back.
 class SignalScope {
  public:
-  SignalScope() {
+  // `take_stops`: SIGINT, SIGTERM and SIGHUP end the run; otherwise they stay the caller's (a
+  // debugger's Ctrl-C stops the guest through its own handler instead).
+  explicit SignalScope(bool take_stops) : take_stops_(take_stops) {
     g_stop_signal = 0;
     struct sigaction sa {};
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_stop_signal;
-    for (int i = 0; i < 3; ++i) sigaction(kStops[i], &sa, &old_stop_[i]);
+    if (take_stops_)
+      for (int i = 0; i < 3; ++i) sigaction(kStops[i], &sa, &old_stop_[i]);
     sa.sa_handler = on_tick_signal;
     sigaction(SIGALRM, &sa, &old_alarm_);
     itimerval t{{0, kTickMicros}, {0, kTickMicros}};
@@ -43,13 +46,15 @@ class SignalScope {
   ~SignalScope() {
     setitimer(ITIMER_REAL, &old_timer_, nullptr);
     sigaction(SIGALRM, &old_alarm_, nullptr);
-    for (int i = 0; i < 3; ++i) sigaction(kStops[i], &old_stop_[i], nullptr);
+    if (take_stops_)
+      for (int i = 0; i < 3; ++i) sigaction(kStops[i], &old_stop_[i], nullptr);
   }
   SignalScope(const SignalScope&) = delete;
   SignalScope& operator=(const SignalScope&) = delete;
 
  private:
   static constexpr int kStops[3] = {SIGINT, SIGTERM, SIGHUP};
+  bool take_stops_;
   struct sigaction old_stop_[3]{};
   struct sigaction old_alarm_ {};
   itimerval old_timer_{};
@@ -296,13 +301,27 @@ RunOutcome Machine::crashed(std::string what) {
 }
 
 Result<RunOutcome> Machine::run() {
-  SignalScope signals;
+  const Event e = STRATA_TRY(loop(nullptr));
+  if (e.kind == Event::Kind::Ended) return e.outcome;
+  // Only run_debug arms guest debugging; a debug exit here is KVM's doing.
+  return crashed("unexpected debug exit (exception " + std::to_string(e.debug.exception) + ")");
+}
+
+Result<Machine::Event> Machine::run_debug(const std::atomic<bool>& pause) {
+  return loop(&pause);
+}
+
+Result<Machine::Event> Machine::loop(const std::atomic<bool>* pause) {
+  SignalScope signals(pause == nullptr);
   const auto start = std::chrono::steady_clock::now();
-  auto finish = [&](RunOutcome o) {
+  auto account = [&] {
     console_.flush();
     const auto elapsed = std::chrono::steady_clock::now() - start;
-    stats_.seconds = std::chrono::duration<double>(elapsed).count();
-    return o;
+    stats_.seconds += std::chrono::duration<double>(elapsed).count();
+  };
+  auto finish = [&](RunOutcome o) {
+    account();
+    return Event{Event::Kind::Ended, std::move(o), {}};
   };
   auto where = [&]() -> std::string {
     auto regs = vcpu_.get_regs();
@@ -314,8 +333,16 @@ Result<RunOutcome> Machine::run() {
     if (g_stop_signal != 0)
       return finish({kExitInterrupted, fmt::format("interrupted by signal {}", +g_stop_signal)});
     if (console_.quit_requested()) return finish({0, "quit (Ctrl-A x)"});
+    if (pause != nullptr && pause->load()) {
+      account();
+      return Event{Event::Kind::Paused, {}, {}};
+    }
     Exit e = STRATA_TRY(vcpu_.run());
     ++stats_.by_reason[reason_name(e)];
+    if (auto* dbg = std::get_if<exit::Debug>(&e); dbg != nullptr && pause != nullptr) {
+      account();
+      return Event{Event::Kind::Debug, {}, *dbg};
+    }
     if (auto* io = std::get_if<exit::Io>(&e)) {
       handle_io(*io);
     } else if (auto* mmio = std::get_if<exit::Mmio>(&e)) {

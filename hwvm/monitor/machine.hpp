@@ -30,6 +30,7 @@
 //   130 the monitor was interrupted (SIGINT, SIGTERM, SIGHUP)
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -112,6 +113,17 @@ class Machine final : public DeviceHost {
   // Runs the VCPU until the guest or the user ends the run. An error is the monitor failing
   // (KVM_RUN refused), not the guest.
   [[nodiscard]] Result<RunOutcome> run();
+
+  // The debugger's run (hwvm/monitor/kvm_debug_vcpu.hpp): as run(), but it also returns at a
+  // debug exit (a single step or a hardware breakpoint armed with KVM_SET_GUEST_DEBUG) and,
+  // within one tick, when `pause` is set. SIGINT, SIGTERM and SIGHUP stay with the caller.
+  struct Event {
+    enum class Kind { Ended, Debug, Paused };
+    Kind kind = Kind::Ended;
+    RunOutcome outcome;  // Ended
+    exit::Debug debug;   // Debug
+  };
+  [[nodiscard]] Result<Event> run_debug(const std::atomic<bool>& pause);
   [[nodiscard]] const ExitStats& stats() const { return stats_; }
 
   // DeviceHost
@@ -130,6 +142,7 @@ class Machine final : public DeviceHost {
   // Every tick (20 ms): console, device poll(); false when the VCPU is halted for good.
   bool on_tick();
   RunOutcome crashed(std::string what);
+  Result<Event> loop(const std::atomic<bool>* pause);
 
   Kvm kvm_;
   Vm vm_;

@@ -336,9 +336,12 @@ TEST(ReplFormat, NumbersAndDumps) {
 }
 
 TEST(ReplCli, RefusesWhatItCannotRun) {
-  const auto bad = run_process({strata_binary(), "repl", "boot", "x"});
+  const auto bad = run_process({strata_binary(), "repl", "attach", "x"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("'boot' is not supported"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("'attach' is not supported"), std::string::npos) << bad.err;
+  const auto boot = run_process({strata_binary(), "repl", "boot", "x"});
+  EXPECT_EQ(boot.exit_code, 2);
+  EXPECT_NE(boot.err.find("unknown argument 'x'"), std::string::npos) << boot.err;
   const auto missing = run_process({strata_binary(), "repl", "run", "/nonexistent.elf"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("/nonexistent.elf"), std::string::npos) << missing.err;

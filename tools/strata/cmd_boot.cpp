@@ -7,13 +7,11 @@
 
 #include <fmt/format.h>
 
-#include "hwvm/kvm/host.hpp"
 #include "hwvm/monitor/console.hpp"
-#include "hwvm/monitor/flat_machine.hpp"
-#include "hwvm/monitor/linux_machine.hpp"
+#include "hwvm/monitor/kvm_debug_vcpu.hpp"
+#include "tools/strata/boot_args.hpp"
 #include "tools/strata/cli.hpp"
-#include "tools/strata/module_files.hpp"
-#include "tools/strata/size_arg.hpp"
+#include "tools/strata/monitor/gdb_stub.hpp"
 
 namespace strata::cli {
 
@@ -57,6 +55,9 @@ options:
                     i8042, virtio-blk) instead of the built-in one
   --bare-uart       (benchmark) a minimal C++ UART instead of the SVI model
   --bare-mmio       (benchmark) a minimal C++ register file at 0xd0000000 instead of virtio-blk
+  --gdb tcp:HOST:PORT
+                    wait stopped at the entry for gdb (target remote HOST:PORT; x86-64
+                    register layout, see docs/REPL.md); after gdb detaches the guest runs on
 
 exit code: 0 when the guest halts, resets the machine or powers off (or on Ctrl-A x), 3 when
 it crashes (triple fault, an instruction KVM cannot run; the registers are printed), 1 when
@@ -64,141 +65,26 @@ the machine cannot be set up (no /dev/kvm, unreadable file, not a bzImage, a ker
 not fit in --mem, no hardware virtualization for --kernel), 2 for a bad command line.
 )";
 
-// FILE or FILE,ro.
-Result<hwvm::DiskOption> parse_disk(const std::string& spec) {
-  hwvm::DiskOption d;
-  d.path = spec;
-  if (auto comma = spec.rfind(','); comma != std::string::npos) {
-    const std::string flag = spec.substr(comma + 1);
-    if (flag != "ro")
-      return fail("--disk: unknown flag '{}' in '{}' (expected FILE or FILE,ro)", flag, spec);
-    d.path = spec.substr(0, comma);
-    d.read_only = true;
-  }
-  if (d.path.empty()) return fail("--disk: no file in '{}' (expected FILE or FILE,ro)", spec);
-  return d;
-}
-
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-Result<std::unique_ptr<hwvm::Machine>> make_flat(const std::string& path,
-                                                 std::optional<std::uint64_t> mem,
-                                                 const hwvm::MachineOptions& devices,
-                                                 hwvm::Console& console) {
-  std::string image = STRATA_TRY(read_file(path));
-  hwvm::FlatOptions options;
-  static_cast<hwvm::MachineOptions&>(options) = devices;
-  options.mem_size = mem.value_or(hwvm::kFlatDefaultMem);
-  return hwvm::create_flat_machine(bytes_of(image), options, console);
-}
-
-// An empty error message: the reason is printed already.
-Result<std::unique_ptr<hwvm::Machine>> make_linux(const std::string& kernel_path,
-                                                  const std::string& initrd_path,
-                                                  const std::optional<std::string>& append,
-                                                  std::optional<std::uint64_t> mem,
-                                                  const hwvm::MachineOptions& devices, bool force,
-                                                  hwvm::Console& console) {
-  std::string kernel = STRATA_TRY(read_file(kernel_path));
-  std::string initrd;
-  if (!initrd_path.empty()) initrd = STRATA_TRY(read_file(initrd_path));
-  hwvm::LinuxOptions options;
-  static_cast<hwvm::MachineOptions&>(options) = devices;
-  options.irqchip = true;
-  options.mem_size = mem.value_or(hwvm::kLinuxDefaultMem);
-  options.append = append.value_or("");
-  auto guest = hwvm::load_linux_guest(bytes_of(kernel), bytes_of(initrd), options);
-  if (!guest) return tl::unexpected(guest.error());
-  // Everything the user gave is good; now whether this host can run it at all.
-  const hwvm::HostVirt host = hwvm::detect_host();
-  if (host == hwvm::HostVirt::kPvm) {
-    fmt::print(stderr, "strata: --kernel: this host has no hardware virtualization. {}\n",
-               hwvm::explain_host(host));
-    if (!force) {
-      fmt::print(stderr,
-                 "strata: not booting {} (--force tries anyway: expect minutes of emulation "
-                 "and then an emulation failure)\n",
-                 kernel_path);
-      return fail("");
-    }
-    fmt::print(stderr, "strata: --force: trying anyway\n");
-  }
-  return hwvm::start_linux_machine(std::move(*guest), options, console);
+// --gdb: the guest waits at its entry for gdb; after gdb detaches it runs on to its end as
+// without --gdb (the same signals and exit codes).
+Result<hwvm::RunOutcome> run_under_gdb(hwvm::KvmDebugVcpu& cpu, const std::string& spec) {
+  const monitor::GdbSessionEnd s = STRATA_TRY(monitor::serve_gdb(cpu, spec, stderr));
+  if (s.kind == monitor::GdbSessionEnd::Kind::Killed)
+    return hwvm::RunOutcome{0, "gdb killed the guest"};
+  if (cpu.outcome()) return *cpu.outcome();
+  STRATA_TRY(cpu.disarm());
+  return cpu.machine().run();
 }
 
 }  // namespace
 
 int cmd_boot(Args args) {
   if (wants_help(args, kBootUsage)) return 0;
-  std::string flat, kernel, initrd;
-  std::optional<std::string> append;
-  std::optional<std::uint64_t> mem;
-  std::string console_spec = "stdio";
-  hwvm::MachineOptions devices;  // everything but the memory size
-  bool stats = false;
-  bool force = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& opt = args[i];
-    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    if (opt == "--stats" || opt == "--force" || opt == "--bare-uart" || opt == "--bare-mmio" ||
-        opt == "--irqchip") {
-      (opt == "--stats"       ? stats
-       : opt == "--force"     ? force
-       : opt == "--bare-uart" ? devices.bare_uart
-       : opt == "--bare-mmio" ? devices.bare_mmio
-                              : devices.irqchip) = true;
-      continue;
-    }
-    if (opt != "--flat" && opt != "--mem" && opt != "--console" && opt != "--model" &&
-        opt != "--kernel" && opt != "--initrd" && opt != "--append" && opt != "--disk")
-      return usage_error(fmt::format("unknown argument '{}'", opt), kBootUsage);
-    const std::string* v = value();
-    if (!v) return usage_error(fmt::format("{} needs a value", opt), kBootUsage);
-    if (opt == "--flat") {
-      flat = *v;
-    } else if (opt == "--kernel") {
-      kernel = *v;
-    } else if (opt == "--initrd") {
-      initrd = *v;
-    } else if (opt == "--append") {
-      append = *v;
-    } else if (opt == "--model") {
-      auto eq = v->find('=');
-      if (eq == std::string::npos || eq == 0)
-        return usage_error(fmt::format("--model: expected KIND=FILE, not '{}'", *v), kBootUsage);
-      auto model = load_module_file(v->substr(eq + 1));
-      if (!model) {
-        fmt::print(stderr, "strata: {}\n", model.error().message);
-        return kExitLoad;
-      }
-      devices.models.insert_or_assign(v->substr(0, eq), std::move(*model));
-    } else if (opt == "--disk") {
-      auto disk = parse_disk(*v);
-      if (!disk) return usage_error(disk.error().message, kBootUsage);
-      devices.disk = std::move(*disk);
-    } else if (opt == "--mem") {
-      auto n = parse_size(*v);
-      if (!n) return usage_error(fmt::format("--mem: bad size '{}'", *v), kBootUsage);
-      mem = *n;
-    } else {
-      console_spec = *v;
-    }
-  }
-  if (flat.empty() == kernel.empty())
-    return usage_error(flat.empty() ? "no guest given (--flat FILE or --kernel FILE)"
-                                    : "--flat and --kernel exclude each other",
-                       kBootUsage);
-  if (!flat.empty() && (!initrd.empty() || append))
-    return usage_error(
-        fmt::format("{} goes with --kernel, not --flat", initrd.empty() ? "--append" : "--initrd"),
-        kBootUsage);
-
-  auto console = hwvm::Console::open(console_spec);
+  BootArgs a;
+  if (int rc = parse_boot_args(args, kBootUsage, &a)) return rc;
+  auto console = hwvm::Console::open(a.console_spec);
   if (!console) return usage_error(console.error().message, kBootUsage);
-  auto machine = !flat.empty() ? make_flat(flat, mem, devices, **console)
-                               : make_linux(kernel, initrd, append, mem, devices, force, **console);
+  auto machine = make_machine(a, **console);
   if (!machine) {
     if (!machine.error().message.empty())
       fmt::print(stderr, "strata: {}\n", machine.error().message);
@@ -210,7 +96,10 @@ int cmd_boot(Args args) {
   }
   if ((*console)->interactive())
     fmt::print(stderr, "strata: console on this terminal; Ctrl-A x quits\n");  // OPOST adds \r
-  auto outcome = (*machine)->run();
+  std::optional<hwvm::KvmDebugVcpu> debugged;
+  if (!a.gdb.empty()) debugged.emplace(std::move(*machine));
+  hwvm::Machine& m = debugged ? debugged->machine() : **machine;
+  auto outcome = debugged ? run_under_gdb(*debugged, a.gdb) : m.run();
   // Every exit path from here restores the terminal before printing.
   (*console)->flush();
   const bool was_interactive = (*console)->interactive();
@@ -221,7 +110,7 @@ int cmd_boot(Args args) {
     return kExitLoad;
   }
   fmt::print(stderr, "strata: {}\n", outcome->message);
-  if (stats) fmt::print(stderr, "{}", hwvm::format_stats((*machine)->stats()));
+  if (a.stats) fmt::print(stderr, "{}", hwvm::format_stats(m.stats()));
   return outcome->exit_code;
 }
 

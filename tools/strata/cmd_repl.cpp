@@ -9,8 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "hwvm/monitor/kvm_debug_vcpu.hpp"
 #include "jit/rv64/rv64_vcpu.hpp"
 #include "stdlib/stdlib.hpp"
+#include "tools/strata/boot_args.hpp"
 #include "tools/strata/cmd_run_rv64.hpp"
 #include "tools/strata/module_files.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
@@ -27,6 +29,7 @@ constexpr std::string_view kReplUsage =
     R"(usage: strata repl run [--jit=MODE] [--sysroot DIR] [--gdb tcp:HOST:PORT] PROGRAM [ARGS...]
        strata repl run [--fuel N] [--mem-cap SIZE] [--heap-cap SIZE] [--max-depth N]
                        FILE.sasm|FILE.sbc [ARGS...]
+       strata repl boot --flat FILE | --kernel BZIMAGE [BOOT OPTIONS] [--gdb tcp:HOST:PORT]
 
 Loads a program stopped at its first instruction and reads commands: from a terminal with line
 editing and history, otherwise line by line (scripts, tests). `help` lists the commands (regs,
@@ -41,7 +44,13 @@ and source lines (fib, fib+3, fib.sasm:12); `bt` shows its call stack, `watch` s
 to its linear memory. Under the debugger every function is interpreted: --jit=MODE is accepted
 and has no effect. There is no gdb stub for SVI (gdb has no SVI architecture).
 
-docs/REPL.md has examples. Not yet: `strata repl boot` (KVM and RISC-V full-system guests).
+A KVM guest (`repl boot`, the options of `strata boot`) stops at its entry: a flat guest at
+0x10000 in real mode. Addresses are linear (pc is CS base + IP); `sregs` shows the segment
+bases, control registers, EFER and descriptor tables; `pmem` reads guest-physical memory;
+breakpoints are the four debug registers. The guest's console prints to stdout (or the
+--console file) and gets no input.
+
+docs/REPL.md has examples. Not yet: RISC-V full-system guests under `repl boot`.
 )";
 
 std::atomic<vm::Vcpu*> g_interrupt_target{nullptr};
@@ -141,14 +150,62 @@ int repl_svi(Args args) {
   return prompt_loop(repl, **vcpu, a.path, reader);
 }
 
+// Serves gdb first when asked; false when gdb killed the guest (the session is over).
+bool gdb_first(vm::Vcpu& cpu, monitor::Repl& repl, const std::string& spec, int* rc) {
+  auto s = monitor::serve_gdb(cpu, spec, stderr);
+  if (!s) {
+    fmt::print(stderr, "strata: {}\n", s.error().message);
+    *rc = kExitUsage;
+    return false;
+  }
+  if (s->kind == monitor::GdbSessionEnd::Kind::Killed) {
+    std::puts("gdb killed the guest");
+    *rc = 0;
+    return false;
+  }
+  if (s->end) repl.print_stop(*s->end);
+  return true;
+}
+
+int repl_boot(Args args) {
+  BootArgs a;
+  if (int rc = parse_boot_args(args, kReplUsage, &a)) return rc;
+  if (a.stats) return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
+  // The commands come from stdin, so the guest's console gets no input.
+  std::unique_ptr<hwvm::Console> console;
+  if (a.console_spec == "stdio") {
+    console = std::make_unique<hwvm::Console>(-1, STDOUT_FILENO, false);
+  } else {
+    auto c = hwvm::Console::open(a.console_spec);
+    if (!c) return usage_error(c.error().message, kReplUsage);
+    console = std::move(*c);
+  }
+  auto machine = make_machine(a, *console);
+  if (!machine) {
+    if (!machine.error().message.empty())
+      fmt::print(stderr, "strata: {}\n", machine.error().message);
+    return kExitLoad;
+  }
+  hwvm::KvmDebugVcpu cpu(std::move(*machine));
+  const monitor::SymbolTable no_symbols;
+  monitor::Repl repl(cpu, no_symbols, stdout, stderr);
+  int rc = 0;
+  if (!a.gdb.empty() && !gdb_first(cpu, repl, a.gdb, &rc)) return rc;
+  monitor::LineReader reader;
+  return prompt_loop(repl, cpu, a.flat.empty() ? a.kernel : a.flat, reader);
+}
+
 }  // namespace
 
 int cmd_repl(Args args) {
   if (wants_help(args, kReplUsage)) return 0;
-  if (args.empty()) return usage_error("repl: say what to run: repl run PROGRAM", kReplUsage);
+  if (args.empty())
+    return usage_error("repl: say what to run: repl run PROGRAM or repl boot --flat FILE",
+                       kReplUsage);
+  if (args[0] == "boot") return repl_boot(args.subspan(1));
   if (args[0] != "run")
-    return usage_error(fmt::format("repl: '{}' is not supported (only 'run PROGRAM' is, for RV64 "
-                                   "ELF and SVI programs)",
+    return usage_error(fmt::format("repl: '{}' is not supported ('run PROGRAM' is, for RV64 ELF "
+                                   "and SVI programs, and 'boot' for KVM guests)",
                                    args[0]),
                        kReplUsage);
   if (const std::string* prog = program_arg(args.subspan(1)); prog && !is_elf_file(*prog))
@@ -177,18 +234,8 @@ int cmd_repl(Args args) {
   auto cfi = monitor::CallFrameInfo::load(a.run.process.path);
   if (cfi) repl.set_call_frames(&*cfi);
 
-  if (!a.gdb.empty()) {
-    auto s = monitor::serve_gdb(**vcpu, a.gdb, stderr);
-    if (!s) {
-      fmt::print(stderr, "strata: {}\n", s.error().message);
-      return kExitUsage;
-    }
-    if (s->kind == monitor::GdbSessionEnd::Kind::Killed) {
-      std::puts("gdb killed the guest");
-      return 0;
-    }
-    if (s->end) repl.print_stop(*s->end);
-  }
+  int rc = 0;
+  if (!a.gdb.empty() && !gdb_first(**vcpu, repl, a.gdb, &rc)) return rc;
   monitor::LineReader reader;
   return prompt_loop(repl, **vcpu, a.run.process.path, reader);
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <set>
 #include <string>
@@ -23,9 +24,30 @@ namespace {
 constexpr int kSigTrap = 5;
 constexpr int kSigInt = 2;
 
+// An x86 guest's target.xml names the architecture and no registers: gdb's amd64 register
+// features require the x87 registers (80 bits), which a vcpu register cannot hold. gdb then
+// uses its built-in amd64 layout, and the 'g' reply ends after gs (gdb shows the rest as
+// unavailable). Its rip slot carries the vcpu's
+// linear `pc` (CS base + IP), so breakpoints and x/i $pc mean the same bytes in every mode.
+bool is_x86(const vm::Vcpu& cpu) {
+  return cpu.arch() == "x86-64";
+}
+
+std::vector<vm::RegInfo> gdb_registers(const vm::Vcpu& cpu) {
+  if (!is_x86(cpu)) return cpu.registers();
+  std::vector<vm::RegInfo> regs;
+  for (const char* r : {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
+                        "r11", "r12", "r13", "r14", "r15", "pc"})
+    regs.push_back({r, "", 64, "general"});
+  for (const char* r : {"eflags", "cs", "ss", "ds", "es", "fs", "gs"})
+    regs.push_back({r, "", 32, "general"});
+  return regs;
+}
+
 class GdbStub {
  public:
-  GdbStub(vm::Vcpu& cpu, int fd) : cpu_(cpu), conn_(fd), regs_(cpu.registers()) {}
+  GdbStub(vm::Vcpu& cpu, int fd)
+      : cpu_(cpu), conn_(fd), regs_(gdb_registers(cpu)), x86_(is_x86(cpu)) {}
   GdbSessionEnd serve();
 
  private:
@@ -44,6 +66,7 @@ class GdbStub {
   vm::Vcpu& cpu_;
   RspConnection conn_;
   std::vector<vm::RegInfo> regs_;  // gdb register number = index
+  bool x86_;
   std::set<uint64_t> bps_;
   std::string last_stop_ = "S05";
   bool done_ = false;
@@ -100,6 +123,7 @@ std::string GdbStub::handle(const std::string& p) {
     case 'G': return write_all_regs(args);
     case 'p': {
       auto n = parse_hex(args);
+      if (x86_ && n && *n >= regs_.size()) return "";  // beyond gs: gdb falls back to 'g'
       if (!n || *n >= regs_.size()) return "E01";
       auto v = cpu_.read_reg(regs_[*n].name);
       return v ? hex_le(*v, regs_[*n].bits / 8) : "E01";
@@ -176,6 +200,11 @@ std::string GdbStub::resume(bool step) {
   std::string stray;
   const int fd = conn_.fd();
   std::thread watcher([&] {
+    // The vcpu's thread takes the process's signals: the machine's tick (SIGALRM) must
+    // interrupt KVM_RUN there, and Ctrl-C at the terminal goes to its handler.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
     while (running.load()) {
       pollfd pfd{fd, POLLIN, 0};
       if (::poll(&pfd, 1, 50) <= 0) continue;
@@ -284,6 +313,9 @@ std::string GdbStub::xfer_features(std::string_view args) {
 }
 
 std::string GdbStub::target_xml() const {
+  if (x86_)
+    return "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target>\n"
+           "<architecture>i386:x86-64</architecture>\n</target>\n";
   const bool riscv = cpu_.arch() == "riscv64";
   std::string xml =
       "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target>\n";

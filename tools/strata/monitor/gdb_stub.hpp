@@ -1,11 +1,12 @@
 // The gdb remote stub: serves one gdb (or gdb-multiarch) connection over TCP for any vm::Vcpu.
 //
 // What it speaks (docs/REPL.md): qSupported (PacketSize, QStartNoAckMode,
-// qXfer:features:read), a target.xml built from the vcpu's register list, ?, g/G, p/P, m/M,
+// qXfer:features:read), a target.xml built from the vcpu's register list (x86: the architecture
+// only, for gdb's built-in amd64 layout up to gs, rip being the linear pc), ?, g/G, p/P, m/M,
 // c/s (and vCont c/s), Z0/z0 and Z1/z1 (software and "hardware" breakpoints are the same vcpu
-// breakpoints), Ctrl-C while running, k, D, qAttached, thread queries for its one thread, T05
-// stop replies, W/X when the guest ends. Watchpoints (Z2..Z4) and the binary X packet are not
-// offered, so gdb falls back to what is.
+// breakpoints; on KVM the debug registers), Ctrl-C while running, k, D, qAttached, thread queries
+// for its one thread, T05 stop replies, W/X when the guest ends. Watchpoints (Z2..Z4) and the
+// binary X packet are not offered, so gdb falls back to what is.
 #pragma once
 
 #include <cstdio>

@@ -16,8 +16,11 @@ constexpr std::string_view kHelp =
     R"(commands (ADDR: a number, a symbol, symbol+N, or a register such as sp; for SVI code
 also fib, fib+3, fib:3, fib.sasm:12):
   regs                    all registers (SVI: the current frame's, typed)
+  sregs                   system registers (KVM: segment bases, CR0/2/3/4, EFER, GDT/IDT)
   set REG VALUE           write a register (VALUE: as ADDR, or a number for an f64 register)
-  mem ADDR [LEN]          hex and ASCII dump of guest memory (LEN bytes, default 64)
+  mem ADDR [LEN]          hex and ASCII dump of guest memory (LEN bytes, default 64; KVM:
+                          linear addresses, through the guest's page tables when paging is on)
+  pmem ADDR [LEN]         the same by guest-physical address (KVM)
   disas [ADDR] [N]        disassemble N instructions (default: 10 from pc, or after the last)
   step [N]                execute N instructions (default 1)
   break ADDR|SYMBOL       set a breakpoint; `break` alone lists them
@@ -25,7 +28,7 @@ also fib, fib+3, fib:3, fib.sasm:12):
                           SVI linear memory)
   delete [N]              delete breakpoint or watchpoint N, or all of them
   continue                run until a breakpoint, the guest's end, or Ctrl-C
-  stats                   translation and code cache statistics
+  stats                   translation and code cache statistics (KVM: exits by reason)
   tc [ADDR]               the guest block at ADDR, its SVI translation and host code size
   bt                      call stack (SVI: with source lines; RV64: unwound with .eh_frame)
   quit                    leave (the guest is killed)
@@ -95,7 +98,9 @@ void Repl::print_stop(const vm::StopReason& r) {
     fmt::print(out_, "watchpoint {}: {}\n",
                point != points_.end() ? fmt::format("{}", point->number) : "?", r.message);
   } else if (r.kind != K::Stepped) {
-    fmt::print(out_, "{}: ", describe_stop(r));
+    // A KVM fault's report has the registers on lines of their own: the location goes below.
+    const std::string what = describe_stop(r);
+    fmt::print(out_, "{}{}", what, what.find('\n') == std::string::npos ? ": " : "\n");
   }
   print_here();
 }
@@ -120,9 +125,11 @@ Result<uint64_t> Repl::value_of(std::string_view text) const {
 Result<void> Repl::dispatch(const Words& w) {
   const std::string_view c = w[0];
   if (c == "help" || c == "h" || c == "?") return cmd_help();
-  if (c == "regs" || c == "registers") return cmd_regs();
+  if (c == "regs" || c == "registers") return cmd_regs(false);
+  if (c == "sregs") return cmd_regs(true);
   if (c == "set") return cmd_set(w);
-  if (c == "mem" || c == "x") return cmd_mem(w);
+  if (c == "mem" || c == "x") return cmd_mem(w, false);
+  if (c == "pmem") return cmd_mem(w, true);
   if (c == "disas" || c == "disassemble") return cmd_disas(w);
   if (c == "step" || c == "s" || c == "si" || c == "stepi") {
     uint64_t n = 1;
@@ -151,9 +158,13 @@ Result<void> Repl::cmd_help() {
   return {};
 }
 
-Result<void> Repl::cmd_regs() {
-  std::string group;
-  for (const vm::RegInfo& r : cpu_.registers()) {
+Result<void> Repl::cmd_regs(bool system) {
+  const std::vector<vm::RegInfo> regs = cpu_.registers();
+  if (system && std::none_of(regs.begin(), regs.end(),
+                             [](const vm::RegInfo& r) { return r.group == "sregs"; }))
+    return fail("sregs: a {} vcpu has no system registers (regs shows all it has)", cpu_.arch());
+  for (const vm::RegInfo& r : regs) {
+    if ((r.group == "sregs") != system) continue;
     auto v = STRATA_TRY(cpu_.read_reg(r.name));
     const std::string name = r.alias.empty() ? r.name : fmt::format("{}/{}", r.alias, r.name);
     if (const std::string typed = cpu_.format_reg(r, v); !typed.empty()) {
@@ -198,8 +209,8 @@ Result<void> Repl::cmd_set(const Words& w) {
   return {};
 }
 
-Result<void> Repl::cmd_mem(const Words& w) {
-  if (w.size() < 2 || w.size() > 3) return fail("usage: mem ADDR [LEN]");
+Result<void> Repl::cmd_mem(const Words& w, bool physical) {
+  if (w.size() < 2 || w.size() > 3) return fail("usage: {} ADDR [LEN]", w[0]);
   const uint64_t addr = STRATA_TRY(value_of(w[1]));
   uint64_t len = 64;
   if (w.size() == 3) {
@@ -208,7 +219,7 @@ Result<void> Repl::cmd_mem(const Words& w) {
     len = *n;
   }
   std::vector<uint8_t> bytes(len);
-  STRATA_TRY(cpu_.read_memory(addr, bytes));
+  STRATA_TRY(physical ? cpu_.read_physical(addr, bytes) : cpu_.read_memory(addr, bytes));
   fmt::print(out_, "{}", hex_dump(addr, bytes));
   return {};
 }

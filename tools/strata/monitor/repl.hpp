@@ -47,9 +47,10 @@ class Repl {
   Result<uint64_t> value_of(std::string_view text) const;
   Result<void> dispatch(const Words& w);
   Result<void> cmd_help();
-  Result<void> cmd_regs();
+  // `regs` (system: false) or `sregs` (the registers of group "sregs").
+  Result<void> cmd_regs(bool system);
   Result<void> cmd_set(const Words& w);
-  Result<void> cmd_mem(const Words& w);
+  Result<void> cmd_mem(const Words& w, bool physical);
   Result<void> cmd_disas(const Words& w);
   Result<void> cmd_run(uint64_t steps);
   Result<void> cmd_break(const Words& w);

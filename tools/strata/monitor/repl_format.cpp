@@ -60,7 +60,11 @@ std::string signal_name(int sig) {
 std::string describe_stop(const vm::StopReason& r) {
   using K = vm::StopReason::Kind;
   switch (r.kind) {
-    case K::Exited: return fmt::format("the guest exited with status {}", r.code);
+    case K::Exited:
+      // A machine says how it ended ("guest halted at 1000:000b ..."); a process does not.
+      return r.message.empty()
+                 ? fmt::format("the guest exited with status {}", r.code)
+                 : fmt::format("the guest exited with status {}: {}", r.code, r.message);
     case K::Signaled: return fmt::format("the guest was killed by {}", signal_name(r.code));
     case K::Breakpoint: return "breakpoint";
     case K::Stepped: return "stepped";

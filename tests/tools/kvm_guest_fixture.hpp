@@ -1,0 +1,73 @@
+// Flat KVM guests for the monitor's tests (`strata repl boot`, `strata boot --gdb`): assembled
+// at test time with GNU as/ld (tests/hwvm/flat_guest.hpp), their symbols read back with nm so
+// expected addresses never come from strata. Skips where /dev/kvm, guest debugging
+// (KVM_CAP_SET_GUEST_DEBUG) or binutils are missing.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <linux/kvm.h>
+
+#include <gtest/gtest.h>
+
+#include "hwvm/kvm/system.hpp"
+#include "tests/hwvm/flat_guest.hpp"
+
+namespace strata::test {
+
+// The flat image is loaded at guest-physical 0x10000 and entered at 1000:0000.
+inline constexpr unsigned kFlatBase = 0x10000;
+
+class KvmGuestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto kvm = hwvm::Kvm::open();
+    if (!kvm) GTEST_SKIP() << "KVM unusable here: " << kvm.error().message;
+    if (auto dbg = kvm->require(KVM_CAP_SET_GUEST_DEBUG); !dbg)
+      GTEST_SKIP() << "no guest debugging on this KVM: " << dbg.error().message;
+    as_ = find_tool("as");
+    ld_ = find_tool("ld");
+    nm_ = find_tool("nm");
+    if (as_.empty() || ld_.empty() || nm_.empty())
+      GTEST_SKIP() << "GNU as/ld/nm (binutils) are not installed";
+    dir_ = std::filesystem::temp_directory_path() /
+           ("strata_kvm_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Assembles `source` (64-bit object, so .code16/.code32/.code64 all work) linked at 0x10000;
+  // fills syms_ with the linear address of every label. Empty on success, else the error.
+  std::string build(const std::string& source) {
+    FlatLink link;
+    link.link_address = kFlatBase;
+    link.x86_64 = true;
+    FlatBinary b = assemble_flat(as_, ld_, dir_, "guest", source, link);
+    if (!b.error.empty()) return b.error;
+    bin_ = b.path;
+    auto nm = run_process({nm_, (dir_ / "guest.o").string()});
+    std::istringstream in(nm.out);
+    std::string addr, kind, name;
+    while (in >> addr >> kind >> name) syms_[name] = kFlatBase + std::stoull(addr, nullptr, 16);
+    return "";
+  }
+
+  std::filesystem::path dir_;
+  std::string as_, ld_, nm_, bin_;
+  std::map<std::string, unsigned long long> syms_;
+};
+
+inline std::string hex(unsigned long long v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
+
+}  // namespace strata::test

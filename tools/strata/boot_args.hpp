@@ -1,0 +1,37 @@
+// The command line of a KVM guest, shared by `strata boot` and `strata repl boot`: --flat FILE
+// or --kernel BZIMAGE and their options (cmd_boot.cpp's usage lists them), and the machine
+// they describe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hwvm/monitor/console.hpp"
+#include "hwvm/monitor/machine.hpp"
+#include "tools/strata/cli.hpp"
+
+namespace strata::cli {
+
+struct BootArgs {
+  std::string flat, kernel, initrd;
+  std::optional<std::string> append;
+  std::optional<std::uint64_t> mem;
+  std::string console_spec = "stdio";
+  hwvm::MachineOptions devices;  // everything but the memory size
+  bool stats = false;
+  bool force = false;
+  std::string gdb;  // --gdb tcp:HOST:PORT, or empty
+};
+
+// Fills *out from `args`. Returns 0, or the exit code after printing a usage error.
+int parse_boot_args(Args args, std::string_view usage, BootArgs* out);
+
+// Loads the guest and creates its machine, stopped at the entry. An empty error message: the
+// reason is printed already (the PVM gate of --kernel).
+[[nodiscard]] Result<std::unique_ptr<hwvm::Machine>> make_machine(const BootArgs& a,
+                                                                  hwvm::Console& console);
+
+}  // namespace strata::cli
