@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 
@@ -51,7 +52,10 @@ Rv64Vcpu::Rv64Vcpu(const RunOptions& opts)
     : opts_(opts), st_(vm::Limits{}), cx_(opts.process.diag_fd, opts.process.diag_fd) {}
 
 Rv64Vcpu::~Rv64Vcpu() {
-  if (proc_) proc_->on_code_change = nullptr;
+  if (proc_) {
+    proc_->on_code_change = nullptr;
+    proc_->on_fork = nullptr;
+  }
 }
 
 Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
@@ -87,8 +91,56 @@ Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
     if ((self->mem_->perms_at(pc) & vm::rv64::kPermExec) == 0) return false;
     return self->mem_->read(pc, parcel, 2);
   };
+  v->proc_->on_fork = [self](bool child) { return self->after_fork(child); };
+  v->slice_left_ = reinterpret_cast<int64_t*>(v->mem_->linear().data() + state::kSliceLeft);
   v->pc_ = v->mem_->state(state::kPc);
   return v;
+}
+
+void Rv64Vcpu::request_stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  // The guest's own decrements may overwrite this store; then the slice ends within
+  // kSliceUnits units or back-edges anyway, and stop_ is seen there.
+  std::atomic_ref<int64_t>(*slice_left_).store(0, std::memory_order_relaxed);
+}
+
+bool Rv64Vcpu::after_fork(bool child) {
+  // The code memory is a MAP_SHARED memfd: parent and child would write their code into the
+  // same pages. Both take a private copy before either compiles again (neither writes the
+  // shared pages in between).
+  if (code_) {
+    if (auto r = code_->privatize_after_fork(); !r) {
+      note(fmt::format("strata: rv64: fork: {}\n", r.error().message));
+      return false;
+    }
+  }
+  // Breakpoints belong to the monitor of the parent (like gdb's detach-on-fork).
+  if (child) bps_.clear();
+  return true;
+}
+
+bool Rv64Vcpu::end_slice(StopReason* end) {
+  // Reset before testing stop_ (sequentially consistent): a request_stop between the two is
+  // then either seen here or leaves the countdown at 0 for the next unit.
+  std::atomic_ref<int64_t>(*slice_left_).store(kSliceUnits, std::memory_order_seq_cst);
+  if (stop_.exchange(false, std::memory_order_seq_cst)) {
+    *end = StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+    return false;
+  }
+  if (proc_->thread_count() > 1) pc_ = proc_->preempt(pc_);
+  return true;
+}
+
+bool Rv64Vcpu::wait_idle(StopReason* end) {
+  constexpr int64_t kPollNs = 50'000'000;  // how soon a stop request is seen while idle
+  while (!proc_->wait_runnable(kPollNs)) {
+    if (stop_.exchange(false, std::memory_order_seq_cst)) {
+      *end = StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+      return false;
+    }
+  }
+  pc_ = mem_->state(state::kPc);
+  return true;
 }
 
 void Rv64Vcpu::note(const std::string& text) const {
@@ -119,6 +171,11 @@ Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
   if (ended_) return *ended_;
   if (stop_.exchange(false, std::memory_order_relaxed))
     return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+  if (proc_->idle()) {
+    // Stopped while every guest thread waited: wait on.
+    StopReason r;
+    if (!wait_idle(&r)) return r;
+  }
   GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size());
   StopReason r;
   // A host fault jumps back here; when a guest SIGSEGV handler takes it, the loop goes on from
@@ -150,10 +207,12 @@ void Rv64Vcpu::maybe_compile(CachedBlock& b) {
 StopReason Rv64Vcpu::run_plain() {
   const bool jitting = opts_.jit != JitMode::Off;
   StopReason end;
+  std::atomic_ref<int64_t> slice_left(*slice_left_);
   for (;;) {
-    if (stop_.load(std::memory_order_relaxed)) [[unlikely]] {
-      stop_.store(false, std::memory_order_relaxed);
-      return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+    const int64_t left = slice_left.load(std::memory_order_relaxed) - 1;
+    slice_left.store(left, std::memory_order_relaxed);
+    if (left < 0) [[unlikely]] {
+      if (!end_slice(&end)) return end;
     }
     CachedBlock* b = cache_->lookup(pc_);
     if (b == nullptr) [[unlikely]] {
@@ -174,11 +233,11 @@ StopReason Rv64Vcpu::run_debug(uint64_t steps) {
   // cannot skip the breakpoint on the second pass.
   bool first = true;
   step_zone_.clear();
+  std::atomic_ref<int64_t> slice_left(*slice_left_);
   for (;;) {
-    if (stop_.load(std::memory_order_relaxed)) {
-      stop_.store(false, std::memory_order_relaxed);
-      return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
-    }
+    const int64_t left = slice_left.load(std::memory_order_relaxed) - 1;
+    slice_left.store(left, std::memory_order_relaxed);
+    if (left < 0 && !end_slice(&end)) return end;
     if (steps != 0 && done == steps) return StopReason{StopReason::Kind::Stepped, 0, pc_, {}};
     if (!first && bps_.contains(pc_)) return StopReason{StopReason::Kind::Breakpoint, 0, pc_, {}};
     const bool single = first || steps != 0;
@@ -355,6 +414,7 @@ bool Rv64Vcpu::special_exit(uint64_t ret, StopReason* end) {
           *end = StopReason{StopReason::Kind::Exited, o.status, at, {}};
           return false;
         case SyscallOutcome::Kind::Signal: *end = signaled(o.status); return false;
+        case SyscallOutcome::Kind::Idle: return wait_idle(end);
       }
       break;
     }

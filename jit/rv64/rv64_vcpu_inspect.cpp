@@ -204,6 +204,9 @@ std::string Rv64Vcpu::stats() const {
   std::string out = cache_->format_stats();
   out += fmt::format("  executed       {} blocks; {} syscalls ({} unsupported)\n", executed_,
                      proc_->stats().syscalls, proc_->stats().unsupported);
+  if (proc_->thread_stats().created != 0)
+    out += fmt::format("  threads        {} created, {} switches\n", proc_->thread_stats().created,
+                       proc_->thread_stats().switches);
   if (!step_blocks_.empty() || !bps_.empty())
     out += fmt::format("  debugger       {} single-instruction blocks cached, {} breakpoints\n",
                        step_blocks_.size(), bps_.size());

@@ -36,6 +36,12 @@ Op branch_op(Opcode op) {
 // successor first, so a fall-through is usually the next block in the SVI code and its `jmp`
 // vanishes (BlockBuilder::bind). Exits to pcs outside the region taken by a conditional branch
 // are stubs after the last block: the hot path of a loop stays straight.
+//
+// Every loop back-edge (a branch to a block already emitted: every cycle has one) first counts
+// down the time slice (state::kSliceLeft) and leaves the unit for the loop header once it runs
+// out, so a guest spinning inside one unit still returns to the runner: another guest thread
+// gets its turn and request_stop() is served. A taken conditional back-edge goes through a check
+// stub after the blocks; an unconditional one checks inline.
 class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits)
@@ -65,6 +71,10 @@ class RegionTranslator {
     uint64_t pc;
     BlockBuilder::Label label;
   };
+  struct CheckStub {
+    uint64_t header_pc;
+    BlockBuilder::Label header, label;
+  };
 
   // Emits block `i`. False when its first instruction cannot be fetched and it is the entry.
   bool emit_block(size_t i);
@@ -76,7 +86,11 @@ class RegionTranslator {
   BlockBuilder::Label target_label(uint64_t target);
   // Continues at `target` (a block of the region, or an exit), instret already counted.
   void emit_goto(uint64_t target);
-  bool admit(uint64_t target, BlockBuilder::Label* label);
+  // *back: the target block is already emitted (the branch closes a loop).
+  bool admit(uint64_t target, BlockBuilder::Label* label, bool* back);
+  BlockBuilder::Label exit_stub(uint64_t target);
+  // Counts the slice down; leaves the unit for `header_pc` once it ran out.
+  void emit_slice_check(uint64_t header_pc);
 
   BlockBuilder b_;
   const FetchFn& fetch_;
@@ -85,6 +99,7 @@ class RegionTranslator {
   std::vector<Block> blocks_;
   std::vector<size_t> work_;  // blocks to emit, the next one last
   std::vector<Stub> stubs_;
+  std::vector<CheckStub> checks_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
   unsigned insns_ = 0;
   uint32_t emitted_blocks_ = 0;
@@ -92,11 +107,12 @@ class RegionTranslator {
   bool has_loop_ = false;
 };
 
-bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label) {
+bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* back) {
+  *back = false;
   if (limits_.max_blocks <= 1) return false;
   for (const Block& blk : blocks_) {
     if (blk.start != target) continue;
-    if (b_.is_bound(blk.label)) has_loop_ = true;
+    if (b_.is_bound(blk.label)) has_loop_ = *back = true;
     *label = blk.label;
     return true;
   }
@@ -113,16 +129,38 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label) {
 
 BlockBuilder::Label RegionTranslator::target_label(uint64_t target) {
   BlockBuilder::Label l{};
-  if (admit(target, &l)) return l;
+  bool back = false;
+  if (admit(target, &l, &back)) {
+    if (!back) return l;
+    for (const CheckStub& c : checks_)
+      if (c.header_pc == target) return c.label;
+    checks_.push_back({target, l, b_.new_label()});
+    return checks_.back().label;
+  }
+  return exit_stub(target);
+}
+
+BlockBuilder::Label RegionTranslator::exit_stub(uint64_t target) {
   for (const Stub& s : stubs_)
     if (s.pc == target) return s.label;
   stubs_.push_back({target, b_.new_label()});
   return stubs_.back().label;
 }
 
+void RegionTranslator::emit_slice_check(uint64_t header_pc) {
+  namespace state = vm::rv64::state;
+  const uint16_t left = b_.tmp();
+  b_.emit(Op::LdI64, left, BlockBuilder::kZero, state::kSliceLeft);
+  b_.emit(Op::AddI, left, left, static_cast<uint16_t>(-1));
+  b_.emit(Op::StI64, BlockBuilder::kZero, left, state::kSliceLeft);
+  b_.branch2(Op::Blt, left, BlockBuilder::kZero, exit_stub(header_pc));
+}
+
 void RegionTranslator::emit_goto(uint64_t target) {
   BlockBuilder::Label l{};
-  if (admit(target, &l)) {
+  bool back = false;
+  if (admit(target, &l, &back)) {
+    if (back) emit_slice_check(target);
     b_.branch1(Op::Jmp, 0, l);
   } else {
     emit_exit_to(b_, target, 0);
@@ -245,6 +283,13 @@ Result<TranslatedBlock> RegionTranslator::run() {
     const size_t i = work_.back();
     work_.pop_back();
     if (!emit_block(i)) return fail("rv64: cannot fetch the instruction at 0x{:x}", entry);
+  }
+  // Check stubs first: they add exit stubs.
+  for (size_t i = 0; i < checks_.size(); ++i) {
+    const CheckStub c = checks_[i];
+    b_.bind(c.label);
+    emit_slice_check(c.header_pc);
+    b_.branch1(Op::Jmp, 0, c.header);
   }
   for (const Stub& s : stubs_) {
     b_.bind(s.label);

@@ -42,7 +42,15 @@ inline constexpr uint32_t kExitArg = 536;   // reason-specific: the raw instruct
 inline constexpr uint32_t kResAddr = 544;   // LR/SC reservation: guest address
 inline constexpr uint32_t kResValid = 552;  // 1 while a reservation is held
 inline constexpr uint32_t kInstret = 560;   // retired guest instructions (updated per block exit)
-inline constexpr uint32_t kEnd = 568;
+// The fields above are one guest thread's (a thread switch saves and restores [0, kThreadEnd)).
+inline constexpr uint32_t kThreadEnd = 568;
+// The interrupt request: a signed countdown of the running time slice, not a guest register.
+// Every loop back-edge inside a unit decrements it and, once it is negative, leaves the unit
+// (exits to the loop header's pc, a normal exit); the runner decrements it per unit it runs.
+// The runner then ends the slice: it switches guest threads, or stops when asked to (request_stop
+// stores 0 here, so a guest spinning inside one unit stops within one back-edge).
+inline constexpr uint32_t kSliceLeft = 568;
+inline constexpr uint32_t kEnd = 576;
 }  // namespace state
 
 inline constexpr uint32_t x_offset(unsigned i) {

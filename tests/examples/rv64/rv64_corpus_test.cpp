@@ -67,6 +67,9 @@ std::vector<Program> corpus() {
       {"setjmp", "setjmp.elf", {}, ""},
       {"cpp_features", "cpp_features.elf", {}, "", true},
       {"atomics", "atomics.elf", {}, ""},
+      {"pthreads", "pthreads.elf", {}, ""},
+      {"threads_stress", "threads_stress.elf", {}, ""},
+      {"processes", "processes.elf", {}, ""},
       {"smc", "smc.elf", {}, ""},
       {"exit_codes", "exit_codes.elf", {}, ""},
       {"exit_codes_argc3", "exit_codes.elf", {"one", "two words"}, ""},
@@ -234,7 +237,6 @@ INSTANTIATE_TEST_SUITE_P(Programs, Rv64Corpus,
 
 // Known gaps: programs that need what Strata does not implement yet. Each is skipped only when
 // Strata's stderr carries the note that names that gap; any other difference fails.
-//   threads and child processes need clone (syscall 220)
 //   writable MAP_SHARED file mappings are refused with ENODEV
 struct Gap {
   std::string note;    // what Strata prints when it meets the gap
@@ -242,17 +244,12 @@ struct Gap {
 };
 
 std::vector<Program> gap_programs() {
-  return {{"pthreads", "pthreads.elf", {}, ""},
-          {"processes", "processes.elf", {}, ""},
-          {"memory_map_shared", "memory_map.elf", {kScratchArg, "shared"}, ""}};
+  return {{"memory_map_shared", "memory_map.elf", {kScratchArg, "shared"}, ""}};
 }
 
-Gap gap_of(const Program& p) {
-  if (p.name == "memory_map_shared")
-    return {"writable MAP_SHARED file mappings are not supported",
-            "writable MAP_SHARED file mappings are not implemented yet"};
-  return {"unsupported syscall 220", (p.name == "pthreads" ? std::string("threads") : "processes") +
-                                         " (clone) are not implemented yet"};
+Gap gap_of(const Program&) {
+  return {"writable MAP_SHARED file mappings are not supported",
+          "writable MAP_SHARED file mappings are not implemented yet"};
 }
 
 class Rv64KnownGap : public ::testing::TestWithParam<Case> {};
