@@ -56,6 +56,9 @@ class BlockBuilder {
   // The retired-instruction counter (state::kInstret), read / written like a guest register.
   uint16_t instret_reg() { return slot(kInstretSlot, false); }
   uint16_t instret_def() { return slot(kInstretSlot, true); }
+  // The time-slice countdown (state::kSliceLeft), also kept in a register for the whole unit: a
+  // loop back-edge then costs an add and a branch, not a state-page load and store.
+  uint16_t slice_def() { return slot(kSliceSlot, true); }
 
   uint16_t tmp();   // an i64 temporary, free again at the next begin_insn
   uint16_t ftmp();  // an f64 temporary, free again at the next begin_insn
@@ -133,10 +136,12 @@ class BlockBuilder {
   }
 
  private:
-  // State-page slots a unit may keep in registers: x0..x31 (x0 never), f0..f31, instret.
+  // State-page slots a unit may keep in registers: x0..x31 (x0 never), f0..f31, instret, the
+  // time-slice countdown.
   static constexpr unsigned kFSlot = 32;
   static constexpr unsigned kInstretSlot = 64;
-  static constexpr unsigned kSlots = 65;
+  static constexpr unsigned kSliceSlot = 65;
+  static constexpr unsigned kSlots = 66;
   struct Fixup {
     size_t at;       // index of the branch word in code_
     uint32_t label;  // label id

@@ -21,6 +21,18 @@ using vm::rv64::ExitReason;
 
 namespace {
 
+// The branch taken exactly when `op`'s is not.
+Op inverse_branch(Op op) {
+  switch (op) {
+    case Op::Beq: return Op::Bne;
+    case Op::Bne: return Op::Beq;
+    case Op::Blt: return Op::Bge;
+    case Op::Bge: return Op::Blt;
+    case Op::BltU: return Op::BgeU;
+    default: return Op::BltU;
+  }
+}
+
 Op branch_op(Opcode op) {
   switch (op) {
     case Opcode::Beq: return Op::Beq;
@@ -38,10 +50,11 @@ Op branch_op(Opcode op) {
 // are stubs after the last block: the hot path of a loop stays straight.
 //
 // Every loop back-edge (a branch to a block already emitted: every cycle has one) first counts
-// down the time slice (state::kSliceLeft) and leaves the unit for the loop header once it runs
-// out, so a guest spinning inside one unit still returns to the runner: another guest thread
-// gets its turn and request_stop() is served. A taken conditional back-edge goes through a check
-// stub after the blocks; an unconditional one checks inline.
+// down the time slice (state::kSliceLeft, kept in a register like a guest register) and leaves
+// the unit for the loop header once it runs out, so a guest spinning inside one unit still
+// returns to the runner: another guest thread gets its turn and request_stop() is served. A
+// conditional back-edge is emitted inverted (`b!cc skip; check; jmp header; skip:`), so the loop's
+// hot path takes one jump, as without the check.
 class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits)
@@ -71,10 +84,6 @@ class RegionTranslator {
     uint64_t pc;
     BlockBuilder::Label label;
   };
-  struct CheckStub {
-    uint64_t header_pc;
-    BlockBuilder::Label header, label;
-  };
 
   // Emits block `i`. False when its first instruction cannot be fetched and it is the entry.
   bool emit_block(size_t i);
@@ -88,6 +97,8 @@ class RegionTranslator {
   void emit_goto(uint64_t target);
   // *back: the target block is already emitted (the branch closes a loop).
   bool admit(uint64_t target, BlockBuilder::Label* label, bool* back);
+  // The label of the already emitted region block at `target` (a back-edge), if any.
+  bool emitted_block(uint64_t target, BlockBuilder::Label* label) const;
   BlockBuilder::Label exit_stub(uint64_t target);
   // Counts the slice down; leaves the unit for `header_pc` once it ran out.
   void emit_slice_check(uint64_t header_pc);
@@ -99,7 +110,6 @@ class RegionTranslator {
   std::vector<Block> blocks_;
   std::vector<size_t> work_;  // blocks to emit, the next one last
   std::vector<Stub> stubs_;
-  std::vector<CheckStub> checks_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
   unsigned insns_ = 0;
   uint32_t emitted_blocks_ = 0;
@@ -127,16 +137,21 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* 
   return true;
 }
 
+bool RegionTranslator::emitted_block(uint64_t target, BlockBuilder::Label* label) const {
+  if (limits_.max_blocks <= 1) return false;
+  for (const Block& blk : blocks_) {
+    if (blk.start == target && b_.is_bound(blk.label)) {
+      *label = blk.label;
+      return true;
+    }
+  }
+  return false;
+}
+
 BlockBuilder::Label RegionTranslator::target_label(uint64_t target) {
   BlockBuilder::Label l{};
-  bool back = false;
-  if (admit(target, &l, &back)) {
-    if (!back) return l;
-    for (const CheckStub& c : checks_)
-      if (c.header_pc == target) return c.label;
-    checks_.push_back({target, l, b_.new_label()});
-    return checks_.back().label;
-  }
+  bool back = false;  // never: translate_insn emits conditional back-edges itself
+  if (admit(target, &l, &back)) return l;
   return exit_stub(target);
 }
 
@@ -148,11 +163,8 @@ BlockBuilder::Label RegionTranslator::exit_stub(uint64_t target) {
 }
 
 void RegionTranslator::emit_slice_check(uint64_t header_pc) {
-  namespace state = vm::rv64::state;
-  const uint16_t left = b_.tmp();
-  b_.emit(Op::LdI64, left, BlockBuilder::kZero, state::kSliceLeft);
+  const uint16_t left = b_.slice_def();
   b_.emit(Op::AddI, left, left, static_cast<uint16_t>(-1));
-  b_.emit(Op::StI64, BlockBuilder::kZero, left, state::kSliceLeft);
   b_.branch2(Op::Blt, left, BlockBuilder::kZero, exit_stub(header_pc));
 }
 
@@ -190,8 +202,20 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
     case Opcode::Bgeu: {
       const uint16_t s1 = b.xreg(in.rs1), s2 = b.xreg(in.rs2);
       emit_instret_add(b, index + 1);
+      const uint64_t target = pc + static_cast<uint64_t>(in.imm);
+      BlockBuilder::Label header{};
+      if (emitted_block(target, &header)) {
+        has_loop_ = true;
+        const BlockBuilder::Label skip = b.new_label();
+        b.branch2(inverse_branch(branch_op(in.op)), s1, s2, skip);
+        emit_slice_check(target);
+        b.branch1(Op::Jmp, 0, header);
+        b.bind(skip);
+        emit_goto(next);
+        return true;
+      }
       // The taken target is admitted first so that the fall-through is emitted next.
-      b.branch2(branch_op(in.op), s1, s2, target_label(pc + static_cast<uint64_t>(in.imm)));
+      b.branch2(branch_op(in.op), s1, s2, target_label(target));
       emit_goto(next);
       return true;
     }
@@ -283,13 +307,6 @@ Result<TranslatedBlock> RegionTranslator::run() {
     const size_t i = work_.back();
     work_.pop_back();
     if (!emit_block(i)) return fail("rv64: cannot fetch the instruction at 0x{:x}", entry);
-  }
-  // Check stubs first: they add exit stubs.
-  for (size_t i = 0; i < checks_.size(); ++i) {
-    const CheckStub c = checks_[i];
-    b_.bind(c.label);
-    emit_slice_check(c.header_pc);
-    b_.branch1(Op::Jmp, 0, c.header);
   }
   for (const Stub& s : stubs_) {
     b_.bind(s.label);

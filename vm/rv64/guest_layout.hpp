@@ -45,10 +45,11 @@ inline constexpr uint32_t kInstret = 560;   // retired guest instructions (updat
 // The fields above are one guest thread's (a thread switch saves and restores [0, kThreadEnd)).
 inline constexpr uint32_t kThreadEnd = 568;
 // The interrupt request: a signed countdown of the running time slice, not a guest register.
-// Every loop back-edge inside a unit decrements it and, once it is negative, leaves the unit
-// (exits to the loop header's pc, a normal exit); the runner decrements it per unit it runs.
-// The runner then ends the slice: it switches guest threads, or stops when asked to (request_stop
-// stores 0 here, so a guest spinning inside one unit stops within one back-edge).
+// A unit keeps it in a register like a guest register; every loop back-edge inside the unit
+// decrements it and, once it is negative, leaves the unit (a normal exit to the loop header's
+// pc); the runner decrements it per unit it runs. The runner then ends the slice: it switches
+// guest threads, or stops when asked to (request_stop stores 0 here: a unit that is running
+// sees it at its next entry, so a guest spinning inside one unit stops within one slice).
 inline constexpr uint32_t kSliceLeft = 568;
 inline constexpr uint32_t kEnd = 576;
 }  // namespace state

@@ -61,12 +61,12 @@ TEST(Rv64TranslateRegion, BackEdgeLeavesForTheLoopHeaderWhenTheSliceRunsOut) {
   EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), -1);
 }
 
-TEST(Rv64TranslateRegion, ARequestedStopLeavesAtTheFirstBackEdge) {
+TEST(Rv64TranslateRegion, AnEmptySliceLeavesAtTheFirstBackEdge) {
   Rig r;
   r.limits = RegionLimits{};
   // 0: jal x0, 0 -- a loop of one instruction, to itself.
   r.code({rv::jal(0, 0)});
-  r.set_state(state::kSliceLeft, 0);  // what request_stop() stores
+  r.set_state(state::kSliceLeft, 0);  // what request_stop() stores, seen at the unit's entry
   const Outcome o = r.run();
   ASSERT_EQ(o.status, vm::ExecStatus::Returned);
   EXPECT_EQ(o.ret, kCode);
