@@ -39,6 +39,7 @@ constexpr uint64_t kThreadMay = kThreadNeeds | kTidFlags | kCloneSysvsem | kClon
 constexpr uint64_t kForkMay = kTidFlags | kCloneVm | kCloneVfork;
 constexpr uint64_t kSigChld = 17;
 constexpr unsigned kSp = 2, kTp = 4, kA0 = 10;
+constexpr size_t kMaxThreads = 4096;
 
 enum class CloneKind { Thread, Fork, Unsupported };
 
@@ -61,6 +62,9 @@ bool put_tid(SysContext& c, uint64_t addr, int tid) {
 int64_t clone_thread(SysContext& c, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls,
                      uint64_t ctid) {
   ThreadTable& tt = c.threads;
+  // Each thread costs host memory whether or not it has a stack: the guest may not grow it
+  // without bound (Linux's answer to RLIMIT_NPROC is EAGAIN too).
+  if (tt.list.size() >= kMaxThreads) return -EAGAIN;
   const int tid = tt.next_tid++;
   // Linux ignores a tid it cannot store.
   if (flags & kCloneParentSettid) put_tid(c, ptid, tid);

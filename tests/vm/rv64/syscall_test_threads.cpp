@@ -161,6 +161,16 @@ TEST_F(ThreadSyscalls, ExitClearsTheChildTidAndWakesItsJoiner) {
   EXPECT_EQ(outcome_.status, 6);
 }
 
+TEST_F(ThreadSyscalls, ThreadsAreCappedWithEagain) {
+  int64_t last = 0;
+  while (proc_->thread_count() < 4096) {
+    last = spawn(0);
+    ASSERT_GT(last, 0);
+  }
+  EXPECT_EQ(spawn(0), -EAGAIN);
+  EXPECT_EQ(proc_->thread_count(), 4096u);
+}
+
 TEST_F(ThreadSyscalls, TgkillFindsLiveThreadsOnly) {
   const int64_t pid = call(kGetpid);
   const int64_t child = spawn(0x2000);
