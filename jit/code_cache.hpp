@@ -151,6 +151,8 @@ class CodeCache {
   Executor register_executor();
 
   // ---- misc ----
+  // After fork(2), in both processes, before either installs code again (ExecMemory's).
+  Result<void> privatize_after_fork() { return mem_.privatize_after_fork(); }
   void set_drop_hook(DropHook hook);
   CacheStats stats() const;
   std::string format_stats() const { return jit::format_stats(stats()); }

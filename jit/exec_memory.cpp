@@ -47,10 +47,46 @@ Result<ExecMemory> ExecMemory::create(size_t size, const char* name) {
                 std::strerror(errno));
   }
   m.rx_ = static_cast<std::byte*>(rx);
-  // The mappings keep the file alive; the descriptor is no longer needed.
-  close(m.fd_);
-  m.fd_ = -1;
+  // The descriptor stays open (close-on-exec): privatize_after_fork() finds the file's data
+  // extents through it.
   return m;
+}
+
+Result<void> ExecMemory::privatize_after_fork() {
+  if (rw_ == nullptr) return {};
+  int fd = memfd_create("strata-jit", MFD_CLOEXEC | kMfdExec);
+  if (fd < 0 && errno == EINVAL) fd = memfd_create("strata-jit", MFD_CLOEXEC);
+  if (fd < 0) return fail("jit: memfd_create failed after fork: {}", std::strerror(errno));
+  const auto fail_with = [&](const char* what) -> Result<void> {
+    const int e = errno;
+    close(fd);
+    return fail("jit: cannot privatize the code memory after fork ({}): {}", what,
+                std::strerror(e));
+  };
+  if (ftruncate(fd, static_cast<off_t>(size_)) != 0) return fail_with("ftruncate");
+  // Only the extents holding data: the never-written rest of the arena stays a hole (reading it
+  // through the mapping would allocate it).
+  const off_t end = static_cast<off_t>(size_);
+  for (off_t at = 0; at < end;) {
+    const off_t data = lseek(fd_, at, SEEK_DATA);
+    if (data < 0) break;  // ENXIO: no data past `at`
+    off_t hole = lseek(fd_, data, SEEK_HOLE);
+    if (hole < 0 || hole > end) hole = end;
+    for (off_t off = data; off < hole;) {
+      const ssize_t n = pwrite(fd, rw_ + off, static_cast<size_t>(hole - off), off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return fail_with("copy");
+      off += n;
+    }
+    at = hole;
+  }
+  if (mmap(rw_, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+    return fail_with("map RW");
+  if (mmap(rx_, size_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+    return fail_with("map RX");
+  close(fd_);
+  fd_ = fd;
+  return {};
 }
 
 ExecMemory& ExecMemory::operator=(ExecMemory&& o) noexcept {

@@ -50,6 +50,12 @@ class ExecMemory {
 
   static size_t page_size();
 
+  // After fork(2), in the parent and in the child: the views are a MAP_SHARED memfd, so both
+  // processes would write code into the same pages. Replaces the memfd by a private copy (the
+  // pages holding data only), mapped at the same two addresses, so no pointer into the code
+  // changes. Both processes must call it before writing code again.
+  Result<void> privatize_after_fork();
+
  private:
   void release();
 

@@ -37,7 +37,7 @@ uint16_t BlockBuilder::slot(unsigned s, bool def) {
 
 uint32_t BlockBuilder::slot_offset(unsigned s) {
   if (s == kInstretSlot) return state::kInstret;
-  if (s == kLoopBudgetSlot) return state::kLoopBudget;
+  if (s == kSliceSlot) return state::kSliceLeft;
   return s < kFSlot ? vm::rv64::x_offset(s) : vm::rv64::f_offset(s - kFSlot);
 }
 

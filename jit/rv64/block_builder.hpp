@@ -56,8 +56,9 @@ class BlockBuilder {
   // The retired-instruction counter (state::kInstret), read / written like a guest register.
   uint16_t instret_reg() { return slot(kInstretSlot, false); }
   uint16_t instret_def() { return slot(kInstretSlot, true); }
-  // The loop budget (state::kLoopBudget), written at back-edges (translator.cpp).
-  uint16_t loop_budget_def() { return slot(kLoopBudgetSlot, true); }
+  // The time-slice countdown (state::kSliceLeft), also kept in a register for the whole unit: a
+  // loop back-edge then costs an add and a branch, not a state-page load and store.
+  uint16_t slice_def() { return slot(kSliceSlot, true); }
 
   uint16_t tmp();   // an i64 temporary, free again at the next begin_insn
   uint16_t ftmp();  // an f64 temporary, free again at the next begin_insn
@@ -136,10 +137,10 @@ class BlockBuilder {
 
  private:
   // State-page slots a unit may keep in registers: x0..x31 (x0 never), f0..f31, instret, the
-  // loop budget.
+  // time-slice countdown.
   static constexpr unsigned kFSlot = 32;
   static constexpr unsigned kInstretSlot = 64;
-  static constexpr unsigned kLoopBudgetSlot = 65;
+  static constexpr unsigned kSliceSlot = 65;
   static constexpr unsigned kSlots = 66;
   struct Fixup {
     size_t at;       // index of the branch word in code_

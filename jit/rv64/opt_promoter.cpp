@@ -1,5 +1,7 @@
 #include "jit/rv64/opt_promoter.hpp"
 
+#include <new>
+
 #include <fmt/format.h>
 
 namespace strata::jit::rv64 {
@@ -31,6 +33,21 @@ void OptPromoter::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void OptPromoter::quiesce_for_fork() {
+  if (mode_ == Mode::Background) wait_idle();
+}
+
+void OptPromoter::restart_after_fork() {
+  if (mode_ != Mode::Background || !thread_.joinable()) return;
+  // The parent's worker is not in this process: its handle must never be joined or detached,
+  // so it is moved to a leaked object. The lock and the condition variable were copied while
+  // the worker waited (quiesce_for_fork), with the worker's wait in their state: fresh ones.
+  new std::thread(std::move(thread_));
+  new (&mu_) std::mutex();
+  new (&cv_) std::condition_variable();
+  thread_ = std::thread([this] { worker(); });
 }
 
 // The unit's body and FuncInfo never change after translation, and a dropped unit is kept alive

@@ -60,6 +60,11 @@ class OptPromoter final : public OptCodeOwner {
   // Stops the worker after its current compile; later releases are left to the tier's
   // destruction (all opt code goes with it). Before the cache is destroyed.
   void stop();
+  // Fork: before it, waits until the worker is idle (no compile in flight, the lock free), so
+  // the child's copy of the tier and the queue is consistent; in the child, where the worker
+  // thread does not exist, forgets it (never joined) and starts a new one.
+  void quiesce_for_fork();
+  void restart_after_fork();
 
   void release(vm::JitEntry entry) override;
 

@@ -34,8 +34,8 @@ struct RunOptions {
   // compiles it. An LLVM compile of a unit costs a few ms of CPU (the benchmarks count the
   // worker's CPU time too) and saves a few ns per execution, so only units that run about a
   // million times pay; a unit with an internal loop counts kOptLoopWeight per entry, since each
-  // entry runs its loop many times (and loops that run long are also sampled by the loop
-  // budget: rv64_vcpu.cpp, loop_budget_spent).
+  // entry runs its loop many times (and loops that run long are also sampled at the ends of
+  // time slices: rv64_vcpu.cpp, sample_for_opt).
   uint32_t opt_threshold = 1u << 20;
   static constexpr uint32_t kOptLoopWeight = 1024;
   // At exit, print the translation and code cache statistics on the diag fd (stderr by default).

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 
@@ -27,15 +28,13 @@ namespace state = vm::rv64::state;
 // Step blocks are few (one per instruction stepped through); past this many the cache starts
 // over rather than growing with a long `step 100000`.
 constexpr size_t kMaxStepBlocks = 4096;
-// --jit=auto: loop back-edges between two LoopBudget exits. An exit costs about as much as a
-// unit execution (~100 ns), a back-edge a few ns: at this size the exits cost well under 1%,
-// and a loop is seen every few hundred µs.
-constexpr uint64_t kLoopBudgetSlice = uint64_t{1} << 16;
-// Samples before a loop's unit goes to LLVM: 32 slices (2M back-edges, some ms of baseline
-// code) is about what one LLVM compile of a unit costs (~20-40 ms of CPU), the break-even if the
-// loop runs as long again. Measured on tools/bench/rv64: at 4 samples coremark_like paid 0.8 s
-// of compiles for 1 s of run time; at 64, the FP loops reached LLVM as fast as at 4.
-constexpr uint32_t kLoopSamplesToOpt = 32;
+// --jit=auto: samples (time-slice ends, Rv64Vcpu::kSliceUnits units and back-edges each)
+// before the unit where a slice ended goes to LLVM: about 2M back-edges, some ms of baseline
+// code, is about what one LLVM compile of a unit costs (~20-40 ms of CPU), the break-even if the
+// loop runs as long again. Measured on tools/bench/rv64 (with 64K-back-edge samples): at 4
+// samples coremark_like paid 0.8 s of compiles for 1 s of run time; at 64, the FP loops reached
+// LLVM as fast as at 4.
+constexpr uint32_t kSamplesToOpt = (uint32_t{1} << 21) / Rv64Vcpu::kSliceUnits;
 // Step blocks' FuncInfo indexes, apart from the translation cache's (which count from 0).
 constexpr uint32_t kStepIndexBase = 0x80000000u;
 
@@ -60,7 +59,10 @@ Rv64Vcpu::Rv64Vcpu(const RunOptions& opts)
     : opts_(opts), st_(vm::Limits{}), cx_(opts.process.diag_fd, opts.process.diag_fd) {}
 
 Rv64Vcpu::~Rv64Vcpu() {
-  if (proc_) proc_->on_code_change = nullptr;
+  if (proc_) {
+    proc_->on_code_change = nullptr;
+    proc_->on_fork = nullptr;
+  }
 }
 
 Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
@@ -82,8 +84,6 @@ Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
     v->jit_ = std::make_unique<baseline::BaselineJit>(*v->code_);
   }
   v->cache_ = std::make_unique<TranslationCache>(*v->inst_, v->jit_.get(), v->code_.get());
-  // Only --jit=auto needs loops to come out now and then (loop_budget_spent).
-  if (opts.jit == JitMode::Auto) v->mem_->set_state(state::kLoopBudget, kLoopBudgetSlice);
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
     v->opt_ = STRATA_TRY(OptPromoter::create(*v->cache_, opts.jit == JitMode::Opt
                                                              ? OptPromoter::Mode::Sync
@@ -106,8 +106,62 @@ Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
     if ((self->mem_->perms_at(pc) & vm::rv64::kPermExec) == 0) return false;
     return self->mem_->read(pc, parcel, 2);
   };
+  v->proc_->before_fork = [self] {
+    if (self->opt_) self->opt_->quiesce_for_fork();
+  };
+  v->proc_->on_fork = [self](bool child) { return self->after_fork(child); };
+  v->slice_left_ = reinterpret_cast<int64_t*>(v->mem_->linear().data() + state::kSliceLeft);
   v->pc_ = v->mem_->state(state::kPc);
   return v;
+}
+
+void Rv64Vcpu::request_stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  // The guest's own decrements may overwrite this store; then the slice ends within
+  // kSliceUnits units or back-edges anyway, and stop_ is seen there.
+  std::atomic_ref<int64_t>(*slice_left_).store(0, std::memory_order_relaxed);
+}
+
+bool Rv64Vcpu::after_fork(bool child) {
+  // The code memory is a MAP_SHARED memfd: parent and child would write their code into the
+  // same pages. Both take a private copy before either compiles again (neither writes the
+  // shared pages in between).
+  if (code_) {
+    if (auto r = code_->privatize_after_fork(); !r) {
+      note(fmt::format("strata: rv64: fork: {}\n", r.error().message));
+      return false;
+    }
+  }
+  // The child has no compile thread (fork copies only the calling thread): it starts its own.
+  if (child && opt_) opt_->restart_after_fork();
+  // Breakpoints belong to the monitor of the parent (like gdb's detach-on-fork).
+  if (child) bps_.clear();
+  return true;
+}
+
+bool Rv64Vcpu::end_slice(StopReason* end) {
+  // Reset before testing stop_ (sequentially consistent): a request_stop between the two is
+  // then either seen here or leaves the countdown at 0 for the next unit.
+  std::atomic_ref<int64_t>(*slice_left_).store(kSliceUnits, std::memory_order_seq_cst);
+  if (stop_.exchange(false, std::memory_order_seq_cst)) {
+    *end = StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+    return false;
+  }
+  if (opts_.jit == JitMode::Auto) sample_for_opt(pc_);
+  if (proc_->thread_count() > 1) pc_ = proc_->preempt(pc_);
+  return true;
+}
+
+bool Rv64Vcpu::wait_idle(StopReason* end) {
+  constexpr int64_t kPollNs = 50'000'000;  // how soon a stop request is seen while idle
+  while (!proc_->wait_runnable(kPollNs)) {
+    if (stop_.exchange(false, std::memory_order_seq_cst)) {
+      *end = StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+      return false;
+    }
+  }
+  pc_ = mem_->state(state::kPc);
+  return true;
 }
 
 void Rv64Vcpu::note(const std::string& text) const {
@@ -152,6 +206,11 @@ Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
   if (ended_) return *ended_;
   if (stop_.exchange(false, std::memory_order_relaxed))
     return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+  if (proc_->idle()) {
+    // Stopped while every guest thread waited: wait on.
+    StopReason r;
+    if (!wait_idle(&r)) return r;
+  }
   GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size(),
                       &GuestMemory::resolve_code_write, mem_.get());
   StopReason r;
@@ -187,16 +246,14 @@ void Rv64Vcpu::maybe_compile(CachedBlock& b) {
   if (opts_.jit != JitMode::Auto || ++b.exec_count >= opts_.hot_threshold) cache_->compile(b);
 }
 
-// A loop ran kLoopBudgetSlice back-edges (in one unit or several): a sample of where the time
-// goes. Its head's unit counts 1/kLoopSamplesToOpt of the opt threshold per sample, so a loop
-// that keeps the CPU for that many slices reaches the optimizing tier even if its unit is
-// entered only once.
-void Rv64Vcpu::loop_budget_spent(uint64_t head) {
-  mem_->set_state(state::kLoopBudget, kLoopBudgetSlice);
-  if (opts_.jit != JitMode::Auto) return;
-  CachedBlock* b = cache_->lookup(head);
+// A time slice ended at `pc` (a loop's head when a back-edge ran it out): a sample of where the
+// time goes. That unit counts 1/kSamplesToOpt of the opt threshold per sample, so a loop that
+// keeps the CPU for that many slices reaches the optimizing tier even if its unit is entered
+// only once.
+void Rv64Vcpu::sample_for_opt(uint64_t pc) {
+  CachedBlock* b = cache_->lookup(pc);
   if (b == nullptr || b->opt != CachedBlock::Opt::None) return;
-  b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kLoopSamplesToOpt);
+  b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kSamplesToOpt);
   if (b->opt_count >= opts_.opt_threshold) opt_->request(*b);
 }
 
@@ -209,10 +266,12 @@ StopReason Rv64Vcpu::run_plain() {
   const bool jitting = opts_.jit != JitMode::Off;
   const bool counting = opts_.jit == JitMode::Auto;
   StopReason end;
+  std::atomic_ref<int64_t> slice_left(*slice_left_);
   for (;;) {
-    if (stop_.load(std::memory_order_relaxed)) [[unlikely]] {
-      stop_.store(false, std::memory_order_relaxed);
-      return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+    const int64_t left = slice_left.load(std::memory_order_relaxed) - 1;
+    slice_left.store(left, std::memory_order_relaxed);
+    if (left < 0) [[unlikely]] {
+      if (!end_slice(&end)) return end;
     }
     if (opt_ != nullptr && opt_->has_done()) [[unlikely]]
       opt_->drain();
@@ -236,11 +295,11 @@ StopReason Rv64Vcpu::run_debug(uint64_t steps) {
   // cannot skip the breakpoint on the second pass.
   bool first = true;
   step_zone_.clear();
+  std::atomic_ref<int64_t> slice_left(*slice_left_);
   for (;;) {
-    if (stop_.load(std::memory_order_relaxed)) {
-      stop_.store(false, std::memory_order_relaxed);
-      return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
-    }
+    const int64_t left = slice_left.load(std::memory_order_relaxed) - 1;
+    slice_left.store(left, std::memory_order_relaxed);
+    if (left < 0 && !end_slice(&end)) return end;
     if (steps != 0 && done == steps) return StopReason{StopReason::Kind::Stepped, 0, pc_, {}};
     if (!first && bps_.contains(pc_)) return StopReason{StopReason::Kind::Breakpoint, 0, pc_, {}};
     const bool single = first || steps != 0;
@@ -426,6 +485,7 @@ bool Rv64Vcpu::special_exit(uint64_t ret, StopReason* end) {
           *end = StopReason{StopReason::Kind::Exited, o.status, at, {}};
           return false;
         case SyscallOutcome::Kind::Signal: *end = signaled(o.status); return false;
+        case SyscallOutcome::Kind::Idle: return wait_idle(end);
       }
       break;
     }
@@ -442,7 +502,6 @@ bool Rv64Vcpu::special_exit(uint64_t ret, StopReason* end) {
       step_blocks_.clear();
       pc_ = at + 4;
       return true;
-    case ExitReason::LoopBudget: loop_budget_spent(at); return true;
     case ExitReason::None: break;
   }
   note(

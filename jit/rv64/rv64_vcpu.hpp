@@ -17,6 +17,13 @@
 // frame then holds). A syscall that enters a handler or returns from one (rt_sigreturn) says
 // Redirect, and the loop continues at the state page's pc.
 //
+// TIME SLICES. The loop counts units down in state::kSliceLeft, which the units' loop back-edges
+// count down too (guest_layout.hpp); when it runs out the slice ends: a stop request is served,
+// or the next runnable guest thread (Process: green threads on this host thread) takes over.
+// request_stop() zeroes the countdown, so it stops a guest spinning inside one unit as well.
+// When every guest thread waits on a futex (SyscallOutcome::Kind::Idle) the loop sleeps until a
+// timeout or a stop request, as a deadlocked Linux process waits forever (still killable).
+//
 // DEBUGGING wraps the loop and adds nothing to it but one test of the stop flag per block: a
 // run without breakpoints and without a step count is the plain loop. Otherwise each block is
 // checked before it runs: a breakpoint at its start stops the run; a breakpoint anywhere in its
@@ -67,7 +74,7 @@ class Rv64Vcpu final : public vm::Vcpu {
   uint64_t pc() const override { return pc_; }
 
   Result<vm::StopReason> run(vm::RunLimit limit) override;
-  void request_stop() override { stop_.store(true, std::memory_order_relaxed); }
+  void request_stop() override;
 
   Result<void> set_breakpoint(uint64_t addr) override;
   bool clear_breakpoint(uint64_t addr) override { return bps_.erase(addr) != 0; }
@@ -77,6 +84,8 @@ class Rv64Vcpu final : public vm::Vcpu {
   Result<std::string> describe_code(uint64_t addr) override;
 
   uint64_t blocks_executed() const { return executed_; }
+  // Units run per time slice (state::kSliceLeft's start value).
+  static constexpr int64_t kSliceUnits = 20000;
   const vm::rv64::Process& process() const { return *proc_; }
 
  private:
@@ -89,8 +98,8 @@ class Rv64Vcpu final : public vm::Vcpu {
   void maybe_compile(CachedBlock& b);
   // --jit=auto: counts an execution of `b` towards the optimizing tier and requests it when hot.
   void count_for_opt(CachedBlock& b);
-  // A LoopBudget exit at loop head `head` (guest_layout.hpp): refills the budget, counts it.
-  void loop_budget_spent(uint64_t head);
+  // --jit=auto: a time slice ended at `pc` (state::kSliceLeft): counts it for the LLVM tier.
+  void sample_for_opt(uint64_t pc);
   bool has_breakpoint_in(const TranslatedBlock& b) const;
   bool in_step_zone(uint64_t pc) const;
   CachedBlock* unit_towards_breakpoints(vm::StopReason* end);
@@ -104,6 +113,14 @@ class Rv64Vcpu final : public vm::Vcpu {
   bool execute(CachedBlock& b, vm::StopReason* end);
   vm::ExecStatus run_block(const CachedBlock& b, vm::Value* ret);
   bool special_exit(uint64_t ret, vm::StopReason* end);
+  // The slice ran out: false with *end set when a stop was requested; else the next guest thread
+  // (maybe the same) runs from pc_.
+  bool end_slice(vm::StopReason* end);
+  // No guest thread can run: sleeps until one can (true, pc_ = its pc) or a stop is requested.
+  bool wait_idle(vm::StopReason* end);
+  // In both processes after the guest forked (clone without CLONE_VM). False (with a note) when
+  // the process cannot go on safely.
+  bool after_fork(bool child);
   // A trap in block `b`: true when a guest handler takes the SIGSEGV (pc_ = the handler), else
   // false with *end set.
   bool trapped(const CachedBlock& b, vm::ExecStatus s, vm::StopReason* end);
@@ -158,6 +175,7 @@ class Rv64Vcpu final : public vm::Vcpu {
   uint64_t executed_ = 0;
   std::set<uint64_t> bps_;
   std::atomic<bool> stop_{false};
+  int64_t* slice_left_ = nullptr;        // state::kSliceLeft in the linear memory
   std::optional<vm::StopReason> ended_;  // set once the guest exited or was killed
 };
 

@@ -223,6 +223,9 @@ std::string Rv64Vcpu::stats() const {
     out += fmt::format("  most written   page 0x{:x}: its code dropped {} times\n", most->first,
                        most->second);
   }
+  if (proc_->thread_stats().created != 0)
+    out += fmt::format("  threads        {} created, {} switches\n", proc_->thread_stats().created,
+                       proc_->thread_stats().switches);
   if (!step_blocks_.empty() || !bps_.empty())
     out += fmt::format("  debugger       {} single-instruction blocks cached, {} breakpoints\n",
                        step_blocks_.size(), bps_.size());

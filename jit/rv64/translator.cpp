@@ -21,6 +21,18 @@ using vm::rv64::ExitReason;
 
 namespace {
 
+// The branch taken exactly when `op`'s is not.
+Op inverse_branch(Op op) {
+  switch (op) {
+    case Op::Beq: return Op::Bne;
+    case Op::Bne: return Op::Beq;
+    case Op::Blt: return Op::Bge;
+    case Op::Bge: return Op::Blt;
+    case Op::BltU: return Op::BgeU;
+    default: return Op::BltU;
+  }
+}
+
 Op branch_op(Opcode op) {
   switch (op) {
     case Opcode::Beq: return Op::Beq;
@@ -36,6 +48,13 @@ Op branch_op(Opcode op) {
 // successor first, so a fall-through is usually the next block in the SVI code and its `jmp`
 // vanishes (BlockBuilder::bind). Exits to pcs outside the region taken by a conditional branch
 // are stubs after the last block: the hot path of a loop stays straight.
+//
+// Every loop back-edge (a branch to a block already emitted: every cycle has one) first counts
+// down the time slice (state::kSliceLeft, kept in a register like a guest register) and leaves
+// the unit for the loop header once it runs out, so a guest spinning inside one unit still
+// returns to the runner: another guest thread gets its turn and request_stop() is served. A
+// conditional back-edge is emitted inverted (`b!cc skip; check; jmp header; skip:`), so the loop's
+// hot path takes one jump, as without the check.
 class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits)
@@ -65,14 +84,6 @@ class RegionTranslator {
     uint64_t pc;
     BlockBuilder::Label label;
   };
-  // A back-edge goes through one of these: it spends one unit of the loop budget and either
-  // continues at the loop head or, when the budget is spent, leaves the unit there (LoopBudget).
-  // The check sits out of line, after the blocks, so the loop body stays as it was.
-  struct BackEdge {
-    uint64_t pc;
-    BlockBuilder::Label head;
-    BlockBuilder::Label label;
-  };
 
   // Emits block `i`. False when its first instruction cannot be fetched and it is the entry.
   bool emit_block(size_t i);
@@ -84,8 +95,13 @@ class RegionTranslator {
   BlockBuilder::Label target_label(uint64_t target);
   // Continues at `target` (a block of the region, or an exit), instret already counted.
   void emit_goto(uint64_t target);
-  bool admit(uint64_t target, BlockBuilder::Label* label);
-  BlockBuilder::Label back_edge_label(uint64_t target, BlockBuilder::Label head);
+  // *back: the target block is already emitted (the branch closes a loop).
+  bool admit(uint64_t target, BlockBuilder::Label* label, bool* back);
+  // The label of the already emitted region block at `target` (a back-edge), if any.
+  bool emitted_block(uint64_t target, BlockBuilder::Label* label) const;
+  BlockBuilder::Label exit_stub(uint64_t target);
+  // Counts the slice down; leaves the unit for `header_pc` once it ran out.
+  void emit_slice_check(uint64_t header_pc);
 
   BlockBuilder b_;
   const FetchFn& fetch_;
@@ -94,7 +110,6 @@ class RegionTranslator {
   std::vector<Block> blocks_;
   std::vector<size_t> work_;  // blocks to emit, the next one last
   std::vector<Stub> stubs_;
-  std::vector<BackEdge> back_edges_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
   unsigned insns_ = 0;
   uint32_t emitted_blocks_ = 0;
@@ -102,16 +117,13 @@ class RegionTranslator {
   bool has_loop_ = false;
 };
 
-bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label) {
+bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* back) {
+  *back = false;
   if (limits_.max_blocks <= 1) return false;
   for (const Block& blk : blocks_) {
     if (blk.start != target) continue;
+    if (b_.is_bound(blk.label)) has_loop_ = *back = true;
     *label = blk.label;
-    // Already emitted: a branch back to it may close a loop.
-    if (b_.is_bound(blk.label)) {
-      has_loop_ = true;
-      *label = back_edge_label(target, blk.label);
-    }
     return true;
   }
   const uint64_t page = target & kPageMask;
@@ -125,25 +137,42 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label) {
   return true;
 }
 
-BlockBuilder::Label RegionTranslator::back_edge_label(uint64_t target, BlockBuilder::Label head) {
-  for (const BackEdge& e : back_edges_)
-    if (e.pc == target) return e.label;
-  back_edges_.push_back({target, head, b_.new_label()});
-  return back_edges_.back().label;
+bool RegionTranslator::emitted_block(uint64_t target, BlockBuilder::Label* label) const {
+  if (limits_.max_blocks <= 1) return false;
+  for (const Block& blk : blocks_) {
+    if (blk.start == target && b_.is_bound(blk.label)) {
+      *label = blk.label;
+      return true;
+    }
+  }
+  return false;
 }
 
 BlockBuilder::Label RegionTranslator::target_label(uint64_t target) {
   BlockBuilder::Label l{};
-  if (admit(target, &l)) return l;
+  bool back = false;  // never: translate_insn emits conditional back-edges itself
+  if (admit(target, &l, &back)) return l;
+  return exit_stub(target);
+}
+
+BlockBuilder::Label RegionTranslator::exit_stub(uint64_t target) {
   for (const Stub& s : stubs_)
     if (s.pc == target) return s.label;
   stubs_.push_back({target, b_.new_label()});
   return stubs_.back().label;
 }
 
+void RegionTranslator::emit_slice_check(uint64_t header_pc) {
+  const uint16_t left = b_.slice_def();
+  b_.emit(Op::AddI, left, left, static_cast<uint16_t>(-1));
+  b_.branch2(Op::Blt, left, BlockBuilder::kZero, exit_stub(header_pc));
+}
+
 void RegionTranslator::emit_goto(uint64_t target) {
   BlockBuilder::Label l{};
-  if (admit(target, &l)) {
+  bool back = false;
+  if (admit(target, &l, &back)) {
+    if (back) emit_slice_check(target);
     b_.branch1(Op::Jmp, 0, l);
   } else {
     emit_exit_to(b_, target, 0);
@@ -173,8 +202,20 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
     case Opcode::Bgeu: {
       const uint16_t s1 = b.xreg(in.rs1), s2 = b.xreg(in.rs2);
       emit_instret_add(b, index + 1);
+      const uint64_t target = pc + static_cast<uint64_t>(in.imm);
+      BlockBuilder::Label header{};
+      if (emitted_block(target, &header)) {
+        has_loop_ = true;
+        const BlockBuilder::Label skip = b.new_label();
+        b.branch2(inverse_branch(branch_op(in.op)), s1, s2, skip);
+        emit_slice_check(target);
+        b.branch1(Op::Jmp, 0, header);
+        b.bind(skip);
+        emit_goto(next);
+        return true;
+      }
       // The taken target is admitted first so that the fall-through is emitted next.
-      b.branch2(branch_op(in.op), s1, s2, target_label(pc + static_cast<uint64_t>(in.imm)));
+      b.branch2(branch_op(in.op), s1, s2, target_label(target));
       emit_goto(next);
       return true;
     }
@@ -270,13 +311,6 @@ Result<TranslatedBlock> RegionTranslator::run() {
   for (const Stub& s : stubs_) {
     b_.bind(s.label);
     emit_exit_to(b_, s.pc, 0);
-  }
-  for (const BackEdge& e : back_edges_) {
-    b_.bind(e.label);
-    const uint16_t budget = b_.loop_budget_def();
-    b_.emit(Op::AddI, budget, budget, static_cast<uint16_t>(-1));
-    b_.branch1(Op::Bnz, budget, e.head);
-    emit_special_exit(b_, ExitReason::LoopBudget, e.pc, 0, 0);
   }
 
   TranslatedBlock t;

@@ -42,10 +42,17 @@ inline constexpr uint32_t kExitArg = 536;   // reason-specific: the raw instruct
 inline constexpr uint32_t kResAddr = 544;   // LR/SC reservation: guest address
 inline constexpr uint32_t kResValid = 552;  // 1 while a reservation is held
 inline constexpr uint32_t kInstret = 560;   // retired guest instructions (updated per block exit)
-// Loop back-edges left before a LoopBudget exit: every back-edge inside a unit decrements it
-// and the one that reaches 0 exits. 0 at start (2^64 back-edges: never); the runner sets it
-// when it wants to see where loops spend their time (--jit=auto: hot loops to the opt tier).
-inline constexpr uint32_t kLoopBudget = 568;
+// The fields above are one guest thread's (a thread switch saves and restores [0, kThreadEnd)).
+inline constexpr uint32_t kThreadEnd = 568;
+// The interrupt request: a signed countdown of the running time slice, not a guest register.
+// A unit keeps it in a register like a guest register; every loop back-edge inside the unit
+// decrements it and, once it is negative, leaves the unit (a normal exit to the loop header's
+// pc); the runner decrements it per unit it runs. The runner then ends the slice: it switches
+// guest threads, or stops when asked to (request_stop stores 0 here: a unit that is running
+// sees it at its next entry, so a guest spinning inside one unit stops within one slice), and
+// under --jit=auto it takes the slice's end as a sample of where the time goes (a loop that
+// keeps the CPU reaches the LLVM tier even when its unit is entered once).
+inline constexpr uint32_t kSliceLeft = 568;
 inline constexpr uint32_t kEnd = 576;
 }  // namespace state
 
@@ -66,9 +73,6 @@ enum class ExitReason : uint64_t {
   Ebreak = 2,   // SIGTRAP
   Illegal = 3,  // SIGILL; kExitArg = raw instruction bits
   FenceI = 4,   // instruction-cache flush: invalidate translations, continue at kPc + 4
-  // kLoopBudget reached 0 at a back-edge of a unit: continue at kPc, the loop's head (every
-  // register is in the state page, as at any exit).
-  LoopBudget = 5,
 };
 
 }  // namespace strata::vm::rv64

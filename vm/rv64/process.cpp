@@ -3,7 +3,10 @@
 #include "vm/rv64/process.hpp"
 
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -41,6 +44,8 @@ const SyscallTable& table() {
     add_signal_syscalls(s);
     add_fsops_syscalls(s);
     add_poll_syscalls(s);
+    add_futex_syscalls(s);
+    add_thread_syscalls(s);
     return s;
   }();
   return t;
@@ -119,7 +124,11 @@ Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem, const Process
   SysContext& c = process->impl_->ctx;
   c.opts = opts;
   c.code_change = &process->on_code_change;
+  c.before_fork = &process->before_fork;
+  c.on_fork = &process->on_fork;
   c.pid = static_cast<int>(::getpid());
+  c.threads.list.push_back(GuestThread{});
+  c.threads.list[0].tid = c.pid;
   init_rlimits(c);
   if (char* real = ::realpath(opts.path.c_str(), nullptr)) {
     c.exe_path = real;
@@ -197,6 +206,46 @@ const ProcessLayout& Process::layout() const {
   return impl_->ctx.layout;
 }
 
+size_t Process::thread_count() const {
+  return impl_->ctx.threads.list.size();
+}
+
+bool Process::idle() const {
+  return impl_->ctx.threads.idle;
+}
+
+const ThreadStats& Process::thread_stats() const {
+  return impl_->ctx.threads.stats;
+}
+
+uint64_t Process::preempt(uint64_t pc) {
+  SysContext& c = impl_->ctx;
+  ThreadTable& tt = c.threads;
+  if (tt.idle || tt.list.size() < 2) return pc;
+  c.mem.set_state(state::kPc, pc);
+  save_running(c);
+  schedule_from(c, tt.current + 1);  // finds the running thread at worst
+  return c.mem.state(state::kPc);
+}
+
+bool Process::wait_runnable(int64_t max_ns) {
+  SysContext& c = impl_->ctx;
+  if (!c.threads.idle) return true;
+  int64_t now = monotonic_ns();
+  expire_waits(c, now);
+  if (schedule_from(c, c.threads.current)) return true;
+  const int64_t deadline = earliest_deadline(c);
+  int64_t sleep_ns = deadline < 0 ? max_ns : std::min(max_ns, deadline - now);
+  if (sleep_ns > 0) {
+    const timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
+                      static_cast<long>(sleep_ns % 1'000'000'000)};
+    ::nanosleep(&ts, nullptr);  // EINTR: a host signal; the caller looks at its stop request
+  }
+  now = monotonic_ns();
+  expire_waits(c, now);
+  return schedule_from(c, c.threads.current);
+}
+
 uint64_t Process::sigreturn_trampoline() const {
   return impl_->signals.trampoline;
 }
@@ -228,6 +277,30 @@ namespace {
 Siginfo siginfo_from(uint64_t nr, int sig, int pid) {
   const int32_t code = nr == 130 || nr == 131 ? kSiTkill : kSiUser;
   return user_siginfo(sig, code, pid, static_cast<uint32_t>(::getuid()));
+}
+
+}  // namespace
+
+namespace {
+
+// The running thread gave the CPU up in the syscall at `at` (ThreadTable::leave): it is saved to
+// go on after the ecall, or dropped; the next thread that can run takes the state page.
+void leave_thread(SysContext& c, uint64_t at) {
+  ThreadTable& tt = c.threads;
+  const ThreadTable::Leave leave = tt.leave;
+  tt.leave = ThreadTable::Leave::None;
+  if (c.outcome.kind != SyscallOutcome::Kind::Continue) return;  // the process ended
+  size_t from = tt.current + 1;
+  if (leave == ThreadTable::Leave::Exit) {
+    tt.list.erase(tt.list.begin() + static_cast<std::ptrdiff_t>(tt.current));
+    from = tt.current;
+    tt.current = 0;
+  } else {
+    c.mem.set_state(state::kPc, at + 4);
+    save_running(c);
+  }
+  c.outcome = SyscallOutcome{
+      schedule_from(c, from) ? SyscallOutcome::Kind::Redirect : SyscallOutcome::Kind::Idle, 0};
 }
 
 }  // namespace
@@ -266,6 +339,7 @@ SyscallOutcome Process::syscall() {
   }
   if (c.outcome.kind == SyscallOutcome::Kind::Continue)
     mem.set_x(10, static_cast<uint64_t>(result));
+  if (c.threads.leave != ThreadTable::Leave::None) leave_thread(c, at);
   if (!own_info) {
     const uint64_t sent = c.signals.pending & ~pending_before;
     for (int sig = 1; sig <= 64; ++sig)
@@ -284,6 +358,7 @@ SyscallOutcome Process::syscall() {
   if (c.opts.trace_syscalls) {
     const std::string end =
         c.outcome.kind == SyscallOutcome::Kind::Continue ? fmt::format("= {}", result)
+        : c.outcome.kind == SyscallOutcome::Kind::Idle   ? std::string("blocks every thread")
         : c.outcome.kind == SyscallOutcome::Kind::Redirect
             ? fmt::format("= {}, continues at 0x{:x}", result, mem.state(state::kPc))
             : fmt::format("ends the process ({})", c.outcome.status);

@@ -29,21 +29,22 @@
 //   [stack]                   8 MiB read/write, ending 4 KiB below top (one unmapped guard page)
 // MAP_FIXED may place a mapping anywhere in [0x10000, top).
 //
-// One thread: gettid == getpid; futex never blocks. A FUTEX_WAIT whose word matches and that has
-// no timeout could only be ended by another thread or a signal handler, so it is a deadlock:
-// the process ends with SIGKILL and a note on diag_fd (Linux would hang forever). With a
-// timeout the wait sleeps it out and returns ETIMEDOUT.
+// Threads (clone with CLONE_VM|CLONE_THREAD) are green threads on the host thread that runs the
+// CPU loop (guest_threads.hpp): the Process switches the state page between them when one
+// blocks in futex wait, yields or exits, and the runner when a time slice ends (preempt()). When
+// every thread waits, syscall() says Idle and the runner calls wait_runnable(). Processes (clone
+// without CLONE_VM, fork and vfork) are host forks (syscall_thread.cpp).
 //
 // Signals: guest handlers run (signal_frame.hpp): a signal raised by a syscall is delivered as
 // that syscall returns, a synchronous fault through deliver_fault(); the handler returns through
 // a sigreturn trampoline page (`li a7, 139; ecall`, read+exec) at the bottom of the gap below the
 // stack, the guest's stand-in for the vDSO.
 //
-// Not implemented yet: threads and processes (clone, clone3, execve, wait4 return ENOSYS),
-// stopping on SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking syscall with a
-// signal (with one thread, only a host signal could, and those are not forwarded), writable
-// MAP_SHARED file mappings (ENODEV). chdir, fchdir and umask act on the host process (one guest per
-// host process, as under qemu-user).
+// Not implemented yet: execve, clone3 (ENOSYS, glibc falls back to clone), stopping on
+// SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking syscall with a signal (with one
+// thread, only a host signal could, and those are not forwarded), writable MAP_SHARED file mappings
+// (ENODEV). chdir, fchdir and umask act on the host process (one guest per host process, as under
+// qemu-user).
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,7 @@
 
 #include "isa/error.hpp"
 #include "vm/rv64/guest_memory.hpp"
+#include "vm/rv64/guest_threads.hpp"
 
 namespace strata::vm::rv64 {
 
@@ -74,8 +76,9 @@ struct ProcessOptions {
 struct SyscallOutcome {
   // Continue: at the ecall's pc + 4. Redirect: at state::kPc as the Process set it (a signal
   // handler was entered, or rt_sigreturn restored a context; a0 is not the syscall's result).
-  // Exit, Signal: the process ended.
-  enum class Kind { Continue, Exit, Signal, Redirect };
+  // Exit, Signal: the process ended. Idle: every guest thread waits on a futex; the runner calls
+  // wait_runnable() until it returns true, then continues at state::kPc.
+  enum class Kind { Continue, Exit, Signal, Redirect, Idle };
   Kind kind = Kind::Continue;
   int status = 0;  // Exit: the exit status (0..255); Signal: the signal number (SIGABRT...)
 };
@@ -131,6 +134,25 @@ class Process {
   // translated code (munmap, mmap MAP_FIXED over it, mprotect, riscv_flush_icache: the whole
   // space). The runner sets it to invalidate translations.
   std::function<void(uint64_t addr, uint64_t len)> on_code_change;
+
+  // Called just before the host fork of a guest fork: the runner quiesces what a child could not
+  // take over mid-way (a background compile thread).
+  std::function<void()> before_fork;
+  // Called in both processes after a guest fork (child: true), before syscall() returns. False
+  // ends the child with SIGKILL, or makes the parent's fork fail (ENOMEM).
+  std::function<bool(bool child)> on_fork;
+
+  // Guest threads. The running thread's registers are the state page.
+  size_t thread_count() const;
+  // The running thread's slice ended at `pc` (a unit boundary: the state page is exact): the next
+  // runnable thread, round the list, takes over. Returns the pc to continue at.
+  uint64_t preempt(uint64_t pc);
+  // Every thread waits: there are no registers to run.
+  bool idle() const;
+  // While idle: expires timed-out waits, sleeping until the earliest deadline but at most
+  // `max_ns`. True when a thread can run again (its registers are in the state page).
+  bool wait_runnable(int64_t max_ns);
+  const ThreadStats& thread_stats() const;
 
   const ProcessStats& stats() const;
   const ProcessLayout& layout() const;

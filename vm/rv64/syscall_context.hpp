@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "vm/rv64/guest_memory.hpp"
+#include "vm/rv64/guest_threads.hpp"
 #include "vm/rv64/process.hpp"
 #include "vm/rv64/syscall_fds.hpp"
 #include "vm/rv64/syscall_vma.hpp"
@@ -51,13 +52,16 @@ struct SysContext {
   VmaMap vmas;
   SignalState signals;
   std::array<std::array<uint64_t, 2>, 16> rlimits{};  // the guest's view, set at start
-  uint64_t tid_address = 0;
+  ThreadTable threads;
   int pid = 0;
+  std::set<int> children;       // host pids of the guest's forked children not reaped yet
   std::set<uint64_t> reported;  // syscall numbers already reported as unsupported
   std::set<std::string> notes;  // one-time notes already printed
   ProcessStats stats;
   SyscallOutcome outcome;
   const std::function<void(uint64_t, uint64_t)>* code_change = nullptr;
+  const std::function<void()>* before_fork = nullptr;
+  const std::function<bool(bool)>* on_fork = nullptr;
 
   // One line on diag_fd (a newline is added).
   void diag(std::string_view line) const;
@@ -102,6 +106,8 @@ void add_misc_syscalls(SyscallTable& t);
 void add_signal_syscalls(SyscallTable& t);
 void add_fsops_syscalls(SyscallTable& t);
 void add_poll_syscalls(SyscallTable& t);
+void add_futex_syscalls(SyscallTable& t);
+void add_thread_syscalls(SyscallTable& t);
 
 // The guest's rlimits at start: the host's, except RLIMIT_STACK (8 MiB) and RLIMIT_NOFILE (the
 // fd table's size).

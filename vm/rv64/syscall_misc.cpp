@@ -1,5 +1,5 @@
 // Identity, limits and system information: uname, the id calls, rlimits (the guest's own view,
-// never applied to the host), getrandom, sysinfo, set_tid_address, sched_*.
+// never applied to the host), getrandom, sysinfo, sched_getaffinity.
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -53,19 +53,10 @@ int64_t sys_getegid(SysContext&, const SyscallArgs&) {
   return ::getegid();
 }
 
-int64_t sys_set_tid_address(SysContext& c, const SyscallArgs& a) {
-  // Recorded only: with one thread nobody waits on the clear-and-wake at exit.
-  c.tid_address = a[0];
-  return c.pid;
-}
-
 int64_t sys_set_robust_list(SysContext&, const SyscallArgs& a) {
-  // struct robust_list_head is 24 bytes on 64-bit; the list only matters to other threads.
+  // struct robust_list_head is 24 bytes on 64-bit. Accepted, not walked: a thread that dies
+  // holding a robust mutex does not mark it OWNER_DIED (threads only end by exiting).
   return a[1] == 24 ? 0 : -EINVAL;
-}
-
-int64_t sys_sched_yield(SysContext&, const SyscallArgs&) {
-  return 0;
 }
 
 int64_t sys_sched_getaffinity(SysContext& c, const SyscallArgs& a) {
@@ -157,10 +148,8 @@ void init_rlimits(SysContext& c) {
 }
 
 void add_misc_syscalls(SyscallTable& t) {
-  t[96] = sys_set_tid_address;
   t[99] = sys_set_robust_list;
   t[123] = sys_sched_getaffinity;
-  t[124] = sys_sched_yield;
   t[155] = sys_getpgid;
   t[156] = sys_getsid;
   t[160] = sys_uname;
@@ -173,7 +162,6 @@ void add_misc_syscalls(SyscallTable& t) {
   t[175] = sys_geteuid;
   t[176] = sys_getgid;
   t[177] = sys_getegid;
-  t[178] = sys_getpid;  // gettid: the only thread is the main one, tid == pid
   t[179] = sys_sysinfo;
   t[261] = sys_prlimit64;
   t[278] = sys_getrandom;

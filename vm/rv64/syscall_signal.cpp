@@ -1,11 +1,16 @@
-// Signals (actions, the mask, sending to itself), futex for a single thread, and exit.
+// Signals: actions, the mask, sending to the process itself, to one of its threads, or to another
+// (host) process: a forked child.
+//
+// Signal state is per process except the mask, which each guest thread has (guest_threads.hpp).
+// A signal sent to one thread (tkill, tgkill) is pending for the process: its handler runs on
+// whichever thread makes the next syscall.
 //
 // A signal that reaches the process while blocked stays pending until rt_sigprocmask unblocks
 // it, as on Linux; that is how glibc's raise() and abort() send SIGABRT. An unblocked signal
 // takes its default action at once (ignore, or end the process); one whose action is a guest
 // handler is left pending and Process::syscall delivers it on the way out of the syscall
 // (signal_frame.hpp builds the frame; rt_sigreturn and sigaltstack live there too).
-#include <time.h>
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -90,9 +95,17 @@ int64_t sys_kill(SysContext& c, const SyscallArgs& a) {
   const int64_t pid = arg_int(a[0]);
   int sig;
   if (int64_t e = check_sig(a[1], &sig)) return e;
-  // The guest sees no other process (its own group is itself).
-  if (pid != 0 && pid != c.pid && pid != -c.pid) return -ESRCH;
-  return signal_self(c, a[1]);
+  // Its own group is itself: other processes in the host's group are not the guest's.
+  if (pid == 0 || pid == c.pid || pid == -c.pid) return signal_self(c, a[1]);
+  if (pid < 0) {
+    // Every process (-1) or another group: not the guest's to signal.
+    c.note_once(fmt::format("strata: rv64: kill({}) of a process group is refused (EPERM)", pid));
+    return -EPERM;
+  }
+  // Another process: only the guest's own children are its to see; the host's other processes
+  // are not (they may be the host's own, and Strata may run as root).
+  if (!c.children.contains(static_cast<int>(pid))) return -ESRCH;
+  return ::kill(static_cast<pid_t>(pid), sig) < 0 ? neg_errno() : 0;
 }
 
 int64_t sys_tkill(SysContext& c, const SyscallArgs& a) {
@@ -100,7 +113,7 @@ int64_t sys_tkill(SysContext& c, const SyscallArgs& a) {
   if (tid <= 0) return -EINVAL;
   int sig;
   if (int64_t e = check_sig(a[1], &sig)) return e;
-  if (tid != c.pid) return -ESRCH;
+  if (find_thread(c, tid) == nullptr) return -ESRCH;
   return signal_self(c, a[1]);
 }
 
@@ -109,7 +122,7 @@ int64_t sys_tgkill(SysContext& c, const SyscallArgs& a) {
   if (tgid <= 0 || tid <= 0) return -EINVAL;
   int sig;
   if (int64_t e = check_sig(a[2], &sig)) return e;
-  if (tgid != c.pid || tid != c.pid) return -ESRCH;
+  if (tgid != c.pid || find_thread(c, tid) == nullptr) return -ESRCH;
   return signal_self(c, a[2]);
 }
 
@@ -160,63 +173,9 @@ int64_t sys_rt_sigpending(SysContext& c, const SyscallArgs& a) {
   return c.copy_out(a[0], &pending, a[1]) ? 0 : -EFAULT;
 }
 
-int64_t sys_exit_group(SysContext& c, const SyscallArgs& a) {
-  c.outcome = SyscallOutcome{SyscallOutcome::Kind::Exit, static_cast<int>(a[0] & 0xff)};
-  return 0;
-}
-
-// futex with one thread: nothing else can change the word or wake a waiter.
-int64_t sys_futex(SysContext& c, const SyscallArgs& a) {
-  const uint64_t uaddr = a[0], val = a[2] & 0xffffffff, timeout = a[3], val3 = a[5] & 0xffffffff;
-  const uint64_t op = a[1];
-  const uint64_t cmd = op & 127;  // without FUTEX_PRIVATE_FLAG (128), FUTEX_CLOCK_REALTIME (256)
-  // GUEST: the futex word must be an aligned, mapped u32.
-  if (uaddr % 4 != 0) return -EINVAL;
-  uint32_t word;
-  switch (cmd) {
-    case 0:    // FUTEX_WAIT
-    case 9: {  // FUTEX_WAIT_BITSET
-      if (cmd == 9 && val3 == 0) return -EINVAL;
-      if (!c.copy_in(uaddr, &word, 4)) return -EFAULT;
-      if (word != val) return -EAGAIN;
-      if (timeout == 0) {
-        // Only another thread or a signal handler could wake this wait, and there are neither:
-        // the process is deadlocked. Linux would hang forever; end it instead, with a note.
-        c.diag(
-            "strata: rv64: futex wait with no other thread to wake it (deadlock); killing the "
-            "process");
-        c.outcome = SyscallOutcome{SyscallOutcome::Kind::Signal, kSigKill};
-        return 0;
-      }
-      timespec ts;
-      if (!c.copy_in(timeout, &ts, sizeof ts)) return -EFAULT;
-      if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -EINVAL;
-      // The wait can only time out: sleep for it (FUTEX_WAIT's timeout is relative, WAIT_BITSET's
-      // absolute on CLOCK_MONOTONIC, or CLOCK_REALTIME with the flag).
-      const clockid_t clock = (op & 256) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-      const int r = ::clock_nanosleep(clock, cmd == 9 ? TIMER_ABSTIME : 0, &ts, nullptr);
-      return r == EINTR ? -EINTR : -ETIMEDOUT;
-    }
-    case 1:      // FUTEX_WAKE
-    case 10:     // FUTEX_WAKE_BITSET
-    case 3:      // FUTEX_REQUEUE
-      return 0;  // no waiters
-    case 4:      // FUTEX_CMP_REQUEUE
-      if (!c.copy_in(uaddr, &word, 4)) return -EFAULT;
-      return word == val3 ? 0 : -EAGAIN;
-    default:
-      c.note_once(
-          fmt::format("strata: rv64: futex operation {} is not supported, returning ENOSYS", cmd));
-      return -ENOSYS;
-  }
-}
-
 }  // namespace
 
 void add_signal_syscalls(SyscallTable& t) {
-  t[93] = sys_exit_group;  // exit: with one thread, the thread is the process
-  t[94] = sys_exit_group;
-  t[98] = sys_futex;
   t[129] = sys_kill;
   t[130] = sys_tkill;
   t[131] = sys_tgkill;

@@ -68,6 +68,10 @@ std::vector<Program> corpus() {
       {"setjmp", "setjmp.elf", {}, ""},
       {"cpp_features", "cpp_features.elf", {}, "", true},
       {"atomics", "atomics.elf", {}, ""},
+      {"pthreads", "pthreads.elf", {}, ""},
+      {"threads_stress", "threads_stress.elf", {}, ""},
+      {"fork_hot", "fork_hot.elf", {}, ""},
+      {"processes", "processes.elf", {}, ""},
       {"smc", "smc.elf", {}, ""},
       {"smc_store", "smc_store.elf", {}, ""},
       {"exit_codes", "exit_codes.elf", {}, ""},
@@ -252,41 +256,6 @@ std::vector<Program> opt_corpus() {
 INSTANTIATE_TEST_SUITE_P(OptTier, Rv64Corpus,
                          ::testing::Combine(::testing::ValuesIn(opt_corpus()),
                                             ::testing::Values(std::string("opt"))),
-                         case_name);
-
-// Known gaps: programs that need what Strata does not implement yet. Each is skipped only when
-// Strata's stderr carries the note that names that gap; any other difference fails.
-//   threads and child processes need clone (syscall 220)
-struct Gap {
-  std::string note;    // what Strata prints when it meets the gap
-  std::string reason;  // the skip message
-};
-
-std::vector<Program> gap_programs() {
-  return {{"pthreads", "pthreads.elf", {}, ""}, {"processes", "processes.elf", {}, ""}};
-}
-
-Gap gap_of(const Program& p) {
-  return {"unsupported syscall 220", (p.name == "pthreads" ? std::string("threads") : "processes") +
-                                         " (clone) are not implemented yet"};
-}
-
-class Rv64KnownGap : public ::testing::TestWithParam<Case> {};
-
-TEST_P(Rv64KnownGap, SameAsQemu) {
-  const auto& [program, mode] = GetParam();
-  std::string why;
-  if (!prerequisites(program, &why)) GTEST_SKIP() << why;
-  RawResult want = run_program(qemu_argv(program), program, "qemu");
-  RawResult got = run_program(strata_argv(mode, program), program, "strata");
-  const Gap gap = gap_of(program);
-  if (got.err.find(gap.note) != std::string::npos) GTEST_SKIP() << gap.reason;
-  expect_same(want, got);
-}
-
-INSTANTIATE_TEST_SUITE_P(Programs, Rv64KnownGap,
-                         ::testing::Combine(::testing::ValuesIn(gap_programs()),
-                                            ::testing::ValuesIn(kModes)),
                          case_name);
 
 }  // namespace

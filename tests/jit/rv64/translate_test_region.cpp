@@ -43,6 +43,36 @@ TEST(Rv64TranslateRegion, LoopRunsInsideOneUnitWithExactInstret) {
   EXPECT_EQ(t.ranges, want);
 }
 
+// Each back-edge counts the time slice down; the one that takes it below zero leaves the unit
+// for the loop header with every register stored, like any exit.
+TEST(Rv64TranslateRegion, BackEdgeLeavesForTheLoopHeaderWhenTheSliceRunsOut) {
+  Rig r;
+  r.limits = RegionLimits{};
+  r.code(counted_loop());
+  r.set_x(7, 100);
+  r.set_state(state::kInstret, 1000);
+  r.set_state(state::kSliceLeft, 2);
+  const Outcome o = r.run();
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(o.ret, kCode + 12);  // the loop head, a normal exit
+  EXPECT_EQ(r.x(7), 109u);       // three passes through the body
+  EXPECT_EQ(r.x(6), 2u);
+  EXPECT_EQ(r.state(state::kInstret), 1000u + 2u + 3u * 4u);
+  EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), -1);
+}
+
+TEST(Rv64TranslateRegion, AnEmptySliceLeavesAtTheFirstBackEdge) {
+  Rig r;
+  r.limits = RegionLimits{};
+  // 0: jal x0, 0 -- a loop of one instruction, to itself.
+  r.code({rv::jal(0, 0)});
+  r.set_state(state::kSliceLeft, 0);  // what request_stop() stores, seen at the unit's entry
+  const Outcome o = r.run();
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(o.ret, kCode);
+  EXPECT_TRUE(r.last_block().has_loop);
+}
+
 TEST(Rv64TranslateRegion, SingleBlockModeLeavesAtEveryBranch) {
   Rig r;  // translate_block
   r.code(counted_loop());

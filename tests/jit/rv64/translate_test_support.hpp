@@ -179,6 +179,8 @@ class Rig {
     if (!cache) std::abort();
     cache_ = std::move(*cache);
     jit_ = std::make_unique<baseline::BaselineJit>(*cache_);
+    // A time slice no test loop exhausts unless it asks for a shorter one.
+    set_state(vm::rv64::state::kSliceLeft, uint64_t{1} << 40);
   }
 
   uint8_t* linear() { return inst_->memory.data(); }
