@@ -77,7 +77,7 @@ int64_t ExecState::refill() {
     trap_msg = "stop requested by the host";
     return 0;
   }
-  uint64_t take = std::min<uint64_t>(fuel_reserve, kFuelSlice);
+  uint64_t take = std::min<uint64_t>(fuel_reserve, std::max<uint32_t>(fuel_slice, 1));
   if (take == 0) {
     trap_kind = TrapKind::OutOfFuel;
     trap_msg = fmt::format("fuel limit of {} units used up", fuel_limit);
