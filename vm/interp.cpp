@@ -457,7 +457,7 @@ L_grow_frames:
   // and a possible trap are those of the interpreter. Without tiering, the one load below is all
   // the off path pays, once per slice.
 L_fuel_branch:
-  if (STRATA_UNLIKELY(st.osr.find != nullptr)) {
+  if (STRATA_UNLIKELY(st.osr.find != nullptr) && st.slices_taken != 0) {
     STRATA_PROTECT();
     fuel = st.refill();
     if (fuel == 0) goto L_trap;

@@ -122,6 +122,9 @@ class ExecState {
   // Units per fuel slice. With OSR on, also the back-edges after which a running function counts
   // as hot: tests lower it to exercise OSR in short loops. A stop request is seen within one.
   uint32_t fuel_slice = kFuelSlice;
+  // Slices handed out by refill(): the first one of a run starts from an empty counter, so only
+  // a later one running out says that a function is hot.
+  uint64_t slices_taken = 0;
 
   // ---- for a debugger (not read by emitted code) ----
   // The innermost frame when the last interpreter run ended, whatever the status: where a

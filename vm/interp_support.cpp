@@ -84,6 +84,7 @@ int64_t ExecState::refill() {
     return 0;
   }
   fuel_reserve -= take;
+  ++slices_taken;
   return static_cast<int64_t>(take);
 }
 
