@@ -38,8 +38,11 @@ struct OsrTarget {
   uint64_t (*entry)(ExecState* st, Value* base, Frame* fp, const void* target) = nullptr;
   const void* target = nullptr;
 };
+// `compile` gives `fn` the code `find` enters (publishing it with set_jit_entry); false when it
+// cannot. Used instead of TierUp::promote for the run's entry function (see interp.cpp).
 struct OsrHook {
   OsrTarget (*find)(void* ctx, const FuncInfo& fn, uint32_t pc) = nullptr;
+  bool (*compile)(void* ctx, FuncInfo& fn) = nullptr;
   void* ctx = nullptr;
 };
 

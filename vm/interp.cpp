@@ -228,13 +228,28 @@ void count_call(ExecState& st, const FuncInfo* fn) {
   if (f.call_code == &kCountCallWord) promote_now(st, f);
 }
 
-[[gnu::cold, gnu::noinline]] static OsrTarget osr_target(ExecState& st, const FuncInfo* fn,
+[[gnu::cold, gnu::noinline]] static OsrTarget osr_target(ExecState& st, const Frame* fp,
                                                          const isa::Word* pc) {
-  // A whole slice ran out in `fn` at one of its back-edges: it is hot. A watched function not
-  // compiled yet is promoted here; its code slot is not in use by this activation (which is
-  // interpreted), and the new code is entered below at this branch, not at the function's start.
-  auto& f = const_cast<FuncInfo&>(*fn);
-  if (f.call_code == &kCountCallWord && f.jit_entry == nullptr) promote_now(st, f);
+  // A whole slice ran out in fp's function at one of its back-edges: it is hot. A watched
+  // function not compiled yet is compiled here; its code slot is not in use by this activation
+  // (which is interpreted), and the new code is entered below at this branch, not at its start.
+  auto& f = const_cast<FuncInfo&>(*fp->fn);
+  if (f.call_code == &kCountCallWord && f.jit_entry == nullptr) {
+    if (fp == st.frames) {
+      // The run's entry function (main): called once, so code for its next call would never
+      // run. Only the code this activation enters: no optimizing compile (and no LLVM load)
+      // for a program whose one hot loop is in main.
+      bool ok = false;
+      try {
+        ok = st.osr.compile(st.osr.ctx, f);
+      } catch (...) {
+        ok = false;
+      }
+      if (!ok || f.jit_entry == nullptr) set_jit_entry(f, nullptr);
+    } else {
+      promote_now(st, f);
+    }
+  }
   if (f.jit_entry == nullptr) return {};
   try {
     return st.osr.find(st.osr.ctx, f, static_cast<uint32_t>(pc - f.code));
@@ -461,7 +476,7 @@ L_fuel_branch:
     STRATA_PROTECT();
     fuel = st.refill();
     if (fuel == 0) goto L_trap;
-    osr = osr_target(st, fn, pc);
+    osr = osr_target(st, fp, pc);
     if (osr.entry != nullptr) goto L_osr;
     STRATA_VM_JUMP();
   }

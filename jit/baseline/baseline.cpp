@@ -84,8 +84,12 @@ bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body) {
 }
 
 void BaselineJit::arm_osr(vm::Program& p, uint32_t fuel_slice) {
-  p.set_osr(vm::OsrHook{&BaselineJit::find_osr, this}, fuel_slice);
+  p.set_osr(vm::OsrHook{&BaselineJit::find_osr, &BaselineJit::compile_for_osr, this}, fuel_slice);
   osr_armed_ = true;
+}
+
+bool BaselineJit::compile_for_osr(void* self, vm::FuncInfo& fn) {
+  return static_cast<BaselineJit*>(self)->compile(fn);
 }
 
 vm::OsrTarget BaselineJit::find_osr(void* self, const vm::FuncInfo& fn, uint32_t pc) {

@@ -70,6 +70,7 @@ class BaselineJit {
   };
 
   static vm::OsrTarget find_osr(void* self, const vm::FuncInfo& fn, uint32_t pc);
+  static bool compile_for_osr(void* self, vm::FuncInfo& fn);
 
   CodeCache& cache_;
   BaselineStats stats_;

@@ -7,6 +7,7 @@
 
 #include "jit/baseline/auto_tier.hpp"
 #include "tests/jit/baseline_support.hpp"
+#include "vm/debug/svi_vcpu.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline::test {
@@ -333,6 +334,48 @@ done:
       << r.text;
   EXPECT_EQ(r.osr_entries, 1u);
   EXPECT_EQ(same_osr(src, 3, "main", {vi(2000)}).osr_entries, 1u);
+}
+
+// The debugger runs its own code copies (with break words) in the interpreter: a program armed
+// for OSR runs there without moving any activation into compiled code, however long its loop.
+TEST(Osr, NeverUnderTheDebugger) {
+  const char* src = R"(
+.func main() -> i64 export
+  .reg %i: i64, %n: i64
+  li %i, 0
+  li %n, 300000
+loop:
+  addi %i, %i, 1
+  blt %i, %n, loop
+  andi %i, %i, 127
+  ret %i
+.end
+)";
+  for (bool debugged : {false, true}) {
+    int fd = memfd_create("osr_test_out", MFD_CLOEXEC);
+    auto p = load_test_program(src, "", {}, fd);
+    ASSERT_NE(p, nullptr);
+    auto cache = CodeCache::create({.capacity_bytes = size_t{4} << 20});
+    ASSERT_TRUE(cache.has_value());
+    BaselineJit j(**cache);
+    AutoTier tier(j, **cache);
+    tier.arm(*p);
+    j.arm_osr(*p, 3);
+    if (debugged) {
+      auto v = vm::SviVcpu::create(std::move(p), {});
+      ASSERT_TRUE(v.has_value()) << v.error().message;
+      auto stop = (*v)->run(vm::RunLimit{});
+      ASSERT_TRUE(stop.has_value()) << stop.error().message;
+      EXPECT_EQ(stop->kind, vm::StopReason::Kind::Exited) << stop->message;
+      EXPECT_EQ(stop->code, 300000 & 127);
+      EXPECT_EQ(j.osr_entries(), 0u);
+    } else {
+      vm::RunResult r = p->run_main({});
+      EXPECT_EQ(r.exit_code, 300000 & 127);
+      EXPECT_EQ(j.osr_entries(), 1u);
+    }
+    ::close(fd);
+  }
 }
 
 }  // namespace
