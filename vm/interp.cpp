@@ -248,6 +248,9 @@ void count_call(ExecState& st, const FuncInfo* fn) {
       if (!ok || f.jit_entry == nullptr) set_jit_entry(f, nullptr);
     } else {
       promote_now(st, f);
+      // Hot from now on: a tier that keeps counting it (opt pending) must enter its code at its
+      // next call rather than interpret it until the call threshold.
+      if (f.hot_count < st.tier_up.threshold) f.hot_count = st.tier_up.threshold;
     }
   }
   if (f.jit_entry == nullptr) return {};

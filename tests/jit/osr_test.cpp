@@ -336,6 +336,62 @@ done:
   EXPECT_EQ(same_osr(src, 3, "main", {vi(2000)}).osr_entries, 1u);
 }
 
+// A tier that keeps counting the calls of a function it compiled, as opt::OptAutoTier does while
+// the optimized code is pending: each count enters the compiled code.
+struct KeepCountingTier {
+  BaselineJit* jit;
+  static bool promote(void* self, vm::FuncInfo& fn) {
+    if (fn.jit_entry != nullptr) return true;
+    const bool ok = static_cast<KeepCountingTier*>(self)->jit->compile(fn);
+    if (ok) fn.call_code = &vm::kCountCallWord;
+    return ok;
+  }
+};
+
+// A function moved by OSR is hot: its next calls enter its compiled code at once, also under a
+// tier that keeps counting them, instead of starting interpreted until the call threshold.
+TEST(Osr, AFunctionMovedOnceStartsCompiledAtItsNextCalls) {
+  const char* src = R"(
+.func spin(%n: i64) -> i64
+  .reg %i: i64
+  li %i, 0
+loop:
+  addi %i, %i, 1
+  blt %i, %n, loop
+  ret %i
+.end
+.func main(%n: i64) -> i64 export
+  .reg %a: i64, %s: i64, %k: i64, %five: i64
+  li %s, 0
+  li %k, 0
+  li %five, 5
+again:
+  call %a, spin(%n)
+  add %s, %s, %a
+  addi %k, %k, 1
+  blt %k, %five, again
+  ret %s
+.end
+)";
+  const OsrOutcome interpreted = run_osr(src, {}, "main", {vi(200000)});
+  int fd = memfd_create("osr_test_out", MFD_CLOEXEC);
+  auto p = load_test_program(src, "main", {}, fd);
+  ASSERT_NE(p, nullptr);
+  auto cache = CodeCache::create({.capacity_bytes = size_t{4} << 20});
+  ASSERT_TRUE(cache.has_value());
+  BaselineJit j(**cache);
+  KeepCountingTier keep{&j};
+  p->set_tier_up(vm::TierUp{&KeepCountingTier::promote, &keep, 1000});
+  j.arm_osr(*p);
+  std::vector<Value> args{vi(200000)};
+  auto r = p->call("main", args);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(describe(*r, true) + fmt::format("\nfuel {}\nstdout:\n", p->fuel_used()),
+            interpreted.text);
+  EXPECT_EQ(j.osr_entries(), 1u);
+  ::close(fd);
+}
+
 // The debugger runs its own code copies (with break words) in the interpreter: a program armed
 // for OSR runs there without moving any activation into compiled code, however long its loop.
 TEST(Osr, NeverUnderTheDebugger) {
