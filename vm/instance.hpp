@@ -28,6 +28,24 @@ struct Frame;
 // Trapped (the finished trap in st->jit_trap). Fuel is st->fuel_left. Never throws.
 using JitEntry = uint64_t (*)(ExecState* st, Value* base, Frame* fp);
 
+// On-stack replacement (vm/interp.hpp "Tiering"): `find` returns where compiled code of `fn`
+// continues an activation whose next instruction is the backward branch at `pc` (an index into
+// fn.code), or a null entry when it has none. Called on the interpreter's thread when a fuel
+// slice runs out at that branch (after TierUp::promote, if `fn` was watched). Null: no OSR.
+struct OsrTarget {
+  // The compiled function's OSR entry: as JitEntry, plus the address inside the same code to
+  // jump to once its prologue has run.
+  uint64_t (*entry)(ExecState* st, Value* base, Frame* fp, const void* target) = nullptr;
+  const void* target = nullptr;
+};
+// `compile` gives `fn` the code `find` enters (publishing it with set_jit_entry); false when it
+// cannot. Used instead of TierUp::promote for the run's entry function (see interp.cpp).
+struct OsrHook {
+  OsrTarget (*find)(void* ctx, const FuncInfo& fn, uint32_t pc) = nullptr;
+  bool (*compile)(void* ctx, FuncInfo& fn) = nullptr;
+  void* ctx = nullptr;
+};
+
 // Run-time tier-up (--jit=auto, vm/interp.hpp "Tiering"): `promote` compiles `fn` and publishes
 // it with set_jit_entry, returning false when it cannot (the function then stays interpreted).
 // Called on the interpreter's thread at a call, after the callee's frame is pushed and before

@@ -131,15 +131,15 @@ int64_t float_to_int(double x) {
   } while (0)
 
 // A conditional branch; a taken backward branch costs one unit of fuel.
-#define STRATA_BRANCH(cond, offset)                              \
-  do {                                                           \
-    if (cond) {                                                  \
-      const int32_t off_ = (offset);                             \
-      if (off_ <= 0 && STRATA_UNLIKELY(--fuel < 0)) goto L_fuel; \
-      pc += off_;                                                \
-      STRATA_VM_JUMP();                                          \
-    }                                                            \
-    STRATA_VM_NEXT();                                            \
+#define STRATA_BRANCH(cond, offset)                                     \
+  do {                                                                  \
+    if (cond) {                                                         \
+      const int32_t off_ = (offset);                                    \
+      if (off_ <= 0 && STRATA_UNLIKELY(--fuel < 0)) goto L_fuel_branch; \
+      pc += off_;                                                       \
+      STRATA_VM_JUMP();                                                 \
+    }                                                                   \
+    STRATA_VM_NEXT();                                                   \
   } while (0)
 
 #define STRATA_RETURN(has_value)               \
@@ -205,11 +205,8 @@ void arm_tier_up(FuncInfo& fn) {
   if (fn.jit_entry == nullptr) fn.call_code = &kCountCallWord;
 }
 
-void count_call(ExecState& st, const FuncInfo* fn) {
-  if (++fn->hot_count < st.tier_up.threshold) return;
-  // FuncInfos live in their Instance's (non-const) table; the interpreter only holds them const.
-  auto& f = const_cast<FuncInfo&>(*fn);
-  if (f.call_code != &kCountCallWord) return;
+// Compiles the watched `f` now (its code slot is safe to swap: see the callers).
+static void promote_now(ExecState& st, FuncInfo& f) {
   bool ok = false;
   if (st.tier_up.promote != nullptr) {
     // No exception may leave: compiled frames can be below this interpreter run.
@@ -224,9 +221,49 @@ void count_call(ExecState& st, const FuncInfo* fn) {
   if (!ok || f.jit_entry == nullptr) set_jit_entry(f, nullptr);
 }
 
+void count_call(ExecState& st, const FuncInfo* fn) {
+  if (++fn->hot_count < st.tier_up.threshold) return;
+  // FuncInfos live in their Instance's (non-const) table; the interpreter only holds them const.
+  auto& f = const_cast<FuncInfo&>(*fn);
+  if (f.call_code == &kCountCallWord) promote_now(st, f);
+}
+
+[[gnu::cold, gnu::noinline]] static OsrTarget osr_target(ExecState& st, const Frame* fp,
+                                                         const isa::Word* pc) {
+  // A whole slice ran out in fp's function at one of its back-edges: it is hot. A watched
+  // function not compiled yet is compiled here; its code slot is not in use by this activation
+  // (which is interpreted), and the new code is entered below at this branch, not at its start.
+  auto& f = const_cast<FuncInfo&>(*fp->fn);
+  if (f.call_code == &kCountCallWord && f.jit_entry == nullptr) {
+    if (fp == st.frames) {
+      // The run's entry function (main): called once, so code for its next call would never
+      // run. Only the code this activation enters: no optimizing compile (and no LLVM load)
+      // for a program whose one hot loop is in main.
+      bool ok = false;
+      try {
+        ok = st.osr.compile(st.osr.ctx, f);
+      } catch (...) {
+        ok = false;
+      }
+      if (!ok || f.jit_entry == nullptr) set_jit_entry(f, nullptr);
+    } else {
+      promote_now(st, f);
+      // Hot from now on: a tier that keeps counting it (opt pending) must enter its code at its
+      // next call rather than interpret it until the call threshold.
+      if (f.hot_count < st.tier_up.threshold) f.hot_count = st.tier_up.threshold;
+    }
+  }
+  if (f.jit_entry == nullptr) return {};
+  try {
+    return st.osr.find(st.osr.ctx, f, static_cast<uint32_t>(pc - f.code));
+  } catch (...) {
+    return {};
+  }
+}
+
 void note_slice_in(ExecState& st, const FuncInfo* fn) {
-  // A whole fuel slice ran out while `fn` ran: it holds the CPU (a long loop). Promote it at its
-  // next call; without on-stack replacement, the current activation stays interpreted.
+  // A whole fuel slice ran out at a call or host call in `fn`: it holds the CPU. Promote it at its
+  // next call (a slice that runs out at one of its back-edges moves it at once: L_fuel_branch).
   const uint32_t t = st.tier_up.threshold;
   if (fn->call_code == &kCountCallWord && t > 0 && fn->hot_count < t - 1) fn->hot_count = t - 1;
 }
@@ -290,6 +327,7 @@ ExecStatus run_frames(ExecState& st, HostContext& cx, Frame* entry_fp, Value* re
   Value retval{};
   const FuncInfo* callee = nullptr;
   const ImportBinding* import = nullptr;
+  OsrTarget osr{};
 
   // entry_fp is where this run returns; it moves with the frame array (grow_frames, or a
   // compiled callee's nested calls), so it is recomputed from its depth after those.
@@ -430,6 +468,52 @@ L_grow_frames:
     STRATA_THROW(TrapKind::StackOverflow, "call depth limit of {} frames reached", st.frame_cap);
   entry_fp = st.frames + entry_depth;
   STRATA_VM_JUMP();
+
+  // The fuel slice is used up at the backward branch at pc. Under tiering this is the
+  // back-edge sample: the running function is hot, and its activation moves to compiled code
+  // (on-stack replacement) at this branch, which re-executes there with the next slice, so fuel
+  // and a possible trap are those of the interpreter. Without tiering, the one load below is all
+  // the off path pays, once per slice.
+L_fuel_branch:
+  if (STRATA_UNLIKELY(st.osr.find != nullptr) && st.slices_taken != 0) {
+    STRATA_PROTECT();
+    fuel = st.refill();
+    if (fuel == 0) goto L_trap;
+    osr = osr_target(st, fp, pc);
+    if (osr.entry != nullptr) goto L_osr;
+    STRATA_VM_JUMP();
+  }
+  goto L_fuel;
+
+  // Runs the current activation (frame fp, at the branch pc) in compiled code to its end, then
+  // continues as its return would: in its caller, or out of this run if it is the entry frame.
+L_osr : {
+  const ptrdiff_t depth = fp - st.frames;
+  st.fuel_left = fuel;
+  callee = fn;
+  const auto s = static_cast<ExecStatus>(osr.entry(&st, R, fp, osr.target));
+  fuel = st.fuel_left;
+  entry_fp = st.frames + entry_depth;
+  fp = st.frames + depth;
+  if (STRATA_UNLIKELY(s != ExecStatus::Returned)) {
+    if (s == ExecStatus::Trapped && trap != &st.jit_trap) *trap = std::move(st.jit_trap);
+    status = s;
+    goto L_done;
+  }
+  if (fp == entry_fp) {
+    if (callee->has_result) *result = st.jit_retval;
+    status = ExecStatus::Returned;
+    goto L_done;
+  }
+  --fp;
+  fn = fp->fn;
+  R = fp->base;
+  pc = fp->pc;
+  if (callee->has_result) R[isa::a_of(*pc)] = st.jit_retval;
+  pc += 1 + callee->arg_words;
+  inst = fn->inst;
+  STRATA_VM_JUMP();
+}
 
   // The fuel slice is used up at the instruction at pc (a call or backward branch), which has
   // not taken effect: take the next slice and re-execute it, or trap.

@@ -26,10 +26,13 @@
 // compiled (on this thread, its frame pushed but not yet entered, so swapping its code slot is
 // safe) and enters the new code at once. The --jit=off path is the untouched direct call:
 // call_code is then the code itself. Back-edges are not counted one by one (that would cost
-// the off path a counter per branch): the fuel counter already counts them, so when a fuel
-// slice (kFuelSlice units) runs out, the function running then is marked hot and gets
-// promoted at its NEXT call. There is no on-stack replacement: a loop that never returns to a
-// call (a hot main) keeps running interpreted.
+// the off path a counter per branch): the fuel counter already counts them. When a fuel slice
+// (ExecState::fuel_slice units) runs out at a taken backward branch, the running function is hot:
+// it is compiled if it was not yet, and its activation moves into the compiled code at that
+// branch (on-stack replacement, ExecState::osr): the frame, registers and pc are the same in every
+// tier, so only the host-side entry changes; the compiled code re-executes the branch with the
+// next slice and runs the activation to its end, then the interpreter continues as after a
+// return. A slice that runs out at a call marks the function hot for its next call.
 //
 // Debugging (vm/debug/svi_vcpu.hpp). A debugger runs the program on its own copy of each
 // function's code, in which it replaces the opcode field of chosen instructions (breakpoints,
@@ -115,6 +118,13 @@ class ExecState {
 
   // ---- run-time tier-up (interpreter and jit runtime only; not read by emitted code) ----
   TierUp tier_up{};
+  OsrHook osr{};
+  // Units per fuel slice. With OSR on, also the back-edges after which a running function counts
+  // as hot: tests lower it to exercise OSR in short loops. A stop request is seen within one.
+  uint32_t fuel_slice = kFuelSlice;
+  // Slices handed out by refill(): the first one of a run starts from an empty counter, so only
+  // a later one running out says that a function is hot.
+  uint64_t slices_taken = 0;
 
   // ---- for a debugger (not read by emitted code) ----
   // The innermost frame when the last interpreter run ended, whatever the status: where a

@@ -77,13 +77,14 @@ int64_t ExecState::refill() {
     trap_msg = "stop requested by the host";
     return 0;
   }
-  uint64_t take = std::min<uint64_t>(fuel_reserve, kFuelSlice);
+  uint64_t take = std::min<uint64_t>(fuel_reserve, std::max<uint32_t>(fuel_slice, 1));
   if (take == 0) {
     trap_kind = TrapKind::OutOfFuel;
     trap_msg = fmt::format("fuel limit of {} units used up", fuel_limit);
     return 0;
   }
   fuel_reserve -= take;
+  ++slices_taken;
   return static_cast<int64_t>(take);
 }
 

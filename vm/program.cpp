@@ -60,6 +60,11 @@ void Program::set_tier_up(const TierUp& t) {
     for (FuncInfo& fn : inst->funcs) arm_tier_up(fn);
 }
 
+void Program::set_osr(const OsrHook& hook, uint32_t fuel_slice) {
+  exec_->osr = hook;
+  exec_->fuel_slice = fuel_slice;
+}
+
 RunResult Program::invoke(const FuncInfo* fn, std::span<const Value> args) {
   RunResult r;
   if (running_) {

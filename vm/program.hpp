@@ -34,6 +34,7 @@ namespace strata::vm {
 struct Instance;
 struct FuncInfo;
 struct TierUp;
+struct OsrHook;
 class ExecState;
 class HostContext;
 
@@ -90,6 +91,9 @@ class Program {
   // Turns on run-time tier-up (vm/interp.hpp "Tiering") for the next runs: every function
   // without compiled code has its calls counted, and `t.promote` is called for hot ones.
   void set_tier_up(const TierUp& t);
+  // Turns on on-stack replacement (vm/interp.hpp "Tiering") for the next runs, with fuel slices
+  // of `fuel_slice` units; OsrHook{} turns it off.
+  void set_osr(const OsrHook& hook, uint32_t fuel_slice);
 
   // Fuel units charged so far (calls plus taken backward branches).
   uint64_t fuel_used() const;

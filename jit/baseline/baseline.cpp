@@ -1,5 +1,7 @@
 #include "jit/baseline/baseline.hpp"
 
+#include <algorithm>
+
 #include <asmjit/x86.h>
 #include <fmt/format.h>
 
@@ -29,11 +31,12 @@ CodeKey key_of(const vm::FuncInfo& fn) {
 BaselineJit::BaselineJit(CodeCache& cache) : cache_(cache) {
   // Code that leaves the cache (eviction, invalidation) leaves its function's slot too; callers
   // read the slot at every call, so the function simply runs in the interpreter again.
-  cache_.set_drop_hook([](DropReason, std::span<const DroppedEntry> dropped) {
+  cache_.set_drop_hook([this](DropReason, std::span<const DroppedEntry> dropped) {
     for (const DroppedEntry& d : dropped) {
       auto* fn = reinterpret_cast<vm::FuncInfo*>(d.key.unit);
       if (fn->jit_entry == d.entry.as<std::remove_pointer_t<vm::JitEntry>>())
         vm::set_jit_entry(*fn, nullptr);
+      osr_.erase(fn);
     }
   });
 }
@@ -65,7 +68,48 @@ bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body) {
   stats_.compile_ns += timer.elapsed_ns();
   ++stats_.compiled;
   vm::set_jit_entry(fn, entry->as<std::remove_pointer_t<vm::JitEntry>>());
+  // Installing relocated the holder to the entry's address: label offsets are final.
+  const auto* start = static_cast<const uint8_t*>(entry->code);
+  if (!e.osr_points().empty()) {
+    OsrTable& t = osr_[&fn];
+    t.entry = reinterpret_cast<decltype(OsrTable::entry)>(
+        const_cast<uint8_t*>(start + code.labelOffsetFromBase(e.osr_label())));
+    t.points.clear();
+    for (uint32_t pc : e.osr_points())
+      t.points.emplace_back(pc, start + code.labelOffsetFromBase(e.label_at(pc)));
+  } else {
+    osr_.erase(&fn);
+  }
   return true;
+}
+
+void BaselineJit::arm_osr(vm::Program& p, uint32_t fuel_slice) {
+  p.set_osr(vm::OsrHook{&BaselineJit::find_osr, &BaselineJit::compile_for_osr, this}, fuel_slice);
+  osr_armed_ = true;
+}
+
+bool BaselineJit::compile_for_osr(void* self, vm::FuncInfo& fn) {
+  return static_cast<BaselineJit*>(self)->compile(fn);
+}
+
+vm::OsrTarget BaselineJit::find_osr(void* self, const vm::FuncInfo& fn, uint32_t pc) {
+  auto* jit = static_cast<BaselineJit*>(self);
+  // Always this tier's code, even once the function's slot holds optimized code: the baseline
+  // code keeps the interpreter's frame at every instruction boundary, so any back-edge is an
+  // entry.
+  const vm::OsrTarget to = jit->osr_target(fn, pc);
+  if (to.entry != nullptr) ++jit->osr_entries_;
+  return to;
+}
+
+vm::OsrTarget BaselineJit::osr_target(const vm::FuncInfo& fn, uint32_t pc) const {
+  auto it = osr_.find(&fn);
+  if (it == osr_.end()) return {};
+  const auto& points = it->second.points;
+  auto p = std::lower_bound(points.begin(), points.end(), pc,
+                            [](const auto& point, uint32_t want) { return point.first < want; });
+  if (p == points.end() || p->first != pc) return {};
+  return vm::OsrTarget{it->second.entry, p->second};
 }
 
 void BaselineJit::compile_program(const vm::Program& p) {
@@ -77,9 +121,12 @@ std::string BaselineJit::format_stats() const {
   const double us =
       stats_.compiled ? static_cast<double>(stats_.compile_ns) / 1e3 / stats_.compiled : 0.0;
   return fmt::format(
-      "baseline: {} functions compiled, {} fell back to the interpreter, {:.1f} "
-      "us/function (emit + install)\n",
-      stats_.compiled, stats_.fallen_back, us);
+             "baseline: {} functions compiled, {} fell back to the interpreter, {:.1f} "
+             "us/function (emit + install)\n",
+             stats_.compiled, stats_.fallen_back, us) +
+         (osr_armed_ ? fmt::format("osr: {} activations moved into baseline code at a back-edge\n",
+                                   osr_entries_)
+                     : std::string());
 }
 
 }  // namespace strata::jit::baseline

@@ -13,9 +13,13 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "jit/code_cache.hpp"
 #include "vm/instance.hpp"
+#include "vm/interp.hpp"
 #include "vm/program.hpp"
 
 namespace strata::jit::baseline {
@@ -41,13 +45,38 @@ class BaselineJit {
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
 
+  // Turns on on-stack replacement into this tier's code for `p` (vm::Program::set_osr), with
+  // fuel slices of `fuel_slice` units (tests lower it to move short loops). Together with a
+  // run-time tier-up (AutoTier, opt::OptAutoTier), which compiles the functions found hot.
+  void arm_osr(vm::Program& p, uint32_t fuel_slice = vm::ExecState::kFuelSlice);
+  // Activations moved from the interpreter into this tier's code at a back-edge.
+  uint64_t osr_entries() const { return osr_entries_; }
+
+  // Where the compiled code of `fn` continues an activation at the backward branch `pc`
+  // (vm::TierUp::osr); a null entry if `fn` has no baseline code or `pc` is not such a branch.
+  // The answer stays valid while the code is in the cache (eviction drops it here too).
+  vm::OsrTarget osr_target(const vm::FuncInfo& fn, uint32_t pc) const;
+
   const BaselineStats& stats() const { return stats_; }
-  // "baseline: N functions compiled, M fell back to the interpreter, X µs/function"
+  // "baseline: N functions compiled, M fell back to the interpreter, X µs/function", then
+  // "osr: N activations moved into baseline code at a back-edge" when OSR is armed.
   std::string format_stats() const;
 
  private:
+  // A compiled function's OSR entry and the code address of each backward branch, by pc.
+  struct OsrTable {
+    decltype(vm::OsrTarget::entry) entry = nullptr;
+    std::vector<std::pair<uint32_t, const void*>> points;  // ascending pc
+  };
+
+  static vm::OsrTarget find_osr(void* self, const vm::FuncInfo& fn, uint32_t pc);
+  static bool compile_for_osr(void* self, vm::FuncInfo& fn);
+
   CodeCache& cache_;
   BaselineStats stats_;
+  bool osr_armed_ = false;
+  std::unordered_map<const vm::FuncInfo*, OsrTable> osr_;
+  uint64_t osr_entries_ = 0;
 };
 
 }  // namespace strata::jit::baseline

@@ -79,6 +79,7 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
       a.j(cc, labels_[target]);
     return;
   }
+  osr_points_.push_back(pc);
   // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and re-executes
   // the branch, so an out-of-fuel trap reports the branch's pc as the interpreter does.
   asmjit::Label skip = a.newLabel();
@@ -98,13 +99,8 @@ void Emitter::ret_status(uint32_t status) {
   a.jmp(exit_);
 }
 
-bool Emitter::emit_function() {
-  const isa::Function& f = body_;
-  labels_.resize(f.code.size());
-  for (const isa::Insn& in : isa::CodeWalk(module_, f)) labels_[in.pc] = a.newLabel();
-  exit_ = a.newLabel();
-
-  // Prologue: five pushes realign rsp to 16 for the helper calls.
+void Emitter::prologue() {
+  // Five pushes realign rsp to 16 for the helper calls.
   a.push(x86::rbx);
   a.push(x86::r12);
   a.push(x86::r13);
@@ -116,6 +112,16 @@ bool Emitter::emit_function() {
   a.mov(x86::r15, x86::r13);
   a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
   a.mov(x86::r14, asmjit::imm(reinterpret_cast<uint64_t>(&inst.memory)));
+}
+
+bool Emitter::emit_function() {
+  const isa::Function& f = body_;
+  labels_.resize(f.code.size());
+  for (const isa::Insn& in : isa::CodeWalk(module_, f)) labels_[in.pc] = a.newLabel();
+  exit_ = a.newLabel();
+
+  osr_ = a.newLabel();
+  prologue();
 
   for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
     if (in.status != isa::InsnStatus::Ok) return false;
@@ -129,6 +135,9 @@ bool Emitter::emit_function() {
     std::function<void()> body = std::move(cold_bodies_[i]);
     body();
   }
+  a.bind(osr_);
+  prologue();
+  a.jmp(x86::rcx);
   a.bind(exit_);
   a.pop(x86::r15);
   a.pop(x86::r14);

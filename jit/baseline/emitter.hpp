@@ -7,6 +7,9 @@
 // what it would see under the interpreter.
 //
 // CALLING CONVENTION (vm::JitEntry): uint64_t f(ExecState* st, Value* base, Frame* fp), SysV.
+// The OSR entry (vm::OsrTarget) takes a fourth argument, the address of a backward branch's code
+// in this function, and jumps there after the same prologue: every instruction keeps all state
+// in memory, so its code starts with nothing live in host registers but the pinned ones.
 // The caller has pushed fp (fn, base with arguments and zeroed locals). The function returns an
 // ExecStatus: Returned (result in st->jit_retval), Exited, or Trapped (st->jit_trap is complete).
 // Pinned registers, all callee-saved so helper calls keep them:
@@ -55,6 +58,11 @@ class Emitter {
 
   asmjit::Label label_at(uint32_t pc) { return labels_[pc]; }
   asmjit::Label exit_label() const { return exit_; }
+  // The OSR entry (vm::OsrTarget::entry): the prologue, then a jump to the address in rcx (the
+  // fourth argument), one of osr_points().
+  asmjit::Label osr_label() const { return osr_; }
+  // The pcs of the backward branches, where an interpreted activation can move in (ascending).
+  const std::vector<uint32_t>& osr_points() const { return osr_points_; }
 
   // fp->pc = code + pc (clobbers r11 only).
   void save_pc(uint32_t pc);
@@ -76,12 +84,17 @@ class Emitter {
   void ret_status(uint32_t status);
 
  private:
+  // Pins the registers of the calling convention from the arguments (rdi, rsi, rdx).
+  void prologue();
+
   const isa::Module& module_;
   const isa::Function& body_;
   std::vector<asmjit::Label> labels_;  // one per instruction start
   std::vector<std::function<void()>> cold_bodies_;
   std::vector<asmjit::Label> cold_labels_;
   asmjit::Label exit_;
+  asmjit::Label osr_;
+  std::vector<uint32_t> osr_points_;
 };
 
 // One emitter per opcode, declared from opcodes.def; the table in emitter.cpp takes the address

@@ -15,7 +15,7 @@ namespace strata::svigen {
 
 std::vector<std::string> available_tiers() {
 #ifdef STRATA_SVI_HAVE_BASELINE
-  return {"off", "baseline", "baseline-odd", "baseline-even", "auto"};
+  return {"off", "baseline", "baseline-odd", "baseline-even", "auto", "osr"};
 #else
   return {"off"};
 #endif
@@ -62,7 +62,7 @@ TierRun run_main_on_tier(vm::Program& p, const std::string& tier) {
     return out;
   }
 #ifdef STRATA_SVI_HAVE_BASELINE
-  if (tier.starts_with("baseline") || tier == "auto") {
+  if (tier.starts_with("baseline") || tier == "auto" || tier == "osr") {
     auto cache = jit::CodeCache::create({});
     if (!cache) {
       out.error = "code cache: " + cache.error().message;
@@ -74,6 +74,16 @@ TierRun run_main_on_tier(vm::Program& p, const std::string& tier) {
       // compiled activations of the same function on the stack.
       jit::baseline::AutoTier auto_tier(jit, **cache, kAutoTestThreshold);
       auto_tier.arm(p);
+      out.result = p.run_main({});
+      if (auto_tier.failed() != 0) out.error = auto_tier.format_stats();
+      return out;
+    }
+    if (tier == "osr") {
+      // Tiny fuel slices: activations move into compiled code after a few back-edges, in
+      // whichever function and at whichever depth a slice runs out.
+      jit::baseline::AutoTier auto_tier(jit, **cache);
+      auto_tier.arm(p);
+      jit.arm_osr(p, kOsrTestSlice);
       out.result = p.run_main({});
       if (auto_tier.failed() != 0) out.error = auto_tier.format_stats();
       return out;

@@ -3,8 +3,10 @@
 // asmjit tier, every function compiled) exists when the build has strata_jit_baseline, with
 // "baseline-odd" / "baseline-even" (only the functions of odd / even index compiled, so that
 // interpreted and compiled frames call each other and traps cross between them), and "auto"
-// (run-time tier-up with threshold kAutoTestThreshold), and "opt" (the LLVM tier, every function
-// compiled) when the build has the optimizing tier's loader. New tiers are added here only.
+// (run-time tier-up with threshold kAutoTestThreshold), "osr" (tier-up at the default threshold
+// with on-stack replacement every kOsrTestSlice units of fuel), and "opt" (the LLVM tier, every
+// function compiled) when the build has the optimizing tier's loader. New tiers are added here
+// only.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,8 @@ namespace strata::svigen {
 
 // Calls before "auto" promotes a function: low, so promotion happens mid-program.
 inline constexpr uint32_t kAutoTestThreshold = 3;
+// Fuel slice of "osr": an activation moves to compiled code at its first back-edges.
+inline constexpr uint32_t kOsrTestSlice = 3;
 
 // The tiers a default differential run uses, interpreter first: all but "opt", whose LLVM
 // compiles (tens of milliseconds per function) suit the fuzzer and explicit requests, not a

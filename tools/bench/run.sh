@@ -40,8 +40,9 @@ declare -A quick_n=([fib]=25 [loop]=100000 [nbody]=10000 [spectralnorm]=100
                     [binarytrees]=8 [fannkuchredux]=7 [mandelbrot]=200 [strings]=10000)
 
 # Strata configurations: "label:extra flags for `strata run`". The interpreter always runs;
-# when `strata run --help` lists a `--jit` option a "strata-jit:--jit" row is added; more can
-# be given with --config (e.g. --config "strata-opt:--jit=opt").
+# when `strata run --help` lists a `--jit` option it runs with --jit=off (the default mode is
+# auto) and "strata-jit:--jit" and "strata-auto:--jit=auto" rows are added; more can be given
+# with --config (e.g. --config "strata-opt:--jit=opt").
 STRATA_CONFIGS=("strata:")
 
 quick=0 runs="" only="" strata="" out="" keep_going=0 timeout_s=600 extra_configs=()
@@ -86,7 +87,7 @@ if [[ -n "$strata" && ! -x "$strata" ]]; then
 fi
 [[ -n "$strata" ]] || echo "run.sh: warning: no strata binary found; strata rows are skipped" >&2
 if [[ -n "$strata" ]] && "$strata" run --help 2>&1 | grep -qE '(^|[[:space:]])--jit([[:space:]]|$)'; then
-  STRATA_CONFIGS+=("strata-jit:--jit")
+  STRATA_CONFIGS=("strata:--jit=off" "strata-jit:--jit" "strata-auto:--jit=auto")
 fi
 STRATA_CONFIGS+=("${extra_configs[@]}")
 

@@ -42,8 +42,9 @@ options:
   --jit=MODE        execution tier: off (the interpreter), baseline (every function or block
                     compiled to x86-64 with the asmjit baseline tier, at load for SVI, when
                     first translated for RISC-V) or auto (start interpreted, compile what is
-                    hot; the hottest functions or blocks then get the LLVM tier, compiled on a
-                    background thread). Default: off for SVI programs, auto for RISC-V programs.
+                    hot, moving a running SVI loop into compiled code; the hottest functions
+                    or blocks then get the LLVM tier, compiled on a background thread).
+                    Default: auto.
                     opt: every function (at load) or RISC-V block (at its first execution)
                     compiled with the LLVM optimizing tier, libstrata_opt.so, loaded on first
                     use; what it declines stays on the baseline tier
@@ -71,7 +72,9 @@ int cmd_run(Args args) {
   vm::LoadOptions opts;
   // A sandboxed program must not be able to take the whole host's memory by default.
   opts.limits.heap_cap = kDefaultHeapCap;
-  bool jit_baseline = false, jit_auto = false, jit_opt = false, stats = false;
+  // auto by default: it starts interpreted (nothing compiled, no LLVM loaded) and compiles only
+  // what gets hot, a loop even in a function called once (on-stack replacement).
+  bool jit_baseline = false, jit_auto = true, jit_opt = false, stats = false;
   size_t i = 0;
   for (; i < args.size() && args[i].starts_with("-"); ++i) {
     const std::string& opt = args[i];
@@ -157,6 +160,7 @@ int cmd_run(Args args) {
     if (jit_auto) {
       tier = std::make_unique<jit::opt::OptAutoTier>(*baseline, *cache);
       tier->arm(**program);
+      baseline->arm_osr(**program);
     }
   }
   vm::RunResult r = (*program)->run_main(std::move(program_args));

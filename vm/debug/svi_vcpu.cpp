@@ -45,9 +45,10 @@ Result<std::unique_ptr<SviVcpu>> SviVcpu::create(std::unique_ptr<Program> progra
     auto& copies = v->code_.emplace_back();
     for (const isa::Function& f : inst->module.funcs) copies.push_back(f.code);
   }
-  // The interpreter runs the copies from now on; no compiled code, no tiering (neither has break
-  // words).
+  // The interpreter runs the copies from now on; no compiled code, no tiering, no on-stack
+  // replacement (compiled code has no break words).
   v->st_->tier_up = TierUp{};
+  v->st_->osr = OsrHook{};
   for (size_t m = 0; m < instances.size(); ++m) {
     for (size_t f = 0; f < instances[m]->funcs.size(); ++f) {
       FuncInfo& fn = instances[m]->funcs[f];
