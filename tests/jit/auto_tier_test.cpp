@@ -6,6 +6,7 @@
 
 #include "jit/baseline/auto_tier.hpp"
 #include "tests/jit/baseline_support.hpp"
+#include "tests/jit/tier_programs.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline::test {
@@ -177,23 +178,7 @@ loop:
 
 // A function that spends a whole fuel slice in one loop is promoted at its next call (no OSR).
 TEST(AutoTier, LongLoopIsPromotedAtItsNextCall) {
-  const char* src = R"(
-.func spin(%n: i64) -> i64
-  .reg %i: i64
-  li %i, 0
-loop:
-  addi %i, %i, 1
-  blt %i, %n, loop
-  ret %i
-.end
-.func main(%n: i64) -> i64 export
-  .reg %a: i64, %b: i64
-  call %a, spin(%n)
-  call %b, spin(%n)
-  add %a, %a, %b
-  ret %a
-.end
-)";
+  const char* src = jit::testing::kLongLoopCalledTwice;
   AutoOutcome r = same_auto(src, 1000000, "main", {vi(200000)});
   EXPECT_EQ(r.compiled, std::vector<std::string>{"spin"});
   // A short loop is not promoted.

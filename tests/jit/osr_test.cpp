@@ -7,6 +7,7 @@
 
 #include "jit/baseline/auto_tier.hpp"
 #include "tests/jit/baseline_support.hpp"
+#include "tests/jit/tier_programs.hpp"
 #include "vm/debug/svi_vcpu.hpp"
 #include "vm/interp.hpp"
 
@@ -229,23 +230,7 @@ skip:
 // The default slice: a callee's long loop moves (its caller has no loop and stays interpreted),
 // then returns into its interpreted caller; its second call enters the compiled code directly.
 TEST(Osr, LongLoopInACalleeMovesAndReturnsIntoItsCaller) {
-  const char* src = R"(
-.func spin(%n: i64) -> i64
-  .reg %i: i64
-  li %i, 0
-loop:
-  addi %i, %i, 1
-  blt %i, %n, loop
-  ret %i
-.end
-.func main(%n: i64) -> i64 export
-  .reg %a: i64, %b: i64
-  call %a, spin(%n)
-  call %b, spin(%n)
-  add %a, %a, %b
-  ret %a
-.end
-)";
+  const char* src = jit::testing::kLongLoopCalledTwice;
   OsrOutcome r = same_osr(src, vm::ExecState::kFuelSlice, "main", {vi(200000)});
   EXPECT_NE(r.text.find("returned 0x61a80"), std::string::npos) << r.text;
   EXPECT_EQ(r.osr_entries, 1u);
@@ -304,36 +289,12 @@ bad:
 // A moved loop that allocates: its ref registers stay in the frame, where the collector finds
 // them, through many collections.
 TEST(Osr, AllocatingLoopKeepsItsObjectsAlive) {
-  const char* src = R"(
-.struct Node { next: ref, value: i64 }
-.func main(%n: i64) -> i64 export
-  .reg %i: i64, %list: ref, %node: ref, %junk: ref, %s: i64, %len: i64
-  li %i, 0
-  li %len, 64
-loop:
-  rnew %node, Node
-  rset %node, %list, Node.next
-  rset %node, %i, Node.value
-  mov %list, %node
-  anew.i %junk, %len
-  addi %i, %i, 1
-  blt %i, %n, loop
-  li %s, 0
-walk:
-  bnull %list, done
-  rget %i, %list, Node.value
-  add %s, %s, %i
-  rget %list, %list, Node.next
-  jmp walk
-done:
-  ret %s
-.end
-)";
-  OsrOutcome r = same_osr(src, vm::ExecState::kFuelSlice, "main", {vi(150000)});
+  const char* src = jit::testing::kAllocationHeavyLoopKeepsRegisterRefsAlive;
+  OsrOutcome r = same_osr(src, vm::ExecState::kFuelSlice, "f", {vi(150000)});
   EXPECT_NE(r.text.find(fmt::format("returned {:#x}", 150000ll * 149999 / 2)), std::string::npos)
       << r.text;
   EXPECT_EQ(r.osr_entries, 1u);
-  EXPECT_EQ(same_osr(src, 3, "main", {vi(2000)}).osr_entries, 1u);
+  EXPECT_EQ(same_osr(src, 3, "f", {vi(2000)}).osr_entries, 1u);
 }
 
 // A tier that keeps counting the calls of a function it compiled, as opt::OptAutoTier does while

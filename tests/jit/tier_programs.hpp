@@ -355,4 +355,24 @@ done:
 .end
 )";
 
+// main calls spin twice; spin's loop runs n times (a long loop in a callee: promoted at its
+// next call by the auto tier, moved mid-loop by OSR).
+inline constexpr const char* kLongLoopCalledTwice = R"(
+.func spin(%n: i64) -> i64
+  .reg %i: i64
+  li %i, 0
+loop:
+  addi %i, %i, 1
+  blt %i, %n, loop
+  ret %i
+.end
+.func main(%n: i64) -> i64 export
+  .reg %a: i64, %b: i64
+  call %a, spin(%n)
+  call %b, spin(%n)
+  add %a, %a, %b
+  ret %a
+.end
+)";
+
 }  // namespace strata::jit::testing
