@@ -5,55 +5,23 @@
 
 #include <fmt/format.h>
 
-#include "assembler/assembler.hpp"
-#include "jit/rv64/guest_module.hpp"
 #include "jit/rv64/opt_promoter.hpp"
 #include "jit/rv64/translation_cache.hpp"
-#include "vm/host_context.hpp"
-#include "vm/interp.hpp"
+#include "tests/jit/rv64/unit_rig.hpp"
 
 namespace strata::jit::rv64 {
 namespace {
 
-// A unit of guest bytes [start, start + 8) whose SVI body returns `next`.
-TranslatedBlock make_unit(uint64_t start, uint64_t next) {
-  auto m = as::assemble(fmt::format(".func blk() -> i64\n  ret {}\n.end\n", next), "blk.sasm");
-  EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
-  TranslatedBlock b;
-  b.fn = m->funcs.at(0);
-  b.fn.name = fmt::format("block_{:x}", start);
-  b.fn.sig = kBlockSig;
-  b.start = start;
-  b.end = start + 8;
-  b.guest_insns = 2;
-  b.pc_map = {{0, start}};
-  return b;
-}
+using test::make_block;
 
-class OptPromoterTest : public ::testing::Test {
+class OptPromoterTest : public test::UnitTest {
  protected:
-  void SetUp() override {
-    auto inst = make_guest_instance(1 << 20);
-    ASSERT_TRUE(inst.has_value());
-    inst_ = std::move(*inst);
-  }
-  int64_t run(const CachedBlock& b) {
-    vm::ExecState st{vm::Limits{}};
-    vm::HostContext cx(1, 2);
-    vm::Value ret{};
-    vm::Trap trap;
-    EXPECT_EQ(vm::execute(st, cx, &b.func, nullptr, &ret, &trap), vm::ExecStatus::Returned)
-        << vm::format_trap(trap);
-    return ret.i;
-  }
   // Skips (returns false) when libstrata_opt.so cannot be loaded here.
   static bool tier_loads(std::string* why) {
     auto tier = opt::OptTier::load();
     if (!tier) *why = tier.error().message;
     return tier.has_value();
   }
-
-  std::unique_ptr<vm::Instance> inst_;
 };
 
 TEST_F(OptPromoterTest, BackgroundCompileIsInstalledAtDrain) {
@@ -62,7 +30,7 @@ TEST_F(OptPromoterTest, BackgroundCompileIsInstalledAtDrain) {
   TranslationCache cache(*inst_, nullptr, nullptr);
   auto p = OptPromoter::create(cache, OptPromoter::Mode::Background);
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  CachedBlock* a = cache.insert(make_unit(0x10000, 0x10008));
+  CachedBlock* a = cache.insert(make_block(0x10000, 0x10008, 0x10008));
   (*p)->request(*a);
   EXPECT_EQ(a->opt, CachedBlock::Opt::Pending);
   (*p)->wait_idle();
@@ -84,13 +52,13 @@ TEST_F(OptPromoterTest, UnitDroppedDuringItsCompileNeverGetsTheCode) {
   TranslationCache cache(*inst_, nullptr, nullptr);
   auto p = OptPromoter::create(cache, OptPromoter::Mode::Background);
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  CachedBlock* old_unit = cache.insert(make_unit(0x10000, 0x10008));
+  CachedBlock* old_unit = cache.insert(make_block(0x10000, 0x10008, 0x10008));
   (*p)->request(*old_unit);
   // Dropped at once (as munmap or fence.i would), while the worker is still loading the tier or
   // compiling, and retranslated: the new unit at the same pc returns something else.
   ASSERT_EQ(cache.invalidate(0x10000, 4), 1u);
   EXPECT_EQ(cache.lookup(0x10000), nullptr);
-  CachedBlock* new_unit = cache.insert(make_unit(0x10000, 0x20000));
+  CachedBlock* new_unit = cache.insert(make_block(0x10000, 0x10008, 0x20000));
   (*p)->request(*new_unit);
   (*p)->wait_idle();
   (*p)->drain();
@@ -117,7 +85,7 @@ TEST_F(OptPromoterTest, SyncModeInstallsAtOnce) {
   TranslationCache cache(*inst_, nullptr, nullptr);
   auto p = OptPromoter::create(cache, OptPromoter::Mode::Sync);
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  CachedBlock* a = cache.insert(make_unit(0x10000, 0x10010));
+  CachedBlock* a = cache.insert(make_block(0x10000, 0x10008, 0x10010));
   (*p)->request(*a);
   ASSERT_EQ(a->opt, CachedBlock::Opt::Installed);
   EXPECT_EQ(run(*a), 0x10010);
