@@ -13,12 +13,17 @@
 #include <gtest/gtest.h>
 
 #include "jit/rv64/runner.hpp"
+#include "tests/jit/rv64/runner_rig.hpp"
 #include "tests/vm/rv64/rv64_test_util.hpp"
 
 namespace strata::jit::rv64 {
 namespace {
 
 namespace t = vm::rv64::test;
+using test::Outcome;
+using test::program;
+using test::run_program;
+using test::symbol_address;
 
 constexpr const char* kHello = R"(#include <stdio.h>
 int main(int argc, char** argv) {
@@ -154,38 +159,6 @@ int main(void) { asm volatile("ebreak"); return 0; })";
 constexpr const char* kAbort = R"(#include <stdlib.h>
 int main(void) { abort(); })";
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// Builds each program once per test process.
-std::string program(const std::string& name, const char* source) {
-  static std::map<std::string, std::string> built;
-  auto it = built.find(name);
-  if (it != built.end()) return it->second;
-  std::string path = t::build_c(name, "-static", source);
-  built[name] = path;
-  return path;
-}
-
-// The address of `symbol` in the ELF at `path` (0 if not found).
-uint64_t symbol_address(const std::string& path, const std::string& symbol) {
-  std::istringstream in(t::capture("riscv64-linux-gnu-nm " + path));
-  std::string addr, kind, name;
-  while (in >> addr >> kind >> name)
-    if (name == symbol) return std::stoull(addr, nullptr, 16);
-  return 0;
-}
-
-struct Outcome {
-  GuestExit exit;
-  std::string out;
-  std::string diag;
-};
-
 class RunnerTest : public ::testing::TestWithParam<JitMode> {
  protected:
   void SetUp() override {
@@ -193,35 +166,7 @@ class RunnerTest : public ::testing::TestWithParam<JitMode> {
   }
 
   Outcome run(const std::string& elf, std::vector<std::string> args = {}, bool stats = false) {
-    Outcome o;
-    EXPECT_FALSE(elf.empty()) << "the cross compiler failed";
-    if (elf.empty()) return o;
-    const std::string out_path = t::scratch_dir() + "/out.txt";
-    const std::string diag_path = t::scratch_dir() + "/diag.txt";
-    const int out = ::open(out_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-    const int diag = ::open(diag_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-    RunOptions opts;
-    opts.jit = GetParam();
-    opts.hot_threshold = 4;
-    opts.guest_top = uint64_t{1} << 30;
-    opts.stats = stats;
-    opts.process.path = elf;
-    opts.process.argv = {elf};
-    opts.process.argv.insert(opts.process.argv.end(), args.begin(), args.end());
-    opts.process.envp = {"LANG=C"};
-    opts.process.stdin_fd = ::open("/dev/null", O_RDONLY);
-    opts.process.stdout_fd = out;
-    opts.process.stderr_fd = diag;
-    opts.process.diag_fd = diag;
-    auto r = run_rv64(opts);
-    ::close(opts.process.stdin_fd);
-    ::close(out);
-    ::close(diag);
-    EXPECT_TRUE(r.has_value()) << r.error().message;
-    if (r) o.exit = *r;
-    o.out = slurp(out_path);
-    o.diag = slurp(diag_path);
-    return o;
+    return run_program(GetParam(), elf, args, stats);
   }
 };
 

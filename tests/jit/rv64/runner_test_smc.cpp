@@ -15,12 +15,17 @@
 #include <gtest/gtest.h>
 
 #include "jit/rv64/runner.hpp"
+#include "tests/jit/rv64/runner_rig.hpp"
 #include "tests/vm/rv64/rv64_test_util.hpp"
 
 namespace strata::jit::rv64 {
 namespace {
 
 namespace t = vm::rv64::test;
+using test::Outcome;
+using test::program;
+using test::run_program;
+using test::symbol_address;
 
 // Calls code in an RWX page 50 times, stores a new instruction over it (no fence.i), calls it 50
 // times more, and prints the sums and the word the store left.
@@ -74,27 +79,6 @@ int main(void) {
   return s;
 })";
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-uint64_t symbol_address(const std::string& path, const std::string& symbol) {
-  std::istringstream in(t::capture("riscv64-linux-gnu-nm " + path));
-  std::string addr, kind, name;
-  while (in >> addr >> kind >> name)
-    if (name == symbol) return std::stoull(addr, nullptr, 16);
-  return 0;
-}
-
-struct Outcome {
-  GuestExit exit;
-  std::string out;
-  std::string diag;
-};
-
 // The "code changes" line of --stats: stores and kernel writes into translated code.
 struct CodeChanges {
   unsigned long stores = 0, kernel_writes = 0, pages = 0;
@@ -118,40 +102,8 @@ class StoreIntoCodeTest : public ::testing::TestWithParam<JitMode> {
   }
 
   Outcome run(const std::string& name, const char* source) {
-    Outcome o;
-    // Built once per test process.
-    static std::map<std::string, std::string> built;
-    auto [it, fresh] = built.try_emplace(name);
-    if (fresh) it->second = t::build_c(name, "-static", source);
-    const std::string elf = it->second;
-    EXPECT_FALSE(elf.empty()) << "the cross compiler failed";
-    if (elf.empty()) return o;
-    elf_ = elf;
-    const std::string out_path = t::scratch_dir() + "/out.txt";
-    const std::string diag_path = t::scratch_dir() + "/diag.txt";
-    const int out = ::open(out_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-    const int diag = ::open(diag_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-    RunOptions opts;
-    opts.jit = GetParam();
-    opts.hot_threshold = 4;
-    opts.guest_top = uint64_t{1} << 30;
-    opts.stats = true;
-    opts.process.path = elf;
-    opts.process.argv = {elf};
-    opts.process.envp = {"LANG=C"};
-    opts.process.stdin_fd = ::open("/dev/null", O_RDONLY);
-    opts.process.stdout_fd = out;
-    opts.process.stderr_fd = diag;
-    opts.process.diag_fd = diag;
-    auto r = run_rv64(opts);
-    ::close(opts.process.stdin_fd);
-    ::close(out);
-    ::close(diag);
-    EXPECT_TRUE(r.has_value()) << r.error().message;
-    if (r) o.exit = *r;
-    o.out = slurp(out_path);
-    o.diag = slurp(diag_path);
-    return o;
+    elf_ = program(name, source);
+    return run_program(GetParam(), elf_, {}, /*stats=*/true);
   }
 
   std::string elf_;
