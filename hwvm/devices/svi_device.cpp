@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "hwvm/devices/disk_backend.hpp"
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
 #include "vm/heap.hpp"
 #include "vm/heap/gc.hpp"
 #include "vm/instance.hpp"
@@ -211,6 +213,11 @@ Result<std::unique_ptr<SviDevice>> SviDevice::create(std::string name, isa::Modu
       new SviDevice(std::move(name), std::move(model), host, irq, std::move(sink), res));
   d->has_poll_ = poll_sig.has_value();
   d->wants_ram_ = ram_sig.has_value();
+  // A model is small: a few KiB of code, reloaded at most once per fault.
+  auto cache = jit::CodeCache::create({.capacity_bytes = size_t{1} << 20, .name = "strata-device"});
+  if (!cache) return fail("device {}: {}", d->name_, cache.error().message);
+  d->code_ = std::move(*cache);
+  d->jit_ = std::make_unique<jit::baseline::BaselineJit>(*d->code_);
   STRATA_TRY(d->load());
   return d;
 }
@@ -229,6 +236,8 @@ Result<void> SviDevice::load() {
   program_ = std::move(*p);
   state_->r = nullptr;  // the old record's struct type belonged to the old Program
   STRATA_TRY(bind_guest_ram());
+  // Functions the tier declines stay interpreted, with the same semantics.
+  if (jit_) jit_->compile_program(*program_);
   auto r = program_->call("reset", {});
   if (!r || r->kind != vm::RunResult::Kind::Returned) {
     disabled_ = true;

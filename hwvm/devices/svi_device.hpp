@@ -50,6 +50,13 @@ class LinearMemory;
 class Program;
 }  // namespace strata::vm
 
+namespace strata::jit {
+class CodeCache;
+namespace baseline {
+class BaselineJit;
+}
+}  // namespace strata::jit
+
 namespace strata::hwvm {
 
 class SviDevice;
@@ -136,6 +143,11 @@ class SviDevice final : public BusDevice {
   DeviceHost& host_;
   int irq_ = -1;
   FaultSink sink_;
+  // The model's code, compiled with the baseline tier at each load (an exit then costs a native
+  // call into x86 code, not an interpreted one). Declared before program_: the program, whose
+  // functions point into the cache, goes first.
+  std::unique_ptr<jit::CodeCache> code_;
+  std::unique_ptr<jit::baseline::BaselineJit> jit_;
   std::unique_ptr<vm::Program> program_;
   DeviceResources res_;
   // One GC_MALLOC_UNCOLLECTABLE slot: Boehm scans it, so the state record stays alive between
