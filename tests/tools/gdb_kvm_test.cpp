@@ -27,26 +27,6 @@ using strata::test::hex;
 using strata::test::run_process;
 using strata::test::strata_binary;
 
-constexpr const char* kGuest = R"(
-        .code16
-        .globl  _start
-_start: mov     %cs, %ax
-        mov     %ax, %ds
-        mov     $0x1234, %bx
-        mov     $0x5678, %cx
-        movl    $0x44434241, data - _start
-here:   inc     %bx
-        inc     %bx
-        mov     $0x3f8, %dx
-        mov     $'K', %al
-        outb    %al, %dx
-        mov     $'\n', %al
-        outb    %al, %dx
-        cli
-        hlt
-data:   .long   0, 0
-)";
-
 // A port nobody listens on right now (the kernel's pick; released for strata to bind).
 int free_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -77,7 +57,7 @@ class GdbKvm : public strata::test::KvmGuestTest {
 };
 
 TEST_F(GdbKvm, BreakContinueInspectStepAndRunToExit) {
-  ASSERT_EQ(build(kGuest), "");
+  ASSERT_EQ(build(strata::test::kRealModeGuest), "");
   const unsigned long long here = syms_["here"], data = syms_["data"];
   const int port = free_port();
   const std::string out = (dir_ / "strata_out.txt").string();
@@ -183,7 +163,7 @@ TEST_F(GdbKvm, BreakContinueInspectStepAndRunToExit) {
 // `strata repl boot --gdb`: gdb first (a breakpoint, then detach), then the prompt at the place
 // gdb left the guest, with gdb's breakpoint gone.
 TEST_F(GdbKvm, ReplBootServesGdbFirst) {
-  ASSERT_EQ(build(kGuest), "");
+  ASSERT_EQ(build(strata::test::kRealModeGuest), "");
   const unsigned long long here = syms_["here"];
   const int port = free_port();
   strata::test::ProcessResult g;
@@ -207,7 +187,7 @@ TEST_F(GdbKvm, ReplBootServesGdbFirst) {
 // After gdb detaches, `strata boot` runs the guest on as without --gdb: its output, its end,
 // --stats, exit code 0.
 TEST_F(GdbKvm, BootRunsOnAfterDetach) {
-  ASSERT_EQ(build(kGuest), "");
+  ASSERT_EQ(build(strata::test::kRealModeGuest), "");
   const int port = free_port();
   strata::test::ProcessResult g;
   std::thread gdb([&] {

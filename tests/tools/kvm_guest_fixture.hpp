@@ -21,6 +21,29 @@ namespace strata::test {
 // The flat image is loaded at guest-physical 0x10000 and entered at 1000:0000.
 inline constexpr unsigned kFlatBase = 0x10000;
 
+// A real-mode guest for the REPL and gdb tests: sets bx/cx, stores "ABCD" at `data`, steps bx
+// twice from `here`, prints "K" on COM1 and halts. `data` has 8 bytes (gdb writes the second
+// word).
+inline constexpr const char* kRealModeGuest = R"(
+        .code16
+        .globl  _start
+_start: mov     %cs, %ax
+        mov     %ax, %ds
+        mov     $0x1234, %bx
+        mov     $0x5678, %cx
+        movl    $0x44434241, data - _start
+here:   inc     %bx
+        inc     %bx
+        mov     $0x3f8, %dx
+        mov     $'K', %al
+        outb    %al, %dx
+        mov     $'\n', %al
+        outb    %al, %dx
+        cli
+        hlt
+data:   .long   0, 0
+)";
+
 class KvmGuestTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -31,28 +31,8 @@ class ReplKvm : public strata::test::KvmGuestTest {
   }
 };
 
-constexpr const char* kRealMode = R"(
-        .code16
-        .globl  _start
-_start: mov     %cs, %ax
-        mov     %ax, %ds
-        mov     $0x1234, %bx
-        mov     $0x5678, %cx
-        movl    $0x44434241, data - _start
-here:   inc     %bx
-        inc     %bx
-        mov     $0x3f8, %dx
-        mov     $'K', %al
-        outb    %al, %dx
-        mov     $'\n', %al
-        outb    %al, %dx
-        cli
-        hlt
-data:   .long   0
-)";
-
 TEST_F(ReplKvm, RealModeBreakInspectStepAndRunToExit) {
-  ASSERT_EQ(build(kRealMode), "");
+  ASSERT_EQ(build(strata::test::kRealModeGuest), "");
   const std::string here = hex(syms_["here"]);
   const auto r =
       repl("sregs\nbreak " + here + "\ncontinue\nregs\nstep\nstep 2\nmem " + hex(syms_["data"]) +
@@ -102,7 +82,7 @@ TEST_F(ReplKvm, RealModeBreakInspectStepAndRunToExit) {
 }
 
 TEST_F(ReplKvm, BreakpointsAreTheFourDebugRegisters) {
-  ASSERT_EQ(build(kRealMode), "");
+  ASSERT_EQ(build(strata::test::kRealModeGuest), "");
   const auto r = repl(
       "break 0x10002\nbreak 0x10004\nbreak 0x10007\nbreak 0x1000a\nbreak 0x1000f\n"
       "delete 2\nbreak 0x1000f\ncontinue\ncontinue\nquit\n");
@@ -118,7 +98,7 @@ TEST_F(ReplKvm, BreakpointsAreTheFourDebugRegisters) {
 
 // `set pc` is linear and moves IP within CS; a selector set in real mode loads its base.
 TEST_F(ReplKvm, SetWritesLinearPcAndRealModeSegments) {
-  ASSERT_EQ(build(kRealMode), "");
+  ASSERT_EQ(build(strata::test::kRealModeGuest), "");
   const auto r = repl(
       "set pc 0x10004\nset pc 0x5\nset ds 0x2000\nset cr3 0x5000\nregs\n"
       "sregs\nset fs 0x10000\nset nosuch 1\nquit\n");
