@@ -1,0 +1,59 @@
+// The linear memory of a full-system RV64 hart (jit/rv64sys/hart.hpp), the contract between the
+// translator's system mode (jit/rv64/translator.hpp, SystemTarget), the slow-path helpers
+// (jit/rv64/sys_memory.hpp) and the hart's loop.
+//
+//   linear [0, 0x1000)            the CPU state page: vm/rv64/guest_layout.hpp's fields (x, f,
+//                                  fcsr, pc, exit, exit arg, LR/SC reservation, instret, slice
+//                                  countdown) at the same offsets, then the system fields below
+//   linear [kTlbLinear, +32 KiB)  the software TLB (soft_tlb.hpp): 4 MMU indexes x 256 entries
+//   linear [kRamLinear, +ram)     guest RAM: guest physical kRamBase + a is linear kRamLinear + a
+//
+// A TLB entry's addend is (linear address of the page) - (virtual page), so translated code
+// reaches RAM with `linear = va + addend` and SVI's bounds check still guards every access.
+//
+// Translated system code never touches guest memory except through the TLB (inline hit, or a
+// helper on a miss): a device, a clean (D=0) page, a page holding translated code and every
+// fault go through the helper.
+#pragma once
+
+#include <cstdint>
+
+namespace strata::vm::rv64sys {
+
+inline constexpr std::uint32_t kTlbLinear = 0x1000;
+inline constexpr std::uint64_t kRamLinear = 0x10000;
+
+// State-page fields of a system hart, after vm::rv64::state::kEnd (576).
+namespace sysstate {
+// A Trap exit (SysExit::Trap): the exception cause (mcause encoding, no interrupt bit) and the
+// value for xtval. The state page's kPc is the pc of the instruction that raised it.
+inline constexpr std::uint32_t kTrapCause = 576;
+inline constexpr std::uint32_t kTrapTval = 584;
+inline constexpr std::uint32_t kEnd = 592;
+}  // namespace sysstate
+
+// Special exits of system-mode units (written to state::kExit, the unit returns kPc | 1). The
+// user-mode reasons keep their numbers and meaning where they apply:
+//   Ecall (1)    the hart raises the environment call of its privilege (or serves SBI)
+//   Ebreak (2)   breakpoint exception, tval = pc
+//   Illegal (3)  illegal instruction exception, tval = the instruction bits (kExitArg)
+//   FenceI (4)   continue at kPc + 4 (stores already dropped stale translations)
+// and these are the system-mode ones:
+enum class SysExit : std::uint64_t {
+  // A slow-path helper raised an exception (fault, misaligned AMO, access to nothing):
+  // sysstate::kTrapCause/kTrapTval, kPc = the instruction. The unit retired the instructions
+  // before it and none after.
+  Trap = 16,
+  Mret = 17,  // kPc = the mret; the hart checks legality and returns
+  Sret = 18,
+  Wfi = 19,        // kPc = the wfi; the hart sleeps until an interrupt is pending, then pc + 4
+  SfenceVma = 20,  // kExitArg = rs1's value (the page) or ~0 when rs1 is x0; continue at pc + 4
+  // Any CSR instruction but fflags/frm/fcsr: kExitArg = the instruction bits. The hart performs
+  // it (it reads rs1 and writes rd in the state page), and continues at kPc + 4 or traps.
+  Csr = 21,
+  // A store (or AMO/SC) wrote a page that holds translations: the store is done, the hart drops
+  // them and continues after the instruction at kPc (its length: 2 or 4 from its first parcel).
+  CodeWritten = 22,
+};
+
+}  // namespace strata::vm::rv64sys
