@@ -2,8 +2,9 @@
 // code reaches it (translator.hpp, SystemTarget). Inline, a unit checks the software TLB
 // (vm/rv64sys/soft_tlb.hpp) and on a hit accesses RAM itself; on a miss (or a misaligned
 // access, a device page, a clean page, a code page) it calls one of the Sys* helpers of
-// helpers_sys.def, which forward to the SysMemory the guest instance's
-// vm::LoadOptions::user_data points at (the hart).
+// helpers_sys.def, which forward to the SysMemory that NativeContext::user_data() points at: the
+// runner sets its vm::HostContext's user_data_ptr to a `SysMemory*` (converted to void*, and
+// converted back to exactly that type by the helpers).
 //
 // Every call names the guest pc of the instruction. A call that faults (page fault, access
 // fault, misaligned AMO/LR/SC) does not raise anything itself: it writes the trap into the state
