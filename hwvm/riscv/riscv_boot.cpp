@@ -1,8 +1,10 @@
 // Guest RAM for the first instruction of a RISC-V boot.
 #include "hwvm/riscv/riscv_boot.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 
 #include "hwvm/riscv/fdt.hpp"
 #include "hwvm/riscv/virt_layout.hpp"
@@ -20,7 +22,26 @@ void copy_to(std::span<std::uint8_t> ram, std::uint64_t gpa, std::span<const std
   if (!bytes.empty()) std::memcpy(ram.data() + (gpa - kRamBase), bytes.data(), bytes.size());
 }
 
+// "16M", "1G", "1536K", "1000": how the user would have written it.
+std::string size_text(std::uint64_t b) {
+  if (b != 0 && b % (1ull << 30) == 0) return std::to_string(b >> 30) + "G";
+  if (b != 0 && b % (1ull << 20) == 0) return std::to_string(b >> 20) + "M";
+  if (b != 0 && b % (1ull << 10) == 0) return std::to_string(b >> 10) + "K";
+  return std::to_string(b);
+}
+
 }  // namespace
+
+Result<void> check_riscv_mem(std::uint64_t bytes) {
+  if (bytes < kRiscvMinMem)
+    return fail("--mem {} is too small: the riscv64 machine needs at least {} MiB",
+                size_text(bytes), kRiscvMinMem >> 20);
+  if (bytes > kRiscvMaxMem)
+    return fail("--mem {} is too large: the riscv64 machine has at most {} GiB of RAM",
+                size_text(bytes), kRiscvMaxMem >> 30);
+  if (bytes % 4096 != 0) return fail("--mem {} is not a multiple of 4 KiB", size_text(bytes));
+  return {};
+}
 
 Result<RiscvEntry> load_riscv_boot(std::span<std::uint8_t> ram, const RiscvBootFiles& files,
                                    const RiscvBootConfig& config) {

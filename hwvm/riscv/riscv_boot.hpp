@@ -22,6 +22,19 @@
 
 namespace strata::hwvm::riscv {
 
+// --mem: 512 MiB by default, as `strata boot --kernel`. Debian's riscv64 kernel occupies about
+// 32 MiB from +2 MiB (image_size 0x1e6c000 for 6.12), its initrd takes 30-60 MiB and is
+// unpacked next to itself, and the kernel wants room to run after that: below 128 MiB it does
+// not reach user space.
+inline constexpr std::uint64_t kRiscvDefaultMem = 512ull << 20;
+inline constexpr std::uint64_t kRiscvMinMem = 128ull << 20;
+// Also the most RAM: the hart's RAM is one mapping, and the virt map has nothing above it.
+inline constexpr std::uint64_t kRiscvMaxMem = 64ull << 30;
+
+// Errors: "--mem 16M is too small: the riscv64 machine needs at least 128 MiB", too large, not
+// a multiple of 4 KiB.
+[[nodiscard]] Result<void> check_riscv_mem(std::uint64_t bytes);
+
 // OpenSBI's include/sbi/fw_dynamic.h, version 2.
 inline constexpr std::uint64_t kFwDynamicMagic = 0x4942534f;  // "OSBI"
 inline constexpr std::uint64_t kFwDynamicVersion = 2;
