@@ -13,6 +13,9 @@ constexpr DeviceKind kDeviceKinds[] = {
     {"i8042", "devices.i8042", "i8042 keyboard controller: the reset line"},
     {"virtio-blk", "devices.virtio_mmio_blk",
      "virtio-mmio (virtio 1.x) block device on a raw disk image", true, true},
+    {"plic", "devices.plic", "RISC-V platform-level interrupt controller (31 sources)"},
+    {"clint", "devices.clint", "RISC-V core-local interruptor: msip, mtimecmp, mtime"},
+    {"sifive-test", "devices.sifive_test", "SiFive test device: power off, reset, exit code"},
 };
 
 }  // namespace

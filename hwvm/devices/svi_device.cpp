@@ -40,6 +40,26 @@ void hw_reset_system(vm::NativeContext& cx, const vm::Value*, vm::Value*) {
   device_of(cx).host().reset_system();
 }
 
+void hw_power_off(vm::NativeContext& cx, const vm::Value* a, vm::Value*) {
+  SviDevice& d = device_of(cx);
+  d.host().power_off(d, a[0].i);
+}
+void hw_irq_out(vm::NativeContext& cx, const vm::Value* a, vm::Value*) {
+  SviDevice& d = device_of(cx);
+  d.host().irq_out(d, a[0].i, a[1].i != 0);
+}
+void hw_lines(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  SviDevice& d = device_of(cx);
+  r->i = d.host().irq_lines(d);
+}
+void hw_time(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
+  r->i = static_cast<std::int64_t>(device_of(cx).host().time());
+}
+void hw_timer_at(vm::NativeContext& cx, const vm::Value* a, vm::Value*) {
+  SviDevice& d = device_of(cx);
+  d.host().timer_at(d, a[0].i, static_cast<std::uint64_t>(a[1].i));
+}
+
 void hw_set_state(vm::NativeContext& cx, const vm::Value* a, vm::Value*) {
   device_of(cx).set_state(a[0]);
 }
@@ -69,6 +89,13 @@ std::uint8_t* dma_window(vm::NativeContext& cx, std::int64_t addr, std::int64_t 
   return m->data() + a;
 }
 
+// Tells the host which guest RAM a native just wrote (the range passed dma_window's check).
+void announce_ram_write(vm::NativeContext& cx, std::int64_t addr, std::int64_t len) {
+  SviDevice& d = device_of(cx);
+  d.host().guest_ram_written(d.resources().ram.base + static_cast<std::uint64_t>(addr),
+                             static_cast<std::uint64_t>(len));
+}
+
 void hw_disk_size(vm::NativeContext& cx, const vm::Value*, vm::Value* r) {
   DiskBackend* d = device_of(cx).resources().disk;
   r->i = d ? static_cast<std::int64_t>(d->size()) : 0;
@@ -89,6 +116,7 @@ void hw_disk_read(vm::NativeContext& cx, const vm::Value* a, vm::Value* r) {
     return;
   }
   r->i = d->read(static_cast<std::uint64_t>(a[1].i), {p, static_cast<std::size_t>(a[2].i)});
+  announce_ram_write(cx, a[0].i, a[2].i);
 }
 void hw_disk_write(vm::NativeContext& cx, const vm::Value* a, vm::Value* r) {
   DiskBackend* d = device_of(cx).resources().disk;
@@ -122,6 +150,7 @@ void hw_disk_id(vm::NativeContext& cx, const vm::Value* a, vm::Value* r) {
   const std::string_view s = d->serial();
   const auto n = static_cast<std::size_t>(a[1].i);
   for (std::size_t i = 0; i < n; ++i) p[i] = i < s.size() ? static_cast<std::uint8_t>(s[i]) : 0;
+  announce_ram_write(cx, a[0].i, a[1].i);
   r->i = a[1].i;
 }
 
@@ -130,6 +159,13 @@ constexpr vm::NativeDef kHwNatives[] = {
     {"hw", "console_write", "(i64) -> void", hw_console_write, "a byte to the console"},
     {"hw", "console_read", "() -> i64", hw_console_read, "next console byte, -1 if none"},
     {"hw", "reset_system", "() -> void", hw_reset_system, "reset the machine"},
+    {"hw", "power_off", "(i64) -> void", hw_power_off, "end the run with this exit code"},
+    {"hw", "irq_out", "(i64, i64) -> void", hw_irq_out,
+     "an interrupt controller drives output line to level"},
+    {"hw", "lines", "() -> i64", hw_lines, "how many outputs the machine wired"},
+    {"hw", "time", "() -> i64", hw_time, "the machine's clock (timer ticks)"},
+    {"hw", "timer_at", "(i64, i64) -> void", hw_timer_at,
+     "call timer(n) once time() reaches deadline"},
     {"hw", "set_state", "(ref) -> void", hw_set_state, "hand the model's state record over"},
     {"hw", "state", "() -> ref", hw_state, "the state record given to set_state"},
     {"hw", "report", "(ref) -> void", hw_report, "log a line about the device (a string)"},
@@ -205,6 +241,14 @@ Result<std::unique_ptr<SviDevice>> SviDevice::create(std::string name, isa::Modu
   if (poll_sig && *poll_sig != "() -> void")
     return fail("device {}: model '{}' exports poll as {}, expected () -> void", name, model.name,
                 *poll_sig);
+  auto input_sig = export_sig(model, "input");
+  if (input_sig && *input_sig != "(i64, i64) -> void")
+    return fail("device {}: model '{}' exports input as {}, expected (i64, i64) -> void", name,
+                model.name, *input_sig);
+  auto timer_sig = export_sig(model, "timer");
+  if (timer_sig && *timer_sig != "(i64) -> void")
+    return fail("device {}: model '{}' exports timer as {}, expected (i64) -> void", name,
+                model.name, *timer_sig);
   auto ram_sig = export_sig(model, "wants_guest_ram");
   if (ram_sig && *ram_sig != "() -> i64")
     return fail("device {}: model '{}' exports wants_guest_ram as {}, expected () -> i64", name,
@@ -212,6 +256,8 @@ Result<std::unique_ptr<SviDevice>> SviDevice::create(std::string name, isa::Modu
   std::unique_ptr<SviDevice> d(
       new SviDevice(std::move(name), std::move(model), host, irq, std::move(sink), res));
   d->has_poll_ = poll_sig.has_value();
+  d->has_input_ = input_sig.has_value();
+  d->has_timer_ = timer_sig.has_value();
   d->wants_ram_ = ram_sig.has_value();
   // A model is small: a few KiB of code, reloaded at most once per fault.
   auto cache = jit::CodeCache::create({.capacity_bytes = size_t{1} << 20, .name = "strata-device"});
@@ -326,6 +372,20 @@ void SviDevice::write(std::uint64_t offset, unsigned size, std::uint64_t value) 
 
 void SviDevice::poll() {
   if (has_poll_) (void)call("poll", {});
+}
+
+bool SviDevice::input(std::int64_t line, bool level) {
+  if (!has_input_) return false;
+  const vm::Value args[] = {vm::Value::from_i(line), vm::Value::from_i(level ? 1 : 0)};
+  (void)call("input", args);
+  return true;
+}
+
+bool SviDevice::timer(std::int64_t n) {
+  if (!has_timer_) return false;
+  const vm::Value args[] = {vm::Value::from_i(n)};
+  (void)call("timer", args);
+  return true;
 }
 
 }  // namespace strata::hwvm

@@ -18,6 +18,14 @@
 //            disk_size() -> i64, disk_readonly() -> i64, disk_read/disk_write(i64 addr,
 //            i64 disk_offset, i64 len) -> i64, disk_flush() -> i64, disk_id(i64 addr,
 //            i64 len) -> i64            the disk backend (results: >= 0 ok, negative errno)
+//            power_off(i64 code)        end the run with exit code `code` (a test device)
+//            irq_out(i64 line, i64 level), lines() -> i64      an interrupt controller's
+//                                       outputs and how many the machine wired
+//            time() -> i64, timer_at(i64 n, i64 deadline)      a timer model's clock, and
+//                                       "call timer(n) once time() reaches deadline"
+//   exports of interrupt controllers and timers (optional):
+//            input(i64 line, i64 level)  a device line into the controller (SviDevice::input)
+//            timer(i64 n)                the deadline asked for n has come (SviDevice::timer)
 //   state    in the module's own linear memory (`.memory`), which a reload starts afresh; or,
 //            for a model that wants guest RAM (its linear memory is then guest RAM, and it must
 //            declare no `.memory`), in a GC record it creates in reset() and hands over with
@@ -85,6 +93,32 @@ class DeviceHost {
   // The next input byte, or -1 when none is waiting (never blocks).
   virtual int console_read() = 0;
   virtual void reset_system() = 0;
+
+  // The rest serve models that only some machines have (the RISC-V machine's test device,
+  // PLIC and CLINT); the defaults wire nothing, so the x86 machine never sees these calls.
+  // A test device's "power off with exit code `code`"; by default the run ends as on a reset.
+  virtual void power_off(SviDevice& device, std::int64_t code) {
+    (void)device, (void)code;
+    reset_system();
+  }
+  // An interrupt controller drives its output `line` (stdlib/devices/README.md, "Interrupt
+  // controllers"); lines() is how many outputs this machine wired to `device`.
+  virtual void irq_out(SviDevice& device, std::int64_t line, bool level) {
+    (void)device, (void)line, (void)level;
+  }
+  virtual std::int64_t irq_lines(SviDevice& device) {
+    (void)device;
+    return 0;
+  }
+  // A timer model's clock, and its request that the machine call device.timer(n) once time()
+  // reaches `deadline` (replacing the previous request for n). README "Timers".
+  virtual std::uint64_t time() { return 0; }
+  virtual void timer_at(SviDevice& device, std::int64_t n, std::uint64_t deadline) {
+    (void)device, (void)n, (void)deadline;
+  }
+  // A DMA model's disk_read or disk_id wrote guest RAM [gpa, gpa + len): a machine that
+  // translates guest code drops translations of those pages.
+  virtual void guest_ram_written(std::uint64_t gpa, std::uint64_t len) { (void)gpa, (void)len; }
 };
 
 // The "hw" native module, bound per device through NativeContext::user_data().
@@ -111,6 +145,12 @@ class SviDevice final : public BusDevice {
   void write(std::uint64_t offset, unsigned size, std::uint64_t value) override;
   // Calls the model's poll() if it has one.
   void poll();
+  // An interrupt controller's input `line` (a device's interrupt source) is now at `level`:
+  // calls the model's input() export. False when the model has none.
+  bool input(std::int64_t line, bool level);
+  // A timer's deadline for `n` has come: calls the model's timer() export. False when the
+  // model has none.
+  bool timer(std::int64_t n);
 
   [[nodiscard]] int irq() const { return irq_; }
   [[nodiscard]] DeviceHost& host() { return host_; }
@@ -154,6 +194,8 @@ class SviDevice final : public BusDevice {
   // calls, when no SVI frame refers to it.
   vm::Value* state_ = nullptr;
   bool has_poll_ = false;
+  bool has_input_ = false;
+  bool has_timer_ = false;
   bool wants_ram_ = false;
   bool disabled_ = false;
   std::uint64_t faults_ = 0;

@@ -69,14 +69,14 @@ uint16_t BlockBuilder::ftmp() {
   return ftmps_[ftmp_next_++];
 }
 
-void BlockBuilder::load_const(uint16_t reg, uint64_t v) {
+void BlockBuilder::load_const(uint16_t reg, uint64_t v, uint16_t scratch) {
   const auto s = static_cast<int64_t>(v);
   if (s >= INT32_MIN && s <= INT32_MAX) {
     emit_abx(Op::Li, reg, static_cast<uint32_t>(s));
     return;
   }
   // reg = (hi << 32) | zext32(lo): li sign-extends, so the low half is zero-extended by hand.
-  const uint16_t lo = tmp();
+  const uint16_t lo = scratch != 0 ? scratch : tmp();
   emit_abx(Op::Li, reg, static_cast<uint32_t>(v >> 32));
   emit(Op::ShlI, reg, reg, 32);
   emit_abx(Op::Li, lo, static_cast<uint32_t>(v));

@@ -68,7 +68,11 @@ class BlockBuilder {
   }
   void emit_abx(isa::Op op, uint16_t a, uint32_t bc) { code_.push_back(isa::make_abx(op, a, bc)); }
   // reg = v, in as few instructions as the value needs (li, or a shifted sequence).
-  void load_const(uint16_t reg, uint64_t v);
+  void load_const(uint16_t reg, uint64_t v) { load_const(reg, v, 0); }
+  // The same, with `scratch` (an i64 register other than reg) for the shifted sequence instead of
+  // a new temporary (0: take one): for code emitted after the instruction that owns its
+  // registers (out-of-line slow paths), where a new temporary could be one of them.
+  void load_const(uint16_t reg, uint64_t v, uint16_t scratch);
 
   Label new_label();
   // Binds `l` here. A `jmp l` just before it is dropped: falling through does the same.

@@ -24,14 +24,24 @@ void emit_exit_to(BlockBuilder& b, uint64_t next_pc, unsigned retired) {
   b.emit_return(t);
 }
 
-void emit_special_exit(BlockBuilder& b, vm::rv64::ExitReason reason, uint64_t pc, uint64_t arg,
-                       unsigned retired) {
+namespace {
+
+// The special-exit sequence; `store_arg` stores kExitArg.
+template <typename StoreArg>
+void emit_exit_sequence(BlockBuilder& b, uint64_t reason, uint64_t pc, unsigned retired,
+                        StoreArg store_arg) {
   emit_instret_add(b, retired);
   const uint16_t t = b.tmp(), at = b.tmp();
   b.emit_abx(Op::Li, t, static_cast<uint32_t>(reason));
   b.emit(Op::StI64, BlockBuilder::kZero, t, state::kExit);
   b.load_const(at, pc);
   b.emit(Op::StI64, BlockBuilder::kZero, at, state::kPc);
+  store_arg();
+  b.emit(Op::OrI, at, at, 1);
+  b.emit_return(at);
+}
+
+void store_const_arg(BlockBuilder& b, uint64_t arg) {
   if (arg == 0) {
     b.emit(Op::StI64, BlockBuilder::kZero, BlockBuilder::kZero, state::kExitArg);
   } else {
@@ -39,8 +49,26 @@ void emit_special_exit(BlockBuilder& b, vm::rv64::ExitReason reason, uint64_t pc
     b.load_const(a, arg);
     b.emit(Op::StI64, BlockBuilder::kZero, a, state::kExitArg);
   }
-  b.emit(Op::OrI, at, at, 1);
-  b.emit_return(at);
+}
+
+}  // namespace
+
+void emit_special_exit(BlockBuilder& b, vm::rv64::ExitReason reason, uint64_t pc, uint64_t arg,
+                       unsigned retired) {
+  emit_exit_sequence(b, static_cast<uint64_t>(reason), pc, retired,
+                     [&] { store_const_arg(b, arg); });
+}
+
+void emit_special_exit(BlockBuilder& b, vm::rv64sys::SysExit reason, uint64_t pc, uint64_t arg,
+                       unsigned retired) {
+  emit_exit_sequence(b, static_cast<uint64_t>(reason), pc, retired,
+                     [&] { store_const_arg(b, arg); });
+}
+
+void emit_special_exit_reg(BlockBuilder& b, vm::rv64sys::SysExit reason, uint64_t pc,
+                           uint16_t arg_reg, unsigned retired) {
+  emit_exit_sequence(b, static_cast<uint64_t>(reason), pc, retired,
+                     [&] { b.emit(Op::StI64, BlockBuilder::kZero, arg_reg, state::kExitArg); });
 }
 
 }  // namespace strata::jit::rv64

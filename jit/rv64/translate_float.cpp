@@ -27,13 +27,6 @@ using isa::rv64::RegFile;
 constexpr uint8_t kRmDyn = 7;
 constexpr uint8_t kFirstInvalidRm = 5;
 
-// r = kBoxHigh | low 32 bits of r, without a constant: ~zext32(~r).
-void emit_box(BlockBuilder& b, uint16_t r) {
-  b.emit(Op::Not, r, r);
-  b.emit(Op::Zext32, r, r);
-  b.emit(Op::Not, r, r);
-}
-
 // A temporary holding the single in f register `reg` (low 32 bits; the high half is junk): the
 // register itself when it is NaN-boxed, the canonical NaN otherwise.
 uint16_t emit_unbox(BlockBuilder& b, uint16_t reg) {
@@ -131,6 +124,13 @@ std::optional<Helper> helper_for(Opcode op) {
 }
 
 }  // namespace
+
+// Without a constant: ~zext32(~r).
+void emit_box(BlockBuilder& b, uint16_t r) {
+  b.emit(isa::Op::Not, r, r);
+  b.emit(isa::Op::Zext32, r, r);
+  b.emit(isa::Op::Not, r, r);
+}
 
 // One callh to the instruction's helper: operands in instruction order, then rm if it has one.
 bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {

@@ -21,6 +21,9 @@ bool translate_float(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t
 // kExit = Illegal, kPc = pc, kExitArg = raw, return pc | 1. Defined in translator.cpp.
 void emit_illegal_exit(BlockBuilder& b, uint64_t pc, uint32_t raw);
 
+// r = kBoxHigh | low 32 bits of r: the NaN-boxed single whose bits are r's low half.
+void emit_box(BlockBuilder& b, uint16_t r);
+
 // The instruction's helper call (rounding-mode check and callh), exact for every input; false
 // when `in` has no helper. translate_float.cpp.
 bool emit_helper_call(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);

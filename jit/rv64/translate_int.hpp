@@ -12,6 +12,7 @@
 #include "isa/rv64/decoder.hpp"
 #include "jit/rv64/block_builder.hpp"
 #include "vm/rv64/guest_layout.hpp"
+#include "vm/rv64sys/sys_layout.hpp"
 
 namespace strata::jit::rv64 {
 
@@ -51,5 +52,12 @@ void emit_exit_to(BlockBuilder& b, uint64_t next_pc, unsigned retired);
 // kExitArg = arg, return pc | 1.
 void emit_special_exit(BlockBuilder& b, vm::rv64::ExitReason reason, uint64_t pc, uint64_t arg,
                        unsigned retired);
+// The same for a system-mode exit (vm/rv64sys/sys_layout.hpp).
+void emit_special_exit(BlockBuilder& b, vm::rv64sys::SysExit reason, uint64_t pc, uint64_t arg,
+                       unsigned retired);
+// A system-mode exit whose kExitArg is the value of register `arg_reg` (read after the instret
+// update, so it must not be the instret register).
+void emit_special_exit_reg(BlockBuilder& b, vm::rv64sys::SysExit reason, uint64_t pc,
+                           uint16_t arg_reg, unsigned retired);
 
 }  // namespace strata::jit::rv64

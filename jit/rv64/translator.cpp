@@ -4,12 +4,14 @@
 #include "jit/rv64/translator.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "jit/rv64/guest_module.hpp"
 #include "jit/rv64/translate_float.hpp"
 #include "jit/rv64/translate_int.hpp"
+#include "jit/rv64/translate_sys.hpp"
 #include "vm/rv64/elf_loader.hpp"
 
 namespace strata::jit::rv64 {
@@ -57,11 +59,13 @@ Op branch_op(Opcode op) {
 // hot path takes one jump, as without the check.
 class RegionTranslator {
  public:
-  RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits)
+  RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits,
+                   const SystemTarget* sys)
       : b_(std::min(limits.max_insns, 4 * kMaxBlockInsns)),
         fetch_(fetch),
         limits_(limits),
         entry_page_(entry & kPageMask) {
+    if (sys != nullptr) sys_.emplace(b_, *sys);
     blocks_.reserve(std::min(limits.max_blocks, 64u));
     blocks_.push_back({entry, b_.new_label()});
     work_.push_back(0);
@@ -71,9 +75,9 @@ class RegionTranslator {
 
  private:
   static constexpr uint64_t kPageMask = ~(vm::rv64::kPageSize - 1);
-  // Past this many SVI words (writebacks included) no block is added: J16 branch offsets (±32K
-  // words) must reach the exit stubs after the last block, and a block adds at most a few
-  // thousand words.
+  // Past this many SVI words (writebacks and pending system-mode slow paths included) no block
+  // is added: J16 branch offsets (±32K words) must reach the exit stubs and slow paths after the
+  // last block, and a block adds at most a few thousand words.
   static constexpr size_t kMaxWords = 12000;
 
   struct Block {
@@ -102,8 +106,11 @@ class RegionTranslator {
   BlockBuilder::Label exit_stub(uint64_t target);
   // Counts the slice down; leaves the unit for `header_pc` once it ran out.
   void emit_slice_check(uint64_t header_pc);
+  // An upper bound of the unit's final length so far.
+  size_t size_bound() const { return b_.final_size_bound() + (sys_ ? sys_->pending_words() : 0); }
 
   BlockBuilder b_;
+  std::optional<SysEmitter> sys_;  // system mode
   const FetchFn& fetch_;
   const RegionLimits limits_;
   const uint64_t entry_page_;
@@ -128,7 +135,7 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* 
   }
   const uint64_t page = target & kPageMask;
   if (blocks_.size() >= limits_.max_blocks || insns_ >= limits_.max_insns ||
-      b_.final_size_bound() > kMaxWords ||
+      size_bound() > kMaxWords ||
       (page != entry_page_ && page != entry_page_ + vm::rv64::kPageSize))
     return false;
   blocks_.push_back({target, b_.new_label()});
@@ -188,6 +195,10 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
     return true;
   };
 
+  if (sys_) {
+    if (sys_->translate_mem(in, pc, index) || sys_->translate_atomic(in, pc, index)) return false;
+    if (translate_privileged(b, in, pc, index)) return true;
+  }
   if ((flags & isa::rv64::kFloat) && !(flags & isa::rv64::kCsr)) {
     if ((flags & isa::rv64::kRm) && in.reserved_rm) return illegal();
     return translate_float(b, in, pc) ? false : illegal();
@@ -246,8 +257,8 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
     case Opcode::Csrrci: return translate_csr(b, in) ? false : illegal();
     default: break;
   }
-  // Everything else that is not integer computation, memory or atomics (Illegal, and the
-  // privileged sret/mret/wfi/sfence.vma, which user mode may not execute) is illegal.
+  // Everything else that is not integer computation, memory or atomics (Illegal, and in user
+  // mode the privileged sret/mret/wfi/sfence.vma) is illegal.
   if (translate_alu(b, in, pc) || translate_muldiv(b, in) || translate_mem(b, in) ||
       translate_atomic(b, in))
     return false;
@@ -312,6 +323,7 @@ Result<TranslatedBlock> RegionTranslator::run() {
     b_.bind(s.label);
     emit_exit_to(b_, s.pc, 0);
   }
+  if (sys_) sys_->finish();
 
   TranslatedBlock t;
   t.start = entry;
@@ -341,12 +353,13 @@ void emit_illegal_exit(BlockBuilder& b, uint64_t pc, uint32_t raw) {
 }
 
 Result<TranslatedBlock> translate_region(uint64_t pc, const FetchFn& fetch,
-                                         const RegionLimits& limits) {
-  return RegionTranslator(pc, fetch, limits).run();
+                                         const RegionLimits& limits, const SystemTarget* sys) {
+  return RegionTranslator(pc, fetch, limits, sys).run();
 }
 
-Result<TranslatedBlock> translate_block(uint64_t pc, const FetchFn& fetch) {
-  return translate_region(pc, fetch, RegionLimits{kMaxBlockInsns, 1});
+Result<TranslatedBlock> translate_block(uint64_t pc, const FetchFn& fetch,
+                                        const SystemTarget* sys) {
+  return translate_region(pc, fetch, RegionLimits{kMaxBlockInsns, 1}, sys);
 }
 
 bool overlaps(const TranslatedBlock& b, uint64_t addr, uint64_t len) {

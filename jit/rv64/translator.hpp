@@ -19,6 +19,17 @@
 // the rounding modes (static and dynamic) are honoured. Guest memory accesses go through the
 // SVI linear memory (address - kGuestOrigin), so a bad guest address is an SVI
 // MemoryOutOfBounds trap at a known SVI pc (TranslatedBlock::pc_map), never a host fault.
+//
+// SYSTEM MODE (a SystemTarget given; jit/rv64sys/hart.hpp runs it): the linear memory is a
+// full-system hart's (vm/rv64sys/sys_layout.hpp). Every load and store (integer, flw/fld/fsw/fsd)
+// checks the software TLB of SystemTarget::data_index inline and on a hit accesses RAM at
+// va + addend; on a miss (or when misaligned) it calls a Sys* helper (helpers_sys.def), which
+// forwards to the hart's SysMemory (sys_memory.hpp). AMOs and LR/SC always call a helper. After a
+// helper call the unit leaves with a special exit when the helper set state::kExit (a trap, or
+// CodeWritten). mret, sret, wfi, sfence.vma and the CSR instructions other than
+// fflags/frm/fcsr end the block with the special exits of sys_layout.hpp (the hart performs
+// them); in user mode they stay illegal instructions. mem_addr_regs is left empty: a system
+// unit's SVI accesses are at linear addresses the TLB gave, not guest addresses.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +40,7 @@
 
 #include "isa/error.hpp"
 #include "isa/module.hpp"
+#include "vm/rv64sys/soft_tlb.hpp"
 
 namespace strata::jit::rv64 {
 
@@ -66,15 +78,23 @@ struct TranslatedBlock {
   std::vector<std::pair<uint32_t, uint16_t>> mem_addr_regs;
 };
 
+// What a system-mode unit is translated for (the hart keys its units by it).
+struct SystemTarget {
+  vm::rv64sys::MmuIndex
+      data_index;  // the TLB index the unit's loads/stores use: a constant in its code
+};
+
 // Translates the region entered at `pc`. Errors: the first instruction cannot be fetched
 // (message names the address). An illegal instruction is not an error: it becomes a special
 // exit; so does any other block of the region that cannot be fetched (an exit to its pc, where
-// the runner reports the fault).
+// the runner reports the fault). `sys`: system mode (above); nullptr: user mode.
 [[nodiscard]] Result<TranslatedBlock> translate_region(uint64_t pc, const FetchFn& fetch,
-                                                       const RegionLimits& limits = {});
+                                                       const RegionLimits& limits = {},
+                                                       const SystemTarget* sys = nullptr);
 
 // Translates the one block at `pc` (a region of max_blocks 1): every branch leaves the unit.
-[[nodiscard]] Result<TranslatedBlock> translate_block(uint64_t pc, const FetchFn& fetch);
+[[nodiscard]] Result<TranslatedBlock> translate_block(uint64_t pc, const FetchFn& fetch,
+                                                      const SystemTarget* sys = nullptr);
 
 // Whether [addr, addr + len) overlaps the guest bytes `b` was translated from.
 bool overlaps(const TranslatedBlock& b, uint64_t addr, uint64_t len);

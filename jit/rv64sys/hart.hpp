@@ -1,8 +1,8 @@
 // Hart: one RV64GC hart of a full-system machine (M, S and U modes, Sv39/Sv48), run by
-// translation: guest blocks become SVI units (jit/rv64/translator.hpp in system mode, SystemTarget),
-// compiled by the same tiers and kept in a translation cache keyed by (virtual pc, physical page,
-// MMU index), dropped when their physical page is written. A vm::Vcpu, so the REPL and the gdb
-// stub drive it like every other CPU.
+// translation: guest blocks become SVI units (jit/rv64/translator.hpp in system mode,
+// SystemTarget), compiled by the same tiers and kept in a translation cache keyed by (virtual pc,
+// physical page, MMU index), dropped when their physical page is written. A vm::Vcpu, so the REPL
+// and the gdb stub drive it like every other CPU.
 //
 // THE LOOP. Before each unit: a pending, enabled interrupt is taken (traps.hpp); the pc is
 // translated for fetch (software TLB, walk on a miss: a fetch fault is a trap); the unit for
@@ -30,12 +30,16 @@
 
 #include "isa/error.hpp"
 #include "jit/rv64/runner.hpp"
+#include "jit/rv64/sys_memory.hpp"
 #include "vm/rv64sys/csr_file.hpp"
 #include "vm/vcpu.hpp"
 
 namespace strata::jit::rv64sys {
 
 class Hart;
+
+// The execution tiers, as in user mode (jit/rv64/runner.hpp).
+using JitMode = rv64::JitMode;
 
 // The machine, as a hart sees it.
 class HartHost {
@@ -91,6 +95,12 @@ class Hart final : public vm::Vcpu {
   // The run ends with StopReason::Exited `code` at the next unit boundary (guest poweroff or
   // reset). Any thread.
   void request_exit(int code);
+
+  // ---- for tests and the translator's helpers ----
+  // The memory slow path translated units call (what HostContext::user_data points at).
+  rv64::SysMemory& memory_slow_path();
+  // A 64-bit word of the state page (vm/rv64sys/sys_layout.hpp): registers, the last exit.
+  std::uint64_t state_word(std::uint32_t offset) const;
 
   // ---- vm::Vcpu ----
   std::string_view arch() const override { return "riscv64"; }

@@ -78,6 +78,25 @@ Result<std::unique_ptr<hwvm::Machine>> make_linux(const std::string& kernel_path
   return hwvm::start_linux_machine(std::move(*guest), options, console);
 }
 
+// The options of the riscv64 machine: --kernel, and none of the KVM machine's own.
+int check_riscv_args(const BootArgs& a, std::string_view usage) {
+  if (!a.flat.empty())
+    return usage_error("--flat is x86_64 only; riscv64 boots --kernel FILE", usage);
+  if (a.kernel.empty()) return usage_error("no guest given (--kernel FILE)", usage);
+  const char* kvm_only = a.force                     ? "--force"
+                         : !a.gdb.empty()            ? "--gdb"
+                         : a.devices.irqchip         ? "--irqchip"
+                         : a.devices.bare_uart       ? "--bare-uart"
+                         : a.devices.bare_mmio       ? "--bare-mmio"
+                         : !a.devices.models.empty() ? "--model"
+                                                     : nullptr;
+  if (kvm_only)
+    return usage_error(fmt::format("{} is not supported with --arch riscv64", kvm_only), usage);
+  if (a.jit && *a.jit != "off" && *a.jit != "baseline" && *a.jit != "auto")
+    return usage_error(fmt::format("--jit: '{}' is not off, baseline or auto", *a.jit), usage);
+  return 0;
+}
+
 }  // namespace
 
 int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
@@ -100,13 +119,25 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
         return usage_error(fmt::format("--gdb: '{}' is not tcp:HOST:PORT", a->gdb), usage);
       continue;
     }
+    if (opt.starts_with("--arch=") || opt.starts_with("--jit=")) {
+      const auto eq = opt.find('=');
+      (opt.starts_with("--arch=") ? a->arch : a->jit.emplace()) = opt.substr(eq + 1);
+      continue;
+    }
     if (opt != "--flat" && opt != "--mem" && opt != "--console" && opt != "--model" &&
-        opt != "--kernel" && opt != "--initrd" && opt != "--append" && opt != "--disk")
+        opt != "--kernel" && opt != "--initrd" && opt != "--append" && opt != "--disk" &&
+        opt != "--arch" && opt != "--bios" && opt != "--jit")
       return usage_error(fmt::format("unknown argument '{}'", opt), usage);
     const std::string* v = value();
     if (!v) return usage_error(fmt::format("{} needs a value", opt), usage);
     if (opt == "--flat") {
       a->flat = *v;
+    } else if (opt == "--arch") {
+      a->arch = *v;
+    } else if (opt == "--bios") {
+      a->bios = *v;
+    } else if (opt == "--jit") {
+      a->jit = *v;
     } else if (opt == "--kernel") {
       a->kernel = *v;
     } else if (opt == "--initrd") {
@@ -135,6 +166,13 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
       a->console_spec = *v;
     }
   }
+  if (a->arch != "x86_64" && a->arch != "riscv64")
+    return usage_error(fmt::format("--arch: '{}' is not x86_64 or riscv64", a->arch), usage);
+  if (a->arch == "riscv64") return check_riscv_args(*a, usage);
+  if (!a->bios.empty() || a->jit)
+    return usage_error(fmt::format("{} goes with --arch riscv64 (x86_64 guests run on KVM)",
+                                   a->bios.empty() ? "--jit" : "--bios"),
+                       usage);
   if (a->flat.empty() == a->kernel.empty())
     return usage_error(a->flat.empty() ? "no guest given (--flat FILE or --kernel FILE)"
                                        : "--flat and --kernel exclude each other",

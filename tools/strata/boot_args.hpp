@@ -16,7 +16,10 @@
 namespace strata::cli {
 
 struct BootArgs {
+  std::string arch = "x86_64";  // --arch: x86_64 (KVM) or riscv64 (translated)
   std::string flat, kernel, initrd;
+  std::string bios;                // --bios FILE (riscv64)
+  std::optional<std::string> jit;  // --jit off|baseline|auto (riscv64)
   std::optional<std::string> append;
   std::optional<std::uint64_t> mem;
   std::string console_spec = "stdio";
@@ -28,6 +31,9 @@ struct BootArgs {
 
 // Fills *out from `args`. Returns 0, or the exit code after printing a usage error.
 int parse_boot_args(Args args, std::string_view usage, BootArgs* out);
+
+// `strata boot --arch riscv64` with parsed arguments (cmd_boot_riscv.cpp): the exit code.
+int boot_riscv(const BootArgs& a, std::string_view usage);
 
 // Loads the guest and creates its machine, stopped at the entry. An empty error message: the
 // reason is printed already (the PVM gate of --kernel).

@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::string_view kBootUsage = R"(usage: strata boot --flat FILE [OPTIONS]
        strata boot --kernel BZIMAGE [--initrd FILE] [--append "ARGS"] [OPTIONS]
+       strata boot --arch riscv64 --kernel IMAGE [--initrd FILE] [--append "ARGS"]
+                   [--bios FILE] [--jit off|baseline|auto] [--mem SIZE] [--disk FILE[,ro]]
+                   [--console stdio|file:PATH] [--stats]
 
 Runs a guest on /dev/kvm. The devices are SVI models (stdlib/devices/): a 16550 UART at port
 0x3f8, IRQ 4 (the console), the i8042 at ports 0x60/0x64, whose reset command (0xfe to port
@@ -33,7 +36,19 @@ run with exit code 0, and so does `poweroff` (the CPU halts with interrupts off)
 On a host without hardware virtualization (kvm_pvm) --kernel explains why Linux cannot boot
 there and stops, unless --force.
 
+With --arch riscv64 (the default is x86_64), IMAGE is a RISC-V Linux Image run by translation
+on a `virt` machine (docs/RISCV_SYSTEM.md): RAM at 0x80000000 (default 512M, at least 128M),
+the kernel at RAM + 2 MiB entered in S-mode with the device tree in a1, the SBI built in, an
+NS16550A at 0x10000000, PLIC, CLINT, the test device at 0x100000 and with --disk virtio-blk
+in virtio-mmio slot 0 (0x10001000). ARGS is the whole command line (console=ttyS0 is a good
+start). --bios FILE runs an M-mode firmware instead of the built-in SBI: OpenSBI's
+fw_dynamic.bin or fw_jump.bin (Debian: /usr/lib/riscv64-linux-gnu/opensbi/generic/).
+--jit picks the hart's tier (default auto). Exit code: 0 on poweroff or reboot, the test
+device's code on its "fail" command, 1 when the hart faults (the message says why).
+
 options:
+  --arch x86_64|riscv64
+                    the guest's architecture (default x86_64)
   --flat FILE       the raw guest binary
   --kernel FILE     the Linux bzImage (boot protocol 2.12+, 64-bit entry)
   --initrd FILE     an initial ramdisk for --kernel
@@ -82,6 +97,7 @@ int cmd_boot(Args args) {
   if (wants_help(args, kBootUsage)) return 0;
   BootArgs a;
   if (int rc = parse_boot_args(args, kBootUsage, &a)) return rc;
+  if (a.arch == "riscv64") return boot_riscv(a, kBootUsage);
   auto console = hwvm::Console::open(a.console_spec);
   if (!console) return usage_error(console.error().message, kBootUsage);
   auto machine = make_machine(a, **console);

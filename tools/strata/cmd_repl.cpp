@@ -170,6 +170,9 @@ bool gdb_first(vm::Vcpu& cpu, monitor::Repl& repl, const std::string& spec, int*
 int repl_boot(Args args) {
   BootArgs a;
   if (int rc = parse_boot_args(args, kReplUsage, &a)) return rc;
+  if (a.arch != "x86_64")
+    return usage_error("repl boot runs KVM guests only; --arch riscv64 is not supported here yet",
+                       kReplUsage);
   if (a.stats) return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
   // The commands come from stdin, so the guest's console gets no input.
   std::unique_ptr<hwvm::Console> console;

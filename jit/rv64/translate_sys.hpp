@@ -1,0 +1,79 @@
+// System mode of the RV64 translator (translator.hpp, SystemTarget): guest memory through the
+// software TLB and the Sys* helpers, and the privileged instructions as special exits.
+//
+// A SysEmitter belongs to one unit. Its memory emitters put the TLB check and the RAM access
+// inline and the slow path (helper call, kExit check) out of line: finish() emits those after
+// the unit's last block, so a TLB hit runs straight through. Every helper call is followed by
+// the kExit check: when the helper set it (a trap, CodeWritten), the unit counts the
+// instructions of the block before this one, writes back and returns state::kPc | 1; the
+// instruction's destination register is written only when the call did not set it, so a
+// faulting instruction leaves its registers as they were.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "isa/rv64/decoder.hpp"
+#include "jit/rv64/block_builder.hpp"
+#include "jit/rv64/translator.hpp"
+
+namespace strata::jit::rv64 {
+
+class SysEmitter {
+ public:
+  SysEmitter(BlockBuilder& b, const SystemTarget& target);
+
+  // Integer loads and stores and flw/fld/fsw/fsd at guest `pc`, the block's instruction number
+  // `index`. False (nothing emitted) for any other instruction.
+  bool translate_mem(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
+  // LR/SC and the AMOs, every one a helper call. False for any other instruction.
+  bool translate_atomic(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
+  // Emits the out-of-line code: call it once, after the unit's last block.
+  void finish();
+  // Words finish() will add at most (the region driver keeps the unit within J16 reach).
+  size_t pending_words() const { return pending_words_; }
+
+ private:
+  struct Access {
+    unsigned size;
+    bool store;
+    bool sign;   // loads: sign-extend
+    bool boxed;  // flw: NaN-box the loaded single
+    bool fpr;    // rd / rs2 is an f register
+  };
+  // A load's or store's slow path: registers of the instruction that stay valid until it.
+  struct SlowPath {
+    BlockBuilder::Label entry, done;
+    uint64_t pc;
+    unsigned retired;
+    Helper helper;
+    Access access;
+    uint16_t va, value, dst;        // value: stores; dst: loads
+    uint16_t pc_reg, res, scratch;  // temporaries free on the slow path
+  };
+
+  void emit_slow_path(const SlowPath& s);
+  // After a helper call: leave the unit through the fault exit when state::kExit is set.
+  void emit_exit_check(uint16_t scratch, unsigned retired);
+  // The out-of-line exit for a helper that set kExit at an instruction with `retired`
+  // instructions of its block before it.
+  BlockBuilder::Label fault_exit(unsigned retired);
+
+  BlockBuilder& b_;
+  uint16_t tlb_base_;  // linear offset of the unit's TLB index
+  std::vector<SlowPath> slow_;
+  std::vector<std::pair<unsigned, BlockBuilder::Label>> fault_exits_;  // (retired, label)
+  BlockBuilder::Label common_exit_{};
+  bool common_used_ = false;
+  size_t pending_words_ = 0;
+};
+
+// mret, sret, wfi, sfence.vma and the CSR instructions that are not fflags/frm/fcsr, in system
+// mode: the special exit (vm/rv64sys/sys_layout.hpp) that ends the block. False (nothing emitted)
+// for any other instruction. `index`: the block's instruction number of `in`.
+bool translate_privileged(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc,
+                          unsigned index);
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,173 @@
+// System-mode loads and stores → SVI (translate_sys.hpp): the inline software-TLB check of
+// vm/rv64sys/soft_tlb.hpp, RAM on a hit, a Sys* helper on a miss.
+//
+// GUEST: the address is hostile, and so is a TLB entry a buggy hart might leave: a hit's access
+// is an ordinary SVI load/store at va + addend, bounds-checked by SVI like every other. A
+// misaligned access never hits (the compared value keeps the low bits an aligned one clears),
+// so the helper handles it, including one that crosses a page.
+#include "jit/rv64/translate_float.hpp"
+#include "jit/rv64/translate_int.hpp"
+#include "jit/rv64/translate_sys.hpp"
+#include "vm/rv64sys/sys_layout.hpp"
+
+namespace strata::jit::rv64 {
+
+using isa::Op;
+using isa::rv64::DecodedInsn;
+using isa::rv64::Opcode;
+using vm::rv64sys::SoftTlb;
+namespace state = vm::rv64::state;
+
+namespace {
+
+// Bound of the words of one slow path: pc constant (5), callh (2), exit check (2), mov and
+// NaN-box (4), jmp back (1).
+constexpr size_t kSlowPathWords = 16;
+// Bound of the shared fault exit: kPc load, or, ret and a writeback of every state slot.
+constexpr size_t kCommonExitWords = 80;
+constexpr size_t kFaultExitWords = 2;
+
+struct MemOp {
+  Op op;          // the SVI access on a TLB hit
+  Helper helper;  // the slow path
+  unsigned size;
+  bool store, sign, boxed, fpr;
+};
+
+bool classify(Opcode op, MemOp* m) {
+  switch (op) {
+    case Opcode::Lb: *m = {Op::LdI8, Helper::SysLdB, 1, false, true, false, false}; return true;
+    case Opcode::Lh: *m = {Op::LdI16, Helper::SysLdH, 2, false, true, false, false}; return true;
+    case Opcode::Lw: *m = {Op::LdI32, Helper::SysLdW, 4, false, true, false, false}; return true;
+    case Opcode::Ld: *m = {Op::LdI64, Helper::SysLdD, 8, false, false, false, false}; return true;
+    case Opcode::Lbu: *m = {Op::LdU8, Helper::SysLdBu, 1, false, false, false, false}; return true;
+    case Opcode::Lhu: *m = {Op::LdU16, Helper::SysLdHu, 2, false, false, false, false}; return true;
+    case Opcode::Lwu: *m = {Op::LdU32, Helper::SysLdWu, 4, false, false, false, false}; return true;
+    case Opcode::Sb: *m = {Op::StI8, Helper::SysStB, 1, true, false, false, false}; return true;
+    case Opcode::Sh: *m = {Op::StI16, Helper::SysStH, 2, true, false, false, false}; return true;
+    case Opcode::Sw: *m = {Op::StI32, Helper::SysStW, 4, true, false, false, false}; return true;
+    case Opcode::Sd: *m = {Op::StI64, Helper::SysStD, 8, true, false, false, false}; return true;
+    // flw zero-extends the single and boxes it, as the user-mode translation does.
+    case Opcode::Flw: *m = {Op::LdU32, Helper::SysLdWu, 4, false, false, true, true}; return true;
+    case Opcode::Fld: *m = {Op::LdI64, Helper::SysLdD, 8, false, false, false, true}; return true;
+    case Opcode::Fsw: *m = {Op::StI32, Helper::SysStW, 4, true, false, false, true}; return true;
+    case Opcode::Fsd: *m = {Op::StI64, Helper::SysStD, 8, true, false, false, true}; return true;
+    default: return false;
+  }
+}
+
+uint16_t imm16(int64_t v) {
+  return static_cast<uint16_t>(static_cast<int16_t>(v));
+}
+
+}  // namespace
+
+SysEmitter::SysEmitter(BlockBuilder& b, const SystemTarget& target)
+    : b_(b),
+      tlb_base_(static_cast<uint16_t>(vm::rv64sys::kTlbLinear +
+                                      SoftTlb::index_offset(target.data_index))) {
+  // The entry offsets below are U16 fields: the whole TLB area must be within their reach.
+  static_assert(vm::rv64sys::kTlbLinear + SoftTlb::kBytes <= 0x10000);
+}
+
+bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned index) {
+  MemOp m;
+  if (!classify(in.op, &m)) return false;
+  SlowPath s{};
+  s.pc = pc;
+  s.retired = index;
+  s.helper = m.helper;
+  s.access = {m.size, m.store, m.sign, m.boxed, m.fpr};
+  s.entry = b_.new_label();
+  s.done = b_.new_label();
+  // Sources first: a load's rd may be rs1.
+  const uint16_t base = b_.xreg(in.rs1);
+  if (m.store) s.value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  s.va = base;
+  if (in.imm != 0) {
+    s.va = b_.tmp();
+    b_.emit(Op::AddI, s.va, base, imm16(in.imm));
+  }
+  const uint16_t entry = b_.tmp(), tag = b_.tmp(), cmp = b_.tmp();
+  // entry = ((va >> 12) & 255) * 32, an offset into the index's table.
+  b_.emit(Op::ShrI, entry, s.va, 7);
+  b_.emit(Op::AndI, entry, entry, static_cast<uint16_t>((SoftTlb::kEntries - 1) * 32));
+  b_.emit(Op::LdI64, tag, entry,
+          static_cast<uint16_t>(tlb_base_ + (m.store ? SoftTlb::kWriteTag : SoftTlb::kReadTag)));
+  b_.emit(Op::AndI, cmp, s.va, imm16(-4096 | static_cast<int64_t>(m.size - 1)));
+  b_.branch2(Op::Bne, tag, cmp, s.entry);
+  b_.emit(Op::LdI64, tag, entry, static_cast<uint16_t>(tlb_base_ + SoftTlb::kAddend));
+  b_.emit(Op::Add, entry, s.va, tag);
+  if (m.store) {
+    b_.emit(m.op, entry, s.value, 0);
+  } else {
+    // A load into x0 still accesses memory (and may fault): xdef(0) is a scratch register.
+    s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
+    b_.emit(m.op, s.dst, entry, 0);
+    if (m.boxed) emit_box(b_, s.dst);
+  }
+  b_.bind(s.done);
+  // On the slow path the TLB temporaries are dead: they carry its pc, result and check.
+  s.pc_reg = cmp;
+  s.res = entry;
+  s.scratch = tag;
+  slow_.push_back(s);
+  pending_words_ += kSlowPathWords;
+  return true;
+}
+
+void SysEmitter::emit_slow_path(const SlowPath& s) {
+  b_.bind(s.entry);
+  // The pc map then names this instruction for an SVI trap in its slow path.
+  b_.begin_insn(s.pc);
+  b_.load_const(s.pc_reg, s.pc, s.scratch);
+  if (s.access.store) {
+    b_.call_helper(s.helper, 0, {s.va, s.value, s.pc_reg});
+  } else {
+    b_.call_helper(s.helper, s.res, {s.va, s.pc_reg});
+  }
+  emit_exit_check(s.scratch, s.retired);
+  if (!s.access.store) {
+    b_.emit(Op::Mov, s.dst, s.res);
+    if (s.access.boxed) emit_box(b_, s.dst);
+  }
+  b_.branch1(Op::Jmp, 0, s.done);
+}
+
+void SysEmitter::emit_exit_check(uint16_t scratch, unsigned retired) {
+  b_.emit(Op::LdI64, scratch, BlockBuilder::kZero, state::kExit);
+  b_.branch1(Op::Bnz, scratch, fault_exit(retired));
+}
+
+BlockBuilder::Label SysEmitter::fault_exit(unsigned retired) {
+  if (!common_used_) {
+    common_used_ = true;
+    common_exit_ = b_.new_label();
+    pending_words_ += kCommonExitWords;
+  }
+  if (retired == 0) return common_exit_;
+  for (const auto& [n, label] : fault_exits_)
+    if (n == retired) return label;
+  fault_exits_.emplace_back(retired, b_.new_label());
+  pending_words_ += kFaultExitWords;
+  return fault_exits_.back().second;
+}
+
+void SysEmitter::finish() {
+  for (const SlowPath& s : slow_) emit_slow_path(s);
+  slow_.clear();
+  if (!common_used_) return;
+  for (const auto& [retired, label] : fault_exits_) {
+    b_.bind(label);
+    emit_instret_add(b_, retired);
+    b_.branch1(Op::Jmp, 0, common_exit_);
+  }
+  // The helper wrote kPc (the instruction) and kExit: leave as every special exit does.
+  b_.bind(common_exit_);
+  const uint16_t t = b_.tmp();
+  b_.emit(Op::LdI64, t, BlockBuilder::kZero, state::kPc);
+  b_.emit(Op::OrI, t, t, 1);
+  b_.emit_return(t);
+}
+
+}  // namespace strata::jit::rv64

@@ -1,0 +1,210 @@
+// The special exits of system-mode units (vm/rv64sys/sys_layout.hpp) and trap entry: the
+// privileged side of the hart, on the CsrFile and traps.hpp.
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "isa/rv64/decoder.hpp"
+#include "isa/rv64/disasm.hpp"
+#include "jit/rv64sys/hart_impl.hpp"
+
+namespace strata::jit::rv64sys {
+
+namespace state = vm::rv64::state;
+namespace sysstate = vm::rv64sys::sysstate;
+using namespace vm::rv64sys;
+using vm::StopReason;
+using vm::rv64::ExitReason;
+
+namespace {
+// The encodings of mret and sret: their tval when they are illegal where they run.
+constexpr std::uint64_t kMretBits = 0x30200073, kSretBits = 0x10200073, kWfiBits = 0x10500073;
+}  // namespace
+
+StopReason Hart::Impl::fault_stop(const std::string& what) const {
+  std::string msg = fmt::format("riscv64 hart {}: {} (pc 0x{:x}, {}-mode)\n", opts.hartid, what, pc,
+                                priv_name(priv));
+  for (unsigned i = 0; i < 32; ++i) {
+    msg += fmt::format("  {:>4} {:016x}{}", isa::rv64::x_reg_name(i), x(i), i % 4 == 3 ? "\n" : "");
+  }
+  msg += fmt::format("  mstatus {:016x} mcause {:x} mepc {:x} mtval {:x}\n", csrs.mstatus,
+                     csrs.mcause, csrs.mepc, csrs.mtval);
+  msg += fmt::format("  scause {:x} sepc {:x} stval {:x} stvec {:x} satp {:016x}\n", csrs.scause,
+                     csrs.sepc, csrs.stval, csrs.stvec, csrs.satp);
+  return StopReason{StopReason::Kind::Fault, 0, pc, std::move(msg)};
+}
+
+bool Hart::Impl::enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64_t epc,
+                            StopReason* end) {
+  const std::uint64_t exc = cause & ~kInterruptBit;
+  const bool interrupt = (cause & kInterruptBit) != 0;
+  const std::uint64_t deleg = interrupt ? csrs.mideleg : csrs.medeleg;
+  const bool to_m = priv == Priv::Machine || exc >= 64 || ((deleg >> exc) & 1) == 0;
+  if (to_m && opts.sbi) {
+    // The built-in SBI has no M-mode code: a trap there is the guest's end, explained.
+    pc = epc;
+    *end =
+        fault_stop(fmt::format("{} (cause {}, tval 0x{:x}) trapped to M-mode, which has no "
+                               "handler (built-in SBI)",
+                               cause_name(cause), exc, tval));
+    return false;
+  }
+  if (!interrupt) ++stats.traps[exc];
+  last_trap_cause = cause;
+  last_trap_tval = tval;
+  const TrapTarget t = take_trap(csrs, priv, epc, cause, tval);
+  priv = t.priv;
+  pc = t.pc;
+  // A trap breaks any LR/SC sequence.
+  word(state::kResValid) = 0;
+  just_trapped = true;
+  return true;
+}
+
+bool Hart::Impl::special_exit(StopReason* end) {
+  const std::uint64_t reason = word(state::kExit);
+  const std::uint64_t at = word(state::kPc);
+  const std::uint64_t arg = word(state::kExitArg);
+  word(state::kExit) = 0;
+  pc = at;
+  ++stats.exits[reason < stats.exits.size() ? reason : 0];
+  switch (reason) {
+    case static_cast<std::uint64_t>(ExitReason::Ecall):
+      if (priv == Priv::Supervisor && opts.sbi) {
+        ++stats.sbi_calls;
+        host.sbi_call(*self);
+        pc = at + 4;
+        return true;
+      }
+      return enter_trap(priv == Priv::User         ? kCauseEcallU
+                        : priv == Priv::Supervisor ? kCauseEcallS
+                                                   : kCauseEcallM,
+                        0, at, end);
+    case static_cast<std::uint64_t>(ExitReason::Ebreak):
+      return enter_trap(kCauseBreakpoint, at, at, end);
+    case static_cast<std::uint64_t>(ExitReason::Illegal):
+      return enter_trap(kCauseIllegalInsn, arg & 0xffff'ffff, at, end);
+    case static_cast<std::uint64_t>(ExitReason::FenceI): pc = at + 4; return true;
+    case static_cast<std::uint64_t>(SysExit::Trap):
+      return enter_trap(word(sysstate::kTrapCause), word(sysstate::kTrapTval), at, end);
+    case static_cast<std::uint64_t>(SysExit::Mret):
+    case static_cast<std::uint64_t>(SysExit::Sret): {
+      const bool m = reason == static_cast<std::uint64_t>(SysExit::Mret);
+      const auto t = m ? mret(csrs, priv) : sret(csrs, priv);
+      if (!t) return enter_trap(kCauseIllegalInsn, m ? kMretBits : kSretBits, at, end);
+      priv = t->priv;
+      pc = t->pc;
+      // MPRV may have changed (mret below M clears it): data accesses' index follows.
+      if (csrs.take_translation_changed()) {
+        tlb->flush_all();
+        ++stats.tlb_flushes;
+      }
+      return true;
+    }
+    case static_cast<std::uint64_t>(SysExit::Wfi):
+      if (!wfi_allowed(csrs, priv)) return enter_trap(kCauseIllegalInsn, kWfiBits, at, end);
+      wait_for_interrupt();
+      // Stopped while asleep with nothing pending: the wfi runs again when the run resumes.
+      if ((csrs.mip() & csrs.mie) == 0 && (stop.load() || exit_requested.load())) {
+        std::atomic_ref<std::int64_t>(*slice_left).store(0, std::memory_order_relaxed);
+        return true;
+      }
+      pc = at + 4;
+      return true;
+    case static_cast<std::uint64_t>(SysExit::SfenceVma):
+      if (!sfence_allowed(csrs, priv)) return enter_trap(kCauseIllegalInsn, 0x12000073, at, end);
+      if (arg == ~0ull) {
+        tlb->flush_all();
+      } else {
+        tlb->flush_page(arg);
+      }
+      ++stats.tlb_flushes;
+      pc = at + 4;
+      return true;
+    case static_cast<std::uint64_t>(SysExit::Csr): return serve_csr(at, end);
+    case static_cast<std::uint64_t>(SysExit::CodeWritten): {
+      // The store is done; its page's units go once the unit has returned (execute()). The
+      // instruction's length is read back from memory: the store may have overwritten it, and
+      // then its new first parcel decides, as a re-fetch would.
+      std::uint64_t pa = 0, cause = 0;
+      std::uint16_t parcel = 0;
+      if (fetch_translate(at, &pa, &cause)) std::memcpy(&parcel, ram_at(pa), 2);
+      pc = at + static_cast<std::uint64_t>(isa::rv64::insn_length(parcel));
+      return true;
+    }
+    default: break;
+  }
+  *end = fault_stop(fmt::format("internal error: a unit left with exit reason {}", reason));
+  return false;
+}
+
+bool Hart::Impl::serve_csr(std::uint64_t at, StopReason* end) {
+  const auto raw = static_cast<std::uint32_t>(word(state::kExitArg));
+  const isa::rv64::DecodedInsn in = isa::rv64::decode(raw);
+  using isa::rv64::Opcode;
+  const bool imm = in.op == Opcode::Csrrwi || in.op == Opcode::Csrrsi || in.op == Opcode::Csrrci;
+  const std::uint64_t src = imm ? static_cast<std::uint64_t>(in.imm) : x(in.rs1);
+  const bool src_zero = imm ? in.imm == 0 : in.rs1 == 0;
+  std::uint64_t old = 0;
+  bool ok = true;
+  switch (in.op) {
+    case Opcode::Csrrw:
+    case Opcode::Csrrwi:
+      // With rd = x0 the CSR is not read (Zicsr): no read-side legality or effect.
+      if (in.rd != 0) ok = csrs.read(in.csr, priv, *this, &old);
+      if (ok) ok = csrs.write(in.csr, priv, *this, src);
+      break;
+    case Opcode::Csrrs:
+    case Opcode::Csrrsi:
+      ok = csrs.read(in.csr, priv, *this, &old);
+      if (ok && !src_zero) ok = csrs.write(in.csr, priv, *this, old | src);
+      break;
+    case Opcode::Csrrc:
+    case Opcode::Csrrci:
+      ok = csrs.read(in.csr, priv, *this, &old);
+      if (ok && !src_zero) ok = csrs.write(in.csr, priv, *this, old & ~src);
+      break;
+    default: ok = false; break;
+  }
+  if (!ok) return enter_trap(kCauseIllegalInsn, raw, at, end);
+  set_x(in.rd, old);
+  if (csrs.take_translation_changed()) {
+    tlb->flush_all();
+    ++stats.tlb_flushes;
+  }
+  // A write to mie/mip/sie/sip/mstatus may have made an interrupt takeable: the loop looks
+  // before the next unit. The time CSR may also have passed a timer deadline.
+  sync_interrupts();
+  pc = at + 4;
+  return true;
+}
+
+void Hart::Impl::wait_for_interrupt() {
+  ++stats.wfi_sleeps;
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(wake_mu);
+      seen = wake_seq;
+    }
+    sync_interrupts();
+    // WFI ends on any pending enabled-in-mie interrupt, whatever the global enables (spec).
+    if ((csrs.mip() & csrs.mie) != 0) return;
+    if (stop.load(std::memory_order_acquire) || exit_requested.load(std::memory_order_acquire))
+      return;
+    host.tick();
+    std::chrono::nanoseconds timeout = kMaxSleep;
+    const std::uint64_t now = time();
+    const std::uint64_t driven = irq_driven.load(std::memory_order_acquire);
+    for (const auto& [bit, deadline] : {std::pair{kMtip, &mtimer}, std::pair{kStip, &stimer}}) {
+      const std::uint64_t d = deadline->load(std::memory_order_acquire);
+      if ((driven & bit) == 0 || d == ~0ull || (csrs.mie & bit) == 0) continue;
+      const std::chrono::nanoseconds until{d > now ? (d - now) * 100 : 0};
+      timeout = std::min(timeout, until);
+    }
+    std::unique_lock lock(wake_mu);
+    wake_cv.wait_for(lock, timeout, [&] { return wake_seq != seen; });
+  }
+}
+
+}  // namespace strata::jit::rv64sys

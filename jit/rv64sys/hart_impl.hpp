@@ -1,0 +1,228 @@
+// The inside of a Hart (hart.hpp), shared by the files that implement it, one job each:
+//   hart.cpp          creation, reset, the machine's side (time, interrupt lines, timers)
+//   hart_loop.cpp     run(): units looked up or translated, executed, slices, debugging
+//   hart_exits.cpp    the special exits: traps, CSR instructions, xRET, WFI, SFENCE.VMA
+//   hart_memory.cpp   the memory slow path (SysMemory) and the page walker's PTE access
+//   hart_fetch.cpp    instruction fetch: the pc's physical address, the translator's parcels
+//   hart_inspect.cpp  vm::Vcpu inspection (registers, memory, disassembly, stats)
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "jit/rv64/sys_memory.hpp"
+#include "jit/rv64/translator.hpp"
+#include "jit/rv64sys/hart.hpp"
+#include "jit/rv64sys/sys_code_cache.hpp"
+#include "vm/host_context.hpp"
+#include "vm/instance.hpp"
+#include "vm/interp.hpp"
+#include "vm/rv64/guest_layout.hpp"
+#include "vm/rv64sys/csr_file.hpp"
+#include "vm/rv64sys/page_walk.hpp"
+#include "vm/rv64sys/soft_tlb.hpp"
+#include "vm/rv64sys/sys_layout.hpp"
+#include "vm/rv64sys/traps.hpp"
+
+namespace strata::jit::rv64sys {
+
+using vm::rv64sys::Access;
+using vm::rv64sys::MmuIndex;
+using vm::rv64sys::Priv;
+
+struct HartStats {
+  std::array<std::uint64_t, 32> exits{};         // special exits by reason (sys_layout.hpp)
+  std::map<std::uint64_t, std::uint64_t> traps;  // exceptions taken, by cause
+  std::map<std::uint64_t, std::uint64_t> interrupts;
+  std::uint64_t units_run = 0;
+  std::uint64_t slow_accesses = 0;  // SysMemory calls (inline TLB misses and the like)
+  std::uint64_t walks = 0;
+  std::uint64_t tlb_flushes = 0;
+  std::uint64_t code_writes = 0;  // stores into pages with translations
+  std::uint64_t mmio = 0;
+  std::uint64_t sbi_calls = 0;
+  std::uint64_t wfi_sleeps = 0;
+  std::uint64_t cross_page_insns = 0;  // instructions straddling a page end, run untranslated
+};
+
+struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::PhysAccess {
+  static constexpr std::int64_t kSliceUnits = 10000;
+  static constexpr std::uint64_t kNoPage = ~0ull;
+  // Longest WFI sleep between HartHost::tick() calls.
+  static constexpr std::chrono::milliseconds kMaxSleep{20};
+
+  Impl(const HartOptions& o, HartHost& h);
+  ~Impl();
+
+  // ---- state page ----
+  std::uint64_t& word(std::uint32_t offset) {
+    return *reinterpret_cast<std::uint64_t*>(linear + offset);
+  }
+  std::uint64_t word(std::uint32_t offset) const {
+    return *reinterpret_cast<const std::uint64_t*>(linear + offset);
+  }
+  std::uint64_t x(unsigned i) const { return i == 0 ? 0 : word(vm::rv64::x_offset(i)); }
+  void set_x(unsigned i, std::uint64_t v) {
+    if (i != 0) word(vm::rv64::x_offset(i)) = v;
+  }
+
+  // ---- RAM ----
+  bool in_ram(std::uint64_t pa, std::uint64_t len) const {
+    return pa >= opts.ram_base && pa - opts.ram_base <= opts.ram_size &&
+           opts.ram_size - (pa - opts.ram_base) >= len;
+  }
+  std::uint8_t* ram_at(std::uint64_t pa) {
+    return linear + vm::rv64sys::kRamLinear + (pa - opts.ram_base);
+  }
+
+  // ---- address translation (hart_memory.cpp) ----
+  static MmuIndex index_for(Priv p, bool sum);
+  // The MMU index of the current mode's loads and stores (MPRV applied) and of its fetches.
+  MmuIndex data_index() const;
+  MmuIndex fetch_index() const;
+  vm::rv64sys::WalkContext walk_context(Priv p) const;
+  // A data access's physical address; false when it faults (the trap is in the state page).
+  bool translate_data(std::uint64_t va, Access a, std::uint64_t pc, std::uint64_t* pa);
+  // Moves `size` bytes between `buf` and virtual `va` (RAM or a device, one or two pages).
+  bool data_access(std::uint64_t va, unsigned size, Access a, std::uint64_t pc, std::uint8_t* buf);
+  // Writes the exception into the state page for the running unit to leave through.
+  void raise(std::uint64_t cause, std::uint64_t tval, std::uint64_t pc);
+  // A store changed RAM at physical `pa`: drops that page's translations if it has any.
+  void stored(std::uint64_t pa, std::uint64_t pc);
+
+  // ---- SysMemory ----
+  std::uint64_t sys_load(std::uint64_t va, unsigned size, bool sign, std::uint64_t pc) override;
+  void sys_store(std::uint64_t va, std::uint64_t value, unsigned size, std::uint64_t pc) override;
+  std::uint64_t sys_amo(std::uint64_t va, std::uint64_t value, unsigned size, rv64::AmoOp op,
+                        std::uint64_t pc) override;
+  std::uint64_t sys_lr(std::uint64_t va, unsigned size, std::uint64_t pc) override;
+  std::uint64_t sys_sc(std::uint64_t va, std::uint64_t value, unsigned size,
+                       std::uint64_t pc) override;
+
+  // ---- PhysAccess (page-table walks) ----
+  bool read_pte(std::uint64_t pa, std::uint64_t* value) override;
+  bool cas_pte(std::uint64_t pa, std::uint64_t expected, std::uint64_t desired) override;
+
+  // ---- CsrHost ----
+  std::uint64_t time() override;
+  std::uint64_t instret() override { return word(vm::rv64::state::kInstret); }
+  std::uint32_t fcsr() override {
+    return static_cast<std::uint32_t>(word(vm::rv64::state::kFcsr) & 0xff);
+  }
+  void set_fcsr(std::uint32_t v) override { word(vm::rv64::state::kFcsr) = v & 0xff; }
+
+  // The physical RAM address of `va` as the current privilege sees it, walked without A/D
+  // updates (the debugger's view, hart_inspect.cpp).
+  Result<std::uint64_t> debug_translate(std::uint64_t va, std::uint64_t len);
+
+  // ---- fetch (hart_fetch.cpp) ----
+  // The physical address of the instruction parcel at `va`; false with the exception's cause.
+  bool fetch_translate(std::uint64_t va, std::uint64_t* pa, std::uint64_t* cause);
+  // The translator's parcels of the unit entered at `pc` (physical `pa`): its page only.
+  rv64::FetchFn page_fetch(std::uint64_t pc, std::uint64_t pa);
+  // Translates the unit at (pc, pa) for the current data MMU index.
+  Result<rv64::TranslatedBlock> translate_at(std::uint64_t pc, const rv64::FetchFn& fetch,
+                                             const rv64::RegionLimits& limits);
+
+  // ---- the loop (hart_loop.cpp) ----
+  vm::StopReason run_plain();
+  vm::StopReason run_debug(std::uint64_t steps);
+  // Takes a pending, enabled interrupt. False with *end set when the hart cannot go on.
+  bool take_interrupt(vm::StopReason* end);
+  // What the loop does next after looking for the unit at pc.
+  enum class Pick { Run, Again, Stop };
+  // The unit at pc: cached or translated (*page = its physical page number), or a private one
+  // held by *scratch (an instruction crossing a page end; a single instruction when
+  // `one_insn`; *page = kNoPage). Again: a fetch fault was taken, pc is the handler's.
+  // Stop: *end says why the hart cannot go on.
+  Pick pick_unit(bool one_insn, rv64::CachedBlock** unit,
+                 std::unique_ptr<rv64::CachedBlock>* scratch, std::uint64_t* page,
+                 vm::StopReason* end);
+  std::unique_ptr<rv64::CachedBlock> make_scratch(rv64::TranslatedBlock t);
+  bool has_breakpoint_in(const rv64::TranslatedBlock& b) const;
+  void maybe_compile(rv64::CachedBlock& b);
+  bool fits_stack(const rv64::CachedBlock& b, vm::StopReason* end);
+  bool execute(rv64::CachedBlock& b, std::uint64_t page, vm::StopReason* end);
+  vm::ExecStatus run_block(const rv64::CachedBlock& b, vm::Value* ret);
+  bool end_slice(vm::StopReason* end);
+  // Timer deadlines and device lines into mip.
+  void sync_interrupts();
+  void drain_ram_written();
+  void drop_deferred();
+
+  // ---- exits and traps (hart_exits.cpp) ----
+  bool special_exit(vm::StopReason* end);
+  // Takes trap `cause` (kInterruptBit for interrupts) at `epc`; false with *end set when it
+  // would go to M-mode and there is no M-mode code (HartOptions::sbi), or it repeats forever.
+  bool enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64_t epc, vm::StopReason* end);
+  bool serve_csr(std::uint64_t at, vm::StopReason* end);
+  // Sleeps in WFI until an interrupt is pending or a stop/exit is requested.
+  void wait_for_interrupt();
+  vm::StopReason fault_stop(const std::string& what) const;
+
+  // ---- configuration and engines ----
+  HartOptions opts;
+  HartHost& host;
+  Hart* self = nullptr;  // for HartHost::sbi_call
+  std::unique_ptr<vm::Instance> inst;
+  std::uint8_t* linear = nullptr;
+  std::unique_ptr<vm::rv64sys::SoftTlb> tlb;
+  vm::rv64sys::CsrFile csrs;
+  std::unique_ptr<CodeCache> code;
+  std::unique_ptr<baseline::BaselineJit> jit;
+  std::unique_ptr<SysCodeCache> cache;  // after jit and code: destroyed first
+  vm::ExecState st;
+  vm::HostContext cx;
+  vm::Trap trap;
+  std::int64_t* slice_left = nullptr;
+
+  // ---- architectural state outside the state page ----
+  std::uint64_t pc = 0;
+  Priv priv = Priv::Machine;
+
+  // ---- code changes ----
+  std::uint64_t running_page = kNoPage;       // physical page number of the running unit
+  std::vector<std::uint64_t> deferred_pages;  // its page was written: dropped once it returns
+  bool just_trapped = false;                  // no instruction ran since the last trap entry
+  std::uint32_t next_scratch_index = 0;
+  std::uint64_t last_trap_cause = 0, last_trap_tval = 0;
+
+  // ---- other threads ----
+  const std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+  std::atomic<std::uint64_t> irq_levels{0};  // set_irq lines
+  std::atomic<std::uint64_t> irq_driven{0};  // mip bits set_irq or a timer ever drove
+  std::atomic<std::uint64_t> mtimer{~0ull}, stimer{~0ull};
+  std::atomic<bool> stop{false};
+  std::atomic<bool> exit_requested{false};
+  std::atomic<int> exit_code{0};
+  std::mutex wake_mu;
+  std::condition_variable wake_cv;
+  std::uint64_t wake_seq = 0;  // under wake_mu: bumped by every event that may end a WFI
+  std::atomic<bool> ram_dirty{false};
+  std::mutex ram_mu;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ram_writes;  // under ram_mu
+  void wake();
+
+  // ---- debugging ----
+  std::set<std::uint64_t> bps;
+  std::optional<vm::StopReason> ended;
+
+  HartStats stats;
+};
+
+// "illegal instruction", "load page fault"... for fault messages and stats.
+std::string_view cause_name(std::uint64_t cause);
+std::string_view priv_name(Priv p);
+
+}  // namespace strata::jit::rv64sys

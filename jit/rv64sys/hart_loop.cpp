@@ -1,0 +1,292 @@
+// The hart's loop (hart.hpp, THE LOOP): interrupts at unit boundaries, the unit at the pc
+// (looked up by virtual pc, physical pc and MMU index, or translated), its execution by the
+// interpreter or baseline code, time slices, and the debugging variant (breakpoints, steps).
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "isa/rv64/decoder.hpp"
+#include "jit/compile_timer.hpp"
+#include "jit/rv64/guest_module.hpp"
+#include "jit/rv64sys/hart_impl.hpp"
+
+namespace strata::jit::rv64sys {
+
+namespace state = vm::rv64::state;
+using namespace vm::rv64sys;
+using rv64::CachedBlock;
+using vm::StopReason;
+
+namespace {
+// FuncInfo indexes of private units, apart from the cache's (which count from 0).
+constexpr std::uint32_t kScratchIndexBase = 0x80000000u;
+}  // namespace
+
+Result<StopReason> Hart::run(vm::RunLimit limit) {
+  Impl& m = *impl_;
+  if (m.ended) return *m.ended;
+  if (m.stop.exchange(false)) return StopReason{StopReason::Kind::Stopped, 0, m.pc, {}};
+  StopReason r = (limit.steps != 0 || !m.bps.empty()) ? m.run_debug(limit.steps) : m.run_plain();
+  if (r.kind == StopReason::Kind::Exited || r.kind == StopReason::Kind::Fault) m.ended = r;
+  return r;
+}
+
+StopReason Hart::Impl::run_plain() {
+  StopReason end;
+  std::atomic_ref<std::int64_t> left_ref(*slice_left);
+  std::unique_ptr<CachedBlock> scratch;
+  for (;;) {
+    const std::int64_t left = left_ref.load(std::memory_order_relaxed) - 1;
+    left_ref.store(left, std::memory_order_relaxed);
+    if (left < 0) [[unlikely]] {
+      if (!end_slice(&end)) return end;
+    }
+    if ((csrs.mip() & csrs.mie) != 0) [[unlikely]] {
+      if (!take_interrupt(&end)) return end;
+    }
+    CachedBlock* b = nullptr;
+    std::uint64_t page = kNoPage;
+    switch (pick_unit(false, &b, &scratch, &page, &end)) {
+      case Pick::Run: break;
+      case Pick::Again: continue;
+      case Pick::Stop: return end;
+    }
+    if (!execute(*b, page, &end)) return end;
+  }
+}
+
+StopReason Hart::Impl::run_debug(std::uint64_t steps) {
+  StopReason end;
+  std::uint64_t done = 0;
+  // The instruction at the start pc runs even if it has a breakpoint (vm/vcpu.hpp), alone, so a
+  // unit looping back to its own start cannot skip the breakpoint on the second pass.
+  bool first = true;
+  std::atomic_ref<std::int64_t> left_ref(*slice_left);
+  std::unique_ptr<CachedBlock> scratch;
+  for (;;) {
+    const std::int64_t left = left_ref.load(std::memory_order_relaxed) - 1;
+    left_ref.store(left, std::memory_order_relaxed);
+    if (left < 0 && !end_slice(&end)) return end;
+    if (steps != 0 && done == steps) return StopReason{StopReason::Kind::Stepped, 0, pc, {}};
+    if ((csrs.mip() & csrs.mie) != 0 && !take_interrupt(&end)) return end;
+    if (!first && bps.contains(pc)) return StopReason{StopReason::Kind::Breakpoint, 0, pc, {}};
+    bool single = first || steps != 0;
+    first = false;
+    CachedBlock* b = nullptr;
+    std::uint64_t page = kNoPage;
+    Pick p = pick_unit(single, &b, &scratch, &page, &end);
+    // A breakpoint inside the unit: single instructions up to it.
+    if (p == Pick::Run && !single && has_breakpoint_in(b->block))
+      p = pick_unit(true, &b, &scratch, &page, &end);
+    if (p == Pick::Again) continue;
+    if (p == Pick::Stop) return end;
+    if (!execute(*b, page, &end)) return end;
+    ++done;
+  }
+}
+
+bool Hart::Impl::has_breakpoint_in(const rv64::TranslatedBlock& b) const {
+  const auto hit = [&](std::uint64_t lo, std::uint64_t hi) {
+    auto it = bps.lower_bound(lo);
+    return it != bps.end() && *it < hi;
+  };
+  if (b.ranges.empty()) return hit(b.start, b.end);
+  return std::any_of(b.ranges.begin(), b.ranges.end(),
+                     [&](const auto& r) { return hit(r.first, r.second); });
+}
+
+bool Hart::Impl::take_interrupt(StopReason* end) {
+  const int irq = pending_interrupt(csrs, priv);
+  if (irq < 0) return true;
+  ++stats.interrupts[static_cast<std::uint64_t>(irq)];
+  return enter_trap(kInterruptBit | static_cast<std::uint64_t>(irq), 0, pc, end);
+}
+
+Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
+                                       std::unique_ptr<CachedBlock>* scratch, std::uint64_t* page,
+                                       StopReason* end) {
+  std::uint64_t pa = 0, cause = 0;
+  if (!fetch_translate(pc, &pa, &cause)) {
+    if (just_trapped) {
+      *end = fault_stop(
+          fmt::format("{} (cause {}, tval 0x{:x}): cannot fetch its trap handler at 0x{:x} ({})",
+                      cause_name(last_trap_cause), last_trap_cause & ~kInterruptBit, last_trap_tval,
+                      pc, cause_name(cause)));
+      return Pick::Stop;
+    }
+    return enter_trap(cause, pc, pc, end) ? Pick::Again : Pick::Stop;
+  }
+  std::uint16_t lo = 0;
+  std::memcpy(&lo, ram_at(pa), 2);
+  const bool wide = isa::rv64::insn_length(lo) == 4;
+  if (wide && (pc & 0xfff) == 0xffe) {
+    // Its second half is on the next virtual page, which may map anywhere: translated alone,
+    // run once, never cached (no physical page holds all of it).
+    std::uint64_t pa_hi = 0;
+    if (!fetch_translate(pc + 2, &pa_hi, &cause))
+      return enter_trap(cause, pc + 2, pc, end) ? Pick::Again : Pick::Stop;
+    std::uint16_t hi = 0;
+    std::memcpy(&hi, ram_at(pa_hi), 2);
+    const std::uint64_t start = pc;
+    const rv64::FetchFn both = [start, lo, hi](std::uint64_t va, std::uint16_t* parcel) {
+      if (va == start) *parcel = lo;
+      if (va == start + 2) *parcel = hi;
+      return va == start || va == start + 2;
+    };
+    auto t = translate_at(pc, both, rv64::RegionLimits{1, 1});
+    if (!t) {
+      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
+      return Pick::Stop;
+    }
+    ++stats.cross_page_insns;
+    *scratch = make_scratch(std::move(*t));
+    *unit = scratch->get();
+    *page = kNoPage;
+    return fits_stack(**unit, end) ? Pick::Run : Pick::Stop;
+  }
+  const rv64::FetchFn in_page = page_fetch(pc, pa);
+  if (one_insn) {
+    const std::uint64_t start = pc, stop_at = pc + (wide ? 4 : 2);
+    const rv64::FetchFn one = [&in_page, stop_at](std::uint64_t va, std::uint16_t* parcel) {
+      return va < stop_at && in_page(va, parcel);
+    };
+    auto t = translate_at(start, one, rv64::RegionLimits{1, 1});
+    if (!t) {
+      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
+      return Pick::Stop;
+    }
+    *scratch = make_scratch(std::move(*t));
+    *unit = scratch->get();
+    *page = kNoPage;
+    return fits_stack(**unit, end) ? Pick::Run : Pick::Stop;
+  }
+  const UnitKey key{pc, pa, data_index()};
+  CachedBlock* b = cache->lookup(key);
+  if (b == nullptr) [[unlikely]] {
+    CompileTimer timer;
+    auto t = translate_at(pc, in_page, rv64::RegionLimits{});
+    if (!t) {
+      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
+      return Pick::Stop;
+    }
+    // Stores into this page now take the slow path, which drops the unit.
+    tlb->protect_code_page(pa);
+    b = cache->insert(key, std::move(*t), timer.elapsed_ns());
+    if (!fits_stack(*b, end)) return Pick::Stop;
+  }
+  if (opts.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed) [[unlikely]]
+    maybe_compile(*b);
+  *unit = b;
+  *page = pa >> 12;
+  return Pick::Run;
+}
+
+void Hart::Impl::maybe_compile(CachedBlock& b) {
+  if (opts.jit == JitMode::Baseline || ++b.exec_count >= opts.hot_threshold) cache->compile(b);
+}
+
+std::unique_ptr<CachedBlock> Hart::Impl::make_scratch(rv64::TranslatedBlock t) {
+  auto b = std::make_unique<CachedBlock>();
+  b->block = std::move(t);
+  rv64::init_block_func(b->func, b->block.fn, *inst, kScratchIndexBase + next_scratch_index++);
+  b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
+                              isa::ValType::Ref) != b->block.fn.regs.end();
+  return b;
+}
+
+bool Hart::Impl::fits_stack(const CachedBlock& b, StopReason* end) {
+  if (b.func.nregs <= st.stack_len || st.grow_stack(b.func.nregs, nullptr)) return true;
+  *end =
+      fault_stop(fmt::format("the unit at 0x{:x} needs {} registers, more than the VM stack "
+                             "holds",
+                             b.block.start, b.func.nregs));
+  return false;
+}
+
+bool Hart::Impl::execute(CachedBlock& b, std::uint64_t page, StopReason* end) {
+  ++stats.units_run;
+  vm::Value ret{};
+  running_page = page;
+  const vm::ExecStatus s = run_block(b, &ret);
+  running_page = kNoPage;
+  just_trapped = false;
+  if (s == vm::ExecStatus::Returned && (ret.bits & 1) == 0) [[likely]] {
+    pc = ret.bits;
+    if (!deferred_pages.empty()) [[unlikely]]
+      drop_deferred();
+    if (ram_dirty.load(std::memory_order_acquire)) [[unlikely]]
+      drain_ram_written();
+    return true;
+  }
+  if (s != vm::ExecStatus::Returned) {
+    // A unit reaches memory only through the TLB, which points into RAM: an SVI trap is a
+    // Strata bug, reported with the guest state rather than crashing the host.
+    *end = fault_stop(fmt::format(
+        "internal error in the unit at 0x{:x}: {}", b.block.start,
+        s == vm::ExecStatus::Trapped ? vm::format_trap(trap) : std::string("a helper exited")));
+    return false;
+  }
+  // `b` may be gone after this (fence.i, code written).
+  const bool go_on = special_exit(end);
+  drop_deferred();
+  if (ram_dirty.load(std::memory_order_acquire)) drain_ram_written();
+  return go_on;
+}
+
+// vm::execute without its per-call zeroing of the frame (see Rv64Vcpu::run_block: units write
+// every register before reading it, except r0, which stays 0).
+vm::ExecStatus Hart::Impl::run_block(const CachedBlock& b, vm::Value* ret) {
+  if (b.has_ref_regs) [[unlikely]]
+    return vm::execute(st, cx, &b.func, nullptr, ret, &trap);
+  vm::Frame* fp = st.frames;
+  fp->fn = &b.func;
+  fp->base = st.stack;
+  fp->pc = b.func.code;
+  if (b.func.jit_entry != nullptr) {
+    const auto s = static_cast<vm::ExecStatus>(b.func.jit_entry(&st, st.stack, fp));
+    if (s == vm::ExecStatus::Returned) [[likely]]
+      *ret = st.jit_retval;
+    else if (s == vm::ExecStatus::Trapped)
+      trap = std::move(st.jit_trap);
+    return s;
+  }
+  return vm::run_frames(st, cx, fp, ret, &trap);
+}
+
+void Hart::Impl::drop_deferred() {
+  for (std::uint64_t p : deferred_pages) cache->drop_page(p << 12);
+  deferred_pages.clear();
+}
+
+void Hart::Impl::drain_ram_written() {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;
+  {
+    std::lock_guard lock(ram_mu);
+    writes.swap(ram_writes);
+    ram_dirty.store(false, std::memory_order_relaxed);
+  }
+  for (const auto& [pa, len] : writes) {
+    if (len == 0) continue;
+    const std::uint64_t last = (pa + len - 1) >> 12;
+    for (std::uint64_t p = pa >> 12; p <= last && p >= (pa >> 12); ++p) cache->drop_page(p << 12);
+  }
+}
+
+bool Hart::Impl::end_slice(StopReason* end) {
+  std::atomic_ref<std::int64_t>(*slice_left).store(kSliceUnits, std::memory_order_relaxed);
+  host.tick();
+  sync_interrupts();
+  if (ram_dirty.load(std::memory_order_acquire)) drain_ram_written();
+  if (exit_requested.load(std::memory_order_acquire)) {
+    *end = StopReason{StopReason::Kind::Exited, exit_code.load(), pc, {}};
+    return false;
+  }
+  if (stop.exchange(false)) {
+    *end = StopReason{StopReason::Kind::Stopped, 0, pc, {}};
+    return false;
+  }
+  return true;
+}
+
+}  // namespace strata::jit::rv64sys

@@ -1,0 +1,124 @@
+#include "jit/rv64sys/sys_code_cache.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "jit/compile_timer.hpp"
+#include "jit/rv64/guest_module.hpp"
+
+namespace strata::jit::rv64sys {
+
+using rv64::CachedBlock;
+
+SysCodeCache::SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code)
+    : inst_(inst), jit_(jit), code_(code) {}
+
+SysCodeCache::~SysCodeCache() {
+  // Compiled code must leave the CodeCache while the FuncInfo it is keyed by still exists.
+  drop_all();
+}
+
+CachedBlock* SysCodeCache::lookup_slow(const UnitKey& key) {
+  auto it = units_.find(key);
+  if (it == units_.end()) {
+    ++stats_.misses;
+    return nullptr;
+  }
+  ++stats_.map_hits;
+  front_[front_index(key.va)] = Slot{key, it->second.get()};
+  return it->second.get();
+}
+
+CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock block,
+                                  std::uint64_t translate_ns) {
+  if (auto old = units_.find(key); old != units_.end()) {
+    release(key, *old->second);
+    units_.erase(old);
+  }
+  auto owned = std::make_unique<CachedBlock>();
+  CachedBlock* b = owned.get();
+  b->block = std::move(block);
+  // After the move: the FuncInfo points into the body's final code vector.
+  rv64::init_block_func(b->func, b->block.fn, inst_, next_index_++);
+  b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
+                              isa::ValType::Ref) != b->block.fn.regs.end();
+  if (b->block.has_loop) b->exec_count = rv64::TranslationCache::kLoopExecCount;
+  ++stats_.translated;
+  stats_.guest_insns += b->block.guest_insns;
+  stats_.translate.record_ns(translate_ns);
+  pages_[key.pa >> 12].push_back(key);
+  units_.emplace(key, std::move(owned));
+  front_[front_index(key.va)] = Slot{key, b};
+  return b;
+}
+
+bool SysCodeCache::compile(CachedBlock& b) {
+  if (b.func.jit_entry != nullptr) return true;
+  if (jit_ == nullptr || b.compile_failed) return false;
+  CompileTimer timer;
+  if (!jit_->compile(b.func, b.block.fn)) {
+    b.compile_failed = true;
+    ++stats_.compile_failures;
+    return false;
+  }
+  stats_.compile.record_ns(timer.elapsed_ns());
+  ++stats_.compiled;
+  return true;
+}
+
+// Takes `b` out of the front cache and releases its compiled code; the caller erases it.
+void SysCodeCache::release(const UnitKey& key, CachedBlock& b) {
+  Slot& s = front_[front_index(key.va)];
+  if (s.block == &b) s = Slot{};
+  // Code evicted earlier has left the CodeCache already (its drop hook cleared jit_entry).
+  if (code_ != nullptr && b.func.jit_entry != nullptr)
+    code_->invalidate_unit(reinterpret_cast<std::uint64_t>(&b.func));
+  ++stats_.units_dropped;
+}
+
+std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
+  auto it = pages_.find(pa >> 12);
+  if (it == pages_.end()) return 0;
+  std::size_t n = 0;
+  for (const UnitKey& key : it->second) {
+    auto u = units_.find(key);
+    // A key re-inserted on the same page is listed twice; the second visit finds nothing.
+    if (u == units_.end()) continue;
+    release(key, *u->second);
+    units_.erase(u);
+    ++n;
+  }
+  pages_.erase(it);
+  ++stats_.pages_dropped;
+  return n;
+}
+
+std::size_t SysCodeCache::drop_all() {
+  const std::size_t n = units_.size();
+  for (auto& [key, b] : units_) release(key, *b);
+  units_.clear();
+  stats_.pages_dropped += pages_.size();
+  pages_.clear();
+  front_.fill(Slot{});
+  return n;
+}
+
+std::string SysCodeCache::format_stats() const {
+  const SysCacheStats& s = stats_;
+  std::string out = "rv64 system translation cache\n";
+  out += fmt::format("  units          {} translated ({} guest instructions); {} live\n",
+                     s.translated, s.guest_insns, units_.size());
+  out += fmt::format("  translation    mean {:.2f} µs, p99 {:.2f} µs per unit\n",
+                     s.translate.mean_us(), s.translate.p99_us());
+  out += fmt::format("  lookups        front {} hits; map {} hits; {} misses\n", s.front_hits,
+                     s.map_hits, s.misses);
+  out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
+                     s.units_dropped);
+  out +=
+      fmt::format("  baseline       {} units compiled (mean {:.2f} µs, p99 {:.2f} µs), {} failed\n",
+                  s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures);
+  return out;
+}
+
+}  // namespace strata::jit::rv64sys

@@ -1,0 +1,115 @@
+// SysCodeCache: the translation units of a full-system hart (hart.hpp), keyed by what decides
+// their code: the virtual pc they start at, the physical address behind it and the MMU index
+// their memory accesses use (vm/rv64sys/soft_tlb.hpp; a constant in the unit's code).
+//
+// A unit's guest bytes lie in ONE physical page: the hart's fetch function refuses parcels
+// outside the entry's 4 KiB page, so a region never follows a branch into another page (an
+// instruction crossing a page end is translated apart and never cached). Invalidation is
+// therefore by physical page: a store into a page with units (the TLB sends it to the slow path,
+// SoftTlb::protect_code_page) drops that page's units, whatever virtual address wrote it.
+//
+// OWNERSHIP is jit/rv64/translation_cache.hpp's: a CachedBlock never moves, and is freed only
+// after its baseline code left the CodeCache. Units never call each other and the hart drops them
+// only between unit executions, so nothing runs a unit while it is freed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "jit/latency_stats.hpp"
+#include "jit/rv64/translation_cache.hpp"
+#include "vm/instance.hpp"
+#include "vm/rv64sys/soft_tlb.hpp"
+
+namespace strata::jit::rv64sys {
+
+struct UnitKey {
+  std::uint64_t va = 1;  // odd: no unit (an empty front slot)
+  std::uint64_t pa = 0;
+  vm::rv64sys::MmuIndex index = vm::rv64sys::MmuIndex::Machine;
+
+  bool operator==(const UnitKey&) const = default;
+};
+
+struct UnitKeyHash {
+  std::size_t operator()(const UnitKey& k) const {
+    return std::hash<std::uint64_t>()(k.va * 0x9e3779b97f4a7c15ull ^ k.pa ^
+                                      static_cast<std::uint64_t>(k.index) << 1);
+  }
+};
+
+struct SysCacheStats {
+  std::uint64_t translated = 0;
+  std::uint64_t guest_insns = 0;
+  LatencyStats translate;
+  std::uint64_t front_hits = 0, map_hits = 0, misses = 0;
+  std::uint64_t pages_dropped = 0;  // code pages whose units were dropped (writes, fence.i...)
+  std::uint64_t units_dropped = 0;
+  std::uint64_t compiled = 0, compile_failures = 0;
+  LatencyStats compile;
+};
+
+class SysCodeCache {
+ public:
+  static constexpr std::size_t kFrontSize = 4096;
+
+  // `jit` may be null (interpreter only); then `code` is null too.
+  SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code);
+  ~SysCodeCache();
+  SysCodeCache(const SysCodeCache&) = delete;
+  SysCodeCache& operator=(const SysCodeCache&) = delete;
+
+  rv64::CachedBlock* lookup(const UnitKey& key) {
+    const Slot& s = front_[front_index(key.va)];
+    if (s.key == key) [[likely]] {
+      ++stats_.front_hits;
+      return s.block;
+    }
+    return lookup_slow(key);
+  }
+
+  // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa);
+  // `translate_ns` is what its translation cost, for the statistics.
+  rv64::CachedBlock* insert(const UnitKey& key, rv64::TranslatedBlock block,
+                            std::uint64_t translate_ns);
+  // Baseline-compiles `b` unless it has code; a failure leaves it interpreted for good.
+  bool compile(rv64::CachedBlock& b);
+
+  // Whether the physical page of `pa` has units.
+  bool page_has_code(std::uint64_t pa) const { return pages_.contains(pa >> 12); }
+  // Drops the units of the physical page of `pa`; how many.
+  std::size_t drop_page(std::uint64_t pa);
+  std::size_t drop_all();
+
+  std::size_t size() const { return units_.size(); }
+  const SysCacheStats& stats() const { return stats_; }
+  std::string format_stats() const;
+
+ private:
+  struct Slot {
+    UnitKey key;
+    rv64::CachedBlock* block = nullptr;
+  };
+  using Map = std::unordered_map<UnitKey, std::unique_ptr<rv64::CachedBlock>, UnitKeyHash>;
+  static std::size_t front_index(std::uint64_t va) { return (va >> 1) & (kFrontSize - 1); }
+  rv64::CachedBlock* lookup_slow(const UnitKey& key);
+  void release(const UnitKey& key, rv64::CachedBlock& b);
+
+  vm::Instance& inst_;
+  baseline::BaselineJit* jit_;
+  CodeCache* code_;
+  std::array<Slot, kFrontSize> front_{};
+  Map units_;
+  std::unordered_map<std::uint64_t, std::vector<UnitKey>> pages_;  // physical page number
+  std::uint32_t next_index_ = 0;
+  SysCacheStats stats_;
+};
+
+}  // namespace strata::jit::rv64sys
