@@ -50,13 +50,16 @@ inline uint32_t i_type(uint32_t opc, uint32_t f3, unsigned rd, unsigned rs1, int
 }
 inline uint32_t s_type(uint32_t opc, uint32_t f3, unsigned rs1, unsigned rs2, int32_t imm) {
   const auto u = static_cast<uint32_t>(imm);
-  return (((u >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((u & 0x1f) << 7) | opc;
+  return (((u >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
+         ((u & 0x1f) << 7) | opc;
 }
 inline uint32_t flw(unsigned rd, unsigned rs1, int32_t o) { return i_type(0x07, 2, rd, rs1, o); }
 inline uint32_t fld(unsigned rd, unsigned rs1, int32_t o) { return i_type(0x07, 3, rd, rs1, o); }
 inline uint32_t fsw(unsigned rs2, unsigned rs1, int32_t o) { return s_type(0x27, 2, rs1, rs2, o); }
 inline uint32_t fsd(unsigned rs2, unsigned rs1, int32_t o) { return s_type(0x27, 3, rs1, rs2, o); }
-inline uint32_t sfence_vma(unsigned rs1, unsigned rs2) { return (0x09u << 25) | (rs2 << 20) | (rs1 << 15) | 0x73; }
+inline uint32_t sfence_vma(unsigned rs1, unsigned rs2) {
+  return (0x09u << 25) | (rs2 << 20) | (rs1 << 15) | 0x73;
+}
 }  // namespace sysrv
 // clang-format on
 

@@ -265,6 +265,49 @@ TEST(SysMem, RegionLoopSumsFromRam) {
   EXPECT_EQ(r.state(state::kInstret), 16u * 4 + 1);
 }
 
+// A region of many blocks full of accesses: the slow paths sit after all of them, and every
+// branch to one still reaches it (the unit verifies; each miss calls with its own pc).
+TEST(SysMem, LongRegionReachesEverySlowPath) {
+  SysRig r;
+  r.map_data();
+  r.limits = RegionLimits{};
+  r.set_x(10, kDataVa + 0x2000);  // not mapped: every access misses
+  r.mem().result = 1;
+  std::vector<uint32_t> words;
+  for (int i = 0; i < 500; ++i)
+    words.push_back(i % 2 == 0 ? rv::ld(5, 10, 8 * (i % 200)) : rv::sd(5, 10, 8 * (i % 200)));
+  const Outcome o = r.run(words);
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(o.ret, kCodeVa + 500 * 4);
+  EXPECT_GT(r.last_block().guest_blocks, 7u);
+  ASSERT_EQ(r.mem().calls.size(), 500u);
+  for (size_t i = 0; i < 500; ++i) {
+    EXPECT_EQ(r.mem().calls[i].pc, kCodeVa + 4 * i);
+    EXPECT_EQ(r.mem().calls[i].va, kDataVa + 0x2000 + 8 * (i % 200));
+  }
+  EXPECT_EQ(r.state(state::kInstret), 500u);
+}
+
+// Compressed loads and stores decode to the same accesses (c.ld / c.sd, c.lwsp).
+TEST(SysMem, CompressedAccessesUseTheTlb) {
+  SysRig r;
+  r.map_data();
+  r.poke_pa<uint64_t>(kDataPa + 8, 0x1234);
+  r.poke_pa<uint32_t>(kDataPa + 4, 0x80000000);
+  r.set_x(8, kDataVa);  // s0
+  r.set_x(2, kDataVa);  // sp
+  // c.ld a0, 8(s0) = 0x6408; c.sd a0, 16(s0) = 0xe808; c.lwsp a1, 4(sp) = 0x4592
+  // The zero parcel after them is the defined illegal instruction.
+  const Outcome o = r.run({0xe8086408, 0x00004592});
+  EXPECT_EQ(o.ret, (kCodeVa + 6) | 1);
+  EXPECT_EQ(r.state(state::kExit), static_cast<uint64_t>(vm::rv64::ExitReason::Illegal));
+  EXPECT_EQ(r.state(state::kInstret), 3u);
+  EXPECT_TRUE(r.mem().calls.empty());
+  EXPECT_EQ(r.x(10), 0x1234u);
+  EXPECT_EQ(r.peek_pa<uint64_t>(kDataPa + 16), 0x1234u);
+  EXPECT_EQ(r.x(11), 0xffffffff80000000u);
+}
+
 TEST(SysMem, HelperWithoutSysMemoryTrapsInsteadOfCrashing) {
   SysRig r;
   r.give_memory = false;
