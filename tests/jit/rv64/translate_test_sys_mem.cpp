@@ -265,6 +265,26 @@ TEST(SysMem, RegionLoopSumsFromRam) {
   EXPECT_EQ(r.state(state::kInstret), 16u * 4 + 1);
 }
 
+// A fault in a later block of a region counts every instruction the region ran before it.
+TEST(SysMem, FaultAfterARegionLoopCountsTheLoop) {
+  SysRig r;
+  r.map_data();
+  r.limits = RegionLimits{};
+  r.set_x(10, kDataVa);
+  r.set_x(11, kDataVa + 24);
+  r.set_x(14, kDataVa + 0x5000);  // not mapped
+  r.set_state(state::kInstret, 1000);
+  r.mem().fault_cause = vm::rv64sys::kCauseLoadPage;
+  const Outcome o = r.run({rv::ld(12, 10, 0), rv::addi(10, 10, 8), rv::bne(10, 11, -8),
+                           rv::addi(15, 0, 5), rv::ld(13, 14, 0)});
+  EXPECT_EQ(o.ret, (kCodeVa + 16) | 1);
+  EXPECT_EQ(r.state(state::kPc), kCodeVa + 16);
+  EXPECT_EQ(r.x(10), kDataVa + 24);
+  EXPECT_EQ(r.x(15), 5u);
+  EXPECT_EQ(r.state(state::kInstret), 1000u + 3 * 3 + 1);
+  ASSERT_EQ(r.mem().calls.size(), 1u);
+}
+
 // A region of many blocks full of accesses: the slow paths sit after all of them, and every
 // branch to one still reaches it (the unit verifies; each miss calls with its own pc).
 TEST(SysMem, LongRegionReachesEverySlowPath) {
