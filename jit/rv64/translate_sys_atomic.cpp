@@ -1,7 +1,7 @@
 // System-mode A extension → SVI (translate_sys.hpp): every LR, SC and AMO is a helper call
 // (SysLr, SysSc, SysAmo) to the hart, which owns the reservation, checks alignment and knows
 // which pages are RAM, devices or code; then the kExit check. The result register is written
-// only after the check, from the helper's result (x0: discarded).
+// from the helper's result (x0: discarded) unless the helper raised a trap.
 #include "jit/rv64/sys_memory.hpp"
 #include "jit/rv64/translate_int.hpp"
 #include "jit/rv64/translate_sys.hpp"
@@ -74,7 +74,19 @@ bool SysEmitter::translate_atomic(const DecodedInsn& in, uint64_t pc, unsigned i
       b_.call_helper(Helper::SysAmo, res, {va, value, pc_reg, extra});
       break;
   }
-  emit_exit_check(check, index);
+  // A trap leaves rd as it was; CodeWritten means the AMO or SC completed, so rd gets its
+  // result before the unit leaves (the hart continues after the instruction).
+  const BlockBuilder::Label ok = b_.new_label();
+  b_.emit(Op::LdI64, check, BlockBuilder::kZero, vm::rv64::state::kExit);
+  b_.branch1(Op::Bz, check, ok);
+  if (in.rd != 0) {
+    const uint16_t trap = b_.tmp();
+    b_.load_const(trap, static_cast<uint64_t>(vm::rv64sys::SysExit::Trap));
+    b_.branch2(Op::Beq, check, trap, fault_exit(index));
+    b_.emit(Op::Mov, b_.xdef(in.rd), res);
+  }
+  b_.branch1(Op::Jmp, 0, fault_exit(index));
+  b_.bind(ok);
   if (in.rd != 0) b_.emit(Op::Mov, b_.xdef(in.rd), res);
   return true;
 }

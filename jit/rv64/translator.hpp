@@ -80,8 +80,8 @@ struct TranslatedBlock {
 
 // What a system-mode unit is translated for (the hart keys its units by it).
 struct SystemTarget {
-  vm::rv64sys::MmuIndex
-      data_index;  // the TLB index the unit's loads/stores use: a constant in its code
+  // The TLB index the unit's loads and stores use: a constant in its code.
+  vm::rv64sys::MmuIndex data_index = vm::rv64sys::MmuIndex::Supervisor;
 };
 
 // Translates the region entered at `pc`. Errors: the first instruction cannot be fetched

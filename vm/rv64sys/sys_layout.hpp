@@ -32,8 +32,9 @@ inline constexpr std::uint32_t kTrapTval = 584;
 inline constexpr std::uint32_t kEnd = 592;
 }  // namespace sysstate
 
-// Special exits of system-mode units (written to state::kExit, the unit returns kPc | 1). The
-// user-mode reasons keep their numbers and meaning where they apply:
+// Special exits of system-mode units (written to state::kExit, the unit returns kPc | 1; every
+// guest register the unit changed is in the state page). The user-mode reasons keep their
+// numbers and meaning where they apply:
 //   Ecall (1)    the hart raises the environment call of its privilege (or serves SBI)
 //   Ebreak (2)   breakpoint exception, tval = pc
 //   Illegal (3)  illegal instruction exception, tval = the instruction bits (kExitArg)
@@ -51,9 +52,18 @@ enum class SysExit : std::uint64_t {
   // Any CSR instruction but fflags/frm/fcsr: kExitArg = the instruction bits. The hart performs
   // it (it reads rs1 and writes rd in the state page), and continues at kPc + 4 or traps.
   Csr = 21,
-  // A store (or AMO/SC) wrote a page that holds translations: the store is done, the hart drops
-  // them and continues after the instruction at kPc (its length: 2 or 4 from its first parcel).
+  // A store (or AMO/SC) wrote a page that holds translations: the store is done (an AMO's or
+  // SC's rd is written), the hart drops them and continues after the instruction at kPc (its
+  // length: 2 or 4 from its first parcel).
   CodeWritten = 22,
 };
+
+// Retired instructions (state::kInstret) at a special exit. The unit counts every instruction
+// of the unit that completed before the exiting one, and counts the exiting one itself only for
+// Ecall and FenceI (as in user mode). So the hart adds 1 when it completes an instruction that
+// exited with Mret, Sret, Wfi, SfenceVma, Csr or CodeWritten, and nothing when it raises an
+// exception for it (an illegal CSR access, a Trap exit; for an Ecall that becomes an
+// environment-call exception rather than an SBI call it subtracts 1 if minstret must be exact).
+// A Csr exit therefore sees kInstret as the count before the CSR instruction, as minstret reads.
 
 }  // namespace strata::vm::rv64sys
