@@ -43,8 +43,8 @@ class HartMemory : public ::testing::TestWithParam<JitMode> {
     set(kRoot + 8, pte(kL1, kV));
     set(kL1, pte(kL0, kV));
     set(kL0 + 0 * 8, pte(kRamBase + 0x20000, kV | kR | kW | kA | kD));
-    set(kL0 + 2 * 8, pte(kRamBase + 0x21000, kV | kR | kA));       // read-only
-    set(kL0 + 3 * 8, pte(kRamBase + 0x22000, kV | kR | kW));       // clean: A = D = 0
+    set(kL0 + 2 * 8, pte(kRamBase + 0x21000, kV | kR | kA));                 // read-only
+    set(kL0 + 3 * 8, pte(kRamBase + 0x22000, kV | kR | kW));                 // clean: A = D = 0
     set(kL0 + 4 * 8, pte(kRamBase + 0x23000, kV | kR | kW | kU | kA | kD));  // user
     set(kL0 + 5 * 8, pte(kRamBase + 0x30000, kV | kR | kW | kA | kD));
     set(kL0 + 6 * 8, pte(kRamBase + 0x25000, kV | kR | kW | kA | kD));  // after 5, not adjacent
@@ -188,7 +188,7 @@ TEST_P(HartMemory, DebuggerReadsWithoutSideEffects) {
 INSTANTIATE_TEST_SUITE_P(Tiers, HartMemory, ::testing::Values(JitMode::Off, JitMode::Baseline),
                          [](const auto& param_info) {
                            return std::string(param_info.param == JitMode::Off ? "Interpreter"
-                                                                         : "Baseline");
+                                                                               : "Baseline");
                          });
 
 }  // namespace

@@ -3,7 +3,8 @@
 #include "test.h"
   .section .text.start
   .globl _start
+  .option norvc
 _start:
-  li a0, 0x1234
+  li a0, 0x1234               /* lui + addiw: the illegal instruction is at +8 */
   .word 0xffffffff
   FAIL(10)

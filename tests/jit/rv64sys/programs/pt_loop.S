@@ -5,7 +5,9 @@
   .globl _start
 _start:
   li t0, ROOT
-  li t1, (ROOT >> 2) | 1      /* root[0] -> root */
+  li t1, (ROOT >> 2) | 1      /* root[1] -> root */
+  sd t1, 8(t0)
+  li t1, 0xc7                 /* root[0]: identity gigapage for the test device */
   sd t1, 0(t0)
   li t1, (0x80000000 >> 2) | 0xcf
   sd t1, 16(t0)               /* root[2]: identity gigapage for the code */
@@ -23,7 +25,7 @@ _start:
   csrw mepc, t0
   mret
 supervisor:
-  li a0, 0x1000
+  li a0, 0x40201000          /* VPN 1, 1, 1: root[1] at every level */
   ld a1, 0(a0)
   FAIL(10)
   .align 2
@@ -31,5 +33,5 @@ s_handler:
   csrr t0, scause
   csrr t1, stval
   EXPECT(t0, 13, 11)
-  EXPECT(t1, 0x1000, 12)
+  EXPECT(t1, 0x40201000, 12)
   PASS

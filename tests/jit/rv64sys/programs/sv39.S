@@ -16,6 +16,9 @@
   .section .text.start
   .globl _start
 _start:
+  li t0, ROOT                 /* the devices (test device) by an identity gigapage */
+  li t1, PTE(0, V | R | W | A | D)
+  sd t1, 0(t0)
   li t0, ROOT + 2 * 8
   li t1, PTE(0x80000000, V | R | W | X | A | D)
   sd t1, 0(t0)
@@ -105,7 +108,7 @@ s_handler:
   li t5, 0x3333
   or a0, a0, t5
   sw a0, 0(t6)
-1: j 1b
+3: j 3b
 h_sum:
   EXPECT(t0, 13, 20)
   li t3, 0x40000000

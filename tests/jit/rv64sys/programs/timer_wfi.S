@@ -31,9 +31,9 @@ early:
 handler:
   csrr t0, scause
   li t3, (1 << 63) | 5
-  beq t0, t3, 1f
+  beq t0, t3, 3f
   FAIL(10)
-1:
+3:
   csrr t0, sip
   andi t0, t0, 1 << 5
   EXPECT(t0, 1 << 5, 11)
