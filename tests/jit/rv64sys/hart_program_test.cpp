@@ -138,3 +138,47 @@ INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
 
 }  // namespace
 }  // namespace strata::jit::rv64sys::test
+
+namespace strata::jit::rv64sys::test {
+namespace {
+
+// The debugger's view: a breakpoint inside the first unit stops exactly there, single steps
+// move one instruction, and the run then finishes as without a debugger.
+TEST(HartDebug, BreakpointAndSteps) {
+  TestHost host;
+  HartOptions opts;
+  opts.ram_size = 1 << 20;
+  opts.sbi = false;
+  auto h = Hart::create(opts, host);
+  ASSERT_TRUE(h.has_value());
+  Hart& hart = **h;
+  host.hart = &hart;
+  const auto image = program("m_traps");
+  ASSERT_FALSE(image.empty());
+  std::copy(image.begin(), image.end(), hart.ram());
+  hart.reset(kRamBase, vm::rv64sys::Priv::Machine, 0);
+  // _start: auipc, addi (8 bytes), csrw mtvec (4), li s0, 1 (2): a breakpoint on the li.
+  ASSERT_TRUE(hart.set_breakpoint(kRamBase + 12));
+  auto r = hart.run({});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, StopReason::Kind::Breakpoint);
+  EXPECT_EQ(hart.pc(), kRamBase + 12);
+  EXPECT_EQ(*hart.read_reg("mtvec"), hart.xreg(5));  // the csrw ran
+  EXPECT_EQ(hart.xreg(8), 0u);
+  r = hart.step(1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, StopReason::Kind::Stepped);
+  EXPECT_EQ(hart.pc(), kRamBase + 14);
+  EXPECT_EQ(*hart.read_reg("s0"), 1u);
+  auto insn = hart.disassemble(kRamBase + 14);
+  ASSERT_TRUE(insn);
+  EXPECT_EQ(insn->text, "ecall");
+  EXPECT_TRUE(hart.clear_breakpoint(kRamBase + 12));
+  r = hart.run({});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, StopReason::Kind::Exited);
+  EXPECT_EQ(r->code, 0);
+}
+
+}  // namespace
+}  // namespace strata::jit::rv64sys::test
