@@ -145,6 +145,8 @@ bool Hart::Impl::serve_csr(std::uint64_t at, StopReason* end) {
   const bool imm = in.op == Opcode::Csrrwi || in.op == Opcode::Csrrsi || in.op == Opcode::Csrrci;
   const std::uint64_t src = imm ? static_cast<std::uint64_t>(in.imm) : x(in.rs1);
   const bool src_zero = imm ? in.imm == 0 : in.rs1 == 0;
+  // mip/sip read what the lines and timers say now.
+  sync_interrupts();
   std::uint64_t old = 0;
   bool ok = true;
   switch (in.op) {

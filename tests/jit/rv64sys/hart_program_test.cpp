@@ -1,0 +1,184 @@
+// Bare-metal RISC-V programs (programs/*.S) run by the full-system hart under each tier: each
+// program checks the architectural effects itself (cause, epc, tval, PTE bits...) and ends
+// through the test device with 0 or the code of the check that failed.
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/jit/rv64sys/test_host.hpp"
+#include "vm/rv64sys/csr_file.hpp"
+
+namespace strata::jit::rv64sys::test {
+namespace {
+
+using vm::StopReason;
+using vm::rv64sys::Priv;
+
+constexpr std::uint64_t kRamBase = 0x8000'0000;
+
+std::vector<std::uint8_t> program(const std::string& name) {
+  std::ifstream in(std::string(STRATA_BINARY_DIR) + "/rv64sys/" + name + ".bin", std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+class HartProgram : public ::testing::TestWithParam<JitMode> {
+ protected:
+  // Runs `name` from RAM's start in `priv`; a run longer than 10 s is stopped (a hang fails).
+  StopReason run(const std::string& name, bool sbi, Priv priv, void (*setup)(Hart&) = nullptr) {
+    const auto image = program(name);
+    EXPECT_FALSE(image.empty()) << name << ".bin was not built (riscv64-linux-gnu-gcc missing?)";
+    HartOptions opts;
+    opts.ram_size = 4 << 20;
+    opts.jit = GetParam();
+    opts.sbi = sbi;
+    opts.hot_threshold = 2;
+    auto h = Hart::create(opts, host_);
+    EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
+    if (!h) return {};
+    hart_ = std::move(*h);
+    host_.hart = hart_.get();
+    std::copy(image.begin(), image.end(), hart_->ram());
+    hart_->reset(kRamBase, priv, 0);
+    if (setup != nullptr) setup(*hart_);
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+      for (int i = 0; i < 1000 && !done; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!done) hart_->request_stop();
+    });
+    auto r = hart_->run({});
+    done = true;
+    watchdog.join();
+    EXPECT_TRUE(r.has_value());
+    return r ? *r : StopReason{};
+  }
+  void expect_pass(const StopReason& r) {
+    EXPECT_EQ(r.kind, StopReason::Kind::Exited)
+        << r.message << " pc 0x" << std::hex << hart_->pc() << " priv "
+        << static_cast<int>(hart_->priv()) << " s0 " << hart_->xreg(8) << " t0 " << hart_->xreg(5)
+        << " t1 " << hart_->xreg(6) << "\n"
+        << hart_->stats();
+    EXPECT_EQ(r.code, 0) << "the program's check " << r.code << " failed";
+  }
+
+  TestHost host_;
+  std::unique_ptr<Hart> hart_;
+};
+
+TEST_P(HartProgram, MachineTraps) {
+  expect_pass(run("m_traps", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, DelegationToSupervisorAndSret) {
+  expect_pass(run("s_deleg", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, Sv39PageFaultsSumAccessedDirty) {
+  expect_pass(run("sv39", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, SelfModifyingCode) {
+  expect_pass(run("smc", false, Priv::Machine));
+  EXPECT_NE(hart_->stats().find("stores into pages with translations"), std::string::npos);
+}
+
+TEST_P(HartProgram, TimerInterruptWakesWfi) {
+  expect_pass(run("timer_wfi", true, Priv::Supervisor));
+  EXPECT_EQ(host_.sbi_calls, 2u);
+}
+
+TEST_P(HartProgram, IllegalInstructionDelegatedToSupervisor) {
+  expect_pass(run("illegal_s", true, Priv::Supervisor));
+}
+
+TEST_P(HartProgram, TrapToMachineWithoutHandlerIsAFault) {
+  const StopReason r =
+      run("m_no_handler", true, Priv::Supervisor, [](Hart& h) { h.csrs().medeleg = 0; });
+  ASSERT_EQ(r.kind, StopReason::Kind::Fault);
+  EXPECT_NE(r.message.find("illegal instruction"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("0xffffffff"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("0000000000001234"), std::string::npos) << r.message;  // a0
+  EXPECT_EQ(r.addr, kRamBase + 8);
+}
+
+TEST_P(HartProgram, UnfetchableTrapVectorIsAFault) {
+  const StopReason r = run("m_no_handler", false, Priv::Machine);
+  ASSERT_EQ(r.kind, StopReason::Kind::Fault);
+  EXPECT_NE(r.message.find("illegal instruction"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("cannot fetch its trap handler at 0x0"), std::string::npos) << r.message;
+}
+
+TEST_P(HartProgram, PageTableLoopIsAPageFault) {
+  expect_pass(run("pt_loop", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, DeviceAccess) {
+  expect_pass(run("mmio", false, Priv::Machine));
+  EXPECT_EQ(host_.uart, "ok\n");
+}
+
+TEST_P(HartProgram, MisalignedAccesses) {
+  expect_pass(run("misaligned", false, Priv::Machine));
+}
+
+INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
+                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
+                         [](const auto& param_info) {
+                           switch (param_info.param) {
+                             case JitMode::Off: return std::string("Interpreter");
+                             case JitMode::Baseline: return std::string("Baseline");
+                             default: return std::string("Auto");
+                           }
+                         });
+
+}  // namespace
+}  // namespace strata::jit::rv64sys::test
+
+namespace strata::jit::rv64sys::test {
+namespace {
+
+// The debugger's view: a breakpoint inside the first unit stops exactly there, single steps
+// move one instruction, and the run then finishes as without a debugger.
+TEST(HartDebug, BreakpointAndSteps) {
+  TestHost host;
+  HartOptions opts;
+  opts.ram_size = 1 << 20;
+  opts.sbi = false;
+  auto h = Hart::create(opts, host);
+  ASSERT_TRUE(h.has_value());
+  Hart& hart = **h;
+  host.hart = &hart;
+  const auto image = program("m_traps");
+  ASSERT_FALSE(image.empty());
+  std::copy(image.begin(), image.end(), hart.ram());
+  hart.reset(kRamBase, vm::rv64sys::Priv::Machine, 0);
+  // _start: auipc, addi (8 bytes), csrw mtvec (4), li s0, 1 (2): a breakpoint on the li.
+  ASSERT_TRUE(hart.set_breakpoint(kRamBase + 12));
+  auto r = hart.run({});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, StopReason::Kind::Breakpoint);
+  EXPECT_EQ(hart.pc(), kRamBase + 12);
+  EXPECT_EQ(*hart.read_reg("mtvec"), hart.xreg(5));  // the csrw ran
+  EXPECT_EQ(hart.xreg(8), 0u);
+  r = hart.step(1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, StopReason::Kind::Stepped);
+  EXPECT_EQ(hart.pc(), kRamBase + 14);
+  EXPECT_EQ(*hart.read_reg("s0"), 1u);
+  auto insn = hart.disassemble(kRamBase + 14);
+  ASSERT_TRUE(insn);
+  EXPECT_EQ(insn->text, "ecall");
+  EXPECT_TRUE(hart.clear_breakpoint(kRamBase + 12));
+  r = hart.run({});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, StopReason::Kind::Exited);
+  EXPECT_EQ(r->code, 0);
+}
+
+}  // namespace
+}  // namespace strata::jit::rv64sys::test
