@@ -104,7 +104,8 @@ class Hart final : public vm::Vcpu {
 
   // ---- vm::Vcpu ----
   std::string_view arch() const override { return "riscv64"; }
-  std::vector<vm::RegInfo> registers() const override;  // x0..x31, pc, f0..f31, fcsr, priv
+  // x0..x31, pc, f0..f31, fcsr; priv and the CSRs in group "sregs".
+  std::vector<vm::RegInfo> registers() const override;
   Result<std::uint64_t> read_reg(std::string_view name) const override;
   Result<void> write_reg(std::string_view name, std::uint64_t value) override;
   // Guest-virtual, through the guest's page tables as the current privilege sees them (no A/D
@@ -121,6 +122,10 @@ class Hart final : public vm::Vcpu {
   // interrupts taken by cause, wfi sleeps.
   std::string stats() const override;
   Result<std::string> describe_code(std::uint64_t addr) override;
+  // Guest-physical RAM (the REPL's pmem); device registers are not read, they have effects.
+  Result<void> read_physical(std::uint64_t addr, std::span<std::uint8_t> out) const override;
+  // The system registers with their fields decoded (csr_text.hpp); empty for the others.
+  std::string format_reg(const vm::RegInfo& reg, std::uint64_t value) const override;
 
  private:
   struct Impl;

@@ -9,6 +9,7 @@
 
 #include "isa/rv64/decoder.hpp"
 #include "isa/rv64/disasm.hpp"
+#include "jit/rv64sys/csr_text.hpp"
 #include "jit/rv64sys/hart_impl.hpp"
 
 namespace strata::jit::rv64sys {
@@ -92,9 +93,10 @@ std::vector<vm::RegInfo> Hart::registers() const {
   for (unsigned i = 0; i < 32; ++i)
     regs.push_back({fmt::format("f{}", i), std::string(isa::rv64::f_reg_name(i)), 64, "float"});
   regs.push_back({"fcsr", "", 32, "float"});
-  regs.push_back({"priv", "", 8, "csr"});
+  // "sregs": the REPL's `sregs` lists them, `regs` the rest.
+  regs.push_back({"priv", "", 8, "sregs"});
   for (std::uint16_t n : kListedCsrs)
-    regs.push_back({std::string(isa::rv64::csr_name(n)), "", 64, "csr"});
+    regs.push_back({std::string(isa::rv64::csr_name(n)), "", 64, "sregs"});
   return regs;
 }
 
@@ -172,6 +174,18 @@ Result<void> Hart::write_memory(std::uint64_t addr, std::span<const std::uint8_t
     done += n;
   }
   return {};
+}
+
+Result<void> Hart::read_physical(std::uint64_t addr, std::span<std::uint8_t> out) const {
+  if (!impl_->in_ram(addr, out.size()))
+    return fail("physical 0x{:x}..0x{:x} is not RAM (0x{:x}..0x{:x})", addr, addr + out.size(),
+                impl_->opts.ram_base, impl_->opts.ram_base + impl_->opts.ram_size);
+  std::memcpy(out.data(), impl_->ram_at(addr), out.size());
+  return {};
+}
+
+std::string Hart::format_reg(const vm::RegInfo& reg, std::uint64_t value) const {
+  return reg.group == "sregs" ? csr_text(reg.name, value) : std::string();
 }
 
 std::uint64_t Hart::pc() const {

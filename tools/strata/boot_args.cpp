@@ -84,7 +84,6 @@ int check_riscv_args(const BootArgs& a, std::string_view usage) {
     return usage_error("--flat is x86_64 only; riscv64 boots --kernel FILE", usage);
   if (a.kernel.empty()) return usage_error("no guest given (--kernel FILE)", usage);
   const char* kvm_only = a.force                     ? "--force"
-                         : !a.gdb.empty()            ? "--gdb"
                          : a.devices.irqchip         ? "--irqchip"
                          : a.devices.bare_uart       ? "--bare-uart"
                          : a.devices.bare_mmio       ? "--bare-mmio"
@@ -126,7 +125,7 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
     }
     if (opt != "--flat" && opt != "--mem" && opt != "--console" && opt != "--model" &&
         opt != "--kernel" && opt != "--initrd" && opt != "--append" && opt != "--disk" &&
-        opt != "--arch" && opt != "--bios" && opt != "--jit")
+        opt != "--arch" && opt != "--bios" && opt != "--jit" && opt != "--symbols")
       return usage_error(fmt::format("unknown argument '{}'", opt), usage);
     const std::string* v = value();
     if (!v) return usage_error(fmt::format("{} needs a value", opt), usage);
@@ -134,6 +133,8 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
       a->flat = *v;
     } else if (opt == "--arch") {
       a->arch = *v;
+    } else if (opt == "--symbols") {
+      a->symbols = *v;
     } else if (opt == "--bios") {
       a->bios = *v;
     } else if (opt == "--jit") {

@@ -13,6 +13,10 @@
 #include "hwvm/monitor/machine.hpp"
 #include "tools/strata/cli.hpp"
 
+namespace strata::hwvm::riscv {
+class RiscvMachine;
+}
+
 namespace strata::cli {
 
 struct BootArgs {
@@ -26,7 +30,8 @@ struct BootArgs {
   hwvm::MachineOptions devices;  // everything but the memory size
   bool stats = false;
   bool force = false;
-  std::string gdb;  // --gdb tcp:HOST:PORT, or empty
+  std::string gdb;      // --gdb tcp:HOST:PORT, or empty
+  std::string symbols;  // --symbols FILE (strata repl boot): System.map or an ELF vmlinux
 };
 
 // Fills *out from `args`. Returns 0, or the exit code after printing a usage error.
@@ -34,6 +39,10 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* out);
 
 // `strata boot --arch riscv64` with parsed arguments (cmd_boot_riscv.cpp): the exit code.
 int boot_riscv(const BootArgs& a, std::string_view usage);
+
+// The riscv64 machine of `a` (its files read and checked), the hart stopped at the entry.
+[[nodiscard]] Result<std::unique_ptr<hwvm::riscv::RiscvMachine>> make_riscv_machine(
+    const BootArgs& a, hwvm::Console& console);
 
 // Loads the guest and creates its machine, stopped at the entry. An empty error message: the
 // reason is printed already (the PVM gate of --kernel).

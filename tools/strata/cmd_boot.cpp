@@ -21,7 +21,7 @@ constexpr std::string_view kBootUsage = R"(usage: strata boot --flat FILE [OPTIO
        strata boot --kernel BZIMAGE [--initrd FILE] [--append "ARGS"] [OPTIONS]
        strata boot --arch riscv64 --kernel IMAGE [--initrd FILE] [--append "ARGS"]
                    [--bios FILE] [--jit off|baseline|auto] [--mem SIZE] [--disk FILE[,ro]]
-                   [--console stdio|file:PATH] [--stats]
+                   [--console stdio|file:PATH] [--stats] [--gdb tcp:HOST:PORT]
 
 Runs a guest on /dev/kvm. The devices are SVI models (stdlib/devices/): a 16550 UART at port
 0x3f8, IRQ 4 (the console), the i8042 at ports 0x60/0x64, whose reset command (0xfe to port
@@ -72,7 +72,8 @@ options:
   --bare-mmio       (benchmark) a minimal C++ register file at 0xd0000000 instead of virtio-blk
   --gdb tcp:HOST:PORT
                     wait stopped at the entry for gdb (target remote HOST:PORT; x86-64
-                    register layout, see docs/REPL.md); after gdb detaches the guest runs on
+                    register layout, see docs/REPL.md; riscv64: set architecture
+                    riscv:rv64 in gdb-multiarch first); after gdb detaches the guest runs on
 
 exit code: 0 when the guest halts, resets the machine or powers off (or on Ctrl-A x), 3 when
 it crashes (triple fault, an instruction KVM cannot run; the registers are printed), 1 when
@@ -97,6 +98,10 @@ int cmd_boot(Args args) {
   if (wants_help(args, kBootUsage)) return 0;
   BootArgs a;
   if (int rc = parse_boot_args(args, kBootUsage, &a)) return rc;
+  if (!a.symbols.empty())
+    return usage_error(
+        "--symbols goes with strata repl boot (gdb reads symbols itself: symbol-file FILE)",
+        kBootUsage);
   if (a.arch == "riscv64") return boot_riscv(a, kBootUsage);
   auto console = hwvm::Console::open(a.console_spec);
   if (!console) return usage_error(console.error().message, kBootUsage);

@@ -8,6 +8,7 @@
 #include "tools/strata/boot_args.hpp"
 #include "tools/strata/cli.hpp"
 #include "tools/strata/module_files.hpp"
+#include "tools/strata/monitor/gdb_stub.hpp"
 #if STRATA_HAVE_RISCV_MACHINE
 #include "hwvm/riscv/machine.hpp"
 #endif
@@ -42,18 +43,29 @@ Result<RiscvFiles> read_riscv_files(const BootArgs& a) {
   return f;
 }
 
+#if STRATA_HAVE_RISCV_MACHINE
+// --gdb: the hart waits at its entry for gdb; after gdb detaches the machine runs on as
+// without --gdb (the same exit codes).
+Result<hwvm::RunOutcome> run_riscv_under_gdb(hwvm::riscv::RiscvMachine& m,
+                                             const std::string& spec) {
+  const monitor::GdbSessionEnd s = STRATA_TRY(monitor::serve_gdb(m.hart(), spec, stderr));
+  using K = monitor::GdbSessionEnd::Kind;
+  if (s.kind == K::Killed) return hwvm::RunOutcome{0, "gdb killed the guest"};
+  if (s.kind == K::GuestEnded) {
+    const vm::StopReason& r = *s.end;
+    if (m.board().ending()) return hwvm::RunOutcome{r.code, m.board().ending()->message};
+    return hwvm::RunOutcome{r.code, fmt::format("guest exited with code {}", r.code)};
+  }
+  return m.run();
+}
+#endif
+
 }  // namespace
 
-int boot_riscv(const BootArgs& a, std::string_view usage) {
-  (void)usage;
-  auto files = read_riscv_files(a);
-  if (!files) {
-    fmt::print(stderr, "strata: {}\n", files.error().message);
-    return kExitLoad;
-  }
 #if STRATA_HAVE_RISCV_MACHINE
-  auto console = hwvm::Console::open(a.console_spec);
-  if (!console) return usage_error(console.error().message, usage);
+Result<std::unique_ptr<hwvm::riscv::RiscvMachine>> make_riscv_machine(const BootArgs& a,
+                                                                      hwvm::Console& console) {
+  const RiscvFiles files = STRATA_TRY(read_riscv_files(a));
   hwvm::riscv::RiscvMachineOptions options;
   options.mem_size = a.mem.value_or(hwvm::riscv::kRiscvDefaultMem);
   options.bootargs = a.append.value_or("");
@@ -62,9 +74,17 @@ int boot_riscv(const BootArgs& a, std::string_view usage) {
     options.jit = *a.jit == "off"        ? jit::rv64::JitMode::Off
                   : *a.jit == "baseline" ? jit::rv64::JitMode::Baseline
                                          : jit::rv64::JitMode::Auto;
-  auto machine = hwvm::riscv::RiscvMachine::create(
-      {bytes_of(files->kernel), bytes_of(files->initrd), bytes_of(files->bios)}, options,
-      **console);
+  // The files are read into strings the machine copies into guest RAM: they may go after.
+  return hwvm::riscv::RiscvMachine::create(
+      {bytes_of(files.kernel), bytes_of(files.initrd), bytes_of(files.bios)}, options, console);
+}
+#endif
+
+int boot_riscv(const BootArgs& a, std::string_view usage) {
+#if STRATA_HAVE_RISCV_MACHINE
+  auto console = hwvm::Console::open(a.console_spec);
+  if (!console) return usage_error(console.error().message, usage);
+  auto machine = make_riscv_machine(a, **console);
   if (!machine) {
     fmt::print(stderr, "strata: {}\n", machine.error().message);
     return kExitLoad;
@@ -75,7 +95,7 @@ int boot_riscv(const BootArgs& a, std::string_view usage) {
   }
   if ((*console)->interactive())
     fmt::print(stderr, "strata: console on this terminal; Ctrl-A x quits\n");
-  auto outcome = (*machine)->run();
+  auto outcome = a.gdb.empty() ? (*machine)->run() : run_riscv_under_gdb(**machine, a.gdb);
   (*console)->flush();
   const bool was_interactive = (*console)->interactive();
   (*console)->restore();
@@ -88,6 +108,10 @@ int boot_riscv(const BootArgs& a, std::string_view usage) {
   if (a.stats) fmt::print(stderr, "{}", (*machine)->stats());
   return outcome->exit_code;
 #else
+  if (auto files = read_riscv_files(a); !files) {
+    fmt::print(stderr, "strata: {}\n", files.error().message);
+    return kExitLoad;
+  }
   fmt::print(stderr,
              "strata: --arch riscv64: this strata was built without the RISC-V hart "
              "(jit/rv64sys), so it can check a riscv64 guest's files but not run it\n");

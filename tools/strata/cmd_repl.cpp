@@ -19,7 +19,11 @@
 #include "tools/strata/monitor/gdb_stub.hpp"
 #include "tools/strata/monitor/line_reader.hpp"
 #include "tools/strata/monitor/repl.hpp"
+#include "tools/strata/monitor/system_map.hpp"
 #include "vm/debug/svi_vcpu.hpp"
+#if STRATA_HAVE_RISCV_MACHINE
+#include "hwvm/riscv/machine.hpp"
+#endif
 
 namespace strata::cli {
 
@@ -29,7 +33,10 @@ constexpr std::string_view kReplUsage =
     R"(usage: strata repl run [--jit=MODE] [--sysroot DIR] [--gdb tcp:HOST:PORT] PROGRAM [ARGS...]
        strata repl run [--fuel N] [--mem-cap SIZE] [--heap-cap SIZE] [--max-depth N]
                        FILE.sasm|FILE.sbc [ARGS...]
-       strata repl boot --flat FILE | --kernel BZIMAGE [BOOT OPTIONS] [--gdb tcp:HOST:PORT]
+       strata repl boot --flat FILE | --kernel BZIMAGE [BOOT OPTIONS] [--symbols FILE]
+                        [--gdb tcp:HOST:PORT]
+       strata repl boot --arch riscv64 --kernel IMAGE [BOOT OPTIONS] [--symbols FILE]
+                        [--gdb tcp:HOST:PORT]
 
 Loads a program stopped at its first instruction and reads commands: from a terminal with line
 editing and history, otherwise line by line (scripts, tests). `help` lists the commands (regs,
@@ -50,7 +57,16 @@ bases, control registers, EFER and descriptor tables; `pmem` reads guest-physica
 breakpoints are the four debug registers. The guest's console prints to stdout (or the
 --console file) and gets no input.
 
-docs/REPL.md has examples. Not yet: RISC-V full-system guests under `repl boot`.
+A RISC-V guest (`repl boot --arch riscv64`, the options of `strata boot --arch riscv64`)
+stops at the kernel's entry (with --bios, the firmware's). Addresses are virtual, through the
+guest's page tables as the current privilege sees them; `pmem` reads guest-physical RAM;
+`sregs` shows the privilege, satp, mstatus, the trap CSRs and the interrupt bits decoded.
+
+--symbols FILE gives a kernel's symbols to `break`, `disas` and the locations printed: a
+System.map ("ADDR TYPE NAME" lines, as /proc/kallsyms; boot with nokaslr so the addresses
+hold) or an ELF vmlinux with a symbol table.
+
+docs/REPL.md has examples; docs/RISCV_SYSTEM.md ("Debugging") the RISC-V guest.
 )";
 
 std::atomic<vm::Vcpu*> g_interrupt_target{nullptr};
@@ -167,13 +183,42 @@ bool gdb_first(vm::Vcpu& cpu, monitor::Repl& repl, const std::string& spec, int*
   return true;
 }
 
+#if STRATA_HAVE_RISCV_MACHINE
+// The RISC-V machine stopped at its entry (the kernel's, or the firmware's with --bios); its
+// devices are polled from the hart's time slices, so they run whenever the REPL runs the hart.
+int repl_riscv(const BootArgs& a, hwvm::Console& console, const monitor::SymbolTable& syms) {
+  auto machine = make_riscv_machine(a, console);
+  if (!machine) {
+    fmt::print(stderr, "strata: {}\n", machine.error().message);
+    return kExitLoad;
+  }
+  vm::Vcpu& cpu = (*machine)->hart();
+  monitor::Repl repl(cpu, syms, stdout, stderr);
+  int rc = 0;
+  if (!a.gdb.empty() && !gdb_first(cpu, repl, a.gdb, &rc)) return rc;
+  monitor::LineReader reader;
+  return prompt_loop(repl, cpu, a.kernel, reader);
+}
+#endif
+
 int repl_boot(Args args) {
   BootArgs a;
   if (int rc = parse_boot_args(args, kReplUsage, &a)) return rc;
-  if (a.arch != "x86_64")
-    return usage_error("repl boot runs KVM guests only; --arch riscv64 is not supported here yet",
-                       kReplUsage);
   if (a.stats) return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
+#if !STRATA_HAVE_RISCV_MACHINE
+  if (a.arch == "riscv64")
+    return usage_error("repl boot --arch riscv64: this strata was built without the RISC-V hart",
+                       kReplUsage);
+#endif
+  monitor::SymbolTable syms;
+  if (!a.symbols.empty()) {
+    auto loaded = monitor::load_kernel_symbols(a.symbols);
+    if (!loaded) {
+      fmt::print(stderr, "strata: --symbols {}\n", loaded.error().message);
+      return kExitLoad;
+    }
+    syms = std::move(*loaded);
+  }
   // The commands come from stdin, so the guest's console gets no input.
   std::unique_ptr<hwvm::Console> console;
   if (a.console_spec == "stdio") {
@@ -183,6 +228,9 @@ int repl_boot(Args args) {
     if (!c) return usage_error(c.error().message, kReplUsage);
     console = std::move(*c);
   }
+#if STRATA_HAVE_RISCV_MACHINE
+  if (a.arch == "riscv64") return repl_riscv(a, *console, syms);
+#endif
   auto machine = make_machine(a, *console);
   if (!machine) {
     if (!machine.error().message.empty())
@@ -190,8 +238,7 @@ int repl_boot(Args args) {
     return kExitLoad;
   }
   hwvm::KvmDebugVcpu cpu(std::move(*machine));
-  const monitor::SymbolTable no_symbols;
-  monitor::Repl repl(cpu, no_symbols, stdout, stderr);
+  monitor::Repl repl(cpu, syms, stdout, stderr);
   int rc = 0;
   if (!a.gdb.empty() && !gdb_first(cpu, repl, a.gdb, &rc)) return rc;
   monitor::LineReader reader;

@@ -55,6 +55,14 @@ Result<SymbolTable> SymbolTable::parse(std::string_view b) {
   return t;
 }
 
+SymbolTable SymbolTable::from(std::vector<Symbol> syms) {
+  SymbolTable t;
+  t.syms_ = std::move(syms);
+  std::stable_sort(t.syms_.begin(), t.syms_.end(),
+                   [](const Symbol& x, const Symbol& y) { return x.addr < y.addr; });
+  return t;
+}
+
 std::optional<uint64_t> SymbolTable::address_of(std::string_view name) const {
   // A global function wins over a same-named local object (static libc objects repeat names).
   const Symbol* best = nullptr;

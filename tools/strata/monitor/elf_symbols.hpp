@@ -26,6 +26,8 @@ class SymbolTable {
   // Errors only when the file cannot be read or is not a little-endian ELF64.
   static Result<SymbolTable> load(const std::string& path);
   static Result<SymbolTable> parse(std::string_view bytes);
+  // Symbols from another source (system_map.hpp), in any order.
+  static SymbolTable from(std::vector<Symbol> syms);
 
   std::optional<uint64_t> address_of(std::string_view name) const;
   // "main", "main+0x10", or empty when `addr` is in no symbol.

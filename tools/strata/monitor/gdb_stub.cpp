@@ -44,6 +44,16 @@ std::vector<vm::RegInfo> gdb_registers(const vm::Vcpu& cpu) {
   return regs;
 }
 
+// gdb's RISC-V features: the integer registers and pc, the FP registers, the CSRs (a full-system
+// hart's), and the "virtual" priv register gdb shows as the privilege mode.
+std::string gdb_feature(const vm::RegInfo& r, bool riscv) {
+  if (!riscv) return "org.strata." + r.group;
+  if (r.group == "general") return "org.gnu.gdb.riscv.cpu";
+  if (r.group == "float") return "org.gnu.gdb.riscv.fpu";
+  if (r.name == "priv") return "org.gnu.gdb.riscv.virtual";
+  return "org.gnu.gdb.riscv.csr";
+}
+
 class GdbStub {
  public:
   GdbStub(vm::Vcpu& cpu, int fd)
@@ -320,15 +330,12 @@ std::string GdbStub::target_xml() const {
   std::string xml =
       "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target>\n";
   if (riscv) xml += "<architecture>riscv:rv64</architecture>\n";
-  std::string group;
+  std::string feature;
   for (size_t i = 0; i < regs_.size(); ++i) {
     const vm::RegInfo& r = regs_[i];
-    if (r.group != group) {
-      if (!group.empty()) xml += "</feature>\n";
-      group = r.group;
-      const std::string feature =
-          riscv ? (group == "float" ? "org.gnu.gdb.riscv.fpu" : "org.gnu.gdb.riscv.cpu")
-                : "org.strata." + group;
+    if (const std::string f = gdb_feature(r, riscv); f != feature) {
+      if (!feature.empty()) xml += "</feature>\n";
+      feature = f;
       xml += fmt::format("<feature name=\"{}\">\n", feature);
     }
     std::string type = "int";
@@ -341,7 +348,7 @@ std::string GdbStub::target_xml() const {
     xml += fmt::format("<reg name=\"{}\" bitsize=\"{}\" type=\"{}\" regnum=\"{}\"/>\n",
                        r.alias.empty() ? r.name : r.alias, r.bits, type, i);
   }
-  if (!group.empty()) xml += "</feature>\n";
+  if (!feature.empty()) xml += "</feature>\n";
   xml += "</target>\n";
   return xml;
 }
