@@ -16,11 +16,13 @@ constexpr std::string_view kHelp =
     R"(commands (ADDR: a number, a symbol, symbol+N, or a register such as sp; for SVI code
 also fib, fib+3, fib:3, fib.sasm:12):
   regs                    all registers (SVI: the current frame's, typed)
-  sregs                   system registers (KVM: segment bases, CR0/2/3/4, EFER, GDT/IDT)
+  sregs                   system registers (KVM: segment bases, CR0/2/3/4, EFER, GDT/IDT;
+                          RISC-V: privilege, satp, mstatus, trap CSRs, decoded)
   set REG VALUE           write a register (VALUE: as ADDR, or a number for an f64 register)
   mem ADDR [LEN]          hex and ASCII dump of guest memory (LEN bytes, default 64; KVM:
-                          linear addresses, through the guest's page tables when paging is on)
-  pmem ADDR [LEN]         the same by guest-physical address (KVM)
+                          linear addresses, through the guest's page tables when paging is on;
+                          RISC-V system: virtual, through the guest's page tables)
+  pmem ADDR [LEN]         the same by guest-physical address (KVM, RISC-V system)
   disas [ADDR] [N]        disassemble N instructions (default: 10 from pc, or after the last)
   step [N]                execute N instructions (default 1)
   break ADDR|SYMBOL       set a breakpoint; `break` alone lists them
