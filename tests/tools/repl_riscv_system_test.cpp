@@ -69,6 +69,29 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
+// The command lines, without a guest: each mistake one line, before any machine exists.
+TEST(RiscvSystemDebugArgs, MistakesAreOneLine) {
+  auto r = run_process(
+      {strata_binary(), "boot", "--arch", "riscv64", "--kernel", "x", "--symbols", "System.map"});
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+            "strata: --symbols goes with strata repl boot (gdb reads symbols itself: symbol-file "
+            "FILE)");
+  EXPECT_EQ(r.exit_code, 2);
+  r = run_process(
+      {strata_binary(), "repl", "boot", "--arch", "riscv64", "--kernel", "/nonexistent/Image"},
+      "quit\n");
+  EXPECT_EQ(r.err, "strata: /nonexistent/Image: cannot open: No such file or directory\n");
+  EXPECT_EQ(r.exit_code, 1);
+  r = run_process({strata_binary(), "repl", "boot", "--arch", "riscv64", "--kernel", "x",
+                   "--symbols", "/nonexistent/System.map"},
+                  "quit\n");
+  EXPECT_EQ(r.err, "strata: --symbols /nonexistent/System.map: cannot open\n");
+  EXPECT_EQ(r.exit_code, 1);
+  r = run_process({strata_binary(), "repl", "boot", "--arch", "riscv64"}, "quit\n");
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "strata: no guest given (--kernel FILE)");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
 constexpr const char* kCommand = "echo hello-from-the-guest";
 
 class RiscvSystemDebug : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -106,8 +107,10 @@ Result<jit::rv64::GuestExit> run_rv64_with_gdb(const Rv64Args& a) {
 namespace {
 
 // The prompt: commands until quit or the end of input, Ctrl-C stopping a running guest.
+// `after_command` runs after each command (a console that buffers a partial line flushes it, so
+// the guest's output comes before the next prompt).
 int prompt_loop(monitor::Repl& repl, vm::Vcpu& cpu, const std::string& path,
-                monitor::LineReader& reader) {
+                monitor::LineReader& reader, const std::function<void()>& after_command = {}) {
   repl.set_interrupt_slot(&g_interrupt_target);
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
@@ -120,7 +123,9 @@ int prompt_loop(monitor::Repl& repl, vm::Vcpu& cpu, const std::string& path,
   if (reader.interactive()) std::puts("type help for the commands, quit to leave");
   std::fflush(stdout);
   while (auto line = reader.read("(strata) ")) {
-    if (!repl.execute(*line)) break;
+    const bool more = repl.execute(*line);
+    if (after_command) after_command();
+    if (!more) break;
   }
   signal(SIGINT, SIG_DFL);
   return 0;
@@ -197,7 +202,7 @@ int repl_riscv(const BootArgs& a, hwvm::Console& console, const monitor::SymbolT
   int rc = 0;
   if (!a.gdb.empty() && !gdb_first(cpu, repl, a.gdb, &rc)) return rc;
   monitor::LineReader reader;
-  return prompt_loop(repl, cpu, a.kernel, reader);
+  return prompt_loop(repl, cpu, a.kernel, reader, [&console] { console.flush(); });
 }
 #endif
 
