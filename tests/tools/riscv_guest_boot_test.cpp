@@ -274,6 +274,20 @@ TEST_P(RiscvGuestBoot, ShellReadsTheConsole) {
   ASSERT_TRUE(guest_console.send("echo hello-$((6 * 7))\n"));
   const auto answer = guest_console.wait_for("\nhello-42\n", prompt, answer_s);
   EXPECT_NE(answer, std::string::npos) << guest_console.output();
+  // The typed bytes came in through the UART's interrupt (PLIC source 10), not by polling:
+  // its line in /proc/interrupts (" 12:  N  SiFive PLIC  10 Edge  ttyS0") counts them.
+  ASSERT_TRUE(guest_console.send("grep ttyS0 /proc/interrupts\n"));
+  const auto irq_end = guest_console.wait_for(" ttyS0\n", prompt, answer_s);
+  ASSERT_NE(irq_end, std::string::npos) << guest_console.output();
+  const std::string& out = guest_console.output();
+  const std::size_t line_start = out.rfind('\n', irq_end) + 1;
+  const std::string irq_line = out.substr(line_start, irq_end + 6 - line_start);  // to "ttyS0"
+  std::istringstream fields(irq_line);
+  std::string irq, chip;
+  long count = -1;
+  fields >> irq >> count >> chip;
+  EXPECT_GT(count, 0) << irq_line;
+  EXPECT_EQ(chip, "SiFive") << irq_line;
   ASSERT_TRUE(guest_console.send("poweroff -f\n"));
   EXPECT_EQ(guest_console.wait_exit(answer_s), 0) << guest_console.output();
 }
