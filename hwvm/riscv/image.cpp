@@ -19,6 +19,23 @@ std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
   return (v + a - 1) & ~(a - 1);
 }
 
+// The files people give --kernel by mistake, named so the error says what to do instead.
+const char* known_other_format(std::span<const std::uint8_t> f) {
+  const std::uint8_t* h = f.data();
+  // The x86 boot protocol's "HdrS" at 0x202 (after the 0x55aa boot-sector signature).
+  if (f.size() >= 0x206 && std::memcmp(h + 0x202, "HdrS", 4) == 0)
+    return "this is an x86 Linux bzImage (strata boot without --arch riscv64 runs it)";
+  if (std::memcmp(h,
+                  "\x7f"
+                  "ELF",
+                  4) == 0)
+    return "this is an ELF file (a vmlinux?); the Image is its raw binary (objcopy -O binary, "
+           "or the kernel build's arch/riscv/boot/Image)";
+  if (h[0] == 0x1f && h[1] == 0x8b)
+    return "this is gzip-compressed (an Image.gz?); decompress it first";
+  return nullptr;
+}
+
 }  // namespace
 
 Result<RiscvImage> parse_riscv_image(std::span<const std::uint8_t> file) {
@@ -28,10 +45,13 @@ Result<RiscvImage> parse_riscv_image(std::span<const std::uint8_t> file) {
   const std::uint8_t* h = file.data();
   const bool magic2 = std::memcmp(h + 0x38, "RSC\x05", 4) == 0;
   const bool magic1 = std::memcmp(h + 0x30, "RISCV\0\0\0", 8) == 0;
-  if (!magic1 && !magic2)
+  if (!magic1 && !magic2) {
+    if (const char* what = known_other_format(file))
+      return fail("not a RISC-V kernel Image: {}", what);
     return fail(
         "not a RISC-V kernel Image: no \"RSC\\x05\" magic at offset 0x38 (nor \"RISCV\" at 0x30); "
         "a vmlinux ELF or a compressed Image.gz must be converted or decompressed first");
+  }
   RiscvImage img;
   img.text_offset = le64(h + 0x08);
   img.image_size = le64(h + 0x10);

@@ -1,20 +1,26 @@
 // The riscv64 guest of tools/mkguest/mkguest booted by an emulator of the RISC-V virt machine:
 // the ready line, a command from the kernel command line, the disk read (a file's md5sum in the
 // guest against the host's) and written (a file created in the guest is in the image after
-// poweroff). QEMU is the reference. An emulator is one entry of kEmulators: a name, why it
-// cannot run here, and its command line for a kernel, initramfs, kernel command line and disk
-// (`strata boot --arch riscv64 --kernel K --initrd I --append A --mem 512M --disk D` becomes
-// one more entry).
+// poweroff), a kernel log free of errors from the machine's devices, and a shell on the
+// console fed through stdin. QEMU is the reference. An emulator is one entry of kEmulators: a
+// name, why it cannot run here, and its command line for a kernel, initramfs, kernel command
+// line and disk; `strata boot --arch riscv64` is there with its built-in SBI and with Debian's
+// OpenSBI as --bios (fw_dynamic and fw_jump).
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "tests/support/subprocess.hpp"
+#include "tests/tools/console_session.hpp"
 #include "tests/tools/riscv_guest.hpp"
 
 namespace strata {
@@ -62,6 +68,50 @@ std::vector<std::string> qemu_command(const GuestFiles& guest, const std::string
   return argv;
 }
 
+constexpr const char* kOpensbiFwDynamic =
+    "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
+
+std::string strata_unavailable() {
+#if !STRATA_HAVE_RISCV_MACHINE
+  return "this strata was built without the RISC-V hart (jit/rv64sys)";
+#else
+  if (::access(test::strata_binary().c_str(), X_OK) != 0)
+    return test::strata_binary() + " is not built (cmake --build BUILD --target strata)";
+  return "";
+#endif
+}
+
+std::string needs_strata_and(const char* firmware) {
+  if (std::string why = strata_unavailable(); !why.empty()) return why;
+  if (::access(firmware, R_OK) != 0)
+    return std::string(firmware) + " is not installed (Debian package opensbi; tools/setup.sh)";
+  return "";
+}
+std::string strata_opensbi_dynamic_unavailable() {
+  return needs_strata_and(kOpensbiFwDynamic);
+}
+std::string strata_opensbi_jump_unavailable() {
+  return needs_strata_and(kOpensbiFwJump);
+}
+
+std::vector<std::string> strata_command(const GuestFiles& guest, const std::string& append) {
+  return {
+      test::strata_binary(), "boot",     "--arch", "riscv64", "--kernel", guest.kernel, "--initrd",
+      guest.initrd,          "--append", append,   "--mem",   "512M",     "--disk",     guest.disk};
+}
+std::vector<std::string> strata_opensbi_dynamic_command(const GuestFiles& guest,
+                                                        const std::string& append) {
+  auto argv = strata_command(guest, append);
+  argv.insert(argv.end(), {"--bios", kOpensbiFwDynamic});
+  return argv;
+}
+std::vector<std::string> strata_opensbi_jump_command(const GuestFiles& guest,
+                                                     const std::string& append) {
+  auto argv = strata_command(guest, append);
+  argv.insert(argv.end(), {"--bios", kOpensbiFwJump});
+  return argv;
+}
+
 // Test names and failure messages show the emulator by name.
 void PrintTo(const RiscvEmulator& emulator, std::ostream* out) {
   *out << emulator.name;
@@ -69,6 +119,11 @@ void PrintTo(const RiscvEmulator& emulator, std::ostream* out) {
 
 const RiscvEmulator kEmulators[] = {
     {"Qemu", qemu_unavailable, qemu_command, 180},
+    // A boot to poweroff takes 10-20 s of one core here; the rest is room for a busy machine.
+    {"Strata", strata_unavailable, strata_command, 240},
+    {"StrataOpenSbiFwDynamic", strata_opensbi_dynamic_unavailable, strata_opensbi_dynamic_command,
+     240},
+    {"StrataOpenSbiFwJump", strata_opensbi_jump_unavailable, strata_opensbi_jump_command, 240},
 };
 
 std::string sh(const std::string& script, int* status = nullptr) {
@@ -136,6 +191,105 @@ TEST_P(RiscvGuestBoot, RunsTheCommandReadsAndWritesTheDisk) {
   int status = -1;
   std::string fsck = sh("e2fsck -fn '" + files.disk + "'", &status);
   EXPECT_EQ(status, 0) << fsck;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool contains_any(const std::string& line, std::initializer_list<const char*> words) {
+  for (const char* w : words)
+    if (line.find(w) != std::string::npos) return true;
+  return false;
+}
+
+// The kernel log after the disk was used: nothing at error level or worse, no warning
+// splat, and no complaint from the drivers of the machine's devices (virtio-mmio and
+// virtio_blk, the 8250 UART, the PLIC, the timer and CLINT, the SBI). QEMU's own log passes
+// the same filter: its one warning is about its PCI host, which this machine does not have.
+TEST_P(RiscvGuestBoot, KernelLogHasNoDeviceErrors) {
+  const std::string append =
+      "console=ttyS0 quiet strata.cmd=\"mount /dev/vda /mnt && md5sum /mnt/data/numbers.txt && "
+      "umount /mnt && dmesg -r\"";
+  auto r = run_process(GetParam().command(guest(), append), "", GetParam().timeout_s);
+  const std::string console = without_carriage_returns(r.out);
+  ASSERT_EQ(r.exit_code, 0) << "the emulator did not power off cleanly\n" << console << r.err;
+  const auto ready = console.find("strata-guest: ready\n");
+  const auto exit = console.find("strata-guest: exit 0\n");
+  ASSERT_NE(ready, console.npos) << console;
+  ASSERT_NE(exit, console.npos) << "the commands failed\n" << console;
+  const std::string log = console.substr(ready, exit - ready);
+
+  std::vector<std::string> kernel_lines, complaints;
+  for (const std::string& line : lines_of(log)) {
+    // `dmesg -r` keeps each record's "<priority>" (facility * 8 + level).
+    if (line.size() < 3 || line[0] != '<') continue;
+    kernel_lines.push_back(line);
+    const int priority = std::atoi(line.c_str() + 1);
+    const std::string l = lower(line);
+    const bool ours = contains_any(l, {"virtio", "vda", "serial", "8250", "ttys", "uart", "plic",
+                                       "riscv-intc", "riscv-timer", "clint", "clocksource", "sbi"});
+    const bool error_level = priority % 8 <= 3;
+    const bool warning_level = priority % 8 == 4;
+    const bool splat = contains_any(line, {"WARNING:", "BUG:", "Oops", "Call Trace", "Kernel panic",
+                                           "cut here", "Unable to handle"});
+    const bool bad_words =
+        contains_any(l, {"error", "fail", "timeout", "timed out", "warn", "bad", "not responding",
+                         "unable", "cannot", "invalid", "lost", "spurious"});
+    if (error_level || splat || (ours && (warning_level || bad_words))) complaints.push_back(line);
+  }
+  EXPECT_GT(kernel_lines.size(), 100u) << "no kernel log from dmesg -r\n" << console;
+  std::string listed;
+  for (const auto& c : complaints) listed += c + "\n";
+  EXPECT_TRUE(complaints.empty()) << listed;
+
+  // The devices were found, and the disk was used through them.
+  for (const char* probe :
+       {"riscv-plic: plic@c000000: mapped", "ttyS0 at MMIO 0x10000000", "is a 16550A",
+        "virtio_blk virtio0: [vda] 16384 512-byte logical", "EXT4-fs (vda): mounted filesystem"}) {
+    EXPECT_NE(log.find(probe), log.npos) << "no \"" << probe << "\" in the log\n" << log;
+  }
+}
+
+// No strata.cmd: /init starts a shell on the console, and the lines typed (sent once the
+// prompt is there, as a person would) reach it through the UART's receive interrupt.
+TEST_P(RiscvGuestBoot, ShellReadsTheConsole) {
+  test::ConsoleSession guest_console(GetParam().command(guest(), "console=ttyS0 quiet"));
+  ASSERT_TRUE(guest_console.running());
+  const int t = GetParam().timeout_s;
+  const int answer_s = 60;  // once the shell runs, a line takes well under a second
+  const auto ready = guest_console.wait_for("strata-guest: ready\n", 0, t);
+  ASSERT_NE(ready, std::string::npos) << guest_console.output();
+  const auto prompt = guest_console.wait_for("# ", ready, t);
+  ASSERT_NE(prompt, std::string::npos) << "no shell prompt\n" << guest_console.output();
+  // The shell's answer "hello-42" is not in the echo of what was typed.
+  ASSERT_TRUE(guest_console.send("echo hello-$((6 * 7))\n"));
+  const auto answer = guest_console.wait_for("\nhello-42\n", prompt, answer_s);
+  EXPECT_NE(answer, std::string::npos) << guest_console.output();
+  // The typed bytes came in through the UART's interrupt (PLIC source 10), not by polling:
+  // its line in /proc/interrupts (" 12:  N  SiFive PLIC  10 Edge  ttyS0") counts them.
+  ASSERT_TRUE(guest_console.send("grep ttyS0 /proc/interrupts\n"));
+  const auto irq_end = guest_console.wait_for(" ttyS0\n", prompt, answer_s);
+  ASSERT_NE(irq_end, std::string::npos) << guest_console.output();
+  const std::string& out = guest_console.output();
+  const std::size_t line_start = out.rfind('\n', irq_end) + 1;
+  const std::string irq_line = out.substr(line_start, irq_end + 6 - line_start);  // to "ttyS0"
+  std::istringstream fields(irq_line);
+  std::string irq, chip;
+  long count = -1;
+  fields >> irq >> count >> chip;
+  EXPECT_GT(count, 0) << irq_line;
+  EXPECT_EQ(chip, "SiFive") << irq_line;
+  ASSERT_TRUE(guest_console.send("poweroff -f\n"));
+  EXPECT_EQ(guest_console.wait_exit(answer_s), 0) << guest_console.output();
 }
 
 INSTANTIATE_TEST_SUITE_P(Emulators, RiscvGuestBoot, ::testing::ValuesIn(kEmulators),

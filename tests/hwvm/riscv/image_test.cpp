@@ -58,7 +58,16 @@ TEST(RiscvImage, RejectsWhatIsNotAnImage) {
               "\x7f"
               "ELF",
               4);
-  expect_error(elf, "not a RISC-V kernel Image: no \"RSC\\x05\" magic at offset 0x38");
+  expect_error(elf, "not a RISC-V kernel Image: this is an ELF file (a vmlinux?)");
+  std::vector<uint8_t> zeros(4096, 0);
+  expect_error(zeros, "not a RISC-V kernel Image: no \"RSC\\x05\" magic at offset 0x38");
+  std::vector<uint8_t> bzimage(4096, 0);
+  std::memcpy(bzimage.data() + 0x202, "HdrS", 4);
+  expect_error(bzimage, "not a RISC-V kernel Image: this is an x86 Linux bzImage");
+  std::vector<uint8_t> gz(4096, 0);
+  gz[0] = 0x1f;
+  gz[1] = 0x8b;
+  expect_error(gz, "not a RISC-V kernel Image: this is gzip-compressed (an Image.gz?)");
   auto big = image(0x200000, 0x400000);
   big[0x18] = 1;
   expect_error(big, "big-endian kernels are not supported");

@@ -5,9 +5,11 @@
 // device's pass, or its fail with code 42) and powers off. Bad input gets exact messages.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,39 @@ std::string make_disk(char how) {
   std::ofstream(p, std::ios::binary) << bytes;
   return p.string();
 }
+
+// A file of `bytes` under the temporary directory, named after this process and `name`.
+std::string temp_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
+  const fs::path p =
+      fs::temp_directory_path() / ("strata-rv-" + std::to_string(getpid()) + "-" + name);
+  std::ofstream(p, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  return p.string();
+}
+
+void put32(std::vector<std::uint8_t>& b, std::size_t off, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[off + i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+// A RISC-V Image (text_offset 2 MiB) whose code0 jumps over the header to `code`, so the
+// first instruction of the body runs at 0x8020_0040. image_size 0 means the file's size.
+std::vector<std::uint8_t> riscv_image(const std::vector<std::uint32_t>& code,
+                                      std::uint64_t image_size = 0) {
+  std::vector<std::uint8_t> b(64 + 4 * code.size(), 0);
+  put32(b, 0x00, 0x0400006f);  // jal x0, +64
+  put32(b, 0x08, 0x200000);    // text_offset
+  put32(b, 0x10, static_cast<std::uint32_t>(image_size));
+  put32(b, 0x14, static_cast<std::uint32_t>(image_size >> 32));
+  put32(b, 0x20, 2);  // version 0.2
+  const char magic[] = "RISCV\0\0\0RSC\x05";
+  for (int i = 0; i < 12; ++i) b[0x30 + i] = static_cast<std::uint8_t>(magic[i]);
+  for (std::size_t i = 0; i < code.size(); ++i) put32(b, 64 + 4 * i, code[i]);
+  return b;
+}
+
+constexpr std::uint32_t kIllegal = 0x00000000;      // the all-zero parcel is reserved
+constexpr std::uint32_t kLoopForever = 0x0000006f;  // jal x0, 0
 
 std::vector<std::string> boot(std::vector<std::string> extra) {
   std::vector<std::string> argv = {strata_binary(), "boot", "--arch", "riscv64"};
@@ -105,7 +140,86 @@ TEST(RiscvMachineBoot, UnderOpenSbiFwDynamic) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// A guest's trap that nothing handles ends the run with the cause and the registers, not a
+// hang: here the S-mode kernel's illegal instruction goes (delegated, as OpenSBI does) to
+// stvec 0, where there is nothing to fetch.
+TEST(RiscvMachineBoot, UnhandledSupervisorTrapStopsWithTheRegisters) {
+  if (!kHaveMachine) GTEST_SKIP() << "this build has no RISC-V hart (jit/rv64sys)";
+  const std::string kernel = temp_file("illegal.img", riscv_image({kIllegal}));
+  auto r = run_process(boot({"--kernel", kernel}), "", 60);
+  fs::remove(kernel);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("illegal instruction (cause 2, tval 0x0): cannot fetch its trap handler at "
+                       "0x0 (instruction access fault)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("S-mode"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("scause 2 sepc 80200040 stval 0 stvec 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a1 000000009fe00000"), std::string::npos) << "the device tree\n" << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+// Under --bios the firmware runs in M-mode; one whose mtvec is still 0 when it traps stops the
+// same way, with mcause and mepc.
+TEST(RiscvMachineBoot, FirmwareTrapWithoutMtvecStopsWithTheRegisters) {
+  if (!kHaveMachine) GTEST_SKIP() << "this build has no RISC-V hart (jit/rv64sys)";
+  const std::string kernel = temp_file("loop.img", riscv_image({kLoopForever}));
+  const std::string bios = temp_file("bios.bin", {0, 0, 0, 0});
+  auto r = run_process(boot({"--kernel", kernel, "--bios", bios}), "", 60);
+  fs::remove(kernel);
+  fs::remove(bios);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("illegal instruction (cause 2, tval 0x0): cannot fetch its trap handler at "
+                       "0x0 (instruction access fault)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("M-mode"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mcause 2 mepc 80000000 mtval 0"), std::string::npos) << r.err;
+}
+
 // ---- bad input: these need no hart ----
+
+TEST(RiscvBootArgs, X86KernelIsNotARiscvImage) {
+  std::string bzimage;
+  for (const auto& e : fs::directory_iterator("/boot"))
+    if (e.path().filename().string().starts_with("vmlinuz-")) bzimage = e.path().string();
+  if (bzimage.empty()) GTEST_SKIP() << "no x86 kernel /boot/vmlinuz-* on this host";
+  if (::access(bzimage.c_str(), R_OK) != 0) GTEST_SKIP() << bzimage << " is not readable";
+  auto r = run_process(boot({"--kernel", bzimage}));
+  EXPECT_EQ(r.err, "strata: " + bzimage +
+                       ": not a RISC-V kernel Image: this is an x86 Linux bzImage (strata boot "
+                       "without --arch riscv64 runs it) (--kernel expects a RISC-V Linux Image, "
+                       "such as Debian's /boot/vmlinux-*-riscv64)\n");
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST(RiscvBootArgs, RandomBytesAreNotARiscvImage) {
+  std::mt19937 gen(20240601);
+  std::vector<std::uint8_t> bytes(64 * 1024);
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(gen());
+  const std::string kernel = temp_file("random.bin", bytes);
+  auto r = run_process(boot({"--kernel", kernel}));
+  fs::remove(kernel);
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
+  EXPECT_EQ(
+      r.err.rfind("strata: " + kernel + ": not a RISC-V kernel Image: no \"RSC\\x05\" magic", 0),
+      0u)
+      << r.err;
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+// The Image's image_size says how much RAM the running kernel takes.
+TEST(RiscvBootArgs, KernelLargerThanMemory) {
+  const std::string kernel = temp_file("huge.img", riscv_image({kLoopForever}, 256ull << 20));
+  auto r = run_process(boot({"--kernel", kernel, "--mem", "128M"}));
+  fs::remove(kernel);
+  if (!kHaveMachine) GTEST_SKIP() << "the placement is checked when the machine is made";
+  EXPECT_EQ(r.err,
+            "strata: memory too small: the kernel (0x10000000 bytes at +0x200000), the initrd "
+            "(0x0 bytes) and the device tree need at least 260 MiB of RAM, the machine has 128 "
+            "MiB\n");
+  EXPECT_EQ(r.exit_code, 1);
+}
 
 TEST(RiscvBootArgs, TooLittleMemory) {
   if (std::string(STRATA_RISCV_PAYLOAD).empty()) GTEST_SKIP() << "no payload";
@@ -135,6 +249,12 @@ TEST(RiscvBootArgs, MissingFiles) {
   EXPECT_EQ(r.exit_code, 1);
   r = run_process(boot({"--kernel", STRATA_RISCV_PAYLOAD, "--bios", "/nonexistent/fw.bin"}));
   EXPECT_EQ(r.err, "strata: /nonexistent/fw.bin: cannot open: No such file or directory\n");
+  EXPECT_EQ(r.exit_code, 1);
+  if (!kHaveMachine) return;  // the disk is opened with the machine
+  r = run_process(boot({"--kernel", STRATA_RISCV_PAYLOAD, "--disk", "/nonexistent/disk.img"}));
+  EXPECT_EQ(r.err,
+            "strata: disk image /nonexistent/disk.img: cannot open for writing: No such file or "
+            "directory\n");
   EXPECT_EQ(r.exit_code, 1);
 }
 
