@@ -152,6 +152,8 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   std::unique_ptr<rv64::CachedBlock> make_scratch(rv64::TranslatedBlock t);
   bool has_breakpoint_in(const rv64::TranslatedBlock& b) const;
   void maybe_compile(rv64::CachedBlock& b);
+  // An interpreted unit took `back_edges` loop back-edges: they count towards its compilation.
+  void count_back_edges(rv64::CachedBlock& b, std::int64_t back_edges);
   bool fits_stack(const rv64::CachedBlock& b, vm::StopReason* end);
   bool execute(rv64::CachedBlock& b, std::uint64_t page, vm::StopReason* end);
   vm::ExecStatus run_block(const rv64::CachedBlock& b, vm::Value* ret);

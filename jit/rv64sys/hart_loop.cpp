@@ -186,6 +186,16 @@ void Hart::Impl::maybe_compile(CachedBlock& b) {
   if (opts.jit == JitMode::Baseline || ++b.exec_count >= opts.hot_threshold) cache->compile(b);
 }
 
+// Every back-edge a unit takes counts the slice down by one (translator.cpp), so the slice it
+// used is how often its loops went round. Counted like entries, a loop is compiled once it ran
+// hot_threshold times in all, while a unit whose loop runs a few times per boot-time call (most
+// of a kernel's) is not compiled for that alone.
+void Hart::Impl::count_back_edges(CachedBlock& b, std::int64_t back_edges) {
+  if (back_edges <= 0) return;
+  const std::uint64_t n = std::uint64_t{b.exec_count} + static_cast<std::uint64_t>(back_edges);
+  b.exec_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, opts.hot_threshold));
+}
+
 std::unique_ptr<CachedBlock> Hart::Impl::make_scratch(rv64::TranslatedBlock t) {
   auto b = std::make_unique<CachedBlock>();
   b->block = std::move(t);
@@ -208,8 +218,11 @@ bool Hart::Impl::execute(CachedBlock& b, std::uint64_t page, StopReason* end) {
   ++stats.units_run;
   vm::Value ret{};
   running_page = page;
+  const std::int64_t left_before = *slice_left;
   const vm::ExecStatus s = run_block(b, &ret);
   running_page = kNoPage;
+  if (b.func.jit_entry == nullptr && page != kNoPage) [[unlikely]]
+    count_back_edges(b, left_before - *slice_left);
   just_trapped = false;
   if (s == vm::ExecStatus::Returned && (ret.bits & 1) == 0) [[likely]] {
     pc = ret.bits;

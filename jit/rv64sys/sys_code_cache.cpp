@@ -43,7 +43,6 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   rv64::init_block_func(b->func, b->block.fn, inst_, next_index_++);
   b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
                               isa::ValType::Ref) != b->block.fn.regs.end();
-  if (b->block.has_loop) b->exec_count = rv64::TranslationCache::kLoopExecCount;
   ++stats_.translated;
   stats_.guest_insns += b->block.guest_insns;
   stats_.translate.record_ns(translate_ns);
