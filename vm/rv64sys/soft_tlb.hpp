@@ -14,8 +14,10 @@
 //
 // MMU indexes are fixed per translated block (blocks are keyed by them): U, S, S with SUM (Linux
 // sets SUM around every user copy, and a separate index keeps that from flushing), and M
-// (physical). What else changes a translation's permissions — satp, MXR, MPRV/MPP — flushes
-// everything; so does sfence.vma without an address.
+// (physical). An index is the privilege data accesses effectively use (MPRV and MPP applied) and
+// SUM, and its entries are filled under exactly that, so changing SUM, MPRV or MPP only switches
+// index. What else changes a translation's permissions — satp, MXR — flushes everything; so
+// does sfence.vma without an address.
 #pragma once
 
 #include <cstddef>

@@ -82,6 +82,10 @@ TEST_P(HartProgram, Sv39PageFaultsSumAccessedDirty) {
   expect_pass(run("sv39", false, Priv::Machine));
 }
 
+TEST_P(HartProgram, SumMprvAndMxrWithCachedTranslations) {
+  expect_pass(run("mmu_index", false, Priv::Machine));
+}
+
 TEST_P(HartProgram, SelfModifyingCode) {
   expect_pass(run("smc", false, Priv::Machine));
   EXPECT_NE(hart_->stats().find("stores into pages with translations"), std::string::npos);
