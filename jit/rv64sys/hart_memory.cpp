@@ -85,6 +85,14 @@ void Hart::Impl::raise(std::uint64_t cause, std::uint64_t tval, std::uint64_t pc
 
 bool Hart::Impl::translate_data(std::uint64_t va, Access a, std::uint64_t pc_of,
                                 std::uint64_t* pa) {
+  // Atomics, LR/SC and accesses that missed inline only because they are misaligned or the
+  // other half of a page-crossing access come here with the page often cached: a tag (one
+  // byte wide, so any alignment matches) that allows this kind of access spares the walk.
+  const std::uint64_t lin = tlb->lookup(data_index(), va, a, 1);
+  if (lin != SoftTlb::kNoTag) {
+    *pa = lin - kRamLinear + opts.ram_base;
+    return true;
+  }
   const WalkContext ctx = walk_context(data_privilege(csrs, priv));
   ++stats.walks;
   const Translation t = translate(va, a, ctx, *this);
