@@ -109,7 +109,7 @@ bool Hart::Impl::translate_data(std::uint64_t va, Access a, std::uint64_t pc_of,
 void Hart::Impl::stored(std::uint64_t pa, std::uint64_t pc_of) {
   if (!cache->page_has_code(pa)) return;
   ++stats.code_writes;
-  if ((pa >> 12) == running_page) {
+  if (running.holds(pa >> 12)) {
     // The running unit's own page: it must not be freed under it. It leaves after this store
     // (CodeWritten) and the loop drops the page then.
     deferred_pages.push_back(pa >> 12);
@@ -258,7 +258,7 @@ bool Hart::Impl::cas_pte(std::uint64_t pa, std::uint64_t expected, std::uint64_t
   // A page table sharing a page with code: its units go, but the running unit is not made to
   // leave (the walk belongs to an access in it, not to a store the guest made).
   if (cache->page_has_code(pa)) {
-    if ((pa >> 12) == running_page) {
+    if (running.holds(pa >> 12)) {
       deferred_pages.push_back(pa >> 12);
     } else {
       cache->drop_page(pa);

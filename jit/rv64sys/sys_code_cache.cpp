@@ -47,6 +47,7 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   stats_.guest_insns += b->block.guest_insns;
   stats_.translate.record_ns(translate_ns);
   pages_[key.pa >> 12].push_back(key);
+  if (key.pa2 != 0) pages_[key.pa2 >> 12].push_back(key);
   units_.emplace(key, std::move(owned));
   front_[front_index(key.va)] = Slot{key, b};
   return b;
@@ -82,7 +83,8 @@ std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
   std::size_t n = 0;
   for (const UnitKey& key : it->second) {
     auto u = units_.find(key);
-    // A key re-inserted on the same page is listed twice; the second visit finds nothing.
+    // A key re-inserted on the same page is listed twice, and one on two pages may have gone
+    // with the other page: such visits find nothing.
     if (u == units_.end()) continue;
     release(key, *u->second);
     units_.erase(u);

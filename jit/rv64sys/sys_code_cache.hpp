@@ -3,8 +3,9 @@
 // their memory accesses use (vm/rv64sys/soft_tlb.hpp; a constant in the unit's code).
 //
 // A unit's guest bytes lie in ONE physical page: the hart's fetch function refuses parcels
-// outside the entry's 4 KiB page, so a region never follows a branch into another page (an
-// instruction crossing a page end is translated apart and never cached). Invalidation is
+// outside the entry's 4 KiB page, so a region never follows a branch into another page. The
+// exception is an instruction crossing a page end, translated alone: its key also holds the
+// physical address of its second half (pa2), and it is listed under both pages. Invalidation is
 // therefore by physical page: a store into a page with units (the TLB sends it to the slow path,
 // SoftTlb::protect_code_page) drops that page's units, whatever virtual address wrote it.
 //
@@ -34,13 +35,16 @@ struct UnitKey {
   std::uint64_t va = 1;  // odd: no unit (an empty front slot)
   std::uint64_t pa = 0;
   vm::rv64sys::MmuIndex index = vm::rv64sys::MmuIndex::Machine;
+  // An instruction crossing a page end: the physical address of its second half | 1 (that half
+  // is page-aligned, so the low bit says the field is used). 0 for every other unit.
+  std::uint64_t pa2 = 0;
 
   bool operator==(const UnitKey&) const = default;
 };
 
 struct UnitKeyHash {
   std::size_t operator()(const UnitKey& k) const {
-    return std::hash<std::uint64_t>()(k.va * 0x9e3779b97f4a7c15ull ^ k.pa ^
+    return std::hash<std::uint64_t>()(k.va * 0x9e3779b97f4a7c15ull ^ k.pa ^ k.pa2 ^
                                       static_cast<std::uint64_t>(k.index) << 1);
   }
 };
@@ -76,7 +80,8 @@ class SysCodeCache {
     return lookup_slow(key);
   }
 
-  // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa);
+  // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa,
+  // and of key.pa2 when set);
   // `translate_ns` is what its translation cost, for the statistics.
   rv64::CachedBlock* insert(const UnitKey& key, rv64::TranslatedBlock block,
                             std::uint64_t translate_ns);
