@@ -117,14 +117,18 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
     }
     return enter_trap(cause, pc, pc, end) ? Pick::Again : Pick::Stop;
   }
-  std::uint16_t lo = 0;
-  std::memcpy(&lo, ram_at(pa), 2);
-  const bool wide = isa::rv64::insn_length(lo) == 4;
-  if (wide && (pc & 0xfff) == 0xffe) [[unlikely]]
-    return pick_cross_page(pa, lo, unit, pages, end);
-  const rv64::FetchFn in_page = page_fetch(pc, pa);
-  if (one_insn) {
-    const std::uint64_t start = pc, stop_at = pc + (wide ? 4 : 2);
+  // The guest's code is read only to translate: a cached unit is found by address alone, except
+  // in a page's last parcel, where the first parcel says whether the instruction crosses.
+  if ((pc & 0xfff) == 0xffe) [[unlikely]] {
+    std::uint16_t lo = 0;
+    std::memcpy(&lo, ram_at(pa), 2);
+    if (isa::rv64::insn_length(lo) == 4) return pick_cross_page(pa, lo, unit, pages, end);
+  }
+  if (one_insn) [[unlikely]] {
+    std::uint16_t lo = 0;
+    std::memcpy(&lo, ram_at(pa), 2);
+    const rv64::FetchFn in_page = page_fetch(pc, pa);
+    const std::uint64_t start = pc, stop_at = pc + isa::rv64::insn_length(lo);
     const rv64::FetchFn one = [&in_page, stop_at](std::uint64_t va, std::uint16_t* parcel) {
       return va < stop_at && in_page(va, parcel);
     };
@@ -142,7 +146,7 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
   CachedBlock* b = cache->lookup(key);
   if (b == nullptr) [[unlikely]] {
     CompileTimer timer;
-    auto t = translate_at(pc, in_page, rv64::RegionLimits{});
+    auto t = translate_at(pc, page_fetch(pc, pa), rv64::RegionLimits{});
     if (!t) {
       *end = fault_stop(fmt::format("internal error: {}", t.error().message));
       return Pick::Stop;
