@@ -65,7 +65,8 @@ struct HartOptions {
   // true: ecall from S-mode is served by HartHost::sbi_call (the built-in SBI firmware, no
   // M-mode code in the guest). false: it traps to M-mode like any exception (--bios).
   bool sbi = true;
-  std::uint32_t hot_threshold = 256;  // --jit=auto
+  // --jit=auto: a unit is compiled once its entries plus the loop back-edges it took reach this.
+  std::uint32_t hot_threshold = 256;
 };
 
 class Hart final : public vm::Vcpu {

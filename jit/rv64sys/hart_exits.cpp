@@ -94,7 +94,8 @@ bool Hart::Impl::special_exit(StopReason* end) {
       if (!t) return enter_trap(kCauseIllegalInsn, m ? kMretBits : kSretBits, at, end);
       priv = t->priv;
       pc = t->pc;
-      // MPRV may have changed (mret below M clears it): data accesses' index follows.
+      // MPRV may have changed (mret below M clears it): data accesses' index follows, and the
+      // next unit is looked up with it; no flush unless the CSR file asks for one.
       if (csrs.take_translation_changed()) {
         tlb->flush_all();
         ++stats.tlb_flushes;

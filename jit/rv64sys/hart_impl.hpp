@@ -53,12 +53,18 @@ struct HartStats {
   std::uint64_t mmio = 0;
   std::uint64_t sbi_calls = 0;
   std::uint64_t wfi_sleeps = 0;
-  std::uint64_t cross_page_insns = 0;  // instructions straddling a page end, run untranslated
+  std::uint64_t cross_page_insns = 0;  // instructions straddling a page end, translated
 };
 
 struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::PhysAccess {
   static constexpr std::int64_t kSliceUnits = 10000;
   static constexpr std::uint64_t kNoPage = ~0ull;
+  // The physical page numbers a unit's guest bytes come from: one, or two for an instruction
+  // crossing a page end; none (kNoPage) for a private unit.
+  struct CodePages {
+    std::uint64_t first = kNoPage, second = kNoPage;
+    bool holds(std::uint64_t page) const { return page == first || page == second; }
+  };
   // Longest WFI sleep between HartHost::tick() calls.
   static constexpr std::chrono::milliseconds kMaxSleep{20};
 
@@ -142,18 +148,22 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   bool take_interrupt(vm::StopReason* end);
   // What the loop does next after looking for the unit at pc.
   enum class Pick { Run, Again, Stop };
-  // The unit at pc: cached or translated (*page = its physical page number), or a private one
-  // held by *scratch (an instruction crossing a page end; a single instruction when
-  // `one_insn`; *page = kNoPage). Again: a fetch fault was taken, pc is the handler's.
-  // Stop: *end says why the hart cannot go on.
+  // The unit at pc: cached or translated (*pages: where its guest bytes are), or a private one
+  // held by *scratch (a single instruction when `one_insn`; *pages empty). Again: a fetch
+  // fault was taken, pc is the handler's. Stop: *end says why the hart cannot go on.
   Pick pick_unit(bool one_insn, rv64::CachedBlock** unit,
-                 std::unique_ptr<rv64::CachedBlock>* scratch, std::uint64_t* page,
+                 std::unique_ptr<rv64::CachedBlock>* scratch, CodePages* pages,
                  vm::StopReason* end);
+  // The cached unit of the instruction at pc whose second half is on the next virtual page.
+  Pick pick_cross_page(std::uint64_t pa, std::uint16_t lo, rv64::CachedBlock** unit,
+                       CodePages* pages, vm::StopReason* end);
   std::unique_ptr<rv64::CachedBlock> make_scratch(rv64::TranslatedBlock t);
   bool has_breakpoint_in(const rv64::TranslatedBlock& b) const;
   void maybe_compile(rv64::CachedBlock& b);
+  // An interpreted unit took `back_edges` loop back-edges: they count towards its compilation.
+  void count_back_edges(rv64::CachedBlock& b, std::int64_t back_edges);
   bool fits_stack(const rv64::CachedBlock& b, vm::StopReason* end);
-  bool execute(rv64::CachedBlock& b, std::uint64_t page, vm::StopReason* end);
+  bool execute(rv64::CachedBlock& b, CodePages pages, vm::StopReason* end);
   vm::ExecStatus run_block(const rv64::CachedBlock& b, vm::Value* ret);
   bool end_slice(vm::StopReason* end);
   // Timer deadlines and device lines into mip.
@@ -192,7 +202,7 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   Priv priv = Priv::Machine;
 
   // ---- code changes ----
-  std::uint64_t running_page = kNoPage;       // physical page number of the running unit
+  CodePages running;                          // physical pages of the running unit
   std::vector<std::uint64_t> deferred_pages;  // its page was written: dropped once it returns
   bool just_trapped = false;                  // no instruction ran since the last trap entry
   std::uint32_t next_scratch_index = 0;

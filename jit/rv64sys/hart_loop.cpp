@@ -46,13 +46,13 @@ StopReason Hart::Impl::run_plain() {
       if (!take_interrupt(&end)) return end;
     }
     CachedBlock* b = nullptr;
-    std::uint64_t page = kNoPage;
-    switch (pick_unit(false, &b, &scratch, &page, &end)) {
+    CodePages pages;
+    switch (pick_unit(false, &b, &scratch, &pages, &end)) {
       case Pick::Run: break;
       case Pick::Again: continue;
       case Pick::Stop: return end;
     }
-    if (!execute(*b, page, &end)) return end;
+    if (!execute(*b, pages, &end)) return end;
   }
 }
 
@@ -74,14 +74,14 @@ StopReason Hart::Impl::run_debug(std::uint64_t steps) {
     bool single = first || steps != 0;
     first = false;
     CachedBlock* b = nullptr;
-    std::uint64_t page = kNoPage;
-    Pick p = pick_unit(single, &b, &scratch, &page, &end);
+    CodePages pages;
+    Pick p = pick_unit(single, &b, &scratch, &pages, &end);
     // A breakpoint inside the unit: single instructions up to it.
     if (p == Pick::Run && !single && has_breakpoint_in(b->block))
-      p = pick_unit(true, &b, &scratch, &page, &end);
+      p = pick_unit(true, &b, &scratch, &pages, &end);
     if (p == Pick::Again) continue;
     if (p == Pick::Stop) return end;
-    if (!execute(*b, page, &end)) return end;
+    if (!execute(*b, pages, &end)) return end;
     ++done;
   }
 }
@@ -104,7 +104,7 @@ bool Hart::Impl::take_interrupt(StopReason* end) {
 }
 
 Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
-                                       std::unique_ptr<CachedBlock>* scratch, std::uint64_t* page,
+                                       std::unique_ptr<CachedBlock>* scratch, CodePages* pages,
                                        StopReason* end) {
   std::uint64_t pa = 0, cause = 0;
   if (!fetch_translate(pc, &pa, &cause)) {
@@ -117,15 +117,63 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
     }
     return enter_trap(cause, pc, pc, end) ? Pick::Again : Pick::Stop;
   }
-  std::uint16_t lo = 0;
-  std::memcpy(&lo, ram_at(pa), 2);
-  const bool wide = isa::rv64::insn_length(lo) == 4;
-  if (wide && (pc & 0xfff) == 0xffe) {
-    // Its second half is on the next virtual page, which may map anywhere: translated alone,
-    // run once, never cached (no physical page holds all of it).
-    std::uint64_t pa_hi = 0;
-    if (!fetch_translate(pc + 2, &pa_hi, &cause))
-      return enter_trap(cause, pc + 2, pc, end) ? Pick::Again : Pick::Stop;
+  // The guest's code is read only to translate: a cached unit is found by address alone, except
+  // in a page's last parcel, where the first parcel says whether the instruction crosses.
+  if ((pc & 0xfff) == 0xffe) [[unlikely]] {
+    std::uint16_t lo = 0;
+    std::memcpy(&lo, ram_at(pa), 2);
+    if (isa::rv64::insn_length(lo) == 4) return pick_cross_page(pa, lo, unit, pages, end);
+  }
+  if (one_insn) [[unlikely]] {
+    std::uint16_t lo = 0;
+    std::memcpy(&lo, ram_at(pa), 2);
+    const rv64::FetchFn in_page = page_fetch(pc, pa);
+    const std::uint64_t start = pc, stop_at = pc + isa::rv64::insn_length(lo);
+    const rv64::FetchFn one = [&in_page, stop_at](std::uint64_t va, std::uint16_t* parcel) {
+      return va < stop_at && in_page(va, parcel);
+    };
+    auto t = translate_at(start, one, rv64::RegionLimits{1, 1});
+    if (!t) {
+      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
+      return Pick::Stop;
+    }
+    *scratch = make_scratch(std::move(*t));
+    *unit = scratch->get();
+    *pages = CodePages{};
+    return fits_stack(**unit, end) ? Pick::Run : Pick::Stop;
+  }
+  const UnitKey key{pc, pa, data_index()};
+  CachedBlock* b = cache->lookup(key);
+  if (b == nullptr) [[unlikely]] {
+    CompileTimer timer;
+    auto t = translate_at(pc, page_fetch(pc, pa), rv64::RegionLimits{});
+    if (!t) {
+      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
+      return Pick::Stop;
+    }
+    // Stores into this page now take the slow path, which drops the unit.
+    tlb->protect_code_page(pa);
+    b = cache->insert(key, std::move(*t), timer.elapsed_ns());
+    if (!fits_stack(*b, end)) return Pick::Stop;
+  }
+  if (opts.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed) [[unlikely]]
+    maybe_compile(*b);
+  *unit = b;
+  *pages = CodePages{pa >> 12, kNoPage};
+  return Pick::Run;
+}
+
+Hart::Impl::Pick Hart::Impl::pick_cross_page(std::uint64_t pa, std::uint16_t lo, CachedBlock** unit,
+                                             CodePages* pages, StopReason* end) {
+  // Its second half is on the next virtual page, which may map anywhere: translated alone and
+  // keyed by both physical halves, so a remap of either page finds another unit (or none).
+  std::uint64_t pa_hi = 0, cause = 0;
+  if (!fetch_translate(pc + 2, &pa_hi, &cause))
+    return enter_trap(cause, pc + 2, pc, end) ? Pick::Again : Pick::Stop;
+  const UnitKey key{pc, pa, data_index(), pa_hi | 1};
+  CachedBlock* b = cache->lookup(key);
+  if (b == nullptr) {
+    CompileTimer timer;
     std::uint16_t hi = 0;
     std::memcpy(&hi, ram_at(pa_hi), 2);
     const std::uint64_t start = pc;
@@ -140,50 +188,31 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
       return Pick::Stop;
     }
     ++stats.cross_page_insns;
-    *scratch = make_scratch(std::move(*t));
-    *unit = scratch->get();
-    *page = kNoPage;
-    return fits_stack(**unit, end) ? Pick::Run : Pick::Stop;
-  }
-  const rv64::FetchFn in_page = page_fetch(pc, pa);
-  if (one_insn) {
-    const std::uint64_t start = pc, stop_at = pc + (wide ? 4 : 2);
-    const rv64::FetchFn one = [&in_page, stop_at](std::uint64_t va, std::uint16_t* parcel) {
-      return va < stop_at && in_page(va, parcel);
-    };
-    auto t = translate_at(start, one, rv64::RegionLimits{1, 1});
-    if (!t) {
-      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
-      return Pick::Stop;
-    }
-    *scratch = make_scratch(std::move(*t));
-    *unit = scratch->get();
-    *page = kNoPage;
-    return fits_stack(**unit, end) ? Pick::Run : Pick::Stop;
-  }
-  const UnitKey key{pc, pa, data_index()};
-  CachedBlock* b = cache->lookup(key);
-  if (b == nullptr) [[unlikely]] {
-    CompileTimer timer;
-    auto t = translate_at(pc, in_page, rv64::RegionLimits{});
-    if (!t) {
-      *end = fault_stop(fmt::format("internal error: {}", t.error().message));
-      return Pick::Stop;
-    }
-    // Stores into this page now take the slow path, which drops the unit.
+    // A store into either half drops it.
     tlb->protect_code_page(pa);
+    tlb->protect_code_page(pa_hi);
     b = cache->insert(key, std::move(*t), timer.elapsed_ns());
     if (!fits_stack(*b, end)) return Pick::Stop;
   }
-  if (opts.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed) [[unlikely]]
+  if (opts.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed)
     maybe_compile(*b);
   *unit = b;
-  *page = pa >> 12;
+  *pages = CodePages{pa >> 12, pa_hi >> 12};
   return Pick::Run;
 }
 
 void Hart::Impl::maybe_compile(CachedBlock& b) {
   if (opts.jit == JitMode::Baseline || ++b.exec_count >= opts.hot_threshold) cache->compile(b);
+}
+
+// Every back-edge a unit takes counts the slice down by one (translator.cpp), so the slice it
+// used is how often its loops went round. Counted like entries, a loop is compiled once it ran
+// hot_threshold times in all, while a unit whose loop runs a few times per boot-time call (most
+// of a kernel's) is not compiled for that alone.
+void Hart::Impl::count_back_edges(CachedBlock& b, std::int64_t back_edges) {
+  if (back_edges <= 0) return;
+  const std::uint64_t n = std::uint64_t{b.exec_count} + static_cast<std::uint64_t>(back_edges);
+  b.exec_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, opts.hot_threshold));
 }
 
 std::unique_ptr<CachedBlock> Hart::Impl::make_scratch(rv64::TranslatedBlock t) {
@@ -204,12 +233,15 @@ bool Hart::Impl::fits_stack(const CachedBlock& b, StopReason* end) {
   return false;
 }
 
-bool Hart::Impl::execute(CachedBlock& b, std::uint64_t page, StopReason* end) {
+bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end) {
   ++stats.units_run;
   vm::Value ret{};
-  running_page = page;
+  running = pages;
+  const std::int64_t left_before = *slice_left;
   const vm::ExecStatus s = run_block(b, &ret);
-  running_page = kNoPage;
+  running = CodePages{};
+  if (b.func.jit_entry == nullptr && pages.first != kNoPage) [[unlikely]]
+    count_back_edges(b, left_before - *slice_left);
   just_trapped = false;
   if (s == vm::ExecStatus::Returned && (ret.bits & 1) == 0) [[likely]] {
     pc = ret.bits;

@@ -85,6 +85,14 @@ void Hart::Impl::raise(std::uint64_t cause, std::uint64_t tval, std::uint64_t pc
 
 bool Hart::Impl::translate_data(std::uint64_t va, Access a, std::uint64_t pc_of,
                                 std::uint64_t* pa) {
+  // Atomics, LR/SC and accesses that missed inline only because they are misaligned or the
+  // other half of a page-crossing access come here with the page often cached: a tag (one
+  // byte wide, so any alignment matches) that allows this kind of access spares the walk.
+  const std::uint64_t lin = tlb->lookup(data_index(), va, a, 1);
+  if (lin != SoftTlb::kNoTag) {
+    *pa = lin - kRamLinear + opts.ram_base;
+    return true;
+  }
   const WalkContext ctx = walk_context(data_privilege(csrs, priv));
   ++stats.walks;
   const Translation t = translate(va, a, ctx, *this);
@@ -101,7 +109,7 @@ bool Hart::Impl::translate_data(std::uint64_t va, Access a, std::uint64_t pc_of,
 void Hart::Impl::stored(std::uint64_t pa, std::uint64_t pc_of) {
   if (!cache->page_has_code(pa)) return;
   ++stats.code_writes;
-  if ((pa >> 12) == running_page) {
+  if (running.holds(pa >> 12)) {
     // The running unit's own page: it must not be freed under it. It leaves after this store
     // (CodeWritten) and the loop drops the page then.
     deferred_pages.push_back(pa >> 12);
@@ -250,7 +258,7 @@ bool Hart::Impl::cas_pte(std::uint64_t pa, std::uint64_t expected, std::uint64_t
   // A page table sharing a page with code: its units go, but the running unit is not made to
   // leave (the walk belongs to an access in it, not to a store the guest made).
   if (cache->page_has_code(pa)) {
-    if ((pa >> 12) == running_page) {
+    if (running.holds(pa >> 12)) {
       deferred_pages.push_back(pa >> 12);
     } else {
       cache->drop_page(pa);

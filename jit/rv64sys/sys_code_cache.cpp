@@ -43,11 +43,11 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   rv64::init_block_func(b->func, b->block.fn, inst_, next_index_++);
   b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
                               isa::ValType::Ref) != b->block.fn.regs.end();
-  if (b->block.has_loop) b->exec_count = rv64::TranslationCache::kLoopExecCount;
   ++stats_.translated;
   stats_.guest_insns += b->block.guest_insns;
   stats_.translate.record_ns(translate_ns);
   pages_[key.pa >> 12].push_back(key);
+  if (key.pa2 != 0) pages_[key.pa2 >> 12].push_back(key);
   units_.emplace(key, std::move(owned));
   front_[front_index(key.va)] = Slot{key, b};
   return b;
@@ -83,7 +83,8 @@ std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
   std::size_t n = 0;
   for (const UnitKey& key : it->second) {
     auto u = units_.find(key);
-    // A key re-inserted on the same page is listed twice; the second visit finds nothing.
+    // A key re-inserted on the same page is listed twice, and one on two pages may have gone
+    // with the other page: such visits find nothing.
     if (u == units_.end()) continue;
     release(key, *u->second);
     units_.erase(u);

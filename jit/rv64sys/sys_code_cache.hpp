@@ -3,8 +3,9 @@
 // their memory accesses use (vm/rv64sys/soft_tlb.hpp; a constant in the unit's code).
 //
 // A unit's guest bytes lie in ONE physical page: the hart's fetch function refuses parcels
-// outside the entry's 4 KiB page, so a region never follows a branch into another page (an
-// instruction crossing a page end is translated apart and never cached). Invalidation is
+// outside the entry's 4 KiB page, so a region never follows a branch into another page. The
+// exception is an instruction crossing a page end, translated alone: its key also holds the
+// physical address of its second half (pa2), and it is listed under both pages. Invalidation is
 // therefore by physical page: a store into a page with units (the TLB sends it to the slow path,
 // SoftTlb::protect_code_page) drops that page's units, whatever virtual address wrote it.
 //
@@ -34,13 +35,16 @@ struct UnitKey {
   std::uint64_t va = 1;  // odd: no unit (an empty front slot)
   std::uint64_t pa = 0;
   vm::rv64sys::MmuIndex index = vm::rv64sys::MmuIndex::Machine;
+  // An instruction crossing a page end: the physical address of its second half | 1 (that half
+  // is page-aligned, so the low bit says the field is used). 0 for every other unit.
+  std::uint64_t pa2 = 0;
 
   bool operator==(const UnitKey&) const = default;
 };
 
 struct UnitKeyHash {
   std::size_t operator()(const UnitKey& k) const {
-    return std::hash<std::uint64_t>()(k.va * 0x9e3779b97f4a7c15ull ^ k.pa ^
+    return std::hash<std::uint64_t>()(k.va * 0x9e3779b97f4a7c15ull ^ k.pa ^ k.pa2 ^
                                       static_cast<std::uint64_t>(k.index) << 1);
   }
 };
@@ -58,7 +62,8 @@ struct SysCacheStats {
 
 class SysCodeCache {
  public:
-  static constexpr std::size_t kFrontSize = 4096;
+  // A booting kernel keeps some 20000 units live; a front this size takes most lookups.
+  static constexpr std::size_t kFrontSize = 16384;
 
   // `jit` may be null (interpreter only); then `code` is null too.
   SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code);
@@ -75,7 +80,8 @@ class SysCodeCache {
     return lookup_slow(key);
   }
 
-  // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa);
+  // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa,
+  // and of key.pa2 when set);
   // `translate_ns` is what its translation cost, for the statistics.
   rv64::CachedBlock* insert(const UnitKey& key, rv64::TranslatedBlock block,
                             std::uint64_t translate_ns);
@@ -98,7 +104,11 @@ class SysCodeCache {
     rv64::CachedBlock* block = nullptr;
   };
   using Map = std::unordered_map<UnitKey, std::unique_ptr<rv64::CachedBlock>, UnitKeyHash>;
-  static std::size_t front_index(std::uint64_t va) { return (va >> 1) & (kFrontSize - 1); }
+  // The page number folded in: code at the same offset of different pages (a kernel's
+  // functions start 4- or 16-byte aligned everywhere) does not pile up on the same slots.
+  static std::size_t front_index(std::uint64_t va) {
+    return ((va >> 1) ^ (va >> 13) * 7) & (kFrontSize - 1);
+  }
   rv64::CachedBlock* lookup_slow(const UnitKey& key);
   void release(const UnitKey& key, rv64::CachedBlock& b);
 

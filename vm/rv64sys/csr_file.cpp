@@ -16,8 +16,10 @@ constexpr std::uint64_t kMstatusWritable =
     kSie | kMie | kSpie | kMpie | kSpp | kMpp | kFs | kMprv | kSum | kMxr | kTvm | kTw | kTsr;
 constexpr std::uint64_t kSstatusVisible = kSie | kSpie | kSpp | kFs | kSum | kMxr | kUxl | kSd;
 constexpr std::uint64_t kSstatusWritable = kSie | kSpie | kSpp | kFs | kSum | kMxr;
-// Bits whose change alters how loads and stores translate.
-constexpr std::uint64_t kTranslationBits = kMprv | kMpp | kSum | kMxr;
+// Bits whose change alters what a cached translation allows. Not SUM, MPRV or MPP: they only
+// choose which MMU index (soft_tlb.hpp) the accesses use, and each index caches translations
+// made under its own privilege and SUM.
+constexpr std::uint64_t kTranslationBits = kMxr;
 
 constexpr std::uint64_t kSupervisorInterrupts = kSsip | kStip | kSeip;
 constexpr std::uint64_t kAllInterrupts = kSupervisorInterrupts | kMsip | kMtip | kMeip;

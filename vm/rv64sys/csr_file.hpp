@@ -71,8 +71,9 @@ class CsrFile {
 
   // Zicsr semantics for the hart at privilege `priv`: false means the access raises an illegal
   // instruction (no such CSR, too little privilege, a write to a read-only CSR, TVM for satp).
-  // A write that changes satp, or mstatus bits that affect translation (MPRV, MPP, SUM, MXR),
-  // is reported through translation_changed() so the hart can flush its TLB.
+  // A write to satp, or one that changes mstatus.MXR, is reported through
+  // take_translation_changed() so the hart can flush its TLB. SUM, MPRV and MPP are not: they
+  // select the MMU index of data accesses (soft_tlb.hpp), whose entries stay right.
   [[nodiscard]] bool read(std::uint16_t number, Priv priv, CsrHost& host, std::uint64_t* value);
   [[nodiscard]] bool write(std::uint16_t number, Priv priv, CsrHost& host, std::uint64_t value);
 

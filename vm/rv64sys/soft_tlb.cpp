@@ -13,11 +13,6 @@ SoftTlb::SoftTlb(std::span<std::uint8_t> storage, RamWindow ram) : storage_(stor
   flush_all();
 }
 
-std::uint64_t* SoftTlb::entry(MmuIndex idx, std::uint64_t va) const {
-  const std::uint64_t slot = (va >> 12) & (kEntries - 1);
-  return reinterpret_cast<std::uint64_t*>(storage_.data() + index_offset(idx) + slot * kEntryBytes);
-}
-
 void SoftTlb::flush_all() {
   // Every tag word all-ones, the addends too (harmless: a miss never reads it).
   std::memset(storage_.data(), 0xff, kBytes);
@@ -59,16 +54,6 @@ void SoftTlb::fill(MmuIndex idx, std::uint64_t va, const Translation& t, const W
     e[kWriteTag / 8] = va_page;
   if (allows(Access::Fetch)) e[kFetchTag / 8] = va_page;
   e[kAddend / 8] = ram_.linear + (pa_page - ram_.pa_base) - va_page;
-}
-
-std::uint64_t SoftTlb::lookup(MmuIndex idx, std::uint64_t va, Access access, unsigned size) const {
-  const std::uint64_t* e = entry(idx, va);
-  const std::uint32_t word = access == Access::Load    ? kReadTag / 8
-                             : access == Access::Store ? kWriteTag / 8
-                                                       : kFetchTag / 8;
-  const std::uint64_t key = va & (kPageMask | (size - 1));
-  if (e[word] != key) return kNoTag;
-  return va + e[kAddend / 8];
 }
 
 }  // namespace strata::vm::rv64sys

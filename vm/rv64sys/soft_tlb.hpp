@@ -14,8 +14,10 @@
 //
 // MMU indexes are fixed per translated block (blocks are keyed by them): U, S, S with SUM (Linux
 // sets SUM around every user copy, and a separate index keeps that from flushing), and M
-// (physical). What else changes a translation's permissions — satp, MXR, MPRV/MPP — flushes
-// everything; so does sfence.vma without an address.
+// (physical). An index is the privilege data accesses effectively use (MPRV and MPP applied) and
+// SUM, and its entries are filled under exactly that, so changing SUM, MPRV or MPP only switches
+// index. What else changes a translation's permissions — satp, MXR — flushes everything; so
+// does sfence.vma without an address.
 #pragma once
 
 #include <cstddef>
@@ -68,12 +70,24 @@ class SoftTlb {
   void fill(MmuIndex idx, std::uint64_t va, const Translation& t, const WalkContext& ctx,
             bool page_has_code);
 
-  // The inline check, in C++ (for the slow path's callers and for tests): the linear address
-  // of `va`, or kNoTag on a miss.
-  std::uint64_t lookup(MmuIndex idx, std::uint64_t va, Access access, unsigned size) const;
+  // The inline check, in C++ (for the slow path's callers, every fetch, and tests): the linear
+  // address of `va`, or kNoTag on a miss.
+  std::uint64_t lookup(MmuIndex idx, std::uint64_t va, Access access, unsigned size) const {
+    const std::uint64_t* e = entry(idx, va);
+    const std::uint32_t word = access == Access::Load    ? kReadTag / 8
+                               : access == Access::Store ? kWriteTag / 8
+                                                         : kFetchTag / 8;
+    const std::uint64_t key = va & (~0xfffull | (size - 1));
+    if (e[word] != key) return kNoTag;
+    return va + e[kAddend / 8];
+  }
 
  private:
-  std::uint64_t* entry(MmuIndex idx, std::uint64_t va) const;
+  std::uint64_t* entry(MmuIndex idx, std::uint64_t va) const {
+    const std::uint64_t slot = (va >> 12) & (kEntries - 1);
+    return reinterpret_cast<std::uint64_t*>(storage_.data() + index_offset(idx) +
+                                            slot * kEntryBytes);
+  }
 
   std::span<std::uint8_t> storage_;
   RamWindow ram_;

@@ -82,6 +82,18 @@ TEST_P(HartProgram, Sv39PageFaultsSumAccessedDirty) {
   expect_pass(run("sv39", false, Priv::Machine));
 }
 
+TEST_P(HartProgram, SumMprvAndMxrWithCachedTranslations) {
+  expect_pass(run("mmu_index", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, InstructionAcrossAPageEndIsCachedAndInvalidated) {
+  expect_pass(run("cross_page", false, Priv::Machine));
+  // Nine runs, three translations: the first run, after the write, after the remap to P2;
+  // mapped back to P1, the unit for (P0, P1) is found again.
+  EXPECT_NE(hart_->stats().find("3 instructions across a page end"), std::string::npos)
+      << hart_->stats();
+}
+
 TEST_P(HartProgram, SelfModifyingCode) {
   expect_pass(run("smc", false, Priv::Machine));
   EXPECT_NE(hart_->stats().find("stores into pages with translations"), std::string::npos);

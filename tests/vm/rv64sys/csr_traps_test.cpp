@@ -104,8 +104,23 @@ TEST(CsrFile, SatpModesAsidAndTvm) {
   r.wr(csr::kMstatus, kTvm);
   EXPECT_FALSE(r.can_read(csr::kSatp, S));
   EXPECT_TRUE(r.can_read(csr::kSatp, M));
-  r.wr(csr::kMstatus, kTvm | kSum);
-  EXPECT_TRUE(r.c.take_translation_changed()) << "SUM changes how S accesses translate";
+}
+
+TEST(CsrFile, OnlyMxrOfMstatusAsksForAFlush) {
+  // SUM, MPRV and MPP choose the MMU index of data accesses, each with its own TLB entries.
+  Rig r;
+  r.wr(csr::kMstatus, kSum);
+  r.wr(csr::kSstatus, 0, S);
+  r.wr(csr::kMstatus, kMprv | (1ull << kMppShift));
+  r.wr(csr::kMstatus, kMprv | (3ull << kMppShift));
+  r.wr(csr::kMstatus, 0);
+  EXPECT_FALSE(r.c.take_translation_changed());
+  r.wr(csr::kSstatus, kMxr, S);
+  EXPECT_TRUE(r.c.take_translation_changed()) << "MXR changes what a cached load may read";
+  r.wr(csr::kMstatus, kMxr | kSum);
+  EXPECT_FALSE(r.c.take_translation_changed());
+  r.wr(csr::kMstatus, 0);
+  EXPECT_TRUE(r.c.take_translation_changed());
 }
 
 TEST(CsrFile, TvecModesAndEpcAlignment) {

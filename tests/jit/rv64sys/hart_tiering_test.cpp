@@ -1,0 +1,72 @@
+// --jit=auto on the full-system hart: which units the baseline tier compiles. A unit is compiled
+// once its entries plus the loop back-edges it took interpreted reach hot_threshold, so a kernel
+// loop that goes round a few times per call is not compiled for having a loop, and a loop that
+// runs long inside few entries still is.
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/jit/rv64sys/test_host.hpp"
+
+namespace strata::jit::rv64sys::test {
+namespace {
+
+using vm::StopReason;
+using vm::rv64sys::Priv;
+
+constexpr std::uint64_t kRamBase = 0x8000'0000;
+
+class HartTiering : public ::testing::Test {
+ protected:
+  // Runs programs/NAME.S in M-mode under --jit=auto with `threshold`; the units it compiled.
+  std::uint64_t compiled_by(const std::string& name, std::uint32_t threshold) {
+    std::ifstream in(std::string(STRATA_BINARY_DIR) + "/rv64sys/" + name + ".bin",
+                     std::ios::binary);
+    const std::vector<std::uint8_t> image{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_FALSE(image.empty()) << name << ".bin was not built";
+    HartOptions opts;
+    opts.ram_size = 1 << 20;
+    opts.jit = JitMode::Auto;
+    opts.sbi = false;
+    opts.hot_threshold = threshold;
+    auto h = Hart::create(opts, host_);
+    EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
+    if (!h) return 0;
+    hart_ = std::move(*h);
+    host_.hart = hart_.get();
+    std::copy(image.begin(), image.end(), hart_->ram());
+    hart_->reset(kRamBase, Priv::Machine, 0);
+    auto r = hart_->run({});
+    EXPECT_TRUE(r.has_value());
+    EXPECT_EQ(r ? r->kind : StopReason::Kind::Fault, StopReason::Kind::Exited);
+    EXPECT_EQ(r ? r->code : -1, 0) << "the program's check failed";
+    std::smatch m;
+    const std::string stats = hart_->stats();
+    EXPECT_TRUE(std::regex_search(stats, m, std::regex("baseline +([0-9]+) units compiled")))
+        << stats;
+    return m.empty() ? 0 : std::stoull(m[1].str());
+  }
+
+  TestHost host_;
+  std::unique_ptr<Hart> hart_;
+};
+
+TEST_F(HartTiering, ALoopThatGoesRoundAFewTimesStaysInterpreted) {
+  EXPECT_EQ(compiled_by("tier_cold", 100), 0u) << hart_->stats();
+}
+
+TEST_F(HartTiering, BackEdgesMakeAUnitHot) {
+  // Five entries, each with 999 back-edges: far past 100, though five entries are not.
+  EXPECT_GE(compiled_by("tier_hot", 100), 1u) << hart_->stats();
+}
+
+TEST_F(HartTiering, ThresholdOneCompilesAtTheFirstEntry) {
+  EXPECT_GE(compiled_by("tier_cold", 1), 1u) << hart_->stats();
+}
+
+}  // namespace
+}  // namespace strata::jit::rv64sys::test
