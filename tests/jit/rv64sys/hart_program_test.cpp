@@ -150,6 +150,10 @@ TEST_P(HartProgram, IllegalCsrMidUnitAndExactCounters) {
   expect_pass(run("csr_trap", false, Priv::Machine));
 }
 
+TEST_P(HartProgram, SfenceVmaOfTheRunningPageFetchesFromItsNewMapping) {
+  expect_pass(run("sfence_remap", false, Priv::Machine));
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
                          ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
                          [](const auto& param_info) {
