@@ -25,7 +25,7 @@ bool is_fp_csr(uint16_t csr) {
   return csr == 0x001 || csr == 0x002 || csr == 0x003;
 }
 
-// Bound of the words of one CSR exit: kExit test (2), mov (1), jmp (1).
+// Bound of the words of one CSR exit: Done test (2), mov (1), jmp (1).
 constexpr size_t kCsrExitWords = 6;
 
 }  // namespace
