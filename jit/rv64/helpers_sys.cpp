@@ -1,4 +1,4 @@
-// System-mode memory helpers (helpers_sys.def): trampolines from a unit's `callh` to the hart's
+// System-mode helpers (helpers_sys.def): trampolines from a unit's `callh` to the hart's
 // SysMemory. The runner of a system hart sets its HostContext's user_data to a SysMemory*; any
 // other caller (a user-mode runner reaching these by mistake) gets an SVI trap, not a host crash.
 #include "jit/rv64/helpers.hpp"
@@ -116,6 +116,17 @@ void helper_SysSc(vm::NativeContext& cx, const vm::Value* args, vm::Value* resul
   if (m == nullptr || !atomic_size(cx, "SysSc", args[3].bits)) return;
   result->bits =
       m->sys_sc(args[0].bits, args[1].bits, static_cast<unsigned>(args[3].bits), args[2].bits);
+}
+
+void helper_SysCsr(vm::NativeContext& cx, const vm::Value* args, vm::Value* result) {
+  if (SysMemory* m = memory_of(cx, "SysCsr", result))
+    result->bits =
+        m->sys_csr(static_cast<uint32_t>(args[0].bits), args[1].bits, args[2].bits, args[3].bits);
+}
+
+void helper_SysSfence(vm::NativeContext& cx, const vm::Value* args, vm::Value*) {
+  if (SysMemory* m = memory_of(cx, "SysSfence", nullptr))
+    m->sys_sfence(static_cast<uint32_t>(args[0].bits), args[1].bits, args[2].bits);
 }
 
 }  // namespace strata::jit::rv64

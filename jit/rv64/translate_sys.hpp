@@ -1,5 +1,6 @@
 // System mode of the RV64 translator (translator.hpp, SystemTarget): guest memory through the
-// software TLB and the Sys* helpers, and the privileged instructions as special exits.
+// software TLB and the Sys* helpers, CSR instructions and sfence.vma through helpers too, and the
+// other privileged instructions as special exits.
 //
 // A SysEmitter belongs to one unit. Its memory emitters put the TLB check and the RAM access
 // inline and the slow path (helper call, kExit check) out of line: finish() emits those after
@@ -30,6 +31,10 @@ class SysEmitter {
   bool translate_mem(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
   // LR/SC and the AMOs, every one a helper call. False for any other instruction.
   bool translate_atomic(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
+  // The CSR instructions but fflags/frm/fcsr (SysCsr) and sfence.vma (SysSfence): the unit goes
+  // on after them unless the hart set kExit (a trap, or SysExit::Done). False for any other
+  // instruction.
+  bool translate_csr_sfence(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
   // Emits the out-of-line code: call it once, after the unit's last block.
   void finish();
   // Words finish() will add at most (the region driver keeps the unit within J16 reach).
@@ -54,7 +59,18 @@ class SysEmitter {
     uint16_t pc_reg, res, scratch;  // temporaries free on the slow path
   };
 
+  // A CSR instruction's way out when SysCsr set kExit: rd is written for Done, not for a Trap.
+  struct CsrExit {
+    BlockBuilder::Label entry;
+    unsigned retired;
+    uint16_t status;  // holds state::kExit
+    uint16_t res;     // SysCsr's result
+    uint16_t dst;     // rd's register
+    bool writes_rd;   // rd is not x0
+  };
+
   void emit_slow_path(const SlowPath& s);
+  void emit_csr_exit(const CsrExit& c);
   // After a helper call: leave the unit through the fault exit when state::kExit is set.
   void emit_exit_check(uint16_t scratch, unsigned retired);
   // The out-of-line exit for a helper that set kExit at an instruction with `retired`
@@ -64,14 +80,15 @@ class SysEmitter {
   BlockBuilder& b_;
   uint16_t tlb_base_;  // linear offset of the unit's TLB index
   std::vector<SlowPath> slow_;
+  std::vector<CsrExit> csr_exits_;
   std::vector<std::pair<unsigned, BlockBuilder::Label>> fault_exits_;  // (retired, label)
   BlockBuilder::Label common_exit_{};
   bool common_used_ = false;
   size_t pending_words_ = 0;
 };
 
-// mret, sret, wfi, sfence.vma and the CSR instructions that are not fflags/frm/fcsr, in system
-// mode: the special exit (vm/rv64sys/sys_layout.hpp) that ends the block. False (nothing emitted)
+// mret, sret and wfi in system mode: the special exit (vm/rv64sys/sys_layout.hpp) that ends the
+// block. False (nothing emitted)
 // for any other instruction. `index`: the block's instruction number of `in`.
 bool translate_privileged(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc,
                           unsigned index);

@@ -156,6 +156,8 @@ BlockBuilder::Label SysEmitter::fault_exit(unsigned retired) {
 void SysEmitter::finish() {
   for (const SlowPath& s : slow_) emit_slow_path(s);
   slow_.clear();
+  for (const CsrExit& c : csr_exits_) emit_csr_exit(c);
+  csr_exits_.clear();
   if (!common_used_) return;
   for (const auto& [retired, label] : fault_exits_) {
     b_.bind(label);

@@ -196,7 +196,9 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
   };
 
   if (sys_) {
-    if (sys_->translate_mem(in, pc, index) || sys_->translate_atomic(in, pc, index)) return false;
+    if (sys_->translate_mem(in, pc, index) || sys_->translate_atomic(in, pc, index) ||
+        sys_->translate_csr_sfence(in, pc, index))
+      return false;
     if (translate_privileged(b, in, pc, index)) return true;
   }
   if ((flags & isa::rv64::kFloat) && !(flags & isa::rv64::kCsr)) {

@@ -1,6 +1,7 @@
 // The special exits of system-mode units (vm/rv64sys/sys_layout.hpp) and trap entry: the
 // privileged side of the hart, on the CsrFile and traps.hpp.
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -112,17 +113,11 @@ bool Hart::Impl::special_exit(StopReason* end) {
       }
       pc = at + 4;
       return true;
-    case static_cast<std::uint64_t>(SysExit::SfenceVma):
-      if (!sfence_allowed(csrs, priv)) return enter_trap(kCauseIllegalInsn, 0x12000073, at, end);
-      if (arg == ~0ull) {
-        tlb->flush_all();
-      } else {
-        tlb->flush_page(arg);
-      }
-      ++stats.tlb_flushes;
+    case static_cast<std::uint64_t>(SysExit::Done):
+      // The unit completed the CSR instruction or sfence.vma but counted only those before it.
+      ++word(state::kInstret);
       pc = at + 4;
       return true;
-    case static_cast<std::uint64_t>(SysExit::Csr): return serve_csr(at, end);
     case static_cast<std::uint64_t>(SysExit::CodeWritten): {
       // The store is done; its page's units go once the unit has returned (execute()). The
       // instruction's length is read back from memory: the store may have overwritten it, and
@@ -139,13 +134,22 @@ bool Hart::Impl::special_exit(StopReason* end) {
   return false;
 }
 
-bool Hart::Impl::serve_csr(std::uint64_t at, StopReason* end) {
-  const auto raw = static_cast<std::uint32_t>(word(state::kExitArg));
-  const isa::rv64::DecodedInsn in = isa::rv64::decode(raw);
+void Hart::Impl::leave_after(std::uint64_t at) {
+  word(state::kExit) = static_cast<std::uint64_t>(SysExit::Done);
+  word(state::kPc) = at;
+}
+
+std::uint64_t Hart::Impl::sys_csr(std::uint32_t bits, std::uint64_t rs1_value, std::uint64_t at,
+                                  std::uint64_t instret) {
+  const isa::rv64::DecodedInsn in = isa::rv64::decode(bits);
   using isa::rv64::Opcode;
   const bool imm = in.op == Opcode::Csrrwi || in.op == Opcode::Csrrsi || in.op == Opcode::Csrrci;
-  const std::uint64_t src = imm ? static_cast<std::uint64_t>(in.imm) : x(in.rs1);
+  const std::uint64_t src = imm ? static_cast<std::uint64_t>(in.imm) : rs1_value;
   const bool src_zero = imm ? in.imm == 0 : in.rs1 == 0;
+  const MmuIndex index_before = data_index();
+  // CsrHost::instret() reads the state page, which holds the count at the unit's entry while the
+  // unit runs: for this instruction it holds the unit's count instead.
+  const std::uint64_t at_entry = std::exchange(word(state::kInstret), instret);
   // mip/sip read what the lines and timers say now.
   sync_interrupts();
   std::uint64_t old = 0;
@@ -169,17 +173,42 @@ bool Hart::Impl::serve_csr(std::uint64_t at, StopReason* end) {
       break;
     default: ok = false; break;
   }
-  if (!ok) return enter_trap(kCauseIllegalInsn, raw, at, end);
-  set_x(in.rd, old);
+  word(state::kInstret) = at_entry;
+  if (!ok) {
+    raise(kCauseIllegalInsn, bits, at);
+    return 0;
+  }
+  // The unit's data MMU index is a constant in its code; an enabled pending interrupt must be
+  // taken before the next instruction (sys_layout.hpp, SysExit::Done).
+  bool leave = data_index() != index_before || pending_interrupt(csrs, priv) >= 0;
   if (csrs.take_translation_changed()) {
     tlb->flush_all();
     ++stats.tlb_flushes;
+    leave = true;
   }
-  // A write to mie/mip/sie/sip/mstatus may have made an interrupt takeable: the loop looks
-  // before the next unit. The time CSR may also have passed a timer deadline.
-  sync_interrupts();
-  pc = at + 4;
-  return true;
+  if (leave) leave_after(at);
+  return old;
+}
+
+void Hart::Impl::sys_sfence(std::uint32_t bits, std::uint64_t rs1_value, std::uint64_t at) {
+  if (!sfence_allowed(csrs, priv)) {
+    raise(kCauseIllegalInsn, bits, at);
+    return;
+  }
+  const bool all = ((bits >> 15) & 31) == 0;  // rs1 = x0
+  if (all) {
+    tlb->flush_all();
+  } else {
+    tlb->flush_page(rs1_value);
+  }
+  ++stats.tlb_flushes;
+  // Units are keyed by physical page, so they stay valid; only the running one's next
+  // instructions must still come from where the pc now maps, else it leaves and the loop
+  // fetches them anew (or takes the fetch fault).
+  if (!all && ((rs1_value ^ at) >> 12) != 0) return;
+  std::uint64_t pa = 0, cause = 0;
+  if (running.first == kNoPage || !fetch_translate(at, &pa, &cause) || (pa >> 12) != running.first)
+    leave_after(at);
 }
 
 void Hart::Impl::wait_for_interrupt() {

@@ -1,7 +1,7 @@
 // The inside of a Hart (hart.hpp), shared by the files that implement it, one job each:
 //   hart.cpp          creation, reset, the machine's side (time, interrupt lines, timers)
 //   hart_loop.cpp     run(): units looked up or translated, executed, slices, debugging
-//   hart_exits.cpp    the special exits: traps, CSR instructions, xRET, WFI, SFENCE.VMA
+//   hart_exits.cpp    the special exits and trap entry: xRET, WFI, CSR instructions, SFENCE.VMA
 //   hart_memory.cpp   the memory slow path (SysMemory) and the page walker's PTE access
 //   hart_fetch.cpp    instruction fetch: the pc's physical address, the translator's parcels
 //   hart_inspect.cpp  vm::Vcpu inspection (registers, memory, disassembly, stats)
@@ -115,6 +115,10 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   std::uint64_t sys_lr(std::uint64_t va, unsigned size, std::uint64_t pc) override;
   std::uint64_t sys_sc(std::uint64_t va, std::uint64_t value, unsigned size,
                        std::uint64_t pc) override;
+  // (hart_exits.cpp)
+  std::uint64_t sys_csr(std::uint32_t bits, std::uint64_t rs1_value, std::uint64_t pc,
+                        std::uint64_t instret) override;
+  void sys_sfence(std::uint32_t bits, std::uint64_t rs1_value, std::uint64_t pc) override;
 
   // ---- PhysAccess (page-table walks) ----
   bool read_pte(std::uint64_t pa, std::uint64_t* value) override;
@@ -176,7 +180,8 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   // Takes trap `cause` (kInterruptBit for interrupts) at `epc`; false with *end set when it
   // would go to M-mode and there is no M-mode code (HartOptions::sbi), or it repeats forever.
   bool enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64_t epc, vm::StopReason* end);
-  bool serve_csr(std::uint64_t at, vm::StopReason* end);
+  // SysExit::Done at `at`: the unit leaves after the instruction there.
+  void leave_after(std::uint64_t at);
   // Sleeps in WFI until an interrupt is pending or a stop/exit is requested.
   void wait_for_interrupt();
   vm::StopReason fault_stop(const std::string& what) const;

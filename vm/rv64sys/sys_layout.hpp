@@ -41,29 +41,43 @@ inline constexpr std::uint32_t kEnd = 592;
 //   FenceI (4)   continue at kPc + 4 (stores already dropped stale translations)
 // and these are the system-mode ones:
 enum class SysExit : std::uint64_t {
-  // A slow-path helper raised an exception (fault, misaligned AMO, access to nothing):
-  // sysstate::kTrapCause/kTrapTval, kPc = the instruction. The unit retired the instructions
-  // before it and none after.
+  // A slow-path helper raised an exception (fault, misaligned AMO, access to nothing, an illegal
+  // CSR access or sfence.vma): sysstate::kTrapCause/kTrapTval, kPc = the instruction. The unit
+  // retired the instructions before it and none after.
   Trap = 16,
   Mret = 17,  // kPc = the mret; the hart checks legality and returns
   Sret = 18,
-  Wfi = 19,        // kPc = the wfi; the hart sleeps until an interrupt is pending, then pc + 4
-  SfenceVma = 20,  // kExitArg = rs1's value (the page) or ~0 when rs1 is x0; continue at pc + 4
-  // Any CSR instruction but fflags/frm/fcsr: kExitArg = the instruction bits. The hart performs
-  // it (it reads rs1 and writes rd in the state page), and continues at kPc + 4 or traps.
-  Csr = 21,
+  Wfi = 19,  // kPc = the wfi; the hart sleeps until an interrupt is pending, then pc + 4
+  // 20 and 21 were the sfence.vma and CSR exits before those became helper calls (SysSfence,
+  // SysCsr); not reused, so that exit counts in older --stats output keep their meaning.
+  //
   // A store (or AMO/SC) wrote a page that holds translations: the store is done (an AMO's or
   // SC's rd is written), the hart drops them and continues after the instruction at kPc (its
   // length: 2 or 4 from its first parcel).
   CodeWritten = 22,
+  // SysCsr or SysSfence completed the 4-byte instruction at kPc (a CSR instruction's rd is
+  // written) but the unit must not run on: the hart continues at kPc + 4, looking for an
+  // interrupt first. The hart asks for it when what the unit was translated under, or what lets
+  // it run uninterrupted, may have changed:
+  //   - address translation: satp or mstatus.MXR written (the TLB is flushed), or the MMU index
+  //     of data accesses changed (SUM, MPRV, MPP): the index is a constant in the unit's code;
+  //   - an interrupt is pending and enabled after the instruction (a write to mstatus/sstatus
+  //     SIE/MIE, mie/sie or mip/sip, or a timer that became due): it is taken before the next
+  //     instruction, as the spec requires of an enabling write;
+  //   - sfence.vma flushed the unit's own page and the pc's page no longer fetches from the
+  //     unit's physical page (a unit is keyed by physical page, so any other flush leaves it
+  //     valid: the software TLB is not the code cache).
+  // The privilege cannot change inside a unit: CSR instructions never change it.
+  Done = 23,
 };
 
 // Retired instructions (state::kInstret) at a special exit. The unit counts every instruction
 // of the unit that completed before the exiting one, and counts the exiting one itself only for
 // Ecall and FenceI (as in user mode). So the hart adds 1 when it completes an instruction that
-// exited with Mret, Sret, Wfi, SfenceVma, Csr or CodeWritten, and nothing when it raises an
-// exception for it (an illegal CSR access, a Trap exit; for an Ecall that becomes an
+// exited with Done (and should for Mret, Sret, Wfi and CodeWritten, which it does not yet), and
+// nothing when it raises an exception for it (a Trap exit; for an Ecall that becomes an
 // environment-call exception rather than an SBI call it subtracts 1 if minstret must be exact).
-// A Csr exit therefore sees kInstret as the count before the CSR instruction, as minstret reads.
+// A CSR instruction that stays in the unit passes SysCsr the count before it (the unit's instret
+// register plus its block's instructions before it), which is what cycle/instret/minstret read.
 
 }  // namespace strata::vm::rv64sys

@@ -65,24 +65,26 @@ inline uint32_t sfence_vma(unsigned rs1, unsigned rs2) {
 
 // One slow-path call, as the fake SysMemory saw it.
 struct Call {
-  enum Kind { Load, Store, Amo, Lr, Sc } kind;
-  uint64_t va = 0;
-  uint64_t value = 0;  // stores, AMOs, SC
+  enum Kind { Load, Store, Amo, Lr, Sc, Csr, Sfence } kind;
+  uint64_t va = 0;     // Csr, Sfence: the instruction bits
+  uint64_t value = 0;  // stores, AMOs, SC; Csr, Sfence: rs1's value
   unsigned size = 0;
   bool sign = false;  // loads
   uint64_t pc = 0;
   AmoOp op = AmoOp::Add;  // AMOs
+  uint64_t instret = 0;   // Csr
   bool operator==(const Call&) const = default;
 };
 
 inline std::ostream& operator<<(std::ostream& os, const Call& c) {
   return os << "Call{kind " << c.kind << ", va 0x" << std::hex << c.va << ", value 0x" << c.value
             << ", size " << std::dec << c.size << ", sign " << c.sign << ", pc 0x" << std::hex
-            << c.pc << std::dec << ", op " << static_cast<int>(c.op) << "}";
+            << c.pc << std::dec << ", op " << static_cast<int>(c.op) << ", instret " << std::dec
+            << c.instret << "}";
 }
 
-// A SysMemory that answers every call with `result` (or faults, or reports CodeWritten), writing
-// the state page as the hart's would.
+// A SysMemory that answers every call with `result` (or faults, or reports CodeWritten or Done),
+// writing the state page as the hart's would.
 class FakeMemory final : public SysMemory {
  public:
   explicit FakeMemory(uint8_t* linear) : linear_(linear) {}
@@ -93,6 +95,8 @@ class FakeMemory final : public SysMemory {
   std::optional<uint32_t> fault_cause;
   // Stores, AMOs and SCs report SysExit::CodeWritten.
   bool code_written = false;
+  // CSR instructions and sfence.vma report SysExit::Done.
+  bool done = false;
 
   uint64_t sys_load(uint64_t va, unsigned size, bool sign, uint64_t pc) override {
     calls.push_back({Call::Load, va, 0, size, sign, pc});
@@ -114,8 +118,25 @@ class FakeMemory final : public SysMemory {
     calls.push_back({Call::Sc, va, value, size, false, pc});
     return answer(va, pc, true);
   }
+  uint64_t sys_csr(uint32_t bits, uint64_t rs1_value, uint64_t pc, uint64_t instret) override {
+    calls.push_back({Call::Csr, bits, rs1_value, 0, false, pc, AmoOp::Add, instret});
+    return privileged(bits, pc);
+  }
+  void sys_sfence(uint32_t bits, uint64_t rs1_value, uint64_t pc) override {
+    calls.push_back({Call::Sfence, bits, rs1_value, 0, false, pc});
+    privileged(bits, pc);
+  }
 
  private:
+  // An illegal instruction (tval = the bits) when faulting, else `result`, and Done if asked.
+  uint64_t privileged(uint32_t bits, uint64_t pc) {
+    if (fault_cause) return answer(bits, pc, false);
+    if (done) {
+      put(state::kExit, static_cast<uint64_t>(SysExit::Done));
+      put(state::kPc, pc);
+    }
+    return result;
+  }
   void put(uint32_t off, uint64_t v) { std::memcpy(linear_ + off, &v, 8); }
   uint64_t answer(uint64_t va, uint64_t pc, bool writes) {
     if (fault_cause) {

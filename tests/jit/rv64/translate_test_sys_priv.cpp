@@ -1,7 +1,9 @@
-// System-mode atomics (every one through SysAmo/SysLr/SysSc) and the privileged instructions
+// System-mode atomics (every one through SysAmo/SysLr/SysSc), the CSR instructions and
+// sfence.vma (SysCsr/SysSfence, the unit going on after them), the other privileged instructions
 // (special exits of vm/rv64sys/sys_layout.hpp), and the fcsr CSRs that stay inline.
 #include "tests/jit/rv64/sys_rig.hpp"
 #include "tests/jit/rv64/translate_test_support.hpp"
+#include "vm/rv64sys/traps.hpp"
 
 namespace strata::jit::rv64::systest {
 namespace {
@@ -143,42 +145,125 @@ TEST(SysPriv, MretSretWfiExit) {
   }
 }
 
-TEST(SysPriv, SfenceVmaPassesTheAddressOrAll) {
-  SysRig r;
-  Exit e = run_exit(r, sysrv::sfence_vma(0, 0));
-  EXPECT_EQ(e.reason, static_cast<uint64_t>(SysExit::SfenceVma));
-  EXPECT_EQ(e.arg, ~uint64_t{0});
-  EXPECT_EQ(e.instret, 2u);
-
-  SysRig r2;
-  r2.set_x(12, 0xffffffc000abc000);
-  e = run_exit(r2, sysrv::sfence_vma(12, 13));
-  EXPECT_EQ(e.reason, static_cast<uint64_t>(SysExit::SfenceVma));
-  EXPECT_EQ(e.arg, 0xffffffc000abc000u);
-
-  // rs1 written earlier in the unit: the exit takes its new value.
-  SysRig r3;
-  r3.set_state(state::kExitArg, 0);
-  const Outcome o = r3.run({rv::addi(6, 0, 0x123), sysrv::sfence_vma(6, 0)});
-  EXPECT_EQ(o.ret, (kCodeVa + 4) | 1);
-  EXPECT_EQ(r3.state(state::kExitArg), 0x123u);
+// Runs two addi's, `insn` and an addi in one unit, the state page's instret at 100.
+Outcome run_around(SysRig& r, uint32_t insn) {
+  r.set_state(state::kInstret, 100);
+  return r.run({rv::addi(5, 0, 7), rv::addi(6, 0, 8), insn, rv::addi(7, 0, 9)});
 }
 
-TEST(SysPriv, CsrInstructionsExitWithTheirBits) {
-  const uint32_t insns[] = {
-      rv::csrrw(5, 0x180, 6),   // satp
-      rv::csrrs(5, 0x100, 0),   // csrr sstatus
-      rv::csrrci(0, 0x100, 2),  // clear sstatus.SIE
-      rv::csrrs(5, 0xc00, 0),   // rdcycle: the hart's counters, not inline
-      rv::csrrs(5, 0xc01, 0),   // rdtime
-      rv::csrrwi(0, 0x7c0, 1),  // a custom CSR: the hart decides it is illegal
+TEST(SysPriv, CsrInstructionsCallTheHelperAndTheUnitGoesOn) {
+  struct Case {
+    uint32_t insn;
+    uint64_t rs1_value;
+    unsigned rd;
   };
-  for (uint32_t insn : insns) {
+  const Case cases[] = {
+      {rv::csrrw(5, 0x180, 6), 8, 5},   // satp, rs1 = x6 as the unit left it
+      {rv::csrrs(5, 0x100, 0), 0, 5},   // csrr sstatus: x0's value
+      {rv::csrrci(0, 0x100, 2), 0, 0},  // clear sstatus.SIE: the uimm is in the bits
+      {rv::csrrs(5, 0xc00, 0), 0, 5},   // rdcycle: the hart's counters, not inline
+      {rv::csrrs(9, 0xc01, 0), 0, 9},   // rdtime
+      {rv::csrrw(6, 0x140, 6), 8, 6},   // rd = rs1: the helper gets the old value
+      {rv::csrrwi(0, 0x7c0, 1), 0, 0},  // a custom CSR: the hart decides whether it is legal
+  };
+  for (const Case& c : cases) {
     SysRig r;
-    const Exit e = run_exit(r, insn);
-    EXPECT_EQ(e.reason, static_cast<uint64_t>(SysExit::Csr)) << std::hex << insn;
-    EXPECT_EQ(e.arg, insn);
-    EXPECT_EQ(e.instret, 2u);
+    r.mem().result = 0xabcdef;
+    const Outcome o = run_around(r, c.insn);
+    EXPECT_EQ(o.ret, kCodeVa + 16) << std::hex << c.insn;
+    const std::vector<Call> want = {
+        {Call::Csr, c.insn, c.rs1_value, 0, false, kCodeVa + 8, AmoOp::Add, 102}};
+    EXPECT_EQ(r.mem().calls, want);
+    EXPECT_EQ(r.state(state::kExit), 0u);
+    if (c.rd != 0) {
+      EXPECT_EQ(r.x(c.rd), 0xabcdefu) << std::hex << c.insn;
+    }
+    EXPECT_EQ(r.x(7), 9u);  // the instruction after it ran
+    EXPECT_EQ(r.state(state::kInstret), 104u);
+  }
+}
+
+TEST(SysPriv, CsrInstretCountsTheBlocksBefore) {
+  // A loop of two blocks: the second pass's CSR read sees the first pass counted.
+  SysRig r;
+  r.limits = RegionLimits{64, 4};
+  r.set_x(10, 2);
+  r.set_state(state::kInstret, 10);
+  const Outcome o =
+      r.run({rv::addi(10, 10, -1), rv::csrrs(5, 0xc02, 0), rv::bne(10, 0, -8), rv::addi(6, 0, 1)});
+  EXPECT_EQ(o.ret, kCodeVa + 16);
+  ASSERT_EQ(r.mem().calls.size(), 2u);
+  EXPECT_EQ(r.mem().calls[0].instret, 11u);
+  EXPECT_EQ(r.mem().calls[1].instret, 14u);
+  EXPECT_EQ(r.state(state::kInstret), 17u);
+}
+
+TEST(SysPriv, IllegalCsrLeavesRdAsItWas) {
+  SysRig r;
+  r.set_x(5, 0x5555);
+  r.mem().fault_cause = vm::rv64sys::kCauseIllegalInsn;
+  const uint32_t insn = rv::csrrw(5, 0x7c0, 6);
+  const Outcome o = r.run({rv::addi(6, 0, 8), rv::addi(7, 0, 9), insn, rv::addi(8, 0, 1)});
+  EXPECT_EQ(o.ret, (kCodeVa + 8) | 1);
+  EXPECT_EQ(r.state(state::kExit), static_cast<uint64_t>(SysExit::Trap));
+  EXPECT_EQ(r.state(state::kPc), kCodeVa + 8);
+  EXPECT_EQ(r.state(sysstate::kTrapTval), insn);
+  EXPECT_EQ(r.x(5), 0x5555u);
+  EXPECT_EQ(r.x(6), 8u);  // written back before the hart looks
+  EXPECT_EQ(r.x(7), 9u);
+  EXPECT_EQ(r.x(8), 0u);
+  EXPECT_EQ(r.state(state::kInstret), 2u);
+}
+
+TEST(SysPriv, CsrDoneWritesRdThenLeaves) {
+  for (unsigned rd : {5u, 0u}) {
+    SysRig r;
+    r.mem().done = true;
+    r.mem().result = 0x42;
+    const Outcome o = run_around(r, rv::csrrs(rd, 0x100, 6));
+    EXPECT_EQ(o.ret, (kCodeVa + 8) | 1);
+    EXPECT_EQ(r.state(state::kExit), static_cast<uint64_t>(SysExit::Done));
+    EXPECT_EQ(r.state(state::kPc), kCodeVa + 8);
+    EXPECT_EQ(r.x(5), rd == 5 ? 0x42u : 7u);
+    EXPECT_EQ(r.x(0), 0u);
+    EXPECT_EQ(r.x(7), 0u);                      // nothing after it ran
+    EXPECT_EQ(r.state(state::kInstret), 102u);  // the hart counts the CSR instruction
+  }
+}
+
+TEST(SysPriv, SfenceVmaCallsTheHelperAndTheUnitGoesOn) {
+  SysRig r;
+  Outcome o = run_around(r, sysrv::sfence_vma(0, 0));
+  EXPECT_EQ(o.ret, kCodeVa + 16);
+  std::vector<Call> want = {{Call::Sfence, sysrv::sfence_vma(0, 0), 0, 0, false, kCodeVa + 8}};
+  EXPECT_EQ(r.mem().calls, want);
+  EXPECT_EQ(r.x(7), 9u);
+  EXPECT_EQ(r.state(state::kInstret), 104u);
+
+  // rs1 written earlier in the unit: the helper gets its new value.
+  SysRig r2;
+  r2.set_x(13, 0x77);
+  o = r2.run({rv::addi(12, 0, 0x123), sysrv::sfence_vma(12, 13)});
+  EXPECT_EQ(o.ret, kCodeVa + 8);
+  want = {{Call::Sfence, sysrv::sfence_vma(12, 13), 0x123, 0, false, kCodeVa + 4}};
+  EXPECT_EQ(r2.mem().calls, want);
+}
+
+TEST(SysPriv, SfenceVmaTrapOrDoneLeaves) {
+  for (const bool trap : {true, false}) {
+    SysRig r;
+    if (trap) {
+      r.mem().fault_cause = vm::rv64sys::kCauseIllegalInsn;
+    } else {
+      r.mem().done = true;
+    }
+    const Outcome o = run_around(r, sysrv::sfence_vma(6, 0));
+    EXPECT_EQ(o.ret, (kCodeVa + 8) | 1);
+    EXPECT_EQ(r.state(state::kExit), static_cast<uint64_t>(trap ? SysExit::Trap : SysExit::Done));
+    EXPECT_EQ(r.state(state::kPc), kCodeVa + 8);
+    EXPECT_EQ(r.x(6), 8u);
+    EXPECT_EQ(r.x(7), 0u);
+    EXPECT_EQ(r.state(state::kInstret), 102u);
   }
 }
 

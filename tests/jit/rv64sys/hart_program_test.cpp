@@ -138,6 +138,22 @@ TEST_P(HartProgram, MisalignedAccesses) {
   expect_pass(run("misaligned", false, Priv::Machine));
 }
 
+TEST_P(HartProgram, InterruptEnabledMidUnitIsTakenAtTheNextInstruction) {
+  expect_pass(run("csr_irq", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, SumChangedMidUnitAppliesToTheNextAccess) {
+  expect_pass(run("csr_sum", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, IllegalCsrMidUnitAndExactCounters) {
+  expect_pass(run("csr_trap", false, Priv::Machine));
+}
+
+TEST_P(HartProgram, SfenceVmaOfTheRunningPageFetchesFromItsNewMapping) {
+  expect_pass(run("sfence_remap", false, Priv::Machine));
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
                          ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
                          [](const auto& param_info) {
