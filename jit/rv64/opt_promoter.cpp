@@ -6,7 +6,7 @@
 
 namespace strata::jit::rv64 {
 
-Result<std::unique_ptr<OptPromoter>> OptPromoter::create(TranslationCache& cache, Mode mode) {
+Result<std::unique_ptr<OptPromoter>> OptPromoter::create(OptUnitCache& cache, Mode mode) {
   std::unique_ptr<OptPromoter> p(new OptPromoter(cache, mode));
   if (mode == Mode::Sync) {
     auto tier = opt::OptTier::load();

@@ -7,11 +7,14 @@
 //   --jit=opt   every unit is compiled by LLVM at its first execution, on the CPU loop's thread
 //               (differential testing of the tier; start-up is slow).
 //
+// The units come from an OptUnitCache: the user-mode TranslationCache or the full-system hart's
+// SysCodeCache (jit/rv64sys); both keep a dropped Pending unit alive until its result is drained.
+//
 // SAFETY. Only the CPU loop's thread reads or writes a unit's code slot and CachedBlock::opt.
 // The worker reads a queued unit's body and FuncInfo, which never change after translation. A
 // unit dropped while its compile is in flight (munmap, fence.i, a store to its code) is kept by
 // the cache, retired, until the result comes back: then both are freed, the code never installed
-// (TranslationCache::finish_opt). The opt code of a dropped installed unit is freed through
+// (OptUnitCache::finish_opt). The opt code of a dropped installed unit is freed through
 // release(), on the worker (LLVM's JIT is driven by one thread at a time).
 //
 // Faults: LLVM code accesses guest memory at the same linear addresses as the baseline code, so
@@ -43,7 +46,7 @@ class OptPromoter final : public OptCodeOwner {
 
   // Sync loads the tier now (an error says why it cannot be); Background loads it on the worker
   // at the first request, and if that fails every requested unit is declined (stats say why).
-  static Result<std::unique_ptr<OptPromoter>> create(TranslationCache& cache, Mode mode);
+  static Result<std::unique_ptr<OptPromoter>> create(OptUnitCache& cache, Mode mode);
   // Stops the worker and detaches from the cache: destroy it before the cache.
   ~OptPromoter();
   OptPromoter(const OptPromoter&) = delete;
@@ -72,11 +75,11 @@ class OptPromoter final : public OptCodeOwner {
   std::string format_stats() const;
 
  private:
-  OptPromoter(TranslationCache& cache, Mode mode) : cache_(cache), mode_(mode) {}
+  OptPromoter(OptUnitCache& cache, Mode mode) : cache_(cache), mode_(mode) {}
   void worker();
   vm::JitEntry compile(const CachedBlock& b);  // null: declined
 
-  TranslationCache& cache_;
+  OptUnitCache& cache_;
   const Mode mode_;
   std::unique_ptr<opt::OptTier> tier_;  // Sync: from create(); Background: set by the worker
 

@@ -71,6 +71,23 @@ class OptCodeOwner {
   ~OptCodeOwner() = default;
 };
 
+// What the optimizing tier needs from the cache that owns its units (this TranslationCache, the
+// full-system hart's SysCodeCache): who frees the opt code of a unit the cache drops, and the
+// result of a compile taken back. A unit dropped while its compile is Pending must stay alive,
+// retired, until finish_opt: the compile reads its body and FuncInfo meanwhile.
+class OptUnitCache {
+ public:
+  // Null: no opt tier, or it is gone with all its code.
+  virtual void set_opt_owner(OptCodeOwner* owner) = 0;
+  // A finished opt compile of `b` (Pending) comes back: installed as b's code (its baseline code
+  // is freed), or freed if `entry` is null (declined) or `b` was dropped meanwhile (then `b`
+  // itself is freed: do not use it afterwards). The run's thread, between unit executions.
+  virtual void finish_opt(CachedBlock& b, vm::JitEntry entry) = 0;
+
+ protected:
+  ~OptUnitCache() = default;
+};
+
 struct TranslationStats {
   uint64_t blocks_translated = 0;  // units
   uint64_t guest_blocks = 0;       // guest basic blocks in them
@@ -91,7 +108,7 @@ struct TranslationStats {
   uint64_t opt_freed = 0;      // opt code of dropped units
 };
 
-class TranslationCache {
+class TranslationCache final : public OptUnitCache {
  public:
   static constexpr size_t kFrontSize = 4096;
   // exec_count of a unit with a loop (has_loop): past any hot_threshold.
@@ -123,12 +140,8 @@ class TranslationCache {
   // interpreted for good. False without a jit or when the compile failed.
   bool compile(CachedBlock& b);
 
-  // The optimizing tier's code owner (null: no opt tier, or it is gone with all its code).
-  void set_opt_owner(OptCodeOwner* owner) { opt_owner_ = owner; }
-  // A finished opt compile of `b` (Pending) comes back: installed as b's code (its baseline code
-  // is freed), or freed if `entry` is null (declined) or `b` was dropped meanwhile (then `b`
-  // itself is freed: do not use it afterwards). Run's thread, between unit executions.
-  void finish_opt(CachedBlock& b, vm::JitEntry entry);
+  void set_opt_owner(OptCodeOwner* owner) override { opt_owner_ = owner; }
+  void finish_opt(CachedBlock& b, vm::JitEntry entry) override;
 
   // Drops every unit whose guest bytes (any of its ranges) overlap [addr, addr + len). Returns
   // how many.

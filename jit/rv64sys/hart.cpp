@@ -69,6 +69,12 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
     m.jit = std::make_unique<baseline::BaselineJit>(*m.code);
   }
   m.cache = std::make_unique<SysCodeCache>(*m.inst, m.jit.get(), m.code.get());
+  // LLVM code calls the Sys* helpers straight (OptRequest::leaf_host_calls) with st.host, the
+  // same HostContext and user_data as the other tiers; the linear memory never moves.
+  if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
+    m.opt = STRATA_TRY(rv64::OptPromoter::create(
+        *m.cache, opts.jit == JitMode::Opt ? rv64::OptPromoter::Mode::Sync
+                                           : rv64::OptPromoter::Mode::Background));
   m.st.host = &m.cx;
   m.cx.caller = m.inst.get();
   // The Sys* helpers find the slow path here (sys_memory.hpp): exactly a SysMemory*.

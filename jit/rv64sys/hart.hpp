@@ -61,12 +61,21 @@ struct HartOptions {
   std::uint64_t hartid = 0;
   std::uint64_t ram_base = 0x8000'0000;  // guest physical address of RAM
   std::uint64_t ram_size = 0;            // bytes, a multiple of 4 KiB
-  JitMode jit = JitMode::Baseline;       // Off (interpreter), Baseline, Auto; Opt as Auto
+  // Off (interpreter), Baseline, Auto (interpreter, baseline when hot, LLVM on a background
+  // thread when very hot: rv64::OptPromoter), Opt (every unit compiled by LLVM at its first
+  // execution, on the hart's thread: differential testing; baseline where LLVM declines).
+  JitMode jit = JitMode::Baseline;
   // true: ecall from S-mode is served by HartHost::sbi_call (the built-in SBI firmware, no
   // M-mode code in the guest). false: it traps to M-mode like any exception (--bios).
   bool sbi = true;
   // --jit=auto: a unit is compiled once its entries plus the loop back-edges it took reach this.
   std::uint32_t hot_threshold = 256;
+  // --jit=auto: a unit is queued for the optimizing tier once its entries plus the loop
+  // back-edges it took (in any tier) reach this. An LLVM compile of a system unit costs 10 ms
+  // to over 1 s of the worker's CPU (a 512-instruction kernel unit): at 2^20 a boot compiled
+  // 25 units (about 5 s of CPU), at 2^22 six, and busybox md5sum's loop still qualifies; at
+  // 2^24 it no longer does (docs/BENCHMARKS.md, RISC-V full system).
+  std::uint32_t opt_threshold = 1u << 22;
 };
 
 class Hart final : public vm::Vcpu {

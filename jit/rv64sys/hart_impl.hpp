@@ -21,6 +21,7 @@
 
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
+#include "jit/rv64/opt_promoter.hpp"
 #include "jit/rv64/sys_memory.hpp"
 #include "jit/rv64/translator.hpp"
 #include "jit/rv64sys/hart.hpp"
@@ -166,6 +167,8 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   void maybe_compile(rv64::CachedBlock& b);
   // An interpreted unit took `back_edges` loop back-edges: they count towards its compilation.
   void count_back_edges(rv64::CachedBlock& b, std::int64_t back_edges);
+  // --jit=auto: one entry and its back-edges count towards the optimizing tier (hart_loop.cpp).
+  void count_for_opt(rv64::CachedBlock& b, std::int64_t back_edges);
   bool fits_stack(const rv64::CachedBlock& b, vm::StopReason* end);
   bool execute(rv64::CachedBlock& b, CodePages pages, vm::StopReason* end);
   vm::ExecStatus run_block(const rv64::CachedBlock& b, vm::Value* ret);
@@ -196,7 +199,8 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   vm::rv64sys::CsrFile csrs;
   std::unique_ptr<CodeCache> code;
   std::unique_ptr<baseline::BaselineJit> jit;
-  std::unique_ptr<SysCodeCache> cache;  // after jit and code: destroyed first
+  std::unique_ptr<SysCodeCache> cache;     // after jit and code: destroyed first
+  std::unique_ptr<rv64::OptPromoter> opt;  // Auto and Opt; before the cache is destroyed
   vm::ExecState st;
   vm::HostContext cx;
   vm::Trap trap;

@@ -216,6 +216,7 @@ std::string Hart::stats() const {
   const Impl& m = *impl_;
   const HartStats& s = m.stats;
   std::string out = m.cache->format_stats();
+  if (m.opt != nullptr) out += m.opt->format_stats();
   out += "rv64 hart\n";
   out += fmt::format("  units run      {}\n", s.units_run);
   out += fmt::format("  memory         {} slow-path accesses, {} walks, {} device accesses\n",

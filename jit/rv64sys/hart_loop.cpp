@@ -1,6 +1,7 @@
 // The hart's loop (hart.hpp, THE LOOP): interrupts at unit boundaries, the unit at the pc
 // (looked up by virtual pc, physical pc and MMU index, or translated), its execution by the
-// interpreter or baseline code, time slices, and the debugging variant (breakpoints, steps).
+// interpreter, baseline or LLVM code, promotion to LLVM, time slices, and the debugging variant
+// (breakpoints, steps).
 #include <algorithm>
 #include <cstring>
 
@@ -45,6 +46,8 @@ StopReason Hart::Impl::run_plain() {
     if ((csrs.mip() & csrs.mie) != 0) [[unlikely]] {
       if (!take_interrupt(&end)) return end;
     }
+    if (opt != nullptr && opt->has_done()) [[unlikely]]
+      opt->drain();
     CachedBlock* b = nullptr;
     CodePages pages;
     switch (pick_unit(false, &b, &scratch, &pages, &end)) {
@@ -71,6 +74,7 @@ StopReason Hart::Impl::run_debug(std::uint64_t steps) {
     if (steps != 0 && done == steps) return StopReason{StopReason::Kind::Stepped, 0, pc, {}};
     if ((csrs.mip() & csrs.mie) != 0 && !take_interrupt(&end)) return end;
     if (!first && bps.contains(pc)) return StopReason{StopReason::Kind::Breakpoint, 0, pc, {}};
+    if (opt != nullptr && opt->has_done()) opt->drain();
     bool single = first || steps != 0;
     first = false;
     CachedBlock* b = nullptr;
@@ -201,8 +205,15 @@ Hart::Impl::Pick Hart::Impl::pick_cross_page(std::uint64_t pa, std::uint16_t lo,
   return Pick::Run;
 }
 
+// Opt compiles a unit with LLVM at its first execution (the baseline tier where LLVM declines);
+// Baseline compiles it then; Auto once it is hot. All compile again a unit whose baseline code
+// the CodeCache evicted (its drop hook cleared jit_entry).
 void Hart::Impl::maybe_compile(CachedBlock& b) {
-  if (opts.jit == JitMode::Baseline || ++b.exec_count >= opts.hot_threshold) cache->compile(b);
+  if (opts.jit == JitMode::Opt && b.opt == CachedBlock::Opt::None) {
+    opt->request(b);
+    if (b.opt == CachedBlock::Opt::Installed) return;
+  }
+  if (opts.jit != JitMode::Auto || ++b.exec_count >= opts.hot_threshold) cache->compile(b);
 }
 
 // Every back-edge a unit takes counts the slice down by one (translator.cpp), so the slice it
@@ -213,6 +224,17 @@ void Hart::Impl::count_back_edges(CachedBlock& b, std::int64_t back_edges) {
   if (back_edges <= 0) return;
   const std::uint64_t n = std::uint64_t{b.exec_count} + static_cast<std::uint64_t>(back_edges);
   b.exec_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, opts.hot_threshold));
+}
+
+// Counted like count_back_edges, whatever tier ran the unit: one entry of a unit whose loop went
+// round a million times weighs as much as a million entries of a straight one, and a long
+// in-guest loop (md5sum's) is queued after its first million iterations even if entered once.
+// A slice another thread cut short (set_irq) adds at most a slice's worth: harmless.
+void Hart::Impl::count_for_opt(CachedBlock& b, std::int64_t back_edges) {
+  const std::uint64_t n = std::uint64_t{b.opt_count} + 1 +
+                          static_cast<std::uint64_t>(std::max<std::int64_t>(back_edges, 0));
+  b.opt_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, opts.opt_threshold));
+  if (b.opt_count >= opts.opt_threshold) opt->request(b);
 }
 
 std::unique_ptr<CachedBlock> Hart::Impl::make_scratch(rv64::TranslatedBlock t) {
@@ -240,8 +262,13 @@ bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end) {
   const std::int64_t left_before = *slice_left;
   const vm::ExecStatus s = run_block(b, &ret);
   running = CodePages{};
-  if (b.func.jit_entry == nullptr && pages.first != kNoPage) [[unlikely]]
-    count_back_edges(b, left_before - *slice_left);
+  // Before the exit is served: that may drop `b`.
+  if (pages.first != kNoPage) [[likely]] {
+    const std::int64_t back_edges = left_before - *slice_left;
+    if (b.func.jit_entry == nullptr) [[unlikely]]
+      count_back_edges(b, back_edges);
+    if (opts.jit == JitMode::Auto && b.opt == CachedBlock::Opt::None) count_for_opt(b, back_edges);
+  }
   just_trapped = false;
   if (s == vm::ExecStatus::Returned && (ret.bits & 1) == 0) [[likely]] {
     pc = ret.bits;

@@ -6,6 +6,7 @@
 
 #include "jit/compile_timer.hpp"
 #include "jit/rv64/guest_module.hpp"
+#include "vm/interp.hpp"
 
 namespace strata::jit::rv64sys {
 
@@ -32,10 +33,7 @@ CachedBlock* SysCodeCache::lookup_slow(const UnitKey& key) {
 
 CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock block,
                                   std::uint64_t translate_ns) {
-  if (auto old = units_.find(key); old != units_.end()) {
-    release(key, *old->second);
-    units_.erase(old);
-  }
+  if (auto old = units_.find(key); old != units_.end()) drop(old);
   auto owned = std::make_unique<CachedBlock>();
   CachedBlock* b = owned.get();
   b->block = std::move(block);
@@ -67,14 +65,47 @@ bool SysCodeCache::compile(CachedBlock& b) {
   return true;
 }
 
-// Takes `b` out of the front cache and releases its compiled code; the caller erases it.
-void SysCodeCache::release(const UnitKey& key, CachedBlock& b) {
-  Slot& s = front_[front_index(key.va)];
-  if (s.block == &b) s = Slot{};
-  // Code evicted earlier has left the CodeCache already (its drop hook cleared jit_entry).
+void SysCodeCache::drop(Map::iterator it) {
+  CachedBlock* b = it->second.get();
+  Slot& s = front_[front_index(it->first.va)];
+  if (s.block == b) s = Slot{};
+  // Code evicted earlier has left the CodeCache already (its drop hook cleared jit_entry); opt
+  // code was never in it.
+  if (code_ != nullptr && b->func.jit_entry != nullptr && b->opt != CachedBlock::Opt::Installed)
+    code_->invalidate_unit(reinterpret_cast<std::uint64_t>(&b->func));
+  if (b->opt == CachedBlock::Opt::Installed && opt_owner_ != nullptr) {
+    opt_owner_->release(b->opt_entry);
+    ++stats_.opt_freed;
+  }
+  if (b->opt == CachedBlock::Opt::Pending) {
+    b->dropped = true;
+    retired_.emplace(b, std::move(it->second));
+  }
+  units_.erase(it);
+  ++stats_.units_dropped;
+}
+
+void SysCodeCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
+  if (b.dropped) {
+    if (entry != nullptr && opt_owner_ != nullptr) {
+      opt_owner_->release(entry);
+      ++stats_.opt_discarded;
+    }
+    retired_.erase(&b);
+    return;
+  }
+  if (entry == nullptr) {
+    b.opt = CachedBlock::Opt::Declined;
+    ++stats_.opt_declined;
+    return;
+  }
+  // The baseline code goes first: its drop hook clears the slot only while it holds that code.
   if (code_ != nullptr && b.func.jit_entry != nullptr)
     code_->invalidate_unit(reinterpret_cast<std::uint64_t>(&b.func));
-  ++stats_.units_dropped;
+  vm::set_jit_entry(b.func, entry);
+  b.opt_entry = entry;
+  b.opt = CachedBlock::Opt::Installed;
+  ++stats_.opt_installed;
 }
 
 std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
@@ -86,8 +117,7 @@ std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
     // A key re-inserted on the same page is listed twice, and one on two pages may have gone
     // with the other page: such visits find nothing.
     if (u == units_.end()) continue;
-    release(key, *u->second);
-    units_.erase(u);
+    drop(u);
     ++n;
   }
   pages_.erase(it);
@@ -97,8 +127,7 @@ std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
 
 std::size_t SysCodeCache::drop_all() {
   const std::size_t n = units_.size();
-  for (auto& [key, b] : units_) release(key, *b);
-  units_.clear();
+  while (!units_.empty()) drop(units_.begin());
   stats_.pages_dropped += pages_.size();
   pages_.clear();
   front_.fill(Slot{});
@@ -119,6 +148,11 @@ std::string SysCodeCache::format_stats() const {
   out +=
       fmt::format("  baseline       {} units compiled (mean {:.2f} µs, p99 {:.2f} µs), {} failed\n",
                   s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures);
+  if (opt_owner_ != nullptr)
+    out += fmt::format(
+        "  opt            {} units installed, {} declined; {} compiles discarded (unit dropped "
+        "meanwhile); {} units' opt code freed\n",
+        s.opt_installed, s.opt_declined, s.opt_discarded, s.opt_freed);
   return out;
 }
 

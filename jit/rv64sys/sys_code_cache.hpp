@@ -11,7 +11,11 @@
 //
 // OWNERSHIP is jit/rv64/translation_cache.hpp's: a CachedBlock never moves, and is freed only
 // after its baseline code left the CodeCache. Units never call each other and the hart drops them
-// only between unit executions, so nothing runs a unit while it is freed.
+// only between unit executions, so nothing runs a unit while it is freed. The optimizing tier
+// (rv64::OptPromoter) compiles units on its own thread from their body and FuncInfo: a unit
+// dropped while that compile is Pending is kept, retired, until finish_opt takes the result back
+// (then both go, the code never installed); an installed unit's opt code is handed back to the
+// tier when the unit is dropped.
 #pragma once
 
 #include <array>
@@ -58,9 +62,12 @@ struct SysCacheStats {
   std::uint64_t units_dropped = 0;
   std::uint64_t compiled = 0, compile_failures = 0;
   LatencyStats compile;
+  std::uint64_t opt_installed = 0, opt_declined = 0;
+  std::uint64_t opt_discarded = 0;  // compiles that came back for a unit dropped meanwhile
+  std::uint64_t opt_freed = 0;      // opt code of dropped units
 };
 
-class SysCodeCache {
+class SysCodeCache final : public rv64::OptUnitCache {
  public:
   // A booting kernel keeps some 20000 units live; a front this size takes most lookups.
   static constexpr std::size_t kFrontSize = 16384;
@@ -88,6 +95,12 @@ class SysCodeCache {
   // Baseline-compiles `b` unless it has code; a failure leaves it interpreted for good.
   bool compile(rv64::CachedBlock& b);
 
+  // rv64::OptUnitCache (the optimizing tier's side).
+  void set_opt_owner(rv64::OptCodeOwner* owner) override { opt_owner_ = owner; }
+  void finish_opt(rv64::CachedBlock& b, vm::JitEntry entry) override;
+  // Dropped units still waiting for their opt compile.
+  std::size_t retired() const { return retired_.size(); }
+
   // Whether the physical page of `pa` has units.
   bool page_has_code(std::uint64_t pa) const { return pages_.contains(pa >> 12); }
   // Drops the units of the physical page of `pa`; how many.
@@ -110,7 +123,8 @@ class SysCodeCache {
     return ((va >> 1) ^ (va >> 13) * 7) & (kFrontSize - 1);
   }
   rv64::CachedBlock* lookup_slow(const UnitKey& key);
-  void release(const UnitKey& key, rv64::CachedBlock& b);
+  // Takes the unit out of the cache: its code released, the unit freed or retired.
+  void drop(Map::iterator it);
 
   vm::Instance& inst_;
   baseline::BaselineJit* jit_;
@@ -120,6 +134,8 @@ class SysCodeCache {
   std::unordered_map<std::uint64_t, std::vector<UnitKey>> pages_;  // physical page number
   std::uint32_t next_index_ = 0;
   SysCacheStats stats_;
+  rv64::OptCodeOwner* opt_owner_ = nullptr;
+  std::unordered_map<rv64::CachedBlock*, std::unique_ptr<rv64::CachedBlock>> retired_;
 };
 
 }  // namespace strata::jit::rv64sys

@@ -91,8 +91,8 @@ int check_riscv_args(const BootArgs& a, std::string_view usage) {
                                                      : nullptr;
   if (kvm_only)
     return usage_error(fmt::format("{} is not supported with --arch riscv64", kvm_only), usage);
-  if (a.jit && *a.jit != "off" && *a.jit != "baseline" && *a.jit != "auto")
-    return usage_error(fmt::format("--jit: '{}' is not off, baseline or auto", *a.jit), usage);
+  if (a.jit && *a.jit != "off" && *a.jit != "baseline" && *a.jit != "auto" && *a.jit != "opt")
+    return usage_error(fmt::format("--jit: '{}' is not off, baseline, auto or opt", *a.jit), usage);
   return 0;
 }
 

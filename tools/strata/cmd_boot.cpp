@@ -20,7 +20,7 @@ namespace {
 constexpr std::string_view kBootUsage = R"(usage: strata boot --flat FILE [OPTIONS]
        strata boot --kernel BZIMAGE [--initrd FILE] [--append "ARGS"] [OPTIONS]
        strata boot --arch riscv64 --kernel IMAGE [--initrd FILE] [--append "ARGS"]
-                   [--bios FILE] [--jit off|baseline|auto] [--mem SIZE] [--disk FILE[,ro]]
+                   [--bios FILE] [--jit off|baseline|auto|opt] [--mem SIZE] [--disk FILE[,ro]]
                    [--console stdio|file:PATH] [--stats] [--gdb tcp:HOST:PORT]
 
 Runs a guest on /dev/kvm. The devices are SVI models (stdlib/devices/): a 16550 UART at port

@@ -73,6 +73,7 @@ Result<std::unique_ptr<hwvm::riscv::RiscvMachine>> make_riscv_machine(const Boot
   if (a.jit)
     options.jit = *a.jit == "off"        ? jit::rv64::JitMode::Off
                   : *a.jit == "baseline" ? jit::rv64::JitMode::Baseline
+                  : *a.jit == "opt"      ? jit::rv64::JitMode::Opt
                                          : jit::rv64::JitMode::Auto;
   // The files are read into strings the machine copies into guest RAM: they may go after.
   return hwvm::riscv::RiscvMachine::create(

@@ -265,7 +265,7 @@ TEST(RiscvBootArgs, KvmOnlyOptionsAreRefused) {
   EXPECT_EQ(r.exit_code, 2);
   r = run_process(boot({"--kernel", "x", "--jit", "fast"}));
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
-            "strata: --jit: 'fast' is not off, baseline or auto");
+            "strata: --jit: 'fast' is not off, baseline, auto or opt");
   EXPECT_EQ(r.exit_code, 2);
   r = run_process({strata_binary(), "boot", "--arch", "arm64", "--kernel", "x"});
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "strata: --arch: 'arm64' is not x86_64 or riscv64");

@@ -155,11 +155,13 @@ TEST_P(HartProgram, SfenceVmaOfTheRunningPageFetchesFromItsNewMapping) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
-                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
+                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto,
+                                           JitMode::Opt),
                          [](const auto& param_info) {
                            switch (param_info.param) {
                              case JitMode::Off: return std::string("Interpreter");
                              case JitMode::Baseline: return std::string("Baseline");
+                             case JitMode::Opt: return std::string("Opt");
                              default: return std::string("Auto");
                            }
                          });

@@ -3,6 +3,7 @@
  * byte port of the test host's UART. */
 #define TEST_DEVICE 0x100000
 #define TEST_SCRATCH 0x100008 /* reads back 0x1234abcd */
+#define TEST_GO 0x100010      /* 0 until the test host says go (test_host.hpp) */
 #define UART 0x10000000
 
 #define PASS                 \
