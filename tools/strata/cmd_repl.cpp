@@ -20,7 +20,9 @@
 #include "tools/strata/monitor/elf_symbols.hpp"
 #include "tools/strata/monitor/gdb_stub.hpp"
 #include "tools/strata/monitor/line_reader.hpp"
+#include "tools/strata/monitor/monitored_run.hpp"
 #include "tools/strata/monitor/repl.hpp"
+#include "tools/strata/monitor/repl_format.hpp"
 #include "tools/strata/monitor/system_map.hpp"
 #include "tools/strata/monitor/unix_socket.hpp"
 #include "vm/debug/svi_vcpu.hpp"
@@ -110,6 +112,28 @@ Result<jit::rv64::GuestExit> run_rv64_with_gdb(const Rv64Args& a) {
     fmt::print(stderr, "{}", vcpu->stats());
   }
   return guest_exit(end);
+}
+
+Result<jit::rv64::GuestExit> run_rv64_with_monitor(const Rv64Args& a) {
+  const std::string path = STRATA_TRY(monitor::unix_socket_path(a.monitor));
+  auto vcpu = STRATA_TRY(jit::rv64::Rv64Vcpu::create(a.run));
+  auto server = STRATA_TRY(monitor::MonitorServer::start(path, *vcpu));
+  fmt::print(stderr, "strata: monitor on unix:{} (strata repl attach unix:{})\n", path, path);
+  std::fflush(stderr);
+  auto syms = monitor::SymbolTable::load(a.run.process.path);
+  if (!syms) syms = monitor::SymbolTable{};
+  auto cfi = monitor::CallFrameInfo::load(a.run.process.path);
+  const monitor::MonitoredEnd end = STRATA_TRY(monitor::run_monitored(
+      {*vcpu, *syms, a.run.process.path, [] { std::fflush(stdout); }, cfi ? &*cfi : nullptr},
+      *server));
+  if (end.signal != 0)
+    return jit::rv64::GuestExit{jit::rv64::GuestExit::Kind::Signaled, end.signal};
+  if (a.run.stats) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}", vcpu->stats());
+  }
+  if (!end.stop.ended()) return fail("the guest stopped: {}", monitor::describe_stop(end.stop));
+  return guest_exit(end.stop);
 }
 
 namespace {
@@ -289,6 +313,10 @@ int cmd_repl(Args args) {
   if (int rc = parse_rv64_args(args.subspan(1), kReplUsage, &a)) return rc;
   if (a.run.stats)
     return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
+  if (!a.monitor.empty())
+    return usage_error(
+        "repl run: --monitor goes with strata run (the REPL here is the monitor already)",
+        kReplUsage);
 
   // Commands come from stdin when it is not a terminal: the guest must not eat them.
   if (isatty(STDIN_FILENO) != 1) {

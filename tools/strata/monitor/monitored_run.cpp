@@ -48,6 +48,7 @@ class StopSignals {
 void serve_session(const MonitoredGuest& g, MonitorServer& server, const vm::StopReason* end) {
   Repl repl(g.cpu, g.syms, server.out(), server.err());
   repl.set_attached(true);
+  if (g.cfi != nullptr) repl.set_call_frames(g.cfi);
   repl.set_run_hook([&](const vm::StopReason* r) {
     if (r == nullptr) {
       server.run_started();

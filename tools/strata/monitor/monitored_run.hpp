@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "isa/error.hpp"
+#include "tools/strata/monitor/eh_frame.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
 #include "tools/strata/monitor/monitor_server.hpp"
 #include "vm/vcpu.hpp"
@@ -25,6 +26,7 @@ struct MonitoredGuest {
   const SymbolTable& syms;
   std::string_view name;                // the guest's file, as the REPL's first line names it
   std::function<void()> after_command;  // a console flush, or empty
+  const CallFrameInfo* cfi = nullptr;   // an RV64 program's unwind tables, for `bt`
 };
 
 // Runs the guest to its end, serving every client that attaches in between. SIGINT, SIGTERM and

@@ -71,6 +71,8 @@ Result<int> connect_unix(const std::string& path) {
   const int fd = try_connect(a);
   if (fd >= 0) return fd;
   const int e = -fd;
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
+    return fail("unix:{}: not a socket (strata boot --monitor unix:PATH makes one)", path);
   if (e == ENOENT)
     return fail("unix:{}: no such socket (is `strata boot --monitor unix:{}` running?)", path,
                 path);
