@@ -371,17 +371,25 @@ TEST(ReplAttachRiscv, BareMetalImage) {
 
 // ---- RV64 Linux user mode: `strata run --monitor` ----
 
-// Calls clock_gettime in a loop for 2 seconds, then prints "done" and exits 3.
+// Counts with tick() and reads the clock in a loop for 2 seconds, then prints the count and
+// exits 3.
 constexpr const char* kTimedProgram = R"(#include <stdio.h>
 #include <time.h>
+__attribute__((noinline)) long tick(long i) {
+  __asm__ volatile("");
+  return i + 1;
+}
 int main(void) {
   struct timespec t0, t;
+  long i = 0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   printf("start\n");
   fflush(stdout);
-  do clock_gettime(CLOCK_MONOTONIC, &t);
-  while (t.tv_sec - t0.tv_sec < 2);
-  printf("done\n");
+  do {
+    i = tick(i);
+    clock_gettime(CLOCK_MONOTONIC, &t);
+  } while (t.tv_sec - t0.tv_sec < 2);
+  printf("done %s\n", i > 0 ? "counting" : "without counting");
   return 3;
 }
 )";
@@ -389,19 +397,23 @@ int main(void) {
 TEST(ReplAttachRv64, RunningProgram) {
   namespace t = strata::vm::rv64::test;
   if (!t::have_tool(t::kCrossGcc)) GTEST_SKIP() << "riscv64-linux-gnu-gcc is not installed";
-  const std::string prog = t::build_c("attach_timed", "-static -O1", kTimedProgram);
+  const std::string prog = t::build_c("attach_timed", "-static -O1 -g", kTimedProgram);
   ASSERT_FALSE(prog.empty()) << "the cross compiler failed";
   const std::string sock = prog + ".sock";
   BackgroundProcess guest({strata_binary(), "run", "--monitor", "unix:" + sock, prog},
                           prog + ".out", prog + ".err");
   ASSERT_TRUE(wait_for_socket(sock, 10000)) << guest.err();
-  const auto r =
-      attach_in_two_parts(sock, "sregs\ncontinue\n", "stop\nsregs\nset pc 1\ndetach\n", 300);
+  const auto r = attach_in_two_parts(sock, "sregs\nbreak tick\ncontinue\nbt\ndelete\ncontinue\n",
+                                     "stop\nsregs\nset pc 1\ndetach\n", 300);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string& o = r.out;
   EXPECT_NE(o.find("attached to " + prog + " (riscv64), stopped at 0x"), std::string::npos) << o;
   const long long instret = value_after(o, "instret");
   EXPECT_GT(instret, 0) << o;
+  // The breakpoint at tick, and the call stack from the program's unwind tables.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(o, m, std::regex("breakpoint 1, 0x[0-9a-f]+ <tick>:"))) << o;
+  EXPECT_TRUE(std::regex_search(o, std::regex("\n#1 +0x[0-9a-f]+ <main\\+0x[0-9a-f]+>\n"))) << o;
   const size_t stopped = o.find("\nstopped: 0x");
   ASSERT_NE(stopped, std::string::npos) << o;
   EXPECT_GT(value_after(o, "instret", stopped), instret) << o;
@@ -409,7 +421,7 @@ TEST(ReplAttachRv64, RunningProgram) {
   const auto status = guest.wait(20000);
   ASSERT_TRUE(status) << guest.err();
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 3) << guest.err();
-  EXPECT_EQ(guest.out(), "start\ndone\n");
+  EXPECT_EQ(guest.out(), "start\ndone counting\n");
   EXPECT_FALSE(fs::exists(sock));
 }
 
