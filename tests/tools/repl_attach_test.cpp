@@ -244,6 +244,11 @@ TEST(ReplAttachArgs, NothingToAttachToAndBadSpecs) {
   r = run_process({strata_binary(), "boot", "--flat", "x.bin", "--monitor", "/tmp/s"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "strata: --monitor: '/tmp/s' is not unix:PATH");
+  r = run_process({strata_binary(), "run", "--monitor=unix:/tmp/s", "prog.sasm"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+            "strata: --monitor serves RV64 ELF programs; an SVI program is debugged with strata "
+            "repl run");
   r = run_process({strata_binary(), "repl", "boot", "--flat", "x.bin", "--monitor", "unix:/tmp/s"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')),

@@ -116,6 +116,11 @@ int cmd_run(Args args) {
       if (!n || *n == 0 || *n > 100'000'000)
         return usage_error(fmt::format("--max-depth: bad count '{}'", *v), kRunUsage);
       opts.limits.max_call_depth = static_cast<uint32_t>(*n);
+    } else if (opt.starts_with("--gdb") || opt.starts_with("--monitor")) {
+      return usage_error(fmt::format("{} serves RV64 ELF programs; an SVI program is debugged "
+                                     "with strata repl run",
+                                     opt.substr(0, opt.find('='))),
+                         kRunUsage);
     } else {
       return usage_error(fmt::format("unknown option '{}'", opt), kRunUsage);
     }

@@ -18,7 +18,8 @@ constexpr std::string_view kHelp =
 also fib, fib+3, fib:3, fib.sasm:12):
   regs                    all registers (SVI: the current frame's, typed)
   sregs                   system registers (KVM: segment bases, CR0/2/3/4, EFER, GDT/IDT;
-                          RISC-V: privilege, satp, mstatus, trap CSRs, decoded)
+                          RISC-V: privilege, satp, mstatus, trap CSRs, decoded; RV64
+                          programs: fflags, frm, fcsr, cycle, time, instret)
   set REG VALUE           write a register (VALUE: as ADDR, or a number for an f64 register)
   mem ADDR [LEN]          hex and ASCII dump of guest memory (LEN bytes, default 64; KVM:
                           linear addresses, through the guest's page tables when paging is on;
