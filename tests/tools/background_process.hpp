@@ -62,6 +62,14 @@ class BackgroundProcess {
     return status_;
   }
   std::string out() const { return slurp(out_); }
+  // Waits up to `timeout_ms` for its stdout to contain `text`.
+  bool wait_for_out(const std::string& text, int timeout_ms) const {
+    for (int waited = 0; waited <= timeout_ms; waited += 20) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
   std::string err() const { return slurp(err_); }
 
   static std::string slurp(const std::string& path) {

@@ -105,6 +105,8 @@ class ReplAttachKvm : public strata::test::KvmGuestTest {
                                  "unix:" + sock_},
         (dir_ / "boot_out.txt").string(), (dir_ / "boot_err.txt").string());
     EXPECT_TRUE(wait_for_socket(sock_, 10000)) << p->err();
+    // In its loop: past the instruction that clears si, which the tests set to end it.
+    EXPECT_TRUE(p->wait_for_out("S\n", 10000)) << p->err();
     return p;
   }
   std::string sock_;
@@ -345,6 +347,8 @@ TEST(ReplAttachRiscv, BareMetalImage) {
                            d + "/spin.bin", "--monitor", "unix:" + sock},
                           d + "/out.txt", d + "/err.txt");
   ASSERT_TRUE(wait_for_socket(sock, 10000)) << guest.err();
+  // In its loop: past the instruction that clears s2, which the test sets to end it.
+  ASSERT_TRUE(guest.wait_for_out("S\n", 10000)) << guest.err();
   const auto r = attach_in_two_parts(sock,
                                      "sregs\nbreak " + hex(spin + 2) +
                                          "\ncontinue\nregs\ndelete\n"
