@@ -142,7 +142,7 @@ TEST_F(ReplAttachKvm, StopsBreaksStopsARunAndDetaches) {
   EXPECT_TRUE(std::regex_search(o, std::regex("the guest is already stopped at 0x100(0f|11|13)\n")))
       << o;
   EXPECT_EQ(r.err, "error: unknown command 'frobnicate' (type help)\n");
-  EXPECT_NE(o.find("detached\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("detached: the guest runs on\n"), std::string::npos) << o;
   // Detached with si set, the guest leaves its loop, prints E and halts: boot's usual end.
   const auto status = guest->wait(20000);
   ASSERT_TRUE(status) << "the guest did not end after the detach\n" << guest->err();
@@ -150,6 +150,23 @@ TEST_F(ReplAttachKvm, StopsBreaksStopsARunAndDetaches) {
   EXPECT_EQ(guest->out(), "S\nE\n");
   EXPECT_NE(guest->err().find("strata: guest halted at 1000:"), std::string::npos) << guest->err();
   EXPECT_FALSE(fs::exists(sock_)) << "the socket file outlived strata";
+}
+
+// The guest ends during the session: it stays inspectable until the client detaches, then the
+// boot process exits as the guest's end says.
+TEST_F(ReplAttachKvm, GuestEndsWhileAttached) {
+  auto guest = boot();
+  const auto r = attach(sock_, "set rsi 1\ncontinue\nregs\ncontinue\ndetach\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("the guest exited with status 0: guest halted at 1000:"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rsi        0x0000000000000001\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("nothing more to run"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("detached: the guest has ended\n"), std::string::npos) << r.out;
+  const auto status = guest->wait(20000);
+  ASSERT_TRUE(status) << guest->err();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << guest->err();
+  EXPECT_EQ(guest->out(), "S\nE\n");
 }
 
 // A raw client holds the monitor: a second `repl attach` is turned away with one line; then
@@ -367,7 +384,7 @@ TEST(ReplAttachRiscv, BareMetalImage) {
   const size_t stopped = o.find("\nstopped: 0x");
   ASSERT_NE(stopped, std::string::npos) << o;
   EXPECT_GT(value_after(o, "s1/x9", stopped), s1_at_break) << o;
-  EXPECT_NE(o.find("detached\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("detached: the guest runs on\n"), std::string::npos) << o;
   const auto status = guest.wait(20000);
   ASSERT_TRUE(status) << guest.err();
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << guest.err();

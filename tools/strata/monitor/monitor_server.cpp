@@ -30,6 +30,8 @@ Result<std::unique_ptr<MonitorServer>> MonitorServer::start(const std::string& p
                                                             vm::Vcpu& cpu) {
   const int fd = STRATA_TRY(listen_unix(path));
   std::unique_ptr<MonitorServer> s(new MonitorServer(path, fd, cpu));
+  if (s->out_ == nullptr || s->err_ == nullptr)
+    return fail("monitor: fopencookie: {}", std::strerror(errno));
   if (::pipe2(s->wake_, O_CLOEXEC) != 0) return fail("monitor: pipe: {}", std::strerror(errno));
   s->thread_ = std::thread([p = s.get()] { p->serve(); });
   return s;

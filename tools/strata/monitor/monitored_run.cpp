@@ -49,16 +49,19 @@ void serve_session(const MonitoredGuest& g, MonitorServer& server, const vm::Sto
   Repl repl(g.cpu, g.syms, server.out(), server.err());
   repl.set_attached(true);
   if (g.cfi != nullptr) repl.set_call_frames(g.cfi);
+  bool guest_ended = end != nullptr;
   repl.set_run_hook([&](const vm::StopReason* r) {
     if (r == nullptr) {
       server.run_started();
       return;
     }
+    if (r->ended() || r->kind == vm::StopReason::Kind::Fault) guest_ended = true;
     // The client's `stop` came after the run had ended by itself (a breakpoint): the request
     // is still pending, and would cut the next `continue` short. A run with a pending stop
-    // returns Stopped before executing anything (vm/vcpu.hpp), which takes the request back.
-    if (server.run_ended() && r->kind != vm::StopReason::Kind::Stopped && !r->ended())
-      (void)g.cpu.run(vm::RunLimit{});
+    // returns Stopped before executing anything (vm/vcpu.hpp), which takes the request back
+    // (the step limit only bounds what a backend breaking that rule could do).
+    if (server.run_ended() && r->kind != vm::StopReason::Kind::Stopped && !guest_ended)
+      (void)g.cpu.run(vm::RunLimit{1});
   });
   std::FILE* out = server.out();
   fmt::print(out, "strata repl: attached to {} ({}), ", g.name, g.cpu.arch());
@@ -78,8 +81,9 @@ void serve_session(const MonitoredGuest& g, MonitorServer& server, const vm::Sto
     server.ready();
   }
   const size_t points = repl.clear_points();
-  fmt::print(out, "detached{}\n",
-             points == 0 ? "" : fmt::format(" ({} breakpoints and watchpoints deleted)", points));
+  fmt::print(out, "detached{}: {}\n",
+             points == 0 ? "" : fmt::format(" ({} breakpoints and watchpoints deleted)", points),
+             guest_ended ? "the guest has ended" : "the guest runs on");
   std::fflush(out);
   server.end_session();
 }
