@@ -13,12 +13,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "tests/hwvm/bzimage_fixture.hpp"
 #include "tests/support/subprocess.hpp"
 #include "tests/tools/background_process.hpp"
 #include "tests/tools/kvm_guest_fixture.hpp"
@@ -150,6 +153,73 @@ TEST_F(ReplAttachKvm, StopsBreaksStopsARunAndDetaches) {
   EXPECT_EQ(guest->out(), "S\nE\n");
   EXPECT_NE(guest->err().find("strata: guest halted at 1000:"), std::string::npos) << guest->err();
   EXPECT_FALSE(fs::exists(sock_)) << "the socket file outlived strata";
+}
+
+// A long-mode stand-in kernel (the synthetic bzImage of tests/hwvm/bzimage_fixture.hpp, as in
+// repl_kvm_test.cpp): prints "S", spins until rsi becomes nonzero, prints "E" and resets the
+// machine through the i8042.
+constexpr const char* kSpinKernel = R"(
+        .code64
+        .globl  _start
+_start: xor     %esi, %esi
+        mov     $0x3f8, %dx
+        mov     $'S', %al
+        outb    %al, %dx
+        mov     $'\n', %al
+        outb    %al, %dx
+spin:   inc     %rcx
+        test    %rsi, %rsi
+        jz      spin
+        mov     $'E', %al
+        outb    %al, %dx
+        mov     $'\n', %al
+        outb    %al, %dx
+        mov     $0xfe, %al
+        outb    %al, $0x64
+)";
+
+// Where strata's Linux loader puts the kernel's protected-mode code (16 MiB) and its entry.
+constexpr unsigned long long kKernelEntry = 16ull * 1024 * 1024 + 0x200;
+constexpr std::size_t kSetupBytes = 5 * 512;
+
+TEST_F(ReplAttachKvm, KernelInLongMode) {
+  strata::test::FlatLink link;
+  link.link_address = static_cast<unsigned>(kKernelEntry);
+  link.x86_64 = true;
+  const auto b = strata::test::assemble_flat(as_, ld_, dir_, "entry", kSpinKernel, link);
+  ASSERT_EQ(b.error, "");
+  std::ifstream f(b.path, std::ios::binary);
+  const std::vector<std::uint8_t> code{std::istreambuf_iterator<char>(f), {}};
+  std::vector<std::uint8_t> image =
+      strata::hwvm::x86::testing::fake_bzimage(kSetupBytes + 0x200 + code.size());
+  std::copy(code.begin(), code.end(),
+            image.begin() + static_cast<std::ptrdiff_t>(kSetupBytes + 0x200));
+  const std::string kernel = (dir_ / "bzImage").string();
+  std::ofstream(kernel, std::ios::binary)
+      .write(reinterpret_cast<const char*>(image.data()),
+             static_cast<std::streamsize>(image.size()));
+
+  BackgroundProcess guest({strata_binary(), "boot", "--kernel", kernel, "--mem", "64M", "--force",
+                           "--monitor", "unix:" + sock_},
+                          (dir_ / "boot_out.txt").string(), (dir_ / "boot_err.txt").string());
+  ASSERT_TRUE(wait_for_socket(sock_, 10000)) << guest.err();
+  ASSERT_TRUE(guest.wait_for_out("S\n", 10000)) << guest.err();
+  const auto r = attach(sock_, "sregs\nstats\nset rsi 1\ndetach\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string& o = r.out;
+  // Stopped in the 64-bit loop, paging on.
+  EXPECT_TRUE(std::regex_search(o, std::regex("attached to .*bzImage \\(x86-64\\), stopped at "
+                                              "0x1000[0-9a-f]{3}:\t(inc %rcx|test %rsi, %rsi|jz)")))
+      << o;
+  EXPECT_NE(o.find("cr0        0x00000000800"), std::string::npos) << o;
+  EXPECT_NE(o.find("cpu mode: 64-bit long\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("detached: the guest runs on\n"), std::string::npos) << o;
+  const auto status = guest.wait(20000);
+  ASSERT_TRUE(status) << guest.err();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << guest.err();
+  EXPECT_EQ(guest.out(), "S\nE\n");
+  EXPECT_NE(guest.err().find("strata: guest reset the machine (i8042)"), std::string::npos)
+      << guest.err();
 }
 
 // The guest ends during the session: it stays inspectable until the client detaches, then the
