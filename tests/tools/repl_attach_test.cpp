@@ -467,7 +467,7 @@ TEST(ReplAttachRiscv, BareMetalImage) {
 
 // ---- RV64 Linux user mode: `strata run --monitor` ----
 
-// Counts with tick() and reads the clock in a loop for 2 seconds, then prints the count and
+// Counts with tick() and reads the clock in a loop for 4 seconds, then prints the count and
 // exits 3.
 constexpr const char* kTimedProgram = R"(#include <stdio.h>
 #include <time.h>
@@ -484,7 +484,7 @@ int main(void) {
   do {
     i = tick(i);
     clock_gettime(CLOCK_MONOTONIC, &t);
-  } while (t.tv_sec - t0.tv_sec < 2);
+  } while (t.tv_sec - t0.tv_sec < 4);
   printf("done %s\n", i > 0 ? "counting" : "without counting");
   return 3;
 }
@@ -499,6 +499,8 @@ TEST(ReplAttachRv64, RunningProgram) {
   BackgroundProcess guest({strata_binary(), "run", "--monitor", "unix:" + sock, prog},
                           prog + ".out", prog + ".err");
   ASSERT_TRUE(wait_for_socket(sock, 10000)) << guest.err();
+  // Running its loop, so the counters have moved when it is stopped.
+  ASSERT_TRUE(guest.wait_for_out("start\n", 10000)) << guest.err();
   const auto r = attach_in_two_parts(sock, "sregs\nbreak tick\ncontinue\nbt\ndelete\ncontinue\n",
                                      "stop\nsregs\nset pc 1\ndetach\n", 300);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
