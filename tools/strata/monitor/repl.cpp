@@ -273,8 +273,9 @@ Result<void> Repl::cmd_run(uint64_t steps) {
   auto r = cpu_.run(vm::RunLimit{steps});
   if (interrupt_slot_) interrupt_slot_->store(nullptr);
   if (run_hook_) {
-    // A failed run is reported below; the hook only needs to know the run is over.
-    const vm::StopReason failed{vm::StopReason::Kind::Fault, 0, cpu_.pc(), "the run failed"};
+    // A failed run (the debugger's error, reported below) stopped where it was: the hook only
+    // needs to know the run is over.
+    const vm::StopReason failed{vm::StopReason::Kind::Stopped, 0, cpu_.pc(), "the run failed"};
     run_hook_(r ? &*r : &failed);
   }
   std::fflush(stdout);
