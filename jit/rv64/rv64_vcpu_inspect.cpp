@@ -1,5 +1,7 @@
 // Rv64Vcpu's inspection side: registers by name, guest memory, disassembly, statistics and the
 // translation of a block (rv64_vcpu.hpp).
+#include <time.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -18,12 +20,20 @@ namespace {
 
 namespace state = vm::rv64::state;
 
-enum class RegKind { X, F, Pc, Fcsr, Fflags, Frm };
+enum class RegKind { X, F, Pc, Fcsr, Fflags, Frm, Cycle, Time, Instret };
 
 struct RegRef {
   RegKind kind;
   unsigned index = 0;
 };
+
+// The time CSR as the guest reads it (translate_csr.cpp's ReadTime helper): CLOCK_MONOTONIC in
+// 100 ns ticks, a 10 MHz timebase.
+uint64_t guest_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 10'000'000u + static_cast<uint64_t>(ts.tv_nsec) / 100u;
+}
 
 // "x12", "f3" -> 12, 3; anything else -> -1.
 int numbered(std::string_view name, char prefix) {
@@ -40,6 +50,9 @@ std::optional<RegRef> find_reg(std::string_view name) {
   if (name == "fcsr") return RegRef{RegKind::Fcsr};
   if (name == "fflags") return RegRef{RegKind::Fflags};
   if (name == "frm") return RegRef{RegKind::Frm};
+  if (name == "cycle") return RegRef{RegKind::Cycle};
+  if (name == "time") return RegRef{RegKind::Time};
+  if (name == "instret") return RegRef{RegKind::Instret};
   if (name == "fp") return RegRef{RegKind::X, 8};
   if (int i = numbered(name, 'x'); i >= 0) return RegRef{RegKind::X, static_cast<unsigned>(i)};
   if (int i = numbered(name, 'f'); i >= 0) return RegRef{RegKind::F, static_cast<unsigned>(i)};
@@ -113,9 +126,14 @@ std::vector<vm::RegInfo> Rv64Vcpu::registers() const {
   regs.push_back({"pc", "", 64, "general"});
   for (unsigned i = 0; i < 32; ++i)
     regs.push_back({fmt::format("f{}", i), std::string(isa::rv64::f_reg_name(i)), 64, "float"});
-  regs.push_back({"fflags", "", 32, "float"});
-  regs.push_back({"frm", "", 32, "float"});
-  regs.push_back({"fcsr", "", 32, "float"});
+  // The CSRs a user program has are the REPL's `sregs` (the counters read-only, as for the
+  // guest). The order is gdb's register numbering: new ones go at the end.
+  regs.push_back({"fflags", "", 32, "sregs"});
+  regs.push_back({"frm", "", 32, "sregs"});
+  regs.push_back({"fcsr", "", 32, "sregs"});
+  regs.push_back({"cycle", "", 64, "sregs"});
+  regs.push_back({"time", "", 64, "sregs"});
+  regs.push_back({"instret", "", 64, "sregs"});
   return regs;
 }
 
@@ -129,6 +147,11 @@ Result<uint64_t> Rv64Vcpu::read_reg(std::string_view name) const {
     case RegKind::Fcsr: return mem_->state(state::kFcsr) & 0xff;
     case RegKind::Fflags: return mem_->state(state::kFcsr) & 0x1f;
     case RegKind::Frm: return (mem_->state(state::kFcsr) >> 5) & 7;
+    // A guest "cycle" is one retired instruction (translate_csr.cpp); the count is exact
+    // whenever the vcpu is paused, as runs stop at unit exits.
+    case RegKind::Cycle:
+    case RegKind::Instret: return mem_->state(state::kInstret);
+    case RegKind::Time: return guest_time();
   }
   return fail("unknown register '{}' for riscv64", name);
 }
@@ -137,6 +160,8 @@ Result<void> Rv64Vcpu::write_reg(std::string_view name, uint64_t value) {
   const auto r = find_reg(name);
   if (!r) return fail("unknown register '{}' for riscv64", name);
   if (ended_) return fail("the guest has ended; its registers are read-only");
+  if (r->kind == RegKind::Cycle || r->kind == RegKind::Time || r->kind == RegKind::Instret)
+    return fail("{} is a read-only counter (as for the guest)", name);
   const uint64_t fcsr = mem_->state(state::kFcsr) & 0xff;
   switch (r->kind) {
     case RegKind::X: mem_->set_x(r->index, value); return {};  // x0 stays 0, as in hardware
@@ -157,6 +182,9 @@ Result<void> Rv64Vcpu::write_reg(std::string_view name, uint64_t value) {
       if (value > 7) return fail("frm {} is not a rounding mode (0..7)", value);
       mem_->set_state(state::kFcsr, (fcsr & 0x1f) | (value << 5));
       return {};
+    case RegKind::Cycle:
+    case RegKind::Time:
+    case RegKind::Instret: break;  // refused above
   }
   return {};
 }

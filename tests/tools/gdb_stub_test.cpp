@@ -316,8 +316,9 @@ TEST_F(GdbStubTest, ProtocolByHand) {
   EXPECT_NE(sup.find("PacketSize="), std::string::npos) << sup;
   EXPECT_NE(sup.find("QStartNoAckMode+"), std::string::npos) << sup;
   EXPECT_EQ(c.ask("?"), "T05thread:1;");
-  // x0..x31 and pc (8 bytes each), f0..f31 (8 bytes), fflags, frm, fcsr (4 bytes), in hex.
-  EXPECT_EQ(c.ask("g").size(), size_t{(33 * 8 + 32 * 8 + 3 * 4) * 2});
+  // x0..x31 and pc (8 bytes each), f0..f31 (8 bytes), fflags, frm, fcsr (4 bytes), cycle, time,
+  // instret (8 bytes), in hex.
+  EXPECT_EQ(c.ask("g").size(), size_t{(33 * 8 + 32 * 8 + 3 * 4 + 3 * 8) * 2});
   EXPECT_EQ(c.ask("p20"), le_hex(start_addr));  // pc is register 32
   EXPECT_EQ(c.ask("p0"), le_hex(0));
   EXPECT_EQ(c.ask("p99"), "E01");

@@ -336,9 +336,13 @@ TEST(ReplFormat, NumbersAndDumps) {
 }
 
 TEST(ReplCli, RefusesWhatItCannotRun) {
-  const auto bad = run_process({strata_binary(), "repl", "attach", "x"});
+  const auto bad = run_process({strata_binary(), "repl", "frob", "x"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("'attach' is not supported"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("'frob' is not supported"), std::string::npos) << bad.err;
+  // attach takes a monitor socket (repl_attach_test.cpp has the rest).
+  const auto attach = run_process({strata_binary(), "repl", "attach", "x"});
+  EXPECT_EQ(attach.exit_code, 2);
+  EXPECT_NE(attach.err.find("repl attach: 'x' is not unix:PATH"), std::string::npos) << attach.err;
   const auto boot = run_process({strata_binary(), "repl", "boot", "x"});
   EXPECT_EQ(boot.exit_code, 2);
   EXPECT_NE(boot.err.find("unknown argument 'x'"), std::string::npos) << boot.err;

@@ -118,6 +118,13 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
         return usage_error(fmt::format("--gdb: '{}' is not tcp:HOST:PORT", a->gdb), usage);
       continue;
     }
+    if (opt == "--monitor" || opt.starts_with("--monitor=")) {
+      const std::string* spec = opt == "--monitor" ? value() : nullptr;
+      a->monitor = spec ? *spec : opt.substr(10);
+      if (!a->monitor.starts_with("unix:") || a->monitor.size() == 5)
+        return usage_error(fmt::format("--monitor: '{}' is not unix:PATH", a->monitor), usage);
+      continue;
+    }
     if (opt.starts_with("--arch=") || opt.starts_with("--jit=")) {
       const auto eq = opt.find('=');
       (opt.starts_with("--arch=") ? a->arch : a->jit.emplace()) = opt.substr(eq + 1);
@@ -167,6 +174,8 @@ int parse_boot_args(Args args, std::string_view usage, BootArgs* a) {
       a->console_spec = *v;
     }
   }
+  if (!a->monitor.empty() && !a->gdb.empty())
+    return usage_error("--monitor and --gdb exclude each other: pick one debugger", usage);
   if (a->arch != "x86_64" && a->arch != "riscv64")
     return usage_error(fmt::format("--arch: '{}' is not x86_64 or riscv64", a->arch), usage);
   if (a->arch == "riscv64") return check_riscv_args(*a, usage);

@@ -31,6 +31,7 @@ struct BootArgs {
   bool stats = false;
   bool force = false;
   std::string gdb;      // --gdb tcp:HOST:PORT, or empty
+  std::string monitor;  // --monitor unix:PATH (strata repl attach), or empty
   std::string symbols;  // --symbols FILE (strata repl boot): System.map or an ELF vmlinux
 };
 

@@ -27,7 +27,7 @@ const std::string* program_arg(Args args) {
     const std::string& a = args[i];
     if (!a.starts_with("-")) return &a;
     if (a == "--fuel" || a == "--mem-cap" || a == "--heap-cap" || a == "--max-depth" ||
-        a == "--sysroot" || a == "--gdb")
+        a == "--sysroot" || a == "--gdb" || a == "--monitor")
       ++i;
   }
   return nullptr;

@@ -12,6 +12,8 @@
 #include "tools/strata/boot_args.hpp"
 #include "tools/strata/cli.hpp"
 #include "tools/strata/monitor/gdb_stub.hpp"
+#include "tools/strata/monitor/monitored_run.hpp"
+#include "tools/strata/monitor/unix_socket.hpp"
 
 namespace strata::cli {
 
@@ -74,6 +76,10 @@ options:
                     wait stopped at the entry for gdb (target remote HOST:PORT; x86-64
                     register layout, see docs/REPL.md; riscv64: set architecture
                     riscv:rv64 in gdb-multiarch first); after gdb detaches the guest runs on
+  --monitor unix:PATH
+                    run as usual with a monitor socket at PATH: `strata repl attach
+                    unix:PATH` stops the guest and gives the REPL on it (docs/REPL.md);
+                    after it detaches the guest runs on. The socket file goes at exit
 
 exit code: 0 when the guest halts, resets the machine or powers off (or on Ctrl-A x), 3 when
 it crashes (triple fault, an instruction KVM cannot run; the registers are printed), 1 when
@@ -90,6 +96,23 @@ Result<hwvm::RunOutcome> run_under_gdb(hwvm::KvmDebugVcpu& cpu, const std::strin
   if (cpu.outcome()) return *cpu.outcome();
   STRATA_TRY(cpu.disarm());
   return cpu.machine().run();
+}
+
+// --monitor: the guest runs to its end as without it, stopped for each client that attaches.
+Result<hwvm::RunOutcome> run_with_monitor(hwvm::KvmDebugVcpu& cpu, const std::string& spec,
+                                          const std::string& name) {
+  const std::string path = STRATA_TRY(monitor::unix_socket_path(spec));
+  auto server = STRATA_TRY(monitor::MonitorServer::start(path, cpu));
+  fmt::print(stderr, "strata: monitor on unix:{} (strata repl attach unix:{})\n", path, path);
+  const monitor::SymbolTable no_symbols;
+  const monitor::MonitoredEnd end =
+      STRATA_TRY(monitor::run_monitored({cpu, no_symbols, name, {}}, *server));
+  if (end.signal != 0)
+    return hwvm::RunOutcome{hwvm::kExitInterrupted,
+                            fmt::format("interrupted by signal {}", end.signal)};
+  if (cpu.outcome()) return *cpu.outcome();
+  // A fault the machine did not end with (a debug exit nobody asked for).
+  return hwvm::RunOutcome{hwvm::kExitGuestCrashed, end.stop.message};
 }
 
 }  // namespace
@@ -118,9 +141,12 @@ int cmd_boot(Args args) {
   if ((*console)->interactive())
     fmt::print(stderr, "strata: console on this terminal; Ctrl-A x quits\n");  // OPOST adds \r
   std::optional<hwvm::KvmDebugVcpu> debugged;
-  if (!a.gdb.empty()) debugged.emplace(std::move(*machine));
+  if (!a.gdb.empty() || !a.monitor.empty()) debugged.emplace(std::move(*machine));
   hwvm::Machine& m = debugged ? debugged->machine() : **machine;
-  auto outcome = debugged ? run_under_gdb(*debugged, a.gdb) : m.run();
+  auto outcome = !a.gdb.empty() ? run_under_gdb(*debugged, a.gdb)
+                 : !a.monitor.empty()
+                     ? run_with_monitor(*debugged, a.monitor, a.flat.empty() ? a.kernel : a.flat)
+                     : m.run();
   // Every exit path from here restores the terminal before printing.
   (*console)->flush();
   const bool was_interactive = (*console)->interactive();

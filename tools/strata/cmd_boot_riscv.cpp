@@ -9,6 +9,9 @@
 #include "tools/strata/cli.hpp"
 #include "tools/strata/module_files.hpp"
 #include "tools/strata/monitor/gdb_stub.hpp"
+#include "tools/strata/monitor/monitored_run.hpp"
+#include "tools/strata/monitor/repl_format.hpp"
+#include "tools/strata/monitor/unix_socket.hpp"
 #if STRATA_HAVE_RISCV_MACHINE
 #include "hwvm/riscv/machine.hpp"
 #endif
@@ -58,6 +61,35 @@ Result<hwvm::RunOutcome> run_riscv_under_gdb(hwvm::riscv::RiscvMachine& m,
   }
   return m.run();
 }
+
+// --monitor: the machine runs as without it (the same exit codes), the hart stopped for each
+// client that attaches.
+Result<hwvm::RunOutcome> run_riscv_with_monitor(hwvm::riscv::RiscvMachine& m,
+                                                hwvm::Console& console, const std::string& spec,
+                                                const std::string& name) {
+  const std::string path = STRATA_TRY(monitor::unix_socket_path(spec));
+  auto server = STRATA_TRY(monitor::MonitorServer::start(path, m.hart()));
+  fmt::print(stderr, "strata: monitor on unix:{} (strata repl attach unix:{})\n", path, path);
+  const monitor::SymbolTable no_symbols;
+  const monitor::MonitoredEnd end = STRATA_TRY(monitor::run_monitored(
+      {m.hart(), no_symbols, name, [&console] { console.flush(); }}, *server));
+  const vm::StopReason& r = end.stop;
+  using Kind = vm::StopReason::Kind;
+  if (end.signal != 0)
+    return hwvm::RunOutcome{hwvm::kExitInterrupted,
+                            fmt::format("interrupted by signal {}", end.signal)};
+  if (r.kind == Kind::Exited) {
+    if (m.board().ending()) return hwvm::RunOutcome{r.code, m.board().ending()->message};
+    return hwvm::RunOutcome{r.code, fmt::format("guest exited with code {}", r.code)};
+  }
+  if (r.kind == Kind::Stopped && console.quit_requested())
+    return hwvm::RunOutcome{0, "quit (Ctrl-A x)"};
+  if (r.kind == Kind::Fault)
+    return hwvm::RunOutcome{hwvm::riscv::kExitHartFault,
+                            fmt::format("hart fault at pc 0x{:x}: {}", m.hart().pc(), r.message)};
+  return hwvm::RunOutcome{hwvm::riscv::kExitHartFault,
+                          fmt::format("hart stopped: {}", monitor::describe_stop(r))};
+}
 #endif
 
 }  // namespace
@@ -96,7 +128,10 @@ int boot_riscv(const BootArgs& a, std::string_view usage) {
   }
   if ((*console)->interactive())
     fmt::print(stderr, "strata: console on this terminal; Ctrl-A x quits\n");
-  auto outcome = a.gdb.empty() ? (*machine)->run() : run_riscv_under_gdb(**machine, a.gdb);
+  auto outcome = !a.gdb.empty() ? run_riscv_under_gdb(**machine, a.gdb)
+                 : !a.monitor.empty()
+                     ? run_riscv_with_monitor(**machine, **console, a.monitor, a.kernel)
+                     : (*machine)->run();
   (*console)->flush();
   const bool was_interactive = (*console)->interactive();
   (*console)->restore();

@@ -16,11 +16,15 @@
 #include "tools/strata/boot_args.hpp"
 #include "tools/strata/cmd_run_rv64.hpp"
 #include "tools/strata/module_files.hpp"
+#include "tools/strata/monitor/attach_client.hpp"
 #include "tools/strata/monitor/elf_symbols.hpp"
 #include "tools/strata/monitor/gdb_stub.hpp"
 #include "tools/strata/monitor/line_reader.hpp"
+#include "tools/strata/monitor/monitored_run.hpp"
 #include "tools/strata/monitor/repl.hpp"
+#include "tools/strata/monitor/repl_format.hpp"
 #include "tools/strata/monitor/system_map.hpp"
+#include "tools/strata/monitor/unix_socket.hpp"
 #include "vm/debug/svi_vcpu.hpp"
 #if STRATA_HAVE_RISCV_MACHINE
 #include "hwvm/riscv/machine.hpp"
@@ -38,6 +42,7 @@ constexpr std::string_view kReplUsage =
                         [--gdb tcp:HOST:PORT]
        strata repl boot --arch riscv64 --kernel IMAGE [BOOT OPTIONS] [--symbols FILE]
                         [--gdb tcp:HOST:PORT]
+       strata repl attach unix:PATH
 
 Loads a program stopped at its first instruction and reads commands: from a terminal with line
 editing and history, otherwise line by line (scripts, tests). `help` lists the commands (regs,
@@ -66,6 +71,11 @@ guest's page tables as the current privilege sees them; `pmem` reads guest-physi
 --symbols FILE gives a kernel's symbols to `break`, `disas` and the locations printed: a
 System.map ("ADDR TYPE NAME" lines, as /proc/kallsyms; boot with nokaslr so the addresses
 hold) or an ELF vmlinux with a symbol table.
+
+`repl attach unix:PATH` attaches to a guest running in `strata boot ... --monitor unix:PATH`:
+it stops the guest and gives this REPL on it; `continue` runs it in its own process until a
+breakpoint, its end or `stop` (Ctrl-C); `detach` (or quit, or the end of input) deletes the
+breakpoints and leaves it running. One client at a time.
 
 docs/REPL.md has examples; docs/RISCV_SYSTEM.md ("Debugging") the RISC-V guest.
 )";
@@ -102,6 +112,28 @@ Result<jit::rv64::GuestExit> run_rv64_with_gdb(const Rv64Args& a) {
     fmt::print(stderr, "{}", vcpu->stats());
   }
   return guest_exit(end);
+}
+
+Result<jit::rv64::GuestExit> run_rv64_with_monitor(const Rv64Args& a) {
+  const std::string path = STRATA_TRY(monitor::unix_socket_path(a.monitor));
+  auto vcpu = STRATA_TRY(jit::rv64::Rv64Vcpu::create(a.run));
+  auto server = STRATA_TRY(monitor::MonitorServer::start(path, *vcpu));
+  fmt::print(stderr, "strata: monitor on unix:{} (strata repl attach unix:{})\n", path, path);
+  std::fflush(stderr);
+  auto syms = monitor::SymbolTable::load(a.run.process.path);
+  if (!syms) syms = monitor::SymbolTable{};
+  auto cfi = monitor::CallFrameInfo::load(a.run.process.path);
+  const monitor::MonitoredEnd end = STRATA_TRY(monitor::run_monitored(
+      {*vcpu, *syms, a.run.process.path, [] { std::fflush(stdout); }, cfi ? &*cfi : nullptr},
+      *server));
+  if (end.signal != 0)
+    return jit::rv64::GuestExit{jit::rv64::GuestExit::Kind::Signaled, end.signal};
+  if (a.run.stats) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}", vcpu->stats());
+  }
+  if (!end.stop.ended()) return fail("the guest stopped: {}", monitor::describe_stop(end.stop));
+  return guest_exit(end.stop);
 }
 
 namespace {
@@ -210,6 +242,10 @@ int repl_boot(Args args) {
   BootArgs a;
   if (int rc = parse_boot_args(args, kReplUsage, &a)) return rc;
   if (a.stats) return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
+  if (!a.monitor.empty())
+    return usage_error(
+        "repl boot: --monitor goes with strata boot (the REPL here is the monitor already)",
+        kReplUsage);
 #if !STRATA_HAVE_RISCV_MACHINE
   if (a.arch == "riscv64")
     return usage_error("repl boot --arch riscv64: this strata was built without the RISC-V hart",
@@ -258,9 +294,17 @@ int cmd_repl(Args args) {
     return usage_error("repl: say what to run: repl run PROGRAM or repl boot --flat FILE",
                        kReplUsage);
   if (args[0] == "boot") return repl_boot(args.subspan(1));
+  if (args[0] == "attach") {
+    if (args.size() != 2)
+      return usage_error("repl attach: say where: repl attach unix:PATH", kReplUsage);
+    auto path = monitor::unix_socket_path(args[1]);
+    if (!path) return usage_error("repl attach: " + path.error().message, kReplUsage);
+    return monitor::attach_monitor(*path);
+  }
   if (args[0] != "run")
     return usage_error(fmt::format("repl: '{}' is not supported ('run PROGRAM' is, for RV64 ELF "
-                                   "and SVI programs, and 'boot' for KVM guests)",
+                                   "and SVI programs, 'boot' for KVM and RISC-V guests, "
+                                   "'attach unix:PATH' for a running one)",
                                    args[0]),
                        kReplUsage);
   if (const std::string* prog = program_arg(args.subspan(1)); prog && !is_elf_file(*prog))
@@ -269,6 +313,10 @@ int cmd_repl(Args args) {
   if (int rc = parse_rv64_args(args.subspan(1), kReplUsage, &a)) return rc;
   if (a.run.stats)
     return usage_error("repl: use the `stats` command instead of --stats", kReplUsage);
+  if (!a.monitor.empty())
+    return usage_error(
+        "repl run: --monitor goes with strata run (the REPL here is the monitor already)",
+        kReplUsage);
 
   // Commands come from stdin when it is not a terminal: the guest must not eat them.
   if (isatty(STDIN_FILENO) != 1) {

@@ -16,4 +16,8 @@ int cmd_repl(Args args);
 // instruction), then on to its end if gdb detaches. Killed by gdb: the guest dies of SIGKILL.
 Result<jit::rv64::GuestExit> run_rv64_with_gdb(const Rv64Args& a);
 
+// Runs the program of `a` to its end with a monitor socket at `a.monitor` (strata repl attach).
+// A SIGINT, SIGTERM or SIGHUP ends it as if the guest had died of that signal.
+Result<jit::rv64::GuestExit> run_rv64_with_monitor(const Rv64Args& a);
+
 }  // namespace strata::cli

@@ -37,6 +37,12 @@ int parse_rv64_args(Args args, std::string_view usage, Rv64Args* out) {
       out->gdb = opt == "--gdb" ? args[++i] : opt.substr(6);
       if (!out->gdb.starts_with("tcp:"))
         return usage_error(fmt::format("--gdb: '{}' is not tcp:HOST:PORT", out->gdb), usage);
+    } else if (opt == "--monitor" || opt.starts_with("--monitor=")) {
+      if (opt == "--monitor" && i + 1 >= args.size())
+        return usage_error("--monitor needs unix:PATH", usage);
+      out->monitor = opt == "--monitor" ? args[++i] : opt.substr(10);
+      if (!out->monitor.starts_with("unix:") || out->monitor.size() == 5)
+        return usage_error(fmt::format("--monitor: '{}' is not unix:PATH", out->monitor), usage);
     } else if (opt == "--fuel" || opt == "--mem-cap" || opt == "--heap-cap" ||
                opt == "--max-depth") {
       return usage_error(fmt::format("{} applies to SVI programs, not to ELF programs", opt),
@@ -45,6 +51,8 @@ int parse_rv64_args(Args args, std::string_view usage, Rv64Args* out) {
       return usage_error(fmt::format("unknown option '{}'", opt), usage);
     }
   }
+  if (!out->monitor.empty() && !out->gdb.empty())
+    return usage_error("--monitor and --gdb exclude each other: pick one debugger", usage);
   if (i >= args.size()) return usage_error("no program file", usage);
   opts.process.path = args[i];
   opts.process.argv.assign(args.begin() + static_cast<ptrdiff_t>(i), args.end());

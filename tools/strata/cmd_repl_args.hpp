@@ -16,7 +16,8 @@ namespace strata::cli {
 
 struct Rv64Args {
   jit::rv64::RunOptions run;
-  std::string gdb;  // --gdb SPEC, or empty
+  std::string gdb;      // --gdb SPEC, or empty
+  std::string monitor;  // --monitor unix:PATH (strata run only), or empty
 };
 
 // Fills *out from `args`. Returns 0, or the exit code after printing a usage error.

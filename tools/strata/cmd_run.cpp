@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::string_view kRunUsage = R"(usage: strata run [OPTIONS] FILE.sasm|FILE.sbc [ARGS...]
        strata run [--jit=MODE] [--stats] [--strace] [--sysroot DIR] [--gdb tcp:HOST:PORT]
-                  PROGRAM [ARGS...]
+                  [--monitor unix:PATH] PROGRAM [ARGS...]
 
 An SVI program (FILE.sasm or FILE.sbc): runs its exported `main`. Its exit code is main's
 result (or the code given to std.sys.exit). Arguments after FILE are the program's
@@ -57,6 +57,8 @@ options:
                     (like qemu-riscv64 -strace)
   --gdb tcp:HOST:PORT  RISC-V only: serve one gdb remote connection, the guest stopped at its
                     entry (gdb-multiarch: target remote HOST:PORT); docs/REPL.md
+  --monitor unix:PATH  RISC-V only: run as usual with a monitor socket at PATH; `strata repl
+                    attach unix:PATH` stops the program and gives the REPL on it (docs/REPL.md)
 
 An SVI trap prints its kind, message and a stack trace to stderr and exits with code 70.
 )";
@@ -114,6 +116,11 @@ int cmd_run(Args args) {
       if (!n || *n == 0 || *n > 100'000'000)
         return usage_error(fmt::format("--max-depth: bad count '{}'", *v), kRunUsage);
       opts.limits.max_call_depth = static_cast<uint32_t>(*n);
+    } else if (opt.starts_with("--gdb") || opt.starts_with("--monitor")) {
+      return usage_error(fmt::format("{} serves RV64 ELF programs; an SVI program is debugged "
+                                     "with strata repl run",
+                                     opt.substr(0, opt.find('='))),
+                         kRunUsage);
     } else {
       return usage_error(fmt::format("unknown option '{}'", opt), kRunUsage);
     }

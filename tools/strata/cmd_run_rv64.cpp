@@ -46,7 +46,9 @@ bool is_elf_file(const std::string& path) {
 int cmd_run_rv64(Args args, std::string_view usage) {
   Rv64Args a;
   if (int rc = parse_rv64_args(args, usage, &a)) return rc;
-  auto r = a.gdb.empty() ? jit::rv64::run_rv64(a.run) : run_rv64_with_gdb(a);
+  auto r = !a.gdb.empty()       ? run_rv64_with_gdb(a)
+           : !a.monitor.empty() ? run_rv64_with_monitor(a)
+                                : jit::rv64::run_rv64(a.run);
   std::fflush(stdout);
   if (!r) {
     fmt::print(stderr, "strata: {}\n", r.error().message);

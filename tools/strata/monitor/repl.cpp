@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,7 +18,8 @@ constexpr std::string_view kHelp =
 also fib, fib+3, fib:3, fib.sasm:12):
   regs                    all registers (SVI: the current frame's, typed)
   sregs                   system registers (KVM: segment bases, CR0/2/3/4, EFER, GDT/IDT;
-                          RISC-V: privilege, satp, mstatus, trap CSRs, decoded)
+                          RISC-V: privilege, satp, mstatus, trap CSRs, decoded; RV64
+                          programs: fflags, frm, fcsr, cycle, time, instret)
   set REG VALUE           write a register (VALUE: as ADDR, or a number for an f64 register)
   mem ADDR [LEN]          hex and ASCII dump of guest memory (LEN bytes, default 64; KVM:
                           linear addresses, through the guest's page tables when paging is on;
@@ -29,11 +31,15 @@ also fib, fib+3, fib:3, fib.sasm:12):
   watch ADDR [LEN]        stop after an instruction changes the LEN bytes at ADDR (default 8;
                           SVI linear memory)
   delete [N]              delete breakpoint or watchpoint N, or all of them
-  continue                run until a breakpoint, the guest's end, or Ctrl-C
+  continue                run until a breakpoint, the guest's end, or Ctrl-C (attached: or stop)
+  stop                    stop the running guest: for `strata repl attach`, where `continue`
+                          runs in the guest's own process; elsewhere runs are synchronous and
+                          Ctrl-C stops them
   stats                   translation and code cache statistics (KVM: exits by reason)
   tc [ADDR]               the guest block at ADDR, its SVI translation and host code size
   bt                      call stack (SVI: with source lines; RV64: unwound with .eh_frame)
-  quit                    leave (the guest is killed)
+  quit                    leave (the guest is killed; attached: detach)
+  detach                  (attached) leave with the breakpoints deleted: the guest runs on
 )";
 
 std::vector<std::string_view> split(std::string_view line) {
@@ -57,6 +63,7 @@ bool Repl::execute(std::string_view line) {
   const Words w = split(line);
   if (w.empty()) return true;
   if (w[0] == "quit" || w[0] == "q" || w[0] == "exit") return false;
+  if (w[0] == "detach" && attached_) return false;
   if (auto r = dispatch(w); !r) {
     std::fflush(out_);
     fmt::print(err_, "error: {}\n", r.error().message);
@@ -152,6 +159,9 @@ Result<void> Repl::dispatch(const Words& w) {
   if (c == "tc") return cmd_tc(w);
   if (c == "bt" || c == "backtrace" || c == "where") return cmd_bt();
   if (c == "watch" || c == "w") return cmd_watch(w);
+  if (c == "stop") return cmd_stop();
+  if (c == "detach")
+    return fail("detach is for `strata repl attach`; here quit leaves and the guest is killed");
   return fail("unknown command '{}' (type help)", c);
 }
 
@@ -258,9 +268,16 @@ Result<void> Repl::cmd_disas(const Words& w) {
 Result<void> Repl::cmd_run(uint64_t steps) {
   if (ended_) return fail("{}; nothing more to run (quit to leave)", describe_stop(end_));
   std::fflush(out_);
+  if (run_hook_) run_hook_(nullptr);
   if (interrupt_slot_) interrupt_slot_->store(&cpu_);
   auto r = cpu_.run(vm::RunLimit{steps});
   if (interrupt_slot_) interrupt_slot_->store(nullptr);
+  if (run_hook_) {
+    // A failed run (the debugger's error, reported below) stopped where it was: the hook only
+    // needs to know the run is over.
+    const vm::StopReason failed{vm::StopReason::Kind::Stopped, 0, cpu_.pc(), "the run failed"};
+    run_hook_(r ? &*r : &failed);
+  }
   std::fflush(stdout);
   if (!r) return tl::unexpected(r.error());
   print_stop(*r);
@@ -352,6 +369,25 @@ Result<void> Repl::cmd_bt() {
   for (size_t i = 0; i < frames.size(); ++i)
     fmt::print(out_, "#{:<2} {}\n", i, vm::format_frame(frames[i]));
   return {};
+}
+
+Result<void> Repl::cmd_stop() {
+  if (ended_) return fail("{}: there is nothing to stop", describe_stop(end_));
+  fmt::print(out_, "the guest is already stopped at {}{}\n", location(cpu_.pc()),
+             attached_ ? ""
+                       : " (runs are synchronous here: Ctrl-C stops a continue; stop is for "
+                         "strata repl attach)");
+  return {};
+}
+
+size_t Repl::clear_points() {
+  for (const Point& p : points_) {
+    if (p.len == 0)
+      cpu_.clear_breakpoint(p.addr);
+    else
+      cpu_.clear_watchpoint(p.addr);
+  }
+  return std::exchange(points_, {}).size();
 }
 
 Result<void> Repl::cmd_tc(const Words& w) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,16 @@ class Repl {
   // The program's unwind tables: `bt` on a vcpu without call stacks of its own (RV64) unwinds
   // with them.
   void set_call_frames(const CallFrameInfo* cfi) { cfi_ = cfi; }
+  // Attached to a running guest (`strata repl attach`): `quit` and `detach` leave it running,
+  // and `stop` belongs to the client (it reaches the REPL only when no run is in progress).
+  void set_attached(bool attached) { attached_ = attached; }
+  // Called on the thread that runs the guest, before each run (null) and after it (its result),
+  // so an attach session can tell its client a run started.
+  void set_run_hook(std::function<void(const vm::StopReason*)> hook) {
+    run_hook_ = std::move(hook);
+  }
+  // Removes every breakpoint and watchpoint from the vcpu (a detach); returns how many there were.
+  size_t clear_points();
 
  private:
   using Words = std::vector<std::string_view>;
@@ -58,6 +69,7 @@ class Repl {
   Result<void> cmd_delete(const Words& w);
   Result<void> cmd_bt();
   Result<void> cmd_tc(const Words& w);
+  Result<void> cmd_stop();
 
   vm::Vcpu& cpu_;
   const SymbolTable& syms_;
@@ -75,6 +87,8 @@ class Repl {
   uint64_t next_disas_ = 0;
   std::atomic<vm::Vcpu*>* interrupt_slot_ = nullptr;
   const CallFrameInfo* cfi_ = nullptr;
+  bool attached_ = false;
+  std::function<void(const vm::StopReason*)> run_hook_;
   bool ended_ = false;
   vm::StopReason end_;
 };
