@@ -84,12 +84,17 @@ timer_test:
     ecall
     li      t0, 1 << 5              # STIE
     csrs    sie, t0
-    csrsi   sstatus, 2              # SIE
-3:  wfi
-    la      t0, timer_fired
+    # The flag is tested with SIE clear: an interrupt taken between the test and the wfi would
+    # leave the wfi nothing to wake it. wfi wakes on a pending interrupt whatever SIE says;
+    # setting SIE then takes it.
+3:  la      t0, timer_fired
     lw      t1, 0(t0)
-    beqz    t1, 3b
+    bnez    t1, 4f
+    wfi
+    csrsi   sstatus, 2              # SIE: the handler runs here
     csrci   sstatus, 2
+    j       3b
+4:
     rdtime  t0
     bltu    t0, s2, timer_early
     la      a0, msg_timer
