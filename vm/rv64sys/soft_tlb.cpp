@@ -16,12 +16,28 @@ SoftTlb::SoftTlb(std::span<std::uint8_t> storage, RamWindow ram) : storage_(stor
 void SoftTlb::flush_all() {
   // Every tag word all-ones, the addends too (harmless: a miss never reads it).
   std::memset(storage_.data(), 0xff, kBytes);
+  superpages_.fill({});
+  superpage_entries_ = 0;
+}
+
+void SoftTlb::forget_superpage(std::size_t n) {
+  if (superpages_[n].mask == 0) return;
+  superpages_[n] = {};
+  --superpage_entries_;
 }
 
 void SoftTlb::flush_page(std::uint64_t va) {
-  for (std::uint32_t i = 0; i < kIndexes; ++i) {
-    std::uint64_t* e = entry(static_cast<MmuIndex>(i), va);
-    for (std::uint32_t w = 0; w < kWords; ++w) e[w] = kNoTag;
+  auto* words = reinterpret_cast<std::uint64_t*>(storage_.data());
+  const auto clear = [&](std::size_t n) {
+    for (std::uint32_t w = 0; w < kWords; ++w) words[n * kWords + w] = kNoTag;
+    forget_superpage(n);
+  };
+  for (std::uint32_t i = 0; i < kIndexes; ++i) clear(entry_number(static_cast<MmuIndex>(i), va));
+  // Entries of a superpage holding va sit in other slots (one per 4 KiB page used): a scan,
+  // only while any such entry exists.
+  for (std::size_t n = 0; superpage_entries_ != 0 && n < superpages_.size(); ++n) {
+    const Superpage& sp = superpages_[n];
+    if (sp.mask != 0 && (va & sp.mask) == sp.base) clear(n);
   }
 }
 
@@ -42,10 +58,17 @@ void SoftTlb::fill(MmuIndex idx, std::uint64_t va, const Translation& t, const W
                    bool page_has_code) {
   std::uint64_t* e = entry(idx, va);
   for (std::uint32_t w = 0; w < kWords; ++w) e[w] = kNoTag;
+  const std::size_t n = entry_number(idx, va);
+  forget_superpage(n);
   if (!t.ok) return;
   const std::uint64_t pa_page = t.pa & kPageMask;
   if (pa_page < ram_.pa_base || pa_page - ram_.pa_base >= ram_.size) return;  // a device
   const std::uint64_t va_page = va & kPageMask;
+  if (t.page_size > 0x1000) {
+    const std::uint64_t mask = ~(t.page_size - 1);
+    superpages_[n] = {va & mask, mask};
+    ++superpage_entries_;
+  }
   // Bare and M-mode translations have no PTE: everything is allowed.
   const bool physical = t.pte == 0;
   auto allows = [&](Access a) { return physical || pte_allows(t.pte, a, ctx); };

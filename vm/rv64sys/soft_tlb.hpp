@@ -20,6 +20,7 @@
 // does sfence.vma without an address.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -57,7 +58,9 @@ class SoftTlb {
   }
 
   void flush_all();
-  // sfence.vma with an address: that page in every index.
+  // sfence.vma with an address: the translation of `va` in every index. An entry filled from a
+  // superpage that contains `va` goes too, whatever 4 KiB page of it the entry caches: Linux
+  // flushes a huge mapping with one sfence.vma at one address of it.
   void flush_page(std::uint64_t va);
   // The physical page `pa` now holds translated code: no write tag may point at it any more,
   // so the next store to it takes the slow path (which drops the translations).
@@ -89,8 +92,21 @@ class SoftTlb {
                                             slot * kEntryBytes);
   }
 
+  static std::size_t entry_number(MmuIndex idx, std::uint64_t va) {
+    return static_cast<std::size_t>(idx) * kEntries + ((va >> 12) & (kEntries - 1));
+  }
+  void forget_superpage(std::size_t n);
+
   std::span<std::uint8_t> storage_;
   RamWindow ram_;
+  // Per entry, when it was filled from a superpage: the superpage's base (virtual) and mask;
+  // mask 0 otherwise. Host-side only (translated code never reads it), for flush_page.
+  struct Superpage {
+    std::uint64_t base = 0;
+    std::uint64_t mask = 0;
+  };
+  std::array<Superpage, std::size_t{kIndexes} * kEntries> superpages_{};
+  std::size_t superpage_entries_ = 0;
 };
 
 }  // namespace strata::vm::rv64sys

@@ -115,6 +115,35 @@ TEST(SoftTlb, FlushesAndSlotReuse) {
   EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x10'5000, Access::Load, 8), SoftTlb::kNoTag);
 }
 
+// Linux flushes a huge mapping with one sfence.vma at one of its addresses: every entry the
+// superpage filled goes, whichever 4 KiB page of it each caches; 4 KiB entries elsewhere stay.
+TEST(SoftTlb, FlushingOneAddressOfASuperpageDropsAllItsEntries) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  constexpr uint64_t kHuge = 0xffff'ffff'8020'0000ull;  // a 2 MiB page
+  auto huge_leaf = [](uint64_t pa) {
+    return Translation{true, 0, pa, 2ull << 20, kPteV | kPteA | kPteR};
+  };
+  r.tlb.fill(MmuIndex::Supervisor, kHuge + 0x3000, huge_leaf(kRamPa + 0x203000), s, false);
+  r.tlb.fill(MmuIndex::Supervisor, kHuge + 0x1f'f000, huge_leaf(kRamPa + 0x3ff000), s, false);
+  r.tlb.fill(MmuIndex::Supervisor, 0x7000, leaf(kRamPa + 0x7000, kPteR), s, false);
+  r.tlb.flush_page(kHuge + 0x10'0abc);  // neither cached page, same superpage
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, kHuge + 0x3000, Access::Load, 8), SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, kHuge + 0x1f'f000, Access::Load, 8),
+            SoftTlb::kNoTag);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x7000, Access::Load, 8), kRamLinear + 0x7000);
+  // A flush outside the superpage leaves its entries alone.
+  r.tlb.fill(MmuIndex::Supervisor, kHuge + 0x3000, huge_leaf(kRamPa + 0x203000), s, false);
+  r.tlb.flush_page(kHuge + (2ull << 20));
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, kHuge + 0x3000, Access::Load, 8),
+            kRamLinear + 0x203000);
+  // Refilling the slot with a 4 KiB page forgets the superpage: a later flush of the superpage
+  // leaves that page's entry.
+  r.tlb.fill(MmuIndex::Supervisor, 0x4000'3000, leaf(kRamPa + 0x9000, kPteR), s, false);
+  r.tlb.flush_page(kHuge);
+  EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x4000'3000, Access::Load, 8), kRamLinear + 0x9000);
+}
+
 TEST(SoftTlb, SumAndMxrFollowTheWalkContext) {
   Rig r;
   WalkContext sum{0, Priv::Supervisor, true, false};
