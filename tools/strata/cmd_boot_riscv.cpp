@@ -4,6 +4,7 @@
 
 #include "hwvm/monitor/console.hpp"
 #include "hwvm/riscv/image.hpp"
+#include "hwvm/riscv/machine.hpp"
 #include "hwvm/riscv/riscv_boot.hpp"
 #include "tools/strata/boot_args.hpp"
 #include "tools/strata/cli.hpp"
@@ -12,9 +13,6 @@
 #include "tools/strata/monitor/monitored_run.hpp"
 #include "tools/strata/monitor/repl_format.hpp"
 #include "tools/strata/monitor/unix_socket.hpp"
-#if STRATA_HAVE_RISCV_MACHINE
-#include "hwvm/riscv/machine.hpp"
-#endif
 
 namespace strata::cli {
 
@@ -46,7 +44,6 @@ Result<RiscvFiles> read_riscv_files(const BootArgs& a) {
   return f;
 }
 
-#if STRATA_HAVE_RISCV_MACHINE
 // --gdb: the hart waits at its entry for gdb; after gdb detaches the machine runs on as
 // without --gdb (the same exit codes).
 Result<hwvm::RunOutcome> run_riscv_under_gdb(hwvm::riscv::RiscvMachine& m,
@@ -90,11 +87,9 @@ Result<hwvm::RunOutcome> run_riscv_with_monitor(hwvm::riscv::RiscvMachine& m,
   return hwvm::RunOutcome{hwvm::riscv::kExitHartFault,
                           fmt::format("hart stopped: {}", monitor::describe_stop(r))};
 }
-#endif
 
 }  // namespace
 
-#if STRATA_HAVE_RISCV_MACHINE
 Result<std::unique_ptr<hwvm::riscv::RiscvMachine>> make_riscv_machine(const BootArgs& a,
                                                                       hwvm::Console& console) {
   const RiscvFiles files = STRATA_TRY(read_riscv_files(a));
@@ -111,10 +106,8 @@ Result<std::unique_ptr<hwvm::riscv::RiscvMachine>> make_riscv_machine(const Boot
   return hwvm::riscv::RiscvMachine::create(
       {bytes_of(files.kernel), bytes_of(files.initrd), bytes_of(files.bios)}, options, console);
 }
-#endif
 
 int boot_riscv(const BootArgs& a, std::string_view usage) {
-#if STRATA_HAVE_RISCV_MACHINE
   auto console = hwvm::Console::open(a.console_spec);
   if (!console) return usage_error(console.error().message, usage);
   auto machine = make_riscv_machine(a, **console);
@@ -143,16 +136,6 @@ int boot_riscv(const BootArgs& a, std::string_view usage) {
   fmt::print(stderr, "strata: {}\n", outcome->message);
   if (a.stats) fmt::print(stderr, "{}", (*machine)->stats());
   return outcome->exit_code;
-#else
-  if (auto files = read_riscv_files(a); !files) {
-    fmt::print(stderr, "strata: {}\n", files.error().message);
-    return kExitLoad;
-  }
-  fmt::print(stderr,
-             "strata: --arch riscv64: this strata was built without the RISC-V hart "
-             "(jit/rv64sys), so it can check a riscv64 guest's files but not run it\n");
-  return kExitLoad;
-#endif
 }
 
 }  // namespace strata::cli

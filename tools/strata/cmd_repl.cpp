@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "hwvm/monitor/kvm_debug_vcpu.hpp"
+#include "hwvm/riscv/machine.hpp"
 #include "jit/rv64/rv64_vcpu.hpp"
 #include "stdlib/stdlib.hpp"
 #include "tools/strata/boot_args.hpp"
@@ -26,9 +27,6 @@
 #include "tools/strata/monitor/system_map.hpp"
 #include "tools/strata/monitor/unix_socket.hpp"
 #include "vm/debug/svi_vcpu.hpp"
-#if STRATA_HAVE_RISCV_MACHINE
-#include "hwvm/riscv/machine.hpp"
-#endif
 
 namespace strata::cli {
 
@@ -220,7 +218,6 @@ bool gdb_first(vm::Vcpu& cpu, monitor::Repl& repl, const std::string& spec, int*
   return true;
 }
 
-#if STRATA_HAVE_RISCV_MACHINE
 // The RISC-V machine stopped at its entry (the kernel's, or the firmware's with --bios); its
 // devices are polled from the hart's time slices, so they run whenever the REPL runs the hart.
 int repl_riscv(const BootArgs& a, hwvm::Console& console, const monitor::SymbolTable& syms) {
@@ -236,7 +233,6 @@ int repl_riscv(const BootArgs& a, hwvm::Console& console, const monitor::SymbolT
   monitor::LineReader reader;
   return prompt_loop(repl, cpu, a.kernel, reader, [&console] { console.flush(); });
 }
-#endif
 
 int repl_boot(Args args) {
   BootArgs a;
@@ -246,11 +242,6 @@ int repl_boot(Args args) {
     return usage_error(
         "repl boot: --monitor goes with strata boot (the REPL here is the monitor already)",
         kReplUsage);
-#if !STRATA_HAVE_RISCV_MACHINE
-  if (a.arch == "riscv64")
-    return usage_error("repl boot --arch riscv64: this strata was built without the RISC-V hart",
-                       kReplUsage);
-#endif
   monitor::SymbolTable syms;
   if (!a.symbols.empty()) {
     auto loaded = monitor::load_kernel_symbols(a.symbols);
@@ -269,9 +260,7 @@ int repl_boot(Args args) {
     if (!c) return usage_error(c.error().message, kReplUsage);
     console = std::move(*c);
   }
-#if STRATA_HAVE_RISCV_MACHINE
   if (a.arch == "riscv64") return repl_riscv(a, *console, syms);
-#endif
   auto machine = make_machine(a, *console);
   if (!machine) {
     if (!machine.error().message.empty())
