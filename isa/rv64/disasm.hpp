@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,13 @@ std::string disassemble(const DecodedInsn& insn, uint64_t pc);
 // ABI names: x0..x31 -> zero, ra, sp, gp, tp, t0.., s0 (not fp), ...; f0..f31 -> ft0, ...
 std::string_view x_reg_name(unsigned reg);
 std::string_view f_reg_name(unsigned reg);
+// A register as a debugger names it: "x12" or "a2", "f3" or "ft3", and "fp" (x8). Nothing for
+// any other name ("x32", "x05", "rax").
+struct RegName {
+  bool fp = false;  // f0..f31, else x0..x31
+  unsigned index = 0;
+};
+std::optional<RegName> parse_reg_name(std::string_view name);
 // The spec's name of a CSR, or empty when it has none (objdump then prints its number).
 std::string_view csr_name(uint16_t csr);
 // "rne", "rtz", "rdn", "rup", "rmm", "dyn"; "unknown" for the reserved 5 and 6.

@@ -1,5 +1,6 @@
 // Register, CSR and rounding-mode names for the disassembler.
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 
 #include "isa/rv64/disasm.hpp"
@@ -38,6 +39,23 @@ std::string_view x_reg_name(unsigned reg) {
 std::string_view f_reg_name(unsigned reg) {
   return kFNames[reg & 31];
 }
+std::optional<RegName> parse_reg_name(std::string_view name) {
+  if (name == "fp") return RegName{false, 8};
+  // "x12", "f3": no leading zero ("x05" is nobody's name), at most 31.
+  if (name.size() >= 2 && name.size() <= 3 && (name[0] == 'x' || name[0] == 'f') &&
+      !(name.size() == 3 && name[1] == '0')) {
+    unsigned v = 0;
+    const auto [p, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), v);
+    if (ec == std::errc() && p == name.data() + name.size() && v <= 31)
+      return RegName{name[0] == 'f', v};
+  }
+  for (unsigned i = 0; i < 32; ++i) {
+    if (kXNames[i] == name) return RegName{false, i};
+    if (kFNames[i] == name) return RegName{true, i};
+  }
+  return std::nullopt;
+}
+
 std::string_view rm_name(unsigned rm) {
   return kRmNames[rm & 7];
 }

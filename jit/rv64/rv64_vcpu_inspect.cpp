@@ -3,7 +3,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -35,16 +34,6 @@ uint64_t guest_time() {
   return static_cast<uint64_t>(ts.tv_sec) * 10'000'000u + static_cast<uint64_t>(ts.tv_nsec) / 100u;
 }
 
-// "x12", "f3" -> 12, 3; anything else -> -1.
-int numbered(std::string_view name, char prefix) {
-  if (name.size() < 2 || name.size() > 3 || name[0] != prefix) return -1;
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), v);
-  if (ec != std::errc() || p != name.data() + name.size() || v > 31) return -1;
-  if (name.size() == 3 && name[1] == '0') return -1;  // "x05" is nobody's name
-  return static_cast<int>(v);
-}
-
 std::optional<RegRef> find_reg(std::string_view name) {
   if (name == "pc") return RegRef{RegKind::Pc};
   if (name == "fcsr") return RegRef{RegKind::Fcsr};
@@ -53,13 +42,8 @@ std::optional<RegRef> find_reg(std::string_view name) {
   if (name == "cycle") return RegRef{RegKind::Cycle};
   if (name == "time") return RegRef{RegKind::Time};
   if (name == "instret") return RegRef{RegKind::Instret};
-  if (name == "fp") return RegRef{RegKind::X, 8};
-  if (int i = numbered(name, 'x'); i >= 0) return RegRef{RegKind::X, static_cast<unsigned>(i)};
-  if (int i = numbered(name, 'f'); i >= 0) return RegRef{RegKind::F, static_cast<unsigned>(i)};
-  for (unsigned i = 0; i < 32; ++i) {
-    if (isa::rv64::x_reg_name(i) == name) return RegRef{RegKind::X, i};
-    if (isa::rv64::f_reg_name(i) == name) return RegRef{RegKind::F, i};
-  }
+  if (const auto r = isa::rv64::parse_reg_name(name))
+    return RegRef{r->fp ? RegKind::F : RegKind::X, r->index};
   return std::nullopt;
 }
 

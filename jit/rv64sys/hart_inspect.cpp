@@ -1,6 +1,5 @@
 // The hart as the REPL and the gdb stub see it (vm::Vcpu): registers and CSRs by name, memory
 // through the guest's page tables without side effects, disassembly, statistics.
-#include <charconv>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -36,26 +35,12 @@ struct RegRef {
   unsigned index = 0;
 };
 
-int numbered(std::string_view name, char prefix) {
-  if (name.size() < 2 || name.size() > 3 || name[0] != prefix) return -1;
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), v);
-  if (ec != std::errc() || p != name.data() + name.size() || v > 31) return -1;
-  if (name.size() == 3 && name[1] == '0') return -1;
-  return static_cast<int>(v);
-}
-
 std::optional<RegRef> find_reg(std::string_view name) {
   if (name == "pc") return RegRef{RegKind::Pc};
   if (name == "fcsr") return RegRef{RegKind::Fcsr};
   if (name == "priv") return RegRef{RegKind::Priv};
-  if (name == "fp") return RegRef{RegKind::X, 8};
-  if (int i = numbered(name, 'x'); i >= 0) return RegRef{RegKind::X, static_cast<unsigned>(i)};
-  if (int i = numbered(name, 'f'); i >= 0) return RegRef{RegKind::F, static_cast<unsigned>(i)};
-  for (unsigned i = 0; i < 32; ++i) {
-    if (isa::rv64::x_reg_name(i) == name) return RegRef{RegKind::X, i};
-    if (isa::rv64::f_reg_name(i) == name) return RegRef{RegKind::F, i};
-  }
+  if (const auto r = isa::rv64::parse_reg_name(name))
+    return RegRef{r->fp ? RegKind::F : RegKind::X, r->index};
   for (const auto& [num, n] : kCsrNames)
     if (name == n) return RegRef{RegKind::Csr, num};
   return std::nullopt;

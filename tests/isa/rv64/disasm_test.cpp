@@ -177,5 +177,24 @@ TEST(Rv64Disasm, Names) {
   EXPECT_EQ(rm_name(6), "unknown");
 }
 
+// The names the debuggers take for registers: numeric and ABI, fp for x8; nothing else.
+TEST(Rv64RegNames, NumericAbiAndFp) {
+  auto is = [](std::string_view n, bool fp, unsigned i) {
+    const auto r = parse_reg_name(n);
+    return r && r->fp == fp && r->index == i;
+  };
+  EXPECT_TRUE(is("x0", false, 0));
+  EXPECT_TRUE(is("x31", false, 31));
+  EXPECT_TRUE(is("zero", false, 0));
+  EXPECT_TRUE(is("a2", false, 12));
+  EXPECT_TRUE(is("s0", false, 8));
+  EXPECT_TRUE(is("fp", false, 8));
+  EXPECT_TRUE(is("f3", true, 3));
+  EXPECT_TRUE(is("ft3", true, 3));
+  EXPECT_TRUE(is("fs11", true, 27));
+  for (std::string_view bad : {"x32", "x05", "f32", "x", "rax", "", "x1a", "a8"})
+    EXPECT_FALSE(parse_reg_name(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace strata::isa::rv64
