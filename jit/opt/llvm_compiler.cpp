@@ -3,6 +3,7 @@
 // module per SVI function, so each function's compile is measured alone and code becomes
 // callable as soon as it is ready. This file is the module's only exported symbol.
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,12 @@
 namespace strata::jit::opt {
 
 namespace {
+
+uint64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 std::string to_string(llvm::Error e) {
   std::string s;
@@ -78,9 +85,9 @@ class LlvmCompiler final : public OptCompiler {
     try {
       return compile_or_decline(req);
     } catch (const std::exception& e) {
-      return {nullptr, std::string("opt compile failed: ") + e.what()};
+      return {nullptr, std::string("opt compile failed: ") + e.what(), {}};
     } catch (...) {
-      return {nullptr, "opt compile failed"};
+      return {nullptr, "opt compile failed", {}};
     }
   }
 
@@ -88,18 +95,24 @@ class LlvmCompiler final : public OptCompiler {
   LlvmCompiler() = default;
 
   OptResult compile_or_decline(const OptRequest& req) {
+    OptPhaseNs phases;
+    uint64_t t0 = thread_cpu_ns();
     auto ctx = std::make_unique<llvm::LLVMContext>();
     auto mod = std::make_unique<llvm::Module>("svi", *ctx);
     mod->setDataLayout(jit_->getDataLayout());
     mod->setTargetTriple(jit_->getTargetTriple().str());
     const std::string name = "svi_fn_" + std::to_string(next_id_++);
     if (std::string why = translate_function(req, rt_, *mod, name); !why.empty())
-      return {nullptr, why};
+      return {nullptr, why, {}};
     std::string verify;
     llvm::raw_string_ostream vos(verify);
     if (llvm::verifyModule(*mod, &vos))
-      return {nullptr, "invalid IR for " + req.fn->name + ": " + verify};
+      return {nullptr, "invalid IR for " + req.fn->name + ": " + verify, {}};
+    uint64_t t1 = thread_cpu_ns();
+    phases.ir = t1 - t0;
     optimize(*mod);
+    t0 = thread_cpu_ns();
+    phases.opt = t0 - t1;
     // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier).
     if (const char* dump = std::getenv("STRATA_OPT_DUMP"); dump != nullptr && *dump == '1')
       mod->print(llvm::errs(), nullptr);
@@ -107,15 +120,16 @@ class LlvmCompiler final : public OptCompiler {
     llvm::orc::ResourceTrackerSP tracker = jit_->getMainJITDylib().createResourceTracker();
     if (auto e =
             jit_->addIRModule(tracker, llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
-      return {nullptr, to_string(std::move(e))};
+      return {nullptr, to_string(std::move(e)), {}};
     auto sym = jit_->lookup(name);
     if (!sym) {
       llvm::consumeError(tracker->remove());
-      return {nullptr, to_string(sym.takeError())};
+      return {nullptr, to_string(sym.takeError()), {}};
     }
     auto entry = sym->toPtr<vm::JitEntry>();
     trackers_.emplace(entry, std::move(tracker));
-    return {entry, {}};
+    phases.codegen = thread_cpu_ns() - t0;
+    return {entry, {}, phases};
   }
 
  public:

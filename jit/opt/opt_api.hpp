@@ -20,7 +20,7 @@
 namespace strata::jit::opt {
 
 // Bumped whenever this header changes, so a stale module is refused rather than misused.
-inline constexpr uint32_t kOptApiVersion = 3;
+inline constexpr uint32_t kOptApiVersion = 4;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -69,9 +69,17 @@ struct OptRequest {
   bool unlimited_fuel = false;
 };
 
+// Thread CPU time of a compile's phases, to see where LLVM's time goes.
+struct OptPhaseNs {
+  uint64_t ir = 0;       // SVI -> LLVM IR and verification
+  uint64_t opt = 0;      // the optimization pipeline
+  uint64_t codegen = 0;  // instruction selection, register allocation, emission and linking
+};
+
 struct OptResult {
   vm::JitEntry entry = nullptr;  // null: declined (error says why); the function keeps its tier
   std::string error;
+  OptPhaseNs phases;
 };
 
 // Compiles SVI functions to native code with LLVM ORC (O2). The code lives until release() or

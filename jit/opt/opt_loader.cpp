@@ -131,6 +131,9 @@ vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& bod
   }
   stats_.compile.record_ns(timer.elapsed_ns());
   ++stats_.compiled;
+  stats_.ir_ns += stats_.last_ir_ns = r.phases.ir;
+  stats_.opt_ns += stats_.last_opt_ns = r.phases.opt;
+  stats_.codegen_ns += stats_.last_codegen_ns = r.phases.codegen;
   return r.entry;
 }
 

@@ -35,9 +35,12 @@ struct OptStats {
   uint64_t compiled = 0;
   uint64_t released = 0;  // compiled functions whose code was freed again
   uint64_t declined = 0;
-  LatencyStats compile;     // per compiled function: translate + O2 + codegen + link
-  uint64_t load_ns = 0;     // dlopen of the module and creation of the compiler
-  std::string module_path;  // the module that was loaded
+  LatencyStats compile;  // per compiled function: translate + O2 + codegen + link
+  // Summed thread CPU time of the compiled functions' phases (OptPhaseNs), and of the last one.
+  uint64_t ir_ns = 0, opt_ns = 0, codegen_ns = 0;
+  uint64_t last_ir_ns = 0, last_opt_ns = 0, last_codegen_ns = 0;
+  uint64_t load_ns = 0;                       // dlopen of the module and creation of the compiler
+  std::string module_path;                    // the module that was loaded
   std::vector<std::string> declined_reasons;  // the first few
 };
 
