@@ -156,17 +156,57 @@ void Translator::return_if_status(llvm::Value* status) {
   b_.SetInsertPoint(cont);
 }
 
+Translator::SharedTrap& Translator::shared_trap(const void* helper,
+                                                std::initializer_list<llvm::Value*> extra,
+                                                bool sync) {
+  for (SharedTrap& t : traps_) {
+    if (t.helper != helper || t.extra.size() != extra.size() || (t.sync_off != nullptr) != sync)
+      continue;
+    bool same = true;
+    size_t k = 0;
+    for (llvm::Value* v : extra) same = same && t.extra[k++]->getType() == v->getType();
+    if (same) return t;
+  }
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  SharedTrap t;
+  t.helper = helper;
+  t.block = block("trap");
+  b_.SetInsertPoint(t.block);
+  t.pc = b_.CreatePHI(ptr_, 4, "trap.pc");
+  if (sync) {
+    t.sync_off = b_.CreatePHI(i64_, 4, "trap.reg");
+    t.sync_val = b_.CreatePHI(i64_, 4, "trap.val");
+  }
+  for (llvm::Value* v : extra) t.extra.push_back(b_.CreatePHI(v->getType(), 4, "trap.arg"));
+  if (sync) b_.CreateStore(t.sync_val, b_.CreateInBoundsGEP(i8_, base(), t.sync_off));
+  b_.CreateStore(t.pc, at(fp(), offsetof(vm::Frame, pc)));
+  std::vector<llvm::Value*> args{st_, fp()};
+  args.insert(args.end(), t.extra.begin(), t.extra.end());
+  std::vector<llvm::Type*> types;
+  for (llvm::Value* v : args) types.push_back(v->getType());
+  llvm::CallInst* s =
+      b_.CreateCall(llvm::FunctionType::get(i64_, types, false), cptr(helper), args);
+  s->setDoesNotThrow();
+  s->addFnAttr(llvm::Attribute::Cold);
+  b_.CreateRet(s);
+  traps_.push_back(std::move(t));
+  return traps_.back();
+}
+
 void Translator::trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
                          std::initializer_list<llvm::Value*> extra, uint32_t sync_reg) {
-  llvm::BasicBlock* trap = block("trap");
+  const bool sync = sync_reg != kNoSync && sync_reg < regs_.size();
+  SharedTrap& t = shared_trap(helper, extra, sync);
+  llvm::BasicBlock* here = b_.GetInsertBlock();
+  t.pc->addIncoming(cptr(fn_.code + pc), here);
+  if (sync) {
+    t.sync_off->addIncoming(b_.getInt64(uint64_t{sync_reg} * 8), here);
+    t.sync_val->addIncoming(get(static_cast<uint16_t>(sync_reg)), here);
+  }
+  size_t k = 0;
+  for (llvm::Value* v : extra) t.extra[k++]->addIncoming(v, here);
   llvm::BasicBlock* cont = block("cont");
-  b_.CreateCondBr(fail, trap, cont, unlikely_);
-  b_.SetInsertPoint(trap);
-  if (sync_reg != kNoSync) sync(static_cast<uint16_t>(sync_reg));
-  save_pc(pc);
-  llvm::Value* s = call_helper(helper, extra);
-  llvm::cast<llvm::CallInst>(s)->addFnAttr(llvm::Attribute::Cold);
-  b_.CreateRet(s);
+  b_.CreateCondBr(fail, t.block, cont, unlikely_);
   b_.SetInsertPoint(cont);
 }
 

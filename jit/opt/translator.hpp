@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -57,6 +58,18 @@ class Translator {
   static constexpr uint32_t kNoSync = UINT32_MAX;
   void trap_if(llvm::Value* fail, uint32_t pc, const void* helper,
                std::initializer_list<llvm::Value*> extra, uint32_t sync_reg = kNoSync);
+  // One cold block per trap helper that every trap_if site of it branches to (phis carry the
+  // site's pc, synced register and arguments): hundreds of memory accesses then add no blocks
+  // of their own, which the pipeline and the code generator would otherwise all visit.
+  struct SharedTrap {
+    const void* helper = nullptr;
+    llvm::BasicBlock* block = nullptr;
+    llvm::PHINode* pc = nullptr;
+    llvm::PHINode* sync_off = nullptr;  // null: nothing synced
+    llvm::PHINode* sync_val = nullptr;
+    std::vector<llvm::PHINode*> extra;
+  };
+  SharedTrap& shared_trap(const void* helper, std::initializer_list<llvm::Value*> extra, bool sync);
   void branch(uint32_t pc, int32_t offset, llvm::Value* cond);
   void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
   static constexpr uint32_t kMaxLeafArgs = 8;
@@ -100,6 +113,7 @@ class Translator {
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
+  std::deque<SharedTrap> traps_;           // stable references
   std::vector<llvm::BasicBlock*> blocks_;  // by pc: the block of the instruction starting there
 };
 
