@@ -60,6 +60,32 @@ struct CachedBlock {
   bool dropped = false;
   uint32_t opt_count = 0;  // executions counted towards the optimizing tier
   vm::JitEntry opt_entry = nullptr;
+
+  // Successor links of the full-system hart's loop: where this unit last returned to and the unit
+  // found there. Their validity rules are SysCodeCache's (jit/rv64sys/sys_code_cache.hpp,
+  // SUCCESSOR LINKS); user mode has none (measured: no gain over its front-cache hit). The run's
+  // thread alone reads and writes them. Empty links have an odd pc, which no unit starts at.
+  struct Link {
+    uint64_t pc = 1;
+    CachedBlock* to = nullptr;
+    uint64_t epoch = 0;  // the owning cache's link epoch when the link was made
+  };
+  std::array<Link, 2> links{};
+  // System mode: the physical page numbers of the unit's guest bytes (two for an instruction
+  // crossing a page end, else the second is ~0), what the hart's loop needs besides the unit.
+  std::array<uint64_t, 2> code_pages{~uint64_t{0}, ~uint64_t{0}};
+
+  // The unit this one last returned to at `pc`, if that link is still valid at `epoch`.
+  CachedBlock* linked(uint64_t pc, uint64_t epoch) const {
+    for (const Link& l : links)
+      if (l.pc == pc && l.epoch == epoch) return l.to;
+    return nullptr;
+  }
+  // The newest link first: a unit alternating between two successors keeps both.
+  void link(uint64_t pc, CachedBlock* to, uint64_t epoch) {
+    links[1] = links[0];
+    links[0] = Link{pc, to, epoch};
+  }
 };
 
 // What the cache needs from the optimizing tier: freeing the opt code of a unit it drops.

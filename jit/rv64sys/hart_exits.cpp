@@ -55,6 +55,7 @@ bool Hart::Impl::enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64
   last_trap_tval = tval;
   const TrapTarget t = take_trap(csrs, priv, epc, cause, tval);
   priv = t.priv;
+  cache->invalidate_links();  // the privilege and MMU indexes may differ now
   pc = t.pc;
   // A trap breaks any LR/SC sequence.
   word(state::kResValid) = 0;
@@ -74,6 +75,7 @@ bool Hart::Impl::special_exit(StopReason* end) {
       if (priv == Priv::Supervisor && opts.sbi) {
         ++stats.sbi_calls;
         host.sbi_call(*self);
+        cache->invalidate_links();  // the host may have flushed the TLB (remote sfence)
         pc = at + 4;
         return true;
       }
@@ -95,6 +97,7 @@ bool Hart::Impl::special_exit(StopReason* end) {
       if (!t) return enter_trap(kCauseIllegalInsn, m ? kMretBits : kSretBits, at, end);
       priv = t->priv;
       pc = t->pc;
+      cache->invalidate_links();  // a new privilege: other fetch translations and MMU indexes
       // MPRV may have changed (mret below M clears it): data accesses' index follows, and the
       // next unit is looked up with it; no flush unless the CSR file asks for one.
       if (csrs.take_translation_changed()) {
@@ -147,6 +150,7 @@ std::uint64_t Hart::Impl::sys_csr(std::uint32_t bits, std::uint64_t rs1_value, s
   const std::uint64_t src = imm ? static_cast<std::uint64_t>(in.imm) : rs1_value;
   const bool src_zero = imm ? in.imm == 0 : in.rs1 == 0;
   const MmuIndex index_before = data_index();
+  const MmuIndex fetch_before = fetch_index();
   // CsrHost::instret() reads the state page, which holds the count at the unit's entry while the
   // unit runs: for this instruction it holds the unit's count instead.
   const std::uint64_t at_entry = std::exchange(word(state::kInstret), instret);
@@ -187,6 +191,8 @@ std::uint64_t Hart::Impl::sys_csr(std::uint32_t bits, std::uint64_t rs1_value, s
     leave = true;
   }
   if (leave) leave_after(at);
+  // Successor links hold fetch translations and data MMU indexes (sys_code_cache.hpp).
+  if (leave || fetch_index() != fetch_before) cache->invalidate_links();
   return old;
 }
 
@@ -202,6 +208,7 @@ void Hart::Impl::sys_sfence(std::uint32_t bits, std::uint64_t rs1_value, std::ui
     tlb->flush_page(rs1_value);
   }
   ++stats.tlb_flushes;
+  cache->invalidate_links();
   // Units are keyed by physical page, so they stay valid; only the running one's next
   // instructions must still come from where the pc now maps, else it leaves and the loop
   // fetches them anew (or takes the fetch fault).

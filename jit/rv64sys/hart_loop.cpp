@@ -28,6 +28,8 @@ Result<StopReason> Hart::run(vm::RunLimit limit) {
   Impl& m = *impl_;
   if (m.ended) return *m.ended;
   if (m.stop.exchange(false)) return StopReason{StopReason::Kind::Stopped, 0, m.pc, {}};
+  // Between runs the debugger or the host may have changed the privilege, CSRs or the TLB.
+  m.cache->invalidate_links();
   StopReason r = (limit.steps != 0 || !m.bps.empty()) ? m.run_debug(limit.steps) : m.run_plain();
   if (r.kind == StopReason::Kind::Exited || r.kind == StopReason::Kind::Fault) m.ended = r;
   return r;
@@ -37,6 +39,10 @@ StopReason Hart::Impl::run_plain() {
   StopReason end;
   std::atomic_ref<std::int64_t> left_ref(*slice_left);
   std::unique_ptr<CachedBlock> scratch;
+  // The unit that ran last and the cache's link epoch before it ran: while the epoch is the same,
+  // `prev` is alive and its current links stand for a pick (sys_code_cache.hpp).
+  CachedBlock* prev = nullptr;
+  std::uint64_t prev_epoch = 0;
   for (;;) {
     const std::int64_t left = left_ref.load(std::memory_order_relaxed) - 1;
     left_ref.store(left, std::memory_order_relaxed);
@@ -48,13 +54,28 @@ StopReason Hart::Impl::run_plain() {
     }
     if (opt != nullptr && opt->has_done()) [[unlikely]]
       opt->drain();
-    CachedBlock* b = nullptr;
+    const bool prev_live = prev != nullptr && prev_epoch == cache->link_epoch();
+    CachedBlock* b = prev_live ? prev->linked(pc, prev_epoch) : nullptr;
     CodePages pages;
-    switch (pick_unit(false, &b, &scratch, &pages, &end)) {
-      case Pick::Run: break;
-      case Pick::Again: continue;
-      case Pick::Stop: return end;
+    if (b != nullptr) {
+      cache->count_link();
+      pages = CodePages{b->code_pages[0], b->code_pages[1]};
+      // As pick_unit: code the CodeCache evicted is compiled again.
+      if (opts.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed)
+          [[unlikely]]
+        maybe_compile(*b);
+    } else {
+      switch (pick_unit(false, &b, &scratch, &pages, &end)) {
+        case Pick::Run: break;
+        case Pick::Again: continue;
+        case Pick::Stop: return end;
+      }
+      // Only a cached unit is linked, and only if the pick dropped nothing (prev may be gone).
+      if (prev_live && pages.first != kNoPage && prev_epoch == cache->link_epoch())
+        prev->link(pc, b, prev_epoch);
     }
+    prev = b;
+    prev_epoch = cache->link_epoch();
     if (!execute(*b, pages, &end)) return end;
   }
 }

@@ -46,6 +46,7 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   stats_.translate.record_ns(translate_ns);
   pages_[key.pa >> 12].push_back(key);
   if (key.pa2 != 0) pages_[key.pa2 >> 12].push_back(key);
+  b->code_pages = {key.pa >> 12, key.pa2 != 0 ? key.pa2 >> 12 : ~std::uint64_t{0}};
   units_.emplace(key, std::move(owned));
   front_[front_index(key.va)] = Slot{key, b};
   return b;
@@ -67,6 +68,7 @@ bool SysCodeCache::compile(CachedBlock& b) {
 
 void SysCodeCache::drop(Map::iterator it) {
   CachedBlock* b = it->second.get();
+  ++link_epoch_;
   Slot& s = front_[front_index(it->first.va)];
   if (s.block == b) s = Slot{};
   // Code evicted earlier has left the CodeCache already (its drop hook cleared jit_entry); opt
@@ -143,6 +145,13 @@ std::string SysCodeCache::format_stats() const {
                      s.translate.mean_us(), s.translate.p99_us());
   out += fmt::format("  lookups        front {} hits; map {} hits; {} misses\n", s.front_hits,
                      s.map_hits, s.misses);
+  const std::uint64_t lookups = s.front_hits + s.map_hits + s.misses;
+  const std::uint64_t dispatches = s.links_taken + lookups;
+  out += fmt::format("  successor links {} taken, {} lookups ({:.1f}% of dispatches linked)\n",
+                     s.links_taken, lookups,
+                     dispatches == 0 ? 0.0
+                                     : 100.0 * static_cast<double>(s.links_taken) /
+                                           static_cast<double>(dispatches));
   out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
                      s.units_dropped);
   out +=

@@ -16,6 +16,20 @@
 // dropped while that compile is Pending is kept, retired, until finish_opt takes the result back
 // (then both go, the code never installed); an installed unit's opt code is handed back to the
 // tier when the unit is dropped.
+//
+// SUCCESSOR LINKS (rv64::CachedBlock::links, translation_cache.hpp) stand for a whole pick of the
+// hart's loop: the fetch translation of the pc, the MMU index of the key and the lookup. A link
+// stamped with link_epoch() is valid only while that epoch lasts. It is bumped by every drop here
+// (the target, or the linking unit, may be freed), and by the hart through invalidate_links()
+// whenever what the pick depends on may change: a TLB flush (sfence.vma, satp, mstatus), a
+// change of the fetch or data MMU index (CSR writes, MPRV), a privilege change (trap entry,
+// interrupt, xRET), an SBI call, and each entry into Hart::run (the debugger may have changed
+// anything). Page-table writes without sfence.vma need no bump: the hart may keep using a stale
+// translation until the sfence, as its TLB does. A retired unit was dropped, so no valid link
+// reaches it; eviction from the CodeCache only clears a unit's jit_entry, and the loop compiles
+// it again after a link as after a lookup. The loop links a unit to its successor only if the
+// epoch did not move since that unit started (else it may be freed), and takes a link only from
+// such a unit. The debug loop takes no links.
 #pragma once
 
 #include <array>
@@ -58,6 +72,7 @@ struct SysCacheStats {
   std::uint64_t guest_insns = 0;
   LatencyStats translate;
   std::uint64_t front_hits = 0, map_hits = 0, misses = 0;
+  std::uint64_t links_taken = 0;    // dispatches that followed a successor link, no lookup
   std::uint64_t pages_dropped = 0;  // code pages whose units were dropped (writes, fence.i...)
   std::uint64_t units_dropped = 0;
   std::uint64_t compiled = 0, compile_failures = 0;
@@ -86,6 +101,11 @@ class SysCodeCache final : public rv64::OptUnitCache {
     }
     return lookup_slow(key);
   }
+
+  // See SUCCESSOR LINKS above.
+  std::uint64_t link_epoch() const { return link_epoch_; }
+  void invalidate_links() { ++link_epoch_; }
+  void count_link() { ++stats_.links_taken; }
 
   // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa,
   // and of key.pa2 when set);
@@ -133,6 +153,7 @@ class SysCodeCache final : public rv64::OptUnitCache {
   Map units_;
   std::unordered_map<std::uint64_t, std::vector<UnitKey>> pages_;  // physical page number
   std::uint32_t next_index_ = 0;
+  std::uint64_t link_epoch_ = 0;
   SysCacheStats stats_;
   rv64::OptCodeOwner* opt_owner_ = nullptr;
   std::unordered_map<rv64::CachedBlock*, std::unique_ptr<rv64::CachedBlock>> retired_;

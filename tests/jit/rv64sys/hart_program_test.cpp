@@ -3,6 +3,7 @@
 // through the test device with 0 or the code of the check that failed.
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -64,6 +65,16 @@ class HartProgram : public ::testing::TestWithParam<JitMode> {
         << " t1 " << hart_->xreg(6) << "\n"
         << hart_->stats();
     EXPECT_EQ(r.code, 0) << "the program's check " << r.code << " failed";
+  }
+
+  // The "successor links N taken" of the hart's --stats.
+  unsigned long links_taken() const {
+    const std::string s = hart_->stats();
+    const std::size_t at = s.find("successor links ");
+    unsigned long n = 0;
+    if (at == std::string::npos || std::sscanf(s.c_str() + at, "successor links %lu", &n) != 1)
+      return 0;
+    return n;
   }
 
   TestHost host_;
@@ -152,6 +163,18 @@ TEST_P(HartProgram, IllegalCsrMidUnitAndExactCounters) {
 
 TEST_P(HartProgram, SfenceVmaOfTheRunningPageFetchesFromItsNewMapping) {
   expect_pass(run("sfence_remap", false, Priv::Machine));
+}
+
+// The loops of both programs follow successor links (sys_code_cache.hpp) to the unit of a page
+// whose mapping then changes: the new code must run, never the linked unit.
+TEST_P(HartProgram, SuccessorLinkEndsWithASfenceOfItsTargetsPage) {
+  expect_pass(run("link_remap", false, Priv::Machine));
+  EXPECT_GT(links_taken(), 10u) << hart_->stats();
+}
+
+TEST_P(HartProgram, SuccessorLinkEndsWithAPrivilegeChange) {
+  expect_pass(run("link_priv", false, Priv::Machine));
+  EXPECT_GT(links_taken(), 10u) << hart_->stats();
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,

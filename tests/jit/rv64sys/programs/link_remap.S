@@ -1,0 +1,83 @@
+/* A return to virtual page V from the same S-mode code, again and again, so the hart's loop
+ * follows a successor link to V's unit; then that code remaps V to another physical page and
+ * runs sfence.vma for V (a unit that goes on: V is not its page) before the same jump: the new
+ * page's code must run (s1 = 2), not the linked unit of the old one (s1 = 1). */
+#include "test.h"
+#define ROOT 0x80100000
+#define L1 0x80101000
+#define L0 0x80102000
+#define P1 0x80103000
+#define P2 0x80104000
+#define PTE(pa, flags) (((pa) >> 2) | (flags))
+#define V 1
+#define R 2
+#define W 4
+#define X 8
+#define A 64
+#define D 128
+#define MPP (3 << 11)
+#define MPP_S (1 << 11)
+#define N 20
+
+  .option norvc
+  .section .text.start
+  .globl _start
+_start:
+  li t0, ROOT                 /* the devices (test device) by an identity gigapage */
+  li t1, PTE(0, V | R | W | A | D)
+  sd t1, 0(t0)
+  li t0, ROOT + 2 * 8         /* RAM: supervisor code and data */
+  li t1, PTE(0x80000000, V | R | W | X | A | D)
+  sd t1, 0(t0)
+  li t0, ROOT + 1 * 8         /* 0x4000_0000 by L1 and L0 */
+  li t1, PTE(L1, V)
+  sd t1, 0(t0)
+  li t0, L1
+  li t1, PTE(L0, V)
+  sd t1, 0(t0)
+  li t0, L0
+  li t1, PTE(P1, V | R | X | A)
+  sd t1, 0(t0)
+  li t0, 0x00100493           /* P1: addi s1, x0, 1; ret */
+  li t1, P1
+  sw t0, 0(t1)
+  li t0, 0x00008067
+  sw t0, 4(t1)
+  li t0, 0x00200493           /* P2: addi s1, x0, 2; ret */
+  li t1, P2
+  sw t0, 0(t1)
+  li t0, 0x00008067
+  sw t0, 4(t1)
+  li t0, (8 << 60) | (ROOT >> 12)
+  csrw satp, t0
+  li t0, MPP
+  csrc mstatus, t0
+  li t0, MPP_S
+  csrs mstatus, t0
+  la t0, s_code
+  csrw mepc, t0
+  mret
+
+s_code:
+  li s2, 0
+  li s3, 1                    /* what V's code must set */
+  li a3, L0                   /* the PTE of 0x4000_0000 */
+  li a4, PTE(P2, V | R | X | A)
+  li a5, 0x40000000
+loop:
+  li s1, 0
+  jalr a5
+  bne s1, s3, fail
+  addi s2, s2, 1
+  li t0, N
+  bne s2, t0, 1f
+  sd a4, 0(a3)
+  sfence.vma a5, zero
+  li s3, 2
+1:
+  li t0, 2 * N
+  blt s2, t0, loop
+  PASS
+
+fail:
+  FAIL(1)
