@@ -4,17 +4,7 @@
  * with SUM set whose inline TLB index allowed the page. Load and store page
  * faults are delegated to S, whose handler puts scause in s1, stval in s7 and skips the access. */
 #include "test.h"
-#define ROOT 0x80100000
-#define L1 0x80101000
-#define L0 0x80102000
-#define PTE(pa, flags) (((pa) >> 2) | (flags))
-#define V 1
-#define R 2
-#define W 4
-#define X 8
-#define U 16
-#define A 64
-#define D 128
+#include "sv39.h"
 #define MPP (3 << 11)
 #define MPP_S (1 << 11)
 #define SUM (1 << 18)
@@ -30,18 +20,7 @@
   .section .text.start
   .globl _start
 _start:
-  li t0, ROOT                 /* the devices (test device) by an identity gigapage */
-  li t1, PTE(0, V | R | W | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 2 * 8         /* RAM, supervisor code and data */
-  li t1, PTE(0x80000000, V | R | W | X | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 1 * 8
-  li t1, PTE(L1, V)
-  sd t1, 0(t0)
-  li t0, L1
-  li t1, PTE(L0, V)
-  sd t1, 0(t0)
+  sv39_base
   li t0, L0
   li t1, PTE(0x80103000, V | R | W | U | A | D)   /* 0x4000_0000: a user page */
   sd t1, 0(t0)

@@ -3,18 +3,9 @@
  * runs sfence.vma for V (a unit that goes on: V is not its page) before the same jump: the new
  * page's code must run (s1 = 2), not the linked unit of the old one (s1 = 1). */
 #include "test.h"
-#define ROOT 0x80100000
-#define L1 0x80101000
-#define L0 0x80102000
+#include "sv39.h"
 #define P1 0x80103000
 #define P2 0x80104000
-#define PTE(pa, flags) (((pa) >> 2) | (flags))
-#define V 1
-#define R 2
-#define W 4
-#define X 8
-#define A 64
-#define D 128
 #define MPP (3 << 11)
 #define MPP_S (1 << 11)
 #define N 20
@@ -23,18 +14,7 @@
   .section .text.start
   .globl _start
 _start:
-  li t0, ROOT                 /* the devices (test device) by an identity gigapage */
-  li t1, PTE(0, V | R | W | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 2 * 8         /* RAM: supervisor code and data */
-  li t1, PTE(0x80000000, V | R | W | X | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 1 * 8         /* 0x4000_0000 by L1 and L0 */
-  li t1, PTE(L1, V)
-  sd t1, 0(t0)
-  li t0, L1
-  li t1, PTE(L0, V)
-  sd t1, 0(t0)
+  sv39_base
   li t0, L0
   li t1, PTE(P1, V | R | X | A)
   sd t1, 0(t0)

@@ -3,18 +3,9 @@
  * running was translated from the old one. The two pages hold the same code but for one
  * instruction (s1 = 1 in P1, 2 in P2), copied there by M before it drops to S. */
 #include "test.h"
-#define ROOT 0x80100000
-#define L1 0x80101000
-#define L0 0x80102000
+#include "sv39.h"
 #define P1 0x80103000
 #define P2 0x80104000
-#define PTE(pa, flags) (((pa) >> 2) | (flags))
-#define V 1
-#define R 2
-#define W 4
-#define X 8
-#define A 64
-#define D 128
 #define MPP (3 << 11)
 #define MPP_S (1 << 11)
 #define ADDI_S1_2 0x00200493  /* addi s1, x0, 2 */
@@ -24,18 +15,7 @@
   .section .text.start
   .globl _start
 _start:
-  li t0, ROOT                 /* the devices (test device) by an identity gigapage */
-  li t1, PTE(0, V | R | W | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 2 * 8         /* RAM: supervisor code and data */
-  li t1, PTE(0x80000000, V | R | W | X | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 1 * 8
-  li t1, PTE(L1, V)
-  sd t1, 0(t0)
-  li t0, L1
-  li t1, PTE(L0, V)
-  sd t1, 0(t0)
+  sv39_base
   /* Both templates into both pages, P2's with s1 = 2. */
   la a0, tmpl_page
   li a1, P1

@@ -2,32 +2,11 @@
  * at 0x4000_0000: SUM (a U page faults without it), a page fault handled in S that maps the page
  * and retries, A/D set by a store, a misaligned store across two pages mapped apart. */
 #include "test.h"
-#define ROOT 0x80100000
-#define L1 0x80101000
-#define L0 0x80102000
-#define PTE(pa, flags) (((pa) >> 2) | (flags))
-#define V 1
-#define R 2
-#define W 4
-#define X 8
-#define U 16
-#define A 64
-#define D 128
+#include "sv39.h"
   .section .text.start
   .globl _start
 _start:
-  li t0, ROOT                 /* the devices (test device) by an identity gigapage */
-  li t1, PTE(0, V | R | W | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 2 * 8
-  li t1, PTE(0x80000000, V | R | W | X | A | D)
-  sd t1, 0(t0)
-  li t0, ROOT + 1 * 8
-  li t1, PTE(L1, V)
-  sd t1, 0(t0)
-  li t0, L1
-  li t1, PTE(L0, V)
-  sd t1, 0(t0)
+  sv39_base
   li t0, L0
   li t1, PTE(0x80103000, V | R | W | U | A | D)
   sd t1, 0(t0)
