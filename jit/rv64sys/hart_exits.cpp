@@ -79,6 +79,9 @@ bool Hart::Impl::special_exit(StopReason* end) {
         pc = at + 4;
         return true;
       }
+      // The unit counted the ecall (as in user mode), but one that raises an exception does not
+      // retire (sys_layout.hpp, "Retired instructions").
+      --word(state::kInstret);
       return enter_trap(priv == Priv::User         ? kCauseEcallU
                         : priv == Priv::Supervisor ? kCauseEcallS
                                                    : kCauseEcallM,
@@ -95,6 +98,7 @@ bool Hart::Impl::special_exit(StopReason* end) {
       const bool m = reason == static_cast<std::uint64_t>(SysExit::Mret);
       const auto t = m ? mret(csrs, priv) : sret(csrs, priv);
       if (!t) return enter_trap(kCauseIllegalInsn, m ? kMretBits : kSretBits, at, end);
+      ++word(state::kInstret);  // it completed: the unit counted only those before it
       priv = t->priv;
       pc = t->pc;
       cache->invalidate_links();  // a new privilege: other fetch translations and MMU indexes
@@ -114,6 +118,7 @@ bool Hart::Impl::special_exit(StopReason* end) {
         std::atomic_ref<std::int64_t>(*slice_left).store(0, std::memory_order_relaxed);
         return true;
       }
+      ++word(state::kInstret);
       pc = at + 4;
       return true;
     case static_cast<std::uint64_t>(SysExit::Done):
@@ -128,6 +133,7 @@ bool Hart::Impl::special_exit(StopReason* end) {
       std::uint64_t pa = 0, cause = 0;
       std::uint16_t parcel = 0;
       if (fetch_translate(at, &pa, &cause)) std::memcpy(&parcel, ram_at(pa), 2);
+      ++word(state::kInstret);  // the unit counted only the instructions before the store
       pc = at + static_cast<std::uint64_t>(isa::rv64::insn_length(parcel));
       return true;
     }

@@ -74,9 +74,10 @@ enum class SysExit : std::uint64_t {
 // Retired instructions (state::kInstret) at a special exit. The unit counts every instruction
 // of the unit that completed before the exiting one, and counts the exiting one itself only for
 // Ecall and FenceI (as in user mode). So the hart adds 1 when it completes an instruction that
-// exited with Done (and should for Mret, Sret, Wfi and CodeWritten, which it does not yet), and
-// nothing when it raises an exception for it (a Trap exit; for an Ecall that becomes an
-// environment-call exception rather than an SBI call it subtracts 1 if minstret must be exact).
+// exited with Done, Mret, Sret, Wfi (once it wakes, not when a stop ends the wait) or CodeWritten,
+// and nothing when it raises an exception for it (a Trap exit, an illegal mret/sret/wfi); for an
+// Ecall that becomes an environment-call exception rather than an SBI call it subtracts 1 (an
+// instruction that raises an exception does not retire).
 // A CSR instruction that stays in the unit passes SysCsr the count before it (the unit's instret
 // register plus its block's instructions before it), which is what cycle/instret/minstret read.
 

@@ -177,6 +177,15 @@ TEST_P(HartProgram, SuccessorLinkEndsWithAPrivilegeChange) {
   EXPECT_GT(links_taken(), 10u) << hart_->stats();
 }
 
+// sys_layout.hpp, "Retired instructions": a trapping ecall does not count; mret, sret and a
+// store into a page with translations do (the program's checks 1..5).
+TEST_P(HartProgram, MinstretCountsExactlyAcrossUnitExits) {
+  expect_pass(run("instret", false, Priv::Machine));
+  // The store did exit the unit as CodeWritten.
+  EXPECT_NE(hart_->stats().find("stores into pages with translations"), std::string::npos)
+      << hart_->stats();
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
                          ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto,
                                            JitMode::Opt),
