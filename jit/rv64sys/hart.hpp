@@ -6,13 +6,15 @@
 //
 // THE LOOP. Before each unit: a pending, enabled interrupt is taken (traps.hpp); the pc is
 // translated for fetch (software TLB, walk on a miss: a fetch fault is a trap); the unit for
-// (pc, pa, MMU index) is looked up or translated; it runs and returns the next pc or a special
-// exit (vm/rv64sys/sys_layout.hpp) which the loop serves: traps (take_trap), CSR instructions
-// (CsrFile), mret/sret, wfi (the host thread sleeps until an interrupt is pending: a timer
-// deadline, a device line, a stop request), sfence.vma (TLB flush), ecall (from S-mode with
-// HartOptions::sbi set: HartHost::sbi_call serves it; otherwise the environment-call trap).
-// Time slices (state::kSliceLeft, as in user mode) bound how long a unit's loops run before
-// timers, device lines and stop requests are looked at.
+// (pc, pa, MMU index) is looked up (or followed from the previous unit's successor link) or
+// translated; it runs and returns the next pc or a special exit (vm/rv64sys/sys_layout.hpp)
+// which the loop serves: traps (take_trap), mret/sret, wfi (the host thread sleeps until an
+// interrupt is pending: a timer deadline, a device line, a stop request), ecall (from S-mode
+// with HartOptions::sbi set: HartHost::sbi_call serves it; otherwise the environment-call
+// trap), and Done after a CSR instruction or sfence.vma that changed what the unit assumed
+// (those run inside the unit, as calls into the hart's memory slow path: SysMemory). Time slices
+// (state::kSliceLeft, as in user mode) bound how long a unit's loops run before timers, device
+// lines and stop requests are looked at.
 //
 // MEMORY. Guest RAM lives in the hart's SVI linear memory (sys_layout.hpp); ram() is its host
 // address, which the machine gives DMA device models. Physical addresses outside RAM go to
