@@ -4,22 +4,32 @@
 // (KVM_CAP_SET_GUEST_DEBUG) or binutils are missing.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <linux/kvm.h>
 
 #include <gtest/gtest.h>
 
 #include "hwvm/kvm/system.hpp"
+#include "tests/hwvm/bzimage_fixture.hpp"
 #include "tests/hwvm/flat_guest.hpp"
 
 namespace strata::test {
 
 // The flat image is loaded at guest-physical 0x10000 and entered at 1000:0000.
 inline constexpr unsigned kFlatBase = 0x10000;
+
+// Where strata's Linux loader puts a bzImage's protected-mode code (16 MiB) and its 64-bit
+// entry (+0x200), and the setup sectors of the stand-in kernels below.
+inline constexpr unsigned long long kKernelEntry = 16ull * 1024 * 1024 + 0x200;
+inline constexpr std::size_t kStandInSetupBytes = 5 * 512;
 
 // A real-mode guest for the REPL and gdb tests: sets bx/cx, stores "ABCD" at `data`, steps bx
 // twice from `here`, prints "K" on COM1 and halts. `data` has 8 bytes (gdb writes the second
@@ -80,6 +90,29 @@ class KvmGuestTest : public ::testing::Test {
     std::string addr, kind, name;
     while (in >> addr >> kind >> name) syms_[name] = kFlatBase + std::stoull(addr, nullptr, 16);
     return "";
+  }
+
+  // Assembles `source` (64-bit code, linked at kKernelEntry, object dir_/entry.o) into a
+  // stand-in bzImage at dir_/bzImage: the path, or empty with *error set.
+  std::string build_standin_kernel(const std::string& source, std::string* error) {
+    FlatLink link;
+    link.link_address = static_cast<unsigned>(kKernelEntry);
+    link.x86_64 = true;
+    const FlatBinary b = assemble_flat(as_, ld_, dir_, "entry", source, link);
+    if (!b.error.empty()) {
+      *error = b.error;
+      return "";
+    }
+    std::ifstream f(b.path, std::ios::binary);
+    const std::vector<std::uint8_t> code{std::istreambuf_iterator<char>(f), {}};
+    constexpr std::size_t kCodeAt = kStandInSetupBytes + 0x200;
+    std::vector<std::uint8_t> image = hwvm::x86::testing::fake_bzimage(kCodeAt + code.size());
+    std::copy(code.begin(), code.end(), image.begin() + static_cast<std::ptrdiff_t>(kCodeAt));
+    const std::string kernel = (dir_ / "bzImage").string();
+    std::ofstream(kernel, std::ios::binary)
+        .write(reinterpret_cast<const char*>(image.data()),
+               static_cast<std::streamsize>(image.size()));
+    return kernel;
   }
 
   std::filesystem::path dir_;

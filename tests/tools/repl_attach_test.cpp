@@ -178,26 +178,10 @@ spin:   inc     %rcx
         outb    %al, $0x64
 )";
 
-// Where strata's Linux loader puts the kernel's protected-mode code (16 MiB) and its entry.
-constexpr unsigned long long kKernelEntry = 16ull * 1024 * 1024 + 0x200;
-constexpr std::size_t kSetupBytes = 5 * 512;
-
 TEST_F(ReplAttachKvm, KernelInLongMode) {
-  strata::test::FlatLink link;
-  link.link_address = static_cast<unsigned>(kKernelEntry);
-  link.x86_64 = true;
-  const auto b = strata::test::assemble_flat(as_, ld_, dir_, "entry", kSpinKernel, link);
-  ASSERT_EQ(b.error, "");
-  std::ifstream f(b.path, std::ios::binary);
-  const std::vector<std::uint8_t> code{std::istreambuf_iterator<char>(f), {}};
-  std::vector<std::uint8_t> image =
-      strata::hwvm::x86::testing::fake_bzimage(kSetupBytes + 0x200 + code.size());
-  std::copy(code.begin(), code.end(),
-            image.begin() + static_cast<std::ptrdiff_t>(kSetupBytes + 0x200));
-  const std::string kernel = (dir_ / "bzImage").string();
-  std::ofstream(kernel, std::ios::binary)
-      .write(reinterpret_cast<const char*>(image.data()),
-             static_cast<std::streamsize>(image.size()));
+  std::string error;
+  const std::string kernel = build_standin_kernel(kSpinKernel, &error);
+  ASSERT_EQ(error, "");
 
   BackgroundProcess guest({strata_binary(), "boot", "--kernel", kernel, "--mem", "64M", "--force",
                            "--monitor", "unix:" + sock_},

@@ -21,6 +21,7 @@
 namespace {
 
 using strata::test::hex;
+using strata::test::kKernelEntry;
 using strata::test::run_process;
 using strata::test::strata_binary;
 
@@ -177,26 +178,10 @@ mark:   mov     %rax, 0x40000123
         outb    %al, $0x64
 )";
 
-// Where strata's Linux loader puts the kernel's protected-mode code (16 MiB) and its entry.
-constexpr unsigned long long kKernelEntry = 16ull * 1024 * 1024 + 0x200;
-constexpr std::size_t kSetupBytes = 5 * 512;
-
 TEST_F(ReplKvm, LongModeMemoryThroughThePageTables) {
-  strata::test::FlatLink link;
-  link.link_address = static_cast<unsigned>(kKernelEntry);
-  link.x86_64 = true;
-  const auto b = strata::test::assemble_flat(as_, ld_, dir_, "entry", kPagedKernel, link);
-  ASSERT_EQ(b.error, "");
-  std::ifstream f(b.path, std::ios::binary);
-  const std::vector<std::uint8_t> code{std::istreambuf_iterator<char>(f), {}};
-  std::vector<std::uint8_t> image =
-      strata::hwvm::x86::testing::fake_bzimage(kSetupBytes + 0x200 + code.size());
-  std::copy(code.begin(), code.end(),
-            image.begin() + static_cast<std::ptrdiff_t>(kSetupBytes + 0x200));
-  const std::string kernel = (dir_ / "bzImage").string();
-  std::ofstream(kernel, std::ios::binary)
-      .write(reinterpret_cast<const char*>(image.data()),
-             static_cast<std::streamsize>(image.size()));
+  std::string error;
+  const std::string kernel = build_standin_kernel(kPagedKernel, &error);
+  ASSERT_EQ(error, "");
   auto nm = run_process({nm_, (dir_ / "entry.o").string()});
   const size_t at = nm.out.find(" t mark");
   ASSERT_NE(at, std::string::npos) << nm.out;
