@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace strata::test {
 
@@ -90,6 +91,17 @@ std::string strata_binary() {
 }
 std::string source_path(const std::string& relative) {
   return std::string(STRATA_SOURCE_DIR) + "/" + relative;
+}
+
+std::optional<int> wait_or_kill(pid_t pid, int timeout_ms) {
+  int status = 0;
+  for (int waited = 0; waited <= timeout_ms; waited += 100) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return std::nullopt;
 }
 
 }  // namespace strata::test

@@ -115,16 +115,9 @@ TEST_F(GdbKvm, BreakContinueInspectStepAndRunToExit) {
                               "-ex",
                               "continue"},
                              "", 90);
-  int status = 0;
-  bool ended = false;
-  for (int i = 0; i < 300 && !ended; ++i) {
-    ended = waitpid(pid, &status, WNOHANG) == pid;
-    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!ended) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
+  const std::optional<int> end = strata::test::wait_or_kill(pid, 30000);
+  const bool ended = end.has_value();
+  const int status = end.value_or(0);
   const std::string& o = g.out;
   ASSERT_TRUE(ended) << "strata did not end\n" << o << g.err << slurp(err);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err);
@@ -288,16 +281,9 @@ TEST_F(GdbKvm, ProtocolByHand) {
   EXPECT_EQ(reply(), "T02thread:1;");
   EXPECT_EQ(ask("p1"), "0700000000000000");  // rbx = 7
   send_raw("$k#6b");
-  int status = 0;
-  bool ended = false;
-  for (int i = 0; i < 100 && !ended; ++i) {
-    ended = waitpid(pid, &status, WNOHANG) == pid;
-    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!ended) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
+  const std::optional<int> end = strata::test::wait_or_kill(pid, 10000);
+  const bool ended = end.has_value();
+  const int status = end.value_or(0);
   close(fd);
   EXPECT_TRUE(ended);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -327,16 +327,9 @@ TEST_F(RiscvSystemDebug, GdbMultiarchBreaksStepsAndContinuesToPoweroff) {
                               "-ex",
                               "continue"},
                              "", 180);
-  int status = 0;
-  bool ended = false;
-  for (int i = 0; i < 600 && !ended; ++i) {
-    ended = waitpid(pid, &status, WNOHANG) == pid;
-    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!ended) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
+  const std::optional<int> end = strata::test::wait_or_kill(pid, 60000);
+  const bool ended = end.has_value();
+  const int status = end.value_or(0);
   const std::string& o = g.out;
   ASSERT_TRUE(ended) << "strata did not end\n" << o << g.err << slurp(err);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err);
