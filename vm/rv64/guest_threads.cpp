@@ -1,4 +1,5 @@
-// Guest threads: saving, loading and choosing the running thread, futex wake and timeouts.
+// Guest threads: saving, loading and choosing the running thread, futex wake, timeouts of futex
+// waits and parked calls.
 #include "vm/rv64/guest_threads.hpp"
 
 #include <time.h>
@@ -62,7 +63,12 @@ void expire_waits(SysContext& c, int64_t now_ns) {
   for (GuestThread& t : c.threads.list) {
     if (t.waiting && t.deadline_ns >= 0 && t.deadline_ns <= now_ns) {
       t.waiting = false;
-      set_a0(t, -ETIMEDOUT);
+      t.deadline_ns = -1;
+      // A parked thread runs its call again, which sees its own timeout (blocked_call.hpp).
+      if (t.parked)
+        t.parked = false;
+      else
+        set_a0(t, -ETIMEDOUT);
     }
   }
 }
@@ -77,7 +83,8 @@ int64_t earliest_deadline(const SysContext& c) {
 int64_t futex_wake(SysContext& c, uint64_t addr, int64_t n, uint32_t bitset) {
   std::vector<GuestThread*> waiters;
   for (GuestThread& t : c.threads.list)
-    if (t.waiting && t.futex_addr == addr && (t.futex_bitset & bitset) != 0) waiters.push_back(&t);
+    if (futex_waiting(t) && t.futex_addr == addr && (t.futex_bitset & bitset) != 0)
+      waiters.push_back(&t);
   std::sort(waiters.begin(), waiters.end(),
             [](const GuestThread* a, const GuestThread* b) { return a->wait_seq < b->wait_seq; });
   int64_t woken = 0;

@@ -7,6 +7,11 @@
 // runs while a unit runs. Threads switch when one blocks in futex wait, yields, exits, or its
 // time slice runs out (the runner's preempt, rv64_vcpu.hpp).
 //
+// A syscall that would block the host (a read of an empty pipe, a sleep, a wait for a child:
+// blocked_call.hpp) parks the thread instead while other threads exist: it waits like a futex
+// waiter, but for a BlockedCall's condition, and when that holds it runs its ecall again. With
+// one thread the call blocks the host directly.
+//
 // Thread ids start above Linux's PID_MAX_LIMIT (2^22), so they never name a host process; the
 // main thread's is the pid, as on Linux. A forked child keeps only the forking thread, whose tid
 // becomes the child's pid.
@@ -19,8 +24,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "vm/rv64/blocked_call.hpp"
 #include "vm/rv64/guest_layout.hpp"
 
 namespace strata::vm::rv64 {
@@ -34,11 +41,15 @@ struct GuestThread {
   std::array<uint64_t, state::kThreadEnd / 8> regs{};  // valid while not running
   uint64_t blocked = 0;                                // its signal mask, while not running
   uint64_t clear_tid = 0;  // CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken at exit
-  bool waiting = false;    // in futex wait
+  bool waiting = false;    // cannot run: in futex wait, or parked (below)
+  bool parked = false;     // the wait is `call`'s, not a futex's; it ends by retrying the call
   uint64_t futex_addr = 0;
   uint32_t futex_bitset = 0;
-  int64_t deadline_ns = -1;  // CLOCK_MONOTONIC; -1: no timeout
+  int64_t deadline_ns = -1;  // CLOCK_MONOTONIC; -1: no timeout (parked: when to retry anyway)
   uint64_t wait_seq = 0;     // order of the waits, for FIFO wakes
+  // The blocking syscall this thread is in (parked, or retrying after its wait ended); empty
+  // once the call completes.
+  std::optional<BlockedCall> call;
 };
 
 struct ThreadStats {
@@ -52,8 +63,9 @@ struct ThreadTable {
   // No thread can run (all wait): the state page holds the last one's stale registers.
   bool idle = false;
   // Set by a syscall after which the running thread gives the CPU up: Process::syscall then
-  // saves it (Block, Yield: it goes on after the ecall) or drops it (Exit) and switches.
-  enum class Leave { None, Block, Yield, Exit };
+  // saves it (Block, Yield: it goes on after the ecall; Park: at the ecall, to run it again, a0
+  // untouched) or drops it (Exit) and switches.
+  enum class Leave { None, Block, Yield, Park, Exit };
   Leave leave = Leave::None;
   int next_tid = kFirstTid;
   uint64_t next_wait_seq = 0;
@@ -69,8 +81,12 @@ void save_running(SysContext& c);
 // Makes the first thread able to run, looking from list[from] round the list, the running one;
 // false (and ThreadTable::idle) when all wait. The previous running thread must be saved or gone.
 bool schedule_from(SysContext& c, size_t from);
-// Ends the timed-out waits (a0 = -ETIMEDOUT).
+// Ends the timed-out waits: a futex waiter's a0 = -ETIMEDOUT, a parked thread will retry.
 void expire_waits(SysContext& c, int64_t now_ns);
+// In futex wait (not parked).
+inline bool futex_waiting(const GuestThread& t) {
+  return t.waiting && !t.parked;
+}
 // The earliest deadline of a waiting thread, or -1.
 int64_t earliest_deadline(const SysContext& c);
 // Wakes at most n waiters on the word at `addr` whose bitset meets `bitset`; their a0 = 0.

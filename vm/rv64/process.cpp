@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "vm/rv64/blocked_call.hpp"
 #include "vm/rv64/elf_loader.hpp"
 #include "vm/rv64/initial_stack.hpp"
 #include "vm/rv64/signal_frame.hpp"
@@ -224,6 +225,7 @@ uint64_t Process::preempt(uint64_t pc) {
   if (tt.idle || tt.list.size() < 2) return pc;
   c.mem.set_state(state::kPc, pc);
   save_running(c);
+  wake_parked(c, 0);
   schedule_from(c, tt.current + 1);  // finds the running thread at worst
   return c.mem.state(state::kPc);
 }
@@ -231,18 +233,9 @@ uint64_t Process::preempt(uint64_t pc) {
 bool Process::wait_runnable(int64_t max_ns) {
   SysContext& c = impl_->ctx;
   if (!c.threads.idle) return true;
-  int64_t now = monotonic_ns();
-  expire_waits(c, now);
+  wake_parked(c, 0);
   if (schedule_from(c, c.threads.current)) return true;
-  const int64_t deadline = earliest_deadline(c);
-  int64_t sleep_ns = deadline < 0 ? max_ns : std::min(max_ns, deadline - now);
-  if (sleep_ns > 0) {
-    const timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
-                      static_cast<long>(sleep_ns % 1'000'000'000)};
-    ::nanosleep(&ts, nullptr);  // EINTR: a host signal; the caller looks at its stop request
-  }
-  now = monotonic_ns();
-  expire_waits(c, now);
+  wake_parked(c, max_ns);
   return schedule_from(c, c.threads.current);
 }
 
@@ -295,6 +288,11 @@ void leave_thread(SysContext& c, uint64_t at) {
     tt.list.erase(tt.list.begin() + static_cast<std::ptrdiff_t>(tt.current));
     from = tt.current;
     tt.current = 0;
+  } else if (leave == ThreadTable::Leave::Park) {
+    // The ecall runs again when the wait ends, and is counted once.
+    c.mem.set_state(state::kPc, at);
+    c.mem.set_state(state::kInstret, c.mem.state(state::kInstret) - 1);
+    save_running(c);
   } else {
     c.mem.set_state(state::kPc, at + 4);
     save_running(c);
@@ -337,8 +335,11 @@ SyscallOutcome Process::syscall() {
       c.diag(fmt::format("strata: rv64: unsupported syscall {} ({}), returning ENOSYS", nr,
                          syscall_name(nr)));
   }
-  if (c.outcome.kind == SyscallOutcome::Kind::Continue)
+  const bool parked = c.threads.leave == ThreadTable::Leave::Park;
+  // A parked call keeps its arguments for its retry (blocked_call.hpp); a finished one forgets it.
+  if (c.outcome.kind == SyscallOutcome::Kind::Continue && !parked)
     mem.set_x(10, static_cast<uint64_t>(result));
+  if (!parked) c.threads.running().call.reset();
   if (c.threads.leave != ThreadTable::Leave::None) leave_thread(c, at);
   if (!own_info) {
     const uint64_t sent = c.signals.pending & ~pending_before;
@@ -357,8 +358,9 @@ SyscallOutcome Process::syscall() {
   }
   if (c.opts.trace_syscalls) {
     const std::string end =
-        c.outcome.kind == SyscallOutcome::Kind::Continue ? fmt::format("= {}", result)
-        : c.outcome.kind == SyscallOutcome::Kind::Idle   ? std::string("blocks every thread")
+        parked                                             ? std::string("parks the thread")
+        : c.outcome.kind == SyscallOutcome::Kind::Continue ? fmt::format("= {}", result)
+        : c.outcome.kind == SyscallOutcome::Kind::Idle     ? std::string("blocks every thread")
         : c.outcome.kind == SyscallOutcome::Kind::Redirect
             ? fmt::format("= {}, continues at 0x{:x}", result, mem.state(state::kPc))
             : fmt::format("ends the process ({})", c.outcome.status);

@@ -1,6 +1,7 @@
 // File-descriptor syscalls: open/close, read/write and their vector and positioned forms, lseek,
 // dup/dup3/fcntl, pipe2, getdents64, ioctl. Every guest fd goes through the FdTable; every
-// buffer is checked (GUEST) before the host touches it.
+// buffer is checked (GUEST) before the host touches it. With several guest threads, read, readv,
+// write, writev and F_SETLKW park the thread rather than block the host (blocked_call.hpp).
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "vm/rv64/blocked_call.hpp"
 #include "vm/rv64/syscall_context.hpp"
 #include "vm/rv64/syscall_open_flags.hpp"
 
@@ -51,6 +53,48 @@ int64_t guest_write(SysContext& c, F&& write) {
   return -static_cast<int64_t>(err);
 }
 
+// The bytes [from, from + n) of an iovec list, as an iovec list.
+std::vector<iovec> iov_slice(const std::vector<iovec>& iov, uint64_t from, uint64_t n) {
+  std::vector<iovec> out;
+  for (const iovec& v : iov) {
+    if (n == 0) break;
+    if (from >= v.iov_len) {
+      from -= v.iov_len;
+      continue;
+    }
+    const uint64_t len = std::min<uint64_t>(v.iov_len - from, n);
+    out.push_back(iovec{static_cast<uint8_t*>(v.iov_base) + from, len});
+    from = 0;
+    n -= len;
+  }
+  return out;
+}
+
+// A blocking write to a pipe or socket while other threads may run (writes_in_pieces): pieces of
+// at most PIPE_BUF while the fd takes them, parking in between. As Linux, the call returns when
+// everything is written (a write of at most PIPE_BUF is one piece, so stays atomic), or with the
+// count so far when an error (EPIPE) stops it after some bytes.
+int64_t write_in_pieces(SysContext& c, int host, const std::vector<iovec>& iov) {
+  uint64_t total = 0;
+  for (const iovec& v : iov) total += v.iov_len;
+  total = std::min(total, kMaxRw);
+  BlockedCall& call = blocked_call(c);
+  while (call.done < total) {
+    if (fd_would_block(host, POLLOUT)) {
+      call.fds = {pollfd{host, POLLOUT, 0}};
+      park(c, -1);
+      return 0;
+    }
+    const std::vector<iovec> piece =
+        iov_slice(iov, call.done, std::min(total - call.done, kPipeBuf));
+    const int64_t r = guest_write(
+        c, [&] { return ::writev(host, piece.data(), static_cast<int>(piece.size())); });
+    if (r < 0) return call.done > 0 ? static_cast<int64_t>(call.done) : r;
+    call.done += static_cast<uint64_t>(r);
+  }
+  return static_cast<int64_t>(call.done);
+}
+
 // A new guest fd for a host fd we now own; closes it when the table is full.
 int64_t install(SysContext& c, int host, bool cloexec, int min_fd = 0) {
   const int fd = c.fds.add(GuestFd{host, cloexec, true}, min_fd);
@@ -80,6 +124,7 @@ int64_t sys_read(SysContext& c, const SyscallArgs& a) {
   const uint64_t want = a[2] < kMaxRw ? a[2] : kMaxRw;
   const uint64_t n = c.usable(a[1], want, true);
   if (want > 0 && n == 0) return -EFAULT;
+  if (n > 0 && park_until_ready(c, host, POLLIN)) return 0;
   const ssize_t r = ::read(host, c.mem.host(a[1], n), n);
   if (r > 0) c.wrote(a[1], static_cast<uint64_t>(r));
   return result(r);
@@ -91,6 +136,9 @@ int64_t sys_write(SysContext& c, const SyscallArgs& a) {
   const uint64_t want = a[2] < kMaxRw ? a[2] : kMaxRw;
   const uint64_t n = c.usable(a[1], want, false);
   if (want > 0 && n == 0) return -EFAULT;
+  if (n > 0 && writes_in_pieces(c, host))
+    return write_in_pieces(c, host, {iovec{c.mem.host(a[1], n), n}});
+  if (n > 0 && park_until_ready(c, host, POLLOUT)) return 0;
   return guest_write(c, [&] { return ::write(host, c.mem.host(a[1], n), n); });
 }
 
@@ -152,6 +200,7 @@ int64_t sys_readv(SysContext& c, const SyscallArgs& a) {
   if (host < 0) return -EBADF;
   std::vector<iovec> iov;
   if (int64_t e = import_iov(c, a[1], a[2], true, &iov)) return e;
+  if (park_until_ready(c, host, POLLIN)) return 0;
   const ssize_t r = ::readv(host, iov.data(), static_cast<int>(iov.size()));
   wrote_iov(c, iov, r);
   return result(r);
@@ -162,6 +211,8 @@ int64_t sys_writev(SysContext& c, const SyscallArgs& a) {
   if (host < 0) return -EBADF;
   std::vector<iovec> iov;
   if (int64_t e = import_iov(c, a[1], a[2], false, &iov)) return e;
+  if (writes_in_pieces(c, host)) return write_in_pieces(c, host, iov);
+  if (park_until_ready(c, host, POLLOUT)) return 0;
   return guest_write(c, [&] { return ::writev(host, iov.data(), static_cast<int>(iov.size())); });
 }
 
@@ -251,7 +302,16 @@ int64_t sys_fcntl(SysContext& c, const SyscallArgs& a) {
       struct flock fl;
       static_assert(sizeof(fl) == 32);
       if (!c.copy_in(a[2], &fl, sizeof fl)) return -EFAULT;
-      if (::fcntl(host, static_cast<int>(arg_int(a[1])), &fl) < 0) return neg_errno();
+      const int cmd = static_cast<int>(arg_int(a[1]));
+      if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && can_park(c)) {
+        // Another process holds the lock: try again later rather than block every thread.
+        if (::fcntl(host, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, &fl) == 0) return 0;
+        if (errno != EAGAIN && errno != EACCES) return neg_errno();
+        blocked_call(c).fds.clear();
+        park(c, monotonic_ns() + kLockRecheckNs);
+        return 0;
+      }
+      if (::fcntl(host, cmd, &fl) < 0) return neg_errno();
       if (!c.copy_out(a[2], &fl, sizeof fl)) return -EFAULT;
       return 0;
     }

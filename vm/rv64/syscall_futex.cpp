@@ -80,7 +80,7 @@ int64_t futex_requeue(SysContext& c, uint64_t uaddr, uint64_t nwake, uint64_t nm
     // The remaining waiters on uaddr, oldest first.
     GuestThread* next = nullptr;
     for (GuestThread& t : c.threads.list)
-      if (t.waiting && t.futex_addr == uaddr && t.wait_seq >= seq &&
+      if (futex_waiting(t) && t.futex_addr == uaddr && t.wait_seq >= seq &&
           (next == nullptr || t.wait_seq < next->wait_seq))
         next = &t;
     if (next == nullptr) break;

@@ -1,8 +1,10 @@
 // ppoll and pselect6. struct pollfd ({i32 fd, i16 events, i16 revents}) and the POLL* bits are
 // the same on RISC-V and the host; the fds are the guest's, translated one by one. pselect6's
 // fd_sets (bitmaps of u64 words) are turned into one host ppoll, so host fd numbers never meet
-// FD_SETSIZE. The signal mask arguments are ignored: with one thread, no signal can arrive
-// while the call blocks (handlers run only for signals the process sends itself).
+// FD_SETSIZE. The signal mask arguments are ignored: no signal can arrive while the call blocks
+// (handlers run only for signals the process sends itself, delivered as its syscalls return).
+// With several guest threads the host poll does not wait: when nothing is ready the thread parks
+// on the fds until its deadline (blocked_call.hpp), measured from the first attempt.
 #include <poll.h>
 #include <time.h>
 
@@ -10,11 +12,44 @@
 #include <array>
 #include <vector>
 
+#include "vm/rv64/blocked_call.hpp"
 #include "vm/rv64/syscall_context.hpp"
 
 namespace strata::vm::rv64 {
 
 namespace {
+
+constexpr int64_t kNsPerSec = 1'000'000'000;
+
+int64_t timespec_ns(const timespec& t) {
+  return t.tv_sec >= INT64_MAX / kNsPerSec - 1 ? INT64_MAX : t.tv_sec * kNsPerSec + t.tv_nsec;
+}
+
+// When a poll with a guest timeout (`timeout_ns`, -1: none) ends: measured from its first
+// attempt, so a retried call does not start again. CLOCK_MONOTONIC; -1: never.
+int64_t poll_deadline(BlockedCall& b, int64_t timeout_ns) {
+  if (timeout_ns < 0 || timeout_ns > INT64_MAX - b.start_ns) return -1;
+  return b.start_ns + timeout_ns;
+}
+
+// How long the host poll may wait: not at all when the thread may park instead; the rest of the
+// guest's timeout otherwise (null: forever).
+const timespec* host_timeout(bool parks, int64_t deadline, timespec* buf) {
+  if (deadline < 0 && !parks) return nullptr;
+  const int64_t left = parks ? 0 : std::max<int64_t>(0, deadline - monotonic_ns());
+  *buf = timespec{left / kNsPerSec, left % kNsPerSec};
+  return buf;
+}
+
+// Nothing was ready: parks the thread on `polled` unless the timeout is over. True when parked.
+bool park_poll(SysContext& c, BlockedCall& b, const std::vector<pollfd>& polled, int64_t deadline) {
+  if (deadline >= 0 && deadline <= monotonic_ns()) return false;
+  b.fds.clear();
+  for (const pollfd& p : polled)
+    if (p.fd >= 0) b.fds.push_back(pollfd{p.fd, p.events, 0});
+  park(c, deadline);
+  return true;
+}
 
 int64_t sys_ppoll(SysContext& c, const SyscallArgs& a) {
   const uint64_t count = a[1];
@@ -44,8 +79,14 @@ int64_t sys_ppoll(SysContext& c, const SyscallArgs& a) {
   }
   // A closed fd is an event already: then the call does not wait.
   const timespec zero{};
-  int r = ::ppoll(host.data(), count, invalid > 0 ? &zero : (a[2] ? &timeout : nullptr), nullptr);
+  const bool parks = can_park(c);
+  BlockedCall* call = parks || a[2] != 0 ? &blocked_call(c) : nullptr;
+  const int64_t deadline = call ? poll_deadline(*call, a[2] ? timespec_ns(timeout) : -1) : -1;
+  timespec left;
+  int r = ::ppoll(host.data(), count, invalid > 0 ? &zero : host_timeout(parks, deadline, &left),
+                  nullptr);
   if (r < 0) return neg_errno();
+  if (r == 0 && parks && park_poll(c, *call, host, deadline)) return 0;
   for (uint64_t i = 0; i < count; ++i) {
     fds[i].revents = host[i].revents;
     if (fds[i].fd >= 0 && host[i].fd < 0) {
@@ -55,10 +96,6 @@ int64_t sys_ppoll(SysContext& c, const SyscallArgs& a) {
   }
   if (count > 0) c.copy_out(a[0], fds.data(), count * sizeof(pollfd));
   return r;
-}
-
-int64_t timespec_ns(const timespec& t) {
-  return t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
 int64_t sys_pselect6(SysContext& c, const SyscallArgs& a) {
@@ -95,10 +132,14 @@ int64_t sys_pselect6(SysContext& c, const SyscallArgs& a) {
     polled.push_back(pollfd{host, events, 0});
     guest_fd.push_back(static_cast<int>(fd));
   }
-  timespec start;
-  ::clock_gettime(CLOCK_MONOTONIC, &start);
-  const int r = ::ppoll(polled.data(), polled.size(), a[4] ? &timeout : nullptr, nullptr);
+  BlockedCall& call = blocked_call(c);
+  const bool parks = can_park(c);
+  const int64_t deadline = poll_deadline(call, a[4] ? timespec_ns(timeout) : -1);
+  timespec wait;
+  const int r =
+      ::ppoll(polled.data(), polled.size(), host_timeout(parks, deadline, &wait), nullptr);
   if (r < 0) return neg_errno();
+  if (r == 0 && parks && park_poll(c, call, polled, deadline)) return 0;
   int64_t count = 0;
   for (auto& set : sets) std::fill(set.begin(), set.end(), 0);
   for (size_t i = 0; i < polled.size(); ++i) {
@@ -113,12 +154,9 @@ int64_t sys_pselect6(SysContext& c, const SyscallArgs& a) {
   for (int k = 0; k < 3; ++k)
     if (a[1 + k] != 0) c.copy_out(a[1 + k], sets[k].data(), words * 8);
   if (a[4] != 0) {
-    // Linux leaves the time not slept in the timeout.
-    timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t left = timespec_ns(timeout) - (timespec_ns(now) - timespec_ns(start));
-    if (left < 0) left = 0;
-    const timespec rest{left / 1000000000, left % 1000000000};
+    // Linux leaves the time not slept in the timeout (one too far to count stays as it was).
+    const int64_t left = deadline < 0 ? 0 : std::max<int64_t>(0, deadline - monotonic_ns());
+    const timespec rest = deadline < 0 ? timeout : timespec{left / kNsPerSec, left % kNsPerSec};
     c.copy_out(a[4], &rest, sizeof rest);
   }
   return count;

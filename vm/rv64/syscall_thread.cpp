@@ -8,8 +8,8 @@
 // own). Other combinations get EINVAL with a one-time note. A process is a host fork(): the guest
 // memory is private anonymous memory (copied on write), the child keeps only the forking thread,
 // and the runner privatizes what the fork left shared (Process::on_fork). Children are host
-// processes, so wait4/waitid and kill reach them through the host; a blocking wait blocks every
-// guest thread.
+// processes, so wait4/waitid and kill reach them through the host; with several guest threads a
+// wait that would block parks the thread instead (blocked_call.hpp).
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "vm/rv64/blocked_call.hpp"
 #include "vm/rv64/guest_threads.hpp"
 #include "vm/rv64/syscall_context.hpp"
 
@@ -182,6 +183,7 @@ constexpr uint64_t kWaitOptions =
 // The status word and struct rusage are the same on riscv64 and x86-64 Linux.
 int64_t sys_wait4(SysContext& c, const SyscallArgs& a) {
   if ((a[2] & ~kWaitOptions) != 0 || (a[2] & 0x4) || (a[2] & 0x1000000)) return -EINVAL;
+  if (!(a[2] & WNOHANG) && park_for_wait4(c, arg_int(a[0]), static_cast<int>(a[2]))) return 0;
   int status = 0;
   rusage usage{};
   pid_t r;
@@ -199,6 +201,9 @@ int64_t sys_wait4(SysContext& c, const SyscallArgs& a) {
 // siginfo_t (128 bytes) has the same SIGCHLD layout on riscv64 and x86-64.
 int64_t sys_waitid(SysContext& c, const SyscallArgs& a) {
   if ((a[3] & ~kWaitOptions) != 0) return -EINVAL;
+  if (!(a[3] & WNOHANG) &&
+      park_for_child(c, static_cast<int>(a[0]), static_cast<int>(a[1]), static_cast<int>(a[3])))
+    return 0;
   uint8_t info[128] = {};
   rusage usage{};
   long r;

@@ -70,6 +70,7 @@ std::vector<Program> corpus() {
       {"atomics", "atomics.elf", {}, ""},
       {"pthreads", "pthreads.elf", {}, ""},
       {"threads_stress", "threads_stress.elf", {}, ""},
+      {"threads_block", "threads_block.elf", {}, ""},
       {"fork_hot", "fork_hot.elf", {}, ""},
       {"processes", "processes.elf", {}, ""},
       {"smc", "smc.elf", {}, ""},
