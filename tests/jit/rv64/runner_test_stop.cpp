@@ -1,7 +1,8 @@
 // Rv64Vcpu::request_stop() from another host thread (the REPL's Ctrl-C): it stops a guest that
-// spins inside one translated unit (its loop back-edge checks the time slice) and a guest whose
-// every thread waits on a futex for ever (the runner's idle wait), in every JitMode; the guest
-// can then be run on and stopped again.
+// spins inside one translated unit (its loop back-edge checks the time slice), a guest whose
+// every thread waits on a futex for ever and one whose threads are parked in blocking syscalls (a
+// read of a pipe nobody writes, a long sleep: the runner's idle wait), in every JitMode; the
+// guest can then be run on and stopped again.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -32,6 +33,21 @@ constexpr const char* kDeadlock = R"(#include <linux/futex.h>
 int main(void) {
   int w = 0;
   syscall(SYS_futex, &w, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+  return 3;
+})";
+
+constexpr const char* kParked = R"(#include <pthread.h>
+#include <unistd.h>
+static int fds[2];
+static void* reader(void* arg) {
+  char b;
+  (void)arg;
+  return (void*)read(fds[0], &b, 1);
+}
+int main(void) {
+  pthread_t t;
+  if (pipe(fds) != 0 || pthread_create(&t, 0, reader, 0) != 0) return 1;
+  sleep(1000);
   return 3;
 })";
 
@@ -109,6 +125,18 @@ TEST_P(StopTest, StopsAGuestWhoseThreadsAllWaitForEver) {
             vm::StopReason::Kind::Stopped);
   EXPECT_TRUE(v->process().idle());
   // Still deadlocked when run again.
+  EXPECT_EQ(run_until_stopped(*v, std::chrono::milliseconds(100)).kind,
+            vm::StopReason::Kind::Stopped);
+}
+
+TEST_P(StopTest, StopsAGuestWhoseThreadsAreAllParkedInBlockingCalls) {
+  static const std::string elf = t::build_c("stop_parked", "-static -pthread", kParked);
+  auto v = load(elf);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(run_until_stopped(*v, std::chrono::milliseconds(100)).kind,
+            vm::StopReason::Kind::Stopped);
+  EXPECT_TRUE(v->process().idle());
+  EXPECT_EQ(v->process().thread_count(), 2u);
   EXPECT_EQ(run_until_stopped(*v, std::chrono::milliseconds(100)).kind,
             vm::StopReason::Kind::Stopped);
 }
