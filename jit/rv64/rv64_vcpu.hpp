@@ -21,8 +21,10 @@
 // count down too (guest_layout.hpp); when it runs out the slice ends: a stop request is served,
 // or the next runnable guest thread (Process: green threads on this host thread) takes over.
 // request_stop() zeroes the countdown, so it stops a guest spinning inside one unit as well.
-// When every guest thread waits on a futex (SyscallOutcome::Kind::Idle) the loop sleeps until a
-// timeout or a stop request, as a deadlocked Linux process waits forever (still killable).
+// When every guest thread waits (on a futex, or parked in a syscall that would block the host:
+// SyscallOutcome::Kind::Idle) the loop sleeps until one can run again (an fd ready, a child
+// exited, a timeout) or a stop request, as a deadlocked Linux process waits forever (still
+// killable).
 //
 // DEBUGGING wraps the loop and adds nothing to it but one test of the stop flag per block: a
 // run without breakpoints and without a step count is the plain loop. Otherwise each block is

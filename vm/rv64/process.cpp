@@ -360,7 +360,7 @@ SyscallOutcome Process::syscall() {
     const std::string end =
         parked                                             ? std::string("parks the thread")
         : c.outcome.kind == SyscallOutcome::Kind::Continue ? fmt::format("= {}", result)
-        : c.outcome.kind == SyscallOutcome::Kind::Idle     ? std::string("blocks every thread")
+        : c.outcome.kind == SyscallOutcome::Kind::Idle     ? std::string("every thread waits")
         : c.outcome.kind == SyscallOutcome::Kind::Redirect
             ? fmt::format("= {}, continues at 0x{:x}", result, mem.state(state::kPc))
             : fmt::format("ends the process ({})", c.outcome.status);

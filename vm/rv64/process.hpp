@@ -31,9 +31,10 @@
 //
 // Threads (clone with CLONE_VM|CLONE_THREAD) are green threads on the host thread that runs the
 // CPU loop (guest_threads.hpp): the Process switches the state page between them when one
-// blocks in futex wait, yields or exits, and the runner when a time slice ends (preempt()). When
-// every thread waits, syscall() says Idle and the runner calls wait_runnable(). Processes (clone
-// without CLONE_VM, fork and vfork) are host forks (syscall_thread.cpp).
+// blocks in futex wait, parks in a syscall that would block the host (blocked_call.hpp), yields
+// or exits, and the runner when a time slice ends (preempt()). When every thread waits, syscall()
+// says Idle and the runner calls wait_runnable(). Processes (clone without CLONE_VM, fork and
+// vfork) are host forks (syscall_thread.cpp).
 //
 // Signals: guest handlers run (signal_frame.hpp): a signal raised by a syscall is delivered as
 // that syscall returns, a synchronous fault through deliver_fault(); the handler returns through
@@ -41,8 +42,8 @@
 // stack, the guest's stand-in for the vDSO.
 //
 // Not implemented yet: execve, clone3 (ENOSYS, glibc falls back to clone), stopping on
-// SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking syscall with a signal (with one
-// thread, only a host signal could, and those are not forwarded), writable MAP_SHARED file mappings
+// SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking or parked syscall with a signal
+// (only a host signal could, and those are not forwarded), writable MAP_SHARED file mappings
 // (ENODEV). chdir, fchdir and umask act on the host process (one guest per host process, as under
 // qemu-user).
 #pragma once
@@ -76,8 +77,9 @@ struct ProcessOptions {
 struct SyscallOutcome {
   // Continue: at the ecall's pc + 4. Redirect: at state::kPc as the Process set it (a signal
   // handler was entered, or rt_sigreturn restored a context; a0 is not the syscall's result).
-  // Exit, Signal: the process ended. Idle: every guest thread waits on a futex; the runner calls
-  // wait_runnable() until it returns true, then continues at state::kPc.
+  // Exit, Signal: the process ended. Idle: every guest thread waits (on a futex, or parked in a
+  // blocking syscall); the runner calls wait_runnable() until it returns true, then continues at
+  // state::kPc (a parked thread's ecall, which then runs again).
   enum class Kind { Continue, Exit, Signal, Redirect, Idle };
   Kind kind = Kind::Continue;
   int status = 0;  // Exit: the exit status (0..255); Signal: the signal number (SIGABRT...)
@@ -144,13 +146,16 @@ class Process {
 
   // Guest threads. The running thread's registers are the state page.
   size_t thread_count() const;
-  // The running thread's slice ended at `pc` (a unit boundary: the state page is exact): the next
-  // runnable thread, round the list, takes over. Returns the pc to continue at.
+  // The running thread's slice ended at `pc` (a unit boundary: the state page is exact): the
+  // parked threads whose wait is over and the timed-out futex waiters become runnable (no
+  // sleep), and the next runnable thread, round the list, takes over. Returns the pc to continue
+  // at.
   uint64_t preempt(uint64_t pc);
   // Every thread waits: there are no registers to run.
   bool idle() const;
-  // While idle: expires timed-out waits, sleeping until the earliest deadline but at most
-  // `max_ns`. True when a thread can run again (its registers are in the state page).
+  // While idle: wakes what can run, else sleeps until a parked fd is ready, a child changes, or
+  // the earliest deadline, but at most `max_ns`. True when a thread can run again (its registers
+  // are in the state page).
   bool wait_runnable(int64_t max_ns);
   const ThreadStats& thread_stats() const;
 
