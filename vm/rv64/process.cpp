@@ -349,8 +349,12 @@ SyscallOutcome Process::syscall() {
   }
   // Pending signals that may be delivered now are, as the syscall returns: their frames save the
   // state the guest would resume in (a0 = the result, pc after the ecall or as sigreturn set it).
-  if (c.outcome.kind == SyscallOutcome::Kind::Continue ||
-      c.outcome.kind == SyscallOutcome::Kind::Redirect) {
+  // Not to a thread switched in to run its parked call again: a handler's own syscalls would end
+  // that call's record (its timeout, a pipe write's count); they wait until the call returns.
+  const bool retrying =
+      c.outcome.kind == SyscallOutcome::Kind::Redirect && c.threads.running().call.has_value();
+  if (!retrying && (c.outcome.kind == SyscallOutcome::Kind::Continue ||
+                    c.outcome.kind == SyscallOutcome::Kind::Redirect)) {
     const uint64_t resume =
         c.outcome.kind == SyscallOutcome::Kind::Redirect ? mem.state(state::kPc) : at + 4;
     if (deliver_pending(c, d, resume) && c.outcome.kind == SyscallOutcome::Kind::Continue)

@@ -5,6 +5,7 @@
 // pipe write moved). Driven like the runner drives the Process: syscall(), preempt() at slice
 // ends, wait_runnable() when every thread waits.
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -192,6 +193,39 @@ TEST_F(BlockingSyscalls, AWaitForAChildParksUntilItExitsAndTheChildKeepsOneThrea
   EXPECT_EQ(rerun(), pid);
   EXPECT_EQ(get_as<int32_t>(status), 9 << 8);
   EXPECT_TRUE(proc_->preempt(kSliceEnd) == kSliceEnd && second_runs());  // main still waits
+}
+
+// A signal pending when a woken thread is switched in waits until its call has run again and
+// returned: a handler's own syscalls would otherwise end the call's record.
+TEST_F(BlockingSyscalls, ASignalWaitsUntilAParkedCallRunningAgainHasReturned) {
+  const auto fds = guest_pipe();
+  constexpr uint64_t kHandler = 0x50000;
+  const uint64_t act[3] = {kHandler, 0, 0};
+  ASSERT_EQ(sys(kRtSigaction, SIGUSR1, put(act, 24), 0, 8), 0);
+  spawn_second_thread();
+  ASSERT_GT(sys(kClone, kThreadFlags, 0x3000), 0);  // a third thread
+  const uint64_t buf = alloc(16);
+  sys(kRead, fds[0], buf, 16);  // main parks
+  ASSERT_TRUE(second_runs());
+  // The second thread leaves SIGUSR1 pending (it blocks it) and wakes main's read.
+  const uint64_t usr1 = uint64_t{1} << (SIGUSR1 - 1);
+  ASSERT_EQ(sys(kRtSigprocmask, 0, put(&usr1, 8), 0, 8), 0);  // SIG_BLOCK
+  ASSERT_EQ(sys(kKill, static_cast<uint64_t>(call(kGetpid)), SIGUSR1), 0);
+  EXPECT_EQ(sys(kWrite, fds[1], put("y", 1), 1), 1);
+  // Its slice ends: main may run again, but the third thread is next round the list.
+  EXPECT_EQ(proc_->preempt(kSliceEnd), kEcallPc + 4);
+  ASSERT_EQ(mem_->x(2), 0x3000u);
+  // The third thread waits: main is switched in at its read's ecall, no handler yet.
+  wait_for_ever();
+  EXPECT_EQ(outcome_.kind, Kind::Redirect);
+  ASSERT_TRUE(main_runs());
+  EXPECT_EQ(mem_->state(state::kPc), kEcallPc);
+  // The read runs again and returns; then the handler runs.
+  rerun();
+  EXPECT_EQ(outcome_.kind, Kind::Redirect);
+  EXPECT_EQ(mem_->state(state::kPc), kHandler);
+  EXPECT_EQ(mem_->x(10), static_cast<uint64_t>(SIGUSR1));
+  EXPECT_EQ(get(buf, 1), "y");
 }
 
 TEST_F(BlockingSyscalls, ExitGroupEndsAProcessWithParkedThreads) {
