@@ -129,6 +129,8 @@ bool park_for_child(SysContext& c, int idtype, int id, int options) {
 }
 
 bool park_for_wait4(SysContext& c, int64_t pid, int options) {
+  // GUEST: pid is any int; an id the host refuses makes the probe fail, and then the call
+  // itself reports the error without parking.
   const int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
   const int id = static_cast<int>(pid > 0 ? pid : pid == -1 ? 0 : -pid);
   return park_for_child(c, idtype, id, options | WEXITED);

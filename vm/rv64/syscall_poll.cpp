@@ -86,7 +86,7 @@ int64_t sys_ppoll(SysContext& c, const SyscallArgs& a) {
   int r = ::ppoll(host.data(), count, invalid > 0 ? &zero : host_timeout(parks, deadline, &left),
                   nullptr);
   if (r < 0) return neg_errno();
-  if (r == 0 && parks && park_poll(c, *call, host, deadline)) return 0;
+  if (r == 0 && invalid == 0 && parks && park_poll(c, *call, host, deadline)) return 0;
   for (uint64_t i = 0; i < count; ++i) {
     fds[i].revents = host[i].revents;
     if (fds[i].fd >= 0 && host[i].fd < 0) {

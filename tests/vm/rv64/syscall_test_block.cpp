@@ -143,6 +143,15 @@ TEST_F(BlockingSyscalls, APollWakesWhenItsFdBecomesReady) {
   EXPECT_EQ(get_as<pollfd>(pfd).revents, POLLIN);
 }
 
+TEST_F(BlockingSyscalls, APollOfAClosedFdReturnsAtOnce) {
+  spawn_second_thread();
+  const pollfd p{77, POLLIN, 0};  // not open in the guest
+  const uint64_t pfd = put(&p, sizeof p);
+  EXPECT_EQ(sys(kPpoll, pfd, 1, 0, 0, 8), 1);
+  EXPECT_EQ(outcome_.kind, Kind::Continue);
+  EXPECT_EQ(get_as<pollfd>(pfd).revents, POLLNVAL);
+}
+
 TEST_F(BlockingSyscalls, AWriteLargerThanThePipeGoesInPiecesAndReturnsWhenAllIsWritten) {
   const auto fds = guest_pipe();
   spawn_second_thread();
