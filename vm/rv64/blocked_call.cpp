@@ -89,11 +89,7 @@ bool fd_would_block(int host, short events) {
 
 namespace {
 
-// Can a call on `host` block at all? Files and directories never do, nor O_NONBLOCK fds.
-bool may_block(int host) {
-  struct stat st;
-  if (::fstat(host, &st) < 0) return false;
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) return false;
+bool blocking_fd(int host) {
   const int fl = ::fcntl(host, F_GETFL);
   return fl >= 0 && (fl & O_NONBLOCK) == 0;
 }
@@ -101,7 +97,9 @@ bool may_block(int host) {
 }  // namespace
 
 bool park_until_ready(SysContext& c, int host, short events) {
-  if (!can_park(c) || !may_block(host) || !fd_would_block(host, events)) return false;
+  // Files, directories and block devices always poll ready: they never park. An O_NONBLOCK fd
+  // is not ready either, but its call says EAGAIN itself.
+  if (!can_park(c) || !fd_would_block(host, events) || !blocking_fd(host)) return false;
   BlockedCall& b = blocked_call(c);
   b.fds = {pollfd{host, events, 0}};
   park(c, -1);
@@ -111,9 +109,8 @@ bool park_until_ready(SysContext& c, int host, short events) {
 bool writes_in_pieces(const SysContext& c, int host) {
   if (!can_park(c)) return false;
   struct stat st;
-  if (::fstat(host, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return false;
-  const int fl = ::fcntl(host, F_GETFL);
-  return fl >= 0 && (fl & O_NONBLOCK) == 0;
+  return ::fstat(host, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+         blocking_fd(host);
 }
 
 bool park_for_child(SysContext& c, int idtype, int id, int options) {
