@@ -59,6 +59,8 @@
 
 namespace strata::vm::rv64 {
 
+struct ExecHandover;
+
 struct ProcessOptions {
   std::string path;               // host path of the executable
   std::vector<std::string> argv;  // argv[0] first (normally the path as the user gave it)
@@ -78,7 +80,10 @@ struct SyscallOutcome {
   // handler was entered, or rt_sigreturn restored a context; a0 is not the syscall's result).
   // Exit, Signal: the process ended. Idle: every guest thread waits on a futex; the runner calls
   // wait_runnable() until it returns true, then continues at state::kPc.
-  enum class Kind { Continue, Exit, Signal, Redirect, Idle };
+  // Exec: execve replaces the program; the runner takes the handover (Process::take_exec),
+  // drops this Process, its memory and every translation, and starts the new program with
+  // Process::create(memory, handover).
+  enum class Kind { Continue, Exit, Signal, Redirect, Idle, Exec };
   Kind kind = Kind::Continue;
   int status = 0;  // Exit: the exit status (0..255); Signal: the signal number (SIGABRT...)
 };
@@ -105,6 +110,13 @@ class Process {
   // sets at exec. Errors: unreadable file, not an RV64 ELF, dynamic without sysroot, does not
   // fit the guest address space — each naming the file and what was wrong.
   static Result<std::unique_ptr<Process>> create(GuestMemory& mem, const ProcessOptions& opts);
+  // The program an execve chose (take_exec), in a fresh `mem` of the same size. The handover's
+  // image was checked by execve; an error here is past Linux's point of no return.
+  static Result<std::unique_ptr<Process>> create(GuestMemory& mem,
+                                                 std::shared_ptr<ExecHandover> handover);
+  // After syscall() said Exec: what the new program keeps (the fds, signals, children...). A
+  // vfork child hands its memory back to its parent here (release_vfork).
+  std::shared_ptr<ExecHandover> take_exec();
   ~Process();
 
   uint64_t entry_pc() const;
@@ -159,6 +171,8 @@ class Process {
 
  private:
   Process() = default;
+  static Result<std::unique_ptr<Process>> create_process(GuestMemory& mem, ExecHandover&& h,
+                                                         bool first);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
