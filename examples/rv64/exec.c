@@ -12,6 +12,7 @@
 //   script DIR   a #! script whose interpreter is this program, and a script whose interpreter is
 //                that script
 //   fexecve      fexecve of itself (execveat with AT_EMPTY_PATH)
+//   run PATH ... execv(PATH, the arguments from PATH on); prints the error if that fails
 //
 // Only `host` has qemu as its reference (qemu-riscv64 without binfmt_misc cannot execve a RISC-V
 // program, and runs vfork as a plain fork); tests/examples/rv64/rv64_exec_test.cpp checks the
@@ -274,8 +275,8 @@ static int spawn_mode(void) {
   char* envp[] = {"EXEC_TEST_SPAWNED=yes", NULL};
   flush();
   int rc = posix_spawn(&pid, self, NULL, NULL, argv, envp);
-  printf("posix_spawn self: %d\n", rc);
   if (rc == 0) waitpid(pid, &st, 0);
+  printf("posix_spawn self: %d\n", rc);
   status("self", st);
   rc = posix_spawn(&pid, "/no/such/program", NULL, NULL, argv, envp);
   printf("posix_spawn missing: %s\n", strerror(rc));
@@ -324,7 +325,8 @@ static int script_mode(const char* dir) {
     flush();
     pid_t pid = fork();
     if (pid == 0) {
-      execl(i == 0 ? one : two, "script-argv0", "x", "y z", (char*)NULL);
+      char* envp[] = {"EXEC_TEST_SCRIPT=1", NULL};
+      execle(i == 0 ? one : two, "script-argv0", "x", "y z", (char*)NULL, envp);
       printf("exec: %s\n", strerror(errno));
       _exit(127);
     }
@@ -354,6 +356,13 @@ int main(int argc, char** argv) {
   if (argc >= 2 && !strcmp(argv[1], "spawn")) return spawn_mode();
   if (argc >= 3 && !strcmp(argv[1], "script")) return script_mode(argv[2]);
   if (argc >= 2 && !strcmp(argv[1], "fexecve")) return fexecve_mode();
-  fprintf(stderr, "usage: exec.elf host DIR | report ... | self | spawn | script DIR | fexecve\n");
+  if (argc >= 3 && !strcmp(argv[1], "run")) {
+    execv(argv[2], argv + 2);
+    printf("exec %s: %s\n", base(argv[2]), strerror(errno));
+    return 127;
+  }
+  fprintf(stderr,
+          "usage: exec.elf host DIR | report ... | self | spawn | script DIR | fexecve | run PATH "
+          "...\n");
   return 2;
 }
