@@ -125,6 +125,9 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
 
 bool Rv64Vcpu::exec_program(StopReason* end) {
   std::shared_ptr<vm::rv64::ExecHandover> exec = proc_->take_exec();
+  // request_stop() may come from another thread while the memory that held the countdown is gone.
+  spare_slice_ = 0;
+  slice_left_ = &spare_slice_;
   // The old program goes whole: the LLVM worker first (it reads the cache), then every
   // translation and its code, the process, and the memory.
   opt_.reset();
@@ -226,6 +229,7 @@ void Rv64Vcpu::drop_written_code() {
 }
 
 Result<void> Rv64Vcpu::set_breakpoint(uint64_t addr) {
+  STRATA_TRY(check_loaded());
   if (addr & 1) return fail("breakpoint address 0x{:x} is not 2-byte aligned", addr);
   if ((mem_->perms_at(addr) & vm::rv64::kPermExec) == 0)
     return fail("address 0x{:x} is not in executable guest memory", addr);

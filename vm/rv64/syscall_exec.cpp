@@ -277,6 +277,11 @@ int64_t exec_found(SysContext& c, Found& f, ExecRequest& r, int depth) {
         parsed->interp));
     return -ENOENT;
   }
+  if (!parsed->interp.empty() && ::access((c.opts.sysroot + parsed->interp).c_str(), R_OK) != 0) {
+    c.note_once(fmt::format("strata: rv64: execve: {} needs {}, which the sysroot {} lacks", r.name,
+                            parsed->interp, c.opts.sysroot));
+    return -ENOENT;
+  }
   if (auto ok = check_exec_image(*image, c.opts.sysroot, c.mem.top(), f.host_path); !ok) {
     c.note_once(fmt::format("strata: rv64: execve: {}", ok.error().message));
     return -ENOEXEC;

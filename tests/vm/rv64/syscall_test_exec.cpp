@@ -213,5 +213,19 @@ TEST_F(ExecSyscalls, AnEmptyArgvBecomesOneEmptyString) {
   EXPECT_EQ(start().argv, (std::vector<std::string>{""}));
 }
 
+class ExecWithSysroot : public ExecSyscalls {
+ protected:
+  void customize(ProcessOptions& o) override { o.sysroot = "/nonexistent-strata-sysroot"; }
+};
+
+// As on a host without the riscv64 ld.so: ENOENT, and a note that names what is missing.
+TEST_F(ExecWithSysroot, ADynamicProgramWhoseLinkerTheSysrootLacksIsEnoent) {
+  const std::string dynamic = build_c("proc_hello_dynamic", "");
+  ASSERT_FALSE(dynamic.empty());
+  EXPECT_EQ(execve(dynamic), -ENOENT);
+  EXPECT_EQ(outcome_.kind, Kind::Continue);
+  EXPECT_NE(diag().find("which the sysroot /nonexistent-strata-sysroot lacks"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata::vm::rv64::test
