@@ -33,18 +33,25 @@
 // CPU loop (guest_threads.hpp): the Process switches the state page between them when one
 // blocks in futex wait, yields or exits, and the runner when a time slice ends (preempt()). When
 // every thread waits, syscall() says Idle and the runner calls wait_runnable(). Processes (clone
-// without CLONE_VM, fork and vfork) are host forks (syscall_thread.cpp).
+// without CLONE_VM, fork and vfork) are host forks (syscall_thread.cpp); a vfork's parent waits
+// until the child execs or ends and takes back the pages the child wrote (syscall_vfork.cpp).
+//
+// execve (syscall_exec.cpp) of a RISC-V program replaces the program inside this host process:
+// syscall() says Exec, the runner takes the handover (take_exec), drops this Process, the memory
+// and every translation, and creates the new Process from it (same pid, fds without the
+// close-on-exec ones, ignored signals and the mask kept). A host program (x86-64 ELF) is run by
+// the host's execve with the guest's fds at their own numbers; a #! script runs its interpreter.
 //
 // Signals: guest handlers run (signal_frame.hpp): a signal raised by a syscall is delivered as
 // that syscall returns, a synchronous fault through deliver_fault(); the handler returns through
 // a sigreturn trampoline page (`li a7, 139; ecall`, read+exec) at the bottom of the gap below the
 // stack, the guest's stand-in for the vDSO.
 //
-// Not implemented yet: execve, clone3 (ENOSYS, glibc falls back to clone), stopping on
+// Not implemented yet: clone3 (ENOSYS, glibc falls back to clone), stopping on
 // SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking syscall with a signal (with one
 // thread, only a host signal could, and those are not forwarded), writable MAP_SHARED file mappings
-// (ENODEV). chdir, fchdir and umask act on the host process (one guest per host process, as under
-// qemu-user).
+// (ENODEV), a vfork child's mmap/munmap reaching its parent (only the pages it wrote do). chdir,
+// fchdir and umask act on the host process (one guest per host process, as under qemu-user).
 #pragma once
 
 #include <cstdint>
