@@ -433,6 +433,8 @@ SyscallOutcome Process::syscall() {
     const std::string end =
         c.outcome.kind == SyscallOutcome::Kind::Continue ? fmt::format("= {}", result)
         : c.outcome.kind == SyscallOutcome::Kind::Idle   ? std::string("blocks every thread")
+        : c.outcome.kind == SyscallOutcome::Kind::Exec
+            ? fmt::format("= 0, runs {}", c.exec ? c.exec->opts.path : std::string("?"))
         : c.outcome.kind == SyscallOutcome::Kind::Redirect
             ? fmt::format("= {}, continues at 0x{:x}", result, mem.state(state::kPc))
             : fmt::format("ends the process ({})", c.outcome.status);
