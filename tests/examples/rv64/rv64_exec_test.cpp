@@ -156,10 +156,15 @@ TEST_P(Rv64Exec, FexecveRunsTheOpenFile) {
   EXPECT_EQ(r.err, "");
 }
 
+// The next two run programs the corpus already runs under --jit=opt (ld.so, faults): an LLVM
+// compile of everything they run costs about a minute on a busy machine and adds nothing to what
+// exec does, so they run in the other modes only.
+class Rv64ExecRun : public Rv64Exec {};
+
 // A dynamically linked program exec'd with --sysroot runs through the sysroot's ld.so and
 // prints what it prints under qemu-riscv64 -L; without a sysroot its interpreter is missing
 // (ENOENT, as on a host without the riscv64 ld.so), with a note saying what to do.
-TEST_P(Rv64Exec, DynamicProgramsNeedTheSysroot) {
+TEST_P(Rv64ExecRun, DynamicProgramsNeedTheSysroot) {
   const std::string dynamic = (kCorpusDir / "setjmp_dynamic.elf").string();
   if (kSysroot.empty() || kQemu.empty() || !fs::exists(dynamic))
     GTEST_SKIP() << "needs qemu-riscv64, the riscv64 sysroot and setjmp_dynamic.elf";
@@ -178,7 +183,7 @@ TEST_P(Rv64Exec, DynamicProgramsNeedTheSysroot) {
 }
 
 // The exec'd program's death by a signal is the process's.
-TEST_P(Rv64Exec, AnExecdProgramsFatalSignalEndsTheProcess) {
+TEST_P(Rv64ExecRun, AnExecdProgramsFatalSignalEndsTheProcess) {
   const std::string faults = (kCorpusDir / "faults.elf").string();
   if (!fs::exists(faults)) GTEST_SKIP() << faults << " not built";
   const RawResult r = strata({exe(), "run", faults, "load"});
@@ -189,6 +194,12 @@ TEST_P(Rv64Exec, AnExecdProgramsFatalSignalEndsTheProcess) {
 INSTANTIATE_TEST_SUITE_P(Modes, Rv64Exec,
                          ::testing::Values(std::string("off"), std::string("baseline"),
                                            std::string("auto"), std::string("opt")),
+                         [](const ::testing::TestParamInfo<std::string>& mode) {
+                           return mode.param;
+                         });
+INSTANTIATE_TEST_SUITE_P(Modes, Rv64ExecRun,
+                         ::testing::Values(std::string("off"), std::string("baseline"),
+                                           std::string("auto")),
                          [](const ::testing::TestParamInfo<std::string>& mode) {
                            return mode.param;
                          });
