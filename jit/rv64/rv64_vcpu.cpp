@@ -69,50 +69,84 @@ Result<std::unique_ptr<Rv64Vcpu>> Rv64Vcpu::create(const RunOptions& opts) {
   if (opts.guest_top <= vm::rv64::kGuestMinAddr)
     return fail("rv64: guest address space top 0x{:x} is too small", opts.guest_top);
   std::unique_ptr<Rv64Vcpu> v(new Rv64Vcpu(opts));
+  STRATA_TRY(v->load(nullptr));
+  return v;
+}
+
+Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
+  const RunOptions& opts = opts_;
   // A linear memory is whole SVI pages (64 KiB): the guest space ends at the last such page
   // boundary at or below guest_top.
   const uint64_t bytes = (opts.guest_top - kGuestOrigin) & ~(vm::LinearMemory::kPageSize - 1);
-  v->inst_ = STRATA_TRY(make_guest_instance(bytes));
-  v->mem_ = std::make_unique<GuestMemory>(v->inst_->memory);
-  v->proc_ = STRATA_TRY(Process::create(*v->mem_, v->opts_.process));
+  inst_ = STRATA_TRY(make_guest_instance(bytes));
+  mem_ = std::make_unique<GuestMemory>(inst_->memory);
+  proc_ = exec ? STRATA_TRY(Process::create(*mem_, std::move(exec)))
+               : STRATA_TRY(Process::create(*mem_, opts.process));
   // From here on the guest's page permissions are host protections (guest_memory.hpp): a block
   // that touches a page the guest may not faults, and run() makes that the guest's SIGSEGV.
-  if (!v->mem_->enable_host_protection())
+  if (!mem_->enable_host_protection())
     return fail("rv64: cannot protect the guest's pages in host memory");
   if (opts.jit != JitMode::Off) {
-    v->code_ = STRATA_TRY(CodeCache::create({.name = "strata-rv64"}));
-    v->jit_ = std::make_unique<baseline::BaselineJit>(*v->code_);
+    code_ = STRATA_TRY(CodeCache::create({.name = "strata-rv64"}));
+    jit_ = std::make_unique<baseline::BaselineJit>(*code_);
   }
-  v->cache_ = std::make_unique<TranslationCache>(*v->inst_, v->jit_.get(), v->code_.get());
+  cache_ = std::make_unique<TranslationCache>(*inst_, jit_.get(), code_.get());
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
-    v->opt_ = STRATA_TRY(OptPromoter::create(*v->cache_, opts.jit == JitMode::Opt
-                                                             ? OptPromoter::Mode::Sync
-                                                             : OptPromoter::Mode::Background));
-  Rv64Vcpu* self = v.get();
-  v->proc_->on_code_change = [self](uint64_t addr, uint64_t len) {
+    opt_ = STRATA_TRY(OptPromoter::create(*cache_, opts.jit == JitMode::Opt
+                                                       ? OptPromoter::Mode::Sync
+                                                       : OptPromoter::Mode::Background));
+  Rv64Vcpu* self = this;
+  proc_->on_code_change = [self](uint64_t addr, uint64_t len) {
     ++self->code_changes_.syscalls;
     self->drop_translations(addr, len);
   };
-  v->st_.host = &v->cx_;
+  st_.host = &cx_;
   // Every helper call finds its instance here; LLVM code calls helpers without setting it
   // (OptRequest::leaf_host_calls), the other tiers set it to this same one.
-  v->cx_.caller = v->inst_.get();
-  v->st_.host_stack_limit = vm::host_stack_floor();
+  cx_.caller = inst_.get();
+  st_.host_stack_limit = vm::host_stack_floor();
   // r0 of every block is 0 from here on (see run_block).
-  std::fill(v->st_.stack, v->st_.stack_end, vm::Value{});
-  v->fetch_ = [self](uint64_t pc, uint16_t* parcel) {
+  std::fill(st_.stack, st_.stack_end, vm::Value{});
+  fetch_ = [self](uint64_t pc, uint16_t* parcel) {
     // GUEST: the pc is guest-controlled; only executable pages are code. A 2-aligned parcel
     // never straddles a page.
     if ((self->mem_->perms_at(pc) & vm::rv64::kPermExec) == 0) return false;
     return self->mem_->read(pc, parcel, 2);
   };
-  v->proc_->before_fork = [self] {
+  proc_->before_fork = [self] {
     if (self->opt_) self->opt_->quiesce_for_fork();
   };
-  v->proc_->on_fork = [self](bool child) { return self->after_fork(child); };
-  v->slice_left_ = reinterpret_cast<int64_t*>(v->mem_->linear().data() + state::kSliceLeft);
-  v->pc_ = v->mem_->state(state::kPc);
-  return v;
+  proc_->on_fork = [self](bool child) { return self->after_fork(child); };
+  slice_left_ = reinterpret_cast<int64_t*>(mem_->linear().data() + state::kSliceLeft);
+  *slice_left_ = kSliceUnits;
+  pc_ = mem_->state(state::kPc);
+  return {};
+}
+
+bool Rv64Vcpu::exec_program(StopReason* end) {
+  std::shared_ptr<vm::rv64::ExecHandover> exec = proc_->take_exec();
+  // request_stop() may come from another thread while the memory that held the countdown is gone.
+  spare_slice_ = 0;
+  slice_left_ = &spare_slice_;
+  // The old program goes whole: the LLVM worker first (it reads the cache), then every
+  // translation and its code, the process, and the memory.
+  opt_.reset();
+  step_blocks_.clear();
+  step_zone_.clear();
+  cache_.reset();
+  jit_.reset();
+  code_.reset();
+  proc_.reset();
+  mem_.reset();
+  inst_.reset();
+  // Breakpoints named addresses of the old program.
+  bps_.clear();
+  auto loaded = exec ? load(exec) : fail("no program to exec");
+  if (loaded) return true;
+  // Past Linux's point of no return: the process dies of SIGSEGV, as the kernel kills it.
+  note(fmt::format("strata: rv64: execve: {}\n", loaded.error().message));
+  *end = signaled(SIGSEGV);
+  return false;
 }
 
 void Rv64Vcpu::request_stop() {
@@ -195,6 +229,7 @@ void Rv64Vcpu::drop_written_code() {
 }
 
 Result<void> Rv64Vcpu::set_breakpoint(uint64_t addr) {
+  STRATA_TRY(check_loaded());
   if (addr & 1) return fail("breakpoint address 0x{:x} is not 2-byte aligned", addr);
   if ((mem_->perms_at(addr) & vm::rv64::kPermExec) == 0)
     return fail("address 0x{:x} is not in executable guest memory", addr);
@@ -206,14 +241,29 @@ Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
   if (ended_) return *ended_;
   if (stop_.exchange(false, std::memory_order_relaxed))
     return StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
+  StopReason r;
+  for (;;) {
+    r = run_program(limit);
+    if (!exec_pending_) break;
+    // execve: the new program starts in new memory, outside the old one's fault trap.
+    exec_pending_ = false;
+    if (!exec_program(&r)) break;
+  }
+  if (r.ended()) {
+    ended_ = r;
+    if (proc_) proc_->on_code_change = nullptr;
+  }
+  return r;
+}
+
+StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
+  StopReason r;
   if (proc_->idle()) {
     // Stopped while every guest thread waited: wait on.
-    StopReason r;
     if (!wait_idle(&r)) return r;
   }
   GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size(),
                       &GuestMemory::resolve_code_write, mem_.get());
-  StopReason r;
   // A host fault jumps back here; when a guest SIGSEGV handler takes it, the loop goes on from
   // the handler (with a step limit, the steps count again from there).
   for (;;) {
@@ -229,10 +279,6 @@ Result<StopReason> Rv64Vcpu::run(vm::RunLimit limit) {
   }
   fault_ = nullptr;
   running_ = nullptr;
-  if (r.ended()) {
-    ended_ = r;
-    proc_->on_code_change = nullptr;
-  }
   return r;
 }
 
@@ -486,6 +532,11 @@ bool Rv64Vcpu::special_exit(uint64_t ret, StopReason* end) {
           return false;
         case SyscallOutcome::Kind::Signal: *end = signaled(o.status); return false;
         case SyscallOutcome::Kind::Idle: return wait_idle(end);
+        case SyscallOutcome::Kind::Exec:
+          // run() replaces the program once this run's fault trap is gone.
+          exec_pending_ = true;
+          *end = StopReason{StopReason::Kind::Stopped, 0, at, {}};
+          return false;
       }
       break;
     }

@@ -92,6 +92,17 @@ class Rv64Vcpu final : public vm::Vcpu {
 
  private:
   explicit Rv64Vcpu(const RunOptions& opts);
+  // Creates the guest memory, the Process (opts_.process's program, or what an execve handed
+  // over), the caches and tiers.
+  Result<void> load(std::shared_ptr<vm::rv64::ExecHandover> exec);
+  // execve: drops the whole old program (memory, translations, compiled code, the LLVM worker)
+  // and loads the new one. False with *end set when it cannot start (the process dies of
+  // SIGSEGV, as Linux kills a process past exec's point of no return).
+  bool exec_program(vm::StopReason* end);
+  // An error once a failed exec left no program (the inspection calls refuse then).
+  Result<void> check_loaded() const;
+  // One run() of the current program, until it stops, ends or execs (exec_pending_).
+  vm::StopReason run_program(vm::RunLimit limit);
 
   vm::StopReason run_plain();
   vm::StopReason run_debug(uint64_t steps);
@@ -178,7 +189,9 @@ class Rv64Vcpu final : public vm::Vcpu {
   std::set<uint64_t> bps_;
   std::atomic<bool> stop_{false};
   int64_t* slice_left_ = nullptr;        // state::kSliceLeft in the linear memory
+  int64_t spare_slice_ = 0;              // what slice_left_ points at while an exec reloads
   std::optional<vm::StopReason> ended_;  // set once the guest exited or was killed
+  bool exec_pending_ = false;            // a syscall said Exec: run() loads the new program
 };
 
 }  // namespace strata::jit::rv64

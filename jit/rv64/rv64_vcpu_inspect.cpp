@@ -103,6 +103,11 @@ std::string svi_listing(const TranslatedBlock& b) {
 
 }  // namespace
 
+Result<void> Rv64Vcpu::check_loaded() const {
+  if (!proc_) return fail("the guest is gone: the program its execve chose could not start");
+  return {};
+}
+
 std::vector<vm::RegInfo> Rv64Vcpu::registers() const {
   std::vector<vm::RegInfo> regs;
   for (unsigned i = 0; i < 32; ++i)
@@ -124,6 +129,7 @@ std::vector<vm::RegInfo> Rv64Vcpu::registers() const {
 Result<uint64_t> Rv64Vcpu::read_reg(std::string_view name) const {
   const auto r = find_reg(name);
   if (!r) return fail("unknown register '{}' for riscv64", name);
+  STRATA_TRY(check_loaded());
   switch (r->kind) {
     case RegKind::X: return r->index == 0 ? 0 : mem_->x(r->index);
     case RegKind::F: return mem_->state(vm::rv64::f_offset(r->index));
@@ -144,6 +150,7 @@ Result<void> Rv64Vcpu::write_reg(std::string_view name, uint64_t value) {
   const auto r = find_reg(name);
   if (!r) return fail("unknown register '{}' for riscv64", name);
   if (ended_) return fail("the guest has ended; its registers are read-only");
+  STRATA_TRY(check_loaded());
   if (r->kind == RegKind::Cycle || r->kind == RegKind::Time || r->kind == RegKind::Instret)
     return fail("{} is a read-only counter (as for the guest)", name);
   const uint64_t fcsr = mem_->state(state::kFcsr) & 0xff;
@@ -174,6 +181,7 @@ Result<void> Rv64Vcpu::write_reg(std::string_view name, uint64_t value) {
 }
 
 Result<void> Rv64Vcpu::read_memory(uint64_t addr, std::span<uint8_t> out) const {
+  STRATA_TRY(check_loaded());
   for (uint64_t i = 0; i < out.size(); ++i) {
     // GUEST: a debugger sees only mapped pages, as the guest itself would.
     const uint64_t a = addr + i;
@@ -184,6 +192,7 @@ Result<void> Rv64Vcpu::read_memory(uint64_t addr, std::span<uint8_t> out) const 
 }
 
 Result<void> Rv64Vcpu::write_memory(uint64_t addr, std::span<const uint8_t> in) {
+  STRATA_TRY(check_loaded());
   for (uint64_t i = 0; i < in.size(); ++i) {
     const uint64_t a = addr + i;
     if (a < addr || !mem_->is_mapped(a) || !mem_->in_range(a, 1))
@@ -215,6 +224,7 @@ Result<vm::GuestInsn> Rv64Vcpu::disassemble(uint64_t addr) const {
 }
 
 std::string Rv64Vcpu::stats() const {
+  if (!proc_) return "  no statistics: the program an execve chose could not start\n";
   std::string out = cache_->format_stats();
   out += fmt::format("  executed       {} blocks; {} syscalls ({} unsupported)\n", executed_,
                      proc_->stats().syscalls, proc_->stats().unsupported);
@@ -247,6 +257,7 @@ std::string Rv64Vcpu::stats() const {
 }
 
 Result<std::string> Rv64Vcpu::describe_code(uint64_t addr) {
+  STRATA_TRY(check_loaded());
   if (addr & 1) return fail("address 0x{:x} is not 2-byte aligned", addr);
   const CachedBlock* cached = cache_->lookup(addr);
   std::optional<TranslatedBlock> fresh;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -47,6 +48,7 @@ const SyscallTable& table() {
     add_poll_syscalls(s);
     add_futex_syscalls(s);
     add_thread_syscalls(s);
+    add_exec_syscalls(s);
     return s;
   }();
   return t;
@@ -97,26 +99,75 @@ void map_image(SysContext& c, const ElfImage& image) {
 
 }  // namespace
 
-Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem, const ProcessOptions& opts) {
-  const std::vector<uint8_t> file = STRATA_TRY(read_host_file(opts.path));
-  const uint64_t top = page_down(mem.top());
-  if (top < kGuestMinAddr + kStackSize + kStackGuard + kStackGap + (16 << 20))
-    return fail("{}: the guest address space (top {:#x}) is too small for a process", opts.path,
-                mem.top());
-  const uint64_t stack_top = top - kStackGuard;
-  const uint64_t stack_bottom = stack_top - kStackSize;
-  const uint64_t ceiling = stack_bottom - kStackGap;
+namespace {
 
+// Where a program goes in a guest space whose top is `mem_top` (see the layout above).
+struct Placement {
+  LoadPlan plan;
+  uint64_t stack_top = 0, stack_bottom = 0, ceiling = 0;
+};
+
+Result<Placement> place(std::span<const uint8_t> file, const std::string& sysroot, uint64_t mem_top,
+                        const std::string& what) {
+  const uint64_t top = page_down(mem_top);
+  if (top < kGuestMinAddr + kStackSize + kStackGuard + kStackGap + (16 << 20))
+    return fail("{}: the guest address space (top {:#x}) is too small for a process", what,
+                mem_top);
+  Placement p;
+  p.stack_top = top - kStackGuard;
+  p.stack_bottom = p.stack_top - kStackSize;
+  p.ceiling = p.stack_bottom - kStackGap;
   LoadOptions load;
-  load.sysroot = opts.sysroot;
+  load.sysroot = sysroot;
   load.interp_base = top >= (2ull << 30) ? kInterpBase : page_down(top / 4);
   auto plan_or = plan_load(file, load);
-  if (!plan_or) return fail("{}: {}", opts.path, plan_or.error().message);
-  const LoadPlan& plan = *plan_or;
-  STRATA_TRY(check_fits(plan.exe, ceiling, opts.path));
-  if (plan.interp) STRATA_TRY(check_fits(*plan.interp, ceiling, opts.path + " (interpreter)"));
-  if (plan.brk_start >= ceiling)
-    return fail("{}: no room for the heap below {:#x}", opts.path, ceiling);
+  if (!plan_or) return fail("{}: {}", what, plan_or.error().message);
+  p.plan = std::move(*plan_or);
+  STRATA_TRY(check_fits(p.plan.exe, p.ceiling, what));
+  if (p.plan.interp) STRATA_TRY(check_fits(*p.plan.interp, p.ceiling, what + " (interpreter)"));
+  if (p.plan.brk_start >= p.ceiling)
+    return fail("{}: no room for the heap below {:#x}", what, p.ceiling);
+  return p;
+}
+
+}  // namespace
+
+Result<void> check_exec_image(std::span<const uint8_t> file, const std::string& sysroot,
+                              uint64_t mem_top, const std::string& what) {
+  STRATA_TRY(place(file, sysroot, mem_top, what));
+  return {};
+}
+
+Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem, const ProcessOptions& opts) {
+  ExecHandover h;
+  h.opts = opts;
+  h.execfn = opts.path;
+  h.image = STRATA_TRY(read_host_file(opts.path));
+  if (char* real = ::realpath(opts.path.c_str(), nullptr)) {
+    h.exe_path = real;
+    ::free(real);
+  } else {
+    h.exe_path = opts.path;
+  }
+  h.fds.put(0, GuestFd{opts.stdin_fd, false, false});
+  h.fds.put(1, GuestFd{opts.stdout_fd, false, false});
+  h.fds.put(2, GuestFd{opts.stderr_fd, false, false});
+  return create_process(mem, std::move(h), true);
+}
+
+Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem,
+                                                 std::shared_ptr<ExecHandover> handover) {
+  if (!handover) return fail("exec: nothing handed over");
+  return create_process(mem, std::move(*handover), false);
+}
+
+Result<std::unique_ptr<Process>> Process::create_process(GuestMemory& mem, ExecHandover&& h,
+                                                         bool first) {
+  const ProcessOptions& opts = h.opts;
+  const Placement placed = STRATA_TRY(place(h.image, opts.sysroot, mem.top(), opts.path));
+  const LoadPlan& plan = placed.plan;
+  const uint64_t stack_top = placed.stack_top, stack_bottom = placed.stack_bottom,
+                 ceiling = placed.ceiling;
 
   // Like the kernel, the loader may write pages the guest may not (guest_memory.hpp).
   const GuestMemory::KernelAccess kernel(mem);
@@ -130,14 +181,16 @@ Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem, const Process
   c.pid = static_cast<int>(::getpid());
   c.threads.list.push_back(GuestThread{});
   c.threads.list[0].tid = c.pid;
-  init_rlimits(c);
-  if (char* real = ::realpath(opts.path.c_str(), nullptr)) {
-    c.exe_path = real;
-    ::free(real);
+  if (first) {
+    init_rlimits(c);
   } else {
-    c.exe_path = opts.path;
+    c.rlimits = h.rlimits;
+    c.signals = h.signals;
+    c.children = std::move(h.children);
+    c.reported = std::move(h.reported);
+    c.notes = std::move(h.notes);
   }
-
+  c.exe_path = h.exe_path;
   map_image(c, plan.exe);
   if (plan.interp) map_image(c, *plan.interp);
 
@@ -167,7 +220,7 @@ Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem, const Process
   sp.stack_top = stack_top;
   sp.argv = opts.argv;
   sp.envp = opts.envp;
-  sp.execfn = opts.path;
+  sp.execfn = h.execfn;
   sp.phdr = plan.exe.phdr_addr;
   sp.phent = plan.exe.phent;
   sp.phnum = plan.exe.phnum;
@@ -187,13 +240,34 @@ Result<std::unique_ptr<Process>> Process::create(GuestMemory& mem, const Process
   mem.set_state(state::kPc, plan.start_pc);
   process->impl_->entry = plan.start_pc;
 
-  c.fds.put(0, GuestFd{opts.stdin_fd, false, false});
-  c.fds.put(1, GuestFd{opts.stdout_fd, false, false});
-  c.fds.put(2, GuestFd{opts.stderr_fd, false, false});
+  c.fds = std::move(h.fds);
   return process;
 }
 
-Process::~Process() = default;
+Process::~Process() {
+  // A vfork child that ends (exit, a fatal signal) without an exec lets its parent go on here.
+  if (impl_) {
+    const GuestMemory::KernelAccess kernel(impl_->ctx.mem);
+    release_vfork(impl_->ctx);
+  }
+}
+
+std::shared_ptr<ExecHandover> Process::take_exec() {
+  SysContext& c = impl_->ctx;
+  std::shared_ptr<ExecHandover> h = std::move(c.exec);
+  if (!h) return nullptr;
+  release_vfork(c);
+  c.fds.close_on_exec();
+  h->fds = std::move(c.fds);
+  h->signals = c.signals;
+  for (SignalState::Action& a : h->signals.actions)
+    if (a.handler > 1) a = SignalState::Action{};  // handlers are gone with the program
+  h->rlimits = c.rlimits;
+  h->children = c.children;
+  h->reported = c.reported;
+  h->notes = c.notes;
+  return h;
+}
 
 uint64_t Process::entry_pc() const {
   return impl_->entry;
@@ -365,6 +439,8 @@ SyscallOutcome Process::syscall() {
         parked                                             ? std::string("parks the thread")
         : c.outcome.kind == SyscallOutcome::Kind::Continue ? fmt::format("= {}", result)
         : c.outcome.kind == SyscallOutcome::Kind::Idle     ? std::string("every thread waits")
+        : c.outcome.kind == SyscallOutcome::Kind::Exec
+            ? fmt::format("= 0, runs {}", c.exec ? c.exec->opts.path : std::string("?"))
         : c.outcome.kind == SyscallOutcome::Kind::Redirect
             ? fmt::format("= {}, continues at 0x{:x}", result, mem.state(state::kPc))
             : fmt::format("ends the process ({})", c.outcome.status);

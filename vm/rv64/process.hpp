@@ -34,18 +34,25 @@
 // blocks in futex wait, parks in a syscall that would block the host (blocked_call.hpp), yields
 // or exits, and the runner when a time slice ends (preempt()). When every thread waits, syscall()
 // says Idle and the runner calls wait_runnable(). Processes (clone without CLONE_VM, fork and
-// vfork) are host forks (syscall_thread.cpp).
+// vfork) are host forks (syscall_thread.cpp); a vfork's parent waits until the child execs or
+// ends and takes back the pages the child wrote (syscall_vfork.cpp).
+//
+// execve (syscall_exec.cpp) of a RISC-V program replaces the program inside this host process:
+// syscall() says Exec, the runner takes the handover (take_exec), drops this Process, the memory
+// and every translation, and creates the new Process from it (same pid, fds without the
+// close-on-exec ones, ignored signals and the mask kept). A host program (x86-64 ELF) is run by
+// the host's execve with the guest's fds at their own numbers; a #! script runs its interpreter.
 //
 // Signals: guest handlers run (signal_frame.hpp): a signal raised by a syscall is delivered as
 // that syscall returns, a synchronous fault through deliver_fault(); the handler returns through
 // a sigreturn trampoline page (`li a7, 139; ecall`, read+exec) at the bottom of the gap below the
 // stack, the guest's stand-in for the vDSO.
 //
-// Not implemented yet: execve, clone3 (ENOSYS, glibc falls back to clone), stopping on
+// Not implemented yet: clone3 (ENOSYS, glibc falls back to clone), stopping on
 // SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking or parked syscall with a signal
 // (only a host signal could, and those are not forwarded), writable MAP_SHARED file mappings
-// (ENODEV). chdir, fchdir and umask act on the host process (one guest per host process, as under
-// qemu-user).
+// (ENODEV), a vfork child's mmap/munmap reaching its parent (only the pages it wrote do). chdir,
+// fchdir and umask act on the host process (one guest per host process, as under qemu-user).
 #pragma once
 
 #include <cstdint>
@@ -59,6 +66,8 @@
 #include "vm/rv64/guest_threads.hpp"
 
 namespace strata::vm::rv64 {
+
+struct ExecHandover;
 
 struct ProcessOptions {
   std::string path;               // host path of the executable
@@ -80,7 +89,10 @@ struct SyscallOutcome {
   // Exit, Signal: the process ended. Idle: every guest thread waits (on a futex, or parked in a
   // blocking syscall); the runner calls wait_runnable() until it returns true, then continues at
   // state::kPc (a parked thread's ecall, which then runs again).
-  enum class Kind { Continue, Exit, Signal, Redirect, Idle };
+  // Exec: execve replaces the program; the runner takes the handover (Process::take_exec),
+  // drops this Process, its memory and every translation, and starts the new program with
+  // Process::create(memory, handover).
+  enum class Kind { Continue, Exit, Signal, Redirect, Idle, Exec };
   Kind kind = Kind::Continue;
   int status = 0;  // Exit: the exit status (0..255); Signal: the signal number (SIGABRT...)
 };
@@ -107,6 +119,13 @@ class Process {
   // sets at exec. Errors: unreadable file, not an RV64 ELF, dynamic without sysroot, does not
   // fit the guest address space — each naming the file and what was wrong.
   static Result<std::unique_ptr<Process>> create(GuestMemory& mem, const ProcessOptions& opts);
+  // The program an execve chose (take_exec), in a fresh `mem` of the same size. The handover's
+  // image was checked by execve; an error here is past Linux's point of no return.
+  static Result<std::unique_ptr<Process>> create(GuestMemory& mem,
+                                                 std::shared_ptr<ExecHandover> handover);
+  // After syscall() said Exec: what the new program keeps (the fds, signals, children...). A
+  // vfork child hands its memory back to its parent here (release_vfork).
+  std::shared_ptr<ExecHandover> take_exec();
   ~Process();
 
   uint64_t entry_pc() const;
@@ -164,6 +183,8 @@ class Process {
 
  private:
   Process() = default;
+  static Result<std::unique_ptr<Process>> create_process(GuestMemory& mem, ExecHandover&& h,
+                                                         bool first);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

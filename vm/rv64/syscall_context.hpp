@@ -11,9 +11,12 @@
 #include <cerrno>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vm/rv64/guest_memory.hpp"
 #include "vm/rv64/guest_threads.hpp"
@@ -32,6 +35,24 @@ struct SignalState {
   std::array<Action, 65> actions{};  // indexed by signal number 1..64
   uint64_t blocked = 0;              // bit (sig - 1)
   uint64_t pending = 0;
+};
+
+// What a process keeps across execve (Linux): built by the execve syscall (syscall_exec.cpp),
+// completed by Process::take_exec, and consumed by Process::create for the new program.
+struct ExecHandover {
+  ProcessOptions opts;         // the new program's: its host path, argv and envp; the rest kept
+  std::string execfn;          // AT_EXECFN: the file name execve was given
+  std::string exe_path;        // absolute host path (/proc/self/exe)
+  std::vector<uint8_t> image;  // the executable's bytes, read when execve checked it
+  // Set by Process::take_exec: the fds without the close-on-exec ones, the signals with their
+  // handlers reset to SIG_DFL (ignored ones stay ignored, the mask and pending set stay), the
+  // children not reaped yet, the guest's rlimits, and the notes already printed.
+  FdTable fds;
+  SignalState signals;
+  std::array<std::array<uint64_t, 2>, 16> rlimits{};
+  std::set<int> children;
+  std::set<uint64_t> reported;
+  std::set<std::string> notes;
 };
 
 using SyscallArgs = std::array<uint64_t, 6>;
@@ -62,6 +83,11 @@ struct SysContext {
   const std::function<void(uint64_t, uint64_t)>* code_change = nullptr;
   const std::function<void()>* before_fork = nullptr;
   const std::function<bool(bool)>* on_fork = nullptr;
+  // Set by a successful execve of a RISC-V program (the outcome is then Exec).
+  std::shared_ptr<ExecHandover> exec;
+  // In the child of a vfork until it execs or ends: the host pipe the parent waits on
+  // (syscall_vfork.cpp).
+  int vfork_fd = -1;
 
   // One line on diag_fd (a newline is added).
   void diag(std::string_view line) const;
@@ -108,6 +134,20 @@ void add_fsops_syscalls(SyscallTable& t);
 void add_poll_syscalls(SyscallTable& t);
 void add_futex_syscalls(SyscallTable& t);
 void add_thread_syscalls(SyscallTable& t);
+void add_exec_syscalls(SyscallTable& t);
+
+// Whether `file` would load as the program of a guest space whose top is `mem_top` (what
+// Process::create checks before it changes anything); the error says why not.
+Result<void> check_exec_image(std::span<const uint8_t> file, const std::string& sysroot,
+                              uint64_t mem_top, const std::string& what);
+
+// vfork (syscall_vfork.cpp). Linux shares the memory of a vfork child with its suspended parent;
+// here the child runs in a copy, and hands its writes back when it execs or ends: every guest
+// page it could have written (resident, writable, private) goes through `c.vfork_fd` and the
+// pipe is closed. The parent, blocked in await_vfork until the pipe closes, writes the pages
+// that differ into its own memory. Safe to call when not a vfork child (nothing happens).
+void release_vfork(SysContext& c);
+void await_vfork(SysContext& c, int fd);
 
 // The guest's rlimits at start: the host's, except RLIMIT_STACK (8 MiB) and RLIMIT_NOFILE (the
 // fd table's size).

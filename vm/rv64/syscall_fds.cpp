@@ -4,12 +4,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace strata::vm::rv64 {
 
 FdTable::~FdTable() {
   for (const GuestFd& e : slots_)
     if (e.host >= 0 && e.owned) ::close(e.host);
+}
+
+FdTable::FdTable(FdTable&& other) noexcept : slots_(std::move(other.slots_)) {
+  other.slots_.clear();
+}
+
+FdTable& FdTable::operator=(FdTable&& other) noexcept {
+  if (this != &other) {
+    for (const GuestFd& e : slots_)
+      if (e.host >= 0 && e.owned) ::close(e.host);
+    slots_ = std::move(other.slots_);
+    other.slots_.clear();
+  }
+  return *this;
 }
 
 const GuestFd* FdTable::get(int64_t fd) const {
@@ -49,6 +64,11 @@ int FdTable::close(int64_t fd) {
   if (slot.owned) ::close(slot.host);
   slot = GuestFd{};
   return 0;
+}
+
+void FdTable::close_on_exec() {
+  for (size_t fd = 0; fd < slots_.size(); ++fd)
+    if (slots_[fd].host >= 0 && slots_[fd].cloexec) close(static_cast<int64_t>(fd));
 }
 
 }  // namespace strata::vm::rv64

@@ -3,6 +3,7 @@
 // the runner's own files). New descriptors take the lowest free number, as on Linux.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -10,7 +11,7 @@ namespace strata::vm::rv64 {
 
 struct GuestFd {
   int host = -1;
-  bool cloexec = false;  // FD_CLOEXEC as the guest sees it (there is no exec yet)
+  bool cloexec = false;  // FD_CLOEXEC as the guest sees it: execve closes it
   bool owned = false;    // closed on the host when the guest closes it
 };
 
@@ -22,6 +23,9 @@ class FdTable {
   FdTable() = default;
   FdTable(const FdTable&) = delete;
   FdTable& operator=(const FdTable&) = delete;
+  // execve hands the table to the new program's Process.
+  FdTable(FdTable&& other) noexcept;
+  FdTable& operator=(FdTable&& other) noexcept;
   ~FdTable();
 
   // The entry for a guest fd, or nullptr when it is not open. GUEST: `fd` is any 64-bit value.
@@ -38,6 +42,14 @@ class FdTable {
   void set_cloexec(int fd, bool on);
   // -EBADF when not open.
   int close(int64_t fd);
+  // What execve does: closes every FD_CLOEXEC descriptor.
+  void close_on_exec();
+  // Calls f(guest fd, entry) for each open descriptor, lowest first.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (size_t fd = 0; fd < slots_.size(); ++fd)
+      if (slots_[fd].host >= 0) f(static_cast<int>(fd), slots_[fd]);
+  }
 
  private:
   std::vector<GuestFd> slots_;

@@ -3,14 +3,16 @@
 //
 // clone takes the two shapes glibc uses: a thread (CLONE_VM|FS|FILES|SIGHAND|THREAD, with
 // SYSVSEM, SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID) and a process (exit signal
-// SIGCHLD without CLONE_VM, with SETTLS and the *_SETTID / CHILD_CLEARTID flags; vfork's
-// CLONE_VM|CLONE_VFORK is a plain fork: the parent does not wait and the child's writes stay its
-// own). Other combinations get EINVAL with a one-time note. A process is a host fork(): the guest
-// memory is private anonymous memory (copied on write), the child keeps only the forking thread,
-// and the runner privatizes what the fork left shared (Process::on_fork). Children are host
-// processes, so wait4/waitid and kill reach them through the host; with several guest threads a
-// wait that would block parks the thread instead (blocked_call.hpp).
+// SIGCHLD without CLONE_VM, with SETTLS and the *_SETTID / CHILD_CLEARTID flags; or vfork's
+// CLONE_VM|CLONE_VFORK: a fork whose parent waits until the child execs or ends and then takes
+// the child's memory writes back, syscall_vfork.cpp). Other combinations get EINVAL with a one-time
+// note. A process is a host fork(): the guest memory is private anonymous memory (copied on write),
+// the child keeps only the forking thread, and the runner privatizes what the fork left shared
+// (Process::on_fork). Children are host processes, so wait4/waitid and kill reach them through the
+// host; with several guest threads a wait that would block parks the thread instead
+// (blocked_call.hpp).
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,10 +91,25 @@ int64_t clone_thread(SysContext& c, uint64_t flags, uint64_t sp, uint64_t ptid, 
 
 int64_t clone_process(SysContext& c, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls,
                       uint64_t ctid) {
+  const bool vfork = (flags & kCloneVfork) != 0;
+  int channel[2] = {-1, -1};  // vfork: the child's memory comes back through it
+  if (vfork && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) != 0)
+    return neg_errno();
   if (c.before_fork && *c.before_fork) (*c.before_fork)();
   const pid_t pid = ::fork();
-  if (pid < 0) return neg_errno();
+  if (pid < 0) {
+    const int64_t err = neg_errno();
+    if (vfork) {
+      ::close(channel[0]);
+      ::close(channel[1]);
+    }
+    return err;
+  }
   if (pid == 0) {
+    // A vfork child's own children do not hold its parent up.
+    if (c.vfork_fd >= 0) ::close(c.vfork_fd);
+    c.vfork_fd = vfork ? channel[1] : -1;
+    if (vfork) ::close(channel[0]);
     c.pid = static_cast<int>(::getpid());
     GuestThread self = c.threads.running();
     self.tid = c.pid;
@@ -109,14 +126,19 @@ int64_t clone_process(SysContext& c, uint64_t flags, uint64_t sp, uint64_t ptid,
       c.outcome = SyscallOutcome{SyscallOutcome::Kind::Signal, SIGKILL};
     return 0;
   }
-  if (flags & kCloneParentSettid) put_tid(c, ptid, pid);
+  if (vfork) ::close(channel[1]);
   c.children.insert(pid);
   if (c.on_fork && *c.on_fork && !(*c.on_fork)(false)) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     c.children.erase(pid);
+    if (vfork) ::close(channel[0]);
     return -ENOMEM;
   }
+  // Every guest thread waits with the vforking one (they share the host thread).
+  if (vfork) await_vfork(c, channel[0]);
+  // After the child's pages: on Linux both writes land in the one memory.
+  if (flags & kCloneParentSettid) put_tid(c, ptid, pid);
   return pid;
 }
 

@@ -89,6 +89,7 @@ std::vector<Program> corpus() {
       {"memory_map", "memory_map.elf", {kScratchArg}, ""},
       {"memory_map_shared", "memory_map.elf", {kScratchArg, "shared"}, ""},
       {"memory_map_past_eof", "memory_map.elf", {kScratchArg, "past_eof"}, ""},
+      {"exec_host", "exec.elf", {"host", kScratchArg}, ""},
       {"faults_load", "faults.elf", {"load"}, ""},
       {"faults_store", "faults.elf", {"store"}, ""},
       {"faults_munmapped", "faults.elf", {"munmapped"}, ""},
@@ -247,7 +248,7 @@ INSTANTIATE_TEST_SUITE_P(Programs, Rv64Corpus,
 std::vector<Program> opt_corpus() {
   const std::set<std::string> names = {"int_edge",   "fp_edge",     "smc",          "workloads",
                                        "signals",    "faults_load", "faults_store", "faults_rodata",
-                                       "insn_rv64d", "insn_fcsr"};
+                                       "insn_rv64d", "insn_fcsr",   "exec_host"};
   std::vector<Program> out;
   for (const Program& p : corpus())
     if (names.contains(p.name)) out.push_back(p);

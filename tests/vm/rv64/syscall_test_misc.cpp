@@ -145,12 +145,12 @@ TEST_F(MiscSyscalls, PointerTakingCallsFaultOnBadPointers) {
 TEST_F(MiscSyscalls, UnknownSyscallIsEnosysReportedOncePerNumber) {
   EXPECT_EQ(call(437), -ENOSYS);
   EXPECT_EQ(call(437), -ENOSYS);
-  EXPECT_EQ(call(221), -ENOSYS);
+  EXPECT_EQ(call(434), -ENOSYS);
   EXPECT_EQ(call(100000), -ENOSYS);
   EXPECT_EQ(outcome_.kind, Kind::Continue);
   EXPECT_EQ(diag(),
             "strata: rv64: unsupported syscall 437 (openat2), returning ENOSYS\n"
-            "strata: rv64: unsupported syscall 221 (execve), returning ENOSYS\n"
+            "strata: rv64: unsupported syscall 434 (pidfd_open), returning ENOSYS\n"
             "strata: rv64: unsupported syscall 100000 (unknown), returning ENOSYS\n");
   EXPECT_EQ(proc_->stats().unsupported, 4u);
   EXPECT_EQ(proc_->stats().syscalls, 4u);
