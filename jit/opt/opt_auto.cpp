@@ -67,9 +67,9 @@ void OptAutoTier::drain() {
 }
 
 void OptAutoTier::enqueue(Job job) {
+  if (job.osr_pc == OptRequest::kNoOsrPc) entry_queued_.insert(job.fn);
   {
     std::lock_guard lock(mu_);
-    if (job.osr_pc == OptRequest::kNoOsrPc) entry_queued_.insert(job.fn);
     todo_.push_back(job);
     ++(job.osr_pc == OptRequest::kNoOsrPc ? queued_ : osr_queued_);
     if (!thread_.joinable()) thread_ = std::thread(&OptAutoTier::worker, this);
