@@ -146,6 +146,12 @@ constexpr const OpInfo& info(Op op) {
   return kOpInfo[static_cast<size_t>(op)];
 }
 
+// The pc offset of a branch (an op with kBranch): its J16 operand in c or J32 in b:c. A taken
+// branch with offset <= 0 is a back-edge (charges fuel); its target is a loop header.
+constexpr int32_t branch_offset(Word w) {
+  return info(op_of(w)).c == Operand::J16 ? int32_t{sc_of(w)} : sbc_of(w);
+}
+
 // True when the operand kind uses the whole b:c pair.
 constexpr bool is_wide(Operand k) {
   return k == Operand::I32 || k == Operand::J32 || k == Operand::K32;

@@ -28,22 +28,30 @@ struct Frame;
 // Trapped (the finished trap in st->jit_trap). Fuel is st->fuel_left. Never throws.
 using JitEntry = uint64_t (*)(ExecState* st, Value* base, Frame* fp);
 
+// An OSR entry: as JitEntry, plus `target`, a value of the tier that made it (the baseline
+// tier: the code address of the branch to jump to once its prologue has run).
+using OsrEntry = uint64_t (*)(ExecState* st, Value* base, Frame* fp, const void* target);
+
 // On-stack replacement (vm/interp.hpp "Tiering"): `find` returns where compiled code of `fn`
 // continues an activation whose next instruction is the backward branch at `pc` (an index into
 // fn.code), or a null entry when it has none. Called on the interpreter's thread when a fuel
-// slice runs out at that branch (after TierUp::promote, if `fn` was watched). Null: no OSR.
+// slice runs out at that branch, taking it (after TierUp::promote, if `fn` was watched). The
+// entry re-executes the branch with the frame's registers as they are in base[]. Null: no OSR.
 struct OsrTarget {
-  // The compiled function's OSR entry: as JitEntry, plus the address inside the same code to
-  // jump to once its prologue has run.
-  uint64_t (*entry)(ExecState* st, Value* base, Frame* fp, const void* target) = nullptr;
+  OsrEntry entry = nullptr;
   const void* target = nullptr;
 };
 // `compile` gives `fn` the code `find` enters (publishing it with set_jit_entry); false when it
 // cannot. Used instead of TierUp::promote for the run's entry function (see interp.cpp).
+// `upgrade` (may be null) is `find` for an activation already in compiled code (the baseline
+// tier's, which keeps every register in base[]): called by that code, on the run's thread, when
+// a fuel slice runs out at the taken backward branch `pc`; it answers only with code of a higher
+// tier (jit/opt/opt_auto.hpp), or a null entry to stay.
 struct OsrHook {
   OsrTarget (*find)(void* ctx, const FuncInfo& fn, uint32_t pc) = nullptr;
   bool (*compile)(void* ctx, FuncInfo& fn) = nullptr;
   void* ctx = nullptr;
+  OsrTarget (*upgrade)(void* ctx, const FuncInfo& fn, uint32_t pc) = nullptr;
 };
 
 // Run-time tier-up (--jit=auto, vm/interp.hpp "Tiering"): `promote` compiles `fn` and publishes

@@ -84,8 +84,12 @@ bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body) {
 }
 
 void BaselineJit::arm_osr(vm::Program& p, uint32_t fuel_slice) {
-  p.set_osr(vm::OsrHook{&BaselineJit::find_osr, &BaselineJit::compile_for_osr, this}, fuel_slice);
+  p.set_osr(osr_hook(), fuel_slice);
   osr_armed_ = true;
+}
+
+vm::OsrHook BaselineJit::osr_hook() {
+  return vm::OsrHook{&BaselineJit::find_osr, &BaselineJit::compile_for_osr, this};
 }
 
 bool BaselineJit::compile_for_osr(void* self, vm::FuncInfo& fn) {

@@ -49,6 +49,8 @@ class BaselineJit {
   // fuel slices of `fuel_slice` units (tests lower it to move short loops). Together with a
   // run-time tier-up (AutoTier, opt::OptAutoTier), which compiles the functions found hot.
   void arm_osr(vm::Program& p, uint32_t fuel_slice = vm::ExecState::kFuelSlice);
+  // The hook arm_osr installs, for a tier above that wraps it (opt::OptAutoTier::arm_osr).
+  vm::OsrHook osr_hook();
   // Activations moved from the interpreter into this tier's code at a back-edge.
   uint64_t osr_entries() const { return osr_entries_; }
 

@@ -86,8 +86,15 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
   if (!always) a.j(x86::negateCond(cc), skip);
   a.dec(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, fuel_left)));
   asmjit::Label refuel = cold([this, pc] {
-    call_checked(pc, reinterpret_cast<const void*>(&rt::refuel));
-    a.jmp(labels_[pc]);
+    save_pc(pc);
+    helper_args();
+    call_fn(reinterpret_cast<const void*>(&rt::refuel_backedge));
+    a.test(x86::rax, x86::rax);
+    a.jz(labels_[pc]);
+    // A trap, or rt::kActivationDone | the status of a higher tier that ran the activation.
+    static_assert(rt::kActivationDone == 0x100);
+    a.movzx(x86::eax, x86::al);
+    a.jmp(exit_);
   });
   a.js(refuel);
   a.jmp(labels_[target]);

@@ -143,6 +143,22 @@ uint64_t refuel(ExecState* st, Frame* fp) noexcept {
   return 0;
 }
 
+uint64_t refuel_backedge(ExecState* st, Frame* fp) noexcept {
+  if (const uint64_t s = refuel(st, fp); s != 0) return s;
+  if (st->osr.upgrade == nullptr) return 0;
+  vm::OsrTarget to;
+  try {
+    to = st->osr.upgrade(st->osr.ctx, *fp->fn, static_cast<uint32_t>(fp->pc - fp->fn->code));
+  } catch (...) {
+    return 0;  // no exception crosses the compiled frames below; the activation stays here
+  }
+  if (to.entry == nullptr) return 0;
+  // Every register is in base[] (the baseline tier keeps none in host registers), the pc is the
+  // branch's and the slice is fresh: the state the entry expects. It runs the activation to its
+  // end on top of this helper's host frame.
+  return to.entry(st, fp->base, fp, to.target) | kActivationDone;
+}
+
 uint64_t record_new(ExecState* st, Frame* fp) noexcept {
   const isa::Word w = *fp->pc;
   const vm::RecordType* type = &fp->fn->inst->types[isa::b_of(w)];

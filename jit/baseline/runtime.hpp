@@ -29,6 +29,12 @@ uint64_t call_indirect(ExecState* st, Frame* fp) noexcept;
 // Takes the next fuel slice when st->fuel_left went negative at a branch; 0 = the branch is
 // re-executed, else Trapped (OutOfFuel or Interrupted).
 uint64_t refuel(ExecState* st, Frame* fp) noexcept;
+// The baseline tier's refuel at a taken backward branch: refuel, then on-stack replacement into
+// a higher tier when st->osr.upgrade has code for this branch (vm::OsrHook). That code runs the
+// rest of the activation and its status comes back with kActivationDone set: the baseline
+// function returns it at once (without the flag). 0 = re-execute the branch.
+inline constexpr uint64_t kActivationDone = 0x100;
+uint64_t refuel_backedge(ExecState* st, Frame* fp) noexcept;
 
 // ---- instructions decoded from *fp->pc ----
 uint64_t record_new(ExecState* st, Frame* fp) noexcept;

@@ -129,6 +129,8 @@ class LlvmCompiler final : public OptCompiler {
     auto entry = sym->toPtr<vm::JitEntry>();
     trackers_.emplace(entry, std::move(tracker));
     phases.codegen = thread_cpu_ns() - t0;
+    if (req.osr_pc != OptRequest::kNoOsrPc)
+      return {nullptr, {}, phases, sym->toPtr<vm::OsrEntry>()};
     return {entry, {}, phases};
   }
 

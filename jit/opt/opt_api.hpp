@@ -20,7 +20,7 @@
 namespace strata::jit::opt {
 
 // Bumped whenever this header changes, so a stale module is refused rather than misused.
-inline constexpr uint32_t kOptApiVersion = 4;
+inline constexpr uint32_t kOptApiVersion = 5;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -67,6 +67,14 @@ struct OptRequest {
   // The function only ever runs with unlimited fuel (vm::Limits::fuel 0, as the RV64 runner's
   // units do): its backward branches charge none, so a loop touches no ExecState.
   bool unlimited_fuel = false;
+  // Not kNoOsrPc: build the function's on-stack replacement entry at this loop header (the
+  // target of a backward branch) instead of its entry: a vm::OsrEntry for an activation stopped
+  // at any taken backward branch to it (fp->pc), its slice just refilled (`target` unused). It
+  // reads every register from base[], charges the branch's unit of fuel and continues at the
+  // header; the rest is the function's body, so the loop is optimized as in the whole function.
+  // Declined when no backward branch targets this pc.
+  static constexpr uint32_t kNoOsrPc = UINT32_MAX;
+  uint32_t osr_pc = kNoOsrPc;
 };
 
 // Thread CPU time of a compile's phases, to see where LLVM's time goes.
@@ -80,6 +88,7 @@ struct OptResult {
   vm::JitEntry entry = nullptr;  // null: declined (error says why); the function keeps its tier
   std::string error;
   OptPhaseNs phases;
+  vm::OsrEntry osr_entry = nullptr;  // an OptRequest::osr_pc's result (then entry is null)
 };
 
 // Compiles SVI functions to native code with LLVM ORC (O2). The code lives until release() or

@@ -33,7 +33,7 @@ bool OptAutoTier::promote(void* self, vm::FuncInfo& fn) {
   if (fn.jit_entry != nullptr) return true;
   const bool ok = tier->jit_.compile(fn);
   ++(ok ? tier->baseline_promoted_ : tier->baseline_failed_);
-  tier->enqueue(fn);
+  tier->enqueue(Job{&fn});
   // Keep this function's calls counted, i.e. keep safe points coming, until its optimized code
   // is published; the interpreter enters the baseline code after each count.
   if (ok) fn.call_code = &vm::kCountCallWord;
@@ -41,14 +41,22 @@ bool OptAutoTier::promote(void* self, vm::FuncInfo& fn) {
 }
 
 void OptAutoTier::drain() {
-  std::vector<std::pair<vm::FuncInfo*, vm::JitEntry>> ready;
+  std::vector<Finished> ready;
   {
     std::lock_guard lock(mu_);
     ready.swap(done_);
     has_done_.store(false, std::memory_order_relaxed);
   }
-  for (auto [fn, entry] : ready) {
-    if (entry != nullptr) {
+  for (const Finished& f : ready) {
+    vm::FuncInfo* fn = f.job.fn;
+    if (f.job.osr_pc != OptRequest::kNoOsrPc) {
+      // Entered at the next slice check on a back-edge to that header (opt_auto_osr.cpp).
+      osr_entries_[{fn, f.job.osr_pc}] = f.osr_entry;
+      osr_functions_[fn].in_flight = false;
+      continue;
+    }
+    entry_queued_.erase(fn);
+    if (vm::JitEntry entry = f.entry; entry != nullptr) {
       vm::set_jit_entry(*fn, entry);
       ++opt_installed_;
     } else {
@@ -58,11 +66,12 @@ void OptAutoTier::drain() {
   }
 }
 
-void OptAutoTier::enqueue(vm::FuncInfo& fn) {
+void OptAutoTier::enqueue(Job job) {
+  if (job.osr_pc == OptRequest::kNoOsrPc) entry_queued_.insert(job.fn);
   {
     std::lock_guard lock(mu_);
-    todo_.push_back(&fn);
-    ++queued_;
+    todo_.push_back(job);
+    ++(job.osr_pc == OptRequest::kNoOsrPc ? queued_ : osr_queued_);
     if (!thread_.joinable()) thread_ = std::thread(&OptAutoTier::worker, this);
   }
   cv_.notify_all();
@@ -79,19 +88,22 @@ void OptAutoTier::worker() {
       load_error_ = loaded.error().message;
   }
   for (;;) {
-    vm::FuncInfo* fn = nullptr;
+    Finished f;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stop_ || !todo_.empty(); });
       if (stop_) return;
-      fn = todo_.front();
+      f.job = todo_.front();
       todo_.pop_front();
       ++busy_;
     }
-    vm::JitEntry entry = opt_ != nullptr ? opt_->translate(*fn) : nullptr;
+    if (opt_ != nullptr && f.job.osr_pc != OptRequest::kNoOsrPc)
+      f.osr_entry = opt_->translate_osr(*f.job.fn, f.job.osr_pc);
+    else if (opt_ != nullptr)
+      f.entry = opt_->translate(*f.job.fn);
     {
       std::lock_guard lock(mu_);
-      done_.emplace_back(fn, entry);
+      done_.push_back(f);
       has_done_.store(true, std::memory_order_release);
       --busy_;
     }
@@ -110,6 +122,10 @@ std::string OptAutoTier::format_stats() const {
       "auto: {} functions promoted to baseline (threshold {} calls), {} stayed interpreted; "
       "{} queued for opt, {} opt-compiled functions installed\n",
       baseline_promoted_, threshold_, baseline_failed_, queued_, opt_installed_);
+  if (osr_armed_)
+    s += fmt::format(
+        "osr: {} activations moved into optimized code at a back-edge ({} OSR entries queued)\n",
+        osr_opt_entries_, osr_queued_);
   if (opt_ != nullptr)
     s += opt_->format_stats();
   else if (!load_error_.empty())

@@ -123,18 +123,33 @@ vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& bod
   for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
   OptResult r =
       compiler_->compile(OptRequest{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit});
+  return record(r, timer.elapsed_ns()) ? r.entry : nullptr;
+}
+
+vm::OsrEntry OptTier::translate_osr(const vm::FuncInfo& fn, uint32_t pc) {
+  CompileTimer timer;
+  const isa::Function& body = fn.inst->module.funcs[fn.index];
+  std::vector<isa::Insn> insns;
+  for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
+  OptRequest req{&fn, insns, body.regs};
+  req.osr_pc = pc;
+  OptResult r = compiler_->compile(req);
+  return record(r, timer.elapsed_ns()) ? r.osr_entry : nullptr;
+}
+
+bool OptTier::record(const OptResult& r, uint64_t elapsed_ns) {
   std::lock_guard lock(mu_);
-  if (r.entry == nullptr) {
+  if (r.entry == nullptr && r.osr_entry == nullptr) {
     ++stats_.declined;
     if (stats_.declined_reasons.size() < 8) stats_.declined_reasons.push_back(r.error);
-    return nullptr;
+    return false;
   }
-  stats_.compile.record_ns(timer.elapsed_ns());
-  ++stats_.compiled;
+  stats_.compile.record_ns(elapsed_ns);
+  ++(r.entry != nullptr ? stats_.compiled : stats_.osr_compiled);
   stats_.ir_ns += stats_.last_ir_ns = r.phases.ir;
   stats_.opt_ns += stats_.last_opt_ns = r.phases.opt;
   stats_.codegen_ns += stats_.last_codegen_ns = r.phases.codegen;
-  return r.entry;
+  return true;
 }
 
 bool OptTier::compile(vm::FuncInfo& fn) {
@@ -160,6 +175,9 @@ std::string OptTier::format_stats() const {
       "p99; module loaded in {:.1f} ms ({})\n",
       stats_.compiled, stats_.declined, stats_.compile.mean_us(), stats_.compile.p99_us(),
       static_cast<double>(stats_.load_ns) / 1e6, stats_.module_path);
+  if (stats_.osr_compiled != 0)
+    s += fmt::format("opt: {} OSR entries compiled (loops entered mid-activation)\n",
+                     stats_.osr_compiled);
   if (stats_.released != 0) s += fmt::format("opt: {} compiled functions freed\n", stats_.released);
   for (const std::string& why : stats_.declined_reasons)
     s += fmt::format("opt: declined: {}\n", why);

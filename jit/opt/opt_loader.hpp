@@ -30,12 +30,14 @@
 namespace strata::jit::opt {
 
 class OptCompiler;
+struct OptResult;
 
 struct OptStats {
   uint64_t compiled = 0;
   uint64_t released = 0;  // compiled functions whose code was freed again
   uint64_t declined = 0;
-  LatencyStats compile;  // per compiled function: translate + O2 + codegen + link
+  uint64_t osr_compiled = 0;  // OSR entries (translate_osr), not counted in `compiled`
+  LatencyStats compile;       // per compiled function: translate + O2 + codegen + link
   // Summed thread CPU time of the compiled functions' phases (OptPhaseNs), and of the last one.
   uint64_t ir_ns = 0, opt_ns = 0, codegen_ns = 0;
   uint64_t last_ir_ns = 0, last_opt_ns = 0, last_codegen_ns = 0;
@@ -60,6 +62,10 @@ class OptTier {
   // unit): `body` is its code and register types, decoded against fn's instance's module.
   // `guest_unit`: OptRequest::fixed_memory, leaf_host_calls and unlimited_fuel all hold.
   vm::JitEntry translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit);
+  // Compiles the on-stack replacement entry of `fn` at its loop header `pc` (OptRequest::
+  // osr_pc): null when declined. Same thread rule as translate(); the code lives as long as the
+  // OptTier.
+  vm::OsrEntry translate_osr(const vm::FuncInfo& fn, uint32_t pc);
   // Frees the code of `entry` (from translate()), which nothing may run any more. Same thread
   // rule as translate().
   void release(vm::JitEntry entry);
@@ -73,6 +79,8 @@ class OptTier {
 
  private:
   OptTier() = default;
+  // Counts a compile's outcome (and its reason when declined); true when it produced code.
+  bool record(const OptResult& r, uint64_t elapsed_ns);
 
   void* handle_ = nullptr;  // dlopen handle; kept open for the life of the process
   OptCompiler* compiler_ = nullptr;

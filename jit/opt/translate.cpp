@@ -21,6 +21,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       fixed_memory_(req.fixed_memory),
       leaf_host_calls_(req.leaf_host_calls),
       no_fuel_(req.unlimited_fuel),
+      osr_pc_(req.osr_pc),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),
@@ -373,7 +374,9 @@ bool Translator::emit_control(const isa::Insn& in) {
 }
 
 std::string Translator::run(const std::string& name) {
-  auto* fty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
+  std::vector<llvm::Type*> params{ptr_, ptr_, ptr_};
+  if (osr_pc_ != OptRequest::kNoOsrPc) params.push_back(ptr_);  // vm::OsrEntry's unused target
+  auto* fty = llvm::FunctionType::get(i64_, params, false);
   f_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, mod_);
   f_->addFnAttr(llvm::Attribute::NoUnwind);
   // The host stack check of direct calls reads the frame address.
@@ -409,11 +412,15 @@ std::string Translator::run(const std::string& name) {
   b_.CreateStore(f_->getArg(2), fp_slot_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
                         b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
-  // Parameters come from the window; the caller zeroed the other registers.
-  for (uint32_t r = 0; r < fn_.nregs; ++r)
-    b_.CreateStore(r < fn_.nparams ? load64(f_->getArg(1), uint64_t{r} * 8) : b_.getInt64(0),
-                   regs_[r]);
-  b_.CreateBr(blocks_[0]);
+  if (osr_pc_ != OptRequest::kNoOsrPc) {
+    if (std::string why = enter_at_header(); !why.empty()) return why;
+  } else {
+    // Parameters come from the window; the caller zeroed the other registers.
+    for (uint32_t r = 0; r < fn_.nregs; ++r)
+      b_.CreateStore(r < fn_.nparams ? load64(f_->getArg(1), uint64_t{r} * 8) : b_.getInt64(0),
+                     regs_[r]);
+    b_.CreateBr(blocks_[0]);
+  }
 
   for (const isa::Insn& in : insns_) {
     b_.SetInsertPoint(blocks_[in.pc]);

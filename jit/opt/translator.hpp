@@ -89,6 +89,11 @@ class Translator {
 
   std::string fmt_error(const char* what, const isa::Insn& in);
 
+  // ---- OptRequest::osr_pc (translate_osr.cpp) ----
+  // The OSR entry's first block: every register from base[], the fuel of the taken backward
+  // branch, then the loop header osr_pc_. Empty string on success, else why it is declined.
+  std::string enter_at_header();
+
   llvm::LLVMContext& ctx_;
   llvm::Module& mod_;
   llvm::IRBuilder<> b_;
@@ -100,6 +105,7 @@ class Translator {
   const bool fixed_memory_;     // OptRequest::fixed_memory
   const bool leaf_host_calls_;  // OptRequest::leaf_host_calls
   const bool no_fuel_;          // OptRequest::unlimited_fuel
+  const uint32_t osr_pc_;       // OptRequest::osr_pc
   llvm::AllocaInst* leaf_args_ = nullptr;
   llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;

@@ -1,7 +1,8 @@
 // svi_fuzz: differential fuzzing of the execution tiers. Generates programs from consecutive
 // seeds (tests/support/svi_gen.hpp), computes what each must do with the reference evaluator
 // (svi_oracle.hpp), and runs each on every tier — interpreter, baseline (all, odd, even
-// functions compiled), auto tier-up, OSR (tiny fuel slices), and the LLVM tier — until the time
+// functions compiled), auto tier-up, OSR (tiny fuel slices), the LLVM tier, and --jit=auto with
+// OSR into LLVM code — until the time
 // budget is spent or a tier disagrees. vm_random_tests does the same for a fixed range of seeds in
 // the test suite; this is for long sessions (`svi_fuzz --seconds 3600`) and the short fuzz smoke
 // test.

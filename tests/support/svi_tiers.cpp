@@ -8,6 +8,7 @@
 #include "vm/instance.hpp"
 #endif
 #ifdef STRATA_SVI_HAVE_OPT
+#include "jit/opt/opt_auto.hpp"
 #include "jit/opt/opt_loader.hpp"
 #endif
 
@@ -25,6 +26,7 @@ std::vector<std::string> all_tiers() {
   std::vector<std::string> tiers = available_tiers();
 #ifdef STRATA_SVI_HAVE_OPT
   tiers.push_back("opt");
+  tiers.push_back("osr-opt");
 #endif
   return tiers;
 }
@@ -54,6 +56,27 @@ TierRun run_main_on_tier(vm::Program& p, const std::string& tier) {
     opt->compile_program(p);
     if (opt->stats().declined != declined) out.error = opt->format_stats();
     out.result = p.run_main({});
+    return out;
+  }
+  if (tier == "osr-opt") {
+    // --jit=auto with OSR: a low call threshold, tiny slices, and loops queued for an optimized
+    // OSR entry at their second slice, compiled while the run waits, so interpreted, baseline
+    // and optimized frames (entered at calls or mid-loop from either) all mix in one run.
+    auto cache = jit::CodeCache::create({});
+    if (!cache) {
+      out.error = "code cache: " + cache.error().message;
+      return out;
+    }
+    jit::baseline::BaselineJit jit(**cache);
+    jit::opt::OptAutoTier auto_tier(jit, **cache, kAutoTestThreshold);
+    auto_tier.arm(p);
+    auto_tier.arm_osr(p, kOsrTestSlice, 2);
+    auto_tier.set_osr_synchronous(true);
+    out.result = p.run_main({});
+    const std::string stats = auto_tier.format_stats();
+    if (stats.find("opt: declined") != std::string::npos ||
+        stats.find("opt: not loaded:") != std::string::npos)
+      out.error = stats;
     return out;
   }
 #endif

@@ -5,8 +5,9 @@
 // interpreted and compiled frames call each other and traps cross between them), and "auto"
 // (run-time tier-up with threshold kAutoTestThreshold), "osr" (tier-up at the default threshold
 // with on-stack replacement every kOsrTestSlice units of fuel), and "opt" (the LLVM tier, every
-// function compiled) when the build has the optimizing tier's loader. New tiers are added here
-// only.
+// function compiled) and "osr-opt" (--jit=auto's tiers with OSR into baseline and optimized
+// code, every kOsrTestSlice units) when the build has the optimizing tier's loader. New tiers
+// are added here only.
 #pragma once
 
 #include <cstdint>
@@ -22,11 +23,11 @@ inline constexpr uint32_t kAutoTestThreshold = 3;
 // Fuel slice of "osr": an activation moves to compiled code at its first back-edges.
 inline constexpr uint32_t kOsrTestSlice = 3;
 
-// The tiers a default differential run uses, interpreter first: all but "opt", whose LLVM
-// compiles (tens of milliseconds per function) suit the fuzzer and explicit requests, not a
+// The tiers a default differential run uses, interpreter first: all but "opt" and "osr-opt", whose
+// LLVM compiles (tens of milliseconds per function) suit the fuzzer and explicit requests, not a
 // test that runs thousands of programs.
 std::vector<std::string> available_tiers();
-// Every tier this build can run: available_tiers() and "opt".
+// Every tier this build can run: available_tiers(), "opt" and "osr-opt".
 std::vector<std::string> all_tiers();
 
 struct TierRun {

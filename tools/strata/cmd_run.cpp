@@ -167,7 +167,7 @@ int cmd_run(Args args) {
     if (jit_auto) {
       tier = std::make_unique<jit::opt::OptAutoTier>(*baseline, *cache);
       tier->arm(**program);
-      baseline->arm_osr(**program);
+      tier->arm_osr(**program);
     }
   }
   vm::RunResult r = (*program)->run_main(std::move(program_args));

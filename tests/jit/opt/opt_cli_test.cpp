@@ -56,6 +56,24 @@ TEST(OptCli, RunWithoutOptNeverMapsLibLLVM) {
   }
 }
 
+// --jit=auto: main's loop runs long enough to be queued for an optimized OSR entry, and --stats
+// counts the activations moved into it (whether the compile finished before the loop did
+// depends on the machine's load; tests/jit/opt/opt_osr_test.cpp checks the move itself).
+TEST(OptCli, AutoStatsCountOsrIntoOptimizedCode) {
+  auto r = run_process({strata_binary(), "run", "--jit=auto", "--stats",
+                        source_path("examples/bench/loop.sasm"), "3000000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "loopsum(3000000) s=749452167047 t=360807\n");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.err, m,
+      std::regex(
+          R"(osr: (\d+) activations moved into optimized code at a back-edge \((\d+) OSR entries queued\))")))
+      << r.err;
+  EXPECT_LE(std::stoul(m[1].str()), 1u) << r.err;
+  EXPECT_EQ(m[2].str(), "1") << r.err;
+}
+
 TEST(OptCli, TrapInOptCodePrintsTheInterpretersTrap) {
   const fs::path dir = fs::temp_directory_path() / "strata_opt_cli_trap";
   fs::create_directories(dir);
