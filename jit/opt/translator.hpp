@@ -1,11 +1,13 @@
 // The translator's state and vocabulary (see translate.hpp for the contract of the code it
-// builds). Private to jit/opt: translate.cpp (frame, control, calls), translate_ops.cpp (data).
+// builds). Private to jit/opt: translate.cpp (frame, control, calls), self_call.cpp (the
+// by-value protocol of recursive functions), translate_ops.cpp (data).
 #pragma once
 
 #include <cstddef>
 #include <deque>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <llvm/IR/IRBuilder.h>
@@ -52,6 +54,10 @@ class Translator {
   // helper(st, fp, extra...) -> i64 status
   llvm::Value* call_helper(const void* addr, std::initializer_list<llvm::Value*> extra);
   llvm::BasicBlock* block(const char* name);
+  // Leaves the function with an ExecStatus (not Returned) / with Returned and `result` (null:
+  // a void function), in whichever protocol the function returns (self_call.cpp).
+  void ret_status(llvm::Value* status);
+  void ret_result(llvm::Value* result);
   void return_if_status(llvm::Value* status);
   // When `fail` holds: save the pc, call the trap helper, return its status.
   // `sync_reg` (unless kNoSync) is stored to base[] on the trap path first.
@@ -72,6 +78,18 @@ class Translator {
   SharedTrap& shared_trap(const void* helper, std::initializer_list<llvm::Value*> extra, bool sync);
   void branch(uint32_t pc, int32_t offset, llvm::Value* cond);
   void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
+  // ---- recursive functions (self_call.cpp) ----
+  // A function that calls itself is built as an internal body taking its parameters and
+  // returning {status, result} in registers, plus the JitEntry that wraps it; its self-calls
+  // call the body directly while the code slot still holds this entry.
+  bool calls_itself() const;
+  void create_body(const std::string& name);
+  void build_entry();
+  // The callee window of a self-call as the GC must see it: ref arguments, other refs null.
+  void fill_self_window(const isa::Insn& call, llvm::Value* nbase);
+  // The body called on the callee frame (nbase, nfp) with `call`'s arguments: {status, result}.
+  std::pair<llvm::Value*, llvm::Value*> call_body(const isa::Insn& call, llvm::Value* nbase,
+                                                  llvm::Value* nfp);
   static constexpr uint32_t kMaxLeafArgs = 8;
   void leaf_host_call(const isa::Insn& in, const vm::ImportBinding& import);
 
@@ -107,7 +125,9 @@ class Translator {
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
 
-  llvm::Function* f_ = nullptr;
+  llvm::Function* f_ = nullptr;           // where the code goes: the entry, or the body
+  llvm::Function* entry_ = nullptr;       // the JitEntry (f_ unless the function calls itself)
+  llvm::StructType* body_ret_ = nullptr;  // {i64 status, i64 result}: non-null iff f_ is a body
   llvm::Value* st_ = nullptr;
   llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;
