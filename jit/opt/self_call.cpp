@@ -61,10 +61,11 @@ void Translator::build_entry() {
 }
 
 // The interpreter stores every argument and zeroes every other register of the callee's
-// window. Of those slots only the refs are ever read from memory before the body writes them
-// (by the GC, which scans the window while the callee runs): the body's registers start as its
-// parameters and zeros, and nothing reads an i64 or f64 slot the body did not store
-// (translate.hpp: sync points).
+// window. The body's registers start as its parameters and zeros without reading the window,
+// and nothing reads an i64 or f64 slot the body did not store (translate.hpp: sync points).
+// Ref slots are the GC's: the body stores every ref before it calls or allocates, but a
+// collection started by another thread may scan the window before that, and then finds the
+// interpreter's values (no stale reference kept alive).
 void Translator::fill_self_window(const isa::Insn& call, llvm::Value* nbase) {
   for (uint32_t r = 0; r < fn_.nregs; ++r) {
     if (reg_types_[r] != isa::ValType::Ref) continue;

@@ -368,7 +368,8 @@ bool Translator::emit_control(const isa::Insn& in) {
       save_pc(in.pc);
       return_if_status(call_helper(rt_.call_indirect, {}));
       reload_frame();
-      reload(a);  // a void callee's a is 0, unchanged in base[] since the sync
+      // A void callee writes no register (its a is 0, whose base[] slot may be stale).
+      if (inst_.module.sigs[isa::c_of(w)].result.has_value()) reload(a);
       break;
     case isa::Op::Ret: ret_result(get(a)); break;
     case isa::Op::RetV: ret_result(nullptr); break;
