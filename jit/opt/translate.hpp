@@ -2,7 +2,9 @@
 //
 // The generated function has the JitEntry ABI, i64 f(ptr st, ptr base, ptr fp), and keeps the
 // interpreter's state exactly as the baseline tier does (jit/baseline/emitter.hpp), with one
-// difference: SVI registers are SSA values, not memory. Each register is an i64 alloca (f64 and
+// difference: SVI registers are SSA values, not memory. A function that calls itself is an
+// internal body with its parameters and {status, result} in registers behind that entry
+// (self_call.cpp); its self-calls call the body while its code slot holds the entry. Each register is an i64 alloca (f64 and
 // ref values are bitcast/inttoptr'd at their uses) that SROA/mem2reg promote, so the optimizer
 // sees plain data flow. The frame window base[] is brought up to date ("synced") where the
 // runtime can observe it:
@@ -18,6 +20,8 @@
 // registers (a trap unwinds the frame; its trace has function, pc and line, no register).
 // Fuel: one unit per call (inline fast path or rt::call) and per taken backward branch; an
 // empty slice calls rt::refuel and re-executes the branch, as the baseline tier does.
+// Host stack: a call's fast path needs rsp at or above st->host_stack_limit (rt::call, the
+// slow path, then traps with StackOverflow); no frame pointer is kept.
 #pragma once
 
 #include <string>
