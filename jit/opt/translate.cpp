@@ -259,7 +259,7 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   llvm::Value* f = fp();
   llvm::Value* nbase = at(base(), uint64_t{fn_.nregs} * 8);
   llvm::Value* nend = at(nbase, uint64_t{callee->nregs} * 8);
-  llvm::Value* fuel = load64(st_, offsetof(vm::ExecState, fuel_left));
+  llvm::Value* fuel = b_.CreateSub(load64(st_, offsetof(vm::ExecState, fuel_left)), b_.getInt64(1));
   llvm::Value* sp =
       b_.CreateIntrinsic(llvm::Intrinsic::read_register, {i64_},
                          {llvm::MetadataAsValue::get(
@@ -268,13 +268,13 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                          : b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
   ok = b_.CreateAnd(ok, b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end))));
   ok = b_.CreateAnd(ok, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
-  ok = b_.CreateAnd(ok, b_.CreateICmpSGT(fuel, b_.getInt64(0)));
+  ok = b_.CreateAnd(ok, b_.CreateICmpSGE(fuel, b_.getInt64(0)));
   ok = b_.CreateAnd(ok,
                     b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
   b_.CreateCondBr(ok, fast, slow, likely_);
 
   b_.SetInsertPoint(fast);
-  store(b_.CreateSub(fuel, b_.getInt64(1)), st_, offsetof(vm::ExecState, fuel_left));
+  store(fuel, st_, offsetof(vm::ExecState, fuel_left));
   if (self) {
     fill_self_window(in, nbase);
   } else {
