@@ -266,11 +266,14 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                              ctx_, llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, "rsp")))});
   llvm::Value* ok = self ? b_.CreateICmpEQ(entry, entry_)
                          : b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
-  ok = b_.CreateAnd(ok, b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end))));
-  ok = b_.CreateAnd(ok, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
+  llvm::Value* room = b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end)));
+  room = b_.CreateAnd(room, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
+  room = b_.CreateAnd(room,
+                      b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
+  // room_ (translator.hpp): an earlier call of this activation already proved the room.
+  llvm::Value* proven = b_.CreateLoad(i64_, room_);
+  ok = b_.CreateAnd(ok, b_.CreateOr(b_.CreateICmpUGE(proven, b_.getInt64(callee->nregs)), room));
   ok = b_.CreateAnd(ok, b_.CreateICmpSGE(fuel, b_.getInt64(0)));
-  ok = b_.CreateAnd(ok,
-                    b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
   b_.CreateCondBr(ok, fast, slow, likely_);
 
   b_.SetInsertPoint(fast);
@@ -309,6 +312,8 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   if (callee->has_result) reload(a);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
+  llvm::Value* need = b_.getInt64(callee->nregs);
+  b_.CreateStore(b_.CreateSelect(b_.CreateICmpUGE(proven, need), proven, need), room_);
 }
 
 bool Translator::emit_control(const isa::Insn& in) {
@@ -413,6 +418,7 @@ std::string Translator::run(const std::string& name) {
   st_ = f_->getArg(0);
   base_slot_ = b_.CreateAlloca(ptr_, nullptr, "base");
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
+  room_ = b_.CreateAlloca(i64_, nullptr, "room");
   regs_.resize(fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
   if (leaf_host_calls_) {
@@ -421,6 +427,7 @@ std::string Translator::run(const std::string& name) {
   }
   b_.CreateStore(f_->getArg(1), base_slot_);
   b_.CreateStore(f_->getArg(2), fp_slot_);
+  b_.CreateStore(b_.getInt64(0), room_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
                         b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
   // Parameters come from the window (or, in a body, as values); the caller zeroed the other

@@ -132,6 +132,12 @@ class Translator {
   llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
+  // The callee size (registers) for which a call of this activation has passed the VM stack,
+  // frame and host stack checks (0 at entry). The stack and frame array only grow during a run
+  // and the activation's rsp and host stack limit stay, so a later call at this frame needing
+  // no more registers passes them too: only its slot and fuel are checked. Any entry into the
+  // code (an OSR entry too) must start it at 0.
+  llvm::AllocaInst* room_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
   std::deque<SharedTrap> traps_;           // stable references
   std::vector<llvm::BasicBlock*> blocks_;  // by pc: the block of the instruction starting there
