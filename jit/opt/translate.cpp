@@ -133,6 +133,7 @@ llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
 }
 
 llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llvm::Value*> extra) {
+  fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<llvm::Type*> types;
@@ -140,6 +141,7 @@ llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llv
   auto* ft = llvm::FunctionType::get(i64_, types, false);
   llvm::CallInst* c = b_.CreateCall(ft, cptr(addr), args);
   c->setDoesNotThrow();
+  fuel_from_memory();
   return c;
 }
 
@@ -180,6 +182,7 @@ Translator::SharedTrap& Translator::shared_trap(const void* helper,
   for (llvm::Value* v : extra) t.extra.push_back(b_.CreatePHI(v->getType(), 4, "trap.arg"));
   if (sync) b_.CreateStore(t.sync_val, b_.CreateInBoundsGEP(i8_, base(), t.sync_off));
   b_.CreateStore(t.pc, at(fp(), offsetof(vm::Frame, pc)));
+  fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), t.extra.begin(), t.extra.end());
   std::vector<llvm::Type*> types;
@@ -229,8 +232,8 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   else
     b_.CreateBr(charge);
   b_.SetInsertPoint(charge);
-  llvm::Value* fuel = b_.CreateSub(load64(st_, offsetof(vm::ExecState, fuel_left)), b_.getInt64(1));
-  store(fuel, st_, offsetof(vm::ExecState, fuel_left));
+  llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
+  fuel_set(fuel);
   llvm::BasicBlock* refuel = block("refuel");
   b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, target, unlikely_);
   b_.SetInsertPoint(refuel);
@@ -259,7 +262,7 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   llvm::Value* f = fp();
   llvm::Value* nbase = at(base(), uint64_t{fn_.nregs} * 8);
   llvm::Value* nend = at(nbase, uint64_t{callee->nregs} * 8);
-  llvm::Value* fuel = b_.CreateSub(load64(st_, offsetof(vm::ExecState, fuel_left)), b_.getInt64(1));
+  llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
   llvm::Value* sp =
       b_.CreateIntrinsic(llvm::Intrinsic::read_register, {i64_},
                          {llvm::MetadataAsValue::get(
@@ -277,7 +280,7 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   b_.CreateCondBr(ok, fast, slow, likely_);
 
   b_.SetInsertPoint(fast);
-  store(fuel, st_, offsetof(vm::ExecState, fuel_left));
+  fuel_set(fuel);
   if (self) {
     fill_self_window(in, nbase);
   } else {
@@ -291,15 +294,18 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   store(nbase, nfp, offsetof(vm::Frame, base));
   store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
   if (self) {
-    auto [s, result] = call_body(in, nbase, nfp);
-    return_if_status(s);
+    BodyCall r = call_body(in, nbase, nfp);
+    return_if_status(r.status);
+    fuel_set(r.fuel);
     reload_frame();
-    if (callee->has_result) set(a, result);
+    if (callee->has_result) set(a, r.result);
   } else {
+    fuel_to_memory();
     auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
     llvm::CallInst* s = b_.CreateCall(entry_ty, entry, {st_, nbase, nfp});
     s->setDoesNotThrow();
     return_if_status(s);
+    fuel_from_memory();
     reload_frame();
     if (callee->has_result) set(a, load64(st_, offsetof(vm::ExecState, jit_retval)));
   }
@@ -419,6 +425,7 @@ std::string Translator::run(const std::string& name) {
   base_slot_ = b_.CreateAlloca(ptr_, nullptr, "base");
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
   room_ = b_.CreateAlloca(i64_, nullptr, "room");
+  if (body_ret_ != nullptr) fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
   regs_.resize(fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
   if (leaf_host_calls_) {
@@ -428,6 +435,7 @@ std::string Translator::run(const std::string& name) {
   b_.CreateStore(f_->getArg(1), base_slot_);
   b_.CreateStore(f_->getArg(2), fp_slot_);
   b_.CreateStore(b_.getInt64(0), room_);
+  if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(body_fuel_arg()), fuel_slot_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
                         b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
   // Parameters come from the window (or, in a body, as values); the caller zeroed the other
@@ -435,7 +443,8 @@ std::string Translator::run(const std::string& name) {
   for (uint32_t r = 0; r < fn_.nregs; ++r) {
     llvm::Value* v = b_.getInt64(0);
     if (r < fn_.nparams)
-      v = body_ret_ != nullptr ? f_->getArg(3 + r) : load64(f_->getArg(1), uint64_t{r} * 8);
+      v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r)
+                               : load64(f_->getArg(1), uint64_t{r} * 8);
     b_.CreateStore(v, regs_[r]);
   }
   b_.CreateBr(blocks_[0]);

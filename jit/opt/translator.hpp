@@ -7,7 +7,6 @@
 #include <deque>
 #include <initializer_list>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <llvm/IR/IRBuilder.h>
@@ -87,9 +86,23 @@ class Translator {
   void build_entry();
   // The callee window of a self-call as the GC must see it: ref arguments, other refs null.
   void fill_self_window(const isa::Insn& call, llvm::Value* nbase);
-  // The body called on the callee frame (nbase, nfp) with `call`'s arguments: {status, result}.
-  std::pair<llvm::Value*, llvm::Value*> call_body(const isa::Insn& call, llvm::Value* nbase,
-                                                  llvm::Value* nfp);
+  // The body called on the callee frame (nbase, nfp) with `call`'s arguments and the fuel.
+  struct BodyCall {
+    llvm::Value* status;
+    llvm::Value* result;
+    llvm::Value* fuel;  // the callee's fuel_left when it returned (status 0)
+  };
+  BodyCall call_body(const isa::Insn& call, llvm::Value* nbase, llvm::Value* nfp);
+  // Body arguments: st, base, fp, the parameters, then the fuel.
+  static constexpr unsigned kBodyParamArg = 3;
+  unsigned body_fuel_arg() const { return kBodyParamArg + fn_.nparams; }
+  // st->fuel_left. A body keeps it in a register (fuel_slot_) and stores it to memory only for
+  // the helpers and callees that read it (call_helper, trap blocks, entry calls), reloading it
+  // after them; elsewhere these are plain accesses to st->fuel_left and the syncs do nothing.
+  llvm::Value* fuel_get();
+  void fuel_set(llvm::Value* v);
+  void fuel_to_memory();
+  void fuel_from_memory();
   static constexpr uint32_t kMaxLeafArgs = 8;
   void leaf_host_call(const isa::Insn& in, const vm::ImportBinding& import);
 
@@ -125,9 +138,11 @@ class Translator {
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
 
-  llvm::Function* f_ = nullptr;           // where the code goes: the entry, or the body
-  llvm::Function* entry_ = nullptr;       // the JitEntry (f_ unless the function calls itself)
-  llvm::StructType* body_ret_ = nullptr;  // {i64 status, i64 result}: non-null iff f_ is a body
+  llvm::Function* f_ = nullptr;      // where the code goes: the entry, or the body
+  llvm::Function* entry_ = nullptr;  // the JitEntry (f_ unless the function calls itself)
+  // {i64 status, i64 fuel, i64 result}: non-null iff f_ is a body.
+  llvm::StructType* body_ret_ = nullptr;
+  llvm::AllocaInst* fuel_slot_ = nullptr;  // a body's fuel_left
   llvm::Value* st_ = nullptr;
   llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;

@@ -163,6 +163,63 @@ TEST(OptCalls, FuelRunsOutAtTheSameSelfCall) {
   EXPECT_TRUE(contains(first(same(kFib, "fib", {{vi(24)}})), "returned 0xb520"));
 }
 
+// A body keeps the fuel counter in a register: every place that reads or charges it — back-edges
+// and their refuel, host calls, allocations, calls of other functions (compiled and not),
+// traps — must see the same count as the interpreter. Swept over limits that run out at each.
+constexpr const char* kFuelThroughABody = R"(
+.import "std.io" println_i64(i64)
+.func walk(%n: i64, %k: i64) -> i64 export
+  .reg %i: i64, %m: i64, %r: i64, %a: ref, %acc: i64
+  li %acc, 0
+  bz %n, done
+  li %i, 0
+loop:
+  add %acc, %acc, %i
+  addi %i, %i, 1
+  blt %i, %k, loop
+  anew.i %a, %k
+  callh println_i64(%acc)
+  call %r, other(%acc)
+  add %acc, %acc, %r
+  addi %m, %n, -1
+  call %r, walk(%m, %k)
+  add %acc, %acc, %r
+  call %r, walk(%m, %m)
+  add %acc, %acc, %r
+done:
+  ret %acc
+.end
+.func other(%x: i64) -> i64
+  .reg %i: i64
+  li %i, 3
+again:
+  addi %x, %x, 1
+  addi %i, %i, -1
+  bnz %i, again
+  ret %x
+.end
+)";
+
+TEST(OptCalls, FuelInABodyIsChargedAsTheInterpreterCharges) {
+  const std::vector<Mode> modes = {Mode::kOpt, Mode::kOptOddInterp, Mode::kOptEvenBaseline};
+  const std::string full = first(same(kFuelThroughABody, "walk", {{vi(6), vi(5)}}));
+  ASSERT_TRUE(contains(full, "returned")) << full;
+  const size_t at = full.find("\nfuel ");
+  ASSERT_NE(at, std::string::npos) << full;
+  const uint64_t used = std::stoull(full.substr(at + 6));
+  ASSERT_GT(used, 300u);
+  for (uint64_t fuel :
+       {uint64_t{1},  uint64_t{2},  uint64_t{5},  uint64_t{6},   uint64_t{7},   uint64_t{8},
+        uint64_t{9},  uint64_t{10}, uint64_t{11}, uint64_t{12},  uint64_t{13},  uint64_t{20},
+        uint64_t{33}, uint64_t{50}, uint64_t{77}, uint64_t{100}, uint64_t{150}, uint64_t{222},
+        used / 2,     used - 2,     used - 1,     used,          used + 1}) {
+    vm::Limits l;
+    l.fuel = fuel;
+    const std::string t = first(same(kFuelThroughABody, "walk", {{vi(6), vi(5)}}, l, modes));
+    EXPECT_EQ(contains(t, "out of fuel"), fuel < used) << fuel << ": " << t;
+  }
+}
+
 // A function with many registers (refs among them) recursing until a limit stops it: the frame
 // array (max_call_depth), then the VM stack (2^24 registers), with the interpreter's messages.
 std::string wide_recursion(int nregs) {
