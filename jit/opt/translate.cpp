@@ -134,6 +134,7 @@ llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
 }
 
 llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llvm::Value*> extra) {
+  fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<llvm::Type*> types;
@@ -141,6 +142,7 @@ llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llv
   auto* ft = llvm::FunctionType::get(i64_, types, false);
   llvm::CallInst* c = b_.CreateCall(ft, cptr(addr), args);
   c->setDoesNotThrow();
+  fuel_from_memory();
   return c;
 }
 
@@ -153,7 +155,7 @@ void Translator::return_if_status(llvm::Value* status) {
   llvm::BasicBlock* cont = block("cont");
   b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt64(0)), out, cont, unlikely_);
   b_.SetInsertPoint(out);
-  b_.CreateRet(status);
+  ret_status(status);
   b_.SetInsertPoint(cont);
 }
 
@@ -181,6 +183,7 @@ Translator::SharedTrap& Translator::shared_trap(const void* helper,
   for (llvm::Value* v : extra) t.extra.push_back(b_.CreatePHI(v->getType(), 4, "trap.arg"));
   if (sync) b_.CreateStore(t.sync_val, b_.CreateInBoundsGEP(i8_, base(), t.sync_off));
   b_.CreateStore(t.pc, at(fp(), offsetof(vm::Frame, pc)));
+  fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), t.extra.begin(), t.extra.end());
   std::vector<llvm::Type*> types;
@@ -189,7 +192,7 @@ Translator::SharedTrap& Translator::shared_trap(const void* helper,
       b_.CreateCall(llvm::FunctionType::get(i64_, types, false), cptr(helper), args);
   s->setDoesNotThrow();
   s->addFnAttr(llvm::Attribute::Cold);
-  b_.CreateRet(s);
+  ret_status(s);
   traps_.push_back(std::move(t));
   return traps_.back();
 }
@@ -230,8 +233,8 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   else
     b_.CreateBr(charge);
   b_.SetInsertPoint(charge);
-  llvm::Value* fuel = b_.CreateSub(load64(st_, offsetof(vm::ExecState, fuel_left)), b_.getInt64(1));
-  store(fuel, st_, offsetof(vm::ExecState, fuel_left));
+  llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
+  fuel_set(fuel);
   llvm::BasicBlock* refuel = block("refuel");
   b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, target, unlikely_);
   b_.SetInsertPoint(refuel);
@@ -240,14 +243,16 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   llvm::BasicBlock* out = block("nofuel");
   b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, blocks_[pc]);
   b_.SetInsertPoint(out);
-  b_.CreateRet(s);
+  ret_status(s);
 }
 
 // The baseline tier's inline call (jit/baseline/emit_call.cpp) in IR: when the callee has code
 // and every interpreter check passes, push its frame and call its entry; otherwise rt::call
-// redoes the whole call in the interpreter's order.
+// redoes the whole call in the interpreter's order. A self-call of a body (self_call.cpp) takes
+// the fast path only while the slot holds this function's own entry, and then calls the body.
 void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   const uint16_t a = isa::a_of(in.word);
+  const bool self = body_ret_ != nullptr && callee == &fn_;
   sync_refs();
   save_pc(in.pc);
   llvm::BasicBlock* fast = block("call.fast");
@@ -258,33 +263,53 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   llvm::Value* f = fp();
   llvm::Value* nbase = at(base(), uint64_t{fn_.nregs} * 8);
   llvm::Value* nend = at(nbase, uint64_t{callee->nregs} * 8);
-  llvm::Value* fuel = load64(st_, offsetof(vm::ExecState, fuel_left));
-  llvm::Value* sp = b_.CreatePtrToInt(
-      b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
-  llvm::Value* ok = b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
-  ok = b_.CreateAnd(ok, b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end))));
-  ok = b_.CreateAnd(ok, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
-  ok = b_.CreateAnd(ok, b_.CreateICmpSGT(fuel, b_.getInt64(0)));
-  ok = b_.CreateAnd(ok,
-                    b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
+  llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
+  llvm::Value* sp =
+      b_.CreateIntrinsic(llvm::Intrinsic::read_register, {i64_},
+                         {llvm::MetadataAsValue::get(
+                             ctx_, llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, "rsp")))});
+  llvm::Value* ok = self ? b_.CreateICmpEQ(entry, entry_)
+                         : b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
+  llvm::Value* room = b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end)));
+  room = b_.CreateAnd(room, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
+  room = b_.CreateAnd(room,
+                      b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
+  // room_ (translator.hpp): an earlier call of this activation already proved the room.
+  llvm::Value* proven = b_.CreateLoad(i64_, room_);
+  ok = b_.CreateAnd(ok, b_.CreateOr(b_.CreateICmpUGE(proven, b_.getInt64(callee->nregs)), room));
+  ok = b_.CreateAnd(ok, b_.CreateICmpSGE(fuel, b_.getInt64(0)));
   b_.CreateCondBr(ok, fast, slow, likely_);
 
   b_.SetInsertPoint(fast);
-  store(b_.CreateSub(fuel, b_.getInt64(1)), st_, offsetof(vm::ExecState, fuel_left));
-  for (uint32_t k = 0; k < in.nargs; ++k) store(get(in.arg(k)), nbase, uint64_t{k} * 8);
-  if (callee->nregs > callee->nparams)
-    b_.CreateMemSet(at(nbase, uint64_t{callee->nparams} * 8), b_.getInt8(0),
-                    uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
+  fuel_set(fuel);
+  if (self) {
+    fill_self_window(in, nbase);
+  } else {
+    for (uint32_t k = 0; k < in.nargs; ++k) store(get(in.arg(k)), nbase, uint64_t{k} * 8);
+    if (callee->nregs > callee->nparams)
+      b_.CreateMemSet(at(nbase, uint64_t{callee->nparams} * 8), b_.getInt8(0),
+                      uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
+  }
   llvm::Value* nfp = at(f, sizeof(vm::Frame));
   store(cal, nfp, offsetof(vm::Frame, fn));
   store(nbase, nfp, offsetof(vm::Frame, base));
   store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
-  auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
-  llvm::CallInst* s = b_.CreateCall(entry_ty, entry, {st_, nbase, nfp});
-  s->setDoesNotThrow();
-  return_if_status(s);
-  reload_frame();
-  if (callee->has_result) set(a, load64(st_, offsetof(vm::ExecState, jit_retval)));
+  if (self) {
+    BodyCall r = call_body(in, nbase, nfp);
+    return_if_status(r.status);
+    fuel_set(r.fuel);
+    reload_frame();
+    if (callee->has_result) set(a, r.result);
+  } else {
+    fuel_to_memory();
+    auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
+    llvm::CallInst* s = b_.CreateCall(entry_ty, entry, {st_, nbase, nfp});
+    s->setDoesNotThrow();
+    return_if_status(s);
+    fuel_from_memory();
+    reload_frame();
+    if (callee->has_result) set(a, load64(st_, offsetof(vm::ExecState, jit_retval)));
+  }
   b_.CreateBr(done);
 
   b_.SetInsertPoint(slow);
@@ -294,6 +319,8 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   if (callee->has_result) reload(a);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
+  llvm::Value* need = b_.getInt64(callee->nregs);
+  b_.CreateStore(b_.CreateSelect(b_.CreateICmpUGE(proven, need), proven, need), room_);
 }
 
 bool Translator::emit_control(const isa::Insn& in) {
@@ -353,19 +380,15 @@ bool Translator::emit_control(const isa::Insn& in) {
       save_pc(in.pc);
       return_if_status(call_helper(rt_.call_indirect, {}));
       reload_frame();
-      reload(a);  // a void callee's a is 0, unchanged in base[] since the sync
+      // A void callee writes no register (its a is 0, whose base[] slot may be stale).
+      if (inst_.module.sigs[isa::c_of(w)].result.has_value()) reload(a);
       break;
-    case isa::Op::Ret:
-      store(get(a), st_, offsetof(vm::ExecState, jit_retval));
-      b_.CreateRet(b_.getInt64(static_cast<uint64_t>(vm::ExecStatus::Returned)));
-      break;
-    case isa::Op::RetV:
-      b_.CreateRet(b_.getInt64(static_cast<uint64_t>(vm::ExecStatus::Returned)));
-      break;
+    case isa::Op::Ret: ret_result(get(a)); break;
+    case isa::Op::RetV: ret_result(nullptr); break;
     case isa::Op::Trap: {
       save_pc(in.pc);
       llvm::Value* s = call_helper(rt_.trap_explicit, {b_.getInt64(isa::c_of(w))});
-      b_.CreateRet(s);
+      ret_status(s);
       break;
     }
     default: return false;
@@ -374,13 +397,17 @@ bool Translator::emit_control(const isa::Insn& in) {
 }
 
 std::string Translator::run(const std::string& name) {
-  std::vector<llvm::Type*> params{ptr_, ptr_, ptr_};
-  if (osr_pc_ != OptRequest::kNoOsrPc) params.push_back(ptr_);  // vm::OsrEntry's unused target
-  auto* fty = llvm::FunctionType::get(i64_, params, false);
-  f_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, mod_);
+  // An OSR entry (translate_osr.cpp) is a plain JitEntry-shaped function: its self-calls go
+  // through the code slot like any other call, so it needs no body protocol.
+  if (calls_itself() && osr_pc_ == OptRequest::kNoOsrPc) {
+    create_body(name);
+  } else {
+    std::vector<llvm::Type*> params{ptr_, ptr_, ptr_};
+    if (osr_pc_ != OptRequest::kNoOsrPc) params.push_back(ptr_);  // vm::OsrEntry's unused target
+    auto* fty = llvm::FunctionType::get(i64_, params, false);
+    f_ = entry_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, mod_);
+  }
   f_->addFnAttr(llvm::Attribute::NoUnwind);
-  // The host stack check of direct calls reads the frame address.
-  f_->addFnAttr("frame-pointer", "all");
   if (insns_.empty()) return "no code in " + fn_.name;
   if (reg_types_.size() != fn_.nregs) return "register types do not match in " + fn_.name;
   const size_t ncode = insns_.back().pc + insns_.back().length();
@@ -402,6 +429,8 @@ std::string Translator::run(const std::string& name) {
   st_ = f_->getArg(0);
   base_slot_ = b_.CreateAlloca(ptr_, nullptr, "base");
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
+  room_ = b_.CreateAlloca(i64_, nullptr, "room");
+  if (body_ret_ != nullptr) fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
   regs_.resize(fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
   if (leaf_host_calls_) {
@@ -410,15 +439,22 @@ std::string Translator::run(const std::string& name) {
   }
   b_.CreateStore(f_->getArg(1), base_slot_);
   b_.CreateStore(f_->getArg(2), fp_slot_);
+  b_.CreateStore(b_.getInt64(0), room_);
+  if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(body_fuel_arg()), fuel_slot_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
                         b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
   if (osr_pc_ != OptRequest::kNoOsrPc) {
     if (std::string why = enter_at_header(); !why.empty()) return why;
   } else {
-    // Parameters come from the window; the caller zeroed the other registers.
-    for (uint32_t r = 0; r < fn_.nregs; ++r)
-      b_.CreateStore(r < fn_.nparams ? load64(f_->getArg(1), uint64_t{r} * 8) : b_.getInt64(0),
-                     regs_[r]);
+    // Parameters come from the window (or, in a body, as values); the caller zeroed the other
+    // registers.
+    for (uint32_t r = 0; r < fn_.nregs; ++r) {
+      llvm::Value* v = b_.getInt64(0);
+      if (r < fn_.nparams)
+        v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r)
+                                 : load64(f_->getArg(1), uint64_t{r} * 8);
+      b_.CreateStore(v, regs_[r]);
+    }
     b_.CreateBr(blocks_[0]);
   }
 
@@ -431,6 +467,7 @@ std::string Translator::run(const std::string& name) {
       return fmt_error("no translation for an opcode", in);
     if (!(flags & isa::kTerm) && !(flags & isa::kBranch)) b_.CreateBr(blocks_[in.pc + in.length()]);
   }
+  if (body_ret_ != nullptr) build_entry();
   return {};
 }
 

@@ -1,5 +1,6 @@
 // The translator's state and vocabulary (see translate.hpp for the contract of the code it
-// builds). Private to jit/opt: translate.cpp (frame, control, calls), translate_ops.cpp (data).
+// builds). Private to jit/opt: translate.cpp (frame, control, calls), self_call.cpp (the
+// by-value protocol of recursive functions), translate_ops.cpp (data).
 #pragma once
 
 #include <cstddef>
@@ -52,6 +53,10 @@ class Translator {
   // helper(st, fp, extra...) -> i64 status
   llvm::Value* call_helper(const void* addr, std::initializer_list<llvm::Value*> extra);
   llvm::BasicBlock* block(const char* name);
+  // Leaves the function with an ExecStatus (not Returned) / with Returned and `result` (null:
+  // a void function), in whichever protocol the function returns (self_call.cpp).
+  void ret_status(llvm::Value* status);
+  void ret_result(llvm::Value* result);
   void return_if_status(llvm::Value* status);
   // When `fail` holds: save the pc, call the trap helper, return its status.
   // `sync_reg` (unless kNoSync) is stored to base[] on the trap path first.
@@ -72,6 +77,32 @@ class Translator {
   SharedTrap& shared_trap(const void* helper, std::initializer_list<llvm::Value*> extra, bool sync);
   void branch(uint32_t pc, int32_t offset, llvm::Value* cond);
   void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
+  // ---- recursive functions (self_call.cpp) ----
+  // A function that calls itself is built as an internal body taking its parameters and
+  // returning {status, result} in registers, plus the JitEntry that wraps it; its self-calls
+  // call the body directly while the code slot still holds this entry.
+  bool calls_itself() const;
+  void create_body(const std::string& name);
+  void build_entry();
+  // The callee window of a self-call as the GC must see it: ref arguments, other refs null.
+  void fill_self_window(const isa::Insn& call, llvm::Value* nbase);
+  // The body called on the callee frame (nbase, nfp) with `call`'s arguments and the fuel.
+  struct BodyCall {
+    llvm::Value* status;
+    llvm::Value* result;
+    llvm::Value* fuel;  // the callee's fuel_left when it returned (status 0)
+  };
+  BodyCall call_body(const isa::Insn& call, llvm::Value* nbase, llvm::Value* nfp);
+  // Body arguments: st, base, fp, the parameters, then the fuel.
+  static constexpr unsigned kBodyParamArg = 3;
+  unsigned body_fuel_arg() const { return kBodyParamArg + fn_.nparams; }
+  // st->fuel_left. A body keeps it in a register (fuel_slot_) and stores it to memory only for
+  // the helpers and callees that read it (call_helper, trap blocks, entry calls), reloading it
+  // after them; elsewhere these are plain accesses to st->fuel_left and the syncs do nothing.
+  llvm::Value* fuel_get();
+  void fuel_set(llvm::Value* v);
+  void fuel_to_memory();
+  void fuel_from_memory();
   static constexpr uint32_t kMaxLeafArgs = 8;
   void leaf_host_call(const isa::Insn& in, const vm::ImportBinding& import);
 
@@ -113,11 +144,21 @@ class Translator {
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
 
-  llvm::Function* f_ = nullptr;
+  llvm::Function* f_ = nullptr;      // where the code goes: the entry, or the body
+  llvm::Function* entry_ = nullptr;  // the JitEntry (f_ unless the function calls itself)
+  // {i64 status, i64 fuel, i64 result}: non-null iff f_ is a body.
+  llvm::StructType* body_ret_ = nullptr;
+  llvm::AllocaInst* fuel_slot_ = nullptr;  // a body's fuel_left
   llvm::Value* st_ = nullptr;
   llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
+  // The callee size (registers) for which a call of this activation has passed the VM stack,
+  // frame and host stack checks (0 at entry). The stack and frame array only grow during a run
+  // and the activation's rsp and host stack limit stay, so a later call at this frame needing
+  // no more registers passes them too: only its slot and fuel are checked. Any entry into the
+  // code (an OSR entry too) must start it at 0.
+  llvm::AllocaInst* room_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
   std::deque<SharedTrap> traps_;           // stable references
   std::vector<llvm::BasicBlock*> blocks_;  // by pc: the block of the instruction starting there
