@@ -3,7 +3,9 @@
 // Invariants: size() <= cap(); size() is a multiple of kPageSize (external storage: any size);
 // bytes in [0, size()) are initialised (zero unless written). The storage may move when the
 // memory grows, so holders of data() re-read it after anything that can grow the memory (mgrow,
-// a host call).
+// a host call). size() never decreases once the instance's code has run (bind_external and
+// init_mapped are set-up steps): the baseline tier drops bounds checks it proves against the
+// size at compile time (jit/baseline/known_bounds.hpp).
 // Linear memory never holds references to GC objects (it is not scanned).
 //
 // External storage (bind_external): the memory may instead be a window onto storage it does not

@@ -2,8 +2,11 @@
 // interpreter's bounds check; r14 holds the instance's LinearMemory, whose data and size are
 // re-read at every access (mgrow and host calls may move or grow it).
 //
-// GUEST: addresses are guest-controlled. The check is `addr <= size && size - addr >= off + n`,
-// which cannot overflow (off + n < 2^17), exactly as STRATA_MEM.
+// GUEST: addresses are guest-controlled. The check is `addr + off + n <= size` with the addition
+// done in 65 bits (a carry faults), which is STRATA_MEM's `addr <= size && size - addr >= off +
+// n`; it is left out only where KnownBounds proves it (see access()).
+#include <optional>
+
 #include "jit/baseline/emitter.hpp"
 #include "jit/baseline/runtime.hpp"
 
@@ -22,24 +25,29 @@ const void* fnp(auto* f) {
 constexpr int32_t kSizeOff = static_cast<int32_t>(vm::LinearMemory::size_offset());
 constexpr int32_t kDataOff = static_cast<int32_t>(vm::LinearMemory::data_offset());
 
-// Checks the n-byte access at reg(addr_reg) + c and returns its operand [rdx + c].
+// The operand of the n-byte access at reg(addr_reg) + c, [rdx + rax + c] with rax = the address,
+// after its bounds check. The check is dropped when the emitter has proven the address small
+// enough for the memory's size now (KnownBounds; the memory never shrinks).
 x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
   const uint32_t off = c_of(in.word);
-  const uint64_t off_size = uint64_t{off} | (uint64_t{n} << 32);
-  asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off_size] {
-    e.a.mov(x86::rdx, x86::rax);
-    e.a.mov(x86::rcx, asmjit::imm(off_size));
-  });
+  const uint64_t end = uint64_t{off} + n;
   e.a.mov(x86::rax, Emitter::reg(addr_reg));
-  e.a.mov(x86::rcx, x86::qword_ptr(x86::r14, kSizeOff));
-  e.a.cmp(x86::rax, x86::rcx);
-  e.a.ja(fault);
-  e.a.sub(x86::rcx, x86::rax);
-  e.a.cmp(x86::rcx, asmjit::imm(off + n));
-  e.a.jb(fault);
+  const std::optional<uint64_t> max = e.bounds.max_of(addr_reg);
+  // GUEST: max < 2^15 and end < 2^17, so the sum cannot wrap.
+  if (!max || *max + end > e.inst.memory.size()) {
+    asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off, n] {
+      e.a.mov(x86::rdx, x86::rax);
+      e.a.mov(x86::rcx, asmjit::imm(uint64_t{off} | (uint64_t{n} << 32)));
+    });
+    // GUEST: addr + off + n, with a carry out of 64 bits as a fault too, against the size.
+    e.a.mov(x86::rcx, x86::rax);
+    e.a.add(x86::rcx, asmjit::imm(end));
+    e.a.jc(fault);
+    e.a.cmp(x86::rcx, x86::qword_ptr(x86::r14, kSizeOff));
+    e.a.ja(fault);
+  }
   e.a.mov(x86::rdx, x86::qword_ptr(x86::r14, kDataOff));
-  e.a.add(x86::rdx, x86::rax);
-  return x86::ptr(x86::rdx, static_cast<int32_t>(off));
+  return x86::ptr(x86::rdx, x86::rax, 0, static_cast<int32_t>(off));
 }
 
 template <typename Body>

@@ -130,10 +130,13 @@ bool Emitter::emit_function() {
   osr_ = a.newLabel();
   prologue();
 
+  bounds = KnownBounds(module_, f);
   for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
     if (in.status != isa::InsnStatus::Ok) return false;
     a.bind(labels_[in.pc]);
+    bounds.enter(in);
     kEmitters[static_cast<size_t>(in.op())](*this, in);
+    bounds.leave(in);
   }
   // Verified code never falls off the end (the last instruction is a terminator).
   a.int3();

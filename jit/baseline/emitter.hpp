@@ -29,6 +29,7 @@
 #include <asmjit/x86.h>
 
 #include "isa/code_walk.hpp"
+#include "jit/baseline/known_bounds.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline {
@@ -49,6 +50,8 @@ class Emitter {
   x86::Assembler a;
   const vm::FuncInfo& fn;
   const vm::Instance& inst;
+  // Register bounds proven at the current instruction (emit_memory.cpp drops checks with them).
+  KnownBounds bounds;
 
   // The register r of the current frame.
   static x86::Mem reg(uint16_t r) { return x86::qword_ptr(x86::rbx, int32_t{r} * 8); }

@@ -5,6 +5,12 @@
 // is an ordinary SVI load/store at va + addend, bounds-checked by SVI like every other. A
 // misaligned access never hits (the compared value keeps the low bits an aligned one clears),
 // so the helper handles it, including one that crosses a page.
+//
+// The two entry loads address `entry + constant` with entry = an andi with a small mask: the
+// baseline tier proves them inside the linear memory (jit/baseline/known_bounds.hpp) and emits
+// them without a check, as long as nothing but integer ops, loads and forward branches comes
+// between the andi and them; only the RAM access keeps its check (docs/RISCV_SYSTEM.md has the
+// host instructions per hit).
 #include "jit/rv64/translate_float.hpp"
 #include "jit/rv64/translate_int.hpp"
 #include "jit/rv64/translate_sys.hpp"
@@ -89,7 +95,8 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
     b_.emit(Op::AddI, s.va, base, imm16(in.imm));
   }
   const uint16_t entry = b_.tmp(), tag = b_.tmp(), cmp = b_.tmp();
-  // entry = ((va >> 12) & 255) * 32, an offset into the index's table.
+  // entry = ((va >> 12) & 255) * 32, an offset into the index's table. The andi's mask is what
+  // lets the baseline tier drop the two entry loads' bounds checks (see the top of the file).
   b_.emit(Op::ShrI, entry, s.va, 7);
   b_.emit(Op::AndI, entry, entry, static_cast<uint16_t>((SoftTlb::kEntries - 1) * 32));
   b_.emit(Op::LdI64, tag, entry,

@@ -9,7 +9,8 @@
 //   linear [kRamLinear, +ram)     guest RAM: guest physical kRamBase + a is linear kRamLinear + a
 //
 // A TLB entry's addend is (linear address of the page) - (virtual page), so translated code
-// reaches RAM with `linear = va + addend` and SVI's bounds check still guards every access.
+// reaches RAM with `linear = va + addend` and SVI's bounds check still guards that access (the
+// TLB entry loads, at a masked index below kRamLinear, are proven in bounds instead).
 //
 // Translated system code never touches guest memory except through the TLB (inline hit, or a
 // helper on a miss): a device, a clean (D=0) page, a page holding translated code and every

@@ -1,6 +1,8 @@
 // System-mode loads and stores: the inline software-TLB hit, the helper on a miss (and for
 // every misaligned access), a helper's fault or CodeWritten leaving the unit, float loads and
 // stores, and the unit's MMU index as a constant of its code.
+#include <cstring>
+
 #include "tests/jit/rv64/sys_rig.hpp"
 #include "tests/jit/rv64/translate_test_support.hpp"
 
@@ -336,6 +338,45 @@ TEST(SysMem, HelperWithoutSysMemoryTrapsInsteadOfCrashing) {
   EXPECT_EQ(o.status, vm::ExecStatus::Trapped);
   EXPECT_EQ(o.trap_kind, vm::TrapKind::HostError);
   EXPECT_NE(o.trap_message.find("SysLdD"), std::string::npos) << o.trap_message;
+}
+
+// GUEST: a TLB entry is data a buggy hart could get wrong. Whatever its addend, a hit is an SVI
+// access that stays inside the linear memory or traps (never a host access outside it), in
+// every tier (the rig runs the interpreter and the baseline JIT and compares them).
+TEST(SysMem, HostileTlbEntryCannotReachOutsideLinearMemory) {
+  using vm::rv64sys::SoftTlb;
+  const auto hostile = [](SysRig& r, uint64_t linear_page) {
+    uint8_t* e = r.linear() + vm::rv64sys::kTlbLinear +
+                 SoftTlb::index_offset(MmuIndex::Supervisor) + ((kDataVa >> 12) & 255) * 32;
+    const uint64_t words[4] = {kDataVa, kDataVa, SoftTlb::kNoTag, linear_page - kDataVa};
+    std::memcpy(e, words, sizeof words);
+  };
+  // Pages that start at the end of the memory, far past it, and wrap around 2^64.
+  for (uint64_t page : {kLinearBytes, uint64_t{1} << 62, ~uint64_t{0} - 4095, kLinearBytes - 8}) {
+    for (uint32_t insn :
+         {rv::ld(5, 10, 8), rv::lw(5, 10, 8), rv::lhu(5, 10, 8), rv::lb(5, 10, 8),
+          rv::sd(11, 10, 8), rv::sw(11, 10, 8), rv::sh(11, 10, 8), rv::sb(11, 10, 8)}) {
+      SysRig r;
+      hostile(r, page);
+      r.set_x(10, kDataVa);
+      r.set_x(11, 0x0102030405060708);
+      const Outcome o = r.run({insn});
+      EXPECT_EQ(o.status, vm::ExecStatus::Trapped) << std::hex << page << " " << insn;
+      EXPECT_EQ(o.trap_kind, vm::TrapKind::MemoryOutOfBounds);
+      EXPECT_TRUE(r.mem().calls.empty());
+    }
+  }
+  // The same entry reaching the last bytes of the memory is an ordinary hit there.
+  SysRig r;
+  hostile(r, kLinearBytes - 16);
+  r.set_x(10, kDataVa);
+  r.set_x(11, 0x0102030405060708);
+  const Outcome o = r.run({rv::sd(11, 10, 8), rv::lw(5, 10, 12)});
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(r.x(5), 0x01020304u);
+  uint64_t last;
+  std::memcpy(&last, r.linear() + kLinearBytes - 8, 8);
+  EXPECT_EQ(last, 0x0102030405060708u);
 }
 
 }  // namespace
