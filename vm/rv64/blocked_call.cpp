@@ -87,14 +87,10 @@ bool fd_would_block(int host, short events) {
   return ::poll(&p, 1, 0) == 0;
 }
 
-namespace {
-
 bool blocking_fd(int host) {
   const int fl = ::fcntl(host, F_GETFL);
   return fl >= 0 && (fl & O_NONBLOCK) == 0;
 }
-
-}  // namespace
 
 bool park_until_ready(SysContext& c, int host, short events) {
   // Files, directories and block devices always poll ready: they never park. An O_NONBLOCK fd

@@ -70,6 +70,8 @@ void park(SysContext& c, int64_t wake_ns);
 
 // Would a host call on `host` wait for `events` now? False when ready (any revents).
 bool fd_would_block(int host, short events);
+// Is host fd `host` in blocking mode (no O_NONBLOCK)?
+bool blocking_fd(int host);
 // For a handler about to read (POLLIN) or write (POLLOUT) host fd `host`: parks the running
 // thread and says true when the call would block and another thread could run. False for one
 // thread, a fd that never blocks (regular file, directory, block device), an O_NONBLOCK one, a

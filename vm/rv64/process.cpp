@@ -49,6 +49,8 @@ const SyscallTable& table() {
     add_futex_syscalls(s);
     add_thread_syscalls(s);
     add_exec_syscalls(s);
+    add_socket_syscalls(s);
+    add_epoll_syscalls(s);
     return s;
   }();
   return t;

@@ -135,6 +135,8 @@ void add_poll_syscalls(SyscallTable& t);
 void add_futex_syscalls(SyscallTable& t);
 void add_thread_syscalls(SyscallTable& t);
 void add_exec_syscalls(SyscallTable& t);
+void add_socket_syscalls(SyscallTable& t);
+void add_epoll_syscalls(SyscallTable& t);
 
 // Whether `file` would load as the program of a guest space whose top is `mem_top` (what
 // Process::create checks before it changes anything); the error says why not.

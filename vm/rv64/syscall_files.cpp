@@ -17,6 +17,7 @@
 
 #include "vm/rv64/blocked_call.hpp"
 #include "vm/rv64/syscall_context.hpp"
+#include "vm/rv64/syscall_io.hpp"
 #include "vm/rv64/syscall_open_flags.hpp"
 
 namespace strata::vm::rv64 {
@@ -25,49 +26,9 @@ namespace {
 
 // Linux's MAX_RW_COUNT: one read or write moves at most this many bytes.
 constexpr uint64_t kMaxRw = 0x7ffff000;
-constexpr int kMaxIov = 1024;
 
 int64_t result(ssize_t r) {
   return r < 0 ? neg_errno() : r;
-}
-
-// Runs a host write with SIGPIPE blocked on this thread, so that a guest writing to a closed pipe
-// cannot kill the host; the guest gets EPIPE and its own SIGPIPE, as Linux gives it.
-template <typename F>
-int64_t guest_write(SysContext& c, F&& write) {
-  sigset_t pipe_only, old;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
-  const ssize_t r = write();
-  const int err = errno;
-  if (r < 0 && err == EPIPE && !sigismember(&old, SIGPIPE)) {
-    // Consume the SIGPIPE our write raised before unblocking it.
-    const timespec zero{};
-    while (sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
-    }
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (r >= 0) return r;
-  if (err == EPIPE) send_signal(c, SIGPIPE);
-  return -static_cast<int64_t>(err);
-}
-
-// The bytes [from, from + n) of an iovec list, as an iovec list.
-std::vector<iovec> iov_slice(const std::vector<iovec>& iov, uint64_t from, uint64_t n) {
-  std::vector<iovec> out;
-  for (const iovec& v : iov) {
-    if (n == 0) break;
-    if (from >= v.iov_len) {
-      from -= v.iov_len;
-      continue;
-    }
-    const uint64_t len = std::min<uint64_t>(v.iov_len - from, n);
-    out.push_back(iovec{static_cast<uint8_t*>(v.iov_base) + from, len});
-    from = 0;
-    n -= len;
-  }
-  return out;
 }
 
 // A blocking write to a pipe or socket while other threads may run (writes_in_pieces): pieces of
@@ -95,13 +56,6 @@ int64_t write_in_pieces(SysContext& c, int host, const std::vector<iovec>& iov) 
   return static_cast<int64_t>(call.done);
 }
 
-// A new guest fd for a host fd we now own; closes it when the table is full.
-int64_t install(SysContext& c, int host, bool cloexec, int min_fd = 0) {
-  const int fd = c.fds.add(GuestFd{host, cloexec, true}, min_fd);
-  if (fd < 0) ::close(host);
-  return fd;
-}
-
 int64_t sys_openat(SysContext& c, const SyscallArgs& a) {
   int dir;
   std::string path;
@@ -110,7 +64,7 @@ int64_t sys_openat(SysContext& c, const SyscallArgs& a) {
   const int host = ::openat(dir, path.c_str(), host_open_flags(a[2]) | O_CLOEXEC,
                             static_cast<mode_t>(a[3] & 07777));
   if (host < 0) return neg_errno();
-  return install(c, host, (a[2] & kGuestOCloexec) != 0);
+  return install_fd(c, host, (a[2] & kGuestOCloexec) != 0);
 }
 
 int64_t sys_close(SysContext& c, const SyscallArgs& a) {
@@ -136,7 +90,8 @@ int64_t sys_write(SysContext& c, const SyscallArgs& a) {
   const uint64_t want = a[2] < kMaxRw ? a[2] : kMaxRw;
   const uint64_t n = c.usable(a[1], want, false);
   if (want > 0 && n == 0) return -EFAULT;
-  if (n > 0 && writes_in_pieces(c, host))
+  // A retry of a piecewise write goes on with it even when the other threads have ended.
+  if (n > 0 && (retried_call(c) || writes_in_pieces(c, host)))
     return write_in_pieces(c, host, {iovec{c.mem.host(a[1], n), n}});
   if (n > 0 && park_until_ready(c, host, POLLOUT)) return 0;
   return guest_write(c, [&] { return ::write(host, c.mem.host(a[1], n), n); });
@@ -163,38 +118,6 @@ int64_t sys_pwrite64(SysContext& c, const SyscallArgs& a) {
       c, [&] { return ::pwrite(host, c.mem.host(a[1], n), n, static_cast<off_t>(a[3])); });
 }
 
-// Guest iovecs ({u64 base, u64 len}, as on x86-64) -> host iovecs; 0 or -errno.
-int64_t import_iov(SysContext& c, uint64_t addr, uint64_t count, bool write,
-                   std::vector<iovec>* out) {
-  // GUEST: count and every base/len are untrusted.
-  if (count > kMaxIov) return -EINVAL;
-  std::vector<uint64_t> raw(count * 2);
-  if (!c.copy_in(addr, raw.data(), count * 16)) return -EFAULT;
-  uint64_t total = 0;
-  for (uint64_t i = 0; i < count; ++i) {
-    const uint64_t base = raw[2 * i], len = raw[2 * i + 1];
-    if (len > static_cast<uint64_t>(INT64_MAX) - total) return -EINVAL;
-    total += len;
-    uint8_t* p = c.buffer(base, len, write);
-    if (len > 0 && !p) return -EFAULT;
-    out->push_back(iovec{p, len});
-  }
-  return 0;
-}
-
-// SysContext::wrote() for the first `n` bytes a vectored read stored.
-void wrote_iov(SysContext& c, const std::vector<iovec>& iov, ssize_t n) {
-  const uint8_t* base = c.mem.linear().data();
-  for (const iovec& v : iov) {
-    if (n <= 0) return;
-    const uint64_t len = std::min<uint64_t>(v.iov_len, static_cast<uint64_t>(n));
-    if (len > 0)
-      c.wrote(static_cast<uint64_t>(static_cast<const uint8_t*>(v.iov_base) - base) + kGuestOrigin,
-              len);
-    n -= static_cast<ssize_t>(len);
-  }
-}
-
 int64_t sys_readv(SysContext& c, const SyscallArgs& a) {
   const int host = c.fds.host(arg_int(a[0]));
   if (host < 0) return -EBADF;
@@ -211,7 +134,7 @@ int64_t sys_writev(SysContext& c, const SyscallArgs& a) {
   if (host < 0) return -EBADF;
   std::vector<iovec> iov;
   if (int64_t e = import_iov(c, a[1], a[2], false, &iov)) return e;
-  if (writes_in_pieces(c, host)) return write_in_pieces(c, host, iov);
+  if (retried_call(c) || writes_in_pieces(c, host)) return write_in_pieces(c, host, iov);
   if (park_until_ready(c, host, POLLOUT)) return 0;
   return guest_write(c, [&] { return ::writev(host, iov.data(), static_cast<int>(iov.size())); });
 }
@@ -250,7 +173,7 @@ int64_t dup_to_lowest(SysContext& c, int64_t fd, int min_fd, bool cloexec) {
   if (min_fd < 0 || min_fd >= FdTable::kMaxFds) return -EINVAL;
   const int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) return neg_errno();
-  return install(c, copy, cloexec, min_fd);
+  return install_fd(c, copy, cloexec, min_fd);
 }
 
 int64_t sys_dup(SysContext& c, const SyscallArgs& a) {
@@ -330,12 +253,12 @@ int64_t sys_pipe2(SysContext& c, const SyscallArgs& a) {
   int host[2];
   if (::pipe2(host, host_open_flags(a[1]) | O_CLOEXEC) < 0) return neg_errno();
   const bool cloexec = (a[1] & kGuestOCloexec) != 0;
-  const int64_t r = install(c, host[0], cloexec);
+  const int64_t r = install_fd(c, host[0], cloexec);
   if (r < 0) {
     ::close(host[1]);
     return r;
   }
-  const int64_t w = install(c, host[1], cloexec);
+  const int64_t w = install_fd(c, host[1], cloexec);
   if (w < 0) {
     c.fds.close(r);
     return w;

@@ -71,6 +71,7 @@ std::vector<Program> corpus() {
       {"pthreads", "pthreads.elf", {}, ""},
       {"threads_stress", "threads_stress.elf", {}, ""},
       {"threads_block", "threads_block.elf", {}, ""},
+      {"sockets", "sockets.elf", {kScratchArg}, ""},
       {"fork_hot", "fork_hot.elf", {}, ""},
       {"processes", "processes.elf", {}, ""},
       {"smc", "smc.elf", {}, ""},
@@ -248,7 +249,7 @@ INSTANTIATE_TEST_SUITE_P(Programs, Rv64Corpus,
 std::vector<Program> opt_corpus() {
   const std::set<std::string> names = {"int_edge",   "fp_edge",     "smc",          "workloads",
                                        "signals",    "faults_load", "faults_store", "faults_rodata",
-                                       "insn_rv64d", "insn_fcsr",   "exec_host"};
+                                       "insn_rv64d", "insn_fcsr",   "exec_host",    "sockets"};
   std::vector<Program> out;
   for (const Program& p : corpus())
     if (names.contains(p.name)) out.push_back(p);
