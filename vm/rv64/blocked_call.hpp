@@ -21,9 +21,11 @@
 // host process (a forked child) can be drained between them; the read then blocks the host
 // until data comes, as every read did before. A guest O_NONBLOCK fd is never parked (its call
 // says EAGAIN). A parked F_SETLKW retries F_SETLK every kLockRecheckNs and never reports
-// EDEADLK. A signal does not interrupt a parked call (process.hpp: nor a blocking one). Only
-// read, readv, write and writev park on fds: the positioned forms fail with ESPIPE on pipes,
-// sockets and ttys, and files never block. Internal to vm/rv64.
+// EDEADLK. A signal does not interrupt a parked call (process.hpp: nor a blocking one). On fds,
+// read, readv, write, writev, the socket calls (syscall_socket.cpp) and epoll_pwait park: the
+// positioned forms fail with ESPIPE on pipes, sockets and ttys, and files never block. A retry
+// of a parked call stays on its parked path even when the other threads ended meanwhile (a write
+// in pieces must not send its first pieces again). Internal to vm/rv64.
 #pragma once
 
 #include <poll.h>

@@ -12,7 +12,10 @@
 // (the code cache's memfd, ...). Files are the host's, as under qemu-user: an absolute path is
 // looked up under the sysroot first, /proc/self/exe is the guest executable and /proc/self/fd/N
 // the guest's fd N. A write to a closed pipe gives the guest EPIPE and SIGPIPE; the host's
-// SIGPIPE is blocked around the write, so it never kills the host.
+// SIGPIPE is blocked around the write, so it never kills the host. Sockets and epoll are the
+// host's too (syscall_socket.cpp, syscall_epoll.cpp): SCM_RIGHTS fds are translated between the
+// guest table and the host, riscv64's 16-byte epoll_event to the host's packed one, and a send
+// raises the guest's SIGPIPE (never the host's) unless MSG_NOSIGNAL.
 //
 // An unknown syscall returns -ENOSYS and is reported once per number on diag_fd:
 //   strata: rv64: unsupported syscall 435 (clone3), returning ENOSYS
@@ -48,7 +51,8 @@
 // a sigreturn trampoline page (`li a7, 139; ecall`, read+exec) at the bottom of the gap below the
 // stack, the guest's stand-in for the vDSO.
 //
-// Not implemented yet: clone3 (ENOSYS, glibc falls back to clone), stopping on
+// Not implemented yet: clone3 (ENOSYS, glibc falls back to clone), recvmmsg/sendmmsg (ENOSYS),
+// stopping on
 // SIGSTOP/SIGTSTP (ignored, with a note), interrupting a blocking or parked syscall with a signal
 // (only a host signal could, and those are not forwarded), writable MAP_SHARED file mappings
 // (ENODEV), a vfork child's mmap/munmap reaching its parent (only the pages it wrote do). chdir,
