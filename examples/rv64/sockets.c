@@ -283,6 +283,45 @@ static void unix_path(const char* dir) {
   close(late);
 }
 
+static int backlog_listener;
+// Accepts two connections after a pause, so that the second connect waits for the first accept.
+static void* late_acceptor(void* arg) {
+  (void)arg;
+  struct timespec t = {0, 30 * 1000 * 1000};
+  nanosleep(&t, NULL);
+  for (int i = 0; i < 2; ++i) {
+    int fd = accept(backlog_listener, NULL, NULL);
+    check(fd >= 0, "late accept");
+    close(fd);
+  }
+  return NULL;
+}
+
+// An AF_UNIX listener with backlog 0 takes one pending connection; a second connect blocks until
+// another thread accepts.
+static void unix_backlog(const char* dir) {
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  check(strlen(dir) + 9 <= sizeof addr.sun_path, "DIR short enough for sun_path");
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s/backlog", dir);
+  backlog_listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  check(bind(backlog_listener, (struct sockaddr*)&addr, sizeof addr) == 0, "backlog bind");
+  check(listen(backlog_listener, 0) == 0, "backlog listen");
+  pthread_t acceptor;
+  check(pthread_create(&acceptor, NULL, late_acceptor, NULL) == 0, "acceptor");
+  int first = socket(AF_UNIX, SOCK_STREAM, 0), second = socket(AF_UNIX, SOCK_STREAM, 0);
+  check(connect(first, (struct sockaddr*)&addr, sizeof addr) == 0, "first connect");
+  errno = 0;
+  printf("unix: connect past a full backlog: %s\n",
+         outcome(connect(second, (struct sockaddr*)&addr, sizeof addr)));
+  check(pthread_join(acceptor, NULL) == 0, "join acceptor");
+  close(first);
+  close(second);
+  close(backlog_listener);
+  unlink(addr.sun_path);
+}
+
 static void messages(void) {
   int sv[2];
   check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
@@ -528,6 +567,7 @@ int main(int argc, char** argv) {
   tcp();
   udp();
   unix_path(argv[1]);
+  unix_backlog(argv[1]);
   messages();
   epipe();
   errors();
