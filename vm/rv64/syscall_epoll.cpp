@@ -66,6 +66,7 @@ int64_t sys_epoll_ctl(SysContext& c, const SyscallArgs& a) {
 // The common part of epoll_pwait and epoll_pwait2: `timeout_ns` -1 waits forever.
 int64_t epoll_wait_guest(SysContext& c, const SyscallArgs& a, int64_t timeout_ns) {
   const int64_t max = arg_int(a[2]);
+  // GUEST: maxevents bounds the event buffer checked and written.
   if (max <= 0 || max > kMaxEvents) return -EINVAL;
   if (!c.buffer(a[1], static_cast<uint64_t>(max) * kGuestEventSize, true)) return -EFAULT;
   const int epfd = c.fds.host(arg_int(a[0]));

@@ -49,6 +49,7 @@ int64_t result(ssize_t r) {
 // past sockaddr_storage, as Linux), -EFAULT.
 int64_t import_sockaddr(SysContext& c, uint64_t addr, uint64_t len_arg, sockaddr_storage* out,
                         socklen_t* len) {
+  // GUEST: addrlen bounds the copy into sockaddr_storage.
   const int64_t n = arg_int(len_arg);
   if (n < 0 || n > kSockaddrMax) return -EINVAL;
   std::memset(out, 0, sizeof *out);
@@ -70,6 +71,7 @@ struct AddrOut {
   int64_t begin(SysContext& c, uint64_t a, uint64_t l) {
     addr = a, len_addr = l;
     if (!c.copy_in(len_addr, &room, 4) || !c.buffer(len_addr, 4, true)) return -EFAULT;
+    // GUEST: the room bounds what is checked here and written by end().
     if (room < 0) return -EINVAL;
     const uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(room), kSockaddrMax);
     if (n > 0 && !c.buffer(addr, n, true)) return -EFAULT;
@@ -263,6 +265,7 @@ int64_t guest_send(SysContext& c, int host, uint64_t flags, uint64_t total, F&& 
 int64_t sys_sendto(SysContext& c, const SyscallArgs& a) {
   const int host = c.fds.host(arg_int(a[0]));
   if (host < 0) return -EBADF;
+  // GUEST: len bounds the buffer checked and sent.
   const uint64_t n = std::min(a[2], kMaxRw);
   uint8_t* buf = c.buffer(a[1], n, false);
   if (n > 0 && !buf) return -EFAULT;
@@ -299,6 +302,7 @@ int64_t recv_all_parked(SysContext& c, int host, uint8_t* buf, uint64_t want, in
 int64_t sys_recvfrom(SysContext& c, const SyscallArgs& a) {
   const int host = c.fds.host(arg_int(a[0]));
   if (host < 0) return -EBADF;
+  // GUEST: len bounds the buffer checked and received into.
   const uint64_t want = std::min(a[2], kMaxRw);
   uint8_t* buf = c.buffer(a[1], want, true);
   if (want > 0 && !buf) return -EFAULT;
@@ -328,6 +332,7 @@ int64_t sys_recvfrom(SysContext& c, const SyscallArgs& a) {
 template <typename F>
 int64_t for_each_cmsg(std::vector<uint8_t>& control, F&& f) {
   size_t at = 0;
+  // GUEST: every cmsg_len is checked against what is left of the buffer.
   while (control.size() - at >= sizeof(cmsghdr)) {
     cmsghdr h;
     std::memcpy(&h, control.data() + at, sizeof h);
@@ -359,6 +364,7 @@ int64_t import_msghdr(SysContext& c, uint64_t addr, bool receive, msghdr* m,
     const uint64_t room = std::min<uint64_t>(m->msg_namelen, kSockaddrMax);
     if (guest_name != 0 && room > 0 && !c.buffer(guest_name, room, true)) return -EFAULT;
     m->msg_namelen = guest_name != 0 ? static_cast<socklen_t>(room) : 0;
+    // GUEST: msg_controllen bounds the control buffer checked and written.
     const uint64_t ctl = std::min<uint64_t>(m->msg_controllen, kControlMax);
     if (ctl > 0 && !c.buffer(guest_control, ctl, true)) return -EFAULT;
     control->assign(ctl, 0);
@@ -367,6 +373,7 @@ int64_t import_msghdr(SysContext& c, uint64_t addr, bool receive, msghdr* m,
       socklen_t len;
       if (int64_t e = import_sockaddr(c, guest_name, m->msg_namelen, name, &len)) return e;
     }
+    // GUEST: msg_controllen bounds the control bytes copied in.
     if (m->msg_controllen > kControlMax) return -ENOBUFS;
     control->assign(m->msg_controllen, 0);
     if (!control->empty() && !c.copy_in(guest_control, control->data(), control->size()))
@@ -475,6 +482,7 @@ int64_t sys_setsockopt(SysContext& c, const SyscallArgs& a) {
   const int host = c.fds.host(arg_int(a[0]));
   if (host < 0) return -EBADF;
   const int level = static_cast<int>(a[1]), name = static_cast<int>(a[2]);
+  // GUEST: optlen bounds the value copied in.
   const int64_t len = arg_int(a[4]);
   if (len < 0) return -EINVAL;
   if (option_has_pointer(level, name)) {
@@ -494,6 +502,7 @@ int64_t sys_getsockopt(SysContext& c, const SyscallArgs& a) {
   if (host < 0) return -EBADF;
   int32_t room;
   if (!c.copy_in(a[4], &room, 4) || !c.buffer(a[4], 4, true)) return -EFAULT;
+  // GUEST: optlen bounds the value checked and written.
   if (room < 0) return -EINVAL;
   const uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(room), kOptionMax);
   if (n > 0 && !c.buffer(a[3], n, true)) return -EFAULT;
