@@ -179,6 +179,40 @@ TEST_F(BlockingSyscalls, AWriteLargerThanThePipeGoesInPiecesAndReturnsWhenAllIsW
   EXPECT_TRUE(got == data);
 }
 
+// A parked write run again after the other threads ended goes on from where it stopped: the
+// bytes it already moved are not written twice (the pipe is grown meanwhile, so a write that
+// started over would fit and go unnoticed but for the data).
+TEST_F(BlockingSyscalls, AParkedWriteRunAgainAloneGoesOnFromWhereItStopped) {
+  const auto fds = guest_pipe();
+  spawn_second_thread();
+  constexpr uint64_t kSize = 100'000;
+  std::string data(kSize, '\0');
+  for (uint64_t i = 0; i < kSize; ++i) data[i] = static_cast<char>(i * 13 + i / 777);
+  const uint64_t src = put(data.data(), kSize), dst = alloc(kSize);
+  sys(kWrite, fds[1], src, kSize);  // fills the pipe, parks
+  ASSERT_TRUE(second_runs());
+  ASSERT_GE(sys(kFcntl, fds[1], 1031, 1 << 20), int64_t{kSize});  // F_SETPIPE_SZ
+  std::string got;
+  while (got.size() < 4096) {
+    const int64_t n = sys(kRead, fds[0], dst, kSize);
+    ASSERT_GT(n, 0);
+    got += get(dst, static_cast<uint64_t>(n));
+  }
+  sys(kExit, 0);  // the second thread ends: main is alone with its parked write
+  if (outcome_.kind == Kind::Idle) {
+    ASSERT_TRUE(proc_->wait_runnable(5'000'000'000));
+  }
+  ASSERT_TRUE(main_runs());
+  ASSERT_EQ(mem_->state(state::kPc), kEcallPc);
+  EXPECT_EQ(rerun(), static_cast<int64_t>(kSize));
+  EXPECT_EQ(outcome_.kind, Kind::Continue);
+  ASSERT_EQ(sys(kClose, fds[1]), 0);
+  for (int64_t n; (n = sys(kRead, fds[0], dst, kSize)) > 0;)
+    got += get(dst, static_cast<uint64_t>(n));
+  EXPECT_EQ(got.size(), kSize);
+  EXPECT_TRUE(got == data);
+}
+
 TEST_F(BlockingSyscalls, AWaitForAChildParksUntilItExitsAndTheChildKeepsOneThread) {
   const auto fds = guest_pipe();
   spawn_second_thread();
