@@ -34,15 +34,17 @@ const GuestFd* FdTable::get(int64_t fd) const {
   return e.host >= 0 ? &e : nullptr;
 }
 
-int FdTable::add(GuestFd entry, int min_fd) {
-  if (min_fd < 0) min_fd = 0;
-  for (int fd = min_fd; fd < kMaxFds; ++fd) {
-    if (fd >= static_cast<int>(slots_.size()) || slots_[static_cast<size_t>(fd)].host < 0) {
-      put(fd, entry);
+int FdTable::lowest_free(int min_fd) const {
+  for (int fd = min_fd < 0 ? 0 : min_fd; fd < kMaxFds; ++fd)
+    if (fd >= static_cast<int>(slots_.size()) || slots_[static_cast<size_t>(fd)].host < 0)
       return fd;
-    }
-  }
   return -EMFILE;
+}
+
+int FdTable::add(GuestFd entry, int min_fd) {
+  const int fd = lowest_free(min_fd);
+  if (fd >= 0) put(fd, entry);
+  return fd;
 }
 
 int FdTable::put(int fd, GuestFd entry) {

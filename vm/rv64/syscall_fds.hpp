@@ -37,6 +37,8 @@ class FdTable {
   // Installs `entry` at the lowest free number >= min_fd; -EMFILE when full (the caller still
   // owns entry.host then).
   int add(GuestFd entry, int min_fd = 0);
+  // The number add() would take, or -EMFILE when the table is full.
+  int lowest_free(int min_fd = 0) const;
   // Installs `entry` at exactly `fd`, closing what was there. -EBADF when out of range.
   int put(int fd, GuestFd entry);
   void set_cloexec(int fd, bool on);

@@ -184,6 +184,9 @@ int64_t accept_common(SysContext& c, uint64_t fd, uint64_t addr, uint64_t len_ad
   if ((flags & ~static_cast<uint64_t>(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) return -EINVAL;
   const int host = c.fds.host(arg_int(fd));
   if (host < 0) return -EBADF;
+  // As Linux, a full fd table fails before a connection is taken off the queue (installing it
+  // afterwards would have to drop it).
+  if (c.fds.lowest_free() < 0) return -EMFILE;
   AddrOut out;
   if (addr != 0)
     if (int64_t e = out.begin(c, addr, len_addr)) return e;

@@ -1,6 +1,7 @@
 // Sockets and epoll at the syscall level: the checks of guest pointers and lengths that the
 // corpus program (examples/rv64/sockets.c) cannot reach without dying, the 16-byte guest
 // epoll_event, and SCM_RIGHTS between guest and host fd numbers.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "tests/vm/rv64/process_test_util.hpp"
+#include "vm/rv64/syscall_fds.hpp"
 
 namespace strata::vm::rv64::test {
 namespace {
@@ -57,6 +59,27 @@ class SocketSyscalls : public ProcessTest {
     return {fd, addr};
   }
 };
+
+// accept with every guest fd taken says EMFILE and leaves the connection queued, as Linux does.
+TEST_F(SocketSyscalls, AcceptWithAFullFdTableLeavesTheConnectionQueued) {
+  const auto [server, addr] = listener();
+  // Non-blocking: an accept that finds the queue empty says EAGAIN instead of hanging the test.
+  ASSERT_EQ(call(kFcntl, server, F_SETFL, O_NONBLOCK), 0);
+  const int64_t client = call(kSocket, AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(client, 0);
+  ASSERT_EQ(call(kConnect, client, addr, sizeof(sockaddr_in)), 0);
+  int64_t last = -1;
+  for (int64_t fd; (fd = call(kDup, client)) >= 0;) last = fd;
+  ASSERT_EQ(last, FdTable::kMaxFds - 1);
+  EXPECT_EQ(call(kAccept, server, 0, 0), -EMFILE);
+  ASSERT_EQ(call(kClose, last), 0);
+  const int64_t accepted = call(kAccept, server, 0, 0);
+  EXPECT_EQ(accepted, last);
+  EXPECT_EQ(call(kSendto, client, put("x", 1), 1, 0, 0, 0), 1);
+  const uint64_t buf = alloc(4);
+  EXPECT_EQ(call(kRecvfrom, accepted, buf, 4, 0, 0, 0), 1);
+  EXPECT_EQ(get(buf, 1), "x");
+}
 
 TEST_F(SocketSyscalls, SockaddrLengthsAndPointers) {
   const int64_t fd = call(kSocket, AF_INET, SOCK_STREAM, 0);
