@@ -90,14 +90,7 @@ void TranslationCache::drop(
   const uint64_t pc = it->first;
   FrontSlot& s = front_[front_index(pc)];
   if (s.block == b) s = FrontSlot{};
-  // Code evicted earlier has already left the CodeCache and cleared jit_entry (the baseline
-  // tier's drop hook); otherwise release it now, before the FuncInfo it is keyed by goes.
-  if (code_ != nullptr && b->func.jit_entry != nullptr && b->opt != CachedBlock::Opt::Installed)
-    code_->invalidate_unit(reinterpret_cast<uint64_t>(&b->func));
-  if (b->opt == CachedBlock::Opt::Installed && opt_owner_ != nullptr) {
-    opt_owner_->release(b->opt_entry);
-    ++stats_.opt_freed;
-  }
+  if (release_unit_code(*b, code_, opt_owner_)) ++stats_.opt_freed;
   for_each_page(b->block, [&](uint64_t page) { pages_.erase({page, pc}); });
   if (b->opt == CachedBlock::Opt::Pending) {
     // The background compile reads this unit's body: it lives on until finish_opt.
@@ -108,26 +101,42 @@ void TranslationCache::drop(
   ++stats_.blocks_invalidated;
 }
 
-void TranslationCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
+bool release_unit_code(const CachedBlock& b, CodeCache* code, OptCodeOwner* owner) {
+  // Code evicted earlier has already left the CodeCache and cleared jit_entry (the baseline
+  // tier's drop hook); otherwise release it now, before the FuncInfo it is keyed by goes. Opt
+  // code was never in the CodeCache.
+  if (code != nullptr && b.func.jit_entry != nullptr && b.opt != CachedBlock::Opt::Installed)
+    code->invalidate_unit(reinterpret_cast<uint64_t>(&b.func));
+  if (b.opt != CachedBlock::Opt::Installed || owner == nullptr) return false;
+  owner->release(b.opt_entry);
+  return true;
+}
+
+OptFinish finish_unit_opt(CachedBlock& b, vm::JitEntry entry, CodeCache* code,
+                          OptCodeOwner* owner) {
   if (b.dropped) {
-    if (entry != nullptr && opt_owner_ != nullptr) {
-      opt_owner_->release(entry);
-      ++stats_.opt_discarded;
-    }
-    retired_.erase(&b);
-    return;
+    if (entry == nullptr || owner == nullptr) return OptFinish::Dropped;
+    owner->release(entry);
+    return OptFinish::Discarded;
   }
   if (entry == nullptr) {
     b.opt = CachedBlock::Opt::Declined;
-    return;
+    return OptFinish::Declined;
   }
   // The baseline code goes first: its drop hook clears the slot only while it holds that code.
-  if (code_ != nullptr && b.func.jit_entry != nullptr)
-    code_->invalidate_unit(reinterpret_cast<uint64_t>(&b.func));
+  if (code != nullptr && b.func.jit_entry != nullptr)
+    code->invalidate_unit(reinterpret_cast<uint64_t>(&b.func));
   vm::set_jit_entry(b.func, entry);
   b.opt_entry = entry;
   b.opt = CachedBlock::Opt::Installed;
-  ++stats_.opt_installed;
+  return OptFinish::Installed;
+}
+
+void TranslationCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
+  const OptFinish f = finish_unit_opt(b, entry, code_, opt_owner_);
+  if (f == OptFinish::Discarded) ++stats_.opt_discarded;
+  if (f == OptFinish::Installed) ++stats_.opt_installed;
+  if (f == OptFinish::Dropped || f == OptFinish::Discarded) retired_.erase(&b);  // frees b
 }
 
 template <typename F>

@@ -114,6 +114,19 @@ class OptUnitCache {
   ~OptUnitCache() = default;
 };
 
+// What both unit caches do with a unit's compiled code (this TranslationCache and the hart's
+// SysCodeCache; they differ in keys and statistics, not in these rules).
+//
+// A unit leaving the cache: its baseline code is withdrawn from the CodeCache (unless evicted
+// already, which cleared jit_entry), its opt code released to `owner`. True when opt code was
+// freed. A unit whose compile is Pending must then be kept retired by the caller.
+bool release_unit_code(const CachedBlock& b, CodeCache* code, OptCodeOwner* owner);
+// A finished opt compile of `b` (OptUnitCache::finish_opt): for a unit dropped meanwhile the
+// code is freed (Discarded, or Dropped when there was none to free) and the caller frees `b`;
+// otherwise it is installed over the baseline code, or `b` keeps its tier (Declined).
+enum class OptFinish { Dropped, Discarded, Declined, Installed };
+OptFinish finish_unit_opt(CachedBlock& b, vm::JitEntry entry, CodeCache* code, OptCodeOwner* owner);
+
 struct TranslationStats {
   uint64_t blocks_translated = 0;  // units
   uint64_t guest_blocks = 0;       // guest basic blocks in them

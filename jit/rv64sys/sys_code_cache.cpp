@@ -71,14 +71,7 @@ void SysCodeCache::drop(Map::iterator it) {
   ++link_epoch_;
   Slot& s = front_[front_index(it->first.va)];
   if (s.block == b) s = Slot{};
-  // Code evicted earlier has left the CodeCache already (its drop hook cleared jit_entry); opt
-  // code was never in it.
-  if (code_ != nullptr && b->func.jit_entry != nullptr && b->opt != CachedBlock::Opt::Installed)
-    code_->invalidate_unit(reinterpret_cast<std::uint64_t>(&b->func));
-  if (b->opt == CachedBlock::Opt::Installed && opt_owner_ != nullptr) {
-    opt_owner_->release(b->opt_entry);
-    ++stats_.opt_freed;
-  }
+  if (rv64::release_unit_code(*b, code_, opt_owner_)) ++stats_.opt_freed;
   if (b->opt == CachedBlock::Opt::Pending) {
     b->dropped = true;
     retired_.emplace(b, std::move(it->second));
@@ -88,26 +81,12 @@ void SysCodeCache::drop(Map::iterator it) {
 }
 
 void SysCodeCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
-  if (b.dropped) {
-    if (entry != nullptr && opt_owner_ != nullptr) {
-      opt_owner_->release(entry);
-      ++stats_.opt_discarded;
-    }
-    retired_.erase(&b);
-    return;
-  }
-  if (entry == nullptr) {
-    b.opt = CachedBlock::Opt::Declined;
-    ++stats_.opt_declined;
-    return;
-  }
-  // The baseline code goes first: its drop hook clears the slot only while it holds that code.
-  if (code_ != nullptr && b.func.jit_entry != nullptr)
-    code_->invalidate_unit(reinterpret_cast<std::uint64_t>(&b.func));
-  vm::set_jit_entry(b.func, entry);
-  b.opt_entry = entry;
-  b.opt = CachedBlock::Opt::Installed;
-  ++stats_.opt_installed;
+  const rv64::OptFinish f = rv64::finish_unit_opt(b, entry, code_, opt_owner_);
+  if (f == rv64::OptFinish::Discarded) ++stats_.opt_discarded;
+  if (f == rv64::OptFinish::Declined) ++stats_.opt_declined;
+  if (f == rv64::OptFinish::Installed) ++stats_.opt_installed;
+  if (f == rv64::OptFinish::Dropped || f == rv64::OptFinish::Discarded)
+    retired_.erase(&b);  // frees b
 }
 
 std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
