@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "jit/baseline/chain.hpp"
 #include "jit/code_cache.hpp"
 #include "vm/instance.hpp"
 #include "vm/interp.hpp"
@@ -40,8 +41,10 @@ class BaselineJit {
   // Compiles `fn` and sets fn.jit_entry. False (the function stays interpreted) on failure.
   bool compile(vm::FuncInfo& fn);
   // The same for a function whose SVI body is not in its instance's module (a translated RV64
-  // block, jit/rv64): `body` must outlive the compiled code's use.
-  bool compile(vm::FuncInfo& fn, const isa::Function& body);
+  // block, jit/rv64): `body` must outlive the compiled code's use. `chain` (may be null): its
+  // `ret`s that chain to other units (chain.hpp); it is read during the compile only, but the
+  // slots and the context it names must outlive the code.
+  bool compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain = nullptr);
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
 

@@ -88,6 +88,10 @@ void emit_BNonNull(Emitter& e, const isa::Insn& in) {
 }
 
 void emit_Ret(Emitter& e, const isa::Insn& in) {
+  if (ChainSlot* slot = e.chain_slot(in.pc)) {
+    emit_chained_ret(e, in, slot);
+    return;
+  }
   e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));
   e.a.mov(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, jit_retval)), x86::rax);
   e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));

@@ -2,6 +2,7 @@
 // dispatch table generated from isa/opcodes.def.
 #include "jit/baseline/emitter.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 #include "jit/baseline/runtime.hpp"
@@ -21,8 +22,28 @@ static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
 
 }  // namespace
 
-Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body)
-    : a(&code), fn(f), inst(*f.inst), module_(f.inst->module), body_(body) {}
+Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body,
+                 const ChainExits* chain)
+    : a(&code), fn(f), inst(*f.inst), module_(f.inst->module), body_(body), chain_(chain) {}
+
+ChainSlot* Emitter::chain_slot(uint32_t pc) const {
+  // A context without its counters (not set up yet) compiles plain `ret`s.
+  if (chain_ == nullptr || chain_->ctx == nullptr || chain_->ctx->slice_left == nullptr ||
+      chain_->ctx->written == nullptr)
+    return nullptr;
+  const auto& rets = chain_->rets;
+  auto it = std::lower_bound(rets.begin(), rets.end(), pc,
+                             [](const auto& r, uint32_t want) { return r.first < want; });
+  return it != rets.end() && it->first == pc ? it->second : nullptr;
+}
+
+void Emitter::epilogue_pops() {
+  a.pop(x86::r15);
+  a.pop(x86::r14);
+  a.pop(x86::r13);
+  a.pop(x86::r12);
+  a.pop(x86::rbx);
+}
 
 void Emitter::save_pc(uint32_t pc) {
   // r11: stubs still need rax/rcx (the faulting object, address or index) after this.
@@ -149,11 +170,7 @@ bool Emitter::emit_function() {
   prologue();
   a.jmp(x86::rcx);
   a.bind(exit_);
-  a.pop(x86::r15);
-  a.pop(x86::r14);
-  a.pop(x86::r13);
-  a.pop(x86::r12);
-  a.pop(x86::rbx);
+  epilogue_pops();
   a.ret();
   return true;
 }

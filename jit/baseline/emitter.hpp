@@ -29,6 +29,7 @@
 #include <asmjit/x86.h>
 
 #include "isa/code_walk.hpp"
+#include "jit/baseline/chain.hpp"
 #include "jit/baseline/known_bounds.hpp"
 #include "vm/interp.hpp"
 
@@ -39,8 +40,10 @@ namespace x86 = asmjit::x86;
 class Emitter {
  public:
   // `body` is the SVI function fn runs (normally its module's function #fn.index; a translated
-  // RV64 block's body lives outside the module).
-  Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn, const isa::Function& body);
+  // RV64 block's body lives outside the module). `chain` (may be null): the `ret`s that chain
+  // (chain.hpp).
+  Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn, const isa::Function& body,
+          const ChainExits* chain = nullptr);
 
   // Emits the whole function. False when asmjit reported an error (the function then stays
   // in the interpreter).
@@ -85,6 +88,11 @@ class Emitter {
   void branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always = false);
   // Returns `status` (an ExecStatus) from the compiled function.
   void ret_status(uint32_t status);
+  // The chain slot of the `ret` at `pc`, or null when it returns as usual.
+  ChainSlot* chain_slot(uint32_t pc) const;
+  const ChainContext* chain_context() const { return chain_ ? chain_->ctx : nullptr; }
+  // Pops the registers the prologue pushed (before a ret, or a tail jump to another function).
+  void epilogue_pops();
 
  private:
   // Pins the registers of the calling convention from the arguments (rdi, rsi, rdx).
@@ -92,6 +100,7 @@ class Emitter {
 
   const isa::Module& module_;
   const isa::Function& body_;
+  const ChainExits* chain_;
   std::vector<asmjit::Label> labels_;  // one per instruction start
   std::vector<std::function<void()>> cold_bodies_;
   std::vector<asmjit::Label> cold_labels_;
@@ -105,5 +114,9 @@ class Emitter {
 #define STRATA_OP(name, mn, A, B, C, flags, sem) void emit_##name(Emitter& e, const isa::Insn& in);
 #include "isa/opcodes.def"
 #undef STRATA_OP
+
+// A `ret` with a chain slot (chain.hpp): chains to the linked function when it may, else returns
+// the value as emit_Ret does and reports the slot in the context's `missed`.
+void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot);
 
 }  // namespace strata::jit::baseline

@@ -1,0 +1,63 @@
+// Direct chaining of compiled units (used by the RV64 user-mode runner, jit/rv64/chain_links.hpp):
+// a `ret` whose value is a constant "next unit" key may jump straight into the code of the unit
+// linked to it instead of returning to the C++ dispatch loop that called the function.
+//
+// CONTRACT. Only for functions the dispatch loop calls as the bottom frame of a run (frame
+// fp = st->frames, arguments (st, base, fp) of vm::JitEntry): the chained-into function gets the
+// same three arguments with fp->fn and fp->pc set to it, and returns to that same loop. Both run
+// in the same register window (base), so the caller must guarantee that every unit that can be
+// linked fits the VM stack and that units need no zeroed frame (they write every register before
+// reading it). SVI programs never use this.
+//
+// At a chained `ret` the generated code, after storing the return value as for any return:
+//   1. reads slot->target (null: unlinked) and its jit_entry (null: no compiled code, e.g. evicted
+//      from the CodeCache; reading through the FuncInfo at each jump means eviction and tier
+//      changes need no unlinking);
+//   2. returns if ctx->hold is nonzero, or *ctx->written is nonzero;
+//   3. counts the run down: left = *ctx->slice_left - 1; returns if left < 0 (the loop then
+//      decrements it itself), else stores it, exactly as the loop would for the unit it runs;
+//   4. with ctx->count_limit nonzero and slot->count non-null: returns if *count + weight would
+//      reach count_limit (the loop then counts that execution and acts on it), else adds weight;
+//   5. counts ++ctx->chained, stores slot->unit into ctx->running, sets fp->fn/fp->pc, pops its
+//      own prologue and jumps to the entry.
+// Every return of those steps ("a miss") first stores the slot's address in ctx->missed, so the
+// loop can link it once it has found (and compiled) the unit at the returned key.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "vm/instance.hpp"
+
+namespace strata::jit::baseline {
+
+// One chained exit. Its address is a constant in the code: it must not move while the code
+// exists.
+struct ChainSlot {
+  const vm::FuncInfo* target = nullptr;  // null: unlinked
+  const void* unit = nullptr;            // what ctx->running becomes when this slot chains
+  uint32_t* count = nullptr;             // the target's hotness count, null: not counted
+  uint32_t weight = 0;                   // added to *count per chained entry
+};
+
+// Shared by all the chained code of one run. Its address is a constant in the code: it must not
+// move while the code exists, and its pointers must be set before the first compile.
+struct ChainContext {
+  uint64_t hold = 0;                         // nonzero: never chain
+  const volatile size_t* written = nullptr;  // nonzero *written: never chain
+  int64_t* slice_left = nullptr;             // the run's countdown of units
+  uint64_t chained = 0;                      // chained jumps taken
+  const void* running = nullptr;             // the unit of the last chained jump (slot->unit)
+  ChainSlot* missed = nullptr;               // the slot of the last chained `ret` that returned
+  uint32_t count_limit = 0;                  // 0: no counting
+};
+
+// What the baseline tier needs to compile a function's chained exits: the slot of each `ret` that
+// chains, by the ret's pc (ascending).
+struct ChainExits {
+  ChainContext* ctx = nullptr;
+  std::vector<std::pair<uint32_t, ChainSlot*>> rets;
+};
+
+}  // namespace strata::jit::baseline

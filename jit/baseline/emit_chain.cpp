@@ -1,0 +1,84 @@
+// Baseline emitter: a `ret` that chains into the linked unit's code (chain.hpp has the contract
+// and the order of the checks). The hot path is straight; every refusal jumps to one cold stub
+// that reports the slot and returns as a plain `ret` would (the value is stored first).
+#include "jit/baseline/emitter.hpp"
+
+namespace strata::jit::baseline {
+
+namespace {
+
+constexpr int32_t kTarget = offsetof(ChainSlot, target);
+constexpr int32_t kUnit = offsetof(ChainSlot, unit);
+constexpr int32_t kCount = offsetof(ChainSlot, count);
+constexpr int32_t kWeight = offsetof(ChainSlot, weight);
+constexpr int32_t kHold = offsetof(ChainContext, hold);
+constexpr int32_t kWritten = offsetof(ChainContext, written);
+constexpr int32_t kSliceLeft = offsetof(ChainContext, slice_left);
+constexpr int32_t kChained = offsetof(ChainContext, chained);
+constexpr int32_t kRunning = offsetof(ChainContext, running);
+constexpr int32_t kMissed = offsetof(ChainContext, missed);
+constexpr int32_t kJitEntry = offsetof(vm::FuncInfo, jit_entry);
+constexpr int32_t kCode = offsetof(vm::FuncInfo, code);
+constexpr int32_t kFrameFn = offsetof(vm::Frame, fn);
+constexpr int32_t kFramePc = offsetof(vm::Frame, pc);
+constexpr int32_t kRetval = offsetof(vm::ExecState, jit_retval);
+
+}  // namespace
+
+void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
+  auto& a = e.a;
+  const ChainContext* ctx = e.chain_context();
+  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
+  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+  // r9 = ctx and r8 = slot on every path into the stub.
+  asmjit::Label miss = e.cold([&e] {
+    e.a.mov(x86::qword_ptr(x86::r9, kMissed), x86::r8);
+    e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
+  });
+  a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
+  a.mov(x86::r8, asmjit::imm(reinterpret_cast<uint64_t>(slot)));
+  a.mov(x86::rcx, x86::qword_ptr(x86::r8, kTarget));
+  a.test(x86::rcx, x86::rcx);
+  a.jz(miss);
+  a.mov(x86::rax, x86::qword_ptr(x86::rcx, kJitEntry));
+  a.test(x86::rax, x86::rax);
+  a.jz(miss);
+  a.cmp(x86::qword_ptr(x86::r9, kHold), asmjit::imm(0));
+  a.jne(miss);
+  a.mov(x86::r10, x86::qword_ptr(x86::r9, kWritten));
+  a.cmp(x86::qword_ptr(x86::r10), asmjit::imm(0));
+  a.jne(miss);
+  a.mov(x86::r10, x86::qword_ptr(x86::r9, kSliceLeft));
+  a.mov(x86::r11, x86::qword_ptr(x86::r10));
+  a.sub(x86::r11, 1);
+  a.js(miss);
+  if (ctx->count_limit != 0) {
+    asmjit::Label counted = a.newLabel();
+    a.mov(x86::rdx, x86::qword_ptr(x86::r8, kCount));
+    a.test(x86::rdx, x86::rdx);
+    a.jz(counted);
+    a.mov(x86::esi, x86::dword_ptr(x86::rdx));
+    a.add(x86::esi, x86::dword_ptr(x86::r8, kWeight));
+    a.jc(miss);
+    a.cmp(x86::esi, asmjit::imm(ctx->count_limit));
+    a.jae(miss);
+    a.mov(x86::dword_ptr(x86::rdx), x86::esi);
+    a.bind(counted);
+  }
+  // Committed: from here on the target runs.
+  a.mov(x86::qword_ptr(x86::r10), x86::r11);
+  a.inc(x86::qword_ptr(x86::r9, kChained));
+  a.mov(x86::rdx, x86::qword_ptr(x86::r8, kUnit));
+  a.mov(x86::qword_ptr(x86::r9, kRunning), x86::rdx);
+  a.mov(x86::qword_ptr(x86::r13, kFrameFn), x86::rcx);
+  a.mov(x86::rdx, x86::qword_ptr(x86::rcx, kCode));
+  a.mov(x86::qword_ptr(x86::r13, kFramePc), x86::rdx);
+  // The target's arguments are this function's: st, base, fp. Its `ret` goes to our caller.
+  a.mov(x86::rdi, x86::r12);
+  a.mov(x86::rsi, x86::rbx);
+  a.mov(x86::rdx, x86::r13);
+  e.epilogue_pops();
+  a.jmp(x86::rax);
+}
+
+}  // namespace strata::jit::baseline
