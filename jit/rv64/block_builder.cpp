@@ -312,6 +312,7 @@ isa::Function BlockBuilder::finish(std::string name) {
   }
   for (auto& [svi_pc, guest_pc] : pc_map_) svi_pc = before[svi_pc];
   for (auto& [svi_pc, reg] : mem_addr_regs_) svi_pc = word[svi_pc];
+  for (auto& [svi_pc, next_pc] : const_exits_) svi_pc = word[svi_pc];
   fn.regs = std::move(regs_);
   return fn;
 }

@@ -119,6 +119,10 @@ class BlockBuilder {
   void emit_writeback() { wb_points_.push_back(static_cast<uint32_t>(code_.size())); }
   // Writeback, then `ret value_reg`.
   void emit_return(uint16_t value_reg);
+  // The `ret` just emitted returns the constant `next_pc`: a chainable exit (const_exits()).
+  void note_const_exit(uint64_t next_pc) {
+    const_exits_.emplace_back(static_cast<uint32_t>(code_.size() - 1), next_pc);
+  }
 
   // The finished function (named `name`), with the prologue prepended, labels resolved and the
   // pc map shifted to match. The builder is spent afterwards.
@@ -131,6 +135,8 @@ class BlockBuilder {
   std::vector<std::pair<uint32_t, uint16_t>> take_mem_addr_regs() {
     return std::move(mem_addr_regs_);
   }
+  // (SVI pc of a `ret`, the constant guest pc it returns), ascending, valid after finish().
+  std::vector<std::pair<uint32_t, uint64_t>> take_const_exits() { return std::move(const_exits_); }
 
   // Number of SVI words emitted so far (before the prologue).
   size_t size() const { return code_.size(); }
@@ -171,6 +177,7 @@ class BlockBuilder {
   std::vector<Fixup> fixups_;
   std::vector<std::pair<uint32_t, uint64_t>> pc_map_;
   std::vector<std::pair<uint32_t, uint16_t>> mem_addr_regs_;
+  std::vector<std::pair<uint32_t, uint64_t>> const_exits_;
   std::vector<uint32_t> wb_points_;  // code indices where finish() inserts the writeback
   std::vector<std::pair<uint32_t, uint32_t>> calls_;  // (callh index, argument words)
   size_t block_first_insn_ = 0;

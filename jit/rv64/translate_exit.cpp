@@ -22,6 +22,7 @@ void emit_exit_to(BlockBuilder& b, uint64_t next_pc, unsigned retired) {
   const uint16_t t = b.tmp();
   b.load_const(t, next_pc);
   b.emit_return(t);
+  b.note_const_exit(next_pc);
 }
 
 namespace {

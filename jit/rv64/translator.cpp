@@ -345,6 +345,7 @@ Result<TranslatedBlock> RegionTranslator::run() {
   t.fn.sig = kBlockSig;
   t.pc_map = b_.take_pc_map();
   t.mem_addr_regs = b_.take_mem_addr_regs();
+  t.const_exits = b_.take_const_exits();
   return t;
 }
 

@@ -76,6 +76,10 @@ struct TranslatedBlock {
   // For each SVI pc of a guest load/store instruction: the SVI register holding the linear
   // address (guest address - kGuestOrigin) it accesses, so a fault can name the guest address.
   std::vector<std::pair<uint32_t, uint16_t>> mem_addr_regs;
+  // (SVI pc of a `ret`, guest pc), ascending by SVI pc: the exits to a constant next pc (jumps and
+  // branches out of the unit, fall-throughs), which the user-mode runner chains to the unit at
+  // that pc (chain_links.hpp).
+  std::vector<std::pair<uint32_t, uint64_t>> const_exits;
 };
 
 // What a system-mode unit is translated for (the hart keys its units by it).
