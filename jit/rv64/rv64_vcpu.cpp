@@ -119,6 +119,15 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
   proc_->on_fork = [self](bool child) { return self->after_fork(child); };
   slice_left_ = reinterpret_cast<int64_t*>(mem_->linear().data() + state::kSliceLeft);
   *slice_left_ = kSliceUnits;
+  if (opts.jit != JitMode::Off) {
+    // Chained exits make the loop's per-unit checks themselves (baseline/chain.hpp): the slice
+    // countdown, written code pages, the debugger's hold, and --jit=auto's counting.
+    baseline::ChainContext& ctx = cache_->chain().context();
+    ctx.slice_left = slice_left_;
+    ctx.written = mem_->written_code_word();
+    ctx.count_limit = opts.jit == JitMode::Auto ? opts.opt_threshold : 0;
+    cache_->enable_chaining();
+  }
   pc_ = mem_->state(state::kPc);
   return {};
 }
@@ -133,6 +142,7 @@ bool Rv64Vcpu::exec_program(StopReason* end) {
   opt_.reset();
   step_blocks_.clear();
   step_zone_.clear();
+  chained_before_exec_ += cache_->chain().context().chained;
   cache_.reset();
   jit_.reset();
   code_.reset();
@@ -278,7 +288,7 @@ StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
     if (!handled) break;
   }
   fault_ = nullptr;
-  running_ = nullptr;
+  cache_->chain().context().running = nullptr;
   return r;
 }
 
@@ -313,6 +323,8 @@ StopReason Rv64Vcpu::run_plain() {
   const bool counting = opts_.jit == JitMode::Auto;
   StopReason end;
   std::atomic_ref<int64_t> slice_left(*slice_left_);
+  baseline::ChainContext& chain = cache_->chain().context();
+  chain.hold = 0;
   for (;;) {
     const int64_t left = slice_left.load(std::memory_order_relaxed) - 1;
     slice_left.store(left, std::memory_order_relaxed);
@@ -329,8 +341,22 @@ StopReason Rv64Vcpu::run_plain() {
     if (jitting && b->func.jit_entry == nullptr && !b->compile_failed) [[unlikely]]
       maybe_compile(*b);
     if (counting && b->opt == CachedBlock::Opt::None) count_for_opt(*b);
+    if (chain.missed != nullptr) link_missed(*b);
     if (!execute(*b, &end)) return end;
   }
+}
+
+// The last unit left by a chained exit that did not chain: its slot is linked to `to`, the unit
+// at the pc it returned, when that is compiled (ChainLinks::link checks). Chained entries of a
+// unit that still counts towards the LLVM tier count as the loop would (count_for_opt).
+void Rv64Vcpu::link_missed(CachedBlock& to) {
+  LinkSlot* slot = cache_->chain().take_missed();
+  // The stack holds every unit the loop ran (fits_stack); chained units share its window.
+  if (to.func.nregs > st_.stack_len) return;
+  uint32_t weight = 0;
+  if (opts_.jit == JitMode::Auto && to.opt == CachedBlock::Opt::None)
+    weight = to.block.has_loop ? RunOptions::kOptLoopWeight : 1;
+  cache_->chain().link(*slot, to, weight);
 }
 
 StopReason Rv64Vcpu::run_debug(uint64_t steps) {
@@ -341,6 +367,8 @@ StopReason Rv64Vcpu::run_debug(uint64_t steps) {
   // cannot skip the breakpoint on the second pass.
   bool first = true;
   step_zone_.clear();
+  // Every unit returns here, so breakpoints and steps are checked before each one.
+  cache_->chain().context().hold = 1;
   std::atomic_ref<int64_t> slice_left(*slice_left_);
   for (;;) {
     const int64_t left = slice_left.load(std::memory_order_relaxed) - 1;
@@ -466,7 +494,9 @@ StopReason Rv64Vcpu::untranslatable(const Result<TranslatedBlock>& why) {
 bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end) {
   ++executed_;
   vm::Value ret{};
-  running_ = &b;
+  baseline::ChainContext& chain = cache_->chain().context();
+  // Chained exits move it on to each unit they enter (the one a fault or trap is in).
+  chain.running = &b;
   fault_->armed = 1;
   const vm::ExecStatus s = run_block(b, &ret);
   fault_->armed = 0;
@@ -482,8 +512,9 @@ bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end) {
   }
   // `b` may be gone after these: syscalls and fence.i drop translations. The kernel side
   // (read() into code, a signal frame) may write code pages too.
-  const bool go_on =
-      s == vm::ExecStatus::Returned ? special_exit(ret.bits, end) : trapped(b, s, end);
+  const bool go_on = s == vm::ExecStatus::Returned
+                         ? special_exit(ret.bits, end)
+                         : trapped(*static_cast<const CachedBlock*>(chain.running), s, end);
   if (mem_->has_written_code()) drop_written_code();
   return go_on;
 }
@@ -589,14 +620,17 @@ bool Rv64Vcpu::raise_fault(int sig, int code, uint64_t pc, uint64_t addr,
 // SIGBUS (BUS_ADRERR), as on Linux.
 bool Rv64Vcpu::host_fault(const GuestFaultTrap& trap, StopReason* end) {
   const uint64_t addr = trap.fault_offset() + kGuestOrigin;
+  baseline::ChainContext& chain = cache_->chain().context();
+  const auto* running = static_cast<const CachedBlock*>(chain.running);
+  chain.running = nullptr;
+  // A chained exit may have moved on from the unit the loop started.
+  if (running != nullptr) pc_ = running->block.start;
   const bool bus = trap.fault_signal() == SIGBUS;
   const std::string death =
       fmt::format("strata: rv64: {}: {} at 0x{:x} (in the block at pc 0x{:x})\n",
                   bus ? "bus error (past the end of a mapped file)" : "segmentation fault",
                   trap.fault_was_write() ? "store" : "load", addr, pc_);
-  const bool exact =
-      running_ != nullptr && running_->block.start == pc_ && running_->block.guest_insns == 1;
-  running_ = nullptr;
+  const bool exact = running != nullptr && running->block.guest_insns == 1;
   if (!exact) {
     note(death);
     *end = signaled(bus ? SIGBUS : SIGSEGV);

@@ -85,7 +85,12 @@ class Rv64Vcpu final : public vm::Vcpu {
   std::string stats() const override;
   Result<std::string> describe_code(uint64_t addr) override;
 
+  // Units the loop entered (run_block calls); units entered by chained exits are not in it.
   uint64_t blocks_executed() const { return executed_; }
+  // Units entered by a chained exit, straight from another unit's code.
+  uint64_t chained_jumps() const {
+    return chained_before_exec_ + (cache_ ? cache_->chain().context().chained : 0);
+  }
   // Units run per time slice (state::kSliceLeft's start value).
   static constexpr int64_t kSliceUnits = 20000;
   const vm::rv64::Process& process() const { return *proc_; }
@@ -122,6 +127,8 @@ class Rv64Vcpu final : public vm::Vcpu {
   // Why the block at pc_ cannot be translated (the guest's SIGSEGV or SIGILL, with a note).
   vm::StopReason untranslatable(const Result<TranslatedBlock>& why);
   bool fits_stack(const CachedBlock& b, vm::StopReason* end);
+  // Links the chain slot the last unit reported (a chained exit that returned) to `to`.
+  void link_missed(CachedBlock& to);
   // Runs `b` and moves pc_ on. False when the guest ended (*end says how).
   bool execute(CachedBlock& b, vm::StopReason* end);
   vm::ExecStatus run_block(const CachedBlock& b, vm::Value* ret);
@@ -173,8 +180,9 @@ class Rv64Vcpu final : public vm::Vcpu {
   FetchFn fetch_;
   vm::Trap trap_;
 
-  GuestFaultTrap* fault_ = nullptr;       // the running run()'s trap for host faults on guest pages
-  const CachedBlock* running_ = nullptr;  // the unit execute() runs (for host_fault)
+  // The running run()'s trap for host faults on guest pages. The unit running (for host_fault)
+  // is the chain context's `running`: execute() sets it, chained exits move it on.
+  GuestFaultTrap* fault_ = nullptr;
   // Why translations went away, for --stats.
   struct CodeChangeStats {
     uint64_t written_pages = 0;  // code pages written (by stores or the kernel), dropped
@@ -186,6 +194,7 @@ class Rv64Vcpu final : public vm::Vcpu {
   } code_changes_;
   uint64_t pc_ = 0;
   uint64_t executed_ = 0;
+  uint64_t chained_before_exec_ = 0;  // chained jumps of the programs an execve replaced
   std::set<uint64_t> bps_;
   std::atomic<bool> stop_{false};
   int64_t* slice_left_ = nullptr;        // state::kSliceLeft in the linear memory

@@ -226,8 +226,12 @@ Result<vm::GuestInsn> Rv64Vcpu::disassemble(uint64_t addr) const {
 std::string Rv64Vcpu::stats() const {
   if (!proc_) return "  no statistics: the program an execve chose could not start\n";
   std::string out = cache_->format_stats();
-  out += fmt::format("  executed       {} blocks; {} syscalls ({} unsupported)\n", executed_,
-                     proc_->stats().syscalls, proc_->stats().unsupported);
+  // "executed" counts the units the loop entered, "chained jumps" those entered from another
+  // unit's code: their sum is every unit entry.
+  out += fmt::format(
+      "  executed       {} blocks from the loop; chained jumps {}; {} syscalls ({} "
+      "unsupported)\n",
+      executed_, chained_jumps(), proc_->stats().syscalls, proc_->stats().unsupported);
   const auto writes = mem_->code_write_stats();
   const CodeChangeStats& c = code_changes_;
   out += fmt::format(

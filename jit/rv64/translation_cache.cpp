@@ -58,6 +58,7 @@ CachedBlock* TranslationCache::insert(TranslatedBlock block) {
   b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
                               isa::ValType::Ref) != b->block.fn.regs.end();
   if (b->block.has_loop) b->exec_count = kLoopExecCount;
+  ChainLinks::add_slots(*b);
   ++stats_.blocks_translated;
   stats_.guest_blocks += b->block.guest_blocks;
   stats_.guest_insns += b->block.guest_insns;
@@ -73,7 +74,13 @@ bool TranslationCache::compile(CachedBlock& b) {
   if (b.func.jit_entry != nullptr) return true;
   if (jit_ == nullptr || b.compile_failed) return false;
   CompileTimer timer;
-  const bool ok = jit_->compile(b.func, b.block.fn);
+  bool ok = false;
+  if (chaining_) {
+    const baseline::ChainExits exits = chain_.compile_exits(b);
+    ok = jit_->compile(b.func, b.block.fn, &exits);
+  } else {
+    ok = jit_->compile(b.func, b.block.fn);
+  }
   if (!ok) {
     b.compile_failed = true;
     ++stats_.compile_failures;
@@ -90,6 +97,7 @@ void TranslationCache::drop(
   const uint64_t pc = it->first;
   FrontSlot& s = front_[front_index(pc)];
   if (s.block == b) s = FrontSlot{};
+  chain_.unlink_all(*b);
   if (release_unit_code(*b, code_, opt_owner_)) ++stats_.opt_freed;
   for_each_page(b->block, [&](uint64_t page) { pages_.erase({page, pc}); });
   if (b->opt == CachedBlock::Opt::Pending) {
@@ -207,6 +215,9 @@ std::string TranslationCache::format_stats() const {
       "  baseline       {} blocks compiled (mean {:.2f} µs, p99 {:.2f} µs), {} "
       "failed\n",
       s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures);
+  if (chaining_)
+    out += fmt::format("  chaining       {} exits linked, {} links cleared by dropped units\n",
+                       chain_.stats().links, chain_.stats().cleared);
   if (opt_owner_ != nullptr)
     out += fmt::format(
         "  opt            {} units installed; {} compiles discarded (unit dropped meanwhile); "

@@ -6,8 +6,9 @@
 // interpreter runs and the baseline tier keys its compiled code by (CodeKey{&func, 0}). A block
 // is deleted only after it has left both maps and its compiled code has left the jit::CodeCache,
 // so no index, no front-cache slot and no code-cache drop hook can reach a freed FuncInfo.
-// Blocks never call each other, and the runner only drops blocks between block executions
-// (syscalls, fence.i), so nothing is executing a block while it is deleted.
+// Blocks never call each other (a chained exit jumps into another unit's code, but within the one
+// run the loop started), and the runner only drops blocks between the runs it starts (syscalls,
+// fence.i, written code), so nothing is executing a block while it is deleted.
 //
 // LOOKUP. A direct-mapped front cache of kFrontSize slots indexed by the pc's low bits (QEMU's
 // tb_jmp_cache): a hit is one index and one compare. A miss falls back to the hash map and
@@ -17,6 +18,9 @@
 // INVALIDATION. A unit's guest bytes are a few ranges (TranslatedBlock::ranges) in at most three
 // guest pages. An ordered set of (page, entry pc), one pair per page a unit's bytes touch, finds
 // the units of the pages [addr, addr + len) touches without a scan; their ranges decide.
+//
+// CHAINING (chain_links.hpp; off unless enable_chaining()): a unit's constant exits have link
+// slots, compiled as chained `ret`s; drop() unlinks a unit before it goes.
 #pragma once
 
 #include <array>
@@ -25,11 +29,13 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "isa/error.hpp"
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
 #include "jit/latency_stats.hpp"
+#include "jit/rv64/chain_links.hpp"
 #include "jit/rv64/translator.hpp"
 #include "vm/instance.hpp"
 
@@ -74,6 +80,12 @@ struct CachedBlock {
   // System mode: the physical page numbers of the unit's guest bytes (two for an instruction
   // crossing a page end, else the second is ~0), what the hart's loop needs besides the unit.
   std::array<uint64_t, 2> code_pages{~uint64_t{0}, ~uint64_t{0}};
+
+  // User-mode direct chaining (chain_links.hpp): one slot per constant exit (sized once at
+  // insertion: the unit's code holds their addresses), and the slots of other units (or this
+  // one) linked to this unit.
+  std::vector<LinkSlot> exits;
+  std::vector<LinkSlot*> incoming;
 
   // The unit this one last returned to at `pc`, if that link is still valid at `epoch`.
   CachedBlock* linked(uint64_t pc, uint64_t epoch) const {
@@ -175,9 +187,16 @@ class TranslationCache final : public OptUnitCache {
   // Inserts an already translated block (replacing any block with the same start).
   CachedBlock* insert(TranslatedBlock block);
 
-  // Compiles `b` with the baseline tier unless it has code already. A failure leaves it
-  // interpreted for good. False without a jit or when the compile failed.
+  // Compiles `b` with the baseline tier unless it has code already (its constant exits chained
+  // once enable_chaining() was called). A failure leaves it interpreted for good. False without
+  // a jit or when the compile failed.
   bool compile(CachedBlock& b);
+
+  // Compiles units from now on with chained exits. The context's pointers must be set first.
+  void enable_chaining() { chaining_ = true; }
+  bool chaining() const { return chaining_; }
+  ChainLinks& chain() { return chain_; }
+  const ChainLinks& chain() const { return chain_; }
 
   void set_opt_owner(OptCodeOwner* owner) override { opt_owner_ = owner; }
   void finish_opt(CachedBlock& b, vm::JitEntry entry) override;
@@ -215,6 +234,8 @@ class TranslationCache final : public OptUnitCache {
   uint32_t next_index_ = 0;
   TranslationStats stats_;
   OptCodeOwner* opt_owner_ = nullptr;
+  ChainLinks chain_;
+  bool chaining_ = false;
   // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
   std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;
 };

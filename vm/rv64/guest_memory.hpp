@@ -157,6 +157,8 @@ class GuestMemory {
   static bool resolve_code_write(void* self, uint64_t linear_offset);
   // Code pages written since the last call: calls f(page address) for each and forgets them.
   bool has_written_code() const { return written_count_ != 0; }
+  // The word has_written_code() tests, for generated code that checks it (a chained exit).
+  const volatile size_t* written_code_word() const { return &written_count_; }
   template <typename F>
   void take_written_code(F&& f) {
     while (written_count_ != 0) {
