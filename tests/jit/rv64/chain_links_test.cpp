@@ -203,6 +203,27 @@ TEST_F(ChainLinksTest, CountedEntriesStopAtTheLimit) {
   EXPECT_EQ(cache_->chain().stats().links, 1u);
 }
 
+// Stands in for a unit's LLVM code: any JitEntry may be chained into.
+uint64_t other_tier_entry(vm::ExecState* st, vm::Value*, vm::Frame*) {
+  st->jit_retval.bits = 0x60000;
+  return static_cast<uint64_t>(vm::ExecStatus::Returned);
+}
+
+// The optimizing tier installs its code through the FuncInfo's slot: a linked slot jumps to it
+// with no relinking (and the baseline code it replaced is gone from the CodeCache).
+TEST_F(ChainLinksTest, ALinkedTargetMovedToAnotherTierIsEnteredThere) {
+  CachedBlock* a = unit(0x10000, 0x10004);
+  CachedBlock* b = unit(0x10004, 0x90000);
+  ASSERT_TRUE(cache_->chain().link(slot(*a), *b, 0));
+  EXPECT_EQ(run_chain(*a), 0x90000u);
+  b->opt = CachedBlock::Opt::Pending;
+  cache_->finish_opt(*b, &other_tier_entry);
+  ASSERT_EQ(b->opt, CachedBlock::Opt::Installed);
+  EXPECT_EQ(run_chain(*a), 0x60000u);
+  EXPECT_EQ(ctx().running, b);
+  EXPECT_EQ(ctx().chained, 2u);
+}
+
 TEST_F(ChainLinksTest, WithoutChainingRetsReturnPlainly) {
   TranslationCache plain(*inst_, jit_.get(), code_.get());
   CachedBlock* a = plain.insert(chainable(0x10000, 0x10004));
