@@ -3,8 +3,9 @@
 // It is Rv64Vcpu (rv64_vcpu.hpp: the CPU loop, how blocks run and how guest faults become the
 // guest's signals) run once without breakpoints, plus the --stats report at the end.
 //
-// Next step (not done): direct block chaining (a block jumps to its successor's code without
-// returning to the loop), which needs the chain links unpatched when a block is dropped.
+// Baseline units jump straight to the unit at a constant exit once both are compiled (direct
+// block chaining, chain_links.hpp); exits to computed pcs and LLVM units' exits return to the
+// loop.
 #pragma once
 
 #include <cstdint>

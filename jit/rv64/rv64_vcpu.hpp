@@ -17,6 +17,13 @@
 // frame then holds). A syscall that enters a handler or returns from one (rt_sigreturn) says
 // Redirect, and the loop continues at the state page's pc.
 //
+// CHAINING (chain_links.hpp). A baseline unit's exit to a constant pc jumps straight into the
+// linked unit's code when the checks the loop would make allow it (the slice countdown, written
+// code pages, the debugger's hold, --jit=auto's counting: baseline/chain.hpp); otherwise it
+// returns and reports its link slot, which the loop links once the unit at that pc is compiled.
+// The running unit (for fault reports) is then the chain context's `running`, not the one the
+// loop started; blocks_executed() counts the loop's entries, chained_jumps() the others.
+//
 // TIME SLICES. The loop counts units down in state::kSliceLeft, which the units' loop back-edges
 // count down too (guest_layout.hpp); when it runs out the slice ends: a stop request is served,
 // or the next runnable guest thread (Process: green threads on this host thread) takes over.
