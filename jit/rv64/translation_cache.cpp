@@ -75,7 +75,9 @@ bool TranslationCache::compile(CachedBlock& b) {
   if (jit_ == nullptr || b.compile_failed) return false;
   CompileTimer timer;
   bool ok = false;
-  if (chaining_) {
+  // A unit with ref registers runs through vm::execute's own frame, not as the loop's bottom
+  // frame that chained code needs (baseline/chain.hpp, CONTRACT).
+  if (chaining_ && !b.has_ref_regs) {
     const baseline::ChainExits exits = chain_.compile_exits(b);
     ok = jit_->compile(b.func, b.block.fn, &exits);
   } else {
