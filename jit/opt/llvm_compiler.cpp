@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -20,7 +21,11 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Scalar/InductiveRangeCheckElimination.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
+#include "jit/opt/loop_checks.hpp"
 #include "jit/opt/opt_api.hpp"
 #include "jit/opt/translate.hpp"
 
@@ -110,12 +115,16 @@ class LlvmCompiler final : public OptCompiler {
       return {nullptr, "invalid IR for " + req.fn->name + ": " + verify, {}};
     uint64_t t1 = thread_cpu_ns();
     phases.ir = t1 - t0;
+    // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier);
+    // STRATA_OPT_DUMP=raw: the translated IR before the pipeline (to replay it with `opt`).
+    const char* dump = std::getenv("STRATA_OPT_DUMP");
+    const std::string_view dump_mode = dump != nullptr ? dump : "";
+    if (dump_mode == "raw") mod->print(llvm::errs(), nullptr);
     optimize(*mod);
+    const uint32_t loop_checks = count_loop_memory_checks(*mod, rt_.trap_memory);
     t0 = thread_cpu_ns();
     phases.opt = t0 - t1;
-    // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier).
-    if (const char* dump = std::getenv("STRATA_OPT_DUMP"); dump != nullptr && *dump == '1')
-      mod->print(llvm::errs(), nullptr);
+    if (dump_mode == "1") mod->print(llvm::errs(), nullptr);
     // One tracker per function, so release() can free exactly its code.
     llvm::orc::ResourceTrackerSP tracker = jit_->getMainJITDylib().createResourceTracker();
     if (auto e =
@@ -130,8 +139,8 @@ class LlvmCompiler final : public OptCompiler {
     trackers_.emplace(entry, std::move(tracker));
     phases.codegen = thread_cpu_ns() - t0;
     if (req.osr_pc != OptRequest::kNoOsrPc)
-      return {nullptr, {}, phases, sym->toPtr<vm::OsrEntry>()};
-    return {entry, {}, phases};
+      return {nullptr, {}, phases, sym->toPtr<vm::OsrEntry>(), loop_checks};
+    return {entry, {}, phases, nullptr, loop_checks};
   }
 
  public:
@@ -155,6 +164,19 @@ class LlvmCompiler final : public OptCompiler {
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
+    // Range-check elimination first, on the translated code made SSA (SROA) with its blocks
+    // merged: later passes (IndVarSimplify) rewrite a check into an exit test IRCE no longer
+    // recognizes. A loop whose checked address or index steps by 1 with its counter, against a
+    // limit that does not change in the loop (the memory's, now SSA values; an array's length
+    // when LLVM can keep it in a register), is split into pre/main/post loops: the main loop
+    // without the checks, the others keeping them, so a trap still comes in its own iteration.
+    pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
+      llvm::FunctionPassManager fpm;
+      fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
+      fpm.addPass(llvm::SimplifyCFGPass());
+      fpm.addPass(llvm::IRCEPass());
+      mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+    });
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
     mpm.run(mod, mam);
   }

@@ -20,7 +20,7 @@
 namespace strata::jit::opt {
 
 // Bumped whenever this header changes, so a stale module is refused rather than misused.
-inline constexpr uint32_t kOptApiVersion = 5;
+inline constexpr uint32_t kOptApiVersion = 6;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -89,6 +89,8 @@ struct OptResult {
   std::string error;
   OptPhaseNs phases;
   vm::OsrEntry osr_entry = nullptr;  // an OptRequest::osr_pc's result (then entry is null)
+  // Bounds checks of linear-memory accesses left in the optimized code's loops (loop_checks.hpp).
+  uint32_t loop_memory_checks = 0;
 };
 
 // Compiles SVI functions to native code with LLVM ORC (O2). The code lives until release() or

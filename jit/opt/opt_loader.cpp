@@ -149,6 +149,7 @@ bool OptTier::record(const OptResult& r, uint64_t elapsed_ns) {
   stats_.ir_ns += stats_.last_ir_ns = r.phases.ir;
   stats_.opt_ns += stats_.last_opt_ns = r.phases.opt;
   stats_.codegen_ns += stats_.last_codegen_ns = r.phases.codegen;
+  stats_.loop_memory_checks += stats_.last_loop_memory_checks = r.loop_memory_checks;
   return true;
 }
 
@@ -179,6 +180,8 @@ std::string OptTier::format_stats() const {
     s += fmt::format("opt: {} OSR entries compiled (loops entered mid-activation)\n",
                      stats_.osr_compiled);
   if (stats_.released != 0) s += fmt::format("opt: {} compiled functions freed\n", stats_.released);
+  s += fmt::format("opt: {} linear-memory bounds checks left inside loops\n",
+                   stats_.loop_memory_checks);
   for (const std::string& why : stats_.declined_reasons)
     s += fmt::format("opt: declined: {}\n", why);
   return s;

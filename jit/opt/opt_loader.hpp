@@ -41,6 +41,9 @@ struct OptStats {
   // Summed thread CPU time of the compiled functions' phases (OptPhaseNs), and of the last one.
   uint64_t ir_ns = 0, opt_ns = 0, codegen_ns = 0;
   uint64_t last_ir_ns = 0, last_opt_ns = 0, last_codegen_ns = 0;
+  // Linear-memory bounds checks left inside loops (OptResult::loop_memory_checks), summed over
+  // the compiled code, and those of the last compile.
+  uint64_t loop_memory_checks = 0, last_loop_memory_checks = 0;
   uint64_t load_ns = 0;                       // dlopen of the module and creation of the compiler
   std::string module_path;                    // the module that was loaded
   std::vector<std::string> declined_reasons;  // the first few

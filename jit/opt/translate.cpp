@@ -30,6 +30,14 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       f64_(b_.getDoubleTy()),
       ptr_(b_.getPtrTy()) {
   llvm::MDBuilder md(ctx_);
+  llvm::MDNode* root = md.createTBAARoot("strata");
+  auto tag = [&](const char* name) {
+    llvm::MDNode* type = md.createTBAAScalarTypeNode(name, root);
+    return md.createTBAAStructTagNode(type, type, 0);
+  };
+  tbaa_fuel_ = tag("fuel");
+  tbaa_header_ = tag("object header");
+  tbaa_guest_ = tag("guest data");
   unlikely_ = md.createBranchWeights(1, 4000);
   likely_ = md.createBranchWeights(4000, 1);
 }
@@ -52,6 +60,11 @@ llvm::Value* Translator::loadp(llvm::Value* p, uint64_t off) {
 
 void Translator::store(llvm::Value* v, llvm::Value* p, uint64_t off) {
   b_.CreateStore(v, at(p, off));
+}
+
+llvm::Value* Translator::tagged(llvm::Value* access, llvm::MDNode* tbaa) {
+  llvm::cast<llvm::Instruction>(access)->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+  return access;
 }
 
 llvm::Value* Translator::get(uint16_t r) {
@@ -105,6 +118,7 @@ void Translator::leaf_host_call(const isa::Insn& in, const vm::ImportBinding& im
   llvm::Value* cx = loadp(st_, offsetof(vm::ExecState, host));
   call_abs(reinterpret_cast<const void*>(import.native), b_.getVoidTy(),
            {cx, leaf_args_, leaf_result_});
+  reload_memory();
   if (import.has_result) set(isa::a_of(in.word), b_.CreateLoad(i64_, leaf_result_));
 }
 
@@ -112,11 +126,13 @@ void Translator::reload(uint16_t r) {
   if (r < regs_.size()) set(r, load64(base(), uint64_t{r} * 8));
 }
 
+// Whatever may move the frames may also run code that grows the linear memory.
 void Translator::reload_frame() {
   llvm::Value* frames = loadp(st_, offsetof(vm::ExecState, frames));
   llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth_);
   b_.CreateStore(f, fp_slot_);
   b_.CreateStore(loadp(f, offsetof(vm::Frame, base)), base_slot_);
+  reload_memory();
 }
 
 void Translator::save_pc(uint32_t pc) {
@@ -227,23 +243,34 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   }
   // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and re-executes
   // the branch, so an out-of-fuel trap reports the branch's pc as the interpreter does.
-  llvm::BasicBlock* charge = block("backedge");
-  if (cond)
-    b_.CreateCondBr(cond, charge, next);
-  else
-    b_.CreateBr(charge);
-  b_.SetInsertPoint(charge);
-  llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
+  // The unit is charged before the branch, as `fuel - cond` (fuel_left >= 0 whenever code runs,
+  // so only a taken branch can empty it): the block that jumps back then ends in the loop's own
+  // condition, the latch shape LLVM's loop passes (range-check elimination among them) need,
+  // rather than in the fuel test. After a refill the branch is known taken (the registers are
+  // unchanged), so it is charged and taken without a second evaluation.
+  llvm::Value* taken = cond != nullptr ? b_.CreateZExt(cond, i64_) : b_.getInt64(1);
+  llvm::Value* fuel = b_.CreateSub(fuel_get(), taken);
   fuel_set(fuel);
   llvm::BasicBlock* refuel = block("refuel");
-  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, target, unlikely_);
+  llvm::BasicBlock* latch = block("backedge");
+  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, latch, unlikely_);
+  b_.SetInsertPoint(latch);
+  if (cond)
+    b_.CreateCondBr(cond, target, next);
+  else
+    b_.CreateBr(target);
   b_.SetInsertPoint(refuel);
   save_pc(pc);
   llvm::Value* s = call_helper(rt_.refuel, {});
   llvm::BasicBlock* out = block("nofuel");
-  b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, blocks_[pc]);
+  llvm::BasicBlock* refilled = block("refilled");
+  b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, refilled);
   b_.SetInsertPoint(out);
   ret_status(s);
+  // The branch again, in the fresh slice (at least one unit): no loop of its own around it.
+  b_.SetInsertPoint(refilled);
+  fuel_set(b_.CreateSub(fuel_get(), b_.getInt64(1)));
+  b_.CreateBr(latch);
 }
 
 // The baseline tier's inline call (jit/baseline/emit_call.cpp) in IR: when the callee has code
@@ -428,6 +455,10 @@ std::string Translator::run(const std::string& name) {
   b_.SetInsertPoint(entry);
   st_ = f_->getArg(0);
   base_slot_ = b_.CreateAlloca(ptr_, nullptr, "base");
+  if (!fixed_memory_) {
+    mem_size_slot_ = b_.CreateAlloca(i64_, nullptr, "msize");
+    mem_data_slot_ = b_.CreateAlloca(ptr_, nullptr, "mdata");
+  }
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
   room_ = b_.CreateAlloca(i64_, nullptr, "room");
   if (body_ret_ != nullptr) fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
@@ -443,6 +474,7 @@ std::string Translator::run(const std::string& name) {
   if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(body_fuel_arg()), fuel_slot_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
                         b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+  reload_memory();
   if (osr_pc_ != OptRequest::kNoOsrPc) {
     if (std::string why = enter_at_header(); !why.empty()) return why;
   } else {

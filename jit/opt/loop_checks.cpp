@@ -1,0 +1,62 @@
+#include "jit/opt/loop_checks.hpp"
+
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/Instructions.h>
+
+namespace strata::jit::opt {
+
+namespace {
+
+bool calls_address(const llvm::BasicBlock& bb, const void* addr) {
+  const auto want = reinterpret_cast<uint64_t>(addr);
+  for (const llvm::Instruction& i : bb) {
+    const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+    if (call == nullptr) continue;
+    const auto* target = llvm::dyn_cast<llvm::ConstantExpr>(call->getCalledOperand());
+    if (target == nullptr || target->getOpcode() != llvm::Instruction::IntToPtr) continue;
+    const auto* k = llvm::dyn_cast<llvm::ConstantInt>(target->getOperand(0));
+    if (k != nullptr && k->getZExtValue() == want) return true;
+  }
+  return false;
+}
+
+// IRCE tags the latch branch of the loops it clones (LLVM 19: "loop_constrainer.loop.clone").
+bool split_off_by_irce(const llvm::Loop& loop) {
+  const llvm::BasicBlock* latch = loop.getLoopLatch();
+  if (latch == nullptr) return false;
+  const llvm::Instruction* term = latch->getTerminator();
+  llvm::SmallVector<std::pair<unsigned, llvm::MDNode*>, 4> md;
+  term->getAllMetadata(md);
+  llvm::SmallVector<llvm::StringRef, 8> names;
+  term->getContext().getMDKindNames(names);
+  for (const auto& [kind, node] : md)
+    if (kind < names.size() && names[kind].ends_with("loop.clone")) return true;
+  return false;
+}
+
+}  // namespace
+
+uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory) {
+  uint32_t n = 0;
+  for (llvm::Function& f : mod) {
+    if (f.isDeclaration()) continue;
+    llvm::DominatorTree dt(f);
+    llvm::LoopInfo li(dt);
+    for (llvm::BasicBlock& bb : f) {
+      const llvm::Loop* loop = li.getLoopFor(&bb);
+      if (loop == nullptr || split_off_by_irce(*loop)) continue;
+      const auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
+      if (br == nullptr || !br->isConditional()) continue;
+      for (const llvm::BasicBlock* succ : br->successors())
+        if (!loop->contains(succ) && calls_address(*succ, trap_memory)) {
+          ++n;
+          break;
+        }
+    }
+  }
+  return n;
+}
+
+}  // namespace strata::jit::opt
