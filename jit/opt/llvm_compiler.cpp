@@ -21,12 +21,10 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
-#include <llvm/Transforms/Scalar/InductiveRangeCheckElimination.h>
-#include <llvm/Transforms/Scalar/SROA.h>
-#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
 #include "jit/opt/loop_checks.hpp"
 #include "jit/opt/opt_api.hpp"
+#include "jit/opt/range_checks.hpp"
 #include "jit/opt/translate.hpp"
 
 namespace strata::jit::opt {
@@ -164,17 +162,11 @@ class LlvmCompiler final : public OptCompiler {
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
-    // Range-check elimination first, on the translated code made SSA (SROA) with its blocks
-    // merged: later passes (IndVarSimplify) rewrite a check into an exit test IRCE no longer
-    // recognizes. A loop whose checked address or index steps by 1 with its counter, against a
-    // limit that does not change in the loop (the memory's, now SSA values; an array's length
-    // when LLVM can keep it in a register), is split into pre/main/post loops: the main loop
-    // without the checks, the others keeping them, so a trap still comes in its own iteration.
+    // Range-check elimination first, on the translated code made SSA: later passes
+    // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes.
     pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
       llvm::FunctionPassManager fpm;
-      fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
-      fpm.addPass(llvm::SimplifyCFGPass());
-      fpm.addPass(llvm::IRCEPass());
+      add_range_check_elimination(fpm);
       mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
     });
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);

@@ -22,8 +22,16 @@ bool calls_address(const llvm::BasicBlock& bb, const void* addr) {
   return false;
 }
 
-// IRCE tags the latch branch of the loops it clones (LLVM 19: "loop_constrainer.loop.clone").
+// IRCE tags the latch branch of the loops it clones (LLVM 19: "loop_constrainer.loop.clone") and
+// gives them a loop ID that disables the later loop transformations; later passes may move the
+// latch (jump threading), the loop ID stays with it. The translator sets no loop metadata.
 bool split_off_by_irce(const llvm::Loop& loop) {
+  if (const llvm::MDNode* id = loop.getLoopID())
+    for (const llvm::MDOperand& op : id->operands())
+      if (const auto* node = llvm::dyn_cast_or_null<llvm::MDNode>(op.get()))
+        if (node->getNumOperands() > 0)
+          if (const auto* name = llvm::dyn_cast<llvm::MDString>(node->getOperand(0)))
+            if (name->getString() == "llvm.loop.licm_versioning.disable") return true;
   const llvm::BasicBlock* latch = loop.getLoopLatch();
   if (latch == nullptr) return false;
   const llvm::Instruction* term = latch->getTerminator();

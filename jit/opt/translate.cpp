@@ -39,6 +39,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
   tbaa_header_ = tag("object header");
   tbaa_guest_ = tag("guest data");
   unlikely_ = md.createBranchWeights(1, 4000);
+  even_ = md.createBranchWeights(1, 1);
   likely_ = md.createBranchWeights(4000, 1);
 }
 
@@ -241,24 +242,34 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
       b_.CreateBr(target);
     return;
   }
-  // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and re-executes
-  // the branch, so an out-of-fuel trap reports the branch's pc as the interpreter does.
-  // The unit is charged before the branch, as `fuel - cond` (fuel_left >= 0 whenever code runs,
-  // so only a taken branch can empty it): the block that jumps back then ends in the loop's own
-  // condition, the latch shape LLVM's loop passes (range-check elimination among them) need,
-  // rather than in the fuel test. After a refill the branch is known taken (the registers are
-  // unchanged), so it is charged and taken without a second evaluation.
-  llvm::Value* taken = cond != nullptr ? b_.CreateZExt(cond, i64_) : b_.getInt64(1);
-  llvm::Value* fuel = b_.CreateSub(fuel_get(), taken);
+  // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and the branch
+  // then goes on, so an out-of-fuel trap reports the branch's pc as the interpreter does.
+  // The unit is charged before the condition is tested, and given back when the branch falls
+  // through: the block that jumps back then ends in the loop's own test, the latch shape LLVM's
+  // loop passes (range-check elimination among them) need, and the hot path stays a decrement
+  // and a sign test. An empty slice with the branch not taken gives the unit back without a
+  // refill, as the interpreter charges nothing there.
+  llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
   fuel_set(fuel);
-  llvm::BasicBlock* refuel = block("refuel");
+  llvm::BasicBlock* empty = block("fuel.empty");
   llvm::BasicBlock* latch = block("backedge");
-  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, latch, unlikely_);
-  b_.SetInsertPoint(latch);
-  if (cond)
-    b_.CreateCondBr(cond, target, next);
-  else
+  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), empty, latch, unlikely_);
+  llvm::BasicBlock* refuel = cond != nullptr ? block("refuel") : empty;
+  if (cond != nullptr) {
+    llvm::BasicBlock* give_back = block("fallthrough");
+    b_.SetInsertPoint(latch);
+    b_.CreateCondBr(cond, target, give_back);
+    // Even weights: this test of the loop's condition must not look like a range check that
+    // almost always passes, or IRCE splits loops over it for nothing.
+    b_.SetInsertPoint(empty);
+    b_.CreateCondBr(cond, refuel, give_back, even_);
+    b_.SetInsertPoint(give_back);
+    fuel_set(b_.CreateAdd(fuel_get(), b_.getInt64(1)));
+    b_.CreateBr(next);
+  } else {
+    b_.SetInsertPoint(latch);
     b_.CreateBr(target);
+  }
   b_.SetInsertPoint(refuel);
   save_pc(pc);
   llvm::Value* s = call_helper(rt_.refuel, {});
@@ -267,7 +278,8 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, refilled);
   b_.SetInsertPoint(out);
   ret_status(s);
-  // The branch again, in the fresh slice (at least one unit): no loop of its own around it.
+  // The fresh slice has at least one unit; the branch is taken (its registers are unchanged),
+  // through the latch, so that the loop keeps a single one.
   b_.SetInsertPoint(refilled);
   fuel_set(b_.CreateSub(fuel_get(), b_.getInt64(1)));
   b_.CreateBr(latch);

@@ -159,6 +159,7 @@ class Translator {
   llvm::Value* tagged(llvm::Value* access, llvm::MDNode* tbaa);  // access is a load or store
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
+  llvm::MDNode* even_ = nullptr;
 
   llvm::Function* f_ = nullptr;      // where the code goes: the entry, or the body
   llvm::Function* entry_ = nullptr;  // the JitEntry (f_ unless the function calls itself)
