@@ -9,8 +9,7 @@ namespace strata::jit::opt {
 
 namespace {
 
-bool calls_address(const llvm::BasicBlock& bb, const void* addr) {
-  const auto want = reinterpret_cast<uint64_t>(addr);
+bool calls_address_in(const llvm::BasicBlock& bb, uint64_t want) {
   for (const llvm::Instruction& i : bb) {
     const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
     if (call == nullptr) continue;
@@ -18,6 +17,16 @@ bool calls_address(const llvm::BasicBlock& bb, const void* addr) {
     if (target == nullptr || target->getOpcode() != llvm::Instruction::IntToPtr) continue;
     const auto* k = llvm::dyn_cast<llvm::ConstantInt>(target->getOperand(0));
     if (k != nullptr && k->getZExtValue() == want) return true;
+  }
+  return false;
+}
+
+// The trap block itself, or blocks that only lead to it (LCSSA's and IRCE's exit blocks).
+bool leads_to_call(const llvm::BasicBlock* bb, const void* addr) {
+  const auto want = reinterpret_cast<uint64_t>(addr);
+  for (int hops = 0; bb != nullptr && hops < 4; ++hops) {
+    if (calls_address_in(*bb, want)) return true;
+    bb = bb->getUniqueSuccessor();
   }
   return false;
 }
@@ -58,7 +67,7 @@ uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory) {
       const auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
       if (br == nullptr || !br->isConditional()) continue;
       for (const llvm::BasicBlock* succ : br->successors())
-        if (!loop->contains(succ) && calls_address(*succ, trap_memory)) {
+        if (!loop->contains(succ) && leads_to_call(succ, trap_memory)) {
           ++n;
           break;
         }

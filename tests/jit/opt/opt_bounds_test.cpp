@@ -307,6 +307,24 @@ done:
   ret %r
 .end
 
+; 8 bytes at a time from start up to a constant bound (end unused): a step of 8 is taken when
+; the bound plus the step provably cannot overflow.
+.func const_end_i64(%start: i64, %end: i64) -> i64 export
+  .reg %p: i64, %s: i64, %t: i64, %last: i64
+  mov %p, %start
+  li %s, 0
+  li %last, 65528
+  bge %p, %last, done
+loop:
+  ld.i64 %t, %p, 0
+  add %s, %s, %t
+  st.i64 %p, %s, 8
+  addi %p, %p, 8
+  blt %p, %last, loop
+done:
+  ret %s
+.end
+
 ; An inner unit-step loop over [start, end) run 3 times by an outer one.
 .func nested_u8(%start: i64, %end: i64) -> i64 export
   .reg %i: i64, %k: i64, %n: i64, %s: i64, %t: i64
@@ -337,7 +355,8 @@ TEST(OptBounds, EveryLoopShapeAgreesWithTheInterpreterAtTheEdges) {
   for (int64_t start : starts)
     for (int64_t end : ends)
       if (end - start <= 70000) calls.push_back({vi(start), vi(end)});
-  for (const char* fn : {"slt_u8", "ult_i32", "ne_i16", "down_i64", "derived_f64", "nested_u8"}) {
+  for (const char* fn :
+       {"slt_u8", "ult_i32", "ne_i16", "down_i64", "derived_f64", "const_end_i64", "nested_u8"}) {
     SCOPED_TRACE(fn);
     same(kShapes, fn, calls);
   }
@@ -364,6 +383,7 @@ TEST(OptBounds, WhichShapesRunWithoutChecks) {
   EXPECT_EQ(checks["slt_u8"], 0u);
   EXPECT_EQ(checks["ult_i32"], 0u);
   EXPECT_EQ(checks["derived_f64"], 0u);
+  EXPECT_EQ(checks["const_end_i64"], 0u);
   // Known limits of LLVM 19's IRCE, kept as a ratchet (an improvement fails here too: then
   // lower the number). An equality latch needs a counter that cannot wrap (SVI's addi wraps);
   // the decreasing loop and the nested one's store keep their checks.
