@@ -119,7 +119,7 @@ class LlvmCompiler final : public OptCompiler {
     const std::string_view dump_mode = dump != nullptr ? dump : "";
     if (dump_mode == "raw") mod->print(llvm::errs(), nullptr);
     optimize(*mod);
-    const uint32_t loop_checks = count_loop_memory_checks(*mod, rt_.trap_memory);
+    const uint32_t loop_checks = count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel);
     t0 = thread_cpu_ns();
     phases.opt = t0 - t1;
     if (dump_mode == "1") mod->print(llvm::errs(), nullptr);

@@ -55,7 +55,17 @@ bool split_off_by_irce(const llvm::Loop& loop) {
 
 }  // namespace
 
-uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory) {
+// A block of `loop` dominated, inside the loop, by one that calls `refuel`.
+bool after_refuel(const llvm::BasicBlock* bb, const llvm::Loop& loop, const llvm::DominatorTree& dt,
+                  const void* refuel) {
+  const auto want = reinterpret_cast<uint64_t>(refuel);
+  for (const llvm::DomTreeNode* n = dt.getNode(bb); n != nullptr && loop.contains(n->getBlock());
+       n = n->getIDom())
+    if (calls_address_in(*n->getBlock(), want)) return true;
+  return false;
+}
+
+uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory, const void* refuel) {
   uint32_t n = 0;
   for (llvm::Function& f : mod) {
     if (f.isDeclaration()) continue;
@@ -65,7 +75,7 @@ uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory) {
       const llvm::Loop* loop = li.getLoopFor(&bb);
       if (loop == nullptr || split_off_by_irce(*loop)) continue;
       const auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
-      if (br == nullptr || !br->isConditional()) continue;
+      if (br == nullptr || !br->isConditional() || after_refuel(&bb, *loop, dt, refuel)) continue;
       for (const llvm::BasicBlock* succ : br->successors())
         if (!loop->contains(succ) && leads_to_call(succ, trap_memory)) {
           ++n;

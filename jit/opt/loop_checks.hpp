@@ -9,9 +9,11 @@
 namespace strata::jit::opt {
 
 // Conditional branches in a loop of `mod` with an edge to a block that calls `trap_memory` (the
-// shared trap block of translate.cpp). Loops that LLVM's range-check elimination split off as
-// pre- or post-loops (their latch carries its clone tag) are not counted: they run only the
-// iterations outside the proven range, the main loop runs the rest without the checks.
-uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory);
+// shared trap block of translate.cpp). Not counted: loops that LLVM's range-check elimination
+// split off as pre- or post-loops (they run only the iterations outside the proven range, the
+// main loop runs the rest without the checks), and branches that only a call of `refuel`
+// reaches (the empty-slice path, once per fuel slice; jump threading moves the first check of a
+// post-loop there).
+uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory, const void* refuel);
 
 }  // namespace strata::jit::opt

@@ -75,6 +75,10 @@ struct OptRequest {
   // Declined when no backward branch targets this pc.
   static constexpr uint32_t kNoOsrPc = UINT32_MAX;
   uint32_t osr_pc = kNoOsrPc;
+  // A size the instance's linear memory never drops below while this code can run (its size
+  // when the compile was requested, read on the thread that runs the instance: a memory never
+  // shrinks once its code has run, vm/memory.hpp). The code may assume it; 0 assumes nothing.
+  uint64_t memory_floor = 0;
 };
 
 // Thread CPU time of a compile's phases, to see where LLVM's time goes.

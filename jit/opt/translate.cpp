@@ -22,6 +22,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       leaf_host_calls_(req.leaf_host_calls),
       no_fuel_(req.unlimited_fuel),
       osr_pc_(req.osr_pc),
+      memory_floor_(req.memory_floor),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),

@@ -148,10 +148,20 @@ bool Translator::emit_float(const isa::Insn& in) {
   return true;
 }
 
+// The size is known to lie in [memory_floor_, cap]: the memory never shrinks and never passes
+// its cap (vm/memory.hpp), so LLVM may drop a check whose address it bounds below the floor (a
+// loop over a constant range, a byte-sized index), as the baseline tier's KnownBounds does.
 void Translator::reload_memory() {
   if (fixed_memory_) return;
   llvm::Value* mem = cptr(&inst_.memory);
-  b_.CreateStore(load64(mem, vm::LinearMemory::size_offset()), mem_size_slot_);
+  auto* size = llvm::cast<llvm::LoadInst>(load64(mem, vm::LinearMemory::size_offset()));
+  const uint64_t cap = inst_.memory.cap();  // fixed when the instance was made
+  if (memory_floor_ != 0 && memory_floor_ <= cap && cap != UINT64_MAX)
+    size->setMetadata(
+        llvm::LLVMContext::MD_range,
+        llvm::MDNode::get(ctx_, {llvm::ConstantAsMetadata::get(b_.getInt64(memory_floor_)),
+                                 llvm::ConstantAsMetadata::get(b_.getInt64(cap + 1))}));
+  b_.CreateStore(size, mem_size_slot_);
   b_.CreateStore(loadp(mem, vm::LinearMemory::data_offset()), mem_data_slot_);
 }
 

@@ -139,10 +139,11 @@ class Translator {
   std::span<const isa::Insn> insns_;
   std::span<const isa::ValType> reg_types_;
   const OptRuntime& rt_;
-  const bool fixed_memory_;     // OptRequest::fixed_memory
-  const bool leaf_host_calls_;  // OptRequest::leaf_host_calls
-  const bool no_fuel_;          // OptRequest::unlimited_fuel
-  const uint32_t osr_pc_;       // OptRequest::osr_pc
+  const bool fixed_memory_;      // OptRequest::fixed_memory
+  const bool leaf_host_calls_;   // OptRequest::leaf_host_calls
+  const bool no_fuel_;           // OptRequest::unlimited_fuel
+  const uint32_t osr_pc_;        // OptRequest::osr_pc
+  const uint64_t memory_floor_;  // OptRequest::memory_floor
   llvm::AllocaInst* leaf_args_ = nullptr;
   llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;

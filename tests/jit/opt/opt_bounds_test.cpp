@@ -162,12 +162,12 @@ TEST(OptBounds, UnitStepLoopOverMemoryRunsWithoutChecks) {
   std::map<std::string, uint64_t> checks = loop_checks_per_function();
   // Both accesses of sum_bytes step with its counter: its main loop checks nothing.
   EXPECT_EQ(checks["sum_bytes"], 0u);
-  // An address stepping by 8 up to the memory's size keeps its check (IRCE must prove that the
-  // loop's bound plus the step cannot overflow, which it can for a constant bound, not for the
-  // size): the census sees a check where there is one. This fails once such loops are hoisted
-  // too; then expect 0.
-  EXPECT_EQ(checks["checksum"], 1u);
-  // A loop that grows the memory, itself or through a call, re-reads the size: checked.
+  // An address stepping by 8 up to the memory's size: IRCE must prove that the bound plus the
+  // step cannot overflow, which the size's known range (OptRequest::memory_floor up to the cap)
+  // gives it.
+  EXPECT_EQ(checks["checksum"], 0u);
+  // A loop that grows the memory, itself or through a call, re-reads the size: checked (and the
+  // census sees the checks that are there).
   EXPECT_GE(checks["grow_walk"], 1u);
   EXPECT_GE(checks["call_grow_walk"], 1u);
 }
@@ -325,6 +325,26 @@ done:
   ret %s
 .end
 
+; nbody's shape: records of 56 bytes at constant addresses 0..224, fields at offsets 0..48 (start
+; and end unused). The addresses stay below the memory's size when the code was compiled, which
+; it never drops below: no check is left.
+.func records_f64(%start: i64, %end: i64) -> i64 export
+  .reg %p: i64, %last: i64, %s: f64, %t: f64, %r: i64
+  li %p, 0
+  li %last, 280
+  lf %s, 0.25
+loop:
+  ld.f64 %t, %p, 0
+  fadd %s, %s, %t
+  ld.f64 %t, %p, 48
+  fadd %s, %s, %t
+  st.f64 %p, %s, 24
+  addi %p, %p, 56
+  blt %p, %last, loop
+  fbits %r, %s
+  ret %r
+.end
+
 ; An inner unit-step loop over [start, end) run 3 times by an outer one.
 .func nested_u8(%start: i64, %end: i64) -> i64 export
   .reg %i: i64, %k: i64, %n: i64, %s: i64, %t: i64
@@ -384,12 +404,40 @@ TEST(OptBounds, WhichShapesRunWithoutChecks) {
   EXPECT_EQ(checks["ult_i32"], 0u);
   EXPECT_EQ(checks["derived_f64"], 0u);
   EXPECT_EQ(checks["const_end_i64"], 0u);
+  EXPECT_EQ(checks["records_f64"], 0u);
   // Known limits of LLVM 19's IRCE, kept as a ratchet (an improvement fails here too: then
-  // lower the number). An equality latch needs a counter that cannot wrap (SVI's addi wraps);
-  // the decreasing loop and the nested one's store keep their checks.
-  EXPECT_EQ(checks["ne_i16"], 2u);
+  // lower the number). An equality latch needs a counter that cannot wrap (SVI's addi wraps):
+  // one of its checks stays; the decreasing loop and the nested one's store keep theirs.
+  EXPECT_EQ(checks["ne_i16"], 1u);
   EXPECT_EQ(checks["down_i64"], 2u);
   EXPECT_EQ(checks["nested_u8"], 1u);
+}
+
+// A memory that starts empty (no floor to assume) and grows inside the loop, up to its cap.
+TEST(OptBounds, AMemoryGrowingFromNothing) {
+  const char* src = R"(
+.memory 0 max 131072
+.func fill(%n: i64) -> i64 export
+  .reg %i: i64, %s: i64, %t: i64, %size: i64, %one: i64, %old: i64
+  li %i, 0
+  li %s, 0
+  li %one, 1
+  bge %i, %n, done
+loop:
+  msize %size
+  blt %i, %size, access
+  mgrow %old, %one
+access:
+  st.i8 %i, %i, 0
+  ld.u8 %t, %i, 0
+  add %s, %s, %t
+  addi %i, %i, 1
+  blt %i, %n, loop
+done:
+  ret %s
+.end
+)";
+  same(src, "fill", {{vi(0)}, {vi(1)}, {vi(65537)}, {vi(131072)}, {vi(131073)}}, {}, {Mode::kOpt});
 }
 
 }  // namespace
