@@ -163,12 +163,17 @@ class LlvmCompiler final : public OptCompiler {
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
     // Range-check elimination first, on the translated code made SSA: later passes
-    // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes.
-    pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
-      llvm::FunctionPassManager fpm;
-      add_range_check_elimination(fpm);
-      mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
-    });
+    // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes. Only for
+    // code with loops over memory: elsewhere it would be compile time for nothing.
+    bool memory_loops = false;
+    for (const llvm::Function& f : mod)
+      memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
+    if (memory_loops)
+      pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
+        llvm::FunctionPassManager fpm;
+        add_range_check_elimination(fpm);
+        mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+      });
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
     mpm.run(mod, mam);
   }

@@ -236,6 +236,7 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   llvm::BasicBlock* target = blocks_[pc + static_cast<uint32_t>(offset)];
   llvm::BasicBlock* next = blocks_[pc + 1];
   // Unlimited fuel (OptRequest::guest_unit): a back-edge is a plain branch.
+  backward_branch_seen_ = backward_branch_seen_ || offset <= 0;
   if (offset > 0 || no_fuel_) {
     if (cond)
       b_.CreateCondBr(cond, target, next);
@@ -513,6 +514,7 @@ std::string Translator::run(const std::string& name) {
     if (!(flags & isa::kTerm) && !(flags & isa::kBranch)) b_.CreateBr(blocks_[in.pc + in.length()]);
   }
   if (body_ret_ != nullptr) build_entry();
+  if (backward_branch_seen_ && memory_access_seen_) f_->addFnAttr(kMemoryLoopsAttr);
   return {};
 }
 

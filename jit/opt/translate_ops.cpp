@@ -181,6 +181,7 @@ llvm::Value* Translator::mem_data() {
 // loop-invariant wherever the size is: the form LLVM's range-check elimination recognizes
 // (`iv u< len`). size + 1 cannot wrap (a memory is far below 2^64 bytes); off + n < 2^17.
 llvm::Value* Translator::mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
+  memory_access_seen_ = true;
   const uint64_t off = c_of(in.word);
   llvm::Value* limit = b_.CreateBinaryIntrinsic(
       llvm::Intrinsic::usub_sat, b_.CreateAdd(mem_size(), b_.getInt64(1)), b_.getInt64(off + n));

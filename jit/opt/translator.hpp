@@ -180,6 +180,10 @@ class Translator {
   // code (an OSR entry too) must start it at 0.
   llvm::AllocaInst* room_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
+  // A backward branch and a linear-memory access were translated: the function may have loops
+  // over memory, and range_checks.hpp's passes are worth their time (kMemoryLoopsAttr).
+  bool backward_branch_seen_ = false;
+  bool memory_access_seen_ = false;
   std::deque<SharedTrap> traps_;           // stable references
   std::vector<llvm::BasicBlock*> blocks_;  // by pc: the block of the instruction starting there
 };
