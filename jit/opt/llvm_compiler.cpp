@@ -118,8 +118,13 @@ class LlvmCompiler final : public OptCompiler {
     const char* dump = std::getenv("STRATA_OPT_DUMP");
     const std::string_view dump_mode = dump != nullptr ? dump : "";
     if (dump_mode == "raw") mod->print(llvm::errs(), nullptr);
-    optimize(*mod);
-    const uint32_t loop_checks = count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel);
+    // Only code with a backward branch and a memory access can have loops over memory.
+    bool memory_loops = false;
+    for (const llvm::Function& f : *mod)
+      memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
+    optimize(*mod, memory_loops);
+    const uint32_t loop_checks =
+        memory_loops ? count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel) : 0;
     t0 = thread_cpu_ns();
     phases.opt = t0 - t1;
     if (dump_mode == "1") mod->print(llvm::errs(), nullptr);
@@ -151,7 +156,7 @@ class LlvmCompiler final : public OptCompiler {
   }
 
  private:
-  void optimize(llvm::Module& mod) {
+  void optimize(llvm::Module& mod, bool memory_loops) {
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
@@ -165,9 +170,6 @@ class LlvmCompiler final : public OptCompiler {
     // Range-check elimination first, on the translated code made SSA: later passes
     // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes. Only for
     // code with loops over memory: elsewhere it would be compile time for nothing.
-    bool memory_loops = false;
-    for (const llvm::Function& f : mod)
-      memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
     if (memory_loops)
       pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
         llvm::FunctionPassManager fpm;

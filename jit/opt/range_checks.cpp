@@ -1,5 +1,8 @@
 #include "jit/opt/range_checks.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/ScalarEvolution.h>
 #include <llvm/Analysis/ScalarEvolutionExpressions.h>
