@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -21,7 +22,9 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "jit/opt/loop_checks.hpp"
 #include "jit/opt/opt_api.hpp"
+#include "jit/opt/range_checks.hpp"
 #include "jit/opt/translate.hpp"
 
 namespace strata::jit::opt {
@@ -110,12 +113,21 @@ class LlvmCompiler final : public OptCompiler {
       return {nullptr, "invalid IR for " + req.fn->name + ": " + verify, {}};
     uint64_t t1 = thread_cpu_ns();
     phases.ir = t1 - t0;
-    optimize(*mod);
+    // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier);
+    // STRATA_OPT_DUMP=raw: the translated IR before the pipeline (to replay it with `opt`).
+    const char* dump = std::getenv("STRATA_OPT_DUMP");
+    const std::string_view dump_mode = dump != nullptr ? dump : "";
+    if (dump_mode == "raw") mod->print(llvm::errs(), nullptr);
+    // Only code with a backward branch and a memory access can have loops over memory.
+    bool memory_loops = false;
+    for (const llvm::Function& f : *mod)
+      memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
+    optimize(*mod, memory_loops);
+    const uint32_t loop_checks =
+        memory_loops ? count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel) : 0;
     t0 = thread_cpu_ns();
     phases.opt = t0 - t1;
-    // STRATA_OPT_DUMP=1: the optimized IR of every function on stderr (for tuning the tier).
-    if (const char* dump = std::getenv("STRATA_OPT_DUMP"); dump != nullptr && *dump == '1')
-      mod->print(llvm::errs(), nullptr);
+    if (dump_mode == "1") mod->print(llvm::errs(), nullptr);
     // One tracker per function, so release() can free exactly its code.
     llvm::orc::ResourceTrackerSP tracker = jit_->getMainJITDylib().createResourceTracker();
     if (auto e =
@@ -130,8 +142,8 @@ class LlvmCompiler final : public OptCompiler {
     trackers_.emplace(entry, std::move(tracker));
     phases.codegen = thread_cpu_ns() - t0;
     if (req.osr_pc != OptRequest::kNoOsrPc)
-      return {nullptr, {}, phases, sym->toPtr<vm::OsrEntry>()};
-    return {entry, {}, phases};
+      return {nullptr, {}, phases, sym->toPtr<vm::OsrEntry>(), loop_checks};
+    return {entry, {}, phases, nullptr, loop_checks};
   }
 
  public:
@@ -144,7 +156,7 @@ class LlvmCompiler final : public OptCompiler {
   }
 
  private:
-  void optimize(llvm::Module& mod) {
+  void optimize(llvm::Module& mod, bool memory_loops) {
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
@@ -155,6 +167,15 @@ class LlvmCompiler final : public OptCompiler {
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
+    // Range-check elimination first, on the translated code made SSA: later passes
+    // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes. Only for
+    // code with loops over memory: elsewhere it would be compile time for nothing.
+    if (memory_loops)
+      pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
+        llvm::FunctionPassManager fpm;
+        add_range_check_elimination(fpm);
+        mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+      });
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
     mpm.run(mod, mam);
   }

@@ -20,7 +20,7 @@
 namespace strata::jit::opt {
 
 // Bumped whenever this header changes, so a stale module is refused rather than misused.
-inline constexpr uint32_t kOptApiVersion = 5;
+inline constexpr uint32_t kOptApiVersion = 6;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -75,6 +75,10 @@ struct OptRequest {
   // Declined when no backward branch targets this pc.
   static constexpr uint32_t kNoOsrPc = UINT32_MAX;
   uint32_t osr_pc = kNoOsrPc;
+  // A size the instance's linear memory never drops below while this code can run (its size
+  // when the compile was requested, read on the thread that runs the instance: a memory never
+  // shrinks once its code has run, vm/memory.hpp). The code may assume it; 0 assumes nothing.
+  uint64_t memory_floor = 0;
 };
 
 // Thread CPU time of a compile's phases, to see where LLVM's time goes.
@@ -89,6 +93,8 @@ struct OptResult {
   std::string error;
   OptPhaseNs phases;
   vm::OsrEntry osr_entry = nullptr;  // an OptRequest::osr_pc's result (then entry is null)
+  // Bounds checks of linear-memory accesses left in the optimized code's loops (loop_checks.hpp).
+  uint32_t loop_memory_checks = 0;
 };
 
 // Compiles SVI functions to native code with LLVM ORC (O2). The code lives until release() or

@@ -67,6 +67,7 @@ void OptAutoTier::drain() {
 }
 
 void OptAutoTier::enqueue(Job job) {
+  job.memory_floor = job.fn->inst->memory.size();
   if (job.osr_pc == OptRequest::kNoOsrPc) entry_queued_.insert(job.fn);
   {
     std::lock_guard lock(mu_);
@@ -98,9 +99,9 @@ void OptAutoTier::worker() {
       ++busy_;
     }
     if (opt_ != nullptr && f.job.osr_pc != OptRequest::kNoOsrPc)
-      f.osr_entry = opt_->translate_osr(*f.job.fn, f.job.osr_pc);
+      f.osr_entry = opt_->translate_osr(*f.job.fn, f.job.osr_pc, f.job.memory_floor);
     else if (opt_ != nullptr)
-      f.entry = opt_->translate(*f.job.fn);
+      f.entry = opt_->translate(*f.job.fn, f.job.memory_floor);
     {
       std::lock_guard lock(mu_);
       done_.push_back(f);

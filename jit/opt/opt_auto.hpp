@@ -103,6 +103,7 @@ class OptAutoTier {
   struct Job {
     vm::FuncInfo* fn = nullptr;
     uint32_t osr_pc = OptRequest::kNoOsrPc;
+    uint64_t memory_floor = 0;  // OptRequest::memory_floor, read by enqueue on the run's thread
   };
   struct Finished {
     Job job;

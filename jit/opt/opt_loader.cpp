@@ -106,8 +106,8 @@ OptTier::~OptTier() {
   delete compiler_;
 }
 
-vm::JitEntry OptTier::translate(const vm::FuncInfo& fn) {
-  return translate(fn, fn.inst->module.funcs[fn.index], false);
+vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, uint64_t memory_floor) {
+  return translate(fn, fn.inst->module.funcs[fn.index], false, memory_floor);
 }
 
 void OptTier::release(vm::JitEntry entry) {
@@ -116,23 +116,25 @@ void OptTier::release(vm::JitEntry entry) {
   ++stats_.released;
 }
 
-vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& body,
-                                bool guest_unit) {
+vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit,
+                                uint64_t memory_floor) {
   CompileTimer timer;
   std::vector<isa::Insn> insns;
   for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
-  OptResult r =
-      compiler_->compile(OptRequest{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit});
+  OptRequest req{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit};
+  req.memory_floor = memory_floor;
+  OptResult r = compiler_->compile(req);
   return record(r, timer.elapsed_ns()) ? r.entry : nullptr;
 }
 
-vm::OsrEntry OptTier::translate_osr(const vm::FuncInfo& fn, uint32_t pc) {
+vm::OsrEntry OptTier::translate_osr(const vm::FuncInfo& fn, uint32_t pc, uint64_t memory_floor) {
   CompileTimer timer;
   const isa::Function& body = fn.inst->module.funcs[fn.index];
   std::vector<isa::Insn> insns;
   for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
   OptRequest req{&fn, insns, body.regs};
   req.osr_pc = pc;
+  req.memory_floor = memory_floor;
   OptResult r = compiler_->compile(req);
   return record(r, timer.elapsed_ns()) ? r.osr_entry : nullptr;
 }
@@ -149,11 +151,12 @@ bool OptTier::record(const OptResult& r, uint64_t elapsed_ns) {
   stats_.ir_ns += stats_.last_ir_ns = r.phases.ir;
   stats_.opt_ns += stats_.last_opt_ns = r.phases.opt;
   stats_.codegen_ns += stats_.last_codegen_ns = r.phases.codegen;
+  stats_.loop_memory_checks += stats_.last_loop_memory_checks = r.loop_memory_checks;
   return true;
 }
 
 bool OptTier::compile(vm::FuncInfo& fn) {
-  vm::JitEntry entry = translate(fn);
+  vm::JitEntry entry = translate(fn, fn.inst->memory.size());
   if (entry != nullptr) vm::set_jit_entry(fn, entry);
   return entry != nullptr;
 }
@@ -179,6 +182,8 @@ std::string OptTier::format_stats() const {
     s += fmt::format("opt: {} OSR entries compiled (loops entered mid-activation)\n",
                      stats_.osr_compiled);
   if (stats_.released != 0) s += fmt::format("opt: {} compiled functions freed\n", stats_.released);
+  s += fmt::format("opt: {} linear-memory bounds checks left inside loops\n",
+                   stats_.loop_memory_checks);
   for (const std::string& why : stats_.declined_reasons)
     s += fmt::format("opt: declined: {}\n", why);
   return s;

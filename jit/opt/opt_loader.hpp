@@ -41,6 +41,9 @@ struct OptStats {
   // Summed thread CPU time of the compiled functions' phases (OptPhaseNs), and of the last one.
   uint64_t ir_ns = 0, opt_ns = 0, codegen_ns = 0;
   uint64_t last_ir_ns = 0, last_opt_ns = 0, last_codegen_ns = 0;
+  // Linear-memory bounds checks left inside loops (OptResult::loop_memory_checks), summed over
+  // the compiled code, and those of the last compile.
+  uint64_t loop_memory_checks = 0, last_loop_memory_checks = 0;
   uint64_t load_ns = 0;                       // dlopen of the module and creation of the compiler
   std::string module_path;                    // the module that was loaded
   std::vector<std::string> declined_reasons;  // the first few
@@ -57,15 +60,17 @@ class OptTier {
   bool compile(vm::FuncInfo& fn);
   // Compiles `fn` without publishing it: its entry, or null when declined. Reads only the parts
   // of fn and its instance that never change after loading (not its code slot).
-  vm::JitEntry translate(const vm::FuncInfo& fn);
+  // `memory_floor`: OptRequest::memory_floor (the caller reads the size on the run's thread).
+  vm::JitEntry translate(const vm::FuncInfo& fn, uint64_t memory_floor = 0);
   // The same for a function whose body is not in its instance's module (a translated RV64
   // unit): `body` is its code and register types, decoded against fn's instance's module.
   // `guest_unit`: OptRequest::fixed_memory, leaf_host_calls and unlimited_fuel all hold.
-  vm::JitEntry translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit);
+  vm::JitEntry translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit,
+                         uint64_t memory_floor = 0);
   // Compiles the on-stack replacement entry of `fn` at its loop header `pc` (OptRequest::
   // osr_pc): null when declined. Same thread rule as translate(); the code lives as long as the
   // OptTier.
-  vm::OsrEntry translate_osr(const vm::FuncInfo& fn, uint32_t pc);
+  vm::OsrEntry translate_osr(const vm::FuncInfo& fn, uint32_t pc, uint64_t memory_floor = 0);
   // Frees the code of `entry` (from translate()), which nothing may run any more. Same thread
   // rule as translate().
   void release(vm::JitEntry entry);

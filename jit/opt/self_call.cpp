@@ -98,15 +98,16 @@ Translator::BodyCall Translator::call_body(const isa::Insn& call, llvm::Value* n
 }
 
 llvm::Value* Translator::fuel_get() {
-  return fuel_slot_ != nullptr ? b_.CreateLoad(i64_, fuel_slot_)
-                               : load64(st_, offsetof(vm::ExecState, fuel_left));
+  return fuel_slot_ != nullptr
+             ? b_.CreateLoad(i64_, fuel_slot_)
+             : tagged(load64(st_, offsetof(vm::ExecState, fuel_left)), tbaa_fuel_);
 }
 
 void Translator::fuel_set(llvm::Value* v) {
   if (fuel_slot_ != nullptr)
     b_.CreateStore(v, fuel_slot_);
   else
-    store(v, st_, offsetof(vm::ExecState, fuel_left));
+    tagged(b_.CreateStore(v, at(st_, offsetof(vm::ExecState, fuel_left))), tbaa_fuel_);
 }
 
 void Translator::fuel_to_memory() {

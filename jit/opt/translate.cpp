@@ -22,6 +22,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       leaf_host_calls_(req.leaf_host_calls),
       no_fuel_(req.unlimited_fuel),
       osr_pc_(req.osr_pc),
+      memory_floor_(req.memory_floor),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),
@@ -30,7 +31,16 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       f64_(b_.getDoubleTy()),
       ptr_(b_.getPtrTy()) {
   llvm::MDBuilder md(ctx_);
+  llvm::MDNode* root = md.createTBAARoot("strata");
+  auto tag = [&](const char* name) {
+    llvm::MDNode* type = md.createTBAAScalarTypeNode(name, root);
+    return md.createTBAAStructTagNode(type, type, 0);
+  };
+  tbaa_fuel_ = tag("fuel");
+  tbaa_header_ = tag("object header");
+  tbaa_guest_ = tag("guest data");
   unlikely_ = md.createBranchWeights(1, 4000);
+  even_ = md.createBranchWeights(1, 1);
   likely_ = md.createBranchWeights(4000, 1);
 }
 
@@ -52,6 +62,11 @@ llvm::Value* Translator::loadp(llvm::Value* p, uint64_t off) {
 
 void Translator::store(llvm::Value* v, llvm::Value* p, uint64_t off) {
   b_.CreateStore(v, at(p, off));
+}
+
+llvm::Value* Translator::tagged(llvm::Value* access, llvm::MDNode* tbaa) {
+  llvm::cast<llvm::Instruction>(access)->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+  return access;
 }
 
 llvm::Value* Translator::get(uint16_t r) {
@@ -105,6 +120,7 @@ void Translator::leaf_host_call(const isa::Insn& in, const vm::ImportBinding& im
   llvm::Value* cx = loadp(st_, offsetof(vm::ExecState, host));
   call_abs(reinterpret_cast<const void*>(import.native), b_.getVoidTy(),
            {cx, leaf_args_, leaf_result_});
+  reload_memory();
   if (import.has_result) set(isa::a_of(in.word), b_.CreateLoad(i64_, leaf_result_));
 }
 
@@ -112,11 +128,13 @@ void Translator::reload(uint16_t r) {
   if (r < regs_.size()) set(r, load64(base(), uint64_t{r} * 8));
 }
 
+// Whatever may move the frames may also run code that grows the linear memory.
 void Translator::reload_frame() {
   llvm::Value* frames = loadp(st_, offsetof(vm::ExecState, frames));
   llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth_);
   b_.CreateStore(f, fp_slot_);
   b_.CreateStore(loadp(f, offsetof(vm::Frame, base)), base_slot_);
+  reload_memory();
 }
 
 void Translator::save_pc(uint32_t pc) {
@@ -218,6 +236,7 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
   llvm::BasicBlock* target = blocks_[pc + static_cast<uint32_t>(offset)];
   llvm::BasicBlock* next = blocks_[pc + 1];
   // Unlimited fuel (OptRequest::guest_unit): a back-edge is a plain branch.
+  backward_branch_seen_ = backward_branch_seen_ || offset <= 0;
   if (offset > 0 || no_fuel_) {
     if (cond)
       b_.CreateCondBr(cond, target, next);
@@ -225,25 +244,47 @@ void Translator::branch(uint32_t pc, int32_t offset, llvm::Value* cond) {
       b_.CreateBr(target);
     return;
   }
-  // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and re-executes
-  // the branch, so an out-of-fuel trap reports the branch's pc as the interpreter does.
-  llvm::BasicBlock* charge = block("backedge");
-  if (cond)
-    b_.CreateCondBr(cond, charge, next);
-  else
-    b_.CreateBr(charge);
-  b_.SetInsertPoint(charge);
+  // Taken backward branch: one unit of fuel; an empty slice refills (or traps) and the branch
+  // then goes on, so an out-of-fuel trap reports the branch's pc as the interpreter does.
+  // The unit is charged before the condition is tested, and given back when the branch falls
+  // through: the block that jumps back then ends in the loop's own test, the latch shape LLVM's
+  // loop passes (range-check elimination among them) need, and the hot path stays a decrement
+  // and a sign test. An empty slice with the branch not taken gives the unit back without a
+  // refill, as the interpreter charges nothing there.
   llvm::Value* fuel = b_.CreateSub(fuel_get(), b_.getInt64(1));
   fuel_set(fuel);
-  llvm::BasicBlock* refuel = block("refuel");
-  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), refuel, target, unlikely_);
+  llvm::BasicBlock* empty = block("fuel.empty");
+  llvm::BasicBlock* latch = block("backedge");
+  b_.CreateCondBr(b_.CreateICmpSLT(fuel, b_.getInt64(0)), empty, latch, unlikely_);
+  llvm::BasicBlock* refuel = cond != nullptr ? block("refuel") : empty;
+  if (cond != nullptr) {
+    llvm::BasicBlock* give_back = block("fallthrough");
+    b_.SetInsertPoint(latch);
+    b_.CreateCondBr(cond, target, give_back);
+    // Even weights: this test of the loop's condition must not look like a range check that
+    // almost always passes, or IRCE splits loops over it for nothing.
+    b_.SetInsertPoint(empty);
+    b_.CreateCondBr(cond, refuel, give_back, even_);
+    b_.SetInsertPoint(give_back);
+    fuel_set(b_.CreateAdd(fuel_get(), b_.getInt64(1)));
+    b_.CreateBr(next);
+  } else {
+    b_.SetInsertPoint(latch);
+    b_.CreateBr(target);
+  }
   b_.SetInsertPoint(refuel);
   save_pc(pc);
   llvm::Value* s = call_helper(rt_.refuel, {});
   llvm::BasicBlock* out = block("nofuel");
-  b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, blocks_[pc]);
+  llvm::BasicBlock* refilled = block("refilled");
+  b_.CreateCondBr(b_.CreateICmpNE(s, b_.getInt64(0)), out, refilled);
   b_.SetInsertPoint(out);
   ret_status(s);
+  // The fresh slice has at least one unit; the branch is taken (its registers are unchanged),
+  // through the latch, so that the loop keeps a single one.
+  b_.SetInsertPoint(refilled);
+  fuel_set(b_.CreateSub(fuel_get(), b_.getInt64(1)));
+  b_.CreateBr(latch);
 }
 
 // The baseline tier's inline call (jit/baseline/emit_call.cpp) in IR: when the callee has code
@@ -428,6 +469,10 @@ std::string Translator::run(const std::string& name) {
   b_.SetInsertPoint(entry);
   st_ = f_->getArg(0);
   base_slot_ = b_.CreateAlloca(ptr_, nullptr, "base");
+  if (!fixed_memory_) {
+    mem_size_slot_ = b_.CreateAlloca(i64_, nullptr, "msize");
+    mem_data_slot_ = b_.CreateAlloca(ptr_, nullptr, "mdata");
+  }
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
   room_ = b_.CreateAlloca(i64_, nullptr, "room");
   if (body_ret_ != nullptr) fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
@@ -443,6 +488,7 @@ std::string Translator::run(const std::string& name) {
   if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(body_fuel_arg()), fuel_slot_);
   depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
                         b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+  reload_memory();
   if (osr_pc_ != OptRequest::kNoOsrPc) {
     if (std::string why = enter_at_header(); !why.empty()) return why;
   } else {
@@ -468,6 +514,7 @@ std::string Translator::run(const std::string& name) {
     if (!(flags & isa::kTerm) && !(flags & isa::kBranch)) b_.CreateBr(blocks_[in.pc + in.length()]);
   }
   if (body_ret_ != nullptr) build_entry();
+  if (backward_branch_seen_ && memory_access_seen_) f_->addFnAttr(kMemoryLoopsAttr);
   return {};
 }
 

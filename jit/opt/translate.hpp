@@ -38,6 +38,10 @@ class Module;
 
 namespace strata::jit::opt {
 
+// The function attribute a translated function carries when it may have loops over linear memory
+// (a backward branch and a memory access): only such modules run range_checks.hpp's passes.
+inline constexpr const char* kMemoryLoopsAttr = "strata-memory-loops";
+
 // Builds `req` as function `name` in `mod`. Returns an empty string on success, else why the
 // function is declined (an instruction that does not decode).
 std::string translate_function(const OptRequest& req, const OptRuntime& rt, llvm::Module& mod,

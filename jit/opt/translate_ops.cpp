@@ -148,33 +148,57 @@ bool Translator::emit_float(const isa::Insn& in) {
   return true;
 }
 
-// GUEST: addresses are guest-controlled. The check is `addr <= size && size - addr >= off + n`,
-// which cannot overflow (off + n < 2^17), exactly the interpreter's STRATA_MEM. data and size
-// are re-read at every access (mgrow and host calls may move or grow the memory).
-llvm::Value* Translator::mem_size() {
-  if (fixed_memory_) return b_.getInt64(inst_.memory.size());
-  return load64(cptr(&inst_.memory), vm::LinearMemory::size_offset());
+// The size is known to lie in [memory_floor_, cap]: the memory never shrinks and never passes
+// its cap (vm/memory.hpp), so LLVM may drop a check whose address it bounds below the floor (a
+// loop over a constant range, a byte-sized index), as the baseline tier's KnownBounds does.
+void Translator::reload_memory() {
+  if (fixed_memory_) return;
+  llvm::Value* mem = cptr(&inst_.memory);
+  auto* size = llvm::cast<llvm::LoadInst>(load64(mem, vm::LinearMemory::size_offset()));
+  const uint64_t cap = inst_.memory.cap();  // fixed when the instance was made
+  if (memory_floor_ != 0 && memory_floor_ <= cap && cap != UINT64_MAX)
+    size->setMetadata(
+        llvm::LLVMContext::MD_range,
+        llvm::MDNode::get(ctx_, {llvm::ConstantAsMetadata::get(b_.getInt64(memory_floor_)),
+                                 llvm::ConstantAsMetadata::get(b_.getInt64(cap + 1))}));
+  b_.CreateStore(size, mem_size_slot_);
+  b_.CreateStore(loadp(mem, vm::LinearMemory::data_offset()), mem_data_slot_);
 }
 
+llvm::Value* Translator::mem_size() {
+  if (fixed_memory_) return b_.getInt64(inst_.memory.size());
+  return b_.CreateLoad(i64_, mem_size_slot_);
+}
+
+llvm::Value* Translator::mem_data() {
+  if (fixed_memory_) return cptr(inst_.memory.data());
+  return b_.CreateLoad(ptr_, mem_data_slot_);
+}
+
+// GUEST: addresses are guest-controlled. An access of n bytes at addr + off is in bounds iff
+// addr < limit = usub.sat(size + 1, off + n) (0 when even address 0 does not fit), the
+// interpreter's STRATA_MEM check as one unsigned compare of the address against a value that is
+// loop-invariant wherever the size is: the form LLVM's range-check elimination recognizes
+// (`iv u< len`). size + 1 cannot wrap (a memory is far below 2^64 bytes); off + n < 2^17.
 llvm::Value* Translator::mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
+  memory_access_seen_ = true;
   const uint64_t off = c_of(in.word);
-  llvm::Value* size = mem_size();
+  llvm::Value* limit = b_.CreateBinaryIntrinsic(
+      llvm::Intrinsic::usub_sat, b_.CreateAdd(mem_size(), b_.getInt64(1)), b_.getInt64(off + n));
   llvm::Value* addr = get(addr_reg);
-  llvm::Value* fail = b_.CreateOr(b_.CreateICmpUGT(addr, size),
-                                  b_.CreateICmpULT(b_.CreateSub(size, addr), b_.getInt64(off + n)));
   // The address register goes to base[] on the trap path: whoever handles the trap may read the
   // faulting address there, as from the other tiers (the RV64 runner names the guest address).
-  trap_if(fail, in.pc, rt_.trap_memory, {addr, b_.getInt64(off | (uint64_t{n} << 32))}, addr_reg);
-  llvm::Value* data = fixed_memory_ ? cptr(inst_.memory.data())
-                                    : loadp(cptr(&inst_.memory), vm::LinearMemory::data_offset());
-  return at(b_.CreateInBoundsGEP(i8_, data, addr), off);
+  trap_if(b_.CreateICmpUGE(addr, limit), in.pc, rt_.trap_memory,
+          {addr, b_.getInt64(off | (uint64_t{n} << 32))}, addr_reg);
+  return at(b_.CreateInBoundsGEP(i8_, mem_data(), addr), off);
 }
 
 bool Translator::emit_memory(const isa::Insn& in) {
   const isa::Word w = in.word;
   const uint16_t a = a_of(w), b = b_of(w), c = c_of(w);
   auto load = [&](llvm::Type* t, uint32_t n, bool sign) {
-    llvm::Value* v = b_.CreateAlignedLoad(t, mem_access(in, b, n), llvm::Align(1));
+    llvm::Value* v =
+        tagged(b_.CreateAlignedLoad(t, mem_access(in, b, n), llvm::Align(1)), tbaa_guest_);
     if (t == f32_)
       v = b_.CreateFPExt(v, f64_);
     else if (t != i64_)
@@ -185,7 +209,7 @@ bool Translator::emit_memory(const isa::Insn& in) {
     llvm::Value* p = mem_access(in, a, n);
     llvm::Value* v = get(b);
     if (t != i64_) v = b_.CreateTrunc(v, t);
-    b_.CreateAlignedStore(v, p, llvm::Align(1));
+    tagged(b_.CreateAlignedStore(v, p, llvm::Align(1)), tbaa_guest_);
   };
   switch (in.op()) {
     case isa::Op::LdI8: load(i8_, 1, true); break;
@@ -204,7 +228,8 @@ bool Translator::emit_memory(const isa::Insn& in) {
     case isa::Op::StF64: store_int(i64_, 8); break;
     case isa::Op::StF32: {
       llvm::Value* p = mem_access(in, a, 4);
-      b_.CreateAlignedStore(b_.CreateFPTrunc(getf(b), f32_), p, llvm::Align(1));
+      tagged(b_.CreateAlignedStore(b_.CreateFPTrunc(getf(b), f32_), p, llvm::Align(1)),
+             tbaa_guest_);
       break;
     }
     case isa::Op::MSize: set(a, mem_size()); break;
@@ -213,6 +238,7 @@ bool Translator::emit_memory(const isa::Insn& in) {
       sync(b);
       save_pc(in.pc);
       return_if_status(call_helper(rt_.mem_grow, {}));
+      reload_memory();
       reload(a);
       break;
     case isa::Op::MCopy:
@@ -232,7 +258,8 @@ llvm::Value* Translator::checked_object(const isa::Insn& in, uint16_t r, ObjKind
   llvm::Value* o = getp(r);
   llvm::Value* k = b_.getInt64(static_cast<uint64_t>(kind));
   trap_if(b_.CreateIsNull(o), in.pc, rt_.trap_object, {o, k});
-  llvm::Value* actual = b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind)));
+  llvm::Value* actual =
+      tagged(b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind))), tbaa_header_);
   trap_if(b_.CreateICmpNE(actual, b_.getInt32(static_cast<uint32_t>(kind))), in.pc, rt_.trap_object,
           {o, k});
   return o;
@@ -242,7 +269,7 @@ llvm::Value* Translator::checked_object(const isa::Insn& in, uint16_t r, ObjKind
 llvm::Value* Translator::checked_index(const isa::Insn& in, llvm::Value* obj, uint16_t r,
                                        uint64_t len_off) {
   llvm::Value* idx = get(r);
-  llvm::Value* len = load64(obj, len_off);
+  llvm::Value* len = tagged(load64(obj, len_off), tbaa_header_);
   trap_if(b_.CreateICmpUGE(idx, len), in.pc, rt_.trap_index, {idx, len});
   return idx;
 }
@@ -255,30 +282,34 @@ bool Translator::emit_object(const isa::Insn& in) {
     llvm::Value* owner = cptr(field.owner);
     llvm::Value* o = getp(r);
     trap_if(b_.CreateIsNull(o), in.pc, rt_.trap_record, {o, owner});
-    llvm::Value* kind = b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind)));
+    llvm::Value* kind =
+        tagged(b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind))), tbaa_header_);
     trap_if(b_.CreateICmpNE(kind, b_.getInt32(static_cast<uint32_t>(ObjKind::Record))), in.pc,
             rt_.trap_record, {o, owner});
-    trap_if(b_.CreateICmpNE(loadp(o, offsetof(vm::Record, type)), owner), in.pc, rt_.trap_record,
-            {o, owner});
+    llvm::Value* type = tagged(loadp(o, offsetof(vm::Record, type)), tbaa_header_);
+    trap_if(b_.CreateICmpNE(type, owner), in.pc, rt_.trap_record, {o, owner});
     return at(o, offsetof(vm::Record, fields) + uint64_t{field.slot} * 8);
   };
   auto array_get = [&](ObjKind kind) {
     llvm::Value* o = checked_object(in, b, kind);
     llvm::Value* idx = checked_index(in, o, c, offsetof(vm::Array, len));
-    llvm::Value* data = loadp(o, offsetof(vm::Array, data));
+    llvm::Value* data = tagged(loadp(o, offsetof(vm::Array, data)), tbaa_header_);
     if (kind == ObjKind::ArrayU8)
-      set(a, b_.CreateZExt(b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, data, idx)), i64_));
+      set(a,
+          b_.CreateZExt(
+              tagged(b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, data, idx)), tbaa_guest_), i64_));
     else
-      set(a, b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, data, idx)));
+      set(a, tagged(b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, data, idx)), tbaa_guest_));
   };
   auto array_set = [&](ObjKind kind) {
     llvm::Value* o = checked_object(in, a, kind);
     llvm::Value* idx = checked_index(in, o, b, offsetof(vm::Array, len));
-    llvm::Value* data = loadp(o, offsetof(vm::Array, data));
+    llvm::Value* data = tagged(loadp(o, offsetof(vm::Array, data)), tbaa_header_);
     if (kind == ObjKind::ArrayU8)
-      b_.CreateStore(b_.CreateTrunc(get(c), i8_), b_.CreateInBoundsGEP(i8_, data, idx));
+      tagged(b_.CreateStore(b_.CreateTrunc(get(c), i8_), b_.CreateInBoundsGEP(i8_, data, idx)),
+             tbaa_guest_);
     else
-      b_.CreateStore(get(c), b_.CreateInBoundsGEP(i64_, data, idx));
+      tagged(b_.CreateStore(get(c), b_.CreateInBoundsGEP(i64_, data, idx)), tbaa_guest_);
   };
   auto allocate = [&](const void* helper) {
     sync_refs();
@@ -289,10 +320,10 @@ bool Translator::emit_object(const isa::Insn& in) {
   };
   switch (in.op()) {
     case isa::Op::RNew: allocate(rt_.record_new); break;
-    case isa::Op::RGet: set(a, b_.CreateLoad(i64_, record(b))); break;
+    case isa::Op::RGet: set(a, tagged(b_.CreateLoad(i64_, record(b)), tbaa_guest_)); break;
     case isa::Op::RSet: {
       llvm::Value* p = record(a);
-      b_.CreateStore(get(b), p);
+      tagged(b_.CreateStore(get(b), p), tbaa_guest_);
       break;
     }
     case isa::Op::ANewI:
@@ -310,24 +341,25 @@ bool Translator::emit_object(const isa::Insn& in) {
     case isa::Op::ALen: {
       llvm::Value* o = getp(b);
       trap_if(b_.CreateIsNull(o), in.pc, rt_.trap_alen, {o});
-      llvm::Value* kind = b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind)));
+      llvm::Value* kind =
+          tagged(b_.CreateLoad(i32_, at(o, offsetof(vm::Object, kind))), tbaa_header_);
       llvm::Value* rel = b_.CreateSub(kind, b_.getInt32(static_cast<uint32_t>(ObjKind::ArrayI64)));
       const uint32_t span =
           static_cast<uint32_t>(ObjKind::ArrayU8) - static_cast<uint32_t>(ObjKind::ArrayI64);
       trap_if(b_.CreateICmpUGT(rel, b_.getInt32(span)), in.pc, rt_.trap_alen, {o});
-      set(a, load64(o, offsetof(vm::Array, len)));
+      set(a, tagged(load64(o, offsetof(vm::Array, len)), tbaa_header_));
       break;
     }
     case isa::Op::SLen: {
       llvm::Value* o = checked_object(in, b, ObjKind::String);
-      set(a, load64(o, offsetof(vm::String, len)));
+      set(a, tagged(load64(o, offsetof(vm::String, len)), tbaa_header_));
       break;
     }
     case isa::Op::SByte: {
       llvm::Value* o = checked_object(in, b, ObjKind::String);
       llvm::Value* idx = checked_index(in, o, c, offsetof(vm::String, len));
       llvm::Value* p = b_.CreateInBoundsGEP(i8_, at(o, offsetof(vm::String, data)), idx);
-      set(a, b_.CreateZExt(b_.CreateLoad(i8_, p), i64_));
+      set(a, b_.CreateZExt(tagged(b_.CreateLoad(i8_, p), tbaa_guest_), i64_));
       break;
     }
     case isa::Op::REq: set(a, b_.CreateICmpEQ(get(b), get(c))); break;

@@ -113,7 +113,13 @@ class Translator {
   bool emit_float(const isa::Insn& in);
   bool emit_memory(const isa::Insn& in);
   bool emit_object(const isa::Insn& in);
+  // The linear memory's size and data pointer. They change only where guest code or a host
+  // function can run (calls, host calls, mgrow), so they are read at entry and after those
+  // (reload_memory) and kept in slots that mem2reg makes SSA values: a loop without calls sees
+  // them loop-invariant. Constants under OptRequest::fixed_memory.
+  void reload_memory();
   llvm::Value* mem_size();
+  llvm::Value* mem_data();
   llvm::Value* mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n);
   llvm::Value* checked_object(const isa::Insn& in, uint16_t r, vm::ObjKind kind);
   llvm::Value* checked_index(const isa::Insn& in, llvm::Value* obj, uint16_t r, uint64_t len_off);
@@ -133,16 +139,28 @@ class Translator {
   std::span<const isa::Insn> insns_;
   std::span<const isa::ValType> reg_types_;
   const OptRuntime& rt_;
-  const bool fixed_memory_;     // OptRequest::fixed_memory
-  const bool leaf_host_calls_;  // OptRequest::leaf_host_calls
-  const bool no_fuel_;          // OptRequest::unlimited_fuel
-  const uint32_t osr_pc_;       // OptRequest::osr_pc
+  const bool fixed_memory_;      // OptRequest::fixed_memory
+  const bool leaf_host_calls_;   // OptRequest::leaf_host_calls
+  const bool no_fuel_;           // OptRequest::unlimited_fuel
+  const uint32_t osr_pc_;        // OptRequest::osr_pc
+  const uint64_t memory_floor_;  // OptRequest::memory_floor
   llvm::AllocaInst* leaf_args_ = nullptr;
   llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;
   llvm::PointerType* ptr_;
+  // Type-based alias classes for the accesses a loop repeats, so that LICM may keep a loop's
+  // object headers and the memory's limits in registers across its stores. Each class is
+  // disjoint memory: fuel (st->fuel_left through fuel_get/fuel_set), object headers (kind,
+  // length, type, data pointer: written only when the object is made) and guest data (linear
+  // memory, array elements, record fields, string bytes). Untagged accesses (the frame window,
+  // everything else) alias all of them.
+  llvm::MDNode* tbaa_fuel_ = nullptr;
+  llvm::MDNode* tbaa_header_ = nullptr;
+  llvm::MDNode* tbaa_guest_ = nullptr;
+  llvm::Value* tagged(llvm::Value* access, llvm::MDNode* tbaa);  // access is a load or store
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
+  llvm::MDNode* even_ = nullptr;
 
   llvm::Function* f_ = nullptr;      // where the code goes: the entry, or the body
   llvm::Function* entry_ = nullptr;  // the JitEntry (f_ unless the function calls itself)
@@ -153,6 +171,8 @@ class Translator {
   llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
+  llvm::AllocaInst* mem_size_slot_ = nullptr;  // null under fixed_memory_
+  llvm::AllocaInst* mem_data_slot_ = nullptr;
   // The callee size (registers) for which a call of this activation has passed the VM stack,
   // frame and host stack checks (0 at entry). The stack and frame array only grow during a run
   // and the activation's rsp and host stack limit stay, so a later call at this frame needing
@@ -160,6 +180,10 @@ class Translator {
   // code (an OSR entry too) must start it at 0.
   llvm::AllocaInst* room_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
+  // A backward branch and a linear-memory access were translated: the function may have loops
+  // over memory, and range_checks.hpp's passes are worth their time (kMemoryLoopsAttr).
+  bool backward_branch_seen_ = false;
+  bool memory_access_seen_ = false;
   std::deque<SharedTrap> traps_;           // stable references
   std::vector<llvm::BasicBlock*> blocks_;  // by pc: the block of the instruction starting there
 };

@@ -1,0 +1,89 @@
+#include "jit/opt/loop_checks.hpp"
+
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/Instructions.h>
+
+namespace strata::jit::opt {
+
+namespace {
+
+bool calls_address_in(const llvm::BasicBlock& bb, uint64_t want) {
+  for (const llvm::Instruction& i : bb) {
+    const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+    if (call == nullptr) continue;
+    const auto* target = llvm::dyn_cast<llvm::ConstantExpr>(call->getCalledOperand());
+    if (target == nullptr || target->getOpcode() != llvm::Instruction::IntToPtr) continue;
+    const auto* k = llvm::dyn_cast<llvm::ConstantInt>(target->getOperand(0));
+    if (k != nullptr && k->getZExtValue() == want) return true;
+  }
+  return false;
+}
+
+// The trap block itself, or blocks that only lead to it (LCSSA's and IRCE's exit blocks).
+bool leads_to_call(const llvm::BasicBlock* bb, const void* addr) {
+  const auto want = reinterpret_cast<uint64_t>(addr);
+  for (int hops = 0; bb != nullptr && hops < 4; ++hops) {
+    if (calls_address_in(*bb, want)) return true;
+    bb = bb->getUniqueSuccessor();
+  }
+  return false;
+}
+
+// IRCE tags the latch branch of the loops it clones (LLVM 19: "loop_constrainer.loop.clone") and
+// gives them a loop ID that disables the later loop transformations; later passes may move the
+// latch (jump threading), the loop ID stays with it. The translator sets no loop metadata.
+bool split_off_by_irce(const llvm::Loop& loop) {
+  if (const llvm::MDNode* id = loop.getLoopID())
+    for (const llvm::MDOperand& op : id->operands())
+      if (const auto* node = llvm::dyn_cast_or_null<llvm::MDNode>(op.get()))
+        if (node->getNumOperands() > 0)
+          if (const auto* name = llvm::dyn_cast<llvm::MDString>(node->getOperand(0)))
+            if (name->getString() == "llvm.loop.licm_versioning.disable") return true;
+  const llvm::BasicBlock* latch = loop.getLoopLatch();
+  if (latch == nullptr) return false;
+  const llvm::Instruction* term = latch->getTerminator();
+  llvm::SmallVector<std::pair<unsigned, llvm::MDNode*>, 4> md;
+  term->getAllMetadata(md);
+  llvm::SmallVector<llvm::StringRef, 8> names;
+  term->getContext().getMDKindNames(names);
+  for (const auto& [kind, node] : md)
+    if (kind < names.size() && names[kind].ends_with("loop.clone")) return true;
+  return false;
+}
+
+}  // namespace
+
+// A block of `loop` dominated, inside the loop, by one that calls `refuel`.
+bool after_refuel(const llvm::BasicBlock* bb, const llvm::Loop& loop, const llvm::DominatorTree& dt,
+                  const void* refuel) {
+  const auto want = reinterpret_cast<uint64_t>(refuel);
+  for (const llvm::DomTreeNode* n = dt.getNode(bb); n != nullptr && loop.contains(n->getBlock());
+       n = n->getIDom())
+    if (calls_address_in(*n->getBlock(), want)) return true;
+  return false;
+}
+
+uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory, const void* refuel) {
+  uint32_t n = 0;
+  for (llvm::Function& f : mod) {
+    if (f.isDeclaration()) continue;
+    llvm::DominatorTree dt(f);
+    llvm::LoopInfo li(dt);
+    for (llvm::BasicBlock& bb : f) {
+      const llvm::Loop* loop = li.getLoopFor(&bb);
+      if (loop == nullptr || split_off_by_irce(*loop)) continue;
+      const auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
+      if (br == nullptr || !br->isConditional() || after_refuel(&bb, *loop, dt, refuel)) continue;
+      for (const llvm::BasicBlock* succ : br->successors())
+        if (!loop->contains(succ) && leads_to_call(succ, trap_memory)) {
+          ++n;
+          break;
+        }
+    }
+  }
+  return n;
+}
+
+}  // namespace strata::jit::opt
