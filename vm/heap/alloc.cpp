@@ -37,7 +37,7 @@ namespace {
 constexpr uint64_t kLargeObjectBytes = 256 * 1024;
 
 // Classes 1..kMaxGranules: objects of g granules (16 bytes each on 64-bit hosts). Records of up
-// to 29 fields, array headers and small ref-array bodies fit.
+// to 30 fields, array headers and small ref-array bodies fit.
 constexpr uint32_t kMaxGranules = 16;
 constexpr uint64_t kMaxCachedBytes = kMaxGranules * GC_GRANULE_BYTES;
 
@@ -111,8 +111,8 @@ uint32_t granules_of(uint64_t bytes) {
   const uint32_t g = granules_of(bytes);
   void* list = nullptr;
   GC_generic_malloc_many(size_t{g} * GC_GRANULE_BYTES, exact_kind(), &list);
-  // Nothing at all: the heap cap is reached or the OS refused, and Boehm already collected and
-  // asked on_out_of_memory, which declined.
+  // Nothing at all: the heap cap is reached even after the collection heap_init's
+  // GC_set_max_retries allows, or the OS refused.
   if (list == nullptr) return nullptr;
   void* first = list;
   list = GC_NEXT(first);
