@@ -9,8 +9,8 @@
 
 namespace strata::vm {
 
-// Initialises Boehm once per process (idempotent, thread-safe). Every entry point that
-// allocates calls it; tests may call it explicitly.
+// Initialises Boehm once per process (idempotent, thread-safe). Allocation calls it on its slow
+// paths (a thread's first small object, every large one); tests may call it explicitly.
 void heap_init();
 // Caps the GC heap in bytes (0 = no cap). Allocations past the cap return nullptr. The cap is
 // process-wide (Boehm has one heap) and a heap that already grew past it does not shrink.

@@ -1,9 +1,12 @@
 // Objects on the Boehm GC heap. A `ref` is a plain pointer to an Object (or null): Boehm scans
 // frames, register files and object bodies conservatively, so a pointer stored anywhere scanned
 // keeps its object alive. Invariants:
-//   * Bodies that can hold refs (ref arrays, records, maps) are allocated with GC_MALLOC; bodies
-//     that cannot (strings, byte/i64/f64 arrays) with GC_MALLOC_ATOMIC, so Boehm never mistakes
-//     their numbers for pointers.
+//   * Bodies that can hold refs (ref arrays, records, maps) are scanned memory (GC_MALLOC, or
+//     for small ones the allocation cache's kind, vm/heap/alloc.cpp); bodies that cannot
+//     (strings, byte/i64/f64 arrays) are GC_MALLOC_ATOMIC, so Boehm never mistakes their numbers
+//     for pointers.
+//   * An object is kept alive by a pointer to its start or into it, never by one just past its
+//     end (small objects carry no extra byte for that).
 //   * Strings are immutable; `data` is followed by a NUL byte that is not part of `len`.
 //   * Every object starts with an ObjHeader; `kind` decides the layout.
 #pragma once

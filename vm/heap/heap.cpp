@@ -15,7 +15,7 @@ namespace {
 
 using detail::checked_size;
 
-constexpr uint64_t kLargeObjectBytes = 256 * 1024;
+constexpr size_t kMinBytesBetweenCollections = size_t{16} << 20;
 
 // Boehm calls this when it cannot satisfy a request (heap cap reached or the OS refused).
 // Returning nullptr makes GC_MALLOC return nullptr instead of aborting the process.
@@ -34,25 +34,22 @@ bool is_array_kind(ObjKind k) {
 
 }  // namespace
 
-void* detail::gc_alloc(uint64_t bytes, bool atomic) {
-  if (bytes > kMaxAllocBytes) return nullptr;
-#ifdef STRATA_GC_STRESS
-  GC_gcollect();
-#endif
-  // A live object is always referenced through a pointer to its start (a ref, or an Array's
-  // `data` in its live header), so for large ones Boehm may ignore pointers past their first
-  // 256 bytes: random integers on stacks then neither pin big blocks nor blacklist their pages.
-  if (bytes >= kLargeObjectBytes)
-    return atomic ? GC_MALLOC_ATOMIC_IGNORE_OFF_PAGE(bytes) : GC_MALLOC_IGNORE_OFF_PAGE(bytes);
-  return atomic ? GC_MALLOC_ATOMIC(bytes) : GC_MALLOC(bytes);
-}
-
 using detail::gc_alloc;
 
 void heap_init() {
   static std::once_flag once;
   std::call_once(once, [] {
     GC_INIT();
+    // Boehm collects after about (2 * scanned + unscanned live bytes + roots) / 3 new bytes, so a
+    // program with little live data (binarytrees: 4 MiB) collects every 3 MiB and spends half
+    // its time marking the same objects. A floor of 16 MiB between collections keeps the cost
+    // per allocated byte low; the heap grows by at most that much over its live size. Measured in
+    // docs/BENCHMARKS.md: binarytrees 16 --jit=off 0.72 -> 0.54 s, peak 26.8 -> 33.8 MiB.
+    GC_set_min_bytes_allocd(kMinBytesBetweenCollections);
+    // When the heap may not grow (the cap), collect once before giving up: by default Boehm
+    // reports out-of-memory at once, which the floor above would make happen with garbage
+    // still in the heap.
+    GC_set_max_retries(1);
     GC_set_oom_fn(on_out_of_memory);
     GC_set_warn_proc(ignore_warning);
     // Lets threads that the runtime did not create through Boehm (std::thread, the JIT's
@@ -76,11 +73,11 @@ bool heap_register_thread() {
 }
 
 void heap_unregister_thread() {
+  detail::release_thread_cache();
   GC_unregister_my_thread();
 }
 
 String* new_string_uninit(uint64_t len) {
-  heap_init();
   uint64_t bytes;
   if (!checked_size(len, 1, sizeof(String) + 1, &bytes)) return nullptr;
   // A string holds no pointers: atomic, so its bytes are never mistaken for references.
@@ -118,7 +115,6 @@ size_t array_elem_size(ObjKind kind) {
 }
 
 Array* new_array(ObjKind kind, uint64_t len) {
-  heap_init();
   if (!is_array_kind(kind)) return nullptr;
   // The header points at the body, so it is scanned memory.
   auto* a = static_cast<Array*>(gc_alloc(sizeof(Array), /*atomic=*/false));
@@ -164,7 +160,6 @@ bool array_reserve(Array* a, uint64_t cap) {
 }
 
 Record* new_record(const RecordType* type, uint32_t field_count) {
-  heap_init();
   uint64_t bytes;
   if (!checked_size(field_count, sizeof(Value), sizeof(Record), &bytes)) return nullptr;
   // GC_MALLOC clears the fields: zero / null as rnew promises.
@@ -177,7 +172,6 @@ Record* new_record(const RecordType* type, uint32_t field_count) {
 }
 
 FuncRef* new_funcref(const FuncInfo* fn) {
-  heap_init();
   auto* f = static_cast<FuncRef*>(gc_alloc(sizeof(FuncRef), /*atomic=*/false));
   if (!f) return nullptr;
   f->kind = ObjKind::Function;
