@@ -209,7 +209,8 @@ TEST(HeapMap, HashesSharingATagOrAHomeStillDistinct) {
 
 TEST(HeapMap, KeysThatDifferOnlyInTheLastByteOrInLength) {
   Map* m = new_map(MapKeyKind::String);
-  const std::string base(40, 'x');
+  // Both sides of the inline comparison's limit (16 bytes) and far beyond it.
+  const std::string base(40, 'x'), y15(15, 'y'), y16(16, 'y');
   const std::vector<std::string> keys = {"",
                                          "a",
                                          "b",
@@ -220,7 +221,12 @@ TEST(HeapMap, KeysThatDifferOnlyInTheLastByteOrInLength) {
                                          base + "b",
                                          base.substr(1) + "a",
                                          std::string(1, '\0'),
-                                         std::string(2, '\0')};
+                                         std::string(2, '\0'),
+                                         y15 + "a",
+                                         y15 + "b",
+                                         y16 + "a",
+                                         y16 + "b",
+                                         y16};
   for (size_t i = 0; i < keys.size(); ++i)
     ASSERT_TRUE(
         map_set_str(m, str(keys[i]), SlotType::I64, Value::from_i(static_cast<int64_t>(i))));
@@ -232,6 +238,9 @@ TEST(HeapMap, KeysThatDifferOnlyInTheLastByteOrInLength) {
   }
   EXPECT_EQ(map_find_str(m, str(base + "c")), nullptr);
   EXPECT_EQ(map_find_str(m, str("abd")), nullptr);
+  EXPECT_EQ(map_find_str(m, str(y15 + "c")), nullptr);
+  EXPECT_EQ(map_find_str(m, str(y16 + "c")), nullptr);
+  EXPECT_EQ(map_find_str(m, str(y15)), nullptr);
   EXPECT_EQ(map_find_str(m, str(std::string(3, '\0'))), nullptr);
 }
 

@@ -51,7 +51,16 @@ uint64_t hash_int(int64_t k) {
 }
 
 bool same_string(const String* a, const String* b) {
-  return a == b || (a->len == b->len && std::memcmp(a->data, b->data, a->len) == 0);
+  if (a == b) return true;
+  if (a->len != b->len) return false;
+  // Short keys (names, decimal numbers) are compared inline: a call to memcmp cost more than
+  // the comparison itself.
+  if (a->len <= 16) {
+    for (uint64_t i = 0; i < a->len; ++i)
+      if (a->data[i] != b->data[i]) return false;
+    return true;
+  }
+  return std::memcmp(a->data, b->data, a->len) == 0;
 }
 
 struct Key {
