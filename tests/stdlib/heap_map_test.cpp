@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "vm/heap.hpp"
 #include "vm/heap/gc.hpp"
@@ -149,6 +150,180 @@ TEST(HeapMap, CollidingHashesStillDistinct) {
   for (int64_t i = 0; i < 4096; ++i)
     ASSERT_TRUE(map_set_int(m, i << 40, SlotType::I64, Value::from_i(i)));
   for (int64_t i = 0; i < 4096; ++i) ASSERT_EQ(map_find_int(m, i << 40)->value.i, i);
+}
+
+// A string whose cached hash is forced, so tests can make keys collide on purpose: the map
+// takes a string's hash from the cache (string_hash), which is what makes this possible.
+String* str_with_hash(const std::string& s, uint64_t hash) {
+  String* k = str(s);
+  k->hash = hash;
+  return k;
+}
+
+// Every key has the same hash, so the same home slot and the same tag: only the bytes decide.
+TEST(HeapMap, KeysWithOneHashAreToldApartByTheirBytes) {
+  constexpr uint64_t kHash = 0x0123456789abcdefull;
+  Map* m = new_map(MapKeyKind::String);
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(map_set_str(m, str_with_hash("c" + std::to_string(i), kHash), SlotType::I64,
+                            Value::from_i(i)));
+  EXPECT_EQ(map_len(m), 300u);
+  for (int i = 0; i < 300; ++i) {
+    const MapEntry* e = map_find_str(m, str_with_hash("c" + std::to_string(i), kHash));
+    ASSERT_NE(e, nullptr) << i;
+    EXPECT_EQ(e->value.i, i);
+  }
+  EXPECT_EQ(map_find_str(m, str_with_hash("c300", kHash)), nullptr);
+  // Same bytes, other hash: a different hash can only mean a different key.
+  EXPECT_EQ(map_find_str(m, str_with_hash("c7", kHash ^ 1)), nullptr);
+  // Deleting from the middle of the chain leaves the keys behind it reachable.
+  for (int i = 0; i < 300; i += 2)
+    ASSERT_TRUE(map_erase_str(m, str_with_hash("c" + std::to_string(i), kHash)));
+  for (int i = 0; i < 300; ++i) {
+    const MapEntry* e = map_find_str(m, str_with_hash("c" + std::to_string(i), kHash));
+    if (i % 2) {
+      ASSERT_NE(e, nullptr) << i;
+      EXPECT_EQ(e->value.i, i);
+    } else {
+      EXPECT_EQ(e, nullptr) << i;
+    }
+  }
+}
+
+// Hashes equal in their high half (the index's tag) but not in full, and the reverse.
+TEST(HeapMap, HashesSharingATagOrAHomeStillDistinct) {
+  Map* m = new_map(MapKeyKind::String);
+  for (uint64_t i = 1; i <= 200; ++i) {
+    ASSERT_TRUE(map_set_str(m, str_with_hash("t" + std::to_string(i), 0xfeedull << 32 | i),
+                            SlotType::I64, Value::from_i(static_cast<int64_t>(i))));
+    ASSERT_TRUE(map_set_str(m, str_with_hash("h" + std::to_string(i), i << 32 | 5), SlotType::I64,
+                            Value::from_i(-static_cast<int64_t>(i))));
+  }
+  for (uint64_t i = 1; i <= 200; ++i) {
+    EXPECT_EQ(map_find_str(m, str_with_hash("t" + std::to_string(i), 0xfeedull << 32 | i))->value.i,
+              static_cast<int64_t>(i));
+    EXPECT_EQ(map_find_str(m, str_with_hash("h" + std::to_string(i), i << 32 | 5))->value.i,
+              -static_cast<int64_t>(i));
+  }
+}
+
+TEST(HeapMap, KeysThatDifferOnlyInTheLastByteOrInLength) {
+  Map* m = new_map(MapKeyKind::String);
+  // Both sides of the inline comparison's limit (16 bytes) and far beyond it.
+  const std::string base(40, 'x'), y15(15, 'y'), y16(16, 'y');
+  const std::vector<std::string> keys = {"",
+                                         "a",
+                                         "b",
+                                         "ab",
+                                         "abc",
+                                         base,
+                                         base + "a",
+                                         base + "b",
+                                         base.substr(1) + "a",
+                                         std::string(1, '\0'),
+                                         std::string(2, '\0'),
+                                         y15 + "a",
+                                         y15 + "b",
+                                         y16 + "a",
+                                         y16 + "b",
+                                         y16};
+  for (size_t i = 0; i < keys.size(); ++i)
+    ASSERT_TRUE(
+        map_set_str(m, str(keys[i]), SlotType::I64, Value::from_i(static_cast<int64_t>(i))));
+  EXPECT_EQ(map_len(m), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const MapEntry* e = map_find_str(m, str(keys[i]));
+    ASSERT_NE(e, nullptr) << i;
+    EXPECT_EQ(e->value.i, static_cast<int64_t>(i));
+  }
+  EXPECT_EQ(map_find_str(m, str(base + "c")), nullptr);
+  EXPECT_EQ(map_find_str(m, str("abd")), nullptr);
+  EXPECT_EQ(map_find_str(m, str(y15 + "c")), nullptr);
+  EXPECT_EQ(map_find_str(m, str(y16 + "c")), nullptr);
+  EXPECT_EQ(map_find_str(m, str(y15)), nullptr);
+  EXPECT_EQ(map_find_str(m, str(std::string(3, '\0'))), nullptr);
+}
+
+// Sizes on both sides of every growth step (and of the slots' position/tag split), for both
+// key kinds: everything inserted is found with its value, nothing else is, and keys() keeps
+// insertion order.
+TEST(HeapMap, GrowthAcrossManySizes) {
+  for (int n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 255, 256, 257, 1023, 1024, 1025, 5000}) {
+    Map* s = new_map(MapKeyKind::String);
+    Map* i = new_map(MapKeyKind::Int);
+    for (int k = 0; k < n; ++k) {
+      ASSERT_TRUE(map_set_str(s, str(std::to_string(k)), SlotType::I64, Value::from_i(k * 3)));
+      ASSERT_TRUE(map_set_int(i, int64_t{k} * 1000003, SlotType::I64, Value::from_i(k * 5)));
+    }
+    ASSERT_EQ(map_len(s), static_cast<uint64_t>(n));
+    ASSERT_EQ(map_len(i), static_cast<uint64_t>(n));
+    for (int k = 0; k < n; ++k) {
+      const MapEntry* e = map_find_str(s, str(std::to_string(k)));
+      ASSERT_NE(e, nullptr) << n << " " << k;
+      EXPECT_EQ(e->value.i, k * 3);
+      e = map_find_int(i, int64_t{k} * 1000003);
+      ASSERT_NE(e, nullptr) << n << " " << k;
+      EXPECT_EQ(e->value.i, k * 5);
+    }
+    for (int k = n; k < n + 50; ++k) {
+      EXPECT_EQ(map_find_str(s, str(std::to_string(k))), nullptr);
+      EXPECT_EQ(map_find_int(i, int64_t{k} * 1000003), nullptr);
+    }
+    Array* keys = map_keys(s);
+    ASSERT_EQ(keys->len, static_cast<uint64_t>(n));
+    for (int k = 0; k < n; ++k)
+      ASSERT_EQ(static_cast<String*>(static_cast<Object**>(keys->data)[k])->view(),
+                std::to_string(k));
+  }
+}
+
+// One String object as the key of two maps: its hash is computed once and cached in the
+// string, and both maps find it, by identity and by content.
+TEST(HeapMap, AStringKeyInTwoMapsCachesItsHash) {
+  String* k = str("shared");
+  EXPECT_EQ(k->hash, 0u);
+  Map* a = new_map(MapKeyKind::String);
+  Map* b = new_map(MapKeyKind::String);
+  ASSERT_TRUE(map_set_str(a, k, SlotType::I64, Value::from_i(1)));
+  const uint64_t h = k->hash;
+  EXPECT_NE(h, 0u);
+  EXPECT_EQ(h, string_hash(str("shared")));
+  ASSERT_TRUE(map_set_str(b, k, SlotType::I64, Value::from_i(2)));
+  EXPECT_EQ(k->hash, h);
+  EXPECT_EQ(map_find_str(a, k)->value.i, 1);
+  EXPECT_EQ(map_find_str(b, k)->value.i, 2);
+  EXPECT_EQ(map_find_str(a, str("shared"))->value.i, 1);
+  EXPECT_EQ(map_find_str(b, str("shared"))->value.i, 2);
+  ASSERT_TRUE(map_erase_str(a, k));
+  EXPECT_EQ(map_find_str(a, k), nullptr);
+  EXPECT_EQ(map_find_str(b, k)->value.i, 2);
+}
+
+// Deleting and reinserting colliding keys: the tombstones keep the chain walkable, a
+// reinserted key goes to the end of the order, and compaction (many deletions, no growth)
+// keeps every live key.
+TEST(HeapMap, DeleteAndReinsertCollidingKeys) {
+  constexpr uint64_t kHash = 0xabcdef0000000042ull;
+  Map* m = new_map(MapKeyKind::String);
+  for (const char* k : {"a", "b", "c"})
+    ASSERT_TRUE(map_set_str(m, str_with_hash(k, kHash), SlotType::I64, Value::from_i(k[0])));
+  ASSERT_TRUE(map_erase_str(m, str_with_hash("b", kHash)));
+  EXPECT_FALSE(map_erase_str(m, str_with_hash("b", kHash)));
+  EXPECT_EQ(map_find_str(m, str_with_hash("c", kHash))->value.i, 'c');
+  ASSERT_TRUE(map_set_str(m, str_with_hash("b", kHash), SlotType::I64, Value::from_i(7)));
+  Array* keys = map_keys(m);
+  ASSERT_EQ(keys->len, 3u);
+  EXPECT_EQ(static_cast<String*>(static_cast<Object**>(keys->data)[2])->view(), "b");
+  EXPECT_EQ(map_find_str(m, str_with_hash("b", kHash))->value.i, 7);
+  for (int round = 0; round < 50; ++round) {
+    std::string k = "r" + std::to_string(round);
+    ASSERT_TRUE(map_set_str(m, str_with_hash(k, kHash), SlotType::I64, Value::from_i(round)));
+    ASSERT_TRUE(map_erase_str(m, str_with_hash(k, kHash)));
+  }
+  EXPECT_EQ(map_len(m), 3u);
+  for (const char* k : {"a", "c"})
+    EXPECT_EQ(map_find_str(m, str_with_hash(k, kHash))->value.i, k[0]);
+  EXPECT_EQ(map_find_str(m, str_with_hash("b", kHash))->value.i, 7);
 }
 
 }  // namespace

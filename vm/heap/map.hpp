@@ -3,7 +3,8 @@
 // type is detected (std.map traps with TypeMismatch). keys() lists keys in insertion order.
 //
 // Layout (private to map.cpp): a dense entry array in insertion order (GC_MALLOC: keys and
-// values may be refs) and an open-addressing index of entry positions (GC_MALLOC_ATOMIC).
+// values may be refs) and an open-addressing index of 32-bit slots, each an entry position and
+// as many bits of its hash as the position leaves free (GC_MALLOC_ATOMIC).
 // Everything lives on the GC heap; a Map holds no pointer into non-GC memory.
 #pragma once
 
