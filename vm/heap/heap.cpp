@@ -44,7 +44,7 @@ void heap_init() {
     // program with little live data (binarytrees: 4 MiB) collects every 3 MiB and spends half
     // its time marking the same objects. A floor of 16 MiB between collections keeps the cost
     // per allocated byte low; the heap grows by at most that much over its live size. Measured in
-    // docs/BENCHMARKS.md: binarytrees 16 --jit=off 0.72 -> 0.54 s, peak 26.8 -> 33.8 MiB.
+    // docs/STDLIB.md ("The heap"): binarytrees 16 --jit=off 0.72 -> 0.54 s, peak 26.8 -> 33.8 MiB.
     GC_set_min_bytes_allocd(kMinBytesBetweenCollections);
     // When the heap may not grow (the cap), collect once before giving up: by default Boehm
     // reports out-of-memory at once, which the floor above would make happen with garbage
