@@ -178,6 +178,11 @@ std::string OptTier::format_stats() const {
       "p99; module loaded in {:.1f} ms ({})\n",
       stats_.compiled, stats_.declined, stats_.compile.mean_us(), stats_.compile.p99_us(),
       static_cast<double>(stats_.load_ns) / 1e6, stats_.module_path);
+  if (stats_.compile.count() != 0)
+    s += fmt::format("opt: CPU time per phase: IR {:.1f} ms, passes {:.1f} ms, codegen {:.1f} ms\n",
+                     static_cast<double>(stats_.ir_ns) / 1e6,
+                     static_cast<double>(stats_.opt_ns) / 1e6,
+                     static_cast<double>(stats_.codegen_ns) / 1e6);
   if (stats_.osr_compiled != 0)
     s += fmt::format("opt: {} OSR entries compiled (loops entered mid-activation)\n",
                      stats_.osr_compiled);
