@@ -49,13 +49,14 @@ bool BaselineJit::compile(vm::FuncInfo& fn) {
   return compile(fn, fn.inst->module.funcs[fn.index]);
 }
 
-bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain) {
+bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain,
+                          const CodePromises& promises) {
   CompileTimer timer;
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
   ErrorFlag errors;
   code.setErrorHandler(&errors);
-  Emitter e(code, fn, body, chain);
+  Emitter e(code, fn, body, chain, promises);
   if (!e.emit_function() || errors.failed) {
     ++stats_.fallen_back;
     return false;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "jit/baseline/chain.hpp"
+#include "jit/baseline/code_promises.hpp"
 #include "jit/code_cache.hpp"
 #include "vm/instance.hpp"
 #include "vm/interp.hpp"
@@ -43,8 +44,10 @@ class BaselineJit {
   // The same for a function whose SVI body is not in its instance's module (a translated RV64
   // block, jit/rv64): `body` must outlive the compiled code's use. `chain` (may be null): its
   // `ret`s that chain to other units (chain.hpp); it is read during the compile only, but the
-  // slots and the context it names must outlive the code.
-  bool compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain = nullptr);
+  // slots and the context it names must outlive the code. `promises`: what the caller guarantees
+  // about every run of the code (code_promises.hpp).
+  bool compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain = nullptr,
+               const CodePromises& promises = {});
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
 

@@ -1,6 +1,7 @@
 // Baseline emitters: linear memory (vm/interp_memory.inc). Loads and stores are inline with the
 // interpreter's bounds check; r14 holds the instance's LinearMemory, whose data and size are
-// re-read at every access (mgrow and host calls may move or grow it).
+// re-read at every access (mgrow and host calls may move or grow it), or, when the caller
+// promised a fixed memory (code_promises.hpp), the data address, the size being a constant.
 //
 // GUEST: addresses are guest-controlled. The check is `addr + off + n <= size` with the addition
 // done in 65 bits (a carry faults), which is STRATA_MEM's `addr <= size && size - addr >= off +
@@ -25,29 +26,47 @@ const void* fnp(auto* f) {
 constexpr int32_t kSizeOff = static_cast<int32_t>(vm::LinearMemory::size_offset());
 constexpr int32_t kDataOff = static_cast<int32_t>(vm::LinearMemory::data_offset());
 
-// The operand of the n-byte access at reg(addr_reg) + c, [rdx + rax + c] with rax = the address,
+// The operand of the n-byte access at reg(addr_reg) + c, [base + rax + c] with rax = the address,
 // after its bounds check. The check is dropped when the emitter has proven the address small
-// enough for the memory's size now (KnownBounds; the memory never shrinks).
+// enough for the memory's size now (KnownBounds; the memory never shrinks), and so is the address
+// when it is known to be 0 (CodePromises::zero_r0): then [base + c].
 x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
   const uint32_t off = c_of(in.word);
   const uint64_t end = uint64_t{off} + n;
-  e.a.mov(x86::rax, Emitter::reg(addr_reg));
-  const std::optional<uint64_t> max = e.bounds.max_of(addr_reg);
+  const uint64_t size = e.inst.memory.size();
+  const bool zero = e.known_zero(addr_reg) && end <= size;
+  if (!zero) e.a.mov(x86::rax, Emitter::reg(addr_reg));
+  const std::optional<uint64_t> max = zero ? 0 : e.bounds.max_of(addr_reg);
   // GUEST: max < 2^15 and end < 2^17, so the sum cannot wrap.
-  if (!max || *max + end > e.inst.memory.size()) {
+  if (!max || *max + end > size) {
     asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off, n] {
       e.a.mov(x86::rdx, x86::rax);
       e.a.mov(x86::rcx, asmjit::imm(uint64_t{off} | (uint64_t{n} << 32)));
     });
-    // GUEST: addr + off + n, with a carry out of 64 bits as a fault too, against the size.
-    e.a.mov(x86::rcx, x86::rax);
-    e.a.add(x86::rcx, asmjit::imm(end));
-    e.a.jc(fault);
-    e.a.cmp(x86::rcx, x86::qword_ptr(x86::r14, kSizeOff));
-    e.a.ja(fault);
+    if (e.fixed_memory()) {
+      // GUEST: addr <= size - end (unsigned), the size a constant: no sum, so nothing wraps.
+      if (end > size) {
+        e.a.jmp(fault);
+      } else {
+        e.a.cmp(x86::rax, e.memory_limit(end));
+        e.a.ja(fault);
+      }
+    } else {
+      // GUEST: addr + off + n, with a carry out of 64 bits as a fault too, against the size.
+      e.a.mov(x86::rcx, x86::rax);
+      e.a.add(x86::rcx, asmjit::imm(end));
+      e.a.jc(fault);
+      e.a.cmp(x86::rcx, x86::qword_ptr(x86::r14, kSizeOff));
+      e.a.ja(fault);
+    }
   }
-  e.a.mov(x86::rdx, x86::qword_ptr(x86::r14, kDataOff));
-  return x86::ptr(x86::rdx, x86::rax, 0, static_cast<int32_t>(off));
+  x86::Gp data = x86::r14;
+  if (!e.fixed_memory()) {
+    e.a.mov(x86::rdx, x86::qword_ptr(x86::r14, kDataOff));
+    data = x86::rdx;
+  }
+  if (zero) return x86::ptr(data, static_cast<int32_t>(off));
+  return x86::ptr(data, x86::rax, 0, static_cast<int32_t>(off));
 }
 
 template <typename Body>
@@ -133,7 +152,10 @@ void emit_StF64(Emitter& e, const isa::Insn& in) {
 }
 
 void emit_MSize(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, x86::qword_ptr(x86::r14, kSizeOff));
+  if (e.fixed_memory())
+    e.a.mov(x86::rax, asmjit::imm(e.inst.memory.size()));
+  else
+    e.a.mov(x86::rax, x86::qword_ptr(x86::r14, kSizeOff));
   e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
 }
 void emit_MGrow(Emitter& e, const isa::Insn& in) {

@@ -23,8 +23,30 @@ static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
 }  // namespace
 
 Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body,
-                 const ChainExits* chain)
-    : a(&code), fn(f), inst(*f.inst), module_(f.inst->module), body_(body), chain_(chain) {}
+                 const ChainExits* chain, const CodePromises& promises)
+    : a(&code),
+      fn(f),
+      inst(*f.inst),
+      module_(f.inst->module),
+      body_(body),
+      chain_(chain),
+      promises_(promises) {
+  // r0 stays what the caller gave only if no instruction writes it (every opcode writes at most
+  // its A operand); a function that grows its memory cannot keep it fixed.
+  zero_r0_ = promises.zero_r0;
+  for (const isa::Insn& in : isa::CodeWalk(module_, body_)) {
+    if (in.status != isa::InsnStatus::Ok) continue;
+    if (isa::is_def(isa::info(in.op()).a) && isa::a_of(in.word) == 0) zero_r0_ = false;
+    if (in.op() == isa::Op::MGrow) promises_.fixed_memory = false;
+  }
+}
+
+x86::Mem Emitter::memory_limit(uint64_t end) {
+  for (const auto& [e, l] : limits_)
+    if (e == end) return x86::qword_ptr(l);
+  limits_.emplace_back(end, a.newLabel());
+  return x86::qword_ptr(limits_.back().second);
+}
 
 ChainSlot* Emitter::chain_slot(uint32_t pc) const {
   // A context without its counters (not set up yet) compiles plain `ret`s.
@@ -139,7 +161,9 @@ void Emitter::prologue() {
   a.mov(x86::r13, x86::rdx);
   a.mov(x86::r15, x86::r13);
   a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
-  a.mov(x86::r14, asmjit::imm(reinterpret_cast<uint64_t>(&inst.memory)));
+  a.mov(x86::r14,
+        asmjit::imm(promises_.fixed_memory ? reinterpret_cast<uint64_t>(inst.memory.data())
+                                           : reinterpret_cast<uint64_t>(&inst.memory)));
 }
 
 bool Emitter::emit_function() {
@@ -172,6 +196,14 @@ bool Emitter::emit_function() {
   a.bind(exit_);
   epilogue_pops();
   a.ret();
+  if (!limits_.empty()) {
+    a.align(asmjit::AlignMode::kData, 8);
+    for (const auto& [end, l] : limits_) {
+      a.bind(l);
+      // Only used when end <= size (emit_memory.cpp).
+      a.embedUInt64(inst.memory.size() - end);
+    }
+  }
   return true;
 }
 

@@ -13,7 +13,8 @@
 // The caller has pushed fp (fn, base with arguments and zeroed locals). The function returns an
 // ExecStatus: Returned (result in st->jit_retval), Exited, or Trapped (st->jit_trap is complete).
 // Pinned registers, all callee-saved so helper calls keep them:
-//   rbx = base    r12 = st    r13 = fp    r14 = &instance->memory
+//   rbx = base    r12 = st    r13 = fp    r14 = &instance->memory (with CodePromises::
+//         fixed_memory: the memory's data address)
 //   r15 = fp's byte offset from st->frames (frames and stack may move during calls: after a call
 //         helper, fp = st->frames + r15 and base = fp->base are reloaded)
 // Scratch: rax, rcx, rdx, rsi, rdi, r8-r11 (r11: the pc for fp->pc), xmm0, xmm1.
@@ -30,6 +31,7 @@
 
 #include "isa/code_walk.hpp"
 #include "jit/baseline/chain.hpp"
+#include "jit/baseline/code_promises.hpp"
 #include "jit/baseline/known_bounds.hpp"
 #include "vm/interp.hpp"
 
@@ -41,9 +43,9 @@ class Emitter {
  public:
   // `body` is the SVI function fn runs (normally its module's function #fn.index; a translated
   // RV64 block's body lives outside the module). `chain` (may be null): the `ret`s that chain
-  // (chain.hpp).
+  // (chain.hpp). `promises`: what the caller guarantees about every run (code_promises.hpp).
   Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn, const isa::Function& body,
-          const ChainExits* chain = nullptr);
+          const ChainExits* chain = nullptr, const CodePromises& promises = {});
 
   // Emits the whole function. False when asmjit reported an error (the function then stays
   // in the interpreter).
@@ -61,6 +63,14 @@ class Emitter {
   static x86::Mem reg8(uint16_t r) { return x86::byte_ptr(x86::rbx, int32_t{r} * 8); }
   static x86::Mem reg16(uint16_t r) { return x86::word_ptr(x86::rbx, int32_t{r} * 8); }
   static x86::Mem reg32(uint16_t r) { return x86::dword_ptr(x86::rbx, int32_t{r} * 8); }
+
+  // CodePromises::fixed_memory: r14 is the data address and the size is a constant.
+  bool fixed_memory() const { return promises_.fixed_memory; }
+  // Register r holds 0 at every instruction (CodePromises::zero_r0, kept by the function).
+  bool known_zero(uint16_t r) const { return r == 0 && zero_r0_; }
+  // With fixed_memory: a constant in the code, size - end, against which an address is compared
+  // (unsigned) for an access that ends `end` bytes past it; one per distinct `end`.
+  x86::Mem memory_limit(uint64_t end);
 
   asmjit::Label label_at(uint32_t pc) { return labels_[pc]; }
   asmjit::Label exit_label() const { return exit_; }
@@ -101,7 +111,10 @@ class Emitter {
   const isa::Module& module_;
   const isa::Function& body_;
   const ChainExits* chain_;
-  std::vector<asmjit::Label> labels_;  // one per instruction start
+  CodePromises promises_;
+  bool zero_r0_ = false;
+  std::vector<std::pair<uint64_t, asmjit::Label>> limits_;  // memory_limit()'s constants
+  std::vector<asmjit::Label> labels_;                       // one per instruction start
   std::vector<std::function<void()>> cold_bodies_;
   std::vector<asmjit::Label> cold_labels_;
   asmjit::Label exit_;

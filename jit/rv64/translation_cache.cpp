@@ -79,9 +79,9 @@ bool TranslationCache::compile(CachedBlock& b) {
   // frame that chained code needs (baseline/chain.hpp, CONTRACT).
   if (chaining_ && !b.has_ref_regs) {
     const baseline::ChainExits exits = chain_.compile_exits(b);
-    ok = jit_->compile(b.func, b.block.fn, &exits);
+    ok = jit_->compile(b.func, b.block.fn, &exits, promises_);
   } else {
-    ok = jit_->compile(b.func, b.block.fn);
+    ok = jit_->compile(b.func, b.block.fn, nullptr, promises_);
   }
   if (!ok) {
     b.compile_failed = true;

@@ -194,6 +194,9 @@ class TranslationCache final : public OptUnitCache {
 
   // Compiles units from now on with chained exits. The context's pointers must be set first.
   void enable_chaining() { chaining_ = true; }
+  // Compiles units from now on trusting `p` (baseline/code_promises.hpp): the runner's guest
+  // memory never moves or grows, and it keeps r0 of the register window 0 (run_block).
+  void set_code_promises(const baseline::CodePromises& p) { promises_ = p; }
   bool chaining() const { return chaining_; }
   ChainLinks& chain() { return chain_; }
   const ChainLinks& chain() const { return chain_; }
@@ -236,6 +239,7 @@ class TranslationCache final : public OptUnitCache {
   OptCodeOwner* opt_owner_ = nullptr;
   ChainLinks chain_;
   bool chaining_ = false;
+  baseline::CodePromises promises_;
   // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
   std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;
 };

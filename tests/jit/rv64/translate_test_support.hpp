@@ -246,18 +246,23 @@ class Rig {
     verify(block);
 
     std::vector<uint8_t> before(linear(), linear() + kGuestBytes);
-    const Outcome a = execute(block, false);
+    const Outcome a = execute(block, Tier::Interpreter);
     if (also_jit) {
       std::vector<uint8_t> after(linear(), linear() + kGuestBytes);
-      std::memcpy(linear(), before.data(), kGuestBytes);
-      const Outcome c = execute(block, true);
-      EXPECT_EQ(a.status, c.status) << "interpreter and baseline JIT disagree";
-      EXPECT_EQ(a.ret, c.ret) << "interpreter and baseline JIT disagree";
-      EXPECT_EQ(a.trap_kind, c.trap_kind);
-      EXPECT_EQ(a.trap_pc, c.trap_pc);
-      EXPECT_EQ(a.fault_linear, c.fault_linear);
-      EXPECT_EQ(0, std::memcmp(after.data(), linear(), kGuestBytes))
-          << "guest memory differs between the tiers";
+      // The baseline code as SVI programs get it, then as the runner compiles units (its
+      // promises: fixed memory, r0 zero), each from the same memory as the interpreter.
+      for (const Tier tier : {Tier::Baseline, Tier::BaselinePromised}) {
+        std::memcpy(linear(), before.data(), kGuestBytes);
+        const Outcome c = execute(block, tier);
+        const char* what = tier == Tier::Baseline ? "baseline JIT" : "baseline JIT (promised)";
+        EXPECT_EQ(a.status, c.status) << "interpreter and " << what << " disagree";
+        EXPECT_EQ(a.ret, c.ret) << "interpreter and " << what << " disagree";
+        EXPECT_EQ(a.trap_kind, c.trap_kind) << what;
+        EXPECT_EQ(a.trap_pc, c.trap_pc) << what;
+        EXPECT_EQ(a.fault_linear, c.fault_linear) << what;
+        EXPECT_EQ(0, std::memcmp(after.data(), linear(), kGuestBytes))
+            << "guest memory differs between the interpreter and " << what;
+      }
       std::memcpy(linear(), after.data(), kGuestBytes);
     }
     return a;
@@ -273,12 +278,18 @@ class Rig {
   }
 
  private:
-  Outcome execute(const TranslatedBlock& block, bool jit) {
+  enum class Tier { Interpreter, Baseline, BaselinePromised };
+
+  Outcome execute(const TranslatedBlock& block, Tier tier) {
     funcs_.emplace_back();
     vm::FuncInfo& fn = funcs_.back();
     init_block_func(fn, block.fn, *inst_, static_cast<uint32_t>(funcs_.size()));
-    if (jit) {
-      EXPECT_TRUE(jit_->compile(fn, block.fn)) << "baseline JIT refused the block";
+    if (tier != Tier::Interpreter) {
+      // vm::execute zeroes the frame, so r0 is 0 as the runner keeps it.
+      const baseline::CodePromises promises{.fixed_memory = tier == Tier::BaselinePromised,
+                                            .zero_r0 = tier == Tier::BaselinePromised};
+      EXPECT_TRUE(jit_->compile(fn, block.fn, nullptr, promises))
+          << "baseline JIT refused the block";
     }
     vm::ExecState st{vm::Limits{}};
     vm::HostContext cx{1, 2};

@@ -1,0 +1,20 @@
+// What the caller of the baseline tier promises about every run of one function's code, so that
+// the emitter can leave out work it must otherwise do for any SVI function. The RV64 user-mode
+// runner makes both promises for its translated units (jit/rv64/translation_cache.hpp); SVI
+// programs make none.
+#pragma once
+
+namespace strata::jit::baseline {
+
+struct CodePromises {
+  // The instance's linear memory never moves, grows or shrinks while the code exists: its data
+  // address and size are constants in the code (r14 then holds the data address itself, not the
+  // LinearMemory), and a bounds check is one compare against a constant.
+  bool fixed_memory = false;
+  // Register r0 holds 0 when the function is entered (a unit's caller keeps it so). The emitter
+  // relies on it only when the function itself never writes r0, and then drops the register load
+  // and the bounds check of an access at r0 + offset that the memory's size covers.
+  bool zero_r0 = false;
+};
+
+}  // namespace strata::jit::baseline

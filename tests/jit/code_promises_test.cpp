@@ -1,0 +1,179 @@
+// CodePromises (jit/baseline/code_promises.hpp): code compiled trusting a fixed memory and a zero
+// r0 behaves exactly as the interpreter, traps included, at every bound of the memory; and the
+// emitter stops trusting r0 in a function that writes it.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "tests/jit/tier_harness.hpp"
+#include "vm/program.hpp"
+
+namespace strata::jit::baseline::test {
+namespace {
+
+constexpr CodePromises kBoth{.fixed_memory = true, .zero_r0 = true};
+
+// Runs `main` of `src`, interpreted (promises null) or with every function compiled trusting
+// `*promises`: the canonical outcome text.
+std::string run(const std::string& src, const CodePromises* promises) {
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
+  if (!p) return "load failed";
+  auto cache = CodeCache::create({});
+  EXPECT_TRUE(cache.has_value());
+  BaselineJit j(**cache);
+  if (promises != nullptr) {
+    for (const auto& inst : p->instances()) {
+      for (vm::FuncInfo& f : inst->funcs) {
+        EXPECT_TRUE(j.compile(f, inst->module.funcs[f.index], nullptr, *promises));
+      }
+    }
+  }
+  vm::RunResult r;
+  bool has_result = true;
+  if (!testing::run_test_program(*p, "main", {}, &r, &has_result)) return "run failed";
+  return testing::describe(r, has_result);
+}
+
+// The interpreter, plain baseline code and promised baseline code agree; returns the outcome.
+std::string same(const std::string& src) {
+  const std::string want = run(src, nullptr);
+  const CodePromises none{};
+  EXPECT_EQ(want, run(src, &none)) << src;
+  EXPECT_EQ(want, run(src, &kBoth)) << src;
+  return want;
+}
+
+// r0 is a local never written (0 at entry): accesses at r0 + offset up to the memory's end.
+TEST(CodePromises, AccessesAtZeroPlusAnOffsetMatchTheInterpreter) {
+  const std::string ok = same(R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %v: i64, %y: i64, %s: i64
+  li %v, -3
+  st.i64 %z, %v, 0
+  st.i32 %z, %v, 0xfffc
+  st.i8 %z, %v, 0xfff0
+  ld.i64 %s, %z, 0
+  ld.u32 %y, %z, 0xfffc
+  add %s, %s, %y
+  ld.i8 %y, %z, 0xfff0
+  add %s, %s, %y
+  ld.i64 %y, %z, 0xfff8
+  add %s, %s, %y
+  msize %y
+  add %s, %s, %y
+  ret %s
+.end
+)");
+  EXPECT_EQ(ok.find("trap"), std::string::npos) << ok;
+  // GUEST: one byte past the end from r0 still traps.
+  const std::string t = same(R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %y: i64
+  ld.i64 %y, %z, 0xfff9
+  ret %y
+.end
+)");
+  EXPECT_NE(t.find("outside memory"), std::string::npos) << t;
+}
+
+// GUEST: addresses at, just past and far past the end (wrapping ones included), every width,
+// loads and stores, against the constant limit of a fixed memory.
+TEST(CodePromises, FixedMemoryBoundsAreExact) {
+  const char* shapes[] = {"ld.i64 %y, %a, {}", "ld.u32 %y, %a, {}", "ld.u16 %y, %a, {}",
+                          "ld.i8 %y, %a, {}",  "st.i64 %a, %a, {}", "st.i16 %a, %a, {}"};
+  const unsigned widths[] = {8, 4, 2, 1, 8, 2};
+  for (size_t k = 0; k < std::size(shapes); ++k) {
+    const int64_t last = 65536 - widths[k];
+    struct Case {
+      std::string set;  // sets %a
+      unsigned off;
+      bool traps;
+    };
+    const Case cases[] = {
+        {fmt::format("li %a, {}", last), 0, false},
+        {fmt::format("li %a, {}", last - 0x100), 0x100, false},
+        {fmt::format("li %a, {}", last + 1), 0, true},
+        {fmt::format("li %a, {}", last), 1, true},
+        {"li %a, -1", 0, true},
+        {"li %a, -1", 1, true},  // wraps to 0
+        {"li %a, -1\n  shri %a, %a, 1", 0, true},
+        {"li %a, 0", 0xfff0, false},
+    };
+    for (const Case& c : cases) {
+      const std::string access = fmt::format(fmt::runtime(shapes[k]), c.off);
+      const std::string src = fmt::format(R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %a: i64, %y: i64
+  {}
+  {}
+  ret %y
+.end
+)",
+                                          c.set, access);
+      const std::string t = same(src);
+      EXPECT_EQ(t.find("outside memory") != std::string::npos, c.traps) << src << t;
+    }
+  }
+}
+
+// A function that writes r0 keeps its checks and reads r0: the promise covers the entry only.
+TEST(CodePromises, AFunctionThatWritesR0IsNotTrusted) {
+  const std::string t = same(R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %y: i64, %v: i64
+  li %v, 77
+  st.i64 %z, %v, 64
+  li %z, 64
+  ld.i64 %y, %z, 0
+  li %z, -8
+  ld.i64 %v, %z, 0
+  ret %y
+.end
+)");
+  EXPECT_NE(t.find("outside memory"), std::string::npos) << t;
+  const std::string ok = same(R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %y: i64, %v: i64
+  li %v, 77
+  st.i64 %z, %v, 64
+  li %z, 64
+  ld.i64 %y, %z, 0
+  ret %y
+.end
+)");
+  EXPECT_NE(ok.find("returned 0x4d"), std::string::npos) << ok;  // 77
+}
+
+// A function that grows its memory cannot have it fixed: the emitter drops that promise, and an
+// access past the old end works after the growth.
+TEST(CodePromises, AGrowingMemoryIsNotFixed) {
+  const std::string t = same(R"(
+.memory 65536 max 131072
+.func main() -> i64 export
+  .reg %z: i64, %a: i64, %y: i64, %n: i64
+  li %n, 1
+  mgrow %y, %n
+  li %a, 65536
+  li %y, 5
+  st.i64 %a, %y, 8
+  ld.i64 %y, %a, 8
+  msize %n
+  add %y, %y, %n
+  ret %y
+.end
+)");
+  EXPECT_NE(t.find("returned 0x20005"), std::string::npos) << t;  // 5 + 131072
+}
+
+}  // namespace
+}  // namespace strata::jit::baseline::test
