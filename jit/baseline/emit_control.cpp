@@ -17,7 +17,7 @@ const void* fnp(auto* f) {
 }
 
 void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
-  e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));
+  e.load_rax(a_of(in.word));
   e.a.cmp(x86::rax, Emitter::reg(b_of(in.word)));
   e.branch(in.pc, isa::sc_of(in.word), cc);
 }
@@ -92,7 +92,7 @@ void emit_Ret(Emitter& e, const isa::Insn& in) {
     emit_chained_ret(e, in, slot);
     return;
   }
-  e.a.mov(x86::rax, Emitter::reg(a_of(in.word)));
+  e.load_rax(a_of(in.word));
   e.a.mov(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, jit_retval)), x86::rax);
   e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
 }

@@ -19,30 +19,30 @@ const void* fnp(auto* f) {
 // a = b OP c through rax.
 template <typename Op>
 void binary(Emitter& e, const isa::Insn& in, Op op) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   op(e.a, Emitter::reg(c_of(in.word)));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 
 void shift(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.mov(x86::rcx, Emitter::reg(c_of(in.word)));
   e.a.emit(id, x86::rax, x86::cl);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 
 void shift_imm(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.emit(id, x86::rax, asmjit::imm(c_of(in.word) & 63));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 
 void compare(Emitter& e, const isa::Insn& in, x86::CondCode cc) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.cmp(x86::rax, Emitter::reg(c_of(in.word)));
   e.a.set(cc, x86::al);
   e.a.movzx(x86::eax, x86::al);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 
 // Signed/unsigned division and remainder: a zero divisor traps; a -1 divisor is handled apart
@@ -83,8 +83,8 @@ int32_t simm(const isa::Insn& in) {
 
 void emit_Nop(Emitter&, const isa::Insn&) {}
 void emit_Mov(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.load_rax(b_of(in.word));
+  e.store_rax(a_of(in.word));
 }
 void emit_Li(Emitter& e, const isa::Insn& in) {
   e.a.mov(Emitter::reg(a_of(in.word)), asmjit::imm(isa::sbc_of(in.word)));
@@ -141,21 +141,21 @@ void emit_Sar(Emitter& e, const isa::Insn& in) {
 }
 
 void emit_Neg(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.neg(x86::rax);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 void emit_Not(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.not_(x86::rax);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 
 #define STRATA_IMM(Name, body)                        \
   void emit_##Name(Emitter& e, const isa::Insn& in) { \
-    e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));   \
+    e.load_rax(b_of(in.word));                        \
     body;                                             \
-    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);   \
+    e.store_rax(a_of(in.word));                       \
   }
 STRATA_IMM(AddI, e.a.add(x86::rax, asmjit::imm(simm(in))))
 STRATA_IMM(MulI, e.a.imul(x86::rax, x86::rax, asmjit::imm(simm(in))))
@@ -204,19 +204,23 @@ void emit_GeU(Emitter& e, const isa::Insn& in) {
   compare(e, in, x86::CondCode::kAE);
 }
 
-// Extensions read the low bytes of the register slot (little-endian).
-#define STRATA_EXT(Name, body)                        \
+// Extensions read the low bytes of the register slot (little-endian), or of rax when it holds
+// the register already.
+#define STRATA_EXT(Name, from_mem, from_rax)          \
   void emit_##Name(Emitter& e, const isa::Insn& in) { \
     const uint16_t b = b_of(in.word);                 \
-    body;                                             \
-    e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);   \
+    if (e.rax_holds(b))                               \
+      from_rax;                                       \
+    else                                              \
+      from_mem;                                       \
+    e.store_rax(a_of(in.word));                       \
   }
-STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)))
-STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)))
-STRATA_EXT(Sext32, e.a.movsxd(x86::rax, Emitter::reg32(b)))
-STRATA_EXT(Zext8, e.a.movzx(x86::eax, Emitter::reg8(b)))
-STRATA_EXT(Zext16, e.a.movzx(x86::eax, Emitter::reg16(b)))
-STRATA_EXT(Zext32, e.a.mov(x86::eax, Emitter::reg32(b)))
+STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)), e.a.movsx(x86::rax, x86::al))
+STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)), e.a.movsx(x86::rax, x86::ax))
+STRATA_EXT(Sext32, e.a.movsxd(x86::rax, Emitter::reg32(b)), e.a.movsxd(x86::rax, x86::eax))
+STRATA_EXT(Zext8, e.a.movzx(x86::eax, Emitter::reg8(b)), e.a.movzx(x86::eax, x86::al))
+STRATA_EXT(Zext16, e.a.movzx(x86::eax, Emitter::reg16(b)), e.a.movzx(x86::eax, x86::ax))
+STRATA_EXT(Zext32, e.a.mov(x86::eax, Emitter::reg32(b)), e.a.mov(x86::eax, x86::eax))
 #undef STRATA_EXT
 
 }  // namespace strata::jit::baseline

@@ -35,7 +35,7 @@ x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) 
   const uint64_t end = uint64_t{off} + n;
   const uint64_t size = e.inst.memory.size();
   const bool zero = e.known_zero(addr_reg) && end <= size;
-  if (!zero) e.a.mov(x86::rax, Emitter::reg(addr_reg));
+  if (!zero) e.load_rax(addr_reg);
   const std::optional<uint64_t> max = zero ? 0 : e.bounds.max_of(addr_reg);
   // GUEST: max < 2^15 and end < 2^17, so the sum cannot wrap.
   if (!max || *max + end > size) {
@@ -74,7 +74,7 @@ void load(Emitter& e, const isa::Insn& in, uint32_t n, Body body) {
   x86::Mem m = access(e, in, b_of(in.word), n);
   m.setSize(n);
   body(m);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 
 template <typename Body>

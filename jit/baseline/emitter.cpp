@@ -41,6 +41,20 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
   }
 }
 
+void Emitter::load_rax(uint16_t r) {
+  if (!rax_holds(r)) a.mov(x86::rax, reg(r));
+}
+
+bool Emitter::rax_holds(uint16_t r) const {
+  return rax_reg_ == int32_t{r} && a.offset() == rax_at_;
+}
+
+void Emitter::store_rax(uint16_t r) {
+  a.mov(reg(r), x86::rax);
+  rax_reg_ = r;
+  rax_at_ = a.offset();
+}
+
 x86::Mem Emitter::memory_limit(uint64_t end) {
   for (const auto& [e, l] : limits_)
     if (e == end) return x86::qword_ptr(l);
@@ -175,16 +189,28 @@ bool Emitter::emit_function() {
   osr_ = a.newLabel();
   prologue();
 
+  entries_.assign(f.code.size(), false);
+  for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
+    if (in.status != isa::InsnStatus::Ok || !(isa::info(in.op()).flags & isa::kBranch)) continue;
+    const int64_t offset = isa::branch_offset(in.word);
+    const int64_t target = int64_t{in.pc} + offset;
+    if (target >= 0 && static_cast<uint64_t>(target) < entries_.size())
+      entries_[static_cast<size_t>(target)] = true;
+    if (offset <= 0) entries_[in.pc] = true;
+  }
+
   bounds = KnownBounds(module_, f);
   for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
     if (in.status != isa::InsnStatus::Ok) return false;
     a.bind(labels_[in.pc]);
+    if (entries_[in.pc]) rax_reg_ = -1;
     bounds.enter(in);
     kEmitters[static_cast<size_t>(in.op())](*this, in);
     bounds.leave(in);
   }
   // Verified code never falls off the end (the last instruction is a terminator).
   a.int3();
+  rax_reg_ = -1;                                      // cold code starts from jumps
   for (size_t i = 0; i < cold_bodies_.size(); ++i) {  // bodies may add more stubs
     a.bind(cold_labels_[i]);
     std::function<void()> body = std::move(cold_bodies_[i]);

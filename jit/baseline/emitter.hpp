@@ -72,6 +72,15 @@ class Emitter {
   // (unsigned) for an access that ends `end` bytes past it; one per distinct `end`.
   x86::Mem memory_limit(uint64_t end);
 
+  // rax = reg(r), left out when rax already holds it: the code just emitted ends with
+  // store_rax(r), and the current instruction is not a jump target (jump_targets()). So a value
+  // an instruction computes is not reloaded from the window by the next one that reads it first.
+  void load_rax(uint16_t r);
+  // Whether load_rax(r) would emit nothing here.
+  bool rax_holds(uint16_t r) const;
+  // reg(r) = rax, as the LAST code of an instruction's main line (nothing bound after it).
+  void store_rax(uint16_t r);
+
   asmjit::Label label_at(uint32_t pc) { return labels_[pc]; }
   asmjit::Label exit_label() const { return exit_; }
   // The OSR entry (vm::OsrTarget::entry): the prologue, then a jump to the address in rcx (the
@@ -113,6 +122,12 @@ class Emitter {
   const ChainExits* chain_;
   CodePromises promises_;
   bool zero_r0_ = false;
+  // Instructions code can jump to besides falling through: branch targets, and backward branches
+  // (the OSR entry and the refuel stub re-enter at them).
+  std::vector<bool> entries_;
+  // store_rax's register and the code offset right after it (-1: none).
+  int32_t rax_reg_ = -1;
+  size_t rax_at_ = 0;
   std::vector<std::pair<uint64_t, asmjit::Label>> limits_;  // memory_limit()'s constants
   std::vector<asmjit::Label> labels_;                       // one per instruction start
   std::vector<std::function<void()>> cold_bodies_;

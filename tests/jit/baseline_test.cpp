@@ -246,5 +246,44 @@ TEST(BaselineGc, AllocationHeavyLoopKeepsRegisterRefsAlive) {
   EXPECT_NE(same(src, "f", {vi(200000)}).find("returned 0x4a8164160"), std::string::npos);
 }
 
+// The emitter keeps an instruction's result in rax for the next instruction when it reads it
+// first (Emitter::load_rax). Every way into an instruction other than falling through must
+// reload it: a forward branch's target, a loop header reached by its back-edge, and a backward
+// branch itself, re-entered after the refuel helper call at the end of each fuel slice (the
+// loop runs past several slices).
+TEST(BaselineRaxForwarding, JumpTargetsReloadWhatFallingThroughKeeps) {
+  const char* src = R"(
+.func f(%x: i64, %n: i64, %c: i64) -> i64 export
+  .reg %a: i64, %s: i64, %t: i64
+  li %s, 0
+  addi %a, %x, 1
+loop:
+  addi %t, %a, 3
+  add %s, %s, %t
+  bz %c, skip
+  addi %a, %a, 7
+  addi %c, %c, -1
+  mov %t, %c
+skip:
+  addi %t, %t, 1
+  xor %s, %s, %t
+  addi %a, %a, 1
+  addi %n, %n, -1
+  bnz %n, loop
+  addi %n, %a, 2
+  blt %n, %x, done
+  sext8 %t, %n
+  add %s, %s, %t
+done:
+  zext8 %t, %s
+  add %s, %s, %t
+  ret %s
+.end
+)";
+  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{200000}})
+    for (int64_t c : {int64_t{0}, int64_t{2}, int64_t{1000000}})
+      for (int64_t x : {int64_t{5}, int64_t{-300}, kMax}) same(src, "f", {vi(x), vi(n), vi(c)});
+}
+
 }  // namespace
 }  // namespace strata::jit::baseline::test
