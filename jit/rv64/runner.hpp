@@ -31,14 +31,13 @@ struct RunOptions {
   // interpreted, 10 ns compiled), so it pays off after a few hundred executions; start-up code
   // that runs a handful of times is never compiled.
   uint32_t hot_threshold = 256;
-  // --jit=auto: executions of a unit before the optimizing tier (LLVM, a background thread)
-  // compiles it. An LLVM compile of a unit costs a few ms of CPU (the benchmarks count the
-  // worker's CPU time too) and saves a few ns per execution, so only units that run about a
-  // million times pay; a unit with an internal loop counts kOptLoopWeight per entry, since each
-  // entry runs its loop many times (and loops that run long are also sampled at the ends of
-  // time slices: rv64_vcpu.cpp, sample_for_opt).
+  // --jit=auto: work done in a unit before the optimizing tier (LLVM, a background thread)
+  // compiles it, counted as its entries plus the loop back-edges taken while it ran (the time
+  // slice it used: rv64_vcpu.cpp, count_for_opt). An LLVM compile of a unit costs a few ms of CPU
+  // (the benchmarks count the worker's CPU time too) and saves a few ns per execution, so only
+  // units that do about a million entries' or iterations' worth pay. Loops that run long are
+  // also sampled at the ends of time slices (sample_for_opt).
   uint32_t opt_threshold = 1u << 20;
-  static constexpr uint32_t kOptLoopWeight = 1024;
   // At exit, print the translation and code cache statistics on the diag fd (stderr by default).
   bool stats = false;
 };

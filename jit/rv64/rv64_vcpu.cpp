@@ -35,6 +35,12 @@ constexpr size_t kMaxStepBlocks = 4096;
 // samples coremark_like paid 0.8 s of compiles for 1 s of run time; at 64, the FP loops reached
 // LLVM as fast as at 4.
 constexpr uint32_t kSamplesToOpt = (uint32_t{1} << 21) / Rv64Vcpu::kSliceUnits;
+// --jit=auto: an LLVM compile costs about 0.1 ms of CPU per SVI word of the unit (fib's regions
+// of ~1150 words 100-150 ms each, coremark_like's ~60 ms for ~600), so a unit must do work in
+// proportion to its size before the compile pays: opt_threshold is the work of a unit of up to
+// kOptWordsPerThreshold words, a bigger one needs that many times more, at most kOptMaxScale.
+constexpr uint64_t kOptWordsPerThreshold = 256;
+constexpr uint64_t kOptMaxScale = 16;
 // Step blocks' FuncInfo indexes, apart from the translation cache's (which count from 0).
 constexpr uint32_t kStepIndexBase = 0x80000000u;
 
@@ -127,7 +133,7 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
     baseline::ChainContext& ctx = cache_->chain().context();
     ctx.slice_left = slice_left_;
     ctx.written = mem_->written_code_word();
-    ctx.count_limit = opts.jit == JitMode::Auto ? opts.opt_threshold : 0;
+    ctx.count_limit = opts.jit == JitMode::Auto ? opt_limit() : 0;
     cache_->enable_chaining();
   }
   pc_ = mem_->state(state::kPc);
@@ -312,12 +318,37 @@ void Rv64Vcpu::sample_for_opt(uint64_t pc) {
   CachedBlock* b = cache_->lookup(pc);
   if (b == nullptr || b->opt != CachedBlock::Opt::None) return;
   b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kSamplesToOpt);
-  if (b->opt_count >= opts_.opt_threshold) opt_->request(*b);
+  if (b->opt_count >= opt_limit()) opt_->request(*b);
 }
 
-void Rv64Vcpu::count_for_opt(CachedBlock& b) {
-  b.opt_count += b.block.has_loop ? RunOptions::kOptLoopWeight : 1;
-  if (b.opt_count >= opts_.opt_threshold) opt_->request(b);
+// One entry of a unit whose loop went round a thousand times weighs as much as a thousand
+// entries of a straight one. The count used to add a fixed 1024 per entry of any unit with a
+// loop, which sent big regions whose "loop" is a rarely taken branch back (fib's recursion, most
+// of coremark_like's) to LLVM after about a thousand entries: 70-150 ms of compile each.
+void Rv64Vcpu::count_for_opt(CachedBlock& b, int64_t back_edges) {
+  const uint64_t n =
+      uint64_t{b.opt_count} + 1 + static_cast<uint64_t>(std::max<int64_t>(back_edges, 0));
+  b.opt_count = static_cast<uint32_t>(std::min<uint64_t>(n, opt_limit()));
+  if (b.opt_count >= opt_limit()) opt_->request(b);
+}
+
+// Every count towards LLVM (the loop's, the samples', chained entries') compares against the one
+// limit the chained code knows (ChainContext::count_limit), so a unit's own share of work is
+// where its count starts.
+uint32_t Rv64Vcpu::opt_limit() const {
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(uint64_t{opts_.opt_threshold} * kOptMaxScale, UINT32_MAX));
+}
+
+uint32_t Rv64Vcpu::opt_start(const CachedBlock& b) const {
+  const uint64_t scale =
+      std::clamp<uint64_t>(b.block.fn.code.size() / kOptWordsPerThreshold, 1, kOptMaxScale);
+  return static_cast<uint32_t>(
+      opt_limit() - std::min<uint64_t>(opt_limit(), uint64_t{opts_.opt_threshold} * scale));
+}
+
+void Rv64Vcpu::start_opt_count(CachedBlock& b) const {
+  b.opt_count = opt_start(b);
 }
 
 StopReason Rv64Vcpu::run_plain() {
@@ -342,9 +373,8 @@ StopReason Rv64Vcpu::run_plain() {
     }
     if (jitting && b->func.jit_entry == nullptr && !b->compile_failed) [[unlikely]]
       maybe_compile(*b);
-    if (counting && b->opt == CachedBlock::Opt::None) count_for_opt(*b);
     if (chain.missed != nullptr) link_missed(*b);
-    if (!execute(*b, &end)) return end;
+    if (!execute(*b, &end, counting)) return end;
   }
 }
 
@@ -355,9 +385,8 @@ void Rv64Vcpu::link_missed(CachedBlock& to) {
   LinkSlot* slot = cache_->chain().take_missed();
   // The stack holds every unit the loop ran (fits_stack); chained units share its window.
   if (to.func.nregs > st_.stack_len) return;
-  uint32_t weight = 0;
-  if (opts_.jit == JitMode::Auto && to.opt == CachedBlock::Opt::None)
-    weight = to.block.has_loop ? RunOptions::kOptLoopWeight : 1;
+  // One entry; the back-edges its loops take count for the unit the loop entered (count_for_opt).
+  const uint32_t weight = opts_.jit == JitMode::Auto && to.opt == CachedBlock::Opt::None ? 1 : 0;
   cache_->chain().link(*slot, to, weight);
 }
 
@@ -440,6 +469,7 @@ CachedBlock* Rv64Vcpu::block_at(StopReason* end) {
     return nullptr;
   }
   protect_code((*b)->block);
+  start_opt_count(**b);
   return fits_stack(**b, end) ? *b : nullptr;
 }
 
@@ -493,15 +523,22 @@ StopReason Rv64Vcpu::untranslatable(const Result<TranslatedBlock>& why) {
   return signaled(SIGILL);
 }
 
-bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end) {
+bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end, bool count) {
   ++executed_;
   vm::Value ret{};
   baseline::ChainContext& chain = cache_->chain().context();
   // Chained exits move it on to each unit they enter (the one a fault or trap is in).
   chain.running = &b;
   fault_->armed = 1;
+  const int64_t left_before = *slice_left_;
+  const uint64_t chained_before = chain.chained;
   const vm::ExecStatus s = run_block(b, &ret);
   fault_->armed = 0;
+  // Before an exit is served: that may drop `b`. Every back-edge and chained entry counted the
+  // slice down by one; the chained units counted their entries themselves (their slots' weight).
+  if (count && b.opt == CachedBlock::Opt::None)
+    count_for_opt(
+        b, left_before - *slice_left_ - static_cast<int64_t>(chain.chained - chained_before));
   // A store into a page `b` or another unit was translated from made it writable again and
   // recorded it; `b` has run to its exit on the code it was translated from. That is what
   // RISC-V promises (new code is visible after fence.i) and as much as QEMU gives whenever the

@@ -121,8 +121,16 @@ class Rv64Vcpu final : public vm::Vcpu {
   // The normal block at pc_ (translated on a miss), or null with *end set.
   CachedBlock* block_at(vm::StopReason* end);
   void maybe_compile(CachedBlock& b);
-  // --jit=auto: counts an execution of `b` towards the optimizing tier and requests it when hot.
-  void count_for_opt(CachedBlock& b);
+  // --jit=auto: counts an execution of `b` that took `back_edges` loop back-edges (those of the
+  // units it chained into included) towards the optimizing tier and requests it when hot.
+  void count_for_opt(CachedBlock& b, int64_t back_edges);
+  // --jit=auto: the count at which a unit goes to LLVM, and where a new unit's count starts
+  // (the bigger the unit, the lower: its compile costs more).
+  uint32_t opt_limit() const;
+  uint32_t opt_start(const CachedBlock& b) const;
+  void start_opt_count(CachedBlock& b) const;
+  // describe_code's line on the optimizing tier.
+  std::string describe_opt(const CachedBlock& b) const;
   // --jit=auto: a time slice ended at `pc` (state::kSliceLeft): counts it for the LLVM tier.
   void sample_for_opt(uint64_t pc);
   bool has_breakpoint_in(const TranslatedBlock& b) const;
@@ -136,8 +144,9 @@ class Rv64Vcpu final : public vm::Vcpu {
   bool fits_stack(const CachedBlock& b, vm::StopReason* end);
   // Links the chain slot the last unit reported (a chained exit that returned) to `to`.
   void link_missed(CachedBlock& to);
-  // Runs `b` and moves pc_ on. False when the guest ended (*end says how).
-  bool execute(CachedBlock& b, vm::StopReason* end);
+  // Runs `b` and moves pc_ on. False when the guest ended (*end says how). `count`: the
+  // execution counts towards the optimizing tier (--jit=auto, not under the debugger).
+  bool execute(CachedBlock& b, vm::StopReason* end, bool count = false);
   vm::ExecStatus run_block(const CachedBlock& b, vm::Value* ret);
   bool special_exit(uint64_t ret, vm::StopReason* end);
   // The slice ran out: false with *end set when a stop was requested; else the next guest thread

@@ -260,6 +260,21 @@ std::string Rv64Vcpu::stats() const {
   return out;
 }
 
+// --jit=auto: where the unit stands towards the LLVM tier (count_for_opt, start_opt_count).
+std::string Rv64Vcpu::describe_opt(const CachedBlock& b) const {
+  switch (b.opt) {
+    case CachedBlock::Opt::None: {
+      const uint32_t share = opt_limit() - opt_start(b);
+      return fmt::format("optimizing tier: {} of {} counted (entries and loop back-edges)\n",
+                         b.opt_count - opt_start(b), share);
+    }
+    case CachedBlock::Opt::Pending: return "optimizing tier: compile requested\n";
+    case CachedBlock::Opt::Installed: return "optimizing tier: installed\n";
+    case CachedBlock::Opt::Declined: return "optimizing tier: declined\n";
+  }
+  return "";
+}
+
 Result<std::string> Rv64Vcpu::describe_code(uint64_t addr) {
   STRATA_TRY(check_loaded());
   if (addr & 1) return fail("address 0x{:x} is not 2-byte aligned", addr);
@@ -298,6 +313,7 @@ Result<std::string> Rv64Vcpu::describe_code(uint64_t addr) {
     out +=
         fmt::format("host code: none yet (interpreted; executed {} times)\n", cached->exec_count);
   }
+  if (cached != nullptr && opts_.jit == JitMode::Auto) out += describe_opt(*cached);
   return out;
 }
 

@@ -64,7 +64,9 @@ struct CachedBlock {
   // The unit left the cache while its compile was in flight: the cache keeps it (retired) until
   // the result comes back, which is then freed and never installed.
   bool dropped = false;
-  uint32_t opt_count = 0;  // executions counted towards the optimizing tier
+  // Work counted towards the optimizing tier (--jit=auto), from where Rv64Vcpu::start_opt_count
+  // puts a new unit (lower for a bigger one).
+  uint32_t opt_count = 0;
   vm::JitEntry opt_entry = nullptr;
 
   // Successor links of the full-system hart's loop: where this unit last returned to and the unit

@@ -1,0 +1,126 @@
+// --jit=auto's way to the LLVM tier (Rv64Vcpu::count_for_opt, start_opt_count), seen through
+// describe_code: a unit counts its entries plus the loop back-edges it took, so a loop entered
+// once reaches the tier by its iterations; and a big unit needs more work than a small one,
+// its compile costing more.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "jit/rv64/rv64_vcpu.hpp"
+#include "tests/jit/rv64/runner_rig.hpp"
+#include "tests/vm/rv64/rv64_test_util.hpp"
+
+namespace strata::jit::rv64 {
+namespace {
+
+namespace t = vm::rv64::test;
+
+// big(): straight-line code past a region's 512 instructions (a unit of over 512 SVI words),
+// called 1500 times through a pointer (a direct call would put it in the caller's region);
+// spin(): one loop of 200000 iterations, called once.
+constexpr const char* kProgram = R"(#include <stdio.h>
+#define R4(s) s s s s
+#define R16(s) R4(R4(s))
+#define R64(s) R4(R16(s))
+__attribute__((noinline)) long big(long x) {
+  volatile long v = x, w = 1;
+  R64(v = v * 3 + w; w = w ^ v;)
+  return v;
+}
+__attribute__((noinline)) long spin(long n) {
+  volatile long s = 0;
+  for (long i = 0; i < n; ++i) s += i;
+  return s;
+}
+int main(void) {
+  long sum = spin(200000);
+  long (*volatile call)(long) = big;
+  for (long i = 0; i < 1500; ++i) sum += call(i);
+  printf("%ld\n", sum);
+  return 0;
+})";
+
+// Above what spin's few entries reach (a slice is 20000 back-edges), below its iterations.
+constexpr uint32_t kThreshold = 50000;
+
+class OptPolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!t::have_tool(t::kCrossGcc)) GTEST_SKIP() << "riscv64-linux-gnu-gcc is not installed";
+    elf_ = test::program("opt_policy", kProgram);
+    ASSERT_FALSE(elf_.empty()) << "the cross compiler failed";
+    null_ = ::open("/dev/null", O_RDWR);
+    RunOptions opts;
+    opts.jit = JitMode::Auto;
+    opts.hot_threshold = 4;
+    opts.opt_threshold = kThreshold;
+    opts.guest_top = uint64_t{1} << 30;
+    opts.process.path = elf_;
+    opts.process.argv = {elf_};
+    opts.process.stdin_fd = opts.process.stdout_fd = opts.process.stderr_fd = null_;
+    opts.process.diag_fd = null_;
+    auto v = Rv64Vcpu::create(opts);
+    ASSERT_TRUE(v.has_value()) << v.error().message;
+    vcpu_ = std::move(*v);
+    auto r = vcpu_->run(vm::RunLimit{});
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->kind, vm::StopReason::Kind::Exited);
+  }
+  void TearDown() override {
+    vcpu_.reset();
+    if (null_ >= 0) ::close(null_);
+  }
+  std::string describe(const char* symbol) {
+    const uint64_t at = test::symbol_address(elf_, symbol);
+    EXPECT_NE(at, 0u) << symbol;
+    auto d = vcpu_->describe_code(at);
+    EXPECT_TRUE(d.has_value());
+    return d ? *d : std::string();
+  }
+
+  int null_ = -1;
+  std::string elf_;
+  std::unique_ptr<Rv64Vcpu> vcpu_;
+};
+
+// spin's loop runs as one unit entered a few times (the time slice ends it every 20000
+// back-edges): its back-edges, not its entries, take it past the threshold.
+TEST_F(OptPolicyTest, ALoopEnteredOnceIsCountedByItsIterations) {
+  bool found = false;
+  // The loop's unit starts at spin's entry or at its loop header, after the slice ended there.
+  const uint64_t spin = test::symbol_address(elf_, "spin");
+  for (uint64_t pc = spin; pc < spin + 64; pc += 2) {
+    auto d = vcpu_->describe_code(pc);
+    if (!d || d->find("in the translation cache") == std::string::npos) continue;
+    if (d->find("optimizing tier: compile requested") != std::string::npos ||
+        d->find("optimizing tier: installed") != std::string::npos ||
+        d->find("optimizing tier: declined") != std::string::npos)
+      found = true;
+  }
+  EXPECT_TRUE(found) << describe("spin");
+}
+
+// big's unit runs 1500 times and needs a multiple of the threshold.
+TEST_F(OptPolicyTest, ABigUnitNeedsMoreWorkThanTheThreshold) {
+  const std::string d = describe("big");
+  ASSERT_NE(d.find("in the translation cache"), std::string::npos) << d;
+  const size_t at = d.find("optimizing tier: ");
+  ASSERT_NE(at, std::string::npos) << d;
+  unsigned done = 0, needed = 0;
+  ASSERT_EQ(std::sscanf(d.c_str() + at, "optimizing tier: %u of %u counted", &done, &needed), 2)
+      << d;
+  unsigned words = 0;
+  const size_t w = d.find("SVI translation: ");
+  ASSERT_NE(w, std::string::npos) << d;
+  ASSERT_EQ(std::sscanf(d.c_str() + w, "SVI translation: %u words", &words), 1);
+  ASSERT_GE(words, 512u);
+  EXPECT_EQ(done, 1500u);
+  EXPECT_EQ(needed, kThreshold * (words / 256));
+}
+
+}  // namespace
+}  // namespace strata::jit::rv64
