@@ -3,6 +3,7 @@
 # builds: `strata run --jit=opt --stats examples/hello.sasm` (load libstrata_opt.so, compile
 # hello's functions, run) RUNS times per side, alternately (A, B, A, B...). Per side it prints the
 # median of "module loaded in" (wall time of dlopen and of creating the LLJIT, from --stats), of
+# the first compile ("us/function mean": hello's main, the first function LLVM compiles), of
 # the whole run's CPU time (user+sys, in ms: bash's `time`, so it includes the /usr/bin/time that
 # reports the peak RSS, about the same on both sides) and of its peak RSS, and the module's path. Each binary
 # loads the module next to it (STRATA_OPT_LIB is cleared), so copying a build's strata and
@@ -35,19 +36,20 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# One run: appends "load_ms cpu_ms rss_kib" to $tmp/<side> and keeps the module path.
+# One run: appends "load_ms cpu_ms rss_kib compile_us" to $tmp/<side> and keeps the module path.
 run_one() {
   local side=$1 bin=$2 err=$tmp/err cpu
   local TIMEFORMAT='%3U %3S'
   { time env -u STRATA_OPT_LIB /usr/bin/time -f '%M' -o "$tmp/rss" \
       "$bin" run --jit=opt --stats examples/hello.sasm >/dev/null 2>"$err"; } 2>"$tmp/cpu" || {
     echo "opt_load_ab.sh: $bin failed:" >&2; cat "$err" >&2; exit 1; }
-  local load
+  local load compile
+  compile=$(sed -nE 's/.* ([0-9.]+) us\/function mean.*/\1/p' "$err")
   load=$(sed -nE 's/.*module loaded in ([0-9.]+) ms \((.*)\)$/\1/p' "$err")
   [[ -n "$load" ]] || { echo "opt_load_ab.sh: $bin printed no module load time:" >&2; cat "$err" >&2; exit 1; }
   sed -nE 's/.*module loaded in [0-9.]+ ms \((.*)\)$/\1/p' "$err" >"$tmp/$side.path"
   cpu=$(awk '{print ($1 + $2) * 1000}' "$tmp/cpu")
-  echo "$load $cpu $(cat "$tmp/rss")" >>"$tmp/$side"
+  echo "$load $cpu $(cat "$tmp/rss") $compile" >>"$tmp/$side"
 }
 
 for ((k = 0; k < runs; k++)); do
@@ -56,7 +58,8 @@ for ((k = 0; k < runs; k++)); do
 done
 
 for side in a b; do
-  printf '%s: module loaded in %s ms, run CPU %s ms, peak RSS %s KiB (median of %d; %s)\n' \
-    "$side" "$(awk '{print $1}' "$tmp/$side" | median)" "$(awk '{print $2}' "$tmp/$side" | median)" \
-    "$(awk '{print $3}' "$tmp/$side" | median)" "$runs" "$(cat "$tmp/$side.path")"
+  printf '%s: module loaded in %s ms, first compile %s us, run CPU %s ms, peak RSS %s KiB (median of %d; %s)\n' \
+    "$side" "$(awk '{print $1}' "$tmp/$side" | median)" "$(awk '{print $4}' "$tmp/$side" | median)" \
+    "$(awk '{print $2}' "$tmp/$side" | median)" "$(awk '{print $3}' "$tmp/$side" | median)" "$runs" \
+    "$(cat "$tmp/$side.path")"
 done
