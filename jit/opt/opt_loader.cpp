@@ -106,9 +106,11 @@ Result<std::unique_ptr<OptTier>> OptTier::load() {
   tier->handle_ = handle;
   tier->compiler_ = compiler;
   tier->stats_.module_path = path;
+  // CPU time read inside the wall-time interval, so that neither can exceed it.
+  const uint64_t cpu_created = thread_cpu_ns();
   tier->stats_.load_ns = timer.elapsed_ns();
   tier->stats_.load_dlopen_cpu_ns = cpu_opened - cpu_start;
-  tier->stats_.load_create_cpu_ns = thread_cpu_ns() - cpu_opened;
+  tier->stats_.load_create_cpu_ns = cpu_created - cpu_opened;
   return tier;
 }
 
