@@ -1,5 +1,5 @@
 // The contract between the strata binary and the optimizing tier's shared module
-// (libstrata_opt.so, the only code that links libLLVM).
+// (libstrata_opt.so, the only code that contains LLVM).
 //
 // The binary opens the module with dlopen on first use (jit/opt/opt_loader.hpp) and calls its one
 // exported C function, kCreateSymbol, which returns an OptCompiler. The module links no strata

@@ -79,7 +79,7 @@ void OptAutoTier::enqueue(Job job) {
 }
 
 void OptAutoTier::worker() {
-  // Loading maps libLLVM (tens of ms): done here so that the run never waits for it.
+  // Loading maps LLVM (a few ms): done here so that the run never waits for it.
   auto loaded = OptTier::load();
   {
     std::lock_guard lock(mu_);

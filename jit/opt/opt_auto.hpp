@@ -8,7 +8,7 @@
 //
 // Hotness is the interpreter's call counting (vm/interp.hpp "Tiering", threshold as
 // baseline::AutoTier). libstrata_opt.so is loaded by the worker on the first promotion, so a
-// program in which nothing gets hot never maps libLLVM, and the run's thread never waits for it.
+// program in which nothing gets hot never maps LLVM, and the run's thread never waits for it.
 //
 // PUBLICATION. The interpreter and compiled code read a function's code slot (call_code,
 // jit_entry) at calls, on the run's thread, so the slot is written only there: finished

@@ -1,6 +1,6 @@
 // The optimizing tier as seen from the strata binary: opens libstrata_opt.so (the only code that
-// links libLLVM, about 25 ms and 50 MiB to map) on first use, so a run that never asks for the
-// optimizing tier never maps LLVM.
+// contains LLVM, a few ms and about 30 MiB to map: docs/JIT.md) on first use, so a run that never
+// asks for the optimizing tier never maps LLVM.
 //
 //   auto tier = jit::opt::OptTier::load();   // dlopen + create the compiler; Error if missing
 //   (*tier)->compile_program(*program);      // --jit=opt: every function, at load
@@ -44,7 +44,10 @@ struct OptStats {
   // Linear-memory bounds checks left inside loops (OptResult::loop_memory_checks), summed over
   // the compiled code, and those of the last compile.
   uint64_t loop_memory_checks = 0, last_loop_memory_checks = 0;
-  uint64_t load_ns = 0;                       // dlopen of the module and creation of the compiler
+  uint64_t load_ns = 0;  // wall time: dlopen of the module and creation of the compiler
+  // The loading thread's CPU time in each of the two steps (the dlopen includes the module's
+  // relocations and LLVM's static constructors).
+  uint64_t load_dlopen_cpu_ns = 0, load_create_cpu_ns = 0;
   std::string module_path;                    // the module that was loaded
   std::vector<std::string> declined_reasons;  // the first few
 };
@@ -79,7 +82,7 @@ class OptTier {
 
   OptStats stats() const;
   // "opt: N functions compiled (LLVM O2), M declined, X us/function mean, Y us p99; module
-  // loaded in Z ms"
+  // loaded in Z ms (path)", "opt: module load CPU time: dlopen A ms, creating the compiler B ms"
   std::string format_stats() const;
 
  private:
@@ -93,7 +96,8 @@ class OptTier {
   OptStats stats_;
 };
 
-// True when libLLVM is mapped into this process (for tests and --stats).
+// True when LLVM is mapped into this process: the module (which contains the LLVM components it
+// uses) or a libLLVM shared library (the module's link with STRATA_OPT_SHARED_LLVM). For tests.
 bool llvm_is_loaded();
 
 }  // namespace strata::jit::opt

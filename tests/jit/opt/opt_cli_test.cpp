@@ -1,6 +1,7 @@
 // `strata run --jit=opt`: every example and bench program prints its expected output
 // (examples/bench/expected/) with every function compiled by the LLVM tier, a trap in opt code
-// prints what the interpreter prints, and a run without --jit=opt never maps libLLVM.
+// prints what the interpreter prints, a run without --jit=opt never maps LLVM, and the module
+// carries the LLVM components it uses instead of linking libLLVM.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <regex>
 
+#include "jit/opt/opt_api.hpp"
 #include "tests/support/example_cases.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -42,6 +44,40 @@ TEST_P(OptExampleTest, PrintsExpectedOutputUnderOptJit) {
 INSTANTIATE_TEST_SUITE_P(Examples, OptExampleTest,
                          ::testing::ValuesIn(strata::test::example_cases()),
                          [](const auto& param_info) { return param_info.param.name; });
+
+std::string module_path() {
+  return (fs::path(strata_binary()).parent_path() / strata::jit::opt::kModuleName).string();
+}
+
+// The module is linked with LLVM's static component libraries (jit/opt/CMakeLists.txt): it needs
+// no libLLVM, nor what only the rest of LLVM needs, and exports only its entry point, so the
+// dynamic loader has no LLVM symbol to look up or bind.
+TEST(OptCli, ModuleCarriesItsLLVMComponents) {
+  if (STRATA_OPT_SHARED_LLVM) GTEST_SKIP() << "configured with STRATA_OPT_SHARED_LLVM=ON";
+  auto needed = run_process({"/usr/bin/readelf", "--dynamic", "--wide", module_path()});
+  ASSERT_EQ(needed.exit_code, 0) << needed.err;
+  EXPECT_NE(needed.out.find("(NEEDED)"), std::string::npos) << needed.out;
+  for (const char* lib : {"libLLVM", "libz3", "libxml2", "libedit", "libffi"})
+    EXPECT_EQ(needed.out.find(lib), std::string::npos) << lib << " in\n" << needed.out;
+  auto exported = run_process({"/usr/bin/nm", "--dynamic", "--defined-only", module_path()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find(strata::jit::opt::kCreateSymbol), std::string::npos) << exported.out;
+  EXPECT_EQ(exported.out.find("llvm"), std::string::npos) << exported.out;
+}
+
+// --stats splits the load's CPU time between the dlopen and the creation of the compiler.
+TEST(OptCli, StatsSplitTheModuleLoad) {
+  auto r = run_process(
+      {strata_binary(), "run", "--jit=opt", "--stats", source_path("examples/hello.sasm")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.err, m,
+      std::regex(
+          R"(opt: module load CPU time: dlopen ([0-9.]+) ms, creating the compiler ([0-9.]+) ms)")))
+      << r.err;
+  EXPECT_GT(std::stod(m[1].str()) + std::stod(m[2].str()), 0.0) << r.err;
+}
 
 TEST(OptCli, RunWithoutOptNeverMapsLibLLVM) {
   auto ldd = run_process({"/usr/bin/ldd", strata_binary()});
