@@ -44,7 +44,8 @@ uint16_t emit_unbox(BlockBuilder& b, uint16_t reg) {
 
 // A register holding the rounding mode (0..4) for `in`, or nullopt when the instruction is an
 // illegal-instruction exit whatever happens at run time (a reserved static mode).
-std::optional<uint16_t> emit_rounding_mode(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+std::optional<uint16_t> emit_rounding_mode(BlockBuilder& b, const DecodedInsn& in, uint64_t pc,
+                                           FloatExits* exits) {
   if (in.reserved_rm) {
     emit_illegal_exit(b, pc, in.raw);
     return std::nullopt;
@@ -61,7 +62,10 @@ std::optional<uint16_t> emit_rounding_mode(BlockBuilder& b, const DecodedInsn& i
   b.load_const(limit, kFirstInvalidRm);
   const BlockBuilder::Label valid = b.new_label();
   b.branch2(Op::BltU, rm, limit, valid);
-  emit_illegal_exit(b, pc, in.raw);
+  if (exits != nullptr)
+    b.branch1(Op::Jmp, 0, exits->illegal(pc, in.raw, b.insns_before_current()));
+  else
+    emit_illegal_exit(b, pc, in.raw);
   b.bind(valid);
   return rm;
 }
@@ -152,13 +156,13 @@ void emit_box(BlockBuilder& b, uint16_t r) {
 }
 
 // One callh to the instruction's helper: operands in instruction order, then rm if it has one.
-bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
   const std::optional<Helper> h = helper_for(in.op);
   if (!h) return false;
   const isa::rv64::OpInfo& info = isa::rv64::op_info(in.op);
   uint16_t rm = 0;
   if (info.flags & isa::rv64::kRm) {
-    const std::optional<uint16_t> r = emit_rounding_mode(b, in, pc);
+    const std::optional<uint16_t> r = emit_rounding_mode(b, in, pc, exits);
     if (!r) return true;
     rm = *r;
   }
@@ -177,7 +181,7 @@ bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
   return true;
 }
 
-bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
   switch (in.op) {
     case Opcode::Flw: emit_load(b, in, true); return true;
     case Opcode::Fld: emit_load(b, in, false); return true;
@@ -202,10 +206,10 @@ bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
     case Opcode::FcvtDW:
     case Opcode::FcvtDWu:
       // Exact, but the rm field still decides legality (spec: "treat the rm field as usual").
-      if (!emit_rounding_mode(b, in, pc)) return true;
+      if (!emit_rounding_mode(b, in, pc, exits)) return true;
       emit_int32_to_double(b, in, in.op == Opcode::FcvtDWu);
       return true;
-    default: return emit_float_inline(b, in, pc) || emit_helper_call(b, in, pc);
+    default: return emit_float_inline(b, in, pc, exits) || emit_helper_call(b, in, pc, exits);
   }
 }
 

@@ -125,7 +125,7 @@ void emit_compare(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::L
 
 }  // namespace
 
-bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
   enum class Kind : uint8_t { Arith, Compare, Fused, Sqrt };
   Op op = Op::Nop;
   Kind kind = Kind::Arith;
@@ -157,7 +157,7 @@ bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
   }
   b.branch1(Op::Jmp, 0, done);
   b.bind(slow);
-  emit_helper_call(b, in, pc);
+  emit_helper_call(b, in, pc, exits);
   b.bind(done);
   return true;
 }
