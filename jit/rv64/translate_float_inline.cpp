@@ -5,27 +5,28 @@
 // Why: a helper call is the host-call protocol around a few ns of arithmetic, in every tier;
 // inline, the LLVM tier keeps the loop in registers and the baseline tier saves the call.
 //
-// Exactness. The arithmetic path is taken only when the result is the host's round-to-nearest
-// result and the only exception it could raise is NX, and NX is already set in fcsr:
-//   - the rounding mode is RNE: static, or dyn with frm = 0 (the same fcsr test: frm bits 5..7
-//     zero and NX, bit 0, set);
-//   - add/sub: both operands have a biased exponent below 2016 (|x| < 2^993, so no NaN or
-//     infinity, no overflow; a subnormal sum is exact, so no underflow);
-//   - mul/div: both operands have a biased exponent in [623, 1423] (2^-400 <= |x| < 2^401: the
-//     result is a normal number, no zero divisor, no overflow or underflow);
-//   - fused multiply-add (SVI fmadd, one rounding; the negated forms negate the product's first
-//     factor and/or the addend, exactly, as the helper does): the factors in the mul/div range
-//     and the addend below 2^993 (zero and subnormals included). Then |a*b| is in
-//     [2^-800, 2^802), so the sum is below 2^994 (no overflow), and it cannot underflow: if
-//     |c| < |a*b|/2 the sum exceeds 2^-801; otherwise c is normal with its last bit at or above
-//     2^-853, the product's last bit is at or above 2^-904, and the exact sum, a multiple of the
-//     smaller one, is zero (+0 in RNE, on the host as in the helper) or at least 2^-904;
-//   - sqrt: the operand is +0, or positive and finite (a square root never overflows or
-//     underflows, and sqrt(+0) = +0 is exact).
-// NX is sticky and almost every FP program sets it on its first inexact operation, so after that
-// the fast path is the common one; before it (and outside the domain) the helper computes the
-// operation and its flags exactly, as before. A compare is inline when neither operand is a NaN
-// (then it raises nothing).
+// Exactness. The arithmetic path computes the operation on the host (round to nearest, the
+// process's only mode) into a temporary and keeps it only when it is the RISC-V result and the
+// only exception the operation could raise is NX, which fcsr already has:
+//   - fcsr: NX (bit 0) set and, for a dyn instruction, frm (bits 5..7) zero: RNE;
+//   - the result decides the rest, with no test of the operands:
+//     - add/sub: a finite result (biased exponent below 2047). Then both operands were finite
+//       (an infinity or a NaN gives an infinity or a NaN), so no NV; a finite RNE result is no
+//       overflow; a tiny sum of doubles is exact (both are multiples of 2^-1074), so no UF;
+//     - mul, div and the fused multiply-add (SVI fmadd, one rounding; the negated forms negate
+//       the first factor and/or the addend first, exactly, as the helper does): a normal result
+//       at least twice the least normal (biased exponent in [2, 2046]). A NaN or an infinity
+//       among the operands (0 * inf, x / 0 and inf - inf included) gives a NaN, an infinity or
+//       a zero, so no NV or DZ; finite is no overflow; and a result at or above 2^-1021 comes
+//       from an exact value above 2^-1022, which is not tiny (RISC-V detects tininess after
+//       rounding), so no UF;
+//     - sqrt: a finite result: the operand was +-0 (exact) or positive and finite (a square root
+//       never overflows or underflows); a negative operand or a NaN gives a NaN.
+// Outside that (zeros from mul/div/fma, tiny or huge results, NaNs, infinities) the temporary is
+// dropped and the helper computes the operation and its flags exactly from the untouched
+// operands; the host's own sticky flags are scratch (float_env.hpp). NX is sticky and almost
+// every FP program sets it on its first inexact operation, so after that the fast path is the
+// common one. A compare is inline when neither operand is a NaN (then it raises nothing).
 #include "jit/rv64/translate_float.hpp"
 #include "vm/rv64/guest_layout.hpp"
 
@@ -62,53 +63,53 @@ void require_nx_and_rne(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::La
   b.branch1(Op::Bnz, fcsr, slow);
 }
 
+// Keeps the host's result `bits` in rd when its biased exponent is in [lo, lo + span), else
+// branches to `slow` with rd untouched.
+void keep_result(BlockBuilder& b, const DecodedInsn& in, uint16_t bits, uint16_t lo, uint16_t span,
+                 BlockBuilder::Label slow) {
+  exponent_in(b, bits, lo, span, slow);
+  b.emit(Op::Mov, b.fdef(in.rd), bits);
+}
+
+// Results that must be normal and at least 2^-1021 (mul, div, fma), or just finite (add, sub,
+// sqrt): see the header.
+constexpr uint16_t kNormalLo = 2, kNormalSpan = 2045, kFiniteSpan = 2047;
+
 void emit_arith(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::Label slow) {
   require_nx_and_rne(b, in, slow);
-  const uint16_t x = b.freg(in.rs1), y = b.freg(in.rs2);
-  const bool product = op == Op::FMul || op == Op::FDiv;
-  for (uint16_t r : {x, y}) {
-    if (product)
-      exponent_in(b, r, 623, 801, slow);
-    else
-      exponent_in(b, r, 0, 2016, slow);
-  }
-  const uint16_t fx = b.ftmp(), fy = b.ftmp();
-  b.emit(Op::BitsF, fx, x);
-  b.emit(Op::BitsF, fy, y);
+  const uint16_t fx = b.ftmp(), fy = b.ftmp(), bits = b.tmp();
+  b.emit(Op::BitsF, fx, b.freg(in.rs1));
+  b.emit(Op::BitsF, fy, b.freg(in.rs2));
   b.emit(op, fx, fx, fy);
-  b.emit(Op::FBits, b.fdef(in.rd), fx);
+  b.emit(Op::FBits, bits, fx);
+  if (op == Op::FMul || op == Op::FDiv)
+    keep_result(b, in, bits, kNormalLo, kNormalSpan, slow);
+  else
+    keep_result(b, in, bits, 0, kFiniteSpan, slow);
 }
 
 // rd = (negate_product ? -rs1 : rs1) * rs2 + (negate_addend ? -rs3 : rs3), one rounding.
 void emit_fused(BlockBuilder& b, const DecodedInsn& in, bool negate_product, bool negate_addend,
                 BlockBuilder::Label slow) {
   require_nx_and_rne(b, in, slow);
-  const uint16_t x = b.freg(in.rs1), y = b.freg(in.rs2), z = b.freg(in.rs3);
-  exponent_in(b, x, 623, 801, slow);
-  exponent_in(b, y, 623, 801, slow);
-  exponent_in(b, z, 0, 2016, slow);
-  const uint16_t fx = b.ftmp(), fy = b.ftmp(), acc = b.ftmp();
-  b.emit(Op::BitsF, fx, x);
+  const uint16_t fx = b.ftmp(), fy = b.ftmp(), acc = b.ftmp(), bits = b.tmp();
+  b.emit(Op::BitsF, fx, b.freg(in.rs1));
   if (negate_product) b.emit(Op::FNeg, fx, fx);
-  b.emit(Op::BitsF, fy, y);
-  b.emit(Op::BitsF, acc, z);
+  b.emit(Op::BitsF, fy, b.freg(in.rs2));
+  b.emit(Op::BitsF, acc, b.freg(in.rs3));
   if (negate_addend) b.emit(Op::FNeg, acc, acc);
   b.emit(Op::FMAdd, acc, fx, fy);
-  b.emit(Op::FBits, b.fdef(in.rd), acc);
+  b.emit(Op::FBits, bits, acc);
+  keep_result(b, in, bits, kNormalLo, kNormalSpan, slow);
 }
 
 void emit_sqrt(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::Label slow) {
   require_nx_and_rne(b, in, slow);
-  const uint16_t x = b.freg(in.rs1);
-  // Sign and exponent together: below 2047 exactly for +0 and positive finite values.
-  const uint16_t e = b.tmp(), limit = b.tmp();
-  b.emit(Op::ShrI, e, x, 52);
-  b.load_const(limit, 2047);
-  b.branch2(Op::BgeU, e, limit, slow);
-  const uint16_t f = b.ftmp();
-  b.emit(Op::BitsF, f, x);
+  const uint16_t f = b.ftmp(), bits = b.tmp();
+  b.emit(Op::BitsF, f, b.freg(in.rs1));
   b.emit(Op::FSqrt, f, f);
-  b.emit(Op::FBits, b.fdef(in.rd), f);
+  b.emit(Op::FBits, bits, f);
+  keep_result(b, in, bits, 0, kFiniteSpan, slow);
 }
 
 void emit_compare(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::Label slow) {

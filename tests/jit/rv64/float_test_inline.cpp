@@ -42,9 +42,12 @@ std::vector<uint64_t> operands() {
                              kQnanD,
                              0x7ff4000000000000ull /* sNaN */,
                              1 /* smallest subnormal */};
-  // Both sides of each domain edge: 623 and 1423 (mul/div), 2015/2016 (add/sub).
-  for (uint64_t e : {1ull, 622ull, 623ull, 624ull, 1023ull, 1422ull, 1423ull, 1424ull, 2015ull,
-                     2016ull, 2046ull})
+  // Both sides of each domain edge: 623 and 1423 (mul/div), 2015/2016 (add/sub); the results'
+  // edges: exponents 1-3 (sums near the least normal), products near 2^-1022 (511-513) and
+  // near overflow (1534-1536).
+  for (uint64_t e :
+       {1ull, 2ull, 3ull, 511ull, 512ull, 513ull, 622ull, 623ull, 624ull, 1023ull, 1422ull, 1423ull,
+        1424ull, 1534ull, 1535ull, 1536ull, 2015ull, 2016ull, 2046ull})
     for (int k = 0; k < 3; ++k) v.push_back(with_exponent(e));
   for (int k = 0; k < 12; ++k) v.push_back(with_exponent(900 + next() % 250));
   return v;
@@ -187,12 +190,15 @@ void compare_fused(uint32_t insn) {
   for (double x : {3.0, -3.0, 0x1p-300, -0x1p300})
     for (double y : {0.5, -0.5, 0x1p-350})
       for (double s : {1.0, -1.0}) cases.push_back({bd(x), bd(y), bd(s * x * y)});
-  // Near the bottom of the range: the difference of close products far below 1.
-  for (int k = 0; k < 200; ++k) {
-    const uint64_t a = with_exponent(623 + next() % 20), b = with_exponent(623 + next() % 20);
+  // Near the bottom of the range: the difference of close products far below 1, and products
+  // around the least normal (factors near 2^-511) with small addends.
+  for (int k = 0; k < 400; ++k) {
+    const uint64_t lo = k % 2 == 0 ? 623 : 505;
+    const uint64_t a = with_exponent(lo + next() % 12), b = with_exponent(lo + next() % 12);
     const double p = std::bit_cast<double>(a) * std::bit_cast<double>(b);
     cases.push_back({a, b, bd(-p)});
     cases.push_back({a, b, bd(-std::nextafter(p, 0.0))});
+    cases.push_back({a, b, with_exponent(1 + next() % 3)});
   }
   compare_cases(insn, false, cases);
 }
@@ -231,6 +237,21 @@ TEST(RvFloatInline, FusedMultiplyAddsMatchTheHelperStaticRne) {
 TEST(RvFloatInline, FusedMultiplyAddsMatchTheHelperDynamicRounding) {
   compare_fused(fp::fmadd(D, 4, 1, 2, 3, DYN));
   compare_fused(fp::fnmadd(D, 4, 1, 2, 3, DYN));
+}
+
+// (1 - 2^-53) * 2^-1022 = 2^-1022 - 2^-1075 rounds to the least normal, 2^-1022, yet it is
+// tiny (rounded with an unbounded exponent it stays below 2^-1022): UF and NX. A result with
+// biased exponent 1 must therefore go to the helper; these cases fail if it does not.
+TEST(RvFloatInline, TinyValuesRoundedUpToTheLeastNormalKeepTheirUnderflow) {
+  const uint64_t below_one = 0x3fefffffffffffffull, least_normal = 0x0010000000000000ull;
+  std::vector<Operands> cases = {{below_one, least_normal, 0},
+                                 {least_normal, below_one, 0},
+                                 {below_one | (uint64_t{1} << 63), least_normal, 0},
+                                 {below_one, least_normal, bd(-0.0)},
+                                 {below_one, 0x0020000000000000ull, 0}};
+  compare_cases(fp::fmul(D, 4, 1, 2, RNE), false, cases);
+  compare_cases(fp::fmadd(D, 4, 1, 2, 3, DYN), false, cases);
+  compare_cases(fp::fnmsub(D, 4, 1, 2, 3, RNE), false, cases);
 }
 
 TEST(RvFloatInline, OnlyTheRoundToNearestFormsHaveAFastPath) {
