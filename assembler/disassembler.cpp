@@ -193,6 +193,7 @@ class Disassembler {
         case Operand::Df:
         case Operand::Dr:
         case Operand::Dx:
+        case Operand::Mf:
         case Operand::Ui:
         case Operand::Uf:
         case Operand::Ur:

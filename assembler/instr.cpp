@@ -235,6 +235,7 @@ Result<void> parse_instruction(AsmState& st, Cursor& cur, const Token& mn, uint3
       case Operand::Df:
       case Operand::Dr:
       case Operand::Dx:
+      case Operand::Mf:
       case Operand::Ui:
       case Operand::Uf:
       case Operand::Ur:

@@ -92,6 +92,7 @@ enum class Operand : uint8_t {
   Df,
   Dr,
   Dx,  // register written
+  Mf,  // register read, then written (f64)
   Ui,
   Uf,
   Ur,
@@ -159,8 +160,12 @@ constexpr bool is_wide(Operand k) {
 constexpr bool is_reg(Operand k) {
   return k >= Operand::Di && k <= Operand::Ux;
 }
+// Mf is both: a def and a use.
 constexpr bool is_def(Operand k) {
-  return k >= Operand::Di && k <= Operand::Dx;
+  return k >= Operand::Di && k <= Operand::Mf;
+}
+constexpr bool is_use(Operand k) {
+  return k >= Operand::Mf && k <= Operand::Ux;
 }
 
 // Mnemonic -> opcode (linear scan over a small table; the assembler caches it in a map).

@@ -177,6 +177,7 @@ Result<void> CodeVerifier::check_reg(const Insn& in, unsigned field, Operand kin
     case Operand::Di:
     case Operand::Ui: want = ValType::I64; break;
     case Operand::Df:
+    case Operand::Mf:
     case Operand::Uf: want = ValType::F64; break;
     case Operand::Dr:
     case Operand::Ur: want = ValType::Ref; break;

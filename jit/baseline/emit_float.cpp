@@ -78,6 +78,23 @@ void emit_FSqrt(Emitter& e, const isa::Insn& in) {
   e.a.sqrtsd(x86::xmm0, Emitter::reg(b_of(in.word)));
   e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
 }
+// a = b * c + a with one rounding: FMA3 when the host has it, else the C library's fma (exact
+// too, only slower).
+void emit_FMAdd(Emitter& e, const isa::Insn& in) {
+  const uint16_t a = a_of(in.word), b = b_of(in.word), c = c_of(in.word);
+  static const bool has_fma = asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kFMA);
+  if (has_fma) {
+    e.a.movsd(x86::xmm0, Emitter::reg(a));
+    e.a.movsd(x86::xmm1, Emitter::reg(b));
+    e.a.vfmadd231sd(x86::xmm0, x86::xmm1, Emitter::reg(c));
+  } else {
+    e.a.movsd(x86::xmm0, Emitter::reg(b));
+    e.a.movsd(x86::xmm1, Emitter::reg(c));
+    e.a.movsd(x86::xmm2, Emitter::reg(a));
+    e.call_fn(reinterpret_cast<const void*>(&rt::f_fma));
+  }
+  e.a.movsd(Emitter::reg(a), x86::xmm0);
+}
 void emit_FFloor(Emitter& e, const isa::Insn& in) {
   call1(e, in, &rt::f_floor);
 }

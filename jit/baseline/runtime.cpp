@@ -293,6 +293,9 @@ double f_trunc(double x) noexcept {
 double f_nearest(double x) noexcept {
   return __builtin_roundeven(x);
 }
+double f_fma(double x, double y, double z) noexcept {
+  return __builtin_fma(x, y, z);
+}
 int64_t f_to_i(double x) noexcept {
   return vm::float_to_int(x);
 }

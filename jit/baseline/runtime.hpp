@@ -60,6 +60,7 @@ double f_floor(double x) noexcept;
 double f_ceil(double x) noexcept;
 double f_trunc(double x) noexcept;
 double f_nearest(double x) noexcept;
+double f_fma(double x, double y, double z) noexcept;  // for hosts without FMA3
 int64_t f_to_i(double x) noexcept;
 
 }  // namespace strata::jit::baseline::rt

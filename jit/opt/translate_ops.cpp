@@ -22,7 +22,8 @@ bool Translator::emit_data(const isa::Insn& in) {
     return emit_memory(in);
   if (op >= static_cast<size_t>(isa::Op::RNew) && op <= static_cast<size_t>(isa::Op::IsNull))
     return emit_object(in);
-  if (op >= static_cast<size_t>(isa::Op::FAdd) && op <= static_cast<size_t>(isa::Op::BitsF))
+  if ((op >= static_cast<size_t>(isa::Op::FAdd) && op <= static_cast<size_t>(isa::Op::BitsF)) ||
+      in.op() == isa::Op::FMAdd)
     return emit_float(in);
   return emit_int(in);
 }
@@ -126,6 +127,9 @@ bool Translator::emit_float(const isa::Insn& in) {
     case isa::Op::FNeg: set(a, b_.CreateXor(get(b), sign)); break;
     case isa::Op::FAbs: set(a, b_.CreateAnd(get(b), ~sign)); break;
     case isa::Op::FSqrt: unary(llvm::Intrinsic::sqrt); break;
+    case isa::Op::FMAdd:
+      set(a, b_.CreateIntrinsic(llvm::Intrinsic::fma, {f64_}, {getf(b), getf(c), getf(a)}));
+      break;
     case isa::Op::FFloor: unary(llvm::Intrinsic::floor); break;
     case isa::Op::FCeil: unary(llvm::Intrinsic::ceil); break;
     case isa::Op::FTrunc: unary(llvm::Intrinsic::trunc); break;

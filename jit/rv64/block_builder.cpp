@@ -188,7 +188,8 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
     const isa::OpInfo& info = isa::info(op);
     const auto reg = [&](isa::Operand k, uint16_t r) {
       if (!isa::is_reg(k) || r >= slot_of.size() || slot_of[r] < 0) return;
-      (isa::is_def(k) ? nd.def : nd.use).set(static_cast<size_t>(slot_of[r]));
+      if (isa::is_def(k)) nd.def.set(static_cast<size_t>(slot_of[r]));
+      if (isa::is_use(k)) nd.use.set(static_cast<size_t>(slot_of[r]));
     };
     reg(info.a, isa::a_of(w));
     if (!isa::is_wide(info.b)) {

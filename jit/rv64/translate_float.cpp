@@ -44,7 +44,8 @@ uint16_t emit_unbox(BlockBuilder& b, uint16_t reg) {
 
 // A register holding the rounding mode (0..4) for `in`, or nullopt when the instruction is an
 // illegal-instruction exit whatever happens at run time (a reserved static mode).
-std::optional<uint16_t> emit_rounding_mode(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+std::optional<uint16_t> emit_rounding_mode(BlockBuilder& b, const DecodedInsn& in, uint64_t pc,
+                                           FloatExits* exits) {
   if (in.reserved_rm) {
     emit_illegal_exit(b, pc, in.raw);
     return std::nullopt;
@@ -61,7 +62,10 @@ std::optional<uint16_t> emit_rounding_mode(BlockBuilder& b, const DecodedInsn& i
   b.load_const(limit, kFirstInvalidRm);
   const BlockBuilder::Label valid = b.new_label();
   b.branch2(Op::BltU, rm, limit, valid);
-  emit_illegal_exit(b, pc, in.raw);
+  if (exits != nullptr)
+    b.branch1(Op::Jmp, 0, exits->illegal(pc, in.raw, b.insns_before_current()));
+  else
+    emit_illegal_exit(b, pc, in.raw);
   b.bind(valid);
   return rm;
 }
@@ -81,8 +85,27 @@ void emit_store(BlockBuilder& b, const DecodedInsn& in, bool single) {
 
 enum class Sgnj : uint8_t { Copy, Negate, Xor };
 
+// fmv.d, fneg.d and fabs.d (the sign injections of a double from itself) in one SVI instruction
+// each rather than the general five: they are common in compiled code and every word counts in
+// the LLVM tier's compile time.
+void emit_double_sign_move(BlockBuilder& b, const DecodedInsn& in, Sgnj kind) {
+  const uint16_t a = b.freg(in.rs1);
+  if (kind == Sgnj::Copy) {
+    b.emit(Op::Mov, b.fdef(in.rd), a);
+    return;
+  }
+  const uint16_t f = b.ftmp();
+  b.emit(Op::BitsF, f, a);
+  b.emit(kind == Sgnj::Negate ? Op::FNeg : Op::FAbs, f, f);
+  b.emit(Op::FBits, b.fdef(in.rd), f);
+}
+
 // rd = magnitude of rs1 with a sign from rs2: its sign, the opposite, or the xor of both.
 void emit_sign_inject(BlockBuilder& b, const DecodedInsn& in, bool single, Sgnj kind) {
+  if (!single && in.rs1 == in.rs2) {
+    emit_double_sign_move(b, in, kind);
+    return;
+  }
   const uint16_t a = single ? emit_unbox(b, b.freg(in.rs1)) : b.freg(in.rs1);
   const uint16_t c = single ? emit_unbox(b, b.freg(in.rs2)) : b.freg(in.rs2);
   const uint16_t sign = b.tmp();
@@ -133,13 +156,13 @@ void emit_box(BlockBuilder& b, uint16_t r) {
 }
 
 // One callh to the instruction's helper: operands in instruction order, then rm if it has one.
-bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
   const std::optional<Helper> h = helper_for(in.op);
   if (!h) return false;
   const isa::rv64::OpInfo& info = isa::rv64::op_info(in.op);
   uint16_t rm = 0;
   if (info.flags & isa::rv64::kRm) {
-    const std::optional<uint16_t> r = emit_rounding_mode(b, in, pc);
+    const std::optional<uint16_t> r = emit_rounding_mode(b, in, pc, exits);
     if (!r) return true;
     rm = *r;
   }
@@ -158,7 +181,7 @@ bool emit_helper_call(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
   return true;
 }
 
-bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
+bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
   switch (in.op) {
     case Opcode::Flw: emit_load(b, in, true); return true;
     case Opcode::Fld: emit_load(b, in, false); return true;
@@ -183,10 +206,10 @@ bool translate_float(BlockBuilder& b, const DecodedInsn& in, uint64_t pc) {
     case Opcode::FcvtDW:
     case Opcode::FcvtDWu:
       // Exact, but the rm field still decides legality (spec: "treat the rm field as usual").
-      if (!emit_rounding_mode(b, in, pc)) return true;
+      if (!emit_rounding_mode(b, in, pc, exits)) return true;
       emit_int32_to_double(b, in, in.op == Opcode::FcvtDWu);
       return true;
-    default: return emit_float_inline(b, in, pc) || emit_helper_call(b, in, pc);
+    default: return emit_float_inline(b, in, pc, exits) || emit_helper_call(b, in, pc, exits);
   }
 }
 

@@ -8,14 +8,17 @@
 
 #include "isa/rv64/decoder.hpp"
 #include "jit/rv64/block_builder.hpp"
+#include "jit/rv64/float_exits.hpp"
 
 namespace strata::jit::rv64 {
 
 // Emits SVI for `in` at guest `pc`. Returns false if `in` is not an F/D instruction it knows
 // (the translator then treats it as illegal). A reserved rounding mode (in.reserved_rm) or a
 // dynamic one that is invalid at run time must end as an illegal-instruction exit: for the
-// latter emit a run-time check that calls emit_illegal_exit.
-bool translate_float(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);
+// latter emit a run-time check that leaves through a stub of `exits` (float_exits.hpp), or calls
+// emit_illegal_exit when `exits` is null.
+bool translate_float(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc,
+                     FloatExits* exits = nullptr);
 
 // Emits a special exit for an illegal instruction at `pc` (raw bits `raw`): writeback, state
 // kExit = Illegal, kPc = pc, kExitArg = raw, return pc | 1. Defined in translator.cpp.
@@ -26,9 +29,11 @@ void emit_box(BlockBuilder& b, uint16_t r);
 
 // The instruction's helper call (rounding-mode check and callh), exact for every input; false
 // when `in` has no helper. translate_float.cpp.
-bool emit_helper_call(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);
+bool emit_helper_call(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc,
+                      FloatExits* exits = nullptr);
 // An inline fast path in front of the helper call, for the D instructions that have one;
 // false (nothing emitted) for the others. translate_float_inline.cpp.
-bool emit_float_inline(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc);
+bool emit_float_inline(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc,
+                       FloatExits* exits = nullptr);
 
 }  // namespace strata::jit::rv64

@@ -111,6 +111,7 @@ class RegionTranslator {
 
   BlockBuilder b_;
   std::optional<SysEmitter> sys_;  // system mode
+  FloatExits float_exits_{b_};     // emitted last: float_exits.hpp
   const FetchFn& fetch_;
   const RegionLimits limits_;
   const uint64_t entry_page_;
@@ -203,7 +204,7 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
   }
   if ((flags & isa::rv64::kFloat) && !(flags & isa::rv64::kCsr)) {
     if ((flags & isa::rv64::kRm) && in.reserved_rm) return illegal();
-    return translate_float(b, in, pc) ? false : illegal();
+    return translate_float(b, in, pc, &float_exits_) ? false : illegal();
   }
 
   switch (in.op) {
@@ -326,6 +327,7 @@ Result<TranslatedBlock> RegionTranslator::run() {
     emit_exit_to(b_, s.pc, 0);
   }
   if (sys_) sys_->finish();
+  float_exits_.finish();
 
   TranslatedBlock t;
   t.start = entry;

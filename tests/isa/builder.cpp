@@ -56,6 +56,7 @@ std::vector<Word> instance_of(Op op) {
   auto reg_for = [](Operand k) -> uint16_t {
     switch (k) {
       case Operand::Df:
+      case Operand::Mf:
       case Operand::Uf: return 1;
       case Operand::Dr:
       case Operand::Ur: return 2;

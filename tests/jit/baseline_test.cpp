@@ -10,12 +10,14 @@ namespace strata::jit::baseline::test {
 namespace {
 
 using strata::jit::testing::binary_fn;
+using strata::jit::testing::fused_fn;
 using strata::jit::testing::kAllocationHeavyLoopKeepsRegisterRefsAlive;
 using strata::jit::testing::kCalls;
 using strata::jit::testing::kDeepRecursionAndDepthLimit;
 using strata::jit::testing::kExitFromDeepInsideCompiledCode;
 using strata::jit::testing::kFloats;
 using strata::jit::testing::kFuelRunsOutAtTheSameBranch;
+using strata::jit::testing::kInf;
 using strata::jit::testing::kInts;
 using strata::jit::testing::kLoadsStoresBoundsAndBulkOps;
 using strata::jit::testing::kMax;
@@ -82,6 +84,17 @@ TEST(BaselineFloat, BinaryOps) {
   for (const char* op : {"feq", "fne", "flt", "fle", "fgt", "fge"})
     for (double x : kFloats)
       for (double y : kFloats) same(binary_fn(op, "f64", "i64"), "f", {vf(x), vf(y)});
+}
+
+// FMA3 or the C library's fma: the interpreter's result bit for bit, signed zeros, overflow and
+// NaNs included, and the product not rounded on its own.
+TEST(BaselineFloat, FusedMultiplyAdd) {
+  for (double x : kFloats)
+    for (double y : kFloats)
+      for (double z : {0.0, -0.0, 1.5, -2.5, 1e300, kInf, kNaN, -9.3e18})
+        same(fused_fn(), "f", {vf(x), vf(y), vf(z)});
+  same(fused_fn(), "f", {vf(1 + 0x1p-52), vf(1 - 0x1p-52), vf(-1.0)});
+  same(fused_fn(), "f", {vf(3.0), vf(-0.5), vf(1.5)});
 }
 
 TEST(BaselineFloat, UnaryOpsAndConversions) {

@@ -46,6 +46,11 @@ inline std::string binary_fn(std::string_view op, std::string_view t, std::strin
       "  ret %r\n.end\n",
       t, tr, op);
 }
+// f(x, y, z) = fmadd: z = x * y + z, one rounding.
+inline std::string fused_fn() {
+  return ".func f(%x: f64, %y: f64, %z: f64) -> f64 export\n  fmadd %z, %x, %y\n  ret %z\n"
+         ".end\n";
+}
 inline std::string unary_fn(std::string_view op, std::string_view t, std::string_view tr) {
   return fmt::format(
       ".func f(%x: {0}) -> {1} export\n  .reg %r: {1}\n  {2} %r, %x\n"

@@ -15,6 +15,7 @@ const char* operand_text(strata::isa::Operand k) {
     case Operand::Df: return "def f64";
     case Operand::Dr: return "def ref";
     case Operand::Dx: return "def any";
+    case Operand::Mf: return "use and def f64";
     case Operand::Ui: return "i64";
     case Operand::Uf: return "f64";
     case Operand::Ur: return "ref";

@@ -99,6 +99,18 @@ TEST(OptFloat, BinaryOps) {
     same(binary_fn(op, "f64", "i64"), "f", calls, {}, kOptOnly);
 }
 
+// llvm.fma: the interpreter's result bit for bit (signed zeros, overflow, NaNs), one rounding.
+TEST(OptFloat, FusedMultiplyAdd) {
+  std::vector<std::vector<Value>> calls;
+  for (double x : kFloats)
+    for (double y : kFloats)
+      for (double z : {0.0, -0.0, 1.5, -2.5, 1e300, std::numeric_limits<double>::infinity(), kNaN})
+        calls.push_back({vf(x), vf(y), vf(z)});
+  calls.push_back({vf(1 + 0x1p-52), vf(1 - 0x1p-52), vf(-1.0)});
+  calls.push_back({vf(3.0), vf(-0.5), vf(1.5)});
+  same(strata::jit::testing::fused_fn(), "f", calls, {}, kOptOnly);
+}
+
 TEST(OptFloat, UnaryOpsAndConversions) {
   std::vector<std::vector<Value>> fcalls, icalls;
   for (double x : kFloats) fcalls.push_back({vf(x)});

@@ -1,8 +1,11 @@
 // The inline D fast paths (translate_float_inline.cpp) against the helper call alone: for every
 // operand class (zeros, subnormals, the edges of the fast domains, huge values, infinities,
 // NaNs), every fcsr state (NX clear or set, frm RNE or not) and static or dynamic rounding, the
-// result and the whole fcsr must be the helper's, on the interpreter and the baseline JIT.
+// result and the whole fcsr must be the helper's, on the interpreter and the baseline JIT. The
+// fused multiply-adds also get addends that cancel the product exactly or almost (signed zeros,
+// tiny results) and products that overflow.
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -39,9 +42,12 @@ std::vector<uint64_t> operands() {
                              kQnanD,
                              0x7ff4000000000000ull /* sNaN */,
                              1 /* smallest subnormal */};
-  // Both sides of each domain edge: 623 and 1423 (mul/div), 2015/2016 (add/sub).
-  for (uint64_t e : {1ull, 622ull, 623ull, 624ull, 1023ull, 1422ull, 1423ull, 1424ull, 2015ull,
-                     2016ull, 2046ull})
+  // Both sides of each domain edge: 623 and 1423 (mul/div), 2015/2016 (add/sub); the results'
+  // edges: exponents 1-3 (sums near the least normal), products near 2^-1022 (511-513) and
+  // near overflow (1534-1536).
+  for (uint64_t e :
+       {1ull, 2ull, 3ull, 511ull, 512ull, 513ull, 622ull, 623ull, 624ull, 1023ull, 1422ull, 1423ull,
+        1424ull, 1534ull, 1535ull, 1536ull, 2015ull, 2016ull, 2046ull})
     for (int k = 0; k < 3; ++k) v.push_back(with_exponent(e));
   for (int k = 0; k < 12; ++k) v.push_back(with_exponent(900 + next() % 250));
   return v;
@@ -71,9 +77,11 @@ class Block {
     }
   }
   // (result in f4 or x5, fcsr afterwards)
-  std::pair<uint64_t, uint64_t> run(uint64_t a, uint64_t b, uint64_t fcsr, bool x_result) {
+  std::pair<uint64_t, uint64_t> run(uint64_t a, uint64_t b, uint64_t fcsr, bool x_result,
+                                    uint64_t c = 0) {
     set(vm::rv64::f_offset(1), a);
     set(vm::rv64::f_offset(2), b);
+    set(vm::rv64::f_offset(3), c);
     set(vm::rv64::f_offset(4), 0x5555555555555555ull);
     set(vm::rv64::x_offset(5), 0x5555);
     set(state::kFcsr, fcsr);
@@ -99,7 +107,13 @@ class Block {
   vm::HostContext cx_{1, 2};
 };
 
-void compare_all(uint32_t insn, bool x_result) {
+struct Operands {
+  uint64_t a, b, c;
+};
+
+// Every case under every fcsr state: NX clear, NX set, NX set with another flag, NX set but
+// frm = RTZ (a dyn instruction must then take the helper, with RTZ).
+void compare_cases(uint32_t insn, bool x_result, const std::vector<Operands>& cases) {
   auto inst = make_guest_instance(kGuestBytes);
   ASSERT_TRUE(inst.has_value());
   auto cache = CodeCache::create({});
@@ -108,25 +122,85 @@ void compare_all(uint32_t insn, bool x_result) {
   Block want(**inst, nullptr, insn, false, 1);
   Block interp(**inst, nullptr, insn, true, 2);
   Block compiled(**inst, &jit, insn, true, 3);
-  const std::vector<uint64_t> ops = operands();
-  // NX clear, NX set, NX set with another flag, NX set but frm = RTZ (a dyn instruction must
-  // then take the helper, with RTZ).
   const uint64_t fcsrs[] = {0, NX, NX | OF, NX | (RTZ << 5)};
-  int checked = 0;
-  for (uint64_t a : ops)
-    for (uint64_t b : ops)
-      for (uint64_t fcsr : fcsrs) {
-        const auto w = want.run(a, b, fcsr, x_result);
-        for (Block* tier : {&interp, &compiled}) {
-          const auto g = tier->run(a, b, fcsr, x_result);
-          ASSERT_EQ(w.first, g.first) << std::hex << "insn 0x" << insn << " a 0x" << a << " b 0x"
-                                      << b << " fcsr 0x" << fcsr;
-          ASSERT_EQ(w.second, g.second) << std::hex << "fcsr after insn 0x" << insn << " a 0x" << a
-                                        << " b 0x" << b << " fcsr 0x" << fcsr;
-        }
-        ++checked;
+  for (const Operands& o : cases)
+    for (uint64_t fcsr : fcsrs) {
+      const auto w = want.run(o.a, o.b, fcsr, x_result, o.c);
+      for (Block* tier : {&interp, &compiled}) {
+        const auto g = tier->run(o.a, o.b, fcsr, x_result, o.c);
+        ASSERT_EQ(w.first, g.first) << std::hex << "insn 0x" << insn << " a 0x" << o.a << " b 0x"
+                                    << o.b << " c 0x" << o.c << " fcsr 0x" << fcsr;
+        ASSERT_EQ(w.second, g.second) << std::hex << "fcsr after insn 0x" << insn << " a 0x" << o.a
+                                      << " b 0x" << o.b << " c 0x" << o.c << " fcsr 0x" << fcsr;
       }
-  EXPECT_GT(checked, 10000);
+    }
+}
+
+void compare_all(uint32_t insn, bool x_result) {
+  const std::vector<uint64_t> ops = operands();
+  std::vector<Operands> cases;
+  for (uint64_t a : ops)
+    for (uint64_t b : ops) cases.push_back({a, b, 0});
+  ASSERT_GT(cases.size() * 4, 10000u);
+  compare_cases(insn, x_result, cases);
+}
+
+void compare_unary(uint32_t insn) {
+  std::vector<Operands> cases;
+  for (uint64_t a : operands()) cases.push_back({a, 0, 0});
+  // Both signs of every exponent, the largest finite values and the subnormal edge.
+  for (uint64_t e = 0; e < 2048; e += 7) {
+    cases.push_back({with_exponent(e) & ~(uint64_t{1} << 63), 0, 0});
+    cases.push_back({with_exponent(e) | (uint64_t{1} << 63), 0, 0});
+  }
+  for (uint64_t v : std::initializer_list<uint64_t>{0x7fefffffffffffffull, 0x000fffffffffffffull,
+                                                    0x0010000000000000ull, 0x8000000000000001ull,
+                                                    bd(4.0), bd(2.0)})
+    cases.push_back({v, 0, 0});
+  compare_cases(insn, false, cases);
+}
+
+// Every (a, b) pair of operands() with addends of every class, and addends chosen against the
+// product: its negation (an exact zero, or a tiny difference when the product was rounded), a
+// neighbour of it, and huge products that overflow.
+void compare_fused(uint32_t insn) {
+  const std::vector<uint64_t> ops = operands();
+  std::vector<uint64_t> addends = {0,
+                                   bd(-0.0),
+                                   bd(1.0),
+                                   1,
+                                   0x800fffffffffffffull,
+                                   0x0010000000000000ull,
+                                   0x7ff0000000000000ull,
+                                   kQnanD,
+                                   0x7ff4000000000000ull};
+  for (uint64_t e : {1ull, 2015ull, 2016ull, 2046ull}) addends.push_back(with_exponent(e));
+  for (int k = 0; k < 3; ++k) addends.push_back(with_exponent(900 + next() % 250));
+  std::vector<Operands> cases;
+  for (uint64_t a : ops)
+    for (uint64_t b : ops) {
+      for (uint64_t c : addends) cases.push_back({a, b, c});
+      const double p = std::bit_cast<double>(a) * std::bit_cast<double>(b);
+      for (double q : {p, -p}) {
+        const uint64_t qb = std::bit_cast<uint64_t>(q);
+        for (uint64_t c : {qb, qb + 1, qb - 1}) cases.push_back({a, b, c});
+      }
+    }
+  // Exact products: a*b = -c gives +0 (RNE), whatever the operands' signs.
+  for (double x : {3.0, -3.0, 0x1p-300, -0x1p300})
+    for (double y : {0.5, -0.5, 0x1p-350})
+      for (double s : {1.0, -1.0}) cases.push_back({bd(x), bd(y), bd(s * x * y)});
+  // Near the bottom of the range: the difference of close products far below 1, and products
+  // around the least normal (factors near 2^-511) with small addends.
+  for (int k = 0; k < 400; ++k) {
+    const uint64_t lo = k % 2 == 0 ? 623 : 505;
+    const uint64_t a = with_exponent(lo + next() % 12), b = with_exponent(lo + next() % 12);
+    const double p = std::bit_cast<double>(a) * std::bit_cast<double>(b);
+    cases.push_back({a, b, bd(-p)});
+    cases.push_back({a, b, bd(-std::nextafter(p, 0.0))});
+    cases.push_back({a, b, with_exponent(1 + next() % 3)});
+  }
+  compare_cases(insn, false, cases);
 }
 
 TEST(RvFloatInline, ArithmeticMatchesTheHelperStaticRne) {
@@ -148,12 +222,46 @@ TEST(RvFloatInline, ComparesMatchTheHelper) {
   compare_all(fp::feq(D, 5, 1, 2), true);
 }
 
+TEST(RvFloatInline, SqrtMatchesTheHelper) {
+  compare_unary(fp::fsqrt(D, 4, 1, RNE));
+  compare_unary(fp::fsqrt(D, 4, 1, DYN));
+}
+
+TEST(RvFloatInline, FusedMultiplyAddsMatchTheHelperStaticRne) {
+  compare_fused(fp::fmadd(D, 4, 1, 2, 3, RNE));
+  compare_fused(fp::fmsub(D, 4, 1, 2, 3, RNE));
+  compare_fused(fp::fnmsub(D, 4, 1, 2, 3, RNE));
+  compare_fused(fp::fnmadd(D, 4, 1, 2, 3, RNE));
+}
+
+TEST(RvFloatInline, FusedMultiplyAddsMatchTheHelperDynamicRounding) {
+  compare_fused(fp::fmadd(D, 4, 1, 2, 3, DYN));
+  compare_fused(fp::fnmadd(D, 4, 1, 2, 3, DYN));
+}
+
+// (1 - 2^-53) * 2^-1022 = 2^-1022 - 2^-1075 rounds to the least normal, 2^-1022, yet it is
+// tiny (rounded with an unbounded exponent it stays below 2^-1022): UF and NX. A result with
+// biased exponent 1 must therefore go to the helper; these cases fail if it does not.
+TEST(RvFloatInline, TinyValuesRoundedUpToTheLeastNormalKeepTheirUnderflow) {
+  const uint64_t below_one = 0x3fefffffffffffffull, least_normal = 0x0010000000000000ull;
+  std::vector<Operands> cases = {{below_one, least_normal, 0},
+                                 {least_normal, below_one, 0},
+                                 {below_one | (uint64_t{1} << 63), least_normal, 0},
+                                 {below_one, least_normal, bd(-0.0)},
+                                 {below_one, 0x0020000000000000ull, 0}};
+  compare_cases(fp::fmul(D, 4, 1, 2, RNE), false, cases);
+  compare_cases(fp::fmadd(D, 4, 1, 2, 3, DYN), false, cases);
+  compare_cases(fp::fnmsub(D, 4, 1, 2, 3, RNE), false, cases);
+}
+
 TEST(RvFloatInline, OnlyTheRoundToNearestFormsHaveAFastPath) {
   BlockBuilder bb;
   bb.begin_insn(kPc);
   EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fadd(D, 4, 1, 2, RTZ)), kPc));
   EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fadd(S, 4, 1, 2, RNE)), kPc));
-  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fsqrt(D, 4, 1, RNE)), kPc));
+  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fsqrt(D, 4, 1, RUP)), kPc));
+  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fmadd(D, 4, 1, 2, 3, RDN)), kPc));
+  EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fmadd(S, 4, 1, 2, 3, RNE)), kPc));
   EXPECT_EQ(bb.size(), 0u);
 }
 

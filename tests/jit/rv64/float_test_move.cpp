@@ -86,5 +86,33 @@ TEST(RvFloatMove, FsgnjDoubleZerosAndAliasing) {
   EXPECT_EQ(r.f(1), bd(-3.25));
 }
 
+// fmv.d, fneg.d and fabs.d (one source register for both operands) have their own one-word
+// translation: bit-exact on NaN payloads, infinities, zeros and subnormals, no flags.
+TEST(RvFloatMove, DoubleSignMovesFromOneRegisterAreBitExact) {
+  Rig r;
+  const uint64_t values[] = {bd(0.0),
+                             bd(-0.0),
+                             bd(1.5),
+                             bd(-1e300),
+                             1,
+                             0x800fffffffffffffull,
+                             0x7ff0000000000000ull,
+                             0xfff0000000000000ull,
+                             0x7ff4000000000abcull /* sNaN */,
+                             0xfff8000000000001ull};
+  for (uint64_t v : values) {
+    EXPECT_EQ(r.one(fp::fsgnj(D, 4, 1, 1), v), v);
+    EXPECT_EQ(r.one(fp::fsgnjn(D, 4, 1, 1), v), v ^ (uint64_t{1} << 63));
+    EXPECT_EQ(r.one(fp::fsgnjx(D, 4, 1, 1), v), v & ~(uint64_t{1} << 63));
+  }
+  EXPECT_EQ(r.fflags(), 0u);
+  // In place: fabs.d f1, f1 and fmv.d f2, f2.
+  r.set_f(1, bd(-7.0));
+  r.set_f(2, 0x7ff4000000000001ull);
+  r.run({fp::fsgnjx(D, 1, 1, 1), fp::fsgnj(D, 2, 2, 2)});
+  EXPECT_EQ(r.f(1), bd(7.0));
+  EXPECT_EQ(r.f(2), 0x7ff4000000000001ull);
+}
+
 }  // namespace
 }  // namespace strata::jit::rv64::ftest
