@@ -1,5 +1,5 @@
 // The optimizing tier's compiler inside libstrata_opt.so: translated IR (translate.hpp) ->
-// the new pass manager's O2 pipeline -> ORC LLJIT (host CPU, its own JIT memory). One LLVM
+// the tier's pass pipeline (pipeline.hpp) -> ORC LLJIT (host CPU, its own JIT memory). One LLVM
 // module per SVI function, so each function's compile is measured alone and code becomes
 // callable as soon as it is ready. This file is the module's only exported symbol.
 #include <cstdlib>
@@ -17,14 +17,13 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include "jit/opt/loop_checks.hpp"
 #include "jit/opt/opt_api.hpp"
-#include "jit/opt/range_checks.hpp"
+#include "jit/opt/pipeline.hpp"
 #include "jit/opt/translate.hpp"
 
 namespace strata::jit::opt {
@@ -80,6 +79,8 @@ class LlvmCompiler final : public OptCompiler {
     auto c = std::unique_ptr<LlvmCompiler>(new LlvmCompiler());
     c->rt_ = rt;
     c->tm_ = std::move(*tm);
+    if (const char* passes = std::getenv("STRATA_OPT_PASSES"); passes != nullptr)
+      c->passes_ = passes;
     c->jit_ = std::move(*jit);
     return c;
   }
@@ -122,7 +123,8 @@ class LlvmCompiler final : public OptCompiler {
     bool memory_loops = false;
     for (const llvm::Function& f : *mod)
       memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
-    optimize(*mod, memory_loops);
+    if (std::string why = optimize_module(*mod, *tm_, memory_loops, passes_); !why.empty())
+      return {nullptr, why, {}};
     const uint32_t loop_checks =
         memory_loops ? count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel) : 0;
     t0 = thread_cpu_ns();
@@ -156,32 +158,9 @@ class LlvmCompiler final : public OptCompiler {
   }
 
  private:
-  void optimize(llvm::Module& mod, bool memory_loops) {
-    llvm::LoopAnalysisManager lam;
-    llvm::FunctionAnalysisManager fam;
-    llvm::CGSCCAnalysisManager cgam;
-    llvm::ModuleAnalysisManager mam;
-    llvm::PassBuilder pb(tm_.get());
-    pb.registerModuleAnalyses(mam);
-    pb.registerCGSCCAnalyses(cgam);
-    pb.registerFunctionAnalyses(fam);
-    pb.registerLoopAnalyses(lam);
-    pb.crossRegisterProxies(lam, fam, cgam, mam);
-    // Range-check elimination first, on the translated code made SSA: later passes
-    // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes. Only for
-    // code with loops over memory: elsewhere it would be compile time for nothing.
-    if (memory_loops)
-      pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
-        llvm::FunctionPassManager fpm;
-        add_range_check_elimination(fpm);
-        mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
-      });
-    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
-    mpm.run(mod, mam);
-  }
-
   OptRuntime rt_;
   std::unique_ptr<llvm::TargetMachine> tm_;
+  std::string passes_;  // STRATA_OPT_PASSES: a textual pipeline instead of ours (pipeline.hpp)
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   uint64_t next_id_ = 0;
   std::unordered_map<vm::JitEntry, llvm::orc::ResourceTrackerSP> trackers_;
