@@ -22,6 +22,7 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include "jit/opt/loop_checks.hpp"
+#include "jit/opt/object_compiler.hpp"
 #include "jit/opt/opt_api.hpp"
 #include "jit/opt/pipeline.hpp"
 #include "jit/opt/translate.hpp"
@@ -62,7 +63,19 @@ class LlvmCompiler final : public OptCompiler {
       *err = to_string(tm.takeError());
       return nullptr;
     }
-    auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+    auto jit =
+        llvm::orc::LLJITBuilder()
+            .setJITTargetMachineBuilder(*jtmb)
+            .setCompileFunctionCreator(
+                [](llvm::orc::JITTargetMachineBuilder b)
+                    -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                  auto target = b.createTargetMachine();
+                  if (!target) return target.takeError();
+                  auto objects = ObjectCompiler::create(std::move(*target));
+                  if (!objects) return objects.takeError();
+                  return std::move(*objects);
+                })
+            .create();
     if (!jit) {
       *err = to_string(jit.takeError());
       return nullptr;
