@@ -67,11 +67,9 @@ class LlvmCompiler final : public OptCompiler {
         llvm::orc::LLJITBuilder()
             .setJITTargetMachineBuilder(*jtmb)
             .setCompileFunctionCreator(
-                [](llvm::orc::JITTargetMachineBuilder b)
+                [shared = tm->get()](llvm::orc::JITTargetMachineBuilder)
                     -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
-                  auto target = b.createTargetMachine();
-                  if (!target) return target.takeError();
-                  auto objects = ObjectCompiler::create(std::move(*target));
+                  auto objects = ObjectCompiler::create(*shared);
                   if (!objects) return objects.takeError();
                   return std::move(*objects);
                 })
@@ -172,6 +170,8 @@ class LlvmCompiler final : public OptCompiler {
 
  private:
   OptRuntime rt_;
+  // The pass pipeline's and code generation's (ObjectCompiler): one X86 subtarget built per
+  // process, not one per user. Outlives jit_.
   std::unique_ptr<llvm::TargetMachine> tm_;
   std::string passes_;  // STRATA_OPT_PASSES: a textual pipeline instead of ours (pipeline.hpp)
   std::unique_ptr<llvm::orc::LLJIT> jit_;

@@ -9,14 +9,13 @@
 
 namespace strata::jit::opt {
 
-ObjectCompiler::ObjectCompiler(std::unique_ptr<llvm::TargetMachine> tm)
-    : IRCompiler(llvm::orc::irManglingOptionsFromTargetOptions(tm->Options)), tm_(std::move(tm)) {}
+ObjectCompiler::ObjectCompiler(llvm::TargetMachine& tm)
+    : IRCompiler(llvm::orc::irManglingOptionsFromTargetOptions(tm.Options)), tm_(tm) {}
 
-llvm::Expected<std::unique_ptr<ObjectCompiler>> ObjectCompiler::create(
-    std::unique_ptr<llvm::TargetMachine> tm) {
-  auto c = std::unique_ptr<ObjectCompiler>(new ObjectCompiler(std::move(tm)));
+llvm::Expected<std::unique_ptr<ObjectCompiler>> ObjectCompiler::create(llvm::TargetMachine& tm) {
+  auto c = std::unique_ptr<ObjectCompiler>(new ObjectCompiler(tm));
   llvm::MCContext* mc = nullptr;
-  if (c->tm_->addPassesToEmitMC(c->passes_, mc, c->out_))
+  if (c->tm_.addPassesToEmitMC(c->passes_, mc, c->out_))
     return llvm::make_error<llvm::StringError>("the target cannot emit object code",
                                                llvm::inconvertibleErrorCode());
   return c;

@@ -22,15 +22,15 @@ namespace strata::jit::opt {
 class ObjectCompiler final : public llvm::orc::IRCompileLayer::IRCompiler {
  public:
   // Fails if the target cannot emit objects.
-  static llvm::Expected<std::unique_ptr<ObjectCompiler>> create(
-      std::unique_ptr<llvm::TargetMachine> tm);
+  // `tm` must outlive the compiler.
+  static llvm::Expected<std::unique_ptr<ObjectCompiler>> create(llvm::TargetMachine& tm);
 
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module& m) override;
 
  private:
-  explicit ObjectCompiler(std::unique_ptr<llvm::TargetMachine> tm);
+  explicit ObjectCompiler(llvm::TargetMachine& tm);
 
-  std::unique_ptr<llvm::TargetMachine> tm_;
+  llvm::TargetMachine& tm_;
   llvm::SmallVector<char, 0> object_;  // what the pipeline's object writer writes to
   llvm::raw_svector_ostream out_{object_};
   llvm::legacy::PassManager passes_;
