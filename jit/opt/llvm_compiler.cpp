@@ -59,9 +59,9 @@ class LlvmCompiler final : public OptCompiler {
     }
     jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // llc -O2
     // Made from the builder LLJIT hands its compile function, which it has set up for its
-    // linker (JITLink: small code model, PIC); a machine made from `jtmb` itself would get the
-    // JIT default, the large code model, whose constant-pool loads through a 64-bit immediate
-    // cost mandelbrot under --jit=auto 0.27 -> 0.41 s.
+    // linker (JITLink: small code model, PIC); a machine made from `jtmb` itself gets the JIT
+    // default, the large code model with static relocations, whose constant-pool loads and
+    // calls go through 64-bit immediates.
     std::unique_ptr<llvm::TargetMachine> tm;
     auto jit =
         llvm::orc::LLJITBuilder()
