@@ -31,9 +31,9 @@ namespace strata::jit::opt {
 
 namespace {
 
-// Mostly the O2 function simplification and optimization pipelines in their order, once each
-// where O2 repeats a cleanup. Each pass below changed the code of a bench program or a test
-// shape when left out (docs/JIT.md, "The pass pipeline").
+// O2's function simplification and optimization passes in O2's order, once each where O2
+// repeats a cleanup. The passes a comparison with O2's code showed necessary say why
+// (docs/JIT.md, "The pass pipeline").
 llvm::FunctionPassManager translated_code_pipeline() {
   llvm::FunctionPassManager fpm;
   // The registers are allocas: SROA makes them SSA values (the range-check passes did already

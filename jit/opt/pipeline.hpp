@@ -12,7 +12,7 @@ namespace strata::jit::opt {
 // Optimizes every function of `mod` (one SVI function, plus its by-value body if it calls
 // itself) with a function pipeline built for translated code, not buildPerModuleDefaultPipeline:
 // a module holds no inlining candidates, globals or interprocedural work, and the O2 pipeline's
-// passes for those, and its repeated cleanups, cost compile time for the same code.
+// passes for those, and its repeated cleanups, cost compile time for code no faster.
 // `memory_loops` (kMemoryLoopsAttr) adds the bounds-check hoisting of range_checks.hpp first.
 //
 // `passes`, when not empty, replaces the pipeline by LLVM's textual pipeline syntax (as
