@@ -1,5 +1,5 @@
 // The optimizing tier's compiler inside libstrata_opt.so: translated IR (translate.hpp) ->
-// the new pass manager's O2 pipeline -> ORC LLJIT (host CPU, its own JIT memory). One LLVM
+// the tier's pass pipeline (pipeline.hpp) -> ORC LLJIT (host CPU, its own JIT memory). One LLVM
 // module per SVI function, so each function's compile is measured alone and code becomes
 // callable as soon as it is ready. This file is the module's only exported symbol.
 #include <cstdlib>
@@ -17,14 +17,14 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include "jit/opt/loop_checks.hpp"
+#include "jit/opt/object_compiler.hpp"
 #include "jit/opt/opt_api.hpp"
-#include "jit/opt/range_checks.hpp"
+#include "jit/opt/pipeline.hpp"
 #include "jit/opt/translate.hpp"
 
 namespace strata::jit::opt {
@@ -58,12 +58,25 @@ class LlvmCompiler final : public OptCompiler {
       return nullptr;
     }
     jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // llc -O2
-    auto tm = jtmb->createTargetMachine();
-    if (!tm) {
-      *err = to_string(tm.takeError());
-      return nullptr;
-    }
-    auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+    // Made from the builder LLJIT hands its compile function, which it has set up for its
+    // linker (JITLink: small code model, PIC); a machine made from `jtmb` itself gets the JIT
+    // default, the large code model with static relocations, whose constant-pool loads and
+    // calls go through 64-bit immediates.
+    std::unique_ptr<llvm::TargetMachine> tm;
+    auto jit =
+        llvm::orc::LLJITBuilder()
+            .setJITTargetMachineBuilder(*jtmb)
+            .setCompileFunctionCreator(
+                [&tm](llvm::orc::JITTargetMachineBuilder b)
+                    -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                  auto made = b.createTargetMachine();
+                  if (!made) return made.takeError();
+                  tm = std::move(*made);
+                  auto objects = ObjectCompiler::create(*tm);
+                  if (!objects) return objects.takeError();
+                  return std::move(*objects);
+                })
+            .create();
     if (!jit) {
       *err = to_string(jit.takeError());
       return nullptr;
@@ -79,7 +92,9 @@ class LlvmCompiler final : public OptCompiler {
     (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
     auto c = std::unique_ptr<LlvmCompiler>(new LlvmCompiler());
     c->rt_ = rt;
-    c->tm_ = std::move(*tm);
+    c->tm_ = std::move(tm);
+    if (const char* passes = std::getenv("STRATA_OPT_PASSES"); passes != nullptr)
+      c->passes_ = passes;
     c->jit_ = std::move(*jit);
     return c;
   }
@@ -122,7 +137,8 @@ class LlvmCompiler final : public OptCompiler {
     bool memory_loops = false;
     for (const llvm::Function& f : *mod)
       memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
-    optimize(*mod, memory_loops);
+    if (std::string why = optimize_module(*mod, *tm_, memory_loops, passes_); !why.empty())
+      return {nullptr, why, {}};
     const uint32_t loop_checks =
         memory_loops ? count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel) : 0;
     t0 = thread_cpu_ns();
@@ -156,32 +172,11 @@ class LlvmCompiler final : public OptCompiler {
   }
 
  private:
-  void optimize(llvm::Module& mod, bool memory_loops) {
-    llvm::LoopAnalysisManager lam;
-    llvm::FunctionAnalysisManager fam;
-    llvm::CGSCCAnalysisManager cgam;
-    llvm::ModuleAnalysisManager mam;
-    llvm::PassBuilder pb(tm_.get());
-    pb.registerModuleAnalyses(mam);
-    pb.registerCGSCCAnalyses(cgam);
-    pb.registerFunctionAnalyses(fam);
-    pb.registerLoopAnalyses(lam);
-    pb.crossRegisterProxies(lam, fam, cgam, mam);
-    // Range-check elimination first, on the translated code made SSA: later passes
-    // (IndVarSimplify) rewrite a check into an exit test IRCE no longer recognizes. Only for
-    // code with loops over memory: elsewhere it would be compile time for nothing.
-    if (memory_loops)
-      pb.registerPipelineStartEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel) {
-        llvm::FunctionPassManager fpm;
-        add_range_check_elimination(fpm);
-        mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
-      });
-    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
-    mpm.run(mod, mam);
-  }
-
   OptRuntime rt_;
+  // The pass pipeline's and code generation's (ObjectCompiler): one X86 subtarget built per
+  // process, not one per user. Outlives jit_.
   std::unique_ptr<llvm::TargetMachine> tm_;
+  std::string passes_;  // STRATA_OPT_PASSES: a textual pipeline instead of ours (pipeline.hpp)
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   uint64_t next_id_ = 0;
   std::unordered_map<vm::JitEntry, llvm::orc::ResourceTrackerSP> trackers_;
