@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
-  libfmt-dev libgc-dev libasmjit-dev libexpected-dev llvm-19-dev libzstd-dev
+  libfmt-dev libgc-dev libasmjit-dev libexpected-dev llvm-19-dev libzstd-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
   lua5.4 luajit time binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
