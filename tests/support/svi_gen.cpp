@@ -38,6 +38,8 @@ constexpr int64_t kEdgeInts[] = {0,
                                  -0x5555555555555556LL,
                                  1000000007};
 
+// The last four: full significands (products that are rounded, so that fmadd's single rounding
+// shows) and the ends of the normal range.
 const double kEdgeFloats[] = {0.0,
                               -0.0,
                               1.0,
@@ -63,7 +65,11 @@ const double kEdgeFloats[] = {0.0,
                               -std::numeric_limits<double>::infinity(),
                               std::numeric_limits<double>::quiet_NaN(),
                               123456.789,
-                              -7.25};
+                              -7.25,
+                              1.0000000000000002,
+                              0.33333333333333331,
+                              2.2250738585072014e-308,
+                              1.7976931348623157e308};
 
 class Gen {
  public:
@@ -262,7 +268,8 @@ class Gen {
     static constexpr Op kUn[] = {Op::FNeg,  Op::FAbs,   Op::FSqrt,    Op::FFloor,
                                  Op::FCeil, Op::FTrunc, Op::FNearest, Op::MovF};
     static constexpr Op kCmp[] = {Op::FEq, Op::FNe, Op::FLt, Op::FLe, Op::FGt, Op::FGe};
-    uint64_t r = below(12);
+    uint64_t r = below(14);
+    if (r >= 12) return fmadd_op(out);
     uint16_t b = sf(), c = sf();
     if (r < 8 && chance(30)) {  // fresh edge operands: -0 vs +0, NaN, inf, ties, huge
       b = gf(), c = gf();
@@ -276,6 +283,25 @@ class Gen {
     if (r < 10) return out.push_back(insn(Op::F2I, gi(), sf()));
     if (r < 11) return out.push_back(insn(Op::BitsF, gf(), si()));
     canonical_bits(out, gi(), sf());
+  }
+
+  // fmadd a, b, c reads its destination too, so the addend gets edge values like the factors.
+  // Sometimes the addend is the negated rounded product: the result is then the product's
+  // rounding error, which a tier computing an unfused b * c + a loses (it gives 0).
+  void fmadd_op(std::vector<Stmt>& out) {
+    uint16_t a = gf(), b = sf(), c = sf();
+    uint64_t r = below(10);
+    if (r < 3) {  // fresh edge operands: NaN, inf, -0, subnormals, overflowing products
+      b = gf(), c = gf();
+      out.push_back(lf(b, kEdgeFloats[below(std::size(kEdgeFloats))]));
+      out.push_back(lf(c, kEdgeFloats[below(std::size(kEdgeFloats))]));
+      out.push_back(lf(a, kEdgeFloats[below(std::size(kEdgeFloats))]));
+    } else if (r < 6) {
+      while (a == b || a == c) a = gf();  // six general registers, at most two excluded
+      out.push_back(insn(Op::FMul, a, b, c));
+      out.push_back(insn(Op::FNeg, a, a));
+    }
+    out.push_back(insn(Op::FMAdd, a, b, c));
   }
 
   // %addr = an address for an access (masked in-bounds, or risky).

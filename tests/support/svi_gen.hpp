@@ -54,7 +54,7 @@ namespace strata::svigen {
   X(Li, "li") X(Lf, "lf") X(MovI, "mov") X(MovF, "mov") X(MovR, "mov")                          \
   X(FAdd, "fadd") X(FSub, "fsub") X(FMul, "fmul") X(FDiv, "fdiv") X(FMin, "fmin")               \
   X(FMax, "fmax") X(FNeg, "fneg") X(FAbs, "fabs") X(FSqrt, "fsqrt") X(FFloor, "ffloor")         \
-  X(FCeil, "fceil") X(FTrunc, "ftrunc") X(FNearest, "fnearest")                                 \
+  X(FCeil, "fceil") X(FTrunc, "ftrunc") X(FNearest, "fnearest") X(FMAdd, "fmadd")               \
   X(FEq, "feq") X(FNe, "fne") X(FLt, "flt") X(FLe, "fle") X(FGt, "fgt") X(FGe, "fge")           \
   X(I2F, "i2f") X(F2I, "f2i") X(FBits, "fbits") X(BitsF, "bitsf")                               \
   X(LdI8, "ld.i8") X(LdU8, "ld.u8") X(LdI16, "ld.i16") X(LdU16, "ld.u16") X(LdI32, "ld.i32")    \

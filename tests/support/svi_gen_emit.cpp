@@ -69,7 +69,8 @@ Shape shape(const Stmt& s) {
     case Op::FMul:
     case Op::FDiv:
     case Op::FMin:
-    case Op::FMax: return {'f', 'f', 'f'};
+    case Op::FMax:
+    case Op::FMAdd: return {'f', 'f', 'f'};
     case Op::FEq:
     case Op::FNe:
     case Op::FLt:

@@ -310,6 +310,7 @@ bool Evaluator::insn(const Stmt& s, Frame& fr) {
     case Op::FDiv: fa = fb / fc; return true;
     case Op::FMin: fa = fmin_ref(fb, fc); return true;
     case Op::FMax: fa = fmax_ref(fb, fc); return true;
+    case Op::FMAdd: fa = std::fma(fb, fc, fa); return true;  // one rounding
     case Op::FNeg: fa = -fb; return true;
     case Op::FAbs: fa = std::fabs(fb); return true;
     case Op::FSqrt: fa = std::sqrt(fb); return true;

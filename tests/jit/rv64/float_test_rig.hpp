@@ -1,8 +1,9 @@
 // Shared rig of the F/D tests: encoders for the float instructions, and a runner that builds a
 // block from instructions with BlockBuilder + translate_float (no integer translator needed),
 // verifies it as SVI, runs it in the interpreter and again, from the same starting memory,
-// through the baseline JIT, and checks that both tiers agree on the result and on all memory.
-// run_translated does the same with a block from the whole translator (translate_block).
+// through the baseline JIT twice (as SVI programs get it, and with the code promises the RV64
+// runner makes for its units), and checks that every tier agrees on the result and on all
+// memory. run_translated does the same with a block from the whole translator (translate_block).
 #pragma once
 
 #include <bit>
@@ -174,8 +175,9 @@ class Rig {
     return run_function(std::move(tb->fn));
   }
 
-  // Verifies `fn`, runs it in the interpreter, restores memory, runs it again through the
-  // baseline JIT; both must return the same and leave the same memory (the interpreter's stays).
+  // Verifies `fn`, runs it in the interpreter, then through the baseline JIT without and with
+  // the runner's promises, each from the interpreter's starting memory; all must return the same
+  // and leave the same memory (the interpreter's stays).
   uint64_t run_function(isa::Function fn) {
     bodies_.push_back(std::move(fn));
     const isa::Function& body = bodies_.back();
@@ -186,13 +188,16 @@ class Rig {
     EXPECT_TRUE(ok.has_value()) << (ok ? "" : ok.error().message);
 
     std::vector<uint8_t> before(data(), data() + kGuestBytes);
-    const uint64_t interp = execute(body, false);
+    const uint64_t interp = execute(body, Tier::Interpreter);
     std::vector<uint8_t> after(data(), data() + kGuestBytes);
-    std::memcpy(data(), before.data(), kGuestBytes);
-    const uint64_t jit = execute(body, true);
-    EXPECT_EQ(interp, jit) << "interpreter and baseline JIT disagree";
-    EXPECT_EQ(0, std::memcmp(after.data(), data(), kGuestBytes))
-        << "guest memory differs between the tiers";
+    for (const Tier tier : {Tier::Baseline, Tier::BaselinePromised}) {
+      std::memcpy(data(), before.data(), kGuestBytes);
+      const uint64_t jit = execute(body, tier);
+      const char* what = tier == Tier::Baseline ? "baseline JIT" : "baseline JIT (promised)";
+      EXPECT_EQ(interp, jit) << "interpreter and " << what << " disagree";
+      EXPECT_EQ(0, std::memcmp(after.data(), data(), kGuestBytes))
+          << "guest memory differs between the interpreter and " << what;
+    }
     std::memcpy(data(), after.data(), kGuestBytes);
     return interp;
   }
@@ -212,14 +217,20 @@ class Rig {
   }
 
  private:
+  enum class Tier { Interpreter, Baseline, BaselinePromised };
+
   uint8_t* data() { return inst_->memory.data(); }
 
-  uint64_t execute(const isa::Function& body, bool jit) {
+  uint64_t execute(const isa::Function& body, Tier tier) {
     funcs_.emplace_back();
     vm::FuncInfo& fn = funcs_.back();
     init_block_func(fn, body, *inst_, static_cast<uint32_t>(funcs_.size()));
-    if (jit) {
-      EXPECT_TRUE(jit_->compile(fn, body)) << "baseline JIT refused the block";
+    if (tier != Tier::Interpreter) {
+      // The promises of jit/rv64/translation_cache: the guest memory never moves, and r0 is 0
+      // on entry (vm::execute zeroes the frame, as the runner keeps r0).
+      const baseline::CodePromises promises{.fixed_memory = tier == Tier::BaselinePromised,
+                                            .zero_r0 = tier == Tier::BaselinePromised};
+      EXPECT_TRUE(jit_->compile(fn, body, nullptr, promises)) << "baseline JIT refused the block";
     }
     vm::ExecState st{vm::Limits{}};
     vm::HostContext cx{1, 2};
