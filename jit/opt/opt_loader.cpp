@@ -189,7 +189,7 @@ void OptTier::compile_program(const vm::Program& p) {
 std::string OptTier::format_stats() const {
   std::lock_guard lock(mu_);
   std::string s = fmt::format(
-      "opt: {} functions compiled (LLVM O2), {} declined, {:.1f} us/function mean, {:.1f} us "
+      "opt: {} functions compiled (LLVM), {} declined, {:.1f} us/function mean, {:.1f} us "
       "p99; module loaded in {:.1f} ms ({})\n",
       stats_.compiled, stats_.declined, stats_.compile.mean_us(), stats_.compile.p99_us(),
       static_cast<double>(stats_.load_ns) / 1e6, stats_.module_path);

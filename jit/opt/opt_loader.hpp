@@ -81,7 +81,7 @@ class OptTier {
   void compile_program(const vm::Program& p);
 
   OptStats stats() const;
-  // "opt: N functions compiled (LLVM O2), M declined, X us/function mean, Y us p99; module
+  // "opt: N functions compiled (LLVM), M declined, X us/function mean, Y us p99; module
   // loaded in Z ms (path)", "opt: module load CPU time: dlopen A ms, creating the compiler B ms"
   std::string format_stats() const;
 

@@ -37,7 +37,7 @@ long census(const ProcessResult& r) {
 
 long declined(const ProcessResult& r) {
   std::smatch m;
-  if (!std::regex_search(r.err, m, std::regex(R"(functions compiled \(LLVM O2\), (\d+) declined)")))
+  if (!std::regex_search(r.err, m, std::regex(R"(functions compiled \(LLVM\), (\d+) declined)")))
     return -1;
   return std::stol(m[1].str());
 }
