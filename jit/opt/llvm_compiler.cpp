@@ -3,7 +3,6 @@
 // module per SVI function, so each function's compile is measured alone and code becomes
 // callable as soon as it is ready. This file is the module's only exported symbol.
 #include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +20,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "jit/compile_timer.hpp"
 #include "jit/opt/loop_checks.hpp"
 #include "jit/opt/object_compiler.hpp"
 #include "jit/opt/opt_api.hpp"
@@ -30,12 +30,6 @@
 namespace strata::jit::opt {
 
 namespace {
-
-uint64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 std::string to_string(llvm::Error e) {
   std::string s;

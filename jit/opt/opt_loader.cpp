@@ -1,7 +1,6 @@
 #include "jit/opt/opt_loader.hpp"
 
 #include <dlfcn.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -23,14 +22,6 @@
 namespace strata::jit::opt {
 
 namespace {
-
-// The load runs on one thread (the run's, or the auto tier's worker while the run goes on), so
-// its CPU time is this thread's, free of the waits for a core that its wall time includes.
-uint64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 const void* fnp(auto* f) {
   return reinterpret_cast<const void*>(f);
@@ -75,6 +66,8 @@ std::vector<std::string> candidates() {
 
 Result<std::unique_ptr<OptTier>> OptTier::load() {
   CompileTimer timer;
+  // The load runs on one thread (the run's, or the auto tier's worker while the run goes on), so
+  // its CPU time is this thread's, free of the waits for a core that its wall time includes.
   const uint64_t cpu_start = thread_cpu_ns();
   std::string tried;
   void* handle = nullptr;
