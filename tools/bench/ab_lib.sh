@@ -1,4 +1,5 @@
-# tools/bench/ab_lib.sh — the A/B loop shared by svi_ab.sh and rv64_ab.sh (sourced, not run).
+# tools/bench/ab_lib.sh — the A/B loop shared by svi_ab.sh and rv64_ab.sh (sourced, not run);
+# opt_load_ab.sh uses only its ab_usage and ab_median.
 #
 # The script that sources it sets `name` (for messages and the output directory), `programs` (an
 # array), `n` (an associative array: program -> argument), `runs` (the default K) and defines

@@ -15,7 +15,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+# shellcheck source=tools/bench/ab_lib.sh
+source tools/bench/ab_lib.sh  # ab_usage, ab_median
 
 a="" b="" runs=11
 while (($#)); do
@@ -23,15 +24,13 @@ while (($#)); do
     --a) a="$2"; shift ;;
     --b) b="$2"; shift ;;
     --runs) runs="$2"; shift ;;
-    -h|--help) usage; exit 0 ;;
+    -h|--help) ab_usage; exit 0 ;;
     *) echo "opt_load_ab.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 [[ -x "$a" && -x "$b" ]] || { echo "opt_load_ab.sh: give two strata binaries with --a and --b" >&2; exit 2; }
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "opt_load_ab.sh: --runs needs a positive count" >&2; exit 2; }
-
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -59,7 +58,7 @@ done
 
 for side in a b; do
   printf '%s: module loaded in %s ms, first compile %s us, run CPU %s ms, peak RSS %s KiB (median of %d; %s)\n' \
-    "$side" "$(awk '{print $1}' "$tmp/$side" | median)" "$(awk '{print $4}' "$tmp/$side" | median)" \
-    "$(awk '{print $2}' "$tmp/$side" | median)" "$(awk '{print $3}' "$tmp/$side" | median)" "$runs" \
+    "$side" "$(awk '{print $1}' "$tmp/$side" | ab_median)" "$(awk '{print $4}' "$tmp/$side" | ab_median)" \
+    "$(awk '{print $2}' "$tmp/$side" | ab_median)" "$(awk '{print $3}' "$tmp/$side" | ab_median)" "$runs" \
     "$(cat "$tmp/$side.path")"
 done
