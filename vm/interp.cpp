@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "vm/heap.hpp"
+#include "vm/heap/alloc_cache.hpp"
 #include "vm/interp.hpp"
 
 static_assert(std::endian::native == std::endian::little,
@@ -279,6 +280,7 @@ ExecStatus execute(ExecState& st, HostContext& cx, const FuncInfo* entry, const 
   }
   st.host = &cx;
   if (st.host_stack_limit == 0) st.host_stack_limit = host_stack_floor();
+  st.alloc_cache = thread_alloc_cache();
   Frame* fp = st.frames;
   Value* R = st.stack;
   for (uint32_t i = 0; i < entry->nparams; ++i) R[i] = args[i];
@@ -335,6 +337,8 @@ void native_trap(const ExecState& st, HostContext& cx, const Frame* top, const i
   // entry_fp is where this run returns; it moves with the frame array (grow_frames, or a
   // compiled callee's nested calls), so it is recomputed from its depth after those.
   const ptrdiff_t entry_depth = entry_fp - st.frames;
+  // A debugger resumes a paused run here, possibly from another thread than the one that began.
+  st.alloc_cache = thread_alloc_cache();
   Frame* fp = entry_fp;
   const FuncInfo* fn = fp->fn;
   Instance* inst = fn->inst;

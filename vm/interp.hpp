@@ -56,6 +56,8 @@
 
 namespace strata::vm {
 
+struct AllocCache;  // vm/heap/alloc_cache.hpp
+
 struct Frame {
   const FuncInfo* fn;
   Value* base;
@@ -115,6 +117,11 @@ class ExecState {
   Value jit_retval{};              // a compiled function's result (status Returned)
   Trap jit_trap;                   // the finished trap when a compiled call returns Trapped
   uintptr_t host_stack_limit = 0;  // lowest safe host stack address for compiled code (0 = unset)
+  // The running thread's allocation cache, from which compiled code takes small objects inline
+  // (vm/heap/alloc_cache.hpp): execute and run_frames set it to thread_alloc_cache(), and the
+  // allocation helpers refresh it, so the thread that runs code on this state sees its own. Never
+  // null: until then the shared empty cache, which sends every allocation to the helpers.
+  AllocCache* alloc_cache;
 
   // ---- run-time tier-up (interpreter and jit runtime only; not read by emitted code) ----
   TierUp tier_up{};

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "vm/heap/alloc_cache.hpp"
 #include "vm/heap/gc.hpp"
 #include "vm/interp.hpp"
 
@@ -15,7 +16,7 @@ constexpr size_t kInitialStackValues = size_t{1} << 15;  // 256 KiB
 constexpr size_t kInitialFrames = size_t{1} << 12;
 }  // namespace
 
-ExecState::ExecState(const Limits& limits) {
+ExecState::ExecState(const Limits& limits) : alloc_cache(empty_alloc_cache()) {
   stack = static_cast<Value*>(GC_MALLOC_UNCOLLECTABLE(kInitialStackValues * sizeof(Value)));
   if (!stack) {
     std::fputs("strata: cannot allocate the VM stack\n", stderr);

@@ -6,6 +6,7 @@
 
 #include "jit/baseline/emitter.hpp"
 #include "jit/baseline/runtime.hpp"
+#include "vm/heap/alloc_cache.hpp"
 
 namespace strata::jit::baseline {
 
@@ -27,6 +28,9 @@ constexpr int32_t kStringLenOff = offsetof(vm::String, len);
 constexpr int32_t kStringDataOff = offsetof(vm::String, data);
 constexpr int32_t kRecordTypeOff = offsetof(vm::Record, type);
 constexpr int32_t kRecordFieldsOff = offsetof(vm::Record, fields);
+constexpr int32_t kAllocCacheOff = offsetof(vm::ExecState, alloc_cache);
+static_assert(offsetof(vm::Object, kind) == 0 && offsetof(vm::Object, aux) == 4,
+              "rnew writes kind and aux as one 64-bit word");
 
 // rax = the object in `r`, checked non-null and of kind `kind` (else trap_object(rax, kind)).
 void load_checked(Emitter& e, const isa::Insn& in, uint16_t r, ObjKind kind) {
@@ -96,8 +100,37 @@ void array_set(Emitter& e, const isa::Insn& in, ObjKind kind) {
 
 }  // namespace
 
+// The record from the thread's allocation cache when its class holds one (alloc_cache.hpp:
+// cleared but for the link word, which the header overwrites), else rt::record_new, which refills
+// the cache, collects, applies the heap cap and traps. Nothing here can collect, and the new ref
+// goes straight to the frame's window, which the GC scans.
 void emit_RNew(Emitter& e, const isa::Insn& in) {
-  e.call_checked(in.pc, fnp(&rt::record_new));
+  const vm::RecordType& type = e.inst.types[b_of(in.word)];
+  const uint32_t g =
+      vm::cache_class(sizeof(vm::Record) + uint64_t{type.field_count} * sizeof(vm::Value));
+  if (g == 0) {
+    e.call_checked(in.pc, fnp(&rt::record_new));
+    return;
+  }
+  asmjit::Label done = e.a.newLabel();
+  asmjit::Label slow = e.cold([&e, pc = in.pc, done] {
+    e.call_checked(pc, fnp(&rt::record_new));
+    e.a.jmp(done);
+  });
+  const auto head_off = static_cast<int32_t>(vm::cache_free_offset(g));
+  e.a.mov(x86::rcx, x86::qword_ptr(x86::r12, kAllocCacheOff));
+  e.a.mov(x86::rdx, x86::qword_ptr(x86::rcx, head_off));
+  e.a.test(x86::rdx, x86::rdx);
+  e.a.jz(slow);                                 // the class is empty
+  e.a.mov(x86::rax, x86::qword_ptr(x86::rdx));  // the link word, overwritten by the header
+  e.a.mov(x86::qword_ptr(x86::rcx, head_off), x86::rax);
+  e.a.mov(x86::rax,
+          asmjit::imm(static_cast<uint64_t>(ObjKind::Record) | (uint64_t{type.field_count} << 32)));
+  e.a.mov(x86::qword_ptr(x86::rdx, kKindOff), x86::rax);
+  e.a.mov(x86::rax, asmjit::imm(reinterpret_cast<uint64_t>(&type)));
+  e.a.mov(x86::qword_ptr(x86::rdx, kRecordTypeOff), x86::rax);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.bind(done);
 }
 void emit_RGet(Emitter& e, const isa::Insn& in) {
   const vm::FieldInfo& field = load_record(e, in, b_of(in.word));

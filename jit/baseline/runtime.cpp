@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "vm/heap.hpp"
+#include "vm/heap/alloc_cache.hpp"
 
 namespace strata::jit::baseline::rt {
 
@@ -168,6 +169,8 @@ uint64_t record_new(ExecState* st, Frame* fp) noexcept {
     return raise(st, fp);
   }
   fp->base[isa::a_of(w)].r = rec;
+  // The allocation may have made this thread's cache: the inline paths use it from now on.
+  st->alloc_cache = vm::thread_alloc_cache();
   return 0;
 }
 
@@ -192,6 +195,7 @@ uint64_t array_new(ExecState* st, Frame* fp) noexcept {
     return raise(st, fp);
   }
   fp->base[isa::a_of(w)].r = arr;
+  st->alloc_cache = vm::thread_alloc_cache();
   return 0;
 }
 

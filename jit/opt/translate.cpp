@@ -39,6 +39,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
   tbaa_fuel_ = tag("fuel");
   tbaa_header_ = tag("object header");
   tbaa_guest_ = tag("guest data");
+  tbaa_cache_ = tag("allocation cache");
   unlikely_ = md.createBranchWeights(1, 4000);
   even_ = md.createBranchWeights(1, 1);
   likely_ = md.createBranchWeights(4000, 1);

@@ -315,15 +315,8 @@ bool Translator::emit_object(const isa::Insn& in) {
     else
       tagged(b_.CreateStore(get(c), b_.CreateInBoundsGEP(i64_, data, idx)), tbaa_guest_);
   };
-  auto allocate = [&](const void* helper) {
-    sync_refs();
-    sync(b);  // anew's length (rnew's b is a type index; storing it is harmless)
-    save_pc(in.pc);
-    return_if_status(call_helper(helper, {}));
-    reload(a);
-  };
   switch (in.op()) {
-    case isa::Op::RNew: allocate(rt_.record_new); break;
+    case isa::Op::RNew: allocate(in); break;
     case isa::Op::RGet: set(a, tagged(b_.CreateLoad(i64_, record(b)), tbaa_guest_)); break;
     case isa::Op::RSet: {
       llvm::Value* p = record(a);
@@ -333,7 +326,7 @@ bool Translator::emit_object(const isa::Insn& in) {
     case isa::Op::ANewI:
     case isa::Op::ANewF:
     case isa::Op::ANewR:
-    case isa::Op::ANewB: allocate(rt_.array_new); break;
+    case isa::Op::ANewB: allocate(in); break;
     case isa::Op::AGetI: array_get(ObjKind::ArrayI64); break;
     case isa::Op::AGetF: array_get(ObjKind::ArrayF64); break;
     case isa::Op::AGetR: array_get(ObjKind::ArrayRef); break;

@@ -123,6 +123,13 @@ class Translator {
   llvm::Value* mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n);
   llvm::Value* checked_object(const isa::Insn& in, uint16_t r, vm::ObjKind kind);
   llvm::Value* checked_index(const isa::Insn& in, llvm::Value* obj, uint16_t r, uint64_t len_off);
+  // ---- rnew / anew (translate_alloc.cpp) ----
+  void allocate(const isa::Insn& in);
+  void allocate_by_helper(const isa::Insn& in);
+  // An object of `granules` from the thread's allocation cache, in a new block the builder is
+  // left in; branches to `empty` when the class has none. Its first word (the cache's link)
+  // must be overwritten.
+  llvm::Value* take_cached(uint32_t granules, llvm::BasicBlock* empty);
 
   std::string fmt_error(const char* what, const isa::Insn& in);
 
@@ -157,6 +164,8 @@ class Translator {
   llvm::MDNode* tbaa_fuel_ = nullptr;
   llvm::MDNode* tbaa_header_ = nullptr;
   llvm::MDNode* tbaa_guest_ = nullptr;
+  // The allocation cache and ExecState::alloc_cache (written by compiled code and the helpers).
+  llvm::MDNode* tbaa_cache_ = nullptr;
   llvm::Value* tagged(llvm::Value* access, llvm::MDNode* tbaa);  // access is a load or store
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;

@@ -1,30 +1,32 @@
 // gc_alloc: small scanned objects come from a per-thread cache that Boehm fills in batches
 // (GC_generic_malloc_many, one lock and one heap-block sweep per batch); everything else goes
-// straight to GC_MALLOC / GC_MALLOC_ATOMIC.
+// straight to GC_MALLOC / GC_MALLOC_ATOMIC. The cache's layout is in alloc_cache.hpp: compiled
+// code takes objects from it inline, by the same rules.
 //
 // Invariants the cache keeps (Boehm's rules for objects a client holds between getting them
 // from the collector and using them, gc_inline.h):
-//   * Every cached object is referenced from a slot of the thread's cache block, which is
-//     GC_MALLOC_UNCOLLECTABLE: scanned at every collection, so no cached object is reclaimed
-//     while it waits. A slot is cleared when its object is handed out, so the cache never keeps
-//     a dead object alive.
-//   * Only NORMAL (scanned) objects are cached. A batch arrives linked through first words;
-//     until its objects are in slots the rest of the chain is reachable only through those
-//     words, and the collector (which another thread may start at any moment) traces them in
-//     scanned objects alone.
-//   * Boehm hands out NORMAL objects cleared except the link word; the refill clears that word,
-//     so a cached object is all zero, as GC_MALLOC promises.
+//   * A class's cached objects are the list GC_generic_malloc_many made, linked through their
+//     first words, its head in the thread's cache block. That block is GC_MALLOC_UNCOLLECTABLE
+//     and the objects are scanned, so a collection (which another thread may start at any
+//     moment) marks the whole chain: no cached object is reclaimed while it waits. Taking the
+//     head unlinks it, so the cache never keeps a handed-out object alive.
+//   * Only scanned objects are cached: a chain through pointer-free objects would not be traced.
+//   * Boehm hands out the kind's objects cleared except the link word, which whoever takes an
+//     object overwrites: gc_alloc clears it (GC_MALLOC's promise), compiled code writes the
+//     header there.
+//   * A batch is kept whole: taking it costs one store, where moving its objects into an array
+//     would touch every one of them at the refill (4% of binarytrees' time).
 //   * Cached objects have a kind of their own (gc_mark.h's GC_new_kind): scanned in full and
 //     cleared like NORMAL ones, but without the byte Boehm adds to NORMAL objects so that a
 //     pointer just past an object keeps it alive (gc_inline.h: the client adds that byte, or
 //     does without). Strata keeps every object alive through a pointer to its start (a ref,
 //     Array::data), never one past its end, so a 2-field record takes 32 bytes instead of 48: a
 //     third less memory to clear, mark and sweep.
-#include <array>
 #include <cstddef>
 
 #include "vm/heap.hpp"
 #include "vm/heap/alloc.hpp"
+#include "vm/heap/alloc_cache.hpp"
 #include "vm/heap/gc.hpp"
 // gc.hpp first: GC_generic_malloc_many and GC_new_kind.
 #include <gc/gc_inline.h>
@@ -36,31 +38,12 @@ namespace {
 
 constexpr uint64_t kLargeObjectBytes = 256 * 1024;
 
-// Classes 1..kMaxGranules: objects of g granules (16 bytes each on 64-bit hosts). Records of up
-// to 30 fields, array headers and small ref-array bodies fit.
-constexpr uint32_t kMaxGranules = 16;
-constexpr uint64_t kMaxCachedBytes = kMaxGranules * GC_GRANULE_BYTES;
+static_assert(kCacheGranuleBytes == GC_GRANULE_BYTES, "alloc_cache.hpp's granule is Boehm's");
+constinit thread_local AllocCache* t_cache = nullptr;
 
-// A batch is at most one heap block of objects (4 KiB); a class keeps that many slots, and the
-// rest of a larger batch (if Boehm ever returns one) is left to the collector.
-constexpr uint32_t slot_count(uint32_t granules) {
-  return 4096 / (granules * GC_GRANULE_BYTES);
-}
-
-constexpr std::array<uint32_t, kMaxGranules + 2> first_slots() {
-  std::array<uint32_t, kMaxGranules + 2> first{};
-  for (uint32_t g = 1; g <= kMaxGranules; ++g) first[g + 1] = first[g] + slot_count(g);
-  return first;
-}
-constexpr std::array<uint32_t, kMaxGranules + 2> kFirstSlot = first_slots();
-constexpr uint32_t kTotalSlots = kFirstSlot[kMaxGranules + 1];
-
-struct ThreadCache {
-  uint32_t count[kMaxGranules + 1];  // cached objects per class, in slots[first .. first+count)
-  void* slots[kTotalSlots];
-};
-
-constinit thread_local ThreadCache* t_cache = nullptr;
+// What thread_alloc_cache returns to a thread without a cache: every count stays zero, so
+// compiled code never writes it and always takes the helper.
+constinit AllocCache g_empty_cache{};
 
 // Frees the cache block when its thread ends (threads that end without heap_unregister_thread,
 // e.g. those Boehm's pthread_create wrapper registered); only touched when a cache is created.
@@ -90,44 +73,28 @@ int exact_kind() {
   return kind;
 }
 
-ThreadCache* create_cache() {
-  auto* c = static_cast<ThreadCache*>(GC_MALLOC_UNCOLLECTABLE(sizeof(ThreadCache)));
+AllocCache* create_cache() {
+  auto* c = static_cast<AllocCache*>(GC_MALLOC_UNCOLLECTABLE(sizeof(AllocCache)));
   if (c == nullptr) return nullptr;
   t_cache = c;
   t_owner.owns = true;
   return c;
 }
 
-uint32_t granules_of(uint64_t bytes) {
-  const uint64_t g = (bytes + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
-  return g == 0 ? 1 : static_cast<uint32_t>(g);
-}
-
 // Gets a batch of g-granule objects, keeps all but one in the cache and returns that one.
 [[gnu::noinline]] void* refill_and_take(uint64_t bytes) {
   heap_init();
-  ThreadCache* c = t_cache != nullptr ? t_cache : create_cache();
+  AllocCache* c = t_cache != nullptr ? t_cache : create_cache();
   if (c == nullptr) return boehm_alloc(bytes, /*atomic=*/false);
-  const uint32_t g = granules_of(bytes);
+  const uint32_t g = cache_class(bytes);
   void* list = nullptr;
   GC_generic_malloc_many(size_t{g} * GC_GRANULE_BYTES, exact_kind(), &list);
   // Nothing at all: the heap cap is reached even after the collection heap_init's
   // GC_set_max_retries allows, or the OS refused.
   if (list == nullptr) return nullptr;
-  void* first = list;
-  list = GC_NEXT(first);
-  GC_NEXT(first) = nullptr;
-  void** slots = c->slots + kFirstSlot[g];
-  uint32_t n = c->count[g];
-  while (list != nullptr && n < slot_count(g)) {
-    // `next` (a local, so scanned) holds the rest of the chain while `list` moves to its slot.
-    void* next = GC_NEXT(list);
-    slots[n++] = list;
-    GC_NEXT(list) = nullptr;
-    list = next;
-  }
-  c->count[g] = n;
-  return first;
+  c->free[g] = GC_NEXT(list);
+  GC_NEXT(list) = nullptr;
+  return list;
 }
 
 }  // namespace
@@ -139,12 +106,11 @@ void* gc_alloc(uint64_t bytes, bool atomic) {
   GC_gcollect();
 #endif
   if (!atomic && bytes <= kMaxCachedBytes) {
-    if (ThreadCache* c = t_cache; c != nullptr) {
-      const uint32_t g = granules_of(bytes);
-      if (c->count[g] != 0) {
-        void** slot = &c->slots[kFirstSlot[g] + --c->count[g]];
-        void* p = *slot;
-        *slot = nullptr;
+    if (AllocCache* c = t_cache; c != nullptr) {
+      const uint32_t g = cache_class(bytes);
+      if (void* p = c->free[g]; p != nullptr) {
+        c->free[g] = GC_NEXT(p);
+        GC_NEXT(p) = nullptr;
         return p;
       }
     }
@@ -154,7 +120,7 @@ void* gc_alloc(uint64_t bytes, bool atomic) {
 }
 
 void release_thread_cache() {
-  ThreadCache* c = t_cache;
+  AllocCache* c = t_cache;
   if (c == nullptr) return;
   t_cache = nullptr;
   // The cached objects lose their only reference and are reclaimed by a later collection.
@@ -167,9 +133,28 @@ int cached_kind() {
 }
 
 size_t cached_objects(uint64_t bytes) {
-  const ThreadCache* c = t_cache;
+  const AllocCache* c = t_cache;
   if (c == nullptr) return 0;
-  return bytes <= kMaxCachedBytes ? c->count[granules_of(bytes)] : 0;
+  if (bytes > kMaxCachedBytes) return 0;
+  size_t n = 0;
+  for (void* p = c->free[cache_class(bytes)]; p != nullptr; p = GC_NEXT(p)) ++n;
+  return n;
 }
 
 }  // namespace strata::vm::detail
+
+namespace strata::vm {
+
+AllocCache* thread_alloc_cache() {
+#ifdef STRATA_GC_STRESS
+  return empty_alloc_cache();
+#else
+  return detail::t_cache != nullptr ? detail::t_cache : empty_alloc_cache();
+#endif
+}
+
+AllocCache* empty_alloc_cache() {
+  return &detail::g_empty_cache;
+}
+
+}  // namespace strata::vm

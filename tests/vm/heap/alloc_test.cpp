@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "vm/heap.hpp"
+#include "vm/heap/alloc_cache.hpp"
 #include "vm/heap/gc.hpp"
 // gc.hpp first: the kind numbers and GC_get_kind_and_size.
 #include <gc/gc_inline.h>
@@ -127,6 +128,35 @@ TEST(HeapAlloc, TheLastWordOfACachedObjectKeepsItsTargetAlive) {
   EXPECT_LT(count_alive(links.data(), kN), kN / 10);
   for (int i = 0; i < kN; ++i)
     if (links[i] != nullptr) GC_unregister_disappearing_link(&links[i]);
+}
+
+// What compiled code reads (alloc_cache.hpp): a thread's cache only once it has one, the shared
+// empty one before and after; a class's list starts at the object gc_alloc hands out next.
+TEST(HeapAlloc, ThreadAllocCacheIsTheCallingThreadsOwn) {
+  heap_init();
+  (void)gc_alloc(32, /*atomic=*/false);
+  AllocCache* mine = thread_alloc_cache();
+  ASSERT_NE(mine, empty_alloc_cache());
+  std::thread other([mine] {
+    ASSERT_TRUE(heap_register_thread());
+    EXPECT_EQ(thread_alloc_cache(), empty_alloc_cache()) << "no cache before an allocation";
+    void* first = gc_alloc(48, /*atomic=*/false);
+    ASSERT_NE(first, nullptr);
+    AllocCache* its = thread_alloc_cache();
+    EXPECT_NE(its, empty_alloc_cache());
+    EXPECT_NE(its, mine);
+    constexpr uint32_t kClass = cache_class(48);
+    void* next = its->free[kClass];
+    ASSERT_NE(next, nullptr) << "the rest of the batch";
+    EXPECT_EQ(gc_alloc(48, /*atomic=*/false), next);
+    EXPECT_NE(its->free[kClass], next);
+    heap_unregister_thread();
+    EXPECT_EQ(thread_alloc_cache(), empty_alloc_cache()) << "dropped when unregistering";
+  });
+  other.join();
+  EXPECT_EQ(thread_alloc_cache(), mine);
+  for (uint32_t g = 0; g <= kMaxCachedGranules; ++g)
+    EXPECT_EQ(empty_alloc_cache()->free[g], nullptr) << "class " << g;
 }
 
 // Reused memory comes back cleared: fill many objects with a pattern, drop them, collect, and
