@@ -24,6 +24,7 @@ const void* fnp(auto* f) {
 constexpr int32_t kKindOff = offsetof(vm::Object, kind);
 constexpr int32_t kArrayLenOff = offsetof(vm::Array, len);
 constexpr int32_t kArrayDataOff = offsetof(vm::Array, data);
+constexpr int32_t kArrayCapOff = offsetof(vm::Array, cap);
 constexpr int32_t kStringLenOff = offsetof(vm::String, len);
 constexpr int32_t kStringDataOff = offsetof(vm::String, data);
 constexpr int32_t kRecordTypeOff = offsetof(vm::Record, type);
@@ -149,8 +150,57 @@ void emit_ANewI(Emitter& e, const isa::Insn& in) {
 void emit_ANewF(Emitter& e, const isa::Insn& in) {
   e.call_checked(in.pc, fnp(&rt::array_new));
 }
+// An anew.r of at most 32 elements from the cache as vm::new_array makes it (a header, and for a
+// non-empty array a body of cap = max(len, 4) null elements), else rt::array_new, which also
+// traps a negative length. The header is taken first; when the body's class is then empty (it
+// may be the header's own), the header goes back to the head of its list, its link word intact.
 void emit_ANewR(Emitter& e, const isa::Insn& in) {
-  e.call_checked(in.pc, fnp(&rt::array_new));
+  constexpr uint32_t kHeaderClass = vm::cache_class(sizeof(vm::Array));
+  constexpr uint64_t kMaxLen = vm::kMaxCachedBytes / sizeof(vm::Value);
+  const auto header_head = static_cast<int32_t>(vm::cache_free_offset(kHeaderClass));
+  const auto heads = static_cast<int32_t>(vm::cache_free_offset(0));
+  asmjit::Label done = e.a.newLabel();
+  asmjit::Label fill = e.a.newLabel();
+  asmjit::Label slow = e.cold([&e, pc = in.pc, done] {
+    e.call_checked(pc, fnp(&rt::array_new));
+    e.a.jmp(done);
+  });
+  asmjit::Label give_back = e.cold([&e, header_head, slow] {
+    e.a.mov(x86::qword_ptr(x86::rcx, header_head), x86::rdx);
+    e.a.jmp(slow);
+  });
+  // GUEST: the length; a negative one is a huge unsigned one, which the helper traps.
+  e.load_rax(b_of(in.word));
+  e.a.cmp(x86::rax, asmjit::imm(kMaxLen));
+  e.a.ja(slow);
+  e.a.mov(x86::rcx, x86::qword_ptr(x86::r12, kAllocCacheOff));
+  e.a.mov(x86::rdx, x86::qword_ptr(x86::rcx, header_head));
+  e.a.test(x86::rdx, x86::rdx);
+  e.a.jz(slow);
+  e.a.mov(x86::r8, x86::qword_ptr(x86::rdx));
+  e.a.mov(x86::qword_ptr(x86::rcx, header_head), x86::r8);
+  e.a.xor_(x86::r9d, x86::r9d);    // data
+  e.a.xor_(x86::r10d, x86::r10d);  // cap
+  e.a.test(x86::rax, x86::rax);
+  e.a.jz(fill);
+  e.a.mov(x86::r10d, asmjit::imm(4));  // vm::array_reserve's smallest body
+  e.a.cmp(x86::rax, x86::r10);
+  e.a.cmovae(x86::r10, x86::rax);
+  e.a.lea(x86::rsi, x86::ptr(x86::r10, 1));
+  e.a.shr(x86::rsi, 1);  // the body's granules: (8 * cap + 15) / 16
+  e.a.mov(x86::r9, x86::qword_ptr(x86::rcx, x86::rsi, 3, heads));
+  e.a.test(x86::r9, x86::r9);
+  e.a.jz(give_back);
+  e.a.mov(x86::r8, x86::qword_ptr(x86::r9));
+  e.a.mov(x86::qword_ptr(x86::rcx, x86::rsi, 3, heads), x86::r8);
+  e.a.mov(x86::qword_ptr(x86::r9), asmjit::imm(0));  // element 0 was the link
+  e.a.bind(fill);
+  e.a.mov(x86::qword_ptr(x86::rdx, kKindOff), asmjit::imm(static_cast<int32_t>(ObjKind::ArrayRef)));
+  e.a.mov(x86::qword_ptr(x86::rdx, kArrayLenOff), x86::rax);
+  e.a.mov(x86::qword_ptr(x86::rdx, kArrayCapOff), x86::r10);
+  e.a.mov(x86::qword_ptr(x86::rdx, kArrayDataOff), x86::r9);
+  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.bind(done);
 }
 void emit_ANewB(Emitter& e, const isa::Insn& in) {
   e.call_checked(in.pc, fnp(&rt::array_new));

@@ -126,6 +126,7 @@ class Translator {
   // ---- rnew / anew (translate_alloc.cpp) ----
   void allocate(const isa::Insn& in);
   void allocate_by_helper(const isa::Insn& in);
+  void allocate_ref_array(const isa::Insn& in);
   // An object of `granules` from the thread's allocation cache, in a new block the builder is
   // left in; branches to `empty` when the class has none. Its first word (the cache's link)
   // must be overwritten.

@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -26,7 +28,8 @@ namespace {
 
 using opt::test::Mode;
 
-// mk: a T (3 fields: 40 bytes, class 3); big: a Big (31 fields: 264 bytes, never cached).
+// mk: a T (3 fields: 40 bytes, class 3); big: a Big (31 fields: 264 bytes, never cached);
+// refs: a ref array of length %n (a 32-byte header, class 2, and a body of max(n, 4) elements).
 constexpr const char* kMakers = R"(
 .struct T { a: ref, b: i64, c: f64 }
 .struct Big { f0: i64, f1: i64, f2: i64, f3: i64, f4: i64, f5: i64, f6: i64, f7: i64, f8: i64,
@@ -41,6 +44,11 @@ constexpr const char* kMakers = R"(
 .func big() -> ref export
   .reg %r: ref
   rnew %r, Big
+  ret %r
+.end
+.func refs(%n: i64) -> ref export
+  .reg %r: ref
+  anew.r %r, %n
   ret %r
 .end
 )";
@@ -85,16 +93,22 @@ class Rig {
   vm::ExecState& st() { return *st_; }
   const vm::Instance& inst() { return program_->main_instance(); }
 
-  // Runs function `index` on its own frame; the returned record, or null after a failure.
-  vm::Record* call(uint32_t index) {
+  // Runs function `index` (with `arg` as its first register) on its own frame.
+  vm::ExecStatus run(uint32_t index, int64_t arg = 0) {
     const vm::FuncInfo& fn = program_->main_instance().funcs[index];
     vm::Frame* fp = st_->frames;
     for (uint32_t i = 0; i < fn.nregs; ++i) st_->stack[i].bits = 0;
+    st_->stack[0].i = arg;
     *fp = {&fn, st_->stack, fn.code};
-    const auto s = static_cast<vm::ExecStatus>(fn.jit_entry(st_.get(), st_->stack, fp));
+    return static_cast<vm::ExecStatus>(fn.jit_entry(st_.get(), st_->stack, fp));
+  }
+  // The returned object, or null after a failure.
+  template <typename T = vm::Record>
+  T* call(uint32_t index, int64_t arg = 0) {
+    const vm::ExecStatus s = run(index, arg);
     EXPECT_EQ(s, vm::ExecStatus::Returned) << st_->jit_trap.message;
     if (s != vm::ExecStatus::Returned) return nullptr;
-    return static_cast<vm::Record*>(st_->jit_retval.r);
+    return static_cast<T*>(st_->jit_retval.r);
   }
 
  private:
@@ -182,6 +196,115 @@ TEST(AllocInline, TheEmptyCacheIsNeverWritten) {
   }
 }
 
+// `n` cleared objects of class g, linked through first words as Boehm links a batch (kept alive
+// by the caller's cache on this registered thread's stack).
+void fill_class(vm::AllocCache& cache, uint32_t g, int n) {
+  for (int i = 0; i < n; ++i) {
+    void* o = GC_MALLOC(g * vm::kCacheGranuleBytes);
+    ASSERT_NE(o, nullptr);
+    *static_cast<void**>(o) = cache.free[g];
+    cache.free[g] = o;
+  }
+}
+
+void expect_ref_array(const vm::Array* a, uint64_t len, uint64_t cap) {
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->kind, vm::ObjKind::ArrayRef);
+  EXPECT_EQ(a->aux, 0u);
+  EXPECT_EQ(a->len, len);
+  EXPECT_EQ(a->cap, cap);
+  if (cap == 0) {
+    EXPECT_EQ(a->data, nullptr);
+    return;
+  }
+  ASSERT_NE(a->data, nullptr);
+  const auto* elems = static_cast<const uint64_t*>(a->data);
+  for (uint64_t i = 0; i < cap; ++i) EXPECT_EQ(elems[i], 0u) << "element " << i;
+}
+
+TEST(AllocInline, ANewRTakesTheHeaderAndTheBodyFromTheCache) {
+  for (Tier tier : {Tier::kBaseline, Tier::kOpt}) {
+    SCOPED_TRACE(tier_name(tier));
+    Rig rig(tier);
+    ASSERT_TRUE(rig.ready());
+    vm::AllocCache cache{};
+    fill_class(cache, 2, 3);  // headers, and the bodies of up to 4 elements
+    // Bodies of 5 or 6 and of 31 or 32 elements; two each, so that the one taken has a link.
+    fill_class(cache, 3, 2);
+    fill_class(cache, 16, 2);
+    rig.st().alloc_cache = &cache;
+    void* const header = cache.free[2];
+    void* const next = *static_cast<void**>(header);
+    auto* a = rig.call<vm::Array>(2, 0);
+    EXPECT_EQ(static_cast<void*>(a), header);
+    EXPECT_EQ(cache.free[2], next);
+    expect_ref_array(a, 0, 0);
+    // The header and then the body from the same class: cap 4.
+    void* const body = *static_cast<void**>(next);
+    a = rig.call<vm::Array>(2, 3);
+    EXPECT_EQ(static_cast<void*>(a), next);
+    EXPECT_EQ(a->data, body);
+    expect_ref_array(a, 3, 4);
+    EXPECT_EQ(cache.free[2], nullptr);
+    for (int64_t n : {5, 32}) {
+      fill_class(cache, 2, 1);
+      a = rig.call<vm::Array>(2, n);
+      expect_ref_array(a, static_cast<uint64_t>(n), static_cast<uint64_t>(n));
+    }
+    EXPECT_NE(cache.free[3], nullptr);
+    EXPECT_EQ(*static_cast<void**>(cache.free[3]), nullptr) << "one left";
+    EXPECT_NE(cache.free[16], nullptr);
+    EXPECT_EQ(*static_cast<void**>(cache.free[16]), nullptr) << "one left";
+    EXPECT_EQ(rig.st().alloc_cache, &cache) << "no helper ran";
+  }
+}
+
+TEST(AllocInline, ANewRGivesTheHeaderBackWhenTheBodysClassIsEmpty) {
+  for (Tier tier : {Tier::kBaseline, Tier::kOpt}) {
+    SCOPED_TRACE(tier_name(tier));
+    Rig rig(tier);
+    ASSERT_TRUE(rig.ready());
+    vm::AllocCache cache{};
+    fill_class(cache, 2, 1);
+    void* const header = cache.free[2];
+    for (int64_t n : {3, 7}) {  // the header's own class, then another
+      rig.st().alloc_cache = &cache;
+      auto* a = rig.call<vm::Array>(2, n);
+      expect_ref_array(a, static_cast<uint64_t>(n), std::max<uint64_t>(n, 4));
+      EXPECT_NE(static_cast<void*>(a), header);
+      EXPECT_EQ(cache.free[2], header) << "given back";
+      EXPECT_EQ(*static_cast<void**>(header), nullptr) << "its link intact";
+      EXPECT_EQ(rig.st().alloc_cache, vm::thread_alloc_cache()) << "the helper ran";
+    }
+  }
+}
+
+TEST(AllocInline, ANewROutsideTheCacheGoesToTheHelperAndTrapsExactly) {
+  for (Tier tier : {Tier::kBaseline, Tier::kOpt}) {
+    SCOPED_TRACE(tier_name(tier));
+    Rig rig(tier);
+    ASSERT_TRUE(rig.ready());
+    vm::AllocCache cache{};
+    fill_class(cache, 2, 2);
+    rig.st().alloc_cache = &cache;
+    expect_ref_array(rig.call<vm::Array>(2, 33), 33, 33);
+    EXPECT_EQ(rig.st().alloc_cache, vm::thread_alloc_cache());
+    for (int64_t n : {int64_t{-1}, INT64_MIN}) {
+      rig.st().alloc_cache = &cache;
+      ASSERT_EQ(rig.run(2, n), vm::ExecStatus::Trapped);
+      EXPECT_EQ(rig.st().jit_trap.kind, vm::TrapKind::IndexOutOfBounds);
+      EXPECT_EQ(rig.st().jit_trap.message, fmt::format("negative array length {}", n));
+    }
+    ASSERT_EQ(rig.run(2, INT64_MAX), vm::ExecStatus::Trapped);
+    EXPECT_EQ(rig.st().jit_trap.kind, vm::TrapKind::OutOfMemory);
+    EXPECT_EQ(rig.st().jit_trap.message,
+              fmt::format("cannot allocate a ref array of length {}", INT64_MAX));
+    int left = 0;
+    for (void* o = cache.free[2]; o != nullptr; o = *static_cast<void**>(o)) ++left;
+    EXPECT_EQ(left, 2) << "the failed requests took nothing";
+  }
+}
+
 // Records filled with junk and dropped, many times over a small heap cap, so that collections
 // hand their memory back to the cache: every new record must read all zero and carry its type
 // (rget checks it), in every tier.
@@ -236,6 +359,53 @@ TEST(AllocInline, RecycledRecordsAreClearedInEveryTier) {
   const GC_word collections = GC_get_gc_no();
   const int64_t rounds = 400000;  // ~35 MiB of records: more than two 16 MiB collection periods
   auto texts = opt::test::same(kRecycle, "churn", {{opt::test::vi(rounds)}});
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_EQ(texts[0].substr(0, texts[0].find('\n')), "returned 0x0");
+  EXPECT_GT(GC_get_gc_no(), collections + 4) << "memory was recycled in each of the 4 runs";
+}
+
+// Ref arrays of 0..40 elements (inline up to 32), checked null and then filled with refs to
+// themselves, recycled through collections: each new one must be empty, in every tier (dirty is
+// function 1, so the mixed mode runs it on the baseline tier).
+constexpr const char* kRefArrays = R"(
+.func unused() -> i64
+  .reg %z: i64
+  li %z, 0
+  ret %z
+.end
+.func dirty(%rounds: i64) -> i64 export
+  .reg %i: i64, %n: i64, %k: i64, %len: i64, %bad: i64, %forty: i64, %a: ref, %e: ref
+  li %i, 0
+  li %bad, 0
+  li %forty, 41
+loop:
+  rem %n, %i, %forty
+  anew.r %a, %n
+  alen %len, %a
+  sub %len, %len, %n
+  or %bad, %bad, %len
+  li %k, 0
+check:
+  bge %k, %n, checked
+  aget.r %e, %a, %k
+  bnull %e, null_ok
+  li %len, 1
+  or %bad, %bad, %len
+null_ok:
+  aset.r %a, %k, %a
+  addi %k, %k, 1
+  j check
+checked:
+  addi %i, %i, 1
+  blt %i, %rounds, loop
+  ret %bad
+.end
+)";
+
+TEST(AllocInline, RecycledRefArraysAreEmptyInEveryTier) {
+  vm::heap_init();
+  const GC_word collections = GC_get_gc_no();
+  auto texts = opt::test::same(kRefArrays, "dirty", {{opt::test::vi(200000)}});
   ASSERT_EQ(texts.size(), 1u);
   EXPECT_EQ(texts[0].substr(0, texts[0].find('\n')), "returned 0x0");
   EXPECT_GT(GC_get_gc_no(), collections + 4) << "memory was recycled in each of the 4 runs";
