@@ -8,8 +8,8 @@
 // Why the fast path needs no sync of the frame's refs (which the helper path does first): it
 // calls nothing, so no collection can start in this thread, and a collection another thread
 // starts stops this one and scans its registers and host stack, where every ref the code holds
-// in an SSA value lives. The new object is referenced from its cache slot until the pop clears
-// it, and from the destination register's SSA value after; every later safepoint (a call, a
+// in an SSA value lives. The new object is referenced from the cache's list until the head moves
+// past it, and from the destination register's SSA value after; every later safepoint (a call, a
 // helper) syncs the ref registers to base[] first, as for any ref (sync_refs), so the GC sees it
 // wherever the code goes next.
 #include <llvm/IR/Intrinsics.h>
@@ -17,6 +17,9 @@
 #include "jit/opt/translator.hpp"
 #include "vm/heap/alloc_cache.hpp"
 
+// Alias classes: the cache's heads and ExecState::alloc_cache are tbaa_cache_; a link word is
+// read as what it is about to become (a header's first word, a body's element 0), since the same
+// memory is then written under that class.
 namespace strata::jit::opt {
 
 using isa::a_of;
@@ -29,8 +32,8 @@ llvm::Value* Translator::take_cached(uint32_t granules, llvm::BasicBlock* empty)
   llvm::BasicBlock* pop = block("alloc_pop");
   b_.CreateCondBr(b_.CreateIsNull(obj), empty, pop, unlikely_);
   b_.SetInsertPoint(pop);
-  // The link word is the header's first word: the caller overwrites it.
-  tagged(b_.CreateStore(tagged(b_.CreateLoad(ptr_, obj), tbaa_cache_), head_at), tbaa_cache_);
+  // The link word is the header's first word (so tagged as one): the caller overwrites it.
+  tagged(b_.CreateStore(tagged(b_.CreateLoad(ptr_, obj), tbaa_header_), head_at), tbaa_cache_);
   return obj;
 }
 
@@ -80,7 +83,7 @@ void Translator::allocate_ref_array(const isa::Insn& in) {
   tagged(b_.CreateStore(header, at(cache, vm::cache_free_offset(kHeaderClass))), tbaa_cache_);
   b_.CreateBr(slow);
   b_.SetInsertPoint(take_body);
-  tagged(b_.CreateStore(tagged(b_.CreateLoad(ptr_, body), tbaa_cache_), body_head_at), tbaa_cache_);
+  tagged(b_.CreateStore(tagged(b_.CreateLoad(ptr_, body), tbaa_guest_), body_head_at), tbaa_cache_);
   tagged(b_.CreateStore(b_.getInt64(0), body), tbaa_guest_);  // element 0 was the link
   b_.CreateBr(fill);
   b_.SetInsertPoint(fill);

@@ -19,6 +19,7 @@
 #include "jit/opt/opt_loader.hpp"
 #include "tests/jit/opt/opt_support.hpp"
 #include "tests/jit/tier_harness.hpp"
+#include "tests/vm/heap/collector_thread.hpp"
 #include "vm/heap.hpp"
 #include "vm/heap/alloc_cache.hpp"
 #include "vm/heap/gc.hpp"
@@ -409,6 +410,96 @@ TEST(AllocInline, RecycledRefArraysAreEmptyInEveryTier) {
   ASSERT_EQ(texts.size(), 1u);
   EXPECT_EQ(texts[0].substr(0, texts[0].find('\n')), "returned 0x0");
   EXPECT_GT(GC_get_gc_no(), collections + 4) << "memory was recycled in each of the 4 runs";
+}
+
+// Trees whose nodes are ref arrays [left, right, box] (a header and a body, both inline) and
+// whose values sit in records, with garbage of both next to every node, built and summed while
+// another thread collects back to back: objects held only by compiled frames (LLVM's registers,
+// the baseline tier's window) survive. make is function 1: LLVM code in opt and opt-odd+interp,
+// baseline code in opt-even+baseline.
+constexpr const char* kForest = R"(
+.struct Box { v: i64 }
+.func unused() -> i64
+  .reg %z: i64
+  li %z, 0
+  ret %z
+.end
+.func make(%d: i64, %v: i64) -> ref
+  .reg %t: ref, %c: ref, %box: ref, %junk: ref, %w: i64, %n: i64, %i: i64
+  li %n, 3
+  anew.r %t, %n
+  rnew %box, Box
+  rset %box, %v, Box.v
+  li %i, 2
+  aset.r %t, %i, %box
+  andi %n, %v, 31
+  anew.r %junk, %n
+  rnew %junk, Box
+  bz %d, leaf
+  addi %d, %d, -1
+  add %w, %v, %v
+  call %c, make(%d, %w)
+  li %i, 0
+  aset.r %t, %i, %c
+  addi %w, %w, 1
+  call %c, make(%d, %w)
+  li %i, 1
+  aset.r %t, %i, %c
+leaf:
+  ret %t
+.end
+.func sum(%t: ref) -> i64
+  .reg %c: ref, %s: i64, %x: i64, %i: i64
+  li %i, 2
+  aget.r %c, %t, %i
+  rget %s, %c, Box.v
+  li %i, 0
+  aget.r %c, %t, %i
+  bnull %c, leaf
+  call %x, sum(%c)
+  add %s, %s, %x
+  li %i, 1
+  aget.r %c, %t, %i
+  call %x, sum(%c)
+  add %s, %s, %x
+leaf:
+  ret %s
+.end
+.func run(%d: i64, %iters: i64) -> i64 export
+  .reg %long: ref, %t: ref, %total: i64, %i: i64, %one: i64, %x: i64
+  li %one, 1
+  call %long, make(%d, %one)
+  li %total, 0
+  li %i, 0
+again:
+  bge %i, %iters, done
+  call %t, make(%d, %one)
+  call %x, sum(%t)
+  add %total, %total, %x
+  addi %i, %i, 1
+  j again
+done:
+  call %x, sum(%long)
+  add %total, %total, %x
+  ret %total
+.end
+)";
+
+TEST(AllocInline, TreesOfInlineObjectsSurviveCollectionsFromAnotherThread) {
+  vm::heap_init();
+  constexpr int64_t kDepth = 9, kIters = 40;
+  constexpr int64_t kNodes = (int64_t{2} << kDepth) - 1;
+  const int64_t want = (kIters + 1) * (kNodes * (kNodes + 1) / 2);
+  for (Mode m : {Mode::kInterp, Mode::kOpt, Mode::kOptOddInterp, Mode::kOptEvenBaseline}) {
+    vm::heap_test::CollectorThread collector;
+    auto out = opt::test::run(kForest, m, "run", {{opt::test::vi(kDepth), opt::test::vi(kIters)}});
+    ASSERT_EQ(out.texts.size(), 1u) << opt::test::mode_name(m);
+    EXPECT_EQ(out.texts[0].substr(0, out.texts[0].find('\n')),
+              fmt::format("returned {:#x}", static_cast<uint64_t>(want)))
+        << opt::test::mode_name(m);
+    EXPECT_EQ(out.opt_declined, 0u) << out.declined;
+    EXPECT_GT(collector.collections(), 0u);
+  }
 }
 
 }  // namespace

@@ -2,12 +2,11 @@
 // code's registers) and the interpreter, survive collections that another thread forces at
 // arbitrary moments: each tier builds and checks trees while a second thread runs GC_gcollect
 // in a loop.
-#include <atomic>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "tests/jit/opt/opt_support.hpp"
+#include "tests/vm/heap/collector_thread.hpp"
 #include "vm/heap.hpp"
 #include "vm/heap/gc.hpp"
 
@@ -71,37 +70,13 @@ done:
 .end
 )";
 
-// Runs GC_gcollect back to back on a registered thread for as long as it lives.
-class Collector {
- public:
-  Collector()
-      : thread_([this] {
-          heap_register_thread();
-          while (!stop_.load()) {
-            GC_gcollect();
-            collections_.fetch_add(1);
-          }
-          heap_unregister_thread();
-        }) {}
-  ~Collector() {
-    stop_.store(true);
-    thread_.join();
-  }
-  uint64_t collections() const { return collections_.load(); }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> collections_{0};
-  std::thread thread_;
-};
-
 TEST(HeapAllocTiers, TreesSurviveCollectionsForcedFromAnotherThreadInEveryTier) {
   heap_init();
   constexpr int64_t kDepth = 10, kIters = 150;
   constexpr int64_t kNodes = (int64_t{2} << kDepth) - 1;
   const int64_t want = (kIters + 1) * (kNodes * (kNodes + 1) / 2);
   for (Mode m : {Mode::kInterp, Mode::kOpt, Mode::kOptEvenBaseline, Mode::kOptOddInterp}) {
-    Collector collector;
+    CollectorThread collector;
     auto out = jit::opt::test::run(kTrees, m, "run",
                                    {{jit::opt::test::vi(kDepth), jit::opt::test::vi(kIters)}});
     ASSERT_EQ(out.texts.size(), 1u) << jit::opt::test::mode_name(m);

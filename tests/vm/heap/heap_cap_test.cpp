@@ -90,5 +90,60 @@ TEST(HeapCap, SmallRecordsTrapOutOfMemoryAtTheCapInEveryTier) {
   heap_set_cap(0);
 }
 
+// Ever longer lists of records and of 3-element ref arrays, both allocated inline by compiled
+// code; the hoarders are functions 1 and 2, so opt-even+baseline runs them on the baseline tier
+// (and opt-odd+interp runs the record one in LLVM code).
+constexpr const char* kInlineHoards = R"(
+.struct Node { next: ref, a: i64, b: i64, c: i64 }
+.func unused() -> i64
+  .reg %z: i64
+  li %z, 0
+  ret %z
+.end
+.func records() -> i64 export
+  .reg %head: ref, %n: ref
+  null %head
+loop:
+  rnew %n, Node
+  rset %n, %head, Node.next
+  mov %head, %n
+  j loop
+.end
+.func arrays() -> i64 export
+  .reg %head: ref, %n: ref, %len: i64, %zero: i64
+  null %head
+  li %len, 3
+  li %zero, 0
+loop:
+  anew.r %n, %len
+  aset.r %n, %zero, %head
+  mov %head, %n
+  j loop
+.end
+)";
+
+TEST(HeapCap, InlineAllocationsTrapOutOfMemoryAtTheCapInEveryTier) {
+  Limits limits;
+  limits.heap_cap = 40u << 20;
+  const std::pair<const char*, const char*> hoards[] = {
+      {"records",
+       "trapped out of memory: cannot allocate a record of type Node\n"
+       "  at t.records pc 1 line 12"},
+      {"arrays",
+       "trapped out of memory: cannot allocate a ref array of length 3\n"
+       "  at t.arrays pc 3 line 23"},
+  };
+  for (const auto& [fn, trap] : hoards) {
+    for (Mode m : {Mode::kInterp, Mode::kOpt, Mode::kOptOddInterp, Mode::kOptEvenBaseline}) {
+      auto out = jit::opt::test::run(kInlineHoards, m, fn, {{}}, limits);
+      ASSERT_EQ(out.texts.size(), 1u) << jit::opt::test::mode_name(m);
+      EXPECT_EQ(out.texts[0].substr(0, out.texts[0].find("\nfuel")), trap)
+          << fn << " " << jit::opt::test::mode_name(m);
+      EXPECT_LE(GC_get_heap_size(), size_t{40} << 20);
+    }
+  }
+  heap_set_cap(0);
+}
+
 }  // namespace
 }  // namespace strata::vm::heap_test
