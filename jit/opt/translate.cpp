@@ -5,6 +5,7 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
+#include "jit/opt/self_inline.hpp"
 #include "jit/opt/translator.hpp"
 
 namespace strata::jit::opt {
@@ -128,10 +129,17 @@ void Translator::reload(uint16_t r) {
   if (r < regs_.size()) set(r, load64(base(), uint64_t{r} * 8));
 }
 
+// Taken at each call rather than once at entry: a register kept across every call of the
+// function for the cold paths would cost the self-calls, which find their frame without it.
+llvm::Value* Translator::frame_depth() {
+  return b_.CreateSub(b_.CreatePtrToInt(fp(), i64_),
+                      b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+}
+
 // Whatever may move the frames may also run code that grows the linear memory.
-void Translator::reload_frame() {
+void Translator::reload_frame(llvm::Value* depth) {
   llvm::Value* frames = loadp(st_, offsetof(vm::ExecState, frames));
-  llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth_);
+  llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth);
   b_.CreateStore(f, fp_slot_);
   b_.CreateStore(loadp(f, offsetof(vm::Frame, base)), base_slot_);
   reload_memory();
@@ -337,26 +345,37 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
   if (self) {
     BodyCall r = call_body(in, nbase, nfp);
-    return_if_status(r.status);
+    llvm::BasicBlock* out = block("status");
+    llvm::BasicBlock* cont = block("cont");
+    b_.CreateCondBr(r.returned, cont, out, likely_);
+    b_.SetInsertPoint(out);
+    ret_status(r.status);
+    b_.SetInsertPoint(cont);
     fuel_set(r.fuel);
-    reload_frame();
+    // Our frame is the one below the callee's, wherever the frames are now.
+    llvm::Value* own = b_.CreateConstGEP1_64(i8_, r.fp, -static_cast<int64_t>(sizeof(vm::Frame)));
+    b_.CreateStore(own, fp_slot_);
+    b_.CreateStore(loadp(own, offsetof(vm::Frame, base)), base_slot_);
+    reload_memory();
     if (callee->has_result) set(a, r.result);
   } else {
+    llvm::Value* depth = frame_depth();
     fuel_to_memory();
     auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
     llvm::CallInst* s = b_.CreateCall(entry_ty, entry, {st_, nbase, nfp});
     s->setDoesNotThrow();
     return_if_status(s);
     fuel_from_memory();
-    reload_frame();
+    reload_frame(depth);
     if (callee->has_result) set(a, load64(st_, offsetof(vm::ExecState, jit_retval)));
   }
   b_.CreateBr(done);
 
   b_.SetInsertPoint(slow);
   sync_args(in);
+  llvm::Value* depth = frame_depth();
   return_if_status(call_helper(rt_.call, {cal}));
-  reload_frame();
+  reload_frame(depth);
   if (callee->has_result) reload(a);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
@@ -410,20 +429,23 @@ bool Translator::emit_control(const isa::Insn& in) {
       sync_refs();
       sync_args(in);
       save_pc(in.pc);
+      llvm::Value* depth = frame_depth();
       return_if_status(call_helper(rt_.call_host, {cptr(import)}));
-      reload_frame();
+      reload_frame(depth);
       if (import->has_result) reload(a);
       break;
     }
-    case isa::Op::CallI:
+    case isa::Op::CallI: {
       sync_refs();  // includes b, the function reference
       sync_args(in);
       save_pc(in.pc);
+      llvm::Value* depth = frame_depth();
       return_if_status(call_helper(rt_.call_indirect, {}));
-      reload_frame();
+      reload_frame(depth);
       // A void callee writes no register (its a is 0, whose base[] slot may be stale).
       if (inst_.module.sigs[isa::c_of(w)].result.has_value()) reload(a);
       break;
+    }
     case isa::Op::Ret: ret_result(get(a)); break;
     case isa::Op::RetV: ret_result(nullptr); break;
     case isa::Op::Trap: {
@@ -482,12 +504,11 @@ std::string Translator::run(const std::string& name) {
     leaf_args_ = b_.CreateAlloca(llvm::ArrayType::get(i64_, kMaxLeafArgs), nullptr, "hargs");
     leaf_result_ = b_.CreateAlloca(i64_, nullptr, "hres");
   }
-  b_.CreateStore(f_->getArg(1), base_slot_);
-  b_.CreateStore(f_->getArg(2), fp_slot_);
+  llvm::Value* window = f_->getArg(body_ret_ != nullptr ? body_base_arg() : 1);
+  b_.CreateStore(window, base_slot_);
+  b_.CreateStore(f_->getArg(body_ret_ != nullptr ? kBodyFpArg : 2), fp_slot_);
   b_.CreateStore(b_.getInt64(0), room_);
-  if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(body_fuel_arg()), fuel_slot_);
-  depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
-                        b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+  if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(kBodyFuelArg), fuel_slot_);
   reload_memory();
   if (osr_pc_ != OptRequest::kNoOsrPc) {
     if (std::string why = enter_at_header(); !why.empty()) return why;
@@ -497,8 +518,7 @@ std::string Translator::run(const std::string& name) {
     for (uint32_t r = 0; r < fn_.nregs; ++r) {
       llvm::Value* v = b_.getInt64(0);
       if (r < fn_.nparams)
-        v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r)
-                                 : load64(f_->getArg(1), uint64_t{r} * 8);
+        v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r) : load64(window, uint64_t{r} * 8);
       b_.CreateStore(v, regs_[r]);
     }
     b_.CreateBr(blocks_[0]);
@@ -513,7 +533,10 @@ std::string Translator::run(const std::string& name) {
       return fmt_error("no translation for an opcode", in);
     if (!(flags & isa::kTerm) && !(flags & isa::kBranch)) b_.CreateBr(blocks_[in.pc + in.length()]);
   }
-  if (body_ret_ != nullptr) build_entry();
+  if (body_ret_ != nullptr) {
+    build_entry();
+    inline_self_calls(*f_);
+  }
   if (backward_branch_seen_ && memory_access_seen_) f_->addFnAttr(kMemoryLoopsAttr);
   return {};
 }

@@ -44,7 +44,10 @@ class Translator {
   void sync_refs();                       // every ref register (the GC scans base[])
   void sync_args(const isa::Insn& call);  // a call's arguments (slow paths copy them)
   void reload(uint16_t r);
-  void reload_frame();
+  // fp's byte offset from st->frames, taken before something that may move the frames, and the
+  // frame (and its window) found again from it afterwards.
+  llvm::Value* frame_depth();
+  void reload_frame(llvm::Value* depth);
   void save_pc(uint32_t pc);
 
   // ---- calls out and exits ----
@@ -88,14 +91,18 @@ class Translator {
   void fill_self_window(const isa::Insn& call, llvm::Value* nbase);
   // The body called on the callee frame (nbase, nfp) with `call`'s arguments and the fuel.
   struct BodyCall {
+    llvm::Value* returned;  // i1: the callee returned (else `status` says how it ended)
     llvm::Value* status;
     llvm::Value* result;
-    llvm::Value* fuel;  // the callee's fuel_left when it returned (status 0)
+    llvm::Value* fuel;  // the callee's fuel_left when it returned
+    llvm::Value* fp;    // the callee's frame when it returned (the frames may have moved)
   };
   BodyCall call_body(const isa::Insn& call, llvm::Value* nbase, llvm::Value* nfp);
-  // Body arguments: st, base, fp, the parameters, then the fuel.
+  // Body arguments: st, fp, the fuel, the parameters, then base (self_call.cpp says why).
+  static constexpr unsigned kBodyFpArg = 1;
+  static constexpr unsigned kBodyFuelArg = 2;
   static constexpr unsigned kBodyParamArg = 3;
-  unsigned body_fuel_arg() const { return kBodyParamArg + fn_.nparams; }
+  unsigned body_base_arg() const { return kBodyParamArg + fn_.nparams; }
   // st->fuel_left. A body keeps it in a register (fuel_slot_) and stores it to memory only for
   // the helpers and callees that read it (call_helper, trap blocks, entry calls), reloading it
   // after them; elsewhere these are plain accesses to st->fuel_left and the syncs do nothing.
@@ -168,7 +175,6 @@ class Translator {
   llvm::StructType* body_ret_ = nullptr;
   llvm::AllocaInst* fuel_slot_ = nullptr;  // a body's fuel_left
   llvm::Value* st_ = nullptr;
-  llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
   llvm::AllocaInst* mem_size_slot_ = nullptr;  // null under fixed_memory_
