@@ -40,6 +40,9 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
   tbaa_fuel_ = tag("fuel");
   tbaa_header_ = tag("object header");
   tbaa_guest_ = tag("guest data");
+  tbaa_frame_ = tag("call frame");
+  tbaa_limits_ = tag("call limits");
+  tbaa_slot_ = tag("code slot");
   unlikely_ = md.createBranchWeights(1, 4000);
   even_ = md.createBranchWeights(1, 1);
   likely_ = md.createBranchWeights(4000, 1);
@@ -63,6 +66,14 @@ llvm::Value* Translator::loadp(llvm::Value* p, uint64_t off) {
 
 void Translator::store(llvm::Value* v, llvm::Value* p, uint64_t off) {
   b_.CreateStore(v, at(p, off));
+}
+
+llvm::Value* Translator::limit(uint64_t off) {
+  return tagged(loadp(st_, off), tbaa_limits_);
+}
+
+void Translator::frame_store(llvm::Value* v, llvm::Value* frame, uint64_t off) {
+  tagged(b_.CreateStore(v, at(frame, off)), tbaa_frame_);
 }
 
 llvm::Value* Translator::tagged(llvm::Value* access, llvm::MDNode* tbaa) {
@@ -133,20 +144,20 @@ void Translator::reload(uint16_t r) {
 // function for the cold paths would cost the self-calls, which find their frame without it.
 llvm::Value* Translator::frame_depth() {
   return b_.CreateSub(b_.CreatePtrToInt(fp(), i64_),
-                      b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+                      b_.CreatePtrToInt(limit(offsetof(vm::ExecState, frames)), i64_));
 }
 
 // Whatever may move the frames may also run code that grows the linear memory.
 void Translator::reload_frame(llvm::Value* depth) {
-  llvm::Value* frames = loadp(st_, offsetof(vm::ExecState, frames));
+  llvm::Value* frames = limit(offsetof(vm::ExecState, frames));
   llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth);
   b_.CreateStore(f, fp_slot_);
-  b_.CreateStore(loadp(f, offsetof(vm::Frame, base)), base_slot_);
+  b_.CreateStore(tagged(loadp(f, offsetof(vm::Frame, base)), tbaa_frame_), base_slot_);
   reload_memory();
 }
 
 void Translator::save_pc(uint32_t pc) {
-  store(cptr(fn_.code + pc), fp(), offsetof(vm::Frame, pc));
+  frame_store(cptr(fn_.code + pc), fp(), offsetof(vm::Frame, pc));
 }
 
 llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
@@ -208,7 +219,7 @@ Translator::SharedTrap& Translator::shared_trap(const void* helper,
   }
   for (llvm::Value* v : extra) t.extra.push_back(b_.CreatePHI(v->getType(), 4, "trap.arg"));
   if (sync) b_.CreateStore(t.sync_val, b_.CreateInBoundsGEP(i8_, base(), t.sync_off));
-  b_.CreateStore(t.pc, at(fp(), offsetof(vm::Frame, pc)));
+  frame_store(t.pc, fp(), offsetof(vm::Frame, pc));
   fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), t.extra.begin(), t.extra.end());
@@ -308,7 +319,7 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   llvm::BasicBlock* slow = block("call.slow");
   llvm::BasicBlock* done = block("call.done");
   llvm::Value* cal = cptr(callee);
-  llvm::Value* entry = loadp(cal, offsetof(vm::FuncInfo, jit_entry));
+  llvm::Value* entry = tagged(loadp(cal, offsetof(vm::FuncInfo, jit_entry)), tbaa_slot_);
   llvm::Value* f = fp();
   llvm::Value* nbase = at(base(), uint64_t{fn_.nregs} * 8);
   llvm::Value* nend = at(nbase, uint64_t{callee->nregs} * 8);
@@ -319,10 +330,11 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                              ctx_, llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, "rsp")))});
   llvm::Value* ok = self ? b_.CreateICmpEQ(entry, entry_)
                          : b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
-  llvm::Value* room = b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end)));
-  room = b_.CreateAnd(room, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
-  room = b_.CreateAnd(room,
-                      b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
+  llvm::Value* room = b_.CreateICmpULE(nend, limit(offsetof(vm::ExecState, stack_end)));
+  room = b_.CreateAnd(room, b_.CreateICmpNE(f, limit(offsetof(vm::ExecState, frames_last))));
+  room = b_.CreateAnd(
+      room, b_.CreateICmpUGE(
+                sp, b_.CreatePtrToInt(limit(offsetof(vm::ExecState, host_stack_limit)), i64_)));
   // room_ (translator.hpp): an earlier call of this activation already proved the room.
   llvm::Value* proven = b_.CreateLoad(i64_, room_);
   ok = b_.CreateAnd(ok, b_.CreateOr(b_.CreateICmpUGE(proven, b_.getInt64(callee->nregs)), room));
@@ -340,9 +352,9 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                       uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
   }
   llvm::Value* nfp = at(f, sizeof(vm::Frame));
-  store(cal, nfp, offsetof(vm::Frame, fn));
-  store(nbase, nfp, offsetof(vm::Frame, base));
-  store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
+  frame_store(cal, nfp, offsetof(vm::Frame, fn));
+  frame_store(nbase, nfp, offsetof(vm::Frame, base));
+  frame_store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
   if (self) {
     BodyCall r = call_body(in, nbase, nfp);
     llvm::BasicBlock* out = block("status");
@@ -353,9 +365,10 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
     b_.SetInsertPoint(cont);
     fuel_set(r.fuel);
     // Our frame is the one below the callee's, wherever the frames are now.
-    llvm::Value* own = b_.CreateConstGEP1_64(i8_, r.fp, -static_cast<int64_t>(sizeof(vm::Frame)));
+    llvm::Value* own =
+        b_.CreateConstInBoundsGEP1_64(i8_, r.fp, -static_cast<int64_t>(sizeof(vm::Frame)));
     b_.CreateStore(own, fp_slot_);
-    b_.CreateStore(loadp(own, offsetof(vm::Frame, base)), base_slot_);
+    b_.CreateStore(tagged(loadp(own, offsetof(vm::Frame, base)), tbaa_frame_), base_slot_);
     reload_memory();
     if (callee->has_result) set(a, r.result);
   } else {

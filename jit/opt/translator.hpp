@@ -164,7 +164,16 @@ class Translator {
   llvm::MDNode* tbaa_fuel_ = nullptr;
   llvm::MDNode* tbaa_header_ = nullptr;
   llvm::MDNode* tbaa_guest_ = nullptr;
+  // Three more classes for the call path, so that the checks of a self-call inlined into its
+  // caller (self_inline.hpp) reuse the caller's loads across the frame it pushed: call frames
+  // (vm::Frame records), call limits (the ExecState fields compiled code only reads: frames,
+  // frames_last, stack_end, host_stack_limit) and code slots (FuncInfo::jit_entry).
+  llvm::MDNode* tbaa_frame_ = nullptr;
+  llvm::MDNode* tbaa_limits_ = nullptr;
+  llvm::MDNode* tbaa_slot_ = nullptr;
   llvm::Value* tagged(llvm::Value* access, llvm::MDNode* tbaa);  // access is a load or store
+  llvm::Value* limit(uint64_t off);  // a call-limits field of st, as a ptr
+  void frame_store(llvm::Value* v, llvm::Value* frame, uint64_t off);
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
   llvm::MDNode* even_ = nullptr;
