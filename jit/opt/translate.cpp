@@ -156,7 +156,21 @@ void Translator::reload_frame(llvm::Value* depth) {
   reload_memory();
 }
 
+void Translator::write_frame() {
+  if (frame_written_ == nullptr) return;
+  llvm::BasicBlock* write = block("frame.write");
+  llvm::BasicBlock* cont = block("frame.written");
+  b_.CreateCondBr(b_.CreateLoad(b_.getInt1Ty(), frame_written_), cont, write);
+  b_.SetInsertPoint(write);
+  frame_store(cptr(&fn_), fp(), offsetof(vm::Frame, fn));
+  frame_store(base(), fp(), offsetof(vm::Frame, base));
+  b_.CreateStore(b_.getTrue(), frame_written_);
+  b_.CreateBr(cont);
+  b_.SetInsertPoint(cont);
+}
+
 void Translator::save_pc(uint32_t pc) {
+  write_frame();
   frame_store(cptr(fn_.code + pc), fp(), offsetof(vm::Frame, pc));
 }
 
@@ -171,6 +185,7 @@ llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
 }
 
 llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llvm::Value*> extra) {
+  write_frame();
   fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -219,6 +234,10 @@ Translator::SharedTrap& Translator::shared_trap(const void* helper,
   }
   for (llvm::Value* v : extra) t.extra.push_back(b_.CreatePHI(v->getType(), 4, "trap.arg"));
   if (sync) b_.CreateStore(t.sync_val, b_.CreateInBoundsGEP(i8_, base(), t.sync_off));
+  if (frame_written_ != nullptr) {  // write_frame's flag is not known here; the path is cold
+    frame_store(cptr(&fn_), fp(), offsetof(vm::Frame, fn));
+    frame_store(base(), fp(), offsetof(vm::Frame, base));
+  }
   frame_store(t.pc, fp(), offsetof(vm::Frame, pc));
   fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
@@ -352,9 +371,12 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                       uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
   }
   llvm::Value* nfp = at(f, sizeof(vm::Frame));
-  frame_store(cal, nfp, offsetof(vm::Frame, fn));
-  frame_store(nbase, nfp, offsetof(vm::Frame, base));
-  frame_store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
+  // A body writes its own Frame record (write_frame): a leaf child returns without one.
+  if (!self) {
+    frame_store(cal, nfp, offsetof(vm::Frame, fn));
+    frame_store(nbase, nfp, offsetof(vm::Frame, base));
+    frame_store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
+  }
   if (self) {
     BodyCall r = call_body(in, nbase, nfp);
     llvm::BasicBlock* out = block("status");
@@ -510,7 +532,10 @@ std::string Translator::run(const std::string& name) {
   }
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
   room_ = b_.CreateAlloca(i64_, nullptr, "room");
-  if (body_ret_ != nullptr) fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
+  if (body_ret_ != nullptr) {
+    fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
+    frame_written_ = b_.CreateAlloca(b_.getInt1Ty(), nullptr, "framed");
+  }
   regs_.resize(fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
   if (leaf_host_calls_) {
@@ -522,6 +547,7 @@ std::string Translator::run(const std::string& name) {
   b_.CreateStore(f_->getArg(body_ret_ != nullptr ? kBodyFpArg : 2), fp_slot_);
   b_.CreateStore(b_.getInt64(0), room_);
   if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(kBodyFuelArg), fuel_slot_);
+  if (frame_written_ != nullptr) b_.CreateStore(b_.getFalse(), frame_written_);
   reload_memory();
   if (osr_pc_ != OptRequest::kNoOsrPc) {
     if (std::string why = enter_at_header(); !why.empty()) return why;

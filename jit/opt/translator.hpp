@@ -48,6 +48,10 @@ class Translator {
   // frame (and its window) found again from it afterwards.
   llvm::Value* frame_depth();
   void reload_frame(llvm::Value* depth);
+  // A body's callers do not write its Frame record (self_call.cpp): it writes fn and base itself
+  // before the first thing that can read the frames (save_pc, call_helper; trap blocks write
+  // them unconditionally). No-op outside a body.
+  void write_frame();
   void save_pc(uint32_t pc);
 
   // ---- calls out and exits ----
@@ -182,7 +186,8 @@ class Translator {
   llvm::Function* entry_ = nullptr;  // the JitEntry (f_ unless the function calls itself)
   // {i64 status, i64 fuel, i64 result}: non-null iff f_ is a body.
   llvm::StructType* body_ret_ = nullptr;
-  llvm::AllocaInst* fuel_slot_ = nullptr;  // a body's fuel_left
+  llvm::AllocaInst* fuel_slot_ = nullptr;      // a body's fuel_left
+  llvm::AllocaInst* frame_written_ = nullptr;  // a body's i1: write_frame() has run
   llvm::Value* st_ = nullptr;
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
