@@ -15,9 +15,11 @@
 // from st->frames to find its frame again. A null frame means the body did not return (status
 // other than Returned, in the fuel field): st->fuel_left is then exact, as it comes from a
 // helper or entry, which the body gave the fuel first.
-// Everything else a call does is unchanged (translate.cpp direct_call): the same checks in the same
-// order, fuel, the pushed Frame, so traps, traces, the GC and the slow path see the frames they see
-// for any call.
+// The caller does not push the body's Frame record either: the body writes fn and base itself
+// before anything can read the frames (translator.hpp, write_frame), so a leaf activation writes
+// none. Everything else a call does is unchanged (translate.cpp direct_call): the same checks in
+// the same order and the fuel, so traps, traces, the GC and the slow path see the frames they see
+// for any call. One level of the body is inlined into itself (self_inline.hpp).
 #include <llvm/IR/Module.h>
 
 #include "jit/opt/translator.hpp"

@@ -86,8 +86,8 @@ class Translator {
   void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
   // ---- recursive functions (self_call.cpp) ----
   // A function that calls itself is built as an internal body taking its parameters and
-  // returning {status, result} in registers, plus the JitEntry that wraps it; its self-calls
-  // call the body directly while the code slot still holds this entry.
+  // returning {frame, fuel, result} in registers, plus the JitEntry that wraps it; its
+  // self-calls call the body directly while the code slot still holds this entry.
   bool calls_itself() const;
   void create_body(const std::string& name);
   void build_entry();
