@@ -371,13 +371,8 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                       uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
   }
   llvm::Value* nfp = at(f, sizeof(vm::Frame));
-  // A body writes its own Frame record (write_frame): a leaf child returns without one.
-  if (!self) {
-    frame_store(cal, nfp, offsetof(vm::Frame, fn));
-    frame_store(nbase, nfp, offsetof(vm::Frame, base));
-    frame_store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
-  }
   if (self) {
+    // A body writes its own Frame record (write_frame): a leaf child returns without one.
     BodyCall r = call_body(in, nbase, nfp);
     llvm::BasicBlock* out = block("status");
     llvm::BasicBlock* cont = block("cont");
@@ -394,6 +389,9 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
     reload_memory();
     if (callee->has_result) set(a, r.result);
   } else {
+    frame_store(cal, nfp, offsetof(vm::Frame, fn));
+    frame_store(nbase, nfp, offsetof(vm::Frame, base));
+    frame_store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
     llvm::Value* depth = frame_depth();
     fuel_to_memory();
     auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
