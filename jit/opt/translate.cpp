@@ -5,6 +5,7 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
+#include "jit/opt/self_inline.hpp"
 #include "jit/opt/translator.hpp"
 
 namespace strata::jit::opt {
@@ -40,6 +41,9 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
   tbaa_header_ = tag("object header");
   tbaa_guest_ = tag("guest data");
   tbaa_cache_ = tag("allocation cache");
+  tbaa_frame_ = tag("call frame");
+  tbaa_limits_ = tag("call limits");
+  tbaa_slot_ = tag("code slot");
   unlikely_ = md.createBranchWeights(1, 4000);
   even_ = md.createBranchWeights(1, 1);
   likely_ = md.createBranchWeights(4000, 1);
@@ -63,6 +67,14 @@ llvm::Value* Translator::loadp(llvm::Value* p, uint64_t off) {
 
 void Translator::store(llvm::Value* v, llvm::Value* p, uint64_t off) {
   b_.CreateStore(v, at(p, off));
+}
+
+llvm::Value* Translator::limit(uint64_t off) {
+  return tagged(loadp(st_, off), tbaa_limits_);
+}
+
+void Translator::frame_store(llvm::Value* v, llvm::Value* frame, uint64_t off) {
+  tagged(b_.CreateStore(v, at(frame, off)), tbaa_frame_);
 }
 
 llvm::Value* Translator::tagged(llvm::Value* access, llvm::MDNode* tbaa) {
@@ -129,17 +141,38 @@ void Translator::reload(uint16_t r) {
   if (r < regs_.size()) set(r, load64(base(), uint64_t{r} * 8));
 }
 
+// Taken at each call rather than once at entry: a register kept across every call of the
+// function for the cold paths would cost the self-calls, which find their frame without it.
+llvm::Value* Translator::frame_depth() {
+  return b_.CreateSub(b_.CreatePtrToInt(fp(), i64_),
+                      b_.CreatePtrToInt(limit(offsetof(vm::ExecState, frames)), i64_));
+}
+
 // Whatever may move the frames may also run code that grows the linear memory.
-void Translator::reload_frame() {
-  llvm::Value* frames = loadp(st_, offsetof(vm::ExecState, frames));
-  llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth_);
+void Translator::reload_frame(llvm::Value* depth) {
+  llvm::Value* frames = limit(offsetof(vm::ExecState, frames));
+  llvm::Value* f = b_.CreateInBoundsGEP(i8_, frames, depth);
   b_.CreateStore(f, fp_slot_);
-  b_.CreateStore(loadp(f, offsetof(vm::Frame, base)), base_slot_);
+  b_.CreateStore(tagged(loadp(f, offsetof(vm::Frame, base)), tbaa_frame_), base_slot_);
   reload_memory();
 }
 
+void Translator::write_frame() {
+  if (frame_written_ == nullptr) return;
+  llvm::BasicBlock* write = block("frame.write");
+  llvm::BasicBlock* cont = block("frame.written");
+  b_.CreateCondBr(b_.CreateLoad(b_.getInt1Ty(), frame_written_), cont, write);
+  b_.SetInsertPoint(write);
+  frame_store(cptr(&fn_), fp(), offsetof(vm::Frame, fn));
+  frame_store(base(), fp(), offsetof(vm::Frame, base));
+  b_.CreateStore(b_.getTrue(), frame_written_);
+  b_.CreateBr(cont);
+  b_.SetInsertPoint(cont);
+}
+
 void Translator::save_pc(uint32_t pc) {
-  store(cptr(fn_.code + pc), fp(), offsetof(vm::Frame, pc));
+  write_frame();
+  frame_store(cptr(fn_.code + pc), fp(), offsetof(vm::Frame, pc));
 }
 
 llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
@@ -153,6 +186,7 @@ llvm::CallInst* Translator::call_abs(const void* addr, llvm::Type* ret,
 }
 
 llvm::Value* Translator::call_helper(const void* addr, std::initializer_list<llvm::Value*> extra) {
+  write_frame();
   fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -201,7 +235,11 @@ Translator::SharedTrap& Translator::shared_trap(const void* helper,
   }
   for (llvm::Value* v : extra) t.extra.push_back(b_.CreatePHI(v->getType(), 4, "trap.arg"));
   if (sync) b_.CreateStore(t.sync_val, b_.CreateInBoundsGEP(i8_, base(), t.sync_off));
-  b_.CreateStore(t.pc, at(fp(), offsetof(vm::Frame, pc)));
+  if (frame_written_ != nullptr) {  // write_frame's flag is not known here; the path is cold
+    frame_store(cptr(&fn_), fp(), offsetof(vm::Frame, fn));
+    frame_store(base(), fp(), offsetof(vm::Frame, base));
+  }
+  frame_store(t.pc, fp(), offsetof(vm::Frame, pc));
   fuel_to_memory();
   std::vector<llvm::Value*> args{st_, fp()};
   args.insert(args.end(), t.extra.begin(), t.extra.end());
@@ -301,7 +339,7 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
   llvm::BasicBlock* slow = block("call.slow");
   llvm::BasicBlock* done = block("call.done");
   llvm::Value* cal = cptr(callee);
-  llvm::Value* entry = loadp(cal, offsetof(vm::FuncInfo, jit_entry));
+  llvm::Value* entry = tagged(loadp(cal, offsetof(vm::FuncInfo, jit_entry)), tbaa_slot_);
   llvm::Value* f = fp();
   llvm::Value* nbase = at(base(), uint64_t{fn_.nregs} * 8);
   llvm::Value* nend = at(nbase, uint64_t{callee->nregs} * 8);
@@ -312,10 +350,11 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                              ctx_, llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, "rsp")))});
   llvm::Value* ok = self ? b_.CreateICmpEQ(entry, entry_)
                          : b_.CreateICmpNE(entry, llvm::ConstantPointerNull::get(ptr_));
-  llvm::Value* room = b_.CreateICmpULE(nend, loadp(st_, offsetof(vm::ExecState, stack_end)));
-  room = b_.CreateAnd(room, b_.CreateICmpNE(f, loadp(st_, offsetof(vm::ExecState, frames_last))));
-  room = b_.CreateAnd(room,
-                      b_.CreateICmpUGE(sp, load64(st_, offsetof(vm::ExecState, host_stack_limit))));
+  llvm::Value* room = b_.CreateICmpULE(nend, limit(offsetof(vm::ExecState, stack_end)));
+  room = b_.CreateAnd(room, b_.CreateICmpNE(f, limit(offsetof(vm::ExecState, frames_last))));
+  room = b_.CreateAnd(
+      room, b_.CreateICmpUGE(
+                sp, b_.CreatePtrToInt(limit(offsetof(vm::ExecState, host_stack_limit)), i64_)));
   // room_ (translator.hpp): an earlier call of this activation already proved the room.
   llvm::Value* proven = b_.CreateLoad(i64_, room_);
   ok = b_.CreateAnd(ok, b_.CreateOr(b_.CreateICmpUGE(proven, b_.getInt64(callee->nregs)), room));
@@ -333,31 +372,44 @@ void Translator::direct_call(const isa::Insn& in, const vm::FuncInfo* callee) {
                       uint64_t{callee->nregs - callee->nparams} * 8, llvm::MaybeAlign(8));
   }
   llvm::Value* nfp = at(f, sizeof(vm::Frame));
-  store(cal, nfp, offsetof(vm::Frame, fn));
-  store(nbase, nfp, offsetof(vm::Frame, base));
-  store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
   if (self) {
+    // A body writes its own Frame record (write_frame): a leaf child returns without one.
     BodyCall r = call_body(in, nbase, nfp);
-    return_if_status(r.status);
+    llvm::BasicBlock* out = block("status");
+    llvm::BasicBlock* cont = block("cont");
+    b_.CreateCondBr(r.returned, cont, out, likely_);
+    b_.SetInsertPoint(out);
+    ret_status(r.status);
+    b_.SetInsertPoint(cont);
     fuel_set(r.fuel);
-    reload_frame();
+    // Our frame is the one below the callee's, wherever the frames are now.
+    llvm::Value* own =
+        b_.CreateConstInBoundsGEP1_64(i8_, r.fp, -static_cast<int64_t>(sizeof(vm::Frame)));
+    b_.CreateStore(own, fp_slot_);
+    b_.CreateStore(tagged(loadp(own, offsetof(vm::Frame, base)), tbaa_frame_), base_slot_);
+    reload_memory();
     if (callee->has_result) set(a, r.result);
   } else {
+    frame_store(cal, nfp, offsetof(vm::Frame, fn));
+    frame_store(nbase, nfp, offsetof(vm::Frame, base));
+    frame_store(cptr(callee->code), nfp, offsetof(vm::Frame, pc));
+    llvm::Value* depth = frame_depth();
     fuel_to_memory();
     auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
     llvm::CallInst* s = b_.CreateCall(entry_ty, entry, {st_, nbase, nfp});
     s->setDoesNotThrow();
     return_if_status(s);
     fuel_from_memory();
-    reload_frame();
+    reload_frame(depth);
     if (callee->has_result) set(a, load64(st_, offsetof(vm::ExecState, jit_retval)));
   }
   b_.CreateBr(done);
 
   b_.SetInsertPoint(slow);
   sync_args(in);
+  llvm::Value* depth = frame_depth();
   return_if_status(call_helper(rt_.call, {cal}));
-  reload_frame();
+  reload_frame(depth);
   if (callee->has_result) reload(a);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
@@ -411,20 +463,23 @@ bool Translator::emit_control(const isa::Insn& in) {
       sync_refs();
       sync_args(in);
       save_pc(in.pc);
+      llvm::Value* depth = frame_depth();
       return_if_status(call_helper(rt_.call_host, {cptr(import)}));
-      reload_frame();
+      reload_frame(depth);
       if (import->has_result) reload(a);
       break;
     }
-    case isa::Op::CallI:
+    case isa::Op::CallI: {
       sync_refs();  // includes b, the function reference
       sync_args(in);
       save_pc(in.pc);
+      llvm::Value* depth = frame_depth();
       return_if_status(call_helper(rt_.call_indirect, {}));
-      reload_frame();
+      reload_frame(depth);
       // A void callee writes no register (its a is 0, whose base[] slot may be stale).
       if (inst_.module.sigs[isa::c_of(w)].result.has_value()) reload(a);
       break;
+    }
     case isa::Op::Ret: ret_result(get(a)); break;
     case isa::Op::RetV: ret_result(nullptr); break;
     case isa::Op::Trap: {
@@ -476,19 +531,22 @@ std::string Translator::run(const std::string& name) {
   }
   fp_slot_ = b_.CreateAlloca(ptr_, nullptr, "fp");
   room_ = b_.CreateAlloca(i64_, nullptr, "room");
-  if (body_ret_ != nullptr) fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
+  if (body_ret_ != nullptr) {
+    fuel_slot_ = b_.CreateAlloca(i64_, nullptr, "fuel");
+    frame_written_ = b_.CreateAlloca(b_.getInt1Ty(), nullptr, "framed");
+  }
   regs_.resize(fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
   if (leaf_host_calls_) {
     leaf_args_ = b_.CreateAlloca(llvm::ArrayType::get(i64_, kMaxLeafArgs), nullptr, "hargs");
     leaf_result_ = b_.CreateAlloca(i64_, nullptr, "hres");
   }
-  b_.CreateStore(f_->getArg(1), base_slot_);
-  b_.CreateStore(f_->getArg(2), fp_slot_);
+  llvm::Value* window = f_->getArg(body_ret_ != nullptr ? body_base_arg() : 1);
+  b_.CreateStore(window, base_slot_);
+  b_.CreateStore(f_->getArg(body_ret_ != nullptr ? kBodyFpArg : 2), fp_slot_);
   b_.CreateStore(b_.getInt64(0), room_);
-  if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(body_fuel_arg()), fuel_slot_);
-  depth_ = b_.CreateSub(b_.CreatePtrToInt(f_->getArg(2), i64_),
-                        b_.CreatePtrToInt(loadp(st_, offsetof(vm::ExecState, frames)), i64_));
+  if (fuel_slot_ != nullptr) b_.CreateStore(f_->getArg(kBodyFuelArg), fuel_slot_);
+  if (frame_written_ != nullptr) b_.CreateStore(b_.getFalse(), frame_written_);
   reload_memory();
   if (osr_pc_ != OptRequest::kNoOsrPc) {
     if (std::string why = enter_at_header(); !why.empty()) return why;
@@ -498,8 +556,7 @@ std::string Translator::run(const std::string& name) {
     for (uint32_t r = 0; r < fn_.nregs; ++r) {
       llvm::Value* v = b_.getInt64(0);
       if (r < fn_.nparams)
-        v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r)
-                                 : load64(f_->getArg(1), uint64_t{r} * 8);
+        v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r) : load64(window, uint64_t{r} * 8);
       b_.CreateStore(v, regs_[r]);
     }
     b_.CreateBr(blocks_[0]);
@@ -514,7 +571,10 @@ std::string Translator::run(const std::string& name) {
       return fmt_error("no translation for an opcode", in);
     if (!(flags & isa::kTerm) && !(flags & isa::kBranch)) b_.CreateBr(blocks_[in.pc + in.length()]);
   }
-  if (body_ret_ != nullptr) build_entry();
+  if (body_ret_ != nullptr) {
+    build_entry();
+    inline_self_calls(*f_);
+  }
   if (backward_branch_seen_ && memory_access_seen_) f_->addFnAttr(kMemoryLoopsAttr);
   return {};
 }

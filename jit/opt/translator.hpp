@@ -44,7 +44,14 @@ class Translator {
   void sync_refs();                       // every ref register (the GC scans base[])
   void sync_args(const isa::Insn& call);  // a call's arguments (slow paths copy them)
   void reload(uint16_t r);
-  void reload_frame();
+  // fp's byte offset from st->frames, taken before something that may move the frames, and the
+  // frame (and its window) found again from it afterwards.
+  llvm::Value* frame_depth();
+  void reload_frame(llvm::Value* depth);
+  // A body's callers do not write its Frame record (self_call.cpp): it writes fn and base itself
+  // before the first thing that can read the frames (save_pc, call_helper; trap blocks write
+  // them unconditionally). No-op outside a body.
+  void write_frame();
   void save_pc(uint32_t pc);
 
   // ---- calls out and exits ----
@@ -79,8 +86,8 @@ class Translator {
   void direct_call(const isa::Insn& in, const vm::FuncInfo* callee);
   // ---- recursive functions (self_call.cpp) ----
   // A function that calls itself is built as an internal body taking its parameters and
-  // returning {status, result} in registers, plus the JitEntry that wraps it; its self-calls
-  // call the body directly while the code slot still holds this entry.
+  // returning {frame, fuel, result} in registers, plus the JitEntry that wraps it; its
+  // self-calls call the body directly while the code slot still holds this entry.
   bool calls_itself() const;
   void create_body(const std::string& name);
   void build_entry();
@@ -88,14 +95,18 @@ class Translator {
   void fill_self_window(const isa::Insn& call, llvm::Value* nbase);
   // The body called on the callee frame (nbase, nfp) with `call`'s arguments and the fuel.
   struct BodyCall {
+    llvm::Value* returned;  // i1: the callee returned (else `status` says how it ended)
     llvm::Value* status;
     llvm::Value* result;
-    llvm::Value* fuel;  // the callee's fuel_left when it returned (status 0)
+    llvm::Value* fuel;  // the callee's fuel_left when it returned
+    llvm::Value* fp;    // the callee's frame when it returned (the frames may have moved)
   };
   BodyCall call_body(const isa::Insn& call, llvm::Value* nbase, llvm::Value* nfp);
-  // Body arguments: st, base, fp, the parameters, then the fuel.
+  // Body arguments: st, fp, the fuel, the parameters, then base (self_call.cpp says why).
+  static constexpr unsigned kBodyFpArg = 1;
+  static constexpr unsigned kBodyFuelArg = 2;
   static constexpr unsigned kBodyParamArg = 3;
-  unsigned body_fuel_arg() const { return kBodyParamArg + fn_.nparams; }
+  unsigned body_base_arg() const { return kBodyParamArg + fn_.nparams; }
   // st->fuel_left. A body keeps it in a register (fuel_slot_) and stores it to memory only for
   // the helpers and callees that read it (call_helper, trap blocks, entry calls), reloading it
   // after them; elsewhere these are plain accesses to st->fuel_left and the syncs do nothing.
@@ -167,7 +178,16 @@ class Translator {
   llvm::MDNode* tbaa_guest_ = nullptr;
   // The allocation cache and ExecState::alloc_cache (written by compiled code and the helpers).
   llvm::MDNode* tbaa_cache_ = nullptr;
+  // Three more classes for the call path, so that the checks of a self-call inlined into its
+  // caller (self_inline.hpp) reuse the caller's loads across the frame it pushed: call frames
+  // (vm::Frame records), call limits (the ExecState fields compiled code only reads: frames,
+  // frames_last, stack_end, host_stack_limit) and code slots (FuncInfo::jit_entry).
+  llvm::MDNode* tbaa_frame_ = nullptr;
+  llvm::MDNode* tbaa_limits_ = nullptr;
+  llvm::MDNode* tbaa_slot_ = nullptr;
   llvm::Value* tagged(llvm::Value* access, llvm::MDNode* tbaa);  // access is a load or store
+  llvm::Value* limit(uint64_t off);  // a call-limits field of st, as a ptr
+  void frame_store(llvm::Value* v, llvm::Value* frame, uint64_t off);
   llvm::MDNode* unlikely_ = nullptr;
   llvm::MDNode* likely_ = nullptr;
   llvm::MDNode* even_ = nullptr;
@@ -176,9 +196,9 @@ class Translator {
   llvm::Function* entry_ = nullptr;  // the JitEntry (f_ unless the function calls itself)
   // {i64 status, i64 fuel, i64 result}: non-null iff f_ is a body.
   llvm::StructType* body_ret_ = nullptr;
-  llvm::AllocaInst* fuel_slot_ = nullptr;  // a body's fuel_left
+  llvm::AllocaInst* fuel_slot_ = nullptr;      // a body's fuel_left
+  llvm::AllocaInst* frame_written_ = nullptr;  // a body's i1: write_frame() has run
   llvm::Value* st_ = nullptr;
-  llvm::Value* depth_ = nullptr;  // fp's byte offset from st->frames
   llvm::AllocaInst* fp_slot_ = nullptr;
   llvm::AllocaInst* base_slot_ = nullptr;
   llvm::AllocaInst* mem_size_slot_ = nullptr;  // null under fixed_memory_
