@@ -69,6 +69,9 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
     m.jit = std::make_unique<baseline::BaselineJit>(*m.code);
   }
   m.cache = std::make_unique<SysCodeCache>(*m.inst, m.jit.get(), m.code.get());
+  // The linear memory is never grown (m.linear stays its address for the hart's life) and
+  // r0 is zeroed below and never written by a unit's caller.
+  m.cache->set_code_promises({.fixed_memory = true, .zero_r0 = true});
   // LLVM code calls the Sys* helpers straight (OptRequest::leaf_host_calls) with st.host, the
   // same HostContext and user_data as the other tiers; the linear memory never moves.
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
