@@ -1,6 +1,7 @@
 #include "jit/rv64/block_builder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <cstdio>
 #include <cstdlib>
@@ -161,35 +162,51 @@ void BlockBuilder::emit_return(uint16_t value_reg) {
   emit(Op::Ret, value_reg);
 }
 
+// The dataflow runs over basic blocks, not words: a unit of some 300 words has a few dozen, and
+// the word-level version of this analysis was over half of a unit's translation time.
 BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
   using Set = std::bitset<kSlots>;
   const size_t n = code_.size();
-  std::vector<int8_t> slot_of(regs_.size(), -1);
+  std::array<int8_t, 256> slot_of_small{};
+  std::vector<int8_t> slot_of_big;
+  int8_t* slot_of = slot_of_small.data();
+  if (regs_.size() > slot_of_small.size()) {
+    slot_of_big.resize(regs_.size());
+    slot_of = slot_of_big.data();
+  }
+  std::fill(slot_of, slot_of + regs_.size(), int8_t{-1});
   for (uint8_t s : used_slots_) slot_of[slot_reg_[s]] = static_cast<int8_t>(s);
-  std::vector<int32_t> target(n, -1);
-  for (const Fixup& f : fixups_) target[f.at] = static_cast<int32_t>(labels_[f.label]);
 
-  // Per instruction start: slots read and written, and successors (next, branch target).
-  struct Node {
-    uint32_t at;
-    Set use, def;
-    int32_t next = -1, jump = -1;
-    bool ret = false;
+  // block_at[i]: the block that starts at word i (-2: none; -1: a leader not yet numbered).
+  std::vector<int32_t> block_at(n + 1, -2);
+  block_at[0] = -1;
+  for (const Fixup& f : fixups_)
+    if (labels_[f.label] >= 0) block_at[static_cast<size_t>(labels_[f.label])] = -1;
+  // Words after a branch or a terminator start blocks too; found while walking below, they are
+  // marked before the walk reaches them.
+  struct Block {
+    Set use, def;                  // read before written in the block; written in it
+    int32_t next = -1, jump = -1;  // successor word indices (-1: none)
+    uint32_t last = 0;             // index of its last instruction
+    bool ret = false;              // it ends in a `ret`
   };
-  std::vector<Node> nodes;
-  nodes.reserve(n);
-  std::vector<int32_t> node_at(n + 1, -1);
-  size_t call = 0;
+  std::vector<Block> blocks;
+  blocks.reserve(n / 4 + 2);
+  size_t call = 0, fixup = 0;
   for (uint32_t i = 0; i < n;) {
-    Node nd;
-    nd.at = i;
+    if (block_at[i] != -2 || blocks.empty()) {
+      block_at[i] = static_cast<int32_t>(blocks.size());
+      blocks.emplace_back();
+    }
+    Block& b = blocks.back();
     const isa::Word w = code_[i];
     const isa::Op op = isa::op_of(w);
     const isa::OpInfo& info = isa::info(op);
+    Set use, def;
     const auto reg = [&](isa::Operand k, uint16_t r) {
-      if (!isa::is_reg(k) || r >= slot_of.size() || slot_of[r] < 0) return;
-      if (isa::is_def(k)) nd.def.set(static_cast<size_t>(slot_of[r]));
-      if (isa::is_use(k)) nd.use.set(static_cast<size_t>(slot_of[r]));
+      if (!isa::is_reg(k) || r >= regs_.size() || slot_of[r] < 0) return;
+      if (isa::is_def(k)) def.set(static_cast<size_t>(slot_of[r]));
+      if (isa::is_use(k)) use.set(static_cast<size_t>(slot_of[r]));
     };
     reg(info.a, isa::a_of(w));
     if (!isa::is_wide(info.b)) {
@@ -203,29 +220,42 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
         for (unsigned j = 0; j < 4; ++j) reg(isa::Operand::Ui, isa::arg_of(code_[i + k], j));
       ++call;
     }
-    node_at[i] = static_cast<int32_t>(nodes.size());
-    if (!(info.flags & isa::kTerm)) nd.next = static_cast<int32_t>(i + len);
-    if (info.flags & isa::kBranch) nd.jump = target[i];
-    nd.ret = op == isa::Op::Ret;
-    nodes.push_back(nd);
+    b.use |= use & ~b.def;
+    b.def |= def;
+    b.last = i;
+    const bool branch = (info.flags & isa::kBranch) != 0, term = (info.flags & isa::kTerm) != 0;
+    if (branch || term) {
+      b.next = term ? -1 : static_cast<int32_t>(i + len);
+      b.jump = -1;
+      // fixups_ is in code order (each branch word appends its own).
+      while (fixup < fixups_.size() && fixups_[fixup].at < i) ++fixup;
+      if (branch && fixup < fixups_.size() && fixups_[fixup].at == i)
+        b.jump = static_cast<int32_t>(labels_[fixups_[fixup].label]);
+      b.ret = op == isa::Op::Ret;
+      if (i + len < n && block_at[i + len] == -2) block_at[i + len] = -1;
+    } else {
+      b.next = static_cast<int32_t>(i + len);
+    }
     i += len;
   }
-  const auto node = [&](int32_t at) -> Node* {
-    if (at < 0 || static_cast<size_t>(at) >= n || node_at[static_cast<size_t>(at)] < 0)
-      return nullptr;
-    return &nodes[static_cast<size_t>(node_at[static_cast<size_t>(at)])];
+  const auto block = [&](int32_t at) -> int32_t {
+    if (at < 0 || static_cast<size_t>(at) >= n) return -1;
+    return block_at[static_cast<size_t>(at)] >= 0 ? block_at[static_cast<size_t>(at)] : -1;
   };
+  // A block that falls into a leader ends there: its `next` names that leader.
+  const size_t nb = blocks.size();
+  std::vector<std::array<int32_t, 2>> succ(nb);
+  for (size_t k = 0; k < nb; ++k) succ[k] = {block(blocks[k].next), block(blocks[k].jump)};
 
   // Forward: the slots some path from the entry may have written (a union over paths).
-  std::vector<Set> dirty_in(nodes.size());
+  std::vector<Set> dirty_in(nb);
   for (bool changed = true; changed;) {
     changed = false;
-    for (size_t k = 0; k < nodes.size(); ++k) {
-      const Set out = dirty_in[k] | nodes[k].def;
-      for (int32_t succ : {nodes[k].next, nodes[k].jump}) {
-        Node* s = node(succ);
-        if (s == nullptr) continue;
-        Set& in = dirty_in[static_cast<size_t>(s - nodes.data())];
+    for (size_t k = 0; k < nb; ++k) {
+      const Set out = dirty_in[k] | blocks[k].def;
+      for (int32_t s : succ[k]) {
+        if (s < 0) continue;
+        Set& in = dirty_in[static_cast<size_t>(s)];
         if ((in | out) != in) {
           in |= out;
           changed = true;
@@ -233,16 +263,18 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
       }
     }
   }
-  // Backward: the slots read before being written; a writeback reads what it stores.
-  std::vector<Set> live_in(nodes.size());
+  // Backward: the slots read before being written; a writeback reads what it stores, which is
+  // what is dirty at its `ret` (the end of a block: what was dirty on entry or written in it).
+  std::vector<Set> live_in(nb);
   for (bool changed = true; changed;) {
     changed = false;
-    for (size_t k = nodes.size(); k-- > 0;) {
+    for (size_t k = nb; k-- > 0;) {
+      const Block& b = blocks[k];
       Set out;
-      for (int32_t succ : {nodes[k].next, nodes[k].jump})
-        if (Node* s = node(succ)) out |= live_in[static_cast<size_t>(s - nodes.data())];
-      Set in = nodes[k].use | (out & ~nodes[k].def);
-      if (nodes[k].ret) in |= dirty_in[k];
+      for (int32_t s : succ[k])
+        if (s >= 0) out |= live_in[static_cast<size_t>(s)];
+      if (b.ret) out |= dirty_in[k] | b.def;
+      const Set in = b.use | (out & ~b.def);
       if (in != live_in[k]) {
         live_in[k] = in;
         changed = true;
@@ -251,13 +283,14 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
   }
 
   SlotPlan plan;
-  if (!nodes.empty()) plan.load = live_in[0];
+  if (nb != 0) plan.load = live_in[0];
   plan.store.reserve(wb_points_.size());
+  size_t k = 0;
   for (uint32_t p : wb_points_) {
-    const Node* nd = node(static_cast<int32_t>(p));
+    while (k < nb && blocks[k].last < p) ++k;
     // A writeback is always right before its `ret`; anything else stores every dirty slot.
-    if (nd != nullptr && nd->ret) {
-      plan.store.push_back(dirty_in[static_cast<size_t>(nd - nodes.data())]);
+    if (k < nb && blocks[k].last == p && blocks[k].ret) {
+      plan.store.push_back(dirty_in[k] | blocks[k].def);
     } else {
       Set all;
       for (uint8_t s : used_slots_)

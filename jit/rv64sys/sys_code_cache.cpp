@@ -56,7 +56,7 @@ bool SysCodeCache::compile(CachedBlock& b) {
   if (b.func.jit_entry != nullptr) return true;
   if (jit_ == nullptr || b.compile_failed) return false;
   CompileTimer timer;
-  if (!jit_->compile(b.func, b.block.fn)) {
+  if (!jit_->compile(b.func, b.block.fn, nullptr, promises_)) {
     b.compile_failed = true;
     ++stats_.compile_failures;
     return false;

@@ -114,6 +114,11 @@ class SysCodeCache final : public rv64::OptUnitCache {
                             std::uint64_t translate_ns);
   // Baseline-compiles `b` unless it has code; a failure leaves it interpreted for good.
   bool compile(rv64::CachedBlock& b);
+  // Compiles units from now on trusting `p` (baseline/code_promises.hpp). The hart promises
+  // both: its linear memory (state page, TLB, RAM) is allocated once and never grows, and
+  // run_block keeps r0 of the register window 0.
+  void set_code_promises(const baseline::CodePromises& p) { promises_ = p; }
+  const baseline::CodePromises& code_promises() const { return promises_; }
 
   // rv64::OptUnitCache (the optimizing tier's side).
   void set_opt_owner(rv64::OptCodeOwner* owner) override { opt_owner_ = owner; }
@@ -154,6 +159,7 @@ class SysCodeCache final : public rv64::OptUnitCache {
   std::unordered_map<std::uint64_t, std::vector<UnitKey>> pages_;  // physical page number
   std::uint32_t next_index_ = 0;
   std::uint64_t link_epoch_ = 0;
+  baseline::CodePromises promises_;
   SysCacheStats stats_;
   rv64::OptCodeOwner* opt_owner_ = nullptr;
   std::unordered_map<rv64::CachedBlock*, std::unique_ptr<rv64::CachedBlock>> retired_;

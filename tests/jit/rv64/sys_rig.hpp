@@ -253,19 +253,24 @@ class SysRig {
 
     std::vector<uint8_t> before(linear(), linear() + kLinearBytes);
     const std::vector<Call> calls_before = mem_->calls;
-    const Outcome a = execute(block, false);
+    const Outcome a = execute(block, Tier::Interpreter);
     std::vector<uint8_t> after(linear(), linear() + kLinearBytes);
     const std::vector<Call> calls_after = mem_->calls;
 
-    std::memcpy(linear(), before.data(), kLinearBytes);
-    mem_->calls = calls_before;
-    const Outcome c = execute(block, true);
-    EXPECT_EQ(a.status, c.status) << "interpreter and baseline JIT disagree";
-    EXPECT_EQ(a.ret, c.ret) << "interpreter and baseline JIT disagree";
-    EXPECT_EQ(a.trap_kind, c.trap_kind);
-    EXPECT_EQ(0, std::memcmp(after.data(), linear(), kLinearBytes))
-        << "memory differs between the tiers";
-    EXPECT_EQ(calls_after, mem_->calls) << "helper calls differ between the tiers";
+    // The baseline code as SVI programs get it, then as the hart compiles units (its promises:
+    // fixed memory, r0 zero), each from the same memory and calls as the interpreter.
+    for (const Tier tier : {Tier::Baseline, Tier::BaselinePromised}) {
+      std::memcpy(linear(), before.data(), kLinearBytes);
+      mem_->calls = calls_before;
+      const Outcome c = execute(block, tier);
+      const char* what = tier == Tier::Baseline ? "baseline JIT" : "baseline JIT (promised)";
+      EXPECT_EQ(a.status, c.status) << "interpreter and " << what << " disagree";
+      EXPECT_EQ(a.ret, c.ret) << "interpreter and " << what << " disagree";
+      EXPECT_EQ(a.trap_kind, c.trap_kind) << what;
+      EXPECT_EQ(0, std::memcmp(after.data(), linear(), kLinearBytes))
+          << "memory differs between the interpreter and " << what;
+      EXPECT_EQ(calls_after, mem_->calls) << "helper calls differ: interpreter and " << what;
+    }
     std::memcpy(linear(), after.data(), kLinearBytes);
     mem_->calls = calls_after;
     return a;
@@ -274,12 +279,18 @@ class SysRig {
   const TranslatedBlock& last_block() const { return blocks_.back(); }
 
  private:
-  Outcome execute(const TranslatedBlock& block, bool jit) {
+  enum class Tier { Interpreter, Baseline, BaselinePromised };
+
+  Outcome execute(const TranslatedBlock& block, Tier tier) {
     funcs_.emplace_back();
     vm::FuncInfo& fn = funcs_.back();
     init_block_func(fn, block.fn, *inst_, static_cast<uint32_t>(funcs_.size()));
-    if (jit) {
-      EXPECT_TRUE(jit_->compile(fn, block.fn)) << "baseline JIT refused the unit";
+    if (tier != Tier::Interpreter) {
+      // vm::execute zeroes the frame, so r0 is 0 as the hart keeps it.
+      const bool promised = tier == Tier::BaselinePromised;
+      const baseline::CodePromises promises{.fixed_memory = promised, .zero_r0 = promised};
+      EXPECT_TRUE(jit_->compile(fn, block.fn, nullptr, promises))
+          << "baseline JIT refused the unit";
     }
     vm::ExecState st{vm::Limits{}};
     vm::HostContext cx{1, 2};
