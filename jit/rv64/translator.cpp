@@ -175,11 +175,10 @@ BlockBuilder::Label RegionTranslator::exit_stub(uint64_t target) {
 void RegionTranslator::emit_slice_check(uint64_t header_pc) {
   const uint16_t left = b_.slice_def();
   b_.emit(Op::AddI, left, left, static_cast<uint16_t>(-1));
-  uint16_t floor = BlockBuilder::kZero;
-  if (!sys_ && header_pc != blocks_.front().start) {
-    floor = b_.tmp();
-    b_.load_const(floor, static_cast<uint64_t>(-vm::rv64::kSliceOverdraw));
-  }
+  static_assert(vm::rv64::kSliceOverdraw < INT32_MAX);
+  const uint16_t floor = !sys_ && header_pc != blocks_.front().start
+                             ? b_.unit_const(static_cast<int32_t>(-vm::rv64::kSliceOverdraw))
+                             : BlockBuilder::kZero;
   b_.branch2(Op::Blt, left, floor, exit_stub(header_pc));
 }
 

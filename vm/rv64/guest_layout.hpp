@@ -50,9 +50,9 @@ inline constexpr uint32_t kThreadEnd = 568;
 // pc; in user mode a back-edge to any header but the unit's entry waits until it is below
 // -kSliceOverdraw); the runner decrements it per unit it runs. The runner then ends the slice: it
 // switches guest threads, or stops when asked to (request_stop stores 0 here: a unit that is
-// running sees it at its next entry, so a guest spinning inside one unit stops within one slice),
-// and under --jit=auto it takes the slice's end as a sample of where the time goes (a loop that
-// keeps the CPU reaches the LLVM tier even when its unit is entered once).
+// running sees it at its next entry, so a guest spinning inside one unit stops within one slice and
+// its overdraw), and under --jit=auto it takes the slice's end as a sample of where the time goes
+// (a loop that keeps the CPU reaches the LLVM tier even when its unit is entered once).
 inline constexpr uint32_t kSliceLeft = 568;
 inline constexpr uint32_t kEnd = 576;
 }  // namespace state

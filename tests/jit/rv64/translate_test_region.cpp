@@ -80,6 +80,26 @@ TEST(Rv64TranslateRegion, BackEdgeToAnInnerHeaderLeavesPastTheOverdraw) {
   EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), -1 - vm::rv64::kSliceOverdraw);
 }
 
+// The words `li r, -kSliceOverdraw` of a unit: the overdraw's floor, set once by the prologue
+// for every back-edge to an inner header.
+size_t overdraw_floors(const TranslatedBlock& t) {
+  size_t n = 0;
+  for (const isa::Word w : t.fn.code)
+    n += isa::op_of(w) == isa::Op::Li && isa::sbc_of(w) == -vm::rv64::kSliceOverdraw;
+  return n;
+}
+
+TEST(Rv64TranslateRegion, OnlyBackEdgesToInnerHeadersUseTheOverdrawFloor) {
+  Rig r;
+  r.limits = RegionLimits{};
+  r.code(counted_loop());
+  r.set_x(6, 2);
+  ASSERT_EQ(r.run(kCode + 12).status, vm::ExecStatus::Returned);  // the header is the entry
+  EXPECT_EQ(overdraw_floors(r.last_block()), 0u);
+  ASSERT_EQ(r.run().status, vm::ExecStatus::Returned);  // the header is inside
+  EXPECT_EQ(overdraw_floors(r.last_block()), 1u);
+}
+
 TEST(Rv64TranslateRegion, BackEdgeToAnInnerHeaderKeepsLoopingBelowZero) {
   Rig r;
   r.limits = RegionLimits{};
