@@ -60,6 +60,14 @@ uint16_t BlockBuilder::fdef(unsigned i) {
   return slot(kFSlot + i, true);
 }
 
+uint16_t BlockBuilder::unit_const(int32_t v) {
+  for (const auto& [reg, value] : unit_consts_)
+    if (value == v) return reg;
+  const uint16_t reg = new_reg(isa::ValType::I64);
+  unit_consts_.emplace_back(reg, v);
+  return reg;
+}
+
 uint16_t BlockBuilder::tmp() {
   if (itmp_next_ == itmps_.size()) itmps_.push_back(new_reg(isa::ValType::I64));
   return itmps_[itmp_next_++];
@@ -305,10 +313,12 @@ isa::Function BlockBuilder::finish(std::string name) {
   const SlotPlan plan = plan_slots();
   isa::Function fn;
   fn.name = std::move(name);
-  fn.code.reserve(used_slots_.size() * (1 + wb_points_.size()) + code_.size());
+  fn.code.reserve(final_size_bound());
   for (uint8_t s : used_slots_)
     if (plan.load.test(s))
       fn.code.push_back(isa::make_abc(Op::LdI64, slot_reg_[s], kZero, slot_offset(s)));
+  for (const auto& [reg, value] : unit_consts_)
+    fn.code.push_back(isa::make_abx(Op::Li, reg, static_cast<uint32_t>(value)));
 
   // Old code index -> new one. word[i]: the word emitted at i; before[i]: what was emitted at
   // i, the writeback stores placed there included (where a label bound at i leads).

@@ -60,6 +60,10 @@ class BlockBuilder {
   // loop back-edge then costs an add and a branch, not a state-page load and store.
   uint16_t slice_def() { return slot(kSliceSlot, true); }
 
+  // An i64 register holding `v` throughout the unit: the prologue sets it, so a loop that
+  // compares against it runs no instruction to make it. One register per distinct value.
+  uint16_t unit_const(int32_t v);
+
   uint16_t tmp();   // an i64 temporary, free again at the next begin_insn
   uint16_t ftmp();  // an f64 temporary, free again at the next begin_insn
 
@@ -142,7 +146,7 @@ class BlockBuilder {
   size_t size() const { return code_.size(); }
   // An upper bound of the finished function's length so far (prologue and writebacks included).
   size_t final_size_bound() const {
-    return code_.size() + (wb_points_.size() + 1) * used_slots_.size();
+    return code_.size() + (wb_points_.size() + 1) * used_slots_.size() + unit_consts_.size();
   }
 
  private:
@@ -189,7 +193,8 @@ class BlockBuilder {
   std::array<uint16_t, 32> shadow_reg_{};
   std::array<bool, 32> shadow_ok_{};
   std::array<bool, kSlots> dirty_{};
-  std::vector<uint8_t> used_slots_;  // in first-use order
+  std::vector<uint8_t> used_slots_;                        // in first-use order
+  std::vector<std::pair<uint16_t, int32_t>> unit_consts_;  // (register, value): unit_const()
   // Temporaries made so far, by type; the first *_next_ of each are taken by this instruction.
   std::vector<uint16_t> itmps_, ftmps_;
   size_t itmp_next_ = 0, ftmp_next_ = 0;

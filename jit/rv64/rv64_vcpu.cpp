@@ -170,7 +170,8 @@ bool Rv64Vcpu::exec_program(StopReason* end) {
 void Rv64Vcpu::request_stop() {
   stop_.store(true, std::memory_order_relaxed);
   // The guest's own decrements may overwrite this store; then the slice ends within
-  // kSliceUnits units or back-edges anyway, and stop_ is seen there.
+  // kSliceUnits units or back-edges anyway (kSliceOverdraw more in a loop nest left at an inner
+  // header, guest_layout.hpp), and stop_ is seen there.
   std::atomic_ref<int64_t>(*slice_left_).store(0, std::memory_order_relaxed);
 }
 

@@ -53,7 +53,8 @@ Op branch_op(Opcode op) {
 //
 // Every loop back-edge (a branch to a block already emitted: every cycle has one) first counts
 // down the time slice (state::kSliceLeft, kept in a register like a guest register) and leaves
-// the unit for the loop header once it runs out, so a guest spinning inside one unit still
+// the unit for the loop header once it runs out (a header other than the entry: once it is
+// kSliceOverdraw past that, guest_layout.hpp), so a guest spinning inside one unit still
 // returns to the runner: another guest thread gets its turn and request_stop() is served. A
 // conditional back-edge is emitted inverted (`b!cc skip; check; jmp header; skip:`), so the loop's
 // hot path takes one jump, as without the check.
@@ -104,7 +105,8 @@ class RegionTranslator {
   // The label of the already emitted region block at `target` (a back-edge), if any.
   bool emitted_block(uint64_t target, BlockBuilder::Label* label) const;
   BlockBuilder::Label exit_stub(uint64_t target);
-  // Counts the slice down; leaves the unit for `header_pc` once it ran out.
+  // Counts the slice down; leaves the unit for `header_pc` once it ran out (past
+  // kSliceOverdraw for a header other than the entry, in user mode: guest_layout.hpp).
   void emit_slice_check(uint64_t header_pc);
   // An upper bound of the unit's final length so far.
   size_t size_bound() const { return b_.final_size_bound() + (sys_ ? sys_->pending_words() : 0); }
@@ -173,7 +175,11 @@ BlockBuilder::Label RegionTranslator::exit_stub(uint64_t target) {
 void RegionTranslator::emit_slice_check(uint64_t header_pc) {
   const uint16_t left = b_.slice_def();
   b_.emit(Op::AddI, left, left, static_cast<uint16_t>(-1));
-  b_.branch2(Op::Blt, left, BlockBuilder::kZero, exit_stub(header_pc));
+  static_assert(vm::rv64::kSliceOverdraw < INT32_MAX);
+  const uint16_t floor = !sys_ && header_pc != blocks_.front().start
+                             ? b_.unit_const(static_cast<int32_t>(-vm::rv64::kSliceOverdraw))
+                             : BlockBuilder::kZero;
+  b_.branch2(Op::Blt, left, floor, exit_stub(header_pc));
 }
 
 void RegionTranslator::emit_goto(uint64_t target) {

@@ -47,14 +47,25 @@ inline constexpr uint32_t kThreadEnd = 568;
 // The interrupt request: a signed countdown of the running time slice, not a guest register.
 // A unit keeps it in a register like a guest register; every loop back-edge inside the unit
 // decrements it and, once it is negative, leaves the unit (a normal exit to the loop header's
-// pc); the runner decrements it per unit it runs. The runner then ends the slice: it switches
-// guest threads, or stops when asked to (request_stop stores 0 here: a unit that is running
-// sees it at its next entry, so a guest spinning inside one unit stops within one slice), and
-// under --jit=auto it takes the slice's end as a sample of where the time goes (a loop that
-// keeps the CPU reaches the LLVM tier even when its unit is entered once).
+// pc; in user mode a back-edge to any header but the unit's entry waits until it is below
+// -kSliceOverdraw); the runner decrements it per unit it runs. The runner then ends the slice: it
+// switches guest threads, or stops when asked to (request_stop stores 0 here: a unit that is
+// running sees it at its next entry, so a guest spinning inside one unit stops within one slice and
+// its overdraw), and under --jit=auto it takes the slice's end as a sample of where the time goes
+// (a loop that keeps the CPU reaches the LLVM tier even when its unit is entered once).
 inline constexpr uint32_t kSliceLeft = 568;
 inline constexpr uint32_t kEnd = 576;
 }  // namespace state
+
+// User mode: how far below zero the slice may run before a back-edge to a header other than the
+// unit's entry leaves the unit. A slice left at such a header re-enters the loop nest through a
+// new unit keyed by that pc, a copy of the nest with another entry: each copy got hot and went to
+// LLVM on its own (nbody compiled its loop nest twice, coremark_like one nest three times). With
+// the overdraw, a loop nest whose unit is entered at a header leaves it at that header, where
+// the same unit is found again. A guest spinning in an inner loop still leaves within this many
+// back-edges of a stop request (request_stop stores 0). The system hart keeps the plain rule: an
+// interrupt must be taken at the next back-edge.
+inline constexpr int64_t kSliceOverdraw = 16384;
 
 inline constexpr uint32_t x_offset(unsigned i) {
   return state::kX + 8 * i;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -21,7 +22,8 @@ namespace t = vm::rv64::test;
 
 // big(): straight-line code past a region's 512 instructions (a unit of over 512 SVI words),
 // called 1500 times through a pointer (a direct call would put it in the caller's region);
-// spin(): one loop of 200000 iterations, called once.
+// spin(): one loop of 200000 iterations, called once; nest(): a loop of 200000 iterations around
+// two loops of 3, called once through a pointer (its unit starts at its entry).
 constexpr const char* kProgram = R"(#include <stdio.h>
 #define R4(s) s s s s
 #define R16(s) R4(R4(s))
@@ -36,8 +38,19 @@ __attribute__((noinline)) long spin(long n) {
   for (long i = 0; i < n; ++i) s += i;
   return s;
 }
+volatile long inner_trips = 3;
+__attribute__((noinline)) long nest(long n) {
+  volatile long s = 0;
+  const long m = inner_trips;
+  for (long i = 0; i < n; ++i) {
+    for (long j = 0; j < m; ++j) s += i ^ j;
+    for (long k = 0; k < m; ++k) s -= i + k;
+  }
+  return s;
+}
 int main(void) {
-  long sum = spin(200000);
+  long (*volatile nest_at)(long) = nest;
+  long sum = spin(200000) + nest_at(200000);
   long (*volatile call)(long) = big;
   for (long i = 0; i < 1500; ++i) sum += call(i);
   printf("%ld\n", sum);
@@ -73,6 +86,30 @@ class OptPolicyTest : public ::testing::Test {
   void TearDown() override {
     vcpu_.reset();
     if (null_ >= 0) ::close(null_);
+  }
+  // The units entered at pcs of function `symbol` that went to the optimizing tier.
+  int units_sent_to_opt(const std::string& symbol) {
+    // "address size kind name" lines (symbols without a size have three fields).
+    uint64_t at = 0, bytes = 0;
+    std::istringstream nm(t::capture("riscv64-linux-gnu-nm -S " + elf_));
+    std::string line, name;
+    while (name != symbol && std::getline(nm, line)) {
+      std::istringstream fields(line);
+      std::string kind;
+      if (!(fields >> std::hex >> at >> bytes >> kind >> name)) name.clear();
+    }
+    EXPECT_EQ(name, symbol);
+    EXPECT_NE(bytes, 0u) << symbol;
+    int sent = 0;
+    for (uint64_t pc = at; pc < at + bytes; pc += 2) {
+      auto d = vcpu_->describe_code(pc);
+      if (!d || d->find("in the translation cache") == std::string::npos) continue;
+      if (d->find("optimizing tier: compile requested") != std::string::npos ||
+          d->find("optimizing tier: installed") != std::string::npos ||
+          d->find("optimizing tier: declined") != std::string::npos)
+        ++sent;
+    }
+    return sent;
   }
   std::string describe(const char* symbol) {
     const uint64_t at = test::symbol_address(elf_, symbol);
@@ -120,6 +157,15 @@ TEST_F(OptPolicyTest, ABigUnitNeedsMoreWorkThanTheThreshold) {
   ASSERT_GE(words, 512u);
   EXPECT_EQ(done, 1500u);
   EXPECT_EQ(needed, kThreshold * (words / 256));
+}
+
+// A slice ends at one of nest's three loop headers. A unit entered at one header leaves at
+// another only kSliceOverdraw back-edges past the slice's end (guest_layout.hpp), which never
+// comes, so the loop nest runs in one unit and goes to LLVM once. Without the overdraw the slice
+// moved it between a unit entered at the first inner header and one at the second, and both
+// went to LLVM.
+TEST_F(OptPolicyTest, ALoopNestIsCompiledOnceNotOncePerHeader) {
+  EXPECT_EQ(units_sent_to_opt("nest"), 1);
 }
 
 }  // namespace

@@ -43,22 +43,74 @@ TEST(Rv64TranslateRegion, LoopRunsInsideOneUnitWithExactInstret) {
   EXPECT_EQ(t.ranges, want);
 }
 
-// Each back-edge counts the time slice down; the one that takes it below zero leaves the unit
-// for the loop header with every register stored, like any exit.
-TEST(Rv64TranslateRegion, BackEdgeLeavesForTheLoopHeaderWhenTheSliceRunsOut) {
+// Each back-edge counts the time slice down. A back-edge to the unit's entry leaves the unit
+// once the slice is below zero, for the loop header with every register stored, like any exit.
+TEST(Rv64TranslateRegion, BackEdgeToTheEntryLeavesWhenTheSliceRunsOut) {
+  Rig r;
+  r.limits = RegionLimits{};
+  r.code(counted_loop());
+  r.set_x(6, 5);
+  r.set_x(7, 100);
+  r.set_state(state::kInstret, 1000);
+  r.set_state(state::kSliceLeft, 2);
+  const Outcome o = r.run(kCode + 12);  // entered at the loop head
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(o.ret, kCode + 12);  // the loop head, a normal exit
+  EXPECT_EQ(r.x(7), 109u);       // three passes through the body
+  EXPECT_EQ(r.x(6), 2u);
+  EXPECT_EQ(r.state(state::kInstret), 1000u + 3u * 4u);
+  EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), -1);
+}
+
+// A back-edge to another header leaves only once the slice is kSliceOverdraw below zero, so the
+// loop is found again through the unit it was entered by (guest_layout.hpp).
+TEST(Rv64TranslateRegion, BackEdgeToAnInnerHeaderLeavesPastTheOverdraw) {
   Rig r;
   r.limits = RegionLimits{};
   r.code(counted_loop());
   r.set_x(7, 100);
   r.set_state(state::kInstret, 1000);
-  r.set_state(state::kSliceLeft, 2);
+  r.set_state(state::kSliceLeft, static_cast<uint64_t>(2 - vm::rv64::kSliceOverdraw));
   const Outcome o = r.run();
   ASSERT_EQ(o.status, vm::ExecStatus::Returned);
   EXPECT_EQ(o.ret, kCode + 12);  // the loop head, a normal exit
   EXPECT_EQ(r.x(7), 109u);       // three passes through the body
   EXPECT_EQ(r.x(6), 2u);
   EXPECT_EQ(r.state(state::kInstret), 1000u + 2u + 3u * 4u);
-  EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), -1);
+  EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), -1 - vm::rv64::kSliceOverdraw);
+}
+
+// The words `li r, -kSliceOverdraw` of a unit: the overdraw's floor, set once by the prologue
+// for every back-edge to an inner header.
+size_t overdraw_floors(const TranslatedBlock& t) {
+  size_t n = 0;
+  for (const isa::Word w : t.fn.code)
+    n += isa::op_of(w) == isa::Op::Li && isa::sbc_of(w) == -vm::rv64::kSliceOverdraw;
+  return n;
+}
+
+TEST(Rv64TranslateRegion, OnlyBackEdgesToInnerHeadersUseTheOverdrawFloor) {
+  Rig r;
+  r.limits = RegionLimits{};
+  r.code(counted_loop());
+  r.set_x(6, 2);
+  ASSERT_EQ(r.run(kCode + 12).status, vm::ExecStatus::Returned);  // the header is the entry
+  EXPECT_EQ(overdraw_floors(r.last_block()), 0u);
+  ASSERT_EQ(r.run().status, vm::ExecStatus::Returned);  // the header is inside
+  EXPECT_EQ(overdraw_floors(r.last_block()), 1u);
+}
+
+TEST(Rv64TranslateRegion, BackEdgeToAnInnerHeaderKeepsLoopingBelowZero) {
+  Rig r;
+  r.limits = RegionLimits{};
+  r.code(counted_loop());
+  r.set_x(7, 100);
+  r.set_state(state::kSliceLeft, 2);
+  const Outcome o = r.run();
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(o.ret, (kCode + 16) | 1);  // the ecall after all five passes
+  EXPECT_EQ(r.x(7), 115u);
+  EXPECT_EQ(static_cast<int64_t>(r.state(state::kSliceLeft)), 2 - 5);
 }
 
 TEST(Rv64TranslateRegion, AnEmptySliceLeavesAtTheFirstBackEdge) {
