@@ -19,8 +19,10 @@
 
 namespace strata::jit::opt {
 
-// Bumped whenever this header changes, so a stale module is refused rather than misused.
-inline constexpr uint32_t kOptApiVersion = 6;
+// Bumped whenever this header or a layout the module's code reads (vm::ExecState, vm::Frame,
+// the allocation cache) changes, so a stale module is refused rather than misused. 7: the
+// ExecState gained alloc_cache, read by inline allocation.
+inline constexpr uint32_t kOptApiVersion = 7;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
