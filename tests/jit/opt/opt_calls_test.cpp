@@ -135,22 +135,6 @@ TEST(OptCalls, MutualRecursionCallsThroughTheSlots) {
   EXPECT_TRUE(contains(r[2], "returned 0x1")) << r[2];
 }
 
-constexpr const char* kFib = R"(
-.func fib(%n: i64) -> i64 export
-  .reg %a: i64, %b: i64, %two: i64
-  li %two, 2
-  blt %n, %two, small
-  addi %a, %n, -1
-  call %a, fib(%a)
-  addi %b, %n, -2
-  call %b, fib(%b)
-  add %a, %a, %b
-  ret %a
-small:
-  ret %n
-.end
-)";
-
 // One unit per self-call, the out-of-fuel trap at the same call (pc and trace), in the middle of
 // slices and at their ends.
 TEST(OptCalls, FuelRunsOutAtTheSameSelfCall) {

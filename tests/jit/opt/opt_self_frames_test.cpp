@@ -48,24 +48,8 @@ TEST(OptSelfFrames, TrapDeepInARecursionHasTheInterpretersTrace) {
   EXPECT_GT(trapped, 20);  // the sweep does reach traps, at many depths
 }
 
-// A fib of few registers under call-depth limits of both parities: the limit falls on an
-// inlined level or on a called one.
-constexpr const char* kFib = R"(
-.func fib(%n: i64) -> i64 export
-  .reg %a: i64, %b: i64, %two: i64
-  li %two, 2
-  blt %n, %two, small
-  addi %a, %n, -1
-  call %a, fib(%a)
-  addi %b, %n, -2
-  call %b, fib(%b)
-  add %a, %a, %b
-  ret %a
-small:
-  ret %n
-.end
-)";
-
+// kFib (opt_support.hpp), a fib of few registers, under call-depth limits of both parities: the
+// limit falls on an inlined level or on a called one.
 TEST(OptSelfFrames, CallDepthLimitAtEitherLevel) {
   for (uint32_t depth : {2u, 3u, 10u, 11u, 20u, 21u, 24u, 25u, 26u}) {
     vm::Limits l;

@@ -126,4 +126,22 @@ inline Value vf(double x) {
   return Value::from_f(x);
 }
 
+// Doubly recursive Fibonacci, exported: the self-call path's program (opt_calls_test.cpp,
+// opt_self_frames_test.cpp).
+inline constexpr const char* kFib = R"(
+.func fib(%n: i64) -> i64 export
+  .reg %a: i64, %b: i64, %two: i64
+  li %two, 2
+  blt %n, %two, small
+  addi %a, %n, -1
+  call %a, fib(%a)
+  addi %b, %n, -2
+  call %b, fib(%b)
+  add %a, %a, %b
+  ret %a
+small:
+  ret %n
+.end
+)";
+
 }  // namespace strata::jit::opt::test
