@@ -24,10 +24,16 @@ void set_nonblock(int fd) {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
                           int timeout_s) {
   ProcessResult r;
+  // A child that exits before reading its input (e.g. on a bad option) closes the pipe under a
+  // pending write: the test must see EPIPE (handled below), not die of SIGPIPE. Set once; the
+  // child gets the default action back, as a shell would give it.
+  static const bool sigpipe_ignored = (signal(SIGPIPE, SIG_IGN), true);
+  (void)sigpipe_ignored;
   int in_p[2], out_p[2], err_p[2];
   if (pipe(in_p) || pipe(out_p) || pipe(err_p)) return r;
   pid_t pid = fork();
   if (pid == 0) {
+    signal(SIGPIPE, SIG_DFL);
     dup2(in_p[0], 0);
     dup2(out_p[1], 1);
     dup2(err_p[1], 2);
