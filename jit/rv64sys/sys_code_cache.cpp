@@ -133,9 +133,11 @@ std::string SysCodeCache::format_stats() const {
                                            static_cast<double>(dispatches));
   out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
                      s.units_dropped);
-  out +=
-      fmt::format("  baseline       {} units compiled (mean {:.2f} µs, p99 {:.2f} µs), {} failed\n",
-                  s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures);
+  out += fmt::format(
+      "  baseline       {} units compiled (mean {:.2f} µs, p99 {:.2f} µs), {} failed; "
+      "promised: fixed memory {}, r0 zero {}\n",
+      s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures,
+      promises_.fixed_memory ? "yes" : "no", promises_.zero_r0 ? "yes" : "no");
   if (opt_owner_ != nullptr)
     out += fmt::format(
         "  opt            {} units installed, {} declined; {} compiles discarded (unit dropped "
