@@ -27,6 +27,13 @@ unsigned x_of_offset(uint32_t off) {
   return 0;  // instret, the slice or a float register: not asked about here
 }
 
+// The unit's exit to guest pc `pc` (a temporary holding it, returned).
+void exit_to(BlockBuilder& b, uint32_t pc) {
+  const uint16_t t = b.tmp();
+  b.emit_abx(Op::Li, t, pc);
+  b.emit_return(t);
+}
+
 Plan plan_of(const isa::Function& fn) {
   Plan p;
   size_t i = 0;
@@ -55,9 +62,7 @@ TEST(BlockBuilderPlan, StraightCodeLoadsWhatItReadsAndStoresWhatItWrites) {
   b.begin_insn(0);
   const uint16_t src = b.xreg(6);
   b.emit(Op::AddI, b.xdef(5), src, 1);
-  const uint16_t t = b.tmp();
-  b.emit_abx(Op::Li, t, 8);
-  b.emit_return(t);
+  exit_to(b, 8);
   const Plan p = plan_of(b.finish("straight"));
   EXPECT_EQ(p.loaded, (std::set<unsigned>{6}));
   ASSERT_EQ(p.stored.size(), 1u);
@@ -75,9 +80,7 @@ TEST(BlockBuilderPlan, AWriteOnOneArmIsLoadedForTheOther) {
   b.emit_abx(Op::Li, b.xdef(7), 1);
   b.bind(skip);
   b.begin_insn(8);
-  const uint16_t t = b.tmp();
-  b.emit_abx(Op::Li, t, 12);
-  b.emit_return(t);
+  exit_to(b, 12);
   const Plan p = plan_of(b.finish("arm"));
   EXPECT_EQ(p.loaded, (std::set<unsigned>{7, 10}));
   ASSERT_EQ(p.stored.size(), 1u);
@@ -92,15 +95,11 @@ TEST(BlockBuilderPlan, EachExitStoresWhatPathsToItWrote) {
   const BlockBuilder::Label late = b.new_label();
   b.branch1(Op::Bnz, b.xreg(11), late);
   b.begin_insn(4);
-  uint16_t t = b.tmp();
-  b.emit_abx(Op::Li, t, 4);
-  b.emit_return(t);
+  exit_to(b, 4);
   b.bind(late);
   b.begin_insn(8);
   b.emit_abx(Op::Li, b.xdef(9), 3);
-  t = b.tmp();
-  b.emit_abx(Op::Li, t, 12);
-  b.emit_return(t);
+  exit_to(b, 12);
   const Plan p = plan_of(b.finish("exits"));
   EXPECT_EQ(p.loaded, (std::set<unsigned>{11}));
   ASSERT_EQ(p.stored.size(), 2u);
@@ -125,9 +124,7 @@ TEST(BlockBuilderPlan, ALoopsBackEdgeCarriesWhatItsHeadReads) {
   b.begin_insn(12);
   b.branch1(Op::Bnz, b.xreg(13), head);
   b.begin_insn(16);
-  const uint16_t t = b.tmp();
-  b.emit_abx(Op::Li, t, 20);
-  b.emit_return(t);
+  exit_to(b, 20);
   const Plan p = plan_of(b.finish("loop"));
   EXPECT_EQ(p.loaded, (std::set<unsigned>{13}));
   ASSERT_EQ(p.stored.size(), 1u);
@@ -149,9 +146,7 @@ TEST(BlockBuilderPlan, AnExitInALoopStoresWhatALaterPassWrote) {
   b.branch1(Op::Jmp, 0, head);
   b.bind(out);
   b.begin_insn(12);
-  const uint16_t t = b.tmp();
-  b.emit_abx(Op::Li, t, 16);
-  b.emit_return(t);
+  exit_to(b, 16);
   const Plan p = plan_of(b.finish("loop-exit"));
   EXPECT_EQ(p.loaded, (std::set<unsigned>{14, 15}));
   ASSERT_EQ(p.stored.size(), 1u);
