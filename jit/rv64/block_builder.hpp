@@ -64,6 +64,10 @@ class BlockBuilder {
   // compares against it runs no instruction to make it. One register per distinct value.
   uint16_t unit_const(int32_t v);
 
+  // An i64 register of the unit's own, never recycled: a value carried from one guest
+  // instruction to code emitted later (a return's target, to the unit's return dispatch).
+  uint16_t unit_reg() { return new_reg(isa::ValType::I64); }
+
   uint16_t tmp();   // an i64 temporary, free again at the next begin_insn
   uint16_t ftmp();  // an f64 temporary, free again at the next begin_insn
 

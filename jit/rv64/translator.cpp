@@ -23,6 +23,12 @@ using vm::rv64::ExitReason;
 
 namespace {
 
+// x1 (ra) and x5 (t0): the link registers of the calling convention (the spec's return-address
+// stack hints).
+bool is_link(unsigned reg) {
+  return reg == 1 || reg == 5;
+}
+
 // The branch taken exactly when `op`'s is not.
 Op inverse_branch(Op op) {
   switch (op) {
@@ -46,10 +52,12 @@ Op branch_op(Opcode op) {
   }
 }
 
-// Translates one region (translator.hpp). Blocks are emitted depth-first with the fall-through
-// successor first, so a fall-through is usually the next block in the SVI code and its `jmp`
-// vanishes (BlockBuilder::bind). Exits to pcs outside the region taken by a conditional branch
-// are stubs after the last block: the hot path of a loop stays straight.
+// Translates one region (translator.hpp). Blocks are emitted by depth (the jumps and taken
+// branches from the entry; a fall-through adds none), the fall-through successor first, so a
+// fall-through is usually the next block in the SVI code and its `jmp` vanishes
+// (BlockBuilder::bind), and the region's budget goes to the blocks nearest the entry (user mode;
+// system-mode regions are depth-first, fall-through first). Exits to pcs outside the region taken
+// by a conditional branch are stubs after the last block: the hot path of a loop stays straight.
 //
 // Every loop back-edge (a branch to a block already emitted: every cycle has one) first counts
 // down the time slice (state::kSliceLeft, kept in a register like a guest register) and leaves
@@ -58,6 +66,21 @@ Op branch_op(Opcode op) {
 // returns to the runner: another guest thread gets its turn and request_stop() is served. A
 // conditional back-edge is emitted inverted (`b!cc skip; check; jmp header; skip:`), so the loop's
 // hot path takes one jump, as without the check.
+//
+// Calls and returns stay inside a user-mode region when that costs no new code. A call (`jal`
+// linking x1 or x5) to a callee already in the region, or whose return point (the instruction
+// after it) already is, makes that return point a block of the region; every return (`jalr x0,
+// 0(x1 or x5)`) jumps to a return dispatch of its own, emitted after the last block once every
+// return point is known. Each block belongs to a function: the entry's, or the callee whose call
+// admitted it first. A return's dispatch compares the return address with the return points of
+// the calls to its block's function (for the entry's function, whose callers the region does not
+// know, with every return point: a recursion entered at one) and continues there through a slice
+// check, like a back-edge (a return may close a cycle); any other address leaves the unit. One
+// dispatch per return keeps apart the paths the calls keep apart (a shared one would merge every
+// caller's values). The comparison is exact, so a callee that changes its return address, a
+// longjmp or a return to a caller outside the region simply leave the unit. Measured and not
+// kept (docs/RV64.md "Returns inside a unit"): return points that are new code, and callees
+// outside the entry's two pages.
 class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits,
@@ -68,7 +91,7 @@ class RegionTranslator {
         entry_page_(entry & kPageMask) {
     if (sys != nullptr) sys_.emplace(b_, *sys);
     blocks_.reserve(std::min(limits.max_blocks, 64u));
-    blocks_.push_back({entry, b_.new_label()});
+    blocks_.push_back({entry, b_.new_label(), entry});
     work_.push_back(0);
   }
 
@@ -80,10 +103,25 @@ class RegionTranslator {
   // is added: J16 branch offsets (±32K words) must reach the exit stubs and slow paths after the
   // last block, and a block adds at most a few thousand words.
   static constexpr size_t kMaxWords = 12000;
+  // A return dispatch compares at most this many return points.
+  static constexpr size_t kMaxReturnPoints = 8;
 
   struct Block {
     uint64_t start;
     BlockBuilder::Label label;
+    uint64_t function = 0;  // the entry of the function the block belongs to
+    unsigned depth = 0;     // jumps from the entry (fall-throughs are free)
+  };
+  // A call whose callee joined the region, and its return point (a block of the region).
+  struct Call {
+    uint64_t callee;
+    uint64_t ret;
+    BlockBuilder::Label label;
+  };
+  // A return, waiting for its dispatch.
+  struct Return {
+    uint64_t function;
+    BlockBuilder::Label dispatch;
   };
   struct Stub {
     uint64_t pc;
@@ -99,9 +137,17 @@ class RegionTranslator {
   // exit stub to `target`. The instret register must be up to date on every way there.
   BlockBuilder::Label target_label(uint64_t target);
   // Continues at `target` (a block of the region, or an exit), instret already counted.
-  void emit_goto(uint64_t target);
-  // *back: the target block is already emitted (the branch closes a loop).
-  bool admit(uint64_t target, BlockBuilder::Label* label, bool* back);
+  // `hop`: 0 for a fall-through, 1 for a jump (Block::depth).
+  void emit_goto(uint64_t target, unsigned hop = 1);
+  // *back: the target block is already emitted (the branch closes a loop). `call`: the target
+  // is a callee (a function of its own); `hop`: Block::depth's step.
+  bool admit(uint64_t target, BlockBuilder::Label* label, bool* back, bool call = false,
+             unsigned hop = 1);
+  // A call to `target` returning to `ret` (the link register already set).
+  void emit_call(uint64_t target, uint64_t ret);
+  // A return's dispatch (see above): its return points, then an exit to the return address.
+  // `point`: a temporary for the return points' addresses.
+  void emit_return_dispatch(const Return& r, uint16_t point);
   // The label of the already emitted region block at `target` (a back-edge), if any.
   bool emitted_block(uint64_t target, BlockBuilder::Label* label) const;
   BlockBuilder::Label exit_stub(uint64_t target);
@@ -118,16 +164,22 @@ class RegionTranslator {
   const RegionLimits limits_;
   const uint64_t entry_page_;
   std::vector<Block> blocks_;
-  std::vector<size_t> work_;  // blocks to emit, the next one last
+  std::vector<size_t> work_;  // blocks to emit (run() takes the shallowest)
   std::vector<Stub> stubs_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
+  std::vector<Call> calls_;
+  std::vector<Return> returns_;
+  uint64_t function_ = 0;  // the function of the block being emitted
+  unsigned depth_ = 0;     // the depth of the block being emitted
+  uint16_t ret_reg_ = 0;   // the return address, from a return to its dispatch
   unsigned insns_ = 0;
   uint32_t emitted_blocks_ = 0;
   uint64_t entry_end_ = 0;
   bool has_loop_ = false;
 };
 
-bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* back) {
+bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* back, bool call,
+                             unsigned hop) {
   *back = false;
   if (limits_.max_blocks <= 1) return false;
   for (const Block& blk : blocks_) {
@@ -141,7 +193,8 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* 
       size_bound() > kMaxWords ||
       (page != entry_page_ && page != entry_page_ + vm::rv64::kPageSize))
     return false;
-  blocks_.push_back({target, b_.new_label()});
+  // System mode: every block at depth 0, so depth-first as before (not measured on a boot yet).
+  blocks_.push_back({target, b_.new_label(), call ? target : function_, sys_ ? 0 : depth_ + hop});
   work_.push_back(blocks_.size() - 1);
   *label = blocks_.back().label;
   return true;
@@ -182,15 +235,67 @@ void RegionTranslator::emit_slice_check(uint64_t header_pc) {
   b_.branch2(Op::Blt, left, floor, exit_stub(header_pc));
 }
 
-void RegionTranslator::emit_goto(uint64_t target) {
+void RegionTranslator::emit_goto(uint64_t target, unsigned hop) {
   BlockBuilder::Label l{};
   bool back = false;
-  if (admit(target, &l, &back)) {
+  if (admit(target, &l, &back, false, hop)) {
     if (back) emit_slice_check(target);
     b_.branch1(Op::Jmp, 0, l);
   } else {
     emit_exit_to(b_, target, 0);
   }
+}
+
+void RegionTranslator::emit_call(uint64_t target, uint64_t ret) {
+  const size_t queued = work_.size();
+  BlockBuilder::Label callee{};
+  bool back = false;
+  if (!admit(target, &callee, &back, /*call=*/true)) {
+    emit_exit_to(b_, target, 0);
+    return;
+  }
+  const bool callee_new = work_.size() > queued;
+  const size_t points = std::count_if(calls_.begin(), calls_.end(),
+                                      [&](const Call& c) { return c.callee == target; });
+  BlockBuilder::Label point{};
+  bool point_back = false;
+  // Only where the unit does not grow for it: the callee was in the region already (a
+  // recursion, a second call) or the return point is. A return point that is new code pulls in
+  // the caller's rest, and measured, bigger units lost more in compile time than the returns
+  // they kept (docs/RV64.md "Returns inside a unit").
+  const bool known = !callee_new || std::any_of(blocks_.begin(), blocks_.end(),
+                                                [&](const Block& blk) { return blk.start == ret; });
+  // System mode has no return points: the hart's tiering counts a unit's entries and the slices
+  // its loops take (jit/rv64sys), and a whole call tree run in one entry would hide both.
+  if (!sys_ && known && points < kMaxReturnPoints && admit(ret, &point, &point_back)) {
+    calls_.push_back({target, ret, point});
+    // The callee first (run() takes the last queued of equal depths): its `jmp` falls through.
+    if (callee_new && work_.size() == queued + 2) std::swap(work_[queued], work_[queued + 1]);
+  }
+  if (back) emit_slice_check(target);
+  b_.branch1(Op::Jmp, 0, callee);
+}
+
+void RegionTranslator::emit_return_dispatch(const Return& r, uint16_t point) {
+  b_.bind(r.dispatch);
+  // A return from the entry's function goes to a caller the region does not know: the return
+  // points of any call in the region are the likely ones (a recursion entered at one of them).
+  const bool any = r.function == blocks_.front().start;
+  std::vector<uint64_t> done;
+  for (const Call& c : calls_) {
+    if ((!any && c.callee != r.function) || done.size() == kMaxReturnPoints ||
+        std::find(done.begin(), done.end(), c.ret) != done.end())
+      continue;
+    done.push_back(c.ret);
+    const BlockBuilder::Label other = b_.new_label();
+    b_.load_const(point, c.ret);
+    b_.branch2(Op::Bne, ret_reg_, point, other);
+    has_loop_ = true;
+    emit_slice_check(c.ret);
+    b_.branch1(Op::Jmp, 0, c.label);
+    b_.bind(other);
+  }
+  b_.emit_return(ret_reg_);
 }
 
 bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsigned index) {
@@ -231,27 +336,40 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
         emit_slice_check(target);
         b.branch1(Op::Jmp, 0, header);
         b.bind(skip);
-        emit_goto(next);
+        emit_goto(next, 0);
         return true;
       }
       // The taken target is admitted first so that the fall-through is emitted next.
       b.branch2(branch_op(in.op), s1, s2, target_label(target));
-      emit_goto(next);
+      emit_goto(next, 0);
       return true;
     }
     case Opcode::Jal:
       if (in.rd != 0) b.load_const(b.xdef(in.rd), next);
       emit_instret_add(b, index + 1);
-      emit_goto(pc + static_cast<uint64_t>(in.imm));
+      if (is_link(in.rd)) {
+        emit_call(pc + static_cast<uint64_t>(in.imm), next);
+      } else {
+        emit_goto(pc + static_cast<uint64_t>(in.imm));
+      }
       return true;
     case Opcode::Jalr: {
+      // A return goes to its return dispatch (user-mode regions only: a block alone just
+      // returns, and see emit_call for system mode).
+      const bool ret = in.rd == 0 && is_link(in.rs1) && limits_.max_blocks > 1 && !sys_;
+      if (ret && ret_reg_ == 0) ret_reg_ = b.unit_reg();
       // The target first: rd may be rs1.
-      const uint16_t target = b.tmp();
+      const uint16_t target = ret ? ret_reg_ : b.tmp();
       b.emit(Op::AddI, target, b.xreg(in.rs1), static_cast<uint16_t>(in.imm));
       b.emit(Op::AndI, target, target, static_cast<uint16_t>(-2));
       if (in.rd != 0) b.load_const(b.xdef(in.rd), next);
       emit_instret_add(b, index + 1);
-      b.emit_return(target);
+      if (ret) {
+        returns_.push_back({function_, b.new_label()});
+        b.branch1(Op::Jmp, 0, returns_.back().dispatch);
+      } else {
+        b.emit_return(target);
+      }
       return true;
     }
     case Opcode::Ecall: emit_special_exit(b, ExitReason::Ecall, pc, 0, index + 1); return true;
@@ -276,6 +394,8 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
 
 bool RegionTranslator::emit_block(size_t i) {
   const uint64_t start = blocks_[i].start;
+  function_ = blocks_[i].function;
+  depth_ = blocks_[i].depth;
   b_.bind(blocks_[i].label);
   b_.begin_block();
   // A block admitted before the instruction budget ran out may find none left: it is an exit.
@@ -291,7 +411,7 @@ bool RegionTranslator::emit_block(size_t i) {
       if (count == 0) {
         emit_exit_to(b_, pc, 0);
       } else {
-        emit_goto(pc);
+        emit_goto(pc, 0);
       }
       break;
     }
@@ -324,9 +444,19 @@ bool RegionTranslator::emit_block(size_t i) {
 Result<TranslatedBlock> RegionTranslator::run() {
   const uint64_t entry = blocks_[0].start;
   while (!work_.empty()) {
-    const size_t i = work_.back();
-    work_.pop_back();
+    // The shallowest block, the last queued among equals: fall-through chains are emitted in
+    // order (their `jmp` vanishes), and when the budget runs out the blocks left out are the
+    // ones most jumps away from the entry, not whatever a deep first path did not reach.
+    size_t pick = work_.size() - 1;
+    for (size_t k = pick; k-- > 0;)
+      if (blocks_[work_[k]].depth < blocks_[work_[pick]].depth) pick = k;
+    const size_t i = work_[pick];
+    work_.erase(work_.begin() + static_cast<std::ptrdiff_t>(pick));
     if (!emit_block(i)) return fail("rv64: cannot fetch the instruction at 0x{:x}", entry);
+  }
+  if (!returns_.empty()) {
+    const uint16_t point = b_.tmp();
+    for (const Return& r : returns_) emit_return_dispatch(r, point);
   }
   for (const Stub& s : stubs_) {
     b_.bind(s.label);

@@ -4,6 +4,8 @@
 // page and the next one, up to RegionLimits. A branch to a block of the region is an SVI branch
 // (a back-edge is an SVI loop), so guest registers stay in SVI registers across the region's
 // loops; leaving the region (a target outside it, jalr, ecall, ...) is a `ret` as for a block.
+// In user mode a return (`jalr x0, 0(ra)`) to a return point of the region (the instruction after
+// a call the region holds) stays inside it (translator.cpp, "Calls and returns").
 // A guest block may appear in several regions; a branch from outside into the middle of a
 // region enters a region of its own (the unit cache is keyed by entry pc).
 //
