@@ -131,7 +131,10 @@ class LlvmCompiler final : public OptCompiler {
     bool memory_loops = false;
     for (const llvm::Function& f : *mod)
       memory_loops = memory_loops || f.hasFnAttribute(kMemoryLoopsAttr);
-    if (std::string why = optimize_module(*mod, *tm_, memory_loops, passes_); !why.empty())
+    const CodeKind kind = req.fixed_memory && req.leaf_host_calls && req.unlimited_fuel
+                              ? CodeKind::GuestUnit
+                              : CodeKind::Function;
+    if (std::string why = optimize_module(*mod, *tm_, kind, memory_loops, passes_); !why.empty())
       return {nullptr, why, {}};
     const uint32_t loop_checks =
         memory_loops ? count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel) : 0;

@@ -31,11 +31,10 @@ namespace strata::jit::opt {
 
 namespace {
 
-// O2's function simplification and optimization passes in O2's order, once each where O2
-// repeats a cleanup. The passes a comparison with O2's code showed necessary say why
-// (docs/JIT.md, "The pass pipeline").
-llvm::FunctionPassManager translated_code_pipeline() {
-  llvm::FunctionPassManager fpm;
+// O2's function simplification passes in O2's order, once each where O2 repeats a cleanup, up to
+// the loops' canonical form. Both pipelines start with them. The passes a comparison with O2's
+// code showed necessary say why (docs/JIT.md, "The pass pipeline").
+void add_simplification(llvm::FunctionPassManager& fpm) {
   // The registers are allocas: SROA makes them SSA values (the range-check passes did already
   // when they ran). SCCP folds the memory size where its !range pins it (a fixed-size memory),
   // EarlyCSE and InstCombine the frame-window reloads and the per-instruction constants.
@@ -48,7 +47,8 @@ llvm::FunctionPassManager translated_code_pipeline() {
   // becomes one trap before the loop (OptBounds.WhichShapesRunWithoutChecks).
   fpm.addPass(llvm::JumpThreadingPass());
   // Ranks operands as O2 does, so conditions keep O2's order: the self-call's fuel test before
-  // its slot tests (fib: 0.97 s with, 1.15 s without).
+  // its slot tests (fib: 0.97 s with, 1.15 s without; RV64 fib 42's unit 1.50 s with, 1.62 s
+  // without).
   fpm.addPass(llvm::ReassociatePass());
   // Rotated loops (a guard, then a body ending in its own test) are what LICM hoists into and
   // what IndVarSimplify, the unrollers and the vectorizers expect; trivial unswitching takes an
@@ -61,6 +61,23 @@ llvm::FunctionPassManager translated_code_pipeline() {
     fpm.addPass(llvm::createFunctionToLoopPassAdaptor(std::move(lpm), /*UseMemorySSA=*/true));
   }
   fpm.addPass(llvm::SimplifyCFGPass());
+}
+
+// Redundancy elimination and the last cleanups, in both pipelines.
+void add_cleanup(llvm::FunctionPassManager& fpm) {
+  fpm.addPass(llvm::GVNPass());
+  fpm.addPass(llvm::InstCombinePass());
+  fpm.addPass(llvm::CorrelatedValuePropagationPass());
+  fpm.addPass(llvm::DSEPass());
+  fpm.addPass(llvm::createFunctionToLoopPassAdaptor(llvm::LICMPass(llvm::LICMOptions()),
+                                                    /*UseMemorySSA=*/true));
+  fpm.addPass(llvm::SimplifyCFGPass());
+}
+
+// SVI functions: O2's function simplification and optimization passes.
+llvm::FunctionPassManager function_pipeline() {
+  llvm::FunctionPassManager fpm;
+  add_simplification(fpm);
   {
     llvm::LoopPassManager lpm;
     lpm.addPass(llvm::IndVarSimplifyPass());
@@ -69,13 +86,7 @@ llvm::FunctionPassManager translated_code_pipeline() {
     fpm.addPass(llvm::createFunctionToLoopPassAdaptor(std::move(lpm)));
   }
   fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
-  fpm.addPass(llvm::GVNPass());
-  fpm.addPass(llvm::InstCombinePass());
-  fpm.addPass(llvm::CorrelatedValuePropagationPass());
-  fpm.addPass(llvm::DSEPass());
-  fpm.addPass(llvm::createFunctionToLoopPassAdaptor(llvm::LICMPass(llvm::LICMOptions()),
-                                                    /*UseMemorySSA=*/true));
-  fpm.addPass(llvm::SimplifyCFGPass());
+  add_cleanup(fpm);
   // No SLP vectorizer: the tier's O2 pipeline never ran it (PipelineTuningOptions leaves it
   // off; `opt`'s and clang's default<O2> turn it on), and with it mandelbrot's OSR entry ran
   // 0.27 -> 0.31 s under --jit=auto (docs/JIT.md, "The pass pipeline").
@@ -86,10 +97,23 @@ llvm::FunctionPassManager translated_code_pipeline() {
   return fpm;
 }
 
+// Translated guest units: the function pipeline without IndVarSimplify, the unrollers, the
+// second SROA and the loop vectorizer (with the cleanup after them). A unit's compile is paid
+// within runs of a second or less, and those passes cost about 45% of its pass time (RV64
+// memcpy's 18 units: 200 -> 100 ms) for loops that ran as fast without them: their trip counts
+// are guest registers, their accesses bounds-checked one by one (docs/RV64.md, "Cheaper
+// compiles").
+llvm::FunctionPassManager guest_unit_pipeline() {
+  llvm::FunctionPassManager fpm;
+  add_simplification(fpm);
+  add_cleanup(fpm);
+  return fpm;
+}
+
 }  // namespace
 
-std::string optimize_module(llvm::Module& mod, llvm::TargetMachine& tm, bool memory_loops,
-                            const std::string& passes) {
+std::string optimize_module(llvm::Module& mod, llvm::TargetMachine& tm, CodeKind kind,
+                            bool memory_loops, const std::string& passes) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -110,7 +134,8 @@ std::string optimize_module(llvm::Module& mod, llvm::TargetMachine& tm, bool mem
     mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   }
   if (passes.empty()) {
-    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(translated_code_pipeline()));
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(
+        kind == CodeKind::GuestUnit ? guest_unit_pipeline() : function_pipeline()));
   } else if (llvm::Error e = pb.parsePassPipeline(mpm, passes)) {
     return "STRATA_OPT_PASSES: " + llvm::toString(std::move(e));
   }
