@@ -31,14 +31,38 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
       body_(body),
       chain_(chain),
       promises_(promises) {
+  // One decoding walk serves every pass (decoding a word takes a call per word and a look at the
+  // callee's signature for calls): what the promises still hold, the branch targets, the body.
   // r0 stays what the caller gave only if no instruction writes it (every opcode writes at most
   // its A operand); a function that grows its memory cannot keep it fixed.
   zero_r0_ = promises.zero_r0;
+  const size_t size = body_.code.size();
+  insns_.reserve(size);
+  std::vector<bool> targets(size, false);
+  entries_.assign(size, false);
   for (const isa::Insn& in : isa::CodeWalk(module_, body_)) {
+    insns_.push_back(in);
     if (in.status != isa::InsnStatus::Ok) continue;
-    if (isa::is_def(isa::info(in.op()).a) && isa::a_of(in.word) == 0) zero_r0_ = false;
+    const isa::OpInfo& info = isa::info(in.op());
+    if (isa::is_def(info.a) && isa::a_of(in.word) == 0) zero_r0_ = false;
     if (in.op() == isa::Op::MGrow) promises_.fixed_memory = false;
+    if (!(info.flags & isa::kBranch)) continue;
+    const int64_t offset = isa::branch_offset(in.word);
+    const int64_t target = int64_t{in.pc} + offset;
+    if (target >= 0 && static_cast<uint64_t>(target) < size)
+      targets[static_cast<size_t>(target)] = true;
+    if (offset <= 0) entries_[in.pc] = true;
   }
+  for (size_t pc = 0; pc < size; ++pc)
+    if (targets[pc]) entries_[pc] = true;
+  bounds = KnownBounds(std::move(targets));
+}
+
+asmjit::Label Emitter::label_at(uint32_t pc) {
+  // Every entry has its label from the start; another pc gets one when code first jumps to it
+  // (before it is emitted: a backward jump reaches only entries).
+  if (!labels_[pc].isValid()) labels_[pc] = a.newLabel();
+  return labels_[pc];
 }
 
 void Emitter::load_rax(uint16_t r) {
@@ -131,9 +155,9 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
   const uint32_t target = pc + static_cast<uint32_t>(offset);
   if (offset > 0) {
     if (always)
-      a.jmp(labels_[target]);
+      a.jmp(label_at(target));
     else
-      a.j(cc, labels_[target]);
+      a.j(cc, label_at(target));
     return;
   }
   osr_points_.push_back(pc);
@@ -147,14 +171,14 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
     helper_args();
     call_fn(reinterpret_cast<const void*>(&rt::refuel_backedge));
     a.test(x86::rax, x86::rax);
-    a.jz(labels_[pc]);
+    a.jz(label_at(pc));
     // A trap, or rt::kActivationDone | the status of a higher tier that ran the activation.
     static_assert(rt::kActivationDone == 0x100);
     a.movzx(x86::eax, x86::al);
     a.jmp(exit_);
   });
   a.js(refuel);
-  a.jmp(labels_[target]);
+  a.jmp(label_at(target));
   a.bind(skip);
 }
 
@@ -181,29 +205,21 @@ void Emitter::prologue() {
 }
 
 bool Emitter::emit_function() {
-  const isa::Function& f = body_;
-  labels_.resize(f.code.size());
-  for (const isa::Insn& in : isa::CodeWalk(module_, f)) labels_[in.pc] = a.newLabel();
+  // Labels only where code jumps to (most of a unit's words are straight-line code).
+  labels_.assign(body_.code.size(), asmjit::Label());
+  for (size_t pc = 0; pc < entries_.size(); ++pc)
+    if (entries_[pc]) labels_[pc] = a.newLabel();
   exit_ = a.newLabel();
 
   osr_ = a.newLabel();
   prologue();
 
-  entries_.assign(f.code.size(), false);
-  for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
-    if (in.status != isa::InsnStatus::Ok || !(isa::info(in.op()).flags & isa::kBranch)) continue;
-    const int64_t offset = isa::branch_offset(in.word);
-    const int64_t target = int64_t{in.pc} + offset;
-    if (target >= 0 && static_cast<uint64_t>(target) < entries_.size())
-      entries_[static_cast<size_t>(target)] = true;
-    if (offset <= 0) entries_[in.pc] = true;
-  }
-
-  bounds = KnownBounds(module_, f);
-  for (const isa::Insn& in : isa::CodeWalk(module_, f)) {
+  for (const isa::Insn& in : insns_) {
     if (in.status != isa::InsnStatus::Ok) return false;
-    a.bind(labels_[in.pc]);
-    if (entries_[in.pc]) rax_reg_ = -1;
+    if (labels_[in.pc].isValid()) {
+      a.bind(labels_[in.pc]);
+      rax_reg_ = -1;
+    }
     bounds.enter(in);
     kEmitters[static_cast<size_t>(in.op())](*this, in);
     bounds.leave(in);

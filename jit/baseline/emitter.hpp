@@ -81,7 +81,8 @@ class Emitter {
   // reg(r) = rax, as the LAST code of an instruction's main line (nothing bound after it).
   void store_rax(uint16_t r);
 
-  asmjit::Label label_at(uint32_t pc) { return labels_[pc]; }
+  // The label of instruction `pc`, made on first use (see entries_).
+  asmjit::Label label_at(uint32_t pc);
   asmjit::Label exit_label() const { return exit_; }
   // The OSR entry (vm::OsrTarget::entry): the prologue, then a jump to the address in rcx (the
   // fourth argument), one of osr_points().
@@ -125,11 +126,12 @@ class Emitter {
   // Instructions code can jump to besides falling through: branch targets, and backward branches
   // (the OSR entry and the refuel stub re-enter at them).
   std::vector<bool> entries_;
+  std::vector<isa::Insn> insns_;  // the body, decoded once
   // store_rax's register and the code offset right after it (-1: none).
   int32_t rax_reg_ = -1;
   size_t rax_at_ = 0;
   std::vector<std::pair<uint64_t, asmjit::Label>> limits_;  // memory_limit()'s constants
-  std::vector<asmjit::Label> labels_;                       // one per instruction start
+  std::vector<asmjit::Label> labels_;  // by pc: the entries', and those jumped to (label_at)
   std::vector<std::function<void()>> cold_bodies_;
   std::vector<asmjit::Label> cold_labels_;
   asmjit::Label exit_;

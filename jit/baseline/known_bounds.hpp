@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "isa/code_walk.hpp"
@@ -29,6 +30,8 @@ class KnownBounds {
   KnownBounds() = default;
   // Finds the branch targets of `f`.
   KnownBounds(const isa::Module& m, const isa::Function& f);
+  // With the branch targets given (one flag per code word), as the emitter finds them.
+  explicit KnownBounds(std::vector<bool> branch_targets) : targets_(std::move(branch_targets)) {}
 
   // Before emitting `in`.
   void enter(const isa::Insn& in);

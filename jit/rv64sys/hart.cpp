@@ -73,7 +73,8 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
     m.code = STRATA_TRY(CodeCache::create({.name = "strata-rv64sys"}));
     m.jit = std::make_unique<baseline::BaselineJit>(*m.code);
   }
-  m.cache = std::make_unique<SysCodeCache>(*m.inst, m.jit.get(), m.code.get());
+  m.cache = std::make_unique<SysCodeCache>(*m.inst, m.jit.get(), m.code.get(),
+                                           RamWindow{opts.ram_base, opts.ram_size, kRamLinear});
   // The linear memory is never grown (m.linear stays its address for the hart's life) and
   // r0 is zeroed below and never written by a unit's caller.
   m.cache->set_code_promises({.fixed_memory = true, .zero_r0 = true});

@@ -12,8 +12,21 @@ namespace strata::jit::rv64sys {
 
 using rv64::CachedBlock;
 
-SysCodeCache::SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code)
-    : inst_(inst), jit_(jit), code_(code) {}
+SysCodeCache::SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code,
+                           vm::rv64sys::RamWindow ram)
+    : inst_(inst),
+      jit_(jit),
+      code_(code),
+      ram_(ram),
+      ram_pages_(ram.size >> 12),
+      code_bits_((ram_pages_ + 63) / 64) {}
+
+void SysCodeCache::mark_code_page(std::uint64_t page, bool has_code) {
+  const std::uint64_t i = page - (ram_.pa_base >> 12);
+  if (i >= ram_pages_) return;
+  const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+  code_bits_[i >> 6] = has_code ? code_bits_[i >> 6] | bit : code_bits_[i >> 6] & ~bit;
+}
 
 SysCodeCache::~SysCodeCache() {
   // Compiled code must leave the CodeCache while the FuncInfo it is keyed by still exists.
@@ -45,7 +58,11 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   stats_.guest_insns += b->block.guest_insns;
   stats_.translate.record_ns(translate_ns);
   pages_[key.pa >> 12].push_back(key);
-  if (key.pa2 != 0) pages_[key.pa2 >> 12].push_back(key);
+  mark_code_page(key.pa >> 12, true);
+  if (key.pa2 != 0) {
+    pages_[key.pa2 >> 12].push_back(key);
+    mark_code_page(key.pa2 >> 12, true);
+  }
   b->code_pages = {key.pa >> 12, key.pa2 != 0 ? key.pa2 >> 12 : ~std::uint64_t{0}};
   units_.emplace(key, std::move(owned));
   front_[front_index(key.va)] = Slot{key, b};
@@ -102,6 +119,7 @@ std::size_t SysCodeCache::drop_page(std::uint64_t pa) {
     ++n;
   }
   pages_.erase(it);
+  mark_code_page(pa >> 12, false);
   ++stats_.pages_dropped;
   return n;
 }
@@ -111,6 +129,7 @@ std::size_t SysCodeCache::drop_all() {
   while (!units_.empty()) drop(units_.begin());
   stats_.pages_dropped += pages_.size();
   pages_.clear();
+  std::fill(code_bits_.begin(), code_bits_.end(), 0);
   front_.fill(Slot{});
   return n;
 }

@@ -87,8 +87,10 @@ class SysCodeCache final : public rv64::OptUnitCache {
   // A booting kernel keeps some 20000 units live; a front this size takes most lookups.
   static constexpr std::size_t kFrontSize = 16384;
 
-  // `jit` may be null (interpreter only); then `code` is null too.
-  SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code);
+  // `jit` may be null (interpreter only); then `code` is null too. `ram` is the physical RAM
+  // the units come from: page_has_code answers for its pages from a bitmap.
+  SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeCache* code,
+               vm::rv64sys::RamWindow ram);
   ~SysCodeCache();
   SysCodeCache(const SysCodeCache&) = delete;
   SysCodeCache& operator=(const SysCodeCache&) = delete;
@@ -126,8 +128,14 @@ class SysCodeCache final : public rv64::OptUnitCache {
   // Dropped units still waiting for their opt compile.
   std::size_t retired() const { return retired_.size(); }
 
-  // Whether the physical page of `pa` has units.
-  bool page_has_code(std::uint64_t pa) const { return pages_.contains(pa >> 12); }
+  // Whether the physical page of `pa` has units. Asked at every TLB fill and slow-path store:
+  // a bit for a RAM page (one cache line covers 2 MiB), not a hash lookup.
+  bool page_has_code(std::uint64_t pa) const {
+    const std::uint64_t i = (pa - ram_.pa_base) >> 12;
+    if (i < ram_pages_) [[likely]]
+      return (code_bits_[i >> 6] >> (i & 63) & 1) != 0;
+    return pages_.contains(pa >> 12);
+  }
   // Drops the units of the physical page of `pa`; how many.
   std::size_t drop_page(std::uint64_t pa);
   std::size_t drop_all();
@@ -148,6 +156,8 @@ class SysCodeCache final : public rv64::OptUnitCache {
     return ((va >> 1) ^ (va >> 13) * 7) & (kFrontSize - 1);
   }
   rv64::CachedBlock* lookup_slow(const UnitKey& key);
+  // Keeps code_bits_ equal to pages_ for RAM pages.
+  void mark_code_page(std::uint64_t page, bool has_code);
   // Takes the unit out of the cache: its code released, the unit freed or retired.
   void drop(Map::iterator it);
 
@@ -157,6 +167,9 @@ class SysCodeCache final : public rv64::OptUnitCache {
   std::array<Slot, kFrontSize> front_{};
   Map units_;
   std::unordered_map<std::uint64_t, std::vector<UnitKey>> pages_;  // physical page number
+  vm::rv64sys::RamWindow ram_;
+  std::uint64_t ram_pages_ = 0;
+  std::vector<std::uint64_t> code_bits_;  // bit i: RAM page i is a key of pages_
   std::uint32_t next_index_ = 0;
   std::uint64_t link_epoch_ = 0;
   baseline::CodePromises promises_;

@@ -68,6 +68,24 @@ TEST(KnownBounds, ForwardBranchKeepsTheBoundButItsTargetForgetsIt) {
   EXPECT_EQ(b[4], std::nullopt);
 }
 
+TEST(KnownBounds, GivenBranchTargetsForgetAsFoundOnes) {
+  // The emitter's form: the targets it found in its own walk (here pc 2), not the code's.
+  KnownBounds k(std::vector<bool>{false, false, true, false});
+  const isa::Word andi = make_abc(Op::AndI, 1, 0, 0xff), ld = make_abc(Op::LdI64, 2, 1, 0);
+  std::vector<std::optional<uint64_t>> seen;
+  for (uint32_t pc = 0; pc < 4; ++pc) {
+    isa::Insn in;
+    in.pc = pc;
+    in.word = pc == 0 ? andi : ld;
+    k.enter(in);
+    seen.push_back(k.max_of(1));
+    k.leave(in);
+  }
+  EXPECT_EQ(seen[1], 0xffu);
+  EXPECT_EQ(seen[2], std::nullopt);
+  EXPECT_EQ(seen[3], std::nullopt);
+}
+
 TEST(KnownBounds, BackwardBranchForgetsEverything) {
   // 0 andi; 1 bnz r2, -1 (to 0, an OSR entry); 2 ld; 3 ret
   const auto b =

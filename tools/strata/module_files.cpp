@@ -1,10 +1,6 @@
 #include "tools/strata/module_files.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "assembler/assembler.hpp"
 #include "isa/sbc_format.hpp"
@@ -13,17 +9,6 @@
 namespace strata::cli {
 
 namespace fs = std::filesystem;
-
-Result<std::string> read_file(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return fail("{}: is a directory", path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("{}: cannot open: {}", path, std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return fail("{}: read error: {}", path, std::strerror(errno));
-  return ss.str();
-}
 
 static bool is_sasm(std::string_view path) {
   return path.ends_with(".sasm");

@@ -7,10 +7,10 @@
 
 #include "isa/error.hpp"
 #include "isa/module.hpp"
+#include "tools/strata/file_bytes.hpp"
 
 namespace strata::cli {
 
-Result<std::string> read_file(const std::string& path);
 Result<isa::Module> load_module_file(const std::string& path);
 // The resolver the VM calls for an import of a module that is not a native module.
 Result<isa::Module> resolve_module(std::string_view name, std::string_view importer_path);
