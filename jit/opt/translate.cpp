@@ -24,6 +24,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       no_fuel_(req.unlimited_fuel),
       osr_pc_(req.osr_pc),
       memory_floor_(req.memory_floor),
+      guard_bytes_(req.fixed_memory ? req.guard_bytes : 0),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),

@@ -163,6 +163,7 @@ class Translator {
   const bool no_fuel_;           // OptRequest::unlimited_fuel
   const uint32_t osr_pc_;        // OptRequest::osr_pc
   const uint64_t memory_floor_;  // OptRequest::memory_floor
+  const uint64_t guard_bytes_;   // OptRequest::guard_bytes (0 without fixed_memory)
   llvm::AllocaInst* leaf_args_ = nullptr;
   llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;
