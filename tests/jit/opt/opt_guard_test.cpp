@@ -1,5 +1,6 @@
 // The LLVM tier under a guard after the guest memory (OptRequest::guard_bytes, what user mode's
-// runner promises): accesses through one guest register share one bounds check, the code still
+// runner promises): accesses through one guest register share one bounds check, as do accesses
+// a little above a checked address (guard_checks.hpp), the code still
 // computes what the interpreter computes, and an access that runs past the memory's end faults in
 // the guard, where the runner's fault trap catches it, instead of being trapped by the check.
 #include <csetjmp>
@@ -27,6 +28,16 @@ std::vector<uint32_t> copy_loop() {
   return {rv::ld(5, 10, 0),     rv::ld(6, 10, 8),     rv::ld(7, 10, 16),    rv::ld(28, 10, 24),
           rv::sd(5, 11, 0),     rv::sd(6, 11, 8),     rv::sd(7, 11, 16),    rv::sd(28, 11, 24),
           rv::addi(10, 10, 32), rv::addi(11, 11, 32), rv::addi(16, 16, -1), rv::bne(16, 0, -44)};
+}
+
+// Stores through registers derived from x11 (glibc's word copy stores through a0 = a5 + 32,
+// a3 = a5 + 24): x11 + 4000 lies above x11, whose check covers it under the guard; x11 - 8
+// below. (A check admits addresses up to 2 KiB past the end, the translator's shadow bias, so
+// the covered store is far enough above for its own check to fail there.)
+std::vector<uint32_t> spread_stores() {
+  return {rv::addi(12, 11, 2000), rv::addi(12, 12, 2000), rv::addi(14, 11, -8),
+          rv::sd(5, 11, 0),       rv::sd(5, 12, 0),       rv::sd(5, 14, 0),
+          rv::addi(11, 11, 32),   rv::addi(16, 16, -1),   rv::bne(16, 0, -32)};
 }
 
 TranslatedBlock translate(const std::vector<uint32_t>& words) {
@@ -110,6 +121,57 @@ TEST(OptGuard, AccessesThroughOneRegisterShareOneCheck) {
   EXPECT_EQ(guarded.run(compiled), vm::ExecStatus::Returned);
   EXPECT_EQ(0, std::memcmp(interpreted.data(), guarded.linear(), kBytes));
   EXPECT_EQ(guarded.get(linear_of(kDataVa) + 0x1000 + 8 * 63), 0x9e3779b97f4a7c15 * 64);
+}
+
+TEST(OptGuard, ACheckAPassedOneCoversGoes) {
+  auto tier = opt::OptTier::load();
+  ASSERT_TRUE(tier.has_value()) << tier.error().message;
+  const TranslatedBlock tb = translate(spread_stores());
+  Machine guarded(kUserGuardBytes), plain(0);
+  vm::JitEntry with_guard = nullptr, without = nullptr;
+  // x11's check and x11 - 8's: x11 + 4000 is covered.
+  EXPECT_EQ(loop_checks(**tier, guarded, tb, &with_guard), 2u);
+  EXPECT_EQ(loop_checks(**tier, plain, tb, &without), 3u);
+  ASSERT_NE(with_guard, nullptr);
+
+  guarded.set(vm::rv64::x_offset(5), 0x0123456789abcdef);
+  guarded.start(0, kDataVa + 8, 20);
+  const std::vector<uint8_t> before(guarded.linear(), guarded.linear() + kBytes);
+  EXPECT_EQ(guarded.run(guarded.func(tb)), vm::ExecStatus::Returned);
+  const std::vector<uint8_t> interpreted(guarded.linear(), guarded.linear() + kBytes);
+  std::memcpy(guarded.linear(), before.data(), kBytes);
+  vm::FuncInfo& compiled = guarded.func(tb);
+  vm::set_jit_entry(compiled, with_guard);
+  EXPECT_EQ(guarded.run(compiled), vm::ExecStatus::Returned);
+  EXPECT_EQ(0, std::memcmp(interpreted.data(), guarded.linear(), kBytes));
+}
+
+// x11 is the memory's last 8 bytes, x11 + 4000 past the end: its check, gone, would have
+// trapped; the store faults in the guard instead, 3992 bytes past the end.
+TEST(OptGuard, AnAccessWhoseCheckWentFaultsInTheGuard) {
+  auto tier = opt::OptTier::load();
+  ASSERT_TRUE(tier.has_value()) << tier.error().message;
+  const TranslatedBlock tb = translate(spread_stores());
+  Machine guarded(kUserGuardBytes);
+  vm::JitEntry entry = nullptr;
+  loop_checks(**tier, guarded, tb, &entry);
+  ASSERT_NE(entry, nullptr);
+  const uint64_t end_va = kBytes + vm::rv64::kGuestOrigin;
+  guarded.start(0, end_va - 8, 1);
+  vm::FuncInfo& fn = guarded.func(tb);
+  vm::set_jit_entry(fn, entry);
+  GuestFaultTrap trap(guarded.linear(), kBytes + guarded.inst->memory.guard());
+  volatile bool faulted = false;
+  if (sigsetjmp(trap.jump, 0) == 0) {
+    trap.armed = 1;
+    guarded.run(fn);
+    trap.armed = 0;
+  } else {
+    faulted = true;
+  }
+  ASSERT_TRUE(faulted) << "the store past the end did not fault";
+  EXPECT_EQ(trap.fault_offset(), kBytes + 3992);
+  EXPECT_TRUE(trap.fault_was_write());
 }
 
 // The last load of the first iteration reads 8 bytes of which 4 lie past the end: under the
