@@ -41,15 +41,17 @@ bool leads_to_call(const llvm::BasicBlock* bb, uint64_t want) {
   return false;
 }
 
-// A conditional branch on `base + offset u< size`: which successor holds it.
+// A conditional branch on `base + offset u< limit`, limit = size + 1 - extent (an access's
+// offset plus length, translate_ops.cpp's mem_access) with extent in [1, reach].
 struct Check {
   llvm::BranchInst* br = nullptr;
   llvm::Value* base = nullptr;
   int64_t offset = 0;
-  unsigned pass = 0;  // successor index where the address is inside the memory
+  uint64_t extent = 0;
+  unsigned pass = 0;  // successor index where the access is inside the memory
 };
 
-bool match_check(llvm::BranchInst* br, uint64_t size, Check* out) {
+bool match_check(llvm::BranchInst* br, uint64_t size, uint64_t reach, Check* out) {
   using namespace llvm::PatternMatch;
   if (!br->isConditional()) return false;
   llvm::ICmpInst::Predicate pred;
@@ -57,12 +59,18 @@ bool match_check(llvm::BranchInst* br, uint64_t size, Check* out) {
   const llvm::APInt* k = nullptr;
   if (!match(br->getCondition(), m_ICmp(pred, m_Value(addr), m_APInt(k))) || k->getBitWidth() != 64)
     return false;
-  if (pred == llvm::ICmpInst::ICMP_ULT && *k == size)
+  uint64_t limit = 0;
+  if (pred == llvm::ICmpInst::ICMP_ULT) {
+    limit = k->getZExtValue();
     out->pass = 0;
-  else if (pred == llvm::ICmpInst::ICMP_UGT && *k == size - 1)
+  } else if (pred == llvm::ICmpInst::ICMP_UGT && !k->isMaxValue()) {
+    limit = k->getZExtValue() + 1;
     out->pass = 1;
-  else
+  } else {
     return false;
+  }
+  if (limit > size || size + 1 - limit > reach) return false;
+  out->extent = size + 1 - limit;
   const llvm::APInt* c = nullptr;
   llvm::Value* base = nullptr;
   if (match(addr, m_Add(m_Value(base), m_APInt(c)))) {
@@ -98,7 +106,7 @@ llvm::PreservedAnalyses GuardedCheckElimination::run(llvm::Function& f,
   for (llvm::BasicBlock* bb : rpo) {
     auto* br = llvm::dyn_cast<llvm::BranchInst>(bb->getTerminator());
     Check c;
-    if (br == nullptr || !match_check(br, size, &c)) continue;
+    if (br == nullptr || !match_check(br, size, static_cast<uint64_t>(reach), &c)) continue;
     llvm::BasicBlock* pass_to = br->getSuccessor(c.pass);
     llvm::BasicBlock* fail_to = br->getSuccessor(1 - c.pass);
     bool redundant = false;

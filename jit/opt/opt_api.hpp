@@ -83,9 +83,9 @@ struct OptRequest {
   uint64_t memory_floor = 0;
   // With fixed_memory: this many bytes after the linear memory's end fault on the host when
   // accessed, and the runner turns such a fault into the same end as a bounds trap
-  // (vm::LinearMemory::guard, jit/rv64/guest_fault.hpp). An access whose offset plus length fits
-  // in the guard then only checks that its address register lies inside the memory: the same
-  // check for every access through that register, which LLVM keeps once. 0 promises nothing.
+  // (vm::LinearMemory::guard, jit/rv64/guest_fault.hpp). A bounds check that a passed check of
+  // the same address, or of one a little below it, covers up to the guard is then dropped
+  // (guard_checks.hpp). 0 promises nothing.
   uint64_t guard_bytes = 0;
 };
 

@@ -184,21 +184,11 @@ llvm::Value* Translator::mem_data() {
 // interpreter's STRATA_MEM check as one unsigned compare of the address against a value that is
 // loop-invariant wherever the size is: the form LLVM's range-check elimination recognizes
 // (`iv u< len`). size + 1 cannot wrap (a memory is far below 2^64 bytes); off + n < 2^17.
-//
-// Under a guard (OptRequest::guard_bytes) with off + n within half of it, limit = size: an
-// address inside the memory puts the whole access below size + guard, and any part of it past
-// the end faults in the guard, which the runner reports as it reports this trap. Every access
-// through one address value then tests the same condition, so LLVM keeps only the dominating
-// test; the other half of the guard lets guard_checks.hpp drop a test whose address lies a
-// little above one that passed (an unrolled copy loop: one check per pointer, not per access).
 llvm::Value* Translator::mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
   memory_access_seen_ = true;
   const uint64_t off = c_of(in.word);
-  llvm::Value* limit = off + n <= guard_reach()
-                           ? mem_size()
-                           : b_.CreateBinaryIntrinsic(llvm::Intrinsic::usub_sat,
-                                                      b_.CreateAdd(mem_size(), b_.getInt64(1)),
-                                                      b_.getInt64(off + n));
+  llvm::Value* limit = b_.CreateBinaryIntrinsic(
+      llvm::Intrinsic::usub_sat, b_.CreateAdd(mem_size(), b_.getInt64(1)), b_.getInt64(off + n));
   llvm::Value* addr = get(addr_reg);
   // The address register goes to base[] on the trap path: whoever handles the trap may read the
   // faulting address there, as from the other tiers (the RV64 runner names the guest address).
