@@ -23,8 +23,9 @@ LinearMemory::~LinearMemory() {
 
 void LinearMemory::release() {
   if (storage_ == Storage::Heap) std::free(data_);
-  if (storage_ == Storage::Mapped && data_) ::munmap(data_, size_);
+  if (storage_ == Storage::Mapped && data_) ::munmap(data_, size_ + guard_);
   storage_ = Storage::Heap;
+  guard_ = 0;
   data_ = nullptr;
   size_ = 0;
   cap_ = 0;
@@ -54,16 +55,23 @@ bool LinearMemory::bind_external(uint8_t* data, uint64_t size) {
   return true;
 }
 
-bool LinearMemory::init_mapped(uint64_t size) {
+bool LinearMemory::init_mapped(uint64_t size, uint64_t guard) {
   release();
-  if (size == 0 || size % kPageSize != 0) return false;
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+  if (size == 0 || size % kPageSize != 0 || guard % kPageSize != 0 || size + guard < size)
+    return false;
+  void* p = ::mmap(nullptr, size + guard, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
+  auto* bytes = static_cast<uint8_t*>(p);
+  if (guard != 0 && ::mprotect(bytes + size, guard, PROT_NONE) != 0) {
+    ::munmap(p, size + guard);
+    return false;
+  }
   storage_ = Storage::Mapped;
-  data_ = static_cast<uint8_t*>(p);
+  data_ = bytes;
   size_ = size;
   cap_ = size;
+  guard_ = guard;
   return true;
 }
 

@@ -50,8 +50,16 @@ class LinearMemory {
   // guest page permissions onto host ones), and only touched pages use host memory. Like
   // external storage it never grows. False on a size that is not a multiple of kPageSize or when
   // the host refuses the mapping.
-  [[nodiscard]] bool init_mapped(uint64_t size);
+  //
+  // `guard` bytes (whole pages) of the same mapping follow the memory, PROT_NONE for as long as
+  // it lives: any access there is a host fault. A runner that catches host faults on its memory
+  // as the guest's (jit/rv64/guest_fault.hpp, over size() + guard()) lets compiled code check
+  // only that an access starts inside the memory when its offset and length stay within the
+  // guard (the LLVM tier's OptRequest::guard_bytes): accesses through one address then share one
+  // check.
+  [[nodiscard]] bool init_mapped(uint64_t size, uint64_t guard = 0);
   bool mapped() const { return storage_ == Storage::Mapped; }
+  uint64_t guard() const { return guard_; }
 
   // Grows by `delta` bytes rounded up to kPageSize. Returns the old size, or -1 when the new
   // size would pass the cap or the host refuses the memory (then nothing changes).
@@ -77,6 +85,7 @@ class LinearMemory {
   uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   uint64_t cap_ = 0;
+  uint64_t guard_ = 0;  // PROT_NONE bytes after a mapped memory, part of its mapping
   // Heap: calloc'd, grows with realloc. External: not ours, never grown or freed. Mapped: our
   // own mmap, never grown, munmap'd.
   enum class Storage : uint8_t { Heap, External, Mapped };

@@ -8,6 +8,7 @@
 #include "jit/asmjit_install.hpp"
 #include "jit/baseline/emitter.hpp"
 #include "jit/compile_timer.hpp"
+#include "jit/perf_map.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline {
@@ -69,6 +70,7 @@ bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const Cha
   stats_.compile_ns += timer.elapsed_ns();
   ++stats_.compiled;
   vm::set_jit_entry(fn, entry->as<std::remove_pointer_t<vm::JitEntry>>());
+  perf_map_note(entry->code, entry->size, fn.name, "baseline");
   // Installing relocated the holder to the entry's address: label offsets are final.
   const auto* start = static_cast<const uint8_t*>(entry->code);
   if (!e.osr_points().empty()) {

@@ -16,16 +16,20 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/CommandLine.h>
+#include <llvm/Support/StringSaver.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include "jit/compile_timer.hpp"
+#include "jit/opt/code_sizes.hpp"
 #include "jit/opt/loop_checks.hpp"
 #include "jit/opt/object_compiler.hpp"
 #include "jit/opt/opt_api.hpp"
 #include "jit/opt/pipeline.hpp"
 #include "jit/opt/translate.hpp"
+#include "jit/perf_map.hpp"
 
 namespace strata::jit::opt {
 
@@ -45,6 +49,15 @@ class LlvmCompiler final : public OptCompiler {
     std::call_once(once, [] {
       llvm::InitializeNativeTarget();
       llvm::InitializeNativeTargetAsmPrinter();
+      // STRATA_LLVM_ARGS="-disable-lsr ...": LLVM's own command-line options, for trying code
+      // generation settings on the tier without rebuilding it.
+      if (const char* args = std::getenv("STRATA_LLVM_ARGS"); args != nullptr) {
+        llvm::BumpPtrAllocator arena;
+        llvm::StringSaver saver(arena);
+        llvm::SmallVector<const char*, 8> argv = {"strata"};
+        llvm::cl::TokenizeGNUCommandLine(args, saver, argv);
+        llvm::cl::ParseCommandLineOptions(static_cast<int>(argv.size()), argv.data());
+      }
     });
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) {
@@ -90,6 +103,7 @@ class LlvmCompiler final : public OptCompiler {
     if (const char* passes = std::getenv("STRATA_OPT_PASSES"); passes != nullptr)
       c->passes_ = passes;
     c->jit_ = std::move(*jit);
+    if (perf_map_enabled()) c->code_sizes_.attach(*c->jit_);
     return c;
   }
 
@@ -153,6 +167,8 @@ class LlvmCompiler final : public OptCompiler {
     }
     auto entry = sym->toPtr<vm::JitEntry>();
     trackers_.emplace(entry, std::move(tracker));
+    if (perf_map_enabled())
+      perf_map_note(sym->toPtr<const void*>(), code_sizes_.take(name), req.fn->name, "llvm");
     phases.codegen = thread_cpu_ns() - t0;
     if (req.osr_pc != OptRequest::kNoOsrPc)
       return {nullptr, {}, phases, sym->toPtr<vm::OsrEntry>(), loop_checks};
@@ -170,6 +186,7 @@ class LlvmCompiler final : public OptCompiler {
 
  private:
   OptRuntime rt_;
+  CodeSizes code_sizes_;  // attached only under STRATA_PERF_MAP
   // The pass pipeline's and code generation's (ObjectCompiler): one X86 subtarget built per
   // process, not one per user. Outlives jit_.
   std::unique_ptr<llvm::TargetMachine> tm_;

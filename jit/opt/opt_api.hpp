@@ -21,8 +21,8 @@ namespace strata::jit::opt {
 
 // Bumped whenever this header or a layout the module's code reads (vm::ExecState, vm::Frame,
 // the allocation cache) changes, so a stale module is refused rather than misused. 7: the
-// ExecState gained alloc_cache, read by inline allocation.
-inline constexpr uint32_t kOptApiVersion = 7;
+// ExecState gained alloc_cache, read by inline allocation. 8: OptRequest::guard_bytes.
+inline constexpr uint32_t kOptApiVersion = 8;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -81,6 +81,12 @@ struct OptRequest {
   // when the compile was requested, read on the thread that runs the instance: a memory never
   // shrinks once its code has run, vm/memory.hpp). The code may assume it; 0 assumes nothing.
   uint64_t memory_floor = 0;
+  // With fixed_memory: this many bytes after the linear memory's end fault on the host when
+  // accessed, and the runner turns such a fault into the same end as a bounds trap
+  // (vm::LinearMemory::guard, jit/rv64/guest_fault.hpp). A bounds check that a passed check of
+  // the same address, or of one a little below it, covers up to the guard is then dropped
+  // (guard_checks.hpp). 0 promises nothing.
+  uint64_t guard_bytes = 0;
 };
 
 // Thread CPU time of a compile's phases, to see where LLVM's time goes.

@@ -131,6 +131,8 @@ vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& bod
   for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
   OptRequest req{&fn, insns, body.regs, guest_unit, guest_unit, guest_unit};
   req.memory_floor = memory_floor;
+  // A guard exists only where the runner catches host faults over it (jit/rv64/guest_module.hpp).
+  if (guest_unit) req.guard_bytes = fn.inst->memory.guard();
   OptResult r = compiler_->compile(req);
   return record(r, timer.elapsed_ns()) ? r.entry : nullptr;
 }

@@ -25,6 +25,7 @@
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
+#include "jit/opt/guard_checks.hpp"
 #include "jit/opt/range_checks.hpp"
 
 namespace strata::jit::opt {
@@ -42,6 +43,9 @@ void add_simplification(llvm::FunctionPassManager& fpm) {
   fpm.addPass(llvm::SCCPPass());
   fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));
   fpm.addPass(llvm::InstCombinePass());
+  // Under a guard after the memory (translated RV64 units), checks a passed one covers go; a
+  // no-op elsewhere. After InstCombine, which folds the addresses to `x + c`.
+  fpm.addPass(GuardedCheckElimination());
   fpm.addPass(llvm::SimplifyCFGPass());
   // Threads a branch that a dominating test decides: IRCE's pre-loop over negative addresses
   // becomes one trap before the loop (OptBounds.WhichShapesRunWithoutChecks).

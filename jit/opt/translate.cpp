@@ -5,6 +5,7 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
+#include "jit/opt/guard_checks.hpp"
 #include "jit/opt/self_inline.hpp"
 #include "jit/opt/translator.hpp"
 
@@ -24,6 +25,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       no_fuel_(req.unlimited_fuel),
       osr_pc_(req.osr_pc),
       memory_floor_(req.memory_floor),
+      guard_bytes_(req.fixed_memory ? req.guard_bytes : 0),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),
@@ -576,6 +578,8 @@ std::string Translator::run(const std::string& name) {
     inline_self_calls(*f_);
   }
   if (backward_branch_seen_ && memory_access_seen_) f_->addFnAttr(kMemoryLoopsAttr);
+  if (guard_bytes_ != 0 && memory_access_seen_)
+    mark_guarded(*f_, inst_.memory.size(), guard_reach(), rt_.trap_memory);
   return {};
 }
 

@@ -163,6 +163,10 @@ class Translator {
   const bool no_fuel_;           // OptRequest::unlimited_fuel
   const uint32_t osr_pc_;        // OptRequest::osr_pc
   const uint64_t memory_floor_;  // OptRequest::memory_floor
+  const uint64_t guard_bytes_;   // OptRequest::guard_bytes (0 without fixed_memory)
+  // How far past the memory's end an access checked only by its address may reach, and how far
+  // above a passed check's address a later one may lie (guard_checks.hpp): half the guard each.
+  uint64_t guard_reach() const { return guard_bytes_ / 2; }
   llvm::AllocaInst* leaf_args_ = nullptr;
   llvm::AllocaInst* leaf_result_ = nullptr;
   llvm::Type *i8_, *i16_, *i32_, *i64_, *f32_, *f64_;

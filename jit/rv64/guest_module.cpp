@@ -23,7 +23,8 @@ isa::Module make_guest_module(uint64_t memory_bytes) {
   return m;
 }
 
-Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes) {
+Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes,
+                                                          uint64_t guard_bytes) {
   auto inst = std::make_unique<vm::Instance>();
   inst->name = "rv64";
   inst->module = make_guest_module(memory_bytes);
@@ -41,7 +42,10 @@ Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes)
                 vm::LinearMemory::kPageSize);
   // An owned, page-aligned mapping: GuestMemory can then map guest page permissions onto host
   // protections.
-  if (!inst->memory.init_mapped(memory_bytes))
+  if (guard_bytes % vm::LinearMemory::kPageSize != 0)
+    return fail("rv64: guard size {:#x} is not a multiple of {:#x}", guard_bytes,
+                vm::LinearMemory::kPageSize);
+  if (!inst->memory.init_mapped(memory_bytes, guard_bytes))
     return fail("rv64: cannot reserve {} MiB of host memory for the guest", memory_bytes >> 20);
   return inst;
 }

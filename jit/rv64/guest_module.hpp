@@ -21,7 +21,17 @@ isa::Module make_guest_module(uint64_t memory_bytes);
 // Builds a ready instance of it: memory allocated (zeroed) at its full size, every import bound
 // to its helper native. `memory_bytes` must be a whole number of SVI pages
 // (vm::LinearMemory::kPageSize). Fails when it is not or the host cannot allocate the memory.
-Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes);
+//
+// `guard_bytes` (whole SVI pages) of PROT_NONE follow the memory (vm::LinearMemory::guard): only
+// for a runner whose fault trap covers them (user mode's Rv64Vcpu: GuestFaultTrap over size +
+// guard), since the LLVM tier then leaves accesses that end in the guard to fault there
+// (OptRequest::guard_bytes).
+Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes,
+                                                          uint64_t guard_bytes = 0);
+
+// The guard user mode asks for: two SVI pages, more than any SVI access's offset plus length
+// (offsets are 16 bits), so every access of a unit qualifies.
+inline constexpr uint64_t kUserGuardBytes = 2 * vm::LinearMemory::kPageSize;
 
 // A vm::FuncInfo for a translated block function of `inst` (the caller keeps `body` alive and at
 // a stable address; code points into it).

@@ -84,7 +84,7 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
   // A linear memory is whole SVI pages (64 KiB): the guest space ends at the last such page
   // boundary at or below guest_top.
   const uint64_t bytes = (opts.guest_top - kGuestOrigin) & ~(vm::LinearMemory::kPageSize - 1);
-  inst_ = STRATA_TRY(make_guest_instance(bytes));
+  inst_ = STRATA_TRY(make_guest_instance(bytes, kUserGuardBytes));
   mem_ = std::make_unique<GuestMemory>(inst_->memory);
   proc_ = exec ? STRATA_TRY(Process::create(*mem_, std::move(exec)))
                : STRATA_TRY(Process::create(*mem_, opts.process));
@@ -281,7 +281,9 @@ StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
     // Stopped while every guest thread waited: wait on.
     if (!wait_idle(&r)) return r;
   }
-  GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size(),
+  // Over the guard too: LLVM code leaves an access that ends there to fault there
+  // (make_guest_instance), the guest's SIGSEGV at an address past the top like any other.
+  GuestFaultTrap trap(mem_->linear().data(), mem_->linear().size() + mem_->linear().guard(),
                       &GuestMemory::resolve_code_write, mem_.get());
   // A host fault jumps back here; when a guest SIGSEGV handler takes it, the loop goes on from
   // the handler (with a step limit, the steps count again from there).
