@@ -9,6 +9,8 @@
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/PatternMatch.h>
 
+#include "jit/opt/trap_paths.hpp"
+
 namespace strata::jit::opt {
 
 namespace {
@@ -18,27 +20,6 @@ uint64_t attr_u64(const llvm::Function& f, const char* name) {
   if (!a.isStringAttribute()) return 0;
   uint64_t v = 0;
   return a.getValueAsString().getAsInteger(10, v) ? 0 : v;
-}
-
-bool calls_address(const llvm::BasicBlock& bb, uint64_t want) {
-  for (const llvm::Instruction& i : bb) {
-    const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
-    if (call == nullptr) continue;
-    const auto* target = llvm::dyn_cast<llvm::ConstantExpr>(call->getCalledOperand());
-    if (target == nullptr || target->getOpcode() != llvm::Instruction::IntToPtr) continue;
-    const auto* k = llvm::dyn_cast<llvm::ConstantInt>(target->getOperand(0));
-    if (k != nullptr && k->getZExtValue() == want) return true;
-  }
-  return false;
-}
-
-// The trap block itself, or a block that only leads to it (LCSSA's and IRCE's loop exits).
-bool leads_to_call(const llvm::BasicBlock* bb, uint64_t want) {
-  for (int hops = 0; bb != nullptr && hops < 4; ++hops) {
-    if (calls_address(*bb, want)) return true;
-    bb = bb->getUniqueSuccessor();
-  }
-  return false;
 }
 
 // A conditional branch on `base + offset u< limit`, limit = size + 1 - extent (an access's

@@ -5,31 +5,11 @@
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/Instructions.h>
 
+#include "jit/opt/trap_paths.hpp"
+
 namespace strata::jit::opt {
 
 namespace {
-
-bool calls_address_in(const llvm::BasicBlock& bb, uint64_t want) {
-  for (const llvm::Instruction& i : bb) {
-    const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
-    if (call == nullptr) continue;
-    const auto* target = llvm::dyn_cast<llvm::ConstantExpr>(call->getCalledOperand());
-    if (target == nullptr || target->getOpcode() != llvm::Instruction::IntToPtr) continue;
-    const auto* k = llvm::dyn_cast<llvm::ConstantInt>(target->getOperand(0));
-    if (k != nullptr && k->getZExtValue() == want) return true;
-  }
-  return false;
-}
-
-// The trap block itself, or blocks that only lead to it (LCSSA's and IRCE's exit blocks).
-bool leads_to_call(const llvm::BasicBlock* bb, const void* addr) {
-  const auto want = reinterpret_cast<uint64_t>(addr);
-  for (int hops = 0; bb != nullptr && hops < 4; ++hops) {
-    if (calls_address_in(*bb, want)) return true;
-    bb = bb->getUniqueSuccessor();
-  }
-  return false;
-}
 
 // IRCE tags the latch branch of the loops it clones (LLVM 19: "loop_constrainer.loop.clone") and
 // gives them a loop ID that disables the later loop transformations; later passes may move the
@@ -61,7 +41,7 @@ bool after_refuel(const llvm::BasicBlock* bb, const llvm::Loop& loop, const llvm
   const auto want = reinterpret_cast<uint64_t>(refuel);
   for (const llvm::DomTreeNode* n = dt.getNode(bb); n != nullptr && loop.contains(n->getBlock());
        n = n->getIDom())
-    if (calls_address_in(*n->getBlock(), want)) return true;
+    if (calls_address(*n->getBlock(), want)) return true;
   return false;
 }
 
@@ -77,7 +57,7 @@ uint32_t count_loop_memory_checks(llvm::Module& mod, const void* trap_memory, co
       const auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
       if (br == nullptr || !br->isConditional() || after_refuel(&bb, *loop, dt, refuel)) continue;
       for (const llvm::BasicBlock* succ : br->successors())
-        if (!loop->contains(succ) && leads_to_call(succ, trap_memory)) {
+        if (!loop->contains(succ) && leads_to_call(succ, reinterpret_cast<uint64_t>(trap_memory))) {
           ++n;
           break;
         }

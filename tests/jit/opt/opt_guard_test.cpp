@@ -146,6 +146,28 @@ TEST(OptGuard, ACheckAPassedOneCoversGoes) {
   EXPECT_EQ(0, std::memcmp(interpreted.data(), guarded.linear(), kBytes));
 }
 
+// Runs `fn` on `m` under a fault trap over its memory and guard, as the runner does: whether a
+// host fault ended it, and at which offset of the linear memory, reading or writing.
+struct Fault {
+  bool faulted = false;
+  uint64_t offset = 0;
+  bool write = false;
+};
+
+Fault run_trapped(Machine& m, vm::FuncInfo& fn) {
+  GuestFaultTrap trap(m.linear(), kBytes + m.inst->memory.guard());
+  volatile bool faulted = false;
+  if (sigsetjmp(trap.jump, 0) == 0) {
+    trap.armed = 1;
+    m.run(fn);
+    trap.armed = 0;
+  } else {
+    faulted = true;
+  }
+  if (!faulted) return {};
+  return {true, trap.fault_offset(), trap.fault_was_write()};
+}
+
 // x11 is the memory's last 8 bytes, x11 + 4000 past the end: its check, gone, would have
 // trapped; the store faults in the guard instead, 3992 bytes past the end.
 TEST(OptGuard, AnAccessWhoseCheckWentFaultsInTheGuard) {
@@ -160,18 +182,10 @@ TEST(OptGuard, AnAccessWhoseCheckWentFaultsInTheGuard) {
   guarded.start(0, end_va - 8, 1);
   vm::FuncInfo& fn = guarded.func(tb);
   vm::set_jit_entry(fn, entry);
-  GuestFaultTrap trap(guarded.linear(), kBytes + guarded.inst->memory.guard());
-  volatile bool faulted = false;
-  if (sigsetjmp(trap.jump, 0) == 0) {
-    trap.armed = 1;
-    guarded.run(fn);
-    trap.armed = 0;
-  } else {
-    faulted = true;
-  }
-  ASSERT_TRUE(faulted) << "the store past the end did not fault";
-  EXPECT_EQ(trap.fault_offset(), kBytes + 3992);
-  EXPECT_TRUE(trap.fault_was_write());
+  const Fault f = run_trapped(guarded, fn);
+  ASSERT_TRUE(f.faulted) << "the store past the end did not fault";
+  EXPECT_EQ(f.offset, kBytes + 3992);
+  EXPECT_TRUE(f.write);
 }
 
 // The last load of the first iteration reads 8 bytes of which 4 lie past the end: under the
@@ -199,18 +213,10 @@ TEST(OptGuard, AnAccessRunningPastTheEndFaultsInTheGuard) {
   guarded.start(from, kDataVa, 1);
   vm::FuncInfo& gfn = guarded.func(tb);
   vm::set_jit_entry(gfn, entry);
-  GuestFaultTrap trap(guarded.linear(), kBytes + guarded.inst->memory.guard());
-  volatile bool faulted = false;
-  if (sigsetjmp(trap.jump, 0) == 0) {
-    trap.armed = 1;
-    guarded.run(gfn);
-    trap.armed = 0;
-  } else {
-    faulted = true;
-  }
-  ASSERT_TRUE(faulted) << "the load past the end did not fault";
-  EXPECT_EQ(trap.fault_offset(), kBytes);  // the guard's first byte
-  EXPECT_FALSE(trap.fault_was_write());
+  const Fault f = run_trapped(guarded, gfn);
+  ASSERT_TRUE(f.faulted) << "the load past the end did not fault";
+  EXPECT_EQ(f.offset, kBytes);  // the guard's first byte
+  EXPECT_FALSE(f.write);
 }
 
 }  // namespace
