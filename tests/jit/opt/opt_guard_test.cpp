@@ -40,17 +40,6 @@ std::vector<uint32_t> spread_stores() {
           rv::addi(11, 11, 32),   rv::addi(16, 16, -1),   rv::bne(16, 0, -32)};
 }
 
-TranslatedBlock translate(const std::vector<uint32_t>& words) {
-  auto tb = translate_region(kCodeVa, [&](uint64_t at, uint16_t* parcel) {
-    if (at < kCodeVa || at + 2 > kCodeVa + 4 * words.size()) return false;
-    const uint32_t w = words[(at - kCodeVa) / 4];
-    *parcel = static_cast<uint16_t>((at - kCodeVa) % 4 == 0 ? w : w >> 16);
-    return true;
-  });
-  EXPECT_TRUE(tb.has_value());
-  return tb ? std::move(*tb) : TranslatedBlock{};
-}
-
 struct Machine {
   explicit Machine(uint64_t guard) : inst(std::move(*make_guest_instance(kBytes, guard))) {}
   std::unique_ptr<vm::Instance> inst;
@@ -99,7 +88,7 @@ uint64_t loop_checks(opt::OptTier& tier, Machine& m, const TranslatedBlock& tb,
 TEST(OptGuard, AccessesThroughOneRegisterShareOneCheck) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
-  const TranslatedBlock tb = translate(copy_loop());
+  const TranslatedBlock tb = translate_words(copy_loop(), kCodeVa);
   Machine guarded(kUserGuardBytes), plain(0);
   vm::JitEntry with_guard = nullptr, without = nullptr;
   // One check per pointer: the loads' x10 and the stores' x11.
@@ -126,7 +115,7 @@ TEST(OptGuard, AccessesThroughOneRegisterShareOneCheck) {
 TEST(OptGuard, ACheckAPassedOneCoversGoes) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
-  const TranslatedBlock tb = translate(spread_stores());
+  const TranslatedBlock tb = translate_words(spread_stores(), kCodeVa);
   Machine guarded(kUserGuardBytes), plain(0);
   vm::JitEntry with_guard = nullptr, without = nullptr;
   // x11's check and x11 - 8's: x11 + 4000 is covered.
@@ -173,7 +162,7 @@ Fault run_trapped(Machine& m, vm::FuncInfo& fn) {
 TEST(OptGuard, AnAccessWhoseCheckWentFaultsInTheGuard) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
-  const TranslatedBlock tb = translate(spread_stores());
+  const TranslatedBlock tb = translate_words(spread_stores(), kCodeVa);
   Machine guarded(kUserGuardBytes);
   vm::JitEntry entry = nullptr;
   loop_checks(**tier, guarded, tb, &entry);
@@ -193,7 +182,7 @@ TEST(OptGuard, AnAccessWhoseCheckWentFaultsInTheGuard) {
 TEST(OptGuard, AnAccessRunningPastTheEndFaultsInTheGuard) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
-  const TranslatedBlock tb = translate(copy_loop());
+  const TranslatedBlock tb = translate_words(copy_loop(), kCodeVa);
   const uint64_t end_va = kBytes + vm::rv64::kGuestOrigin;
   const uint64_t from = end_va - 28;  // loads at end-28, -20, -12 fit; end-4 does not
 

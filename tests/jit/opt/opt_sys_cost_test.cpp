@@ -18,6 +18,7 @@ namespace strata::jit::rv64::systest {
 namespace {
 
 namespace rv = test::rv;
+using test::translate_words;
 
 constexpr unsigned kRounds = 31;
 constexpr unsigned kRoundInsns = 16;
@@ -38,20 +39,6 @@ std::vector<uint32_t> hash_loop() {
   w.push_back(rv::addi(16, 16, -1));
   w.push_back(rv::bne(16, 0, -static_cast<int32_t>(4 * (w.size()))));
   return w;
-}
-
-TranslatedBlock translate(const std::vector<uint32_t>& words, const SystemTarget* sys) {
-  auto tb = translate_region(
-      kCodeVa,
-      [&](uint64_t at, uint16_t* parcel) {
-        if (at < kCodeVa || at + 2 > kCodeVa + 4 * words.size()) return false;
-        const uint32_t w = words[(at - kCodeVa) / 4];
-        *parcel = static_cast<uint16_t>((at - kCodeVa) % 4 == 0 ? w : w >> 16);
-        return true;
-      },
-      RegionLimits{512, 128}, sys);
-  EXPECT_TRUE(tb.has_value());
-  return tb ? std::move(*tb) : TranslatedBlock{};
 }
 
 struct Machine {
@@ -128,8 +115,8 @@ TEST(OptSysCost, HashLoopSystemAndUserUnits) {
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
   const std::vector<uint32_t> words = hash_loop();
   const SystemTarget sys{MmuIndex::Supervisor};
-  const TranslatedBlock sys_unit = translate(words, &sys);
-  const TranslatedBlock user_unit = translate(words, nullptr);
+  const TranslatedBlock sys_unit = translate_words(words, kCodeVa, &sys);
+  const TranslatedBlock user_unit = translate_words(words, kCodeVa);
   ASSERT_GE(sys_unit.guest_insns, kRounds * kRoundInsns);  // the region holds the whole loop
 
   Machine m;

@@ -22,24 +22,11 @@ namespace strata::jit::rv64::systest {
 namespace {
 
 namespace rv = test::rv;
+using test::translate_words;
 
 // x6 += 3, eight times: a loop whose trip count is a constant of the unit.
 std::vector<uint32_t> counted_loop() {
   return {rv::addi(5, 0, 8), rv::addi(6, 6, 3), rv::addi(5, 5, -1), rv::bne(5, 0, -8)};
-}
-
-TranslatedBlock translate(const std::vector<uint32_t>& words) {
-  auto tb = translate_region(
-      kCodeVa,
-      [&](uint64_t at, uint16_t* parcel) {
-        if (at < kCodeVa || at + 2 > kCodeVa + 4 * words.size()) return false;
-        const uint32_t w = words[(at - kCodeVa) / 4];
-        *parcel = static_cast<uint16_t>((at - kCodeVa) % 4 == 0 ? w : w >> 16);
-        return true;
-      },
-      RegionLimits{512, 128}, nullptr);
-  EXPECT_TRUE(tb.has_value());
-  return tb ? std::move(*tb) : TranslatedBlock{};
 }
 
 // The optimized IR of `tb` compiled as a guest unit or as an SVI function.
@@ -87,7 +74,7 @@ bool has_loop(const std::string& ir) {
 TEST(OptUnitPipeline, AGuestUnitKeepsTheLoopTheFunctionPipelineUnrolls) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
-  const TranslatedBlock tb = translate(counted_loop());
+  const TranslatedBlock tb = translate_words(counted_loop(), kCodeVa);
   ASSERT_TRUE(tb.has_loop);
   std::unique_ptr<vm::Instance> inst = std::move(*make_guest_instance(kLinearBytes));
   std::deque<vm::FuncInfo> funcs(2);

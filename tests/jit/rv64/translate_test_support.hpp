@@ -140,6 +140,23 @@ constexpr uint32_t kEcall = 0x00000073, kEbreak = 0x00100073, kFence = 0x0ff0000
 constexpr uint32_t kFenceI = 0x0000100f, kMret = 0x30200073, kSret = 0x10200073, kWfi = 0x10500073;
 constexpr uint32_t kNop = 0x00000013;
 }  // namespace rv
+
+// The region entered at `va` of a program of 4-byte instructions `words` placed at `va` (for
+// tests that compile a translated unit themselves).
+inline TranslatedBlock translate_words(const std::vector<uint32_t>& words, uint64_t va,
+                                       const SystemTarget* sys = nullptr) {
+  auto tb = translate_region(
+      va,
+      [&](uint64_t at, uint16_t* parcel) {
+        if (at < va || at + 2 > va + 4 * words.size()) return false;
+        const uint32_t w = words[(at - va) / 4];
+        *parcel = static_cast<uint16_t>((at - va) % 4 == 0 ? w : w >> 16);
+        return true;
+      },
+      RegionLimits{}, sys);
+  EXPECT_TRUE(tb.has_value()) << (tb ? "" : tb.error().message);
+  return tb ? std::move(*tb) : TranslatedBlock{};
+}
 // clang-format on
 
 // AMO funct5 values.
