@@ -85,6 +85,20 @@ uint64_t loop_checks(opt::OptTier& tier, Machine& m, const TranslatedBlock& tb,
   return tier.stats().last_loop_memory_checks;
 }
 
+// Runs `tb` in the interpreter from `m`'s memory and registers as they are, then through `entry`
+// from the same state: both return, and leave the same memory (registers included: the state
+// page is part of it).
+void expect_same_as_interpreter(Machine& m, const TranslatedBlock& tb, vm::JitEntry entry) {
+  const std::vector<uint8_t> before(m.linear(), m.linear() + kBytes);
+  EXPECT_EQ(m.run(m.func(tb)), vm::ExecStatus::Returned);
+  const std::vector<uint8_t> interpreted(m.linear(), m.linear() + kBytes);
+  std::memcpy(m.linear(), before.data(), kBytes);
+  vm::FuncInfo& compiled = m.func(tb);
+  vm::set_jit_entry(compiled, entry);
+  EXPECT_EQ(m.run(compiled), vm::ExecStatus::Returned);
+  EXPECT_EQ(0, std::memcmp(interpreted.data(), m.linear(), kBytes));
+}
+
 TEST(OptGuard, AccessesThroughOneRegisterShareOneCheck) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
@@ -101,14 +115,7 @@ TEST(OptGuard, AccessesThroughOneRegisterShareOneCheck) {
   for (unsigned i = 0; i < 64; ++i)
     guarded.set(linear_of(kDataVa) + 8 * i, 0x9e3779b97f4a7c15 * (i + 1));
   guarded.start(kDataVa, kDataVa + 0x1000, 16);
-  const std::vector<uint8_t> before(guarded.linear(), guarded.linear() + kBytes);
-  EXPECT_EQ(guarded.run(guarded.func(tb)), vm::ExecStatus::Returned);
-  const std::vector<uint8_t> interpreted(guarded.linear(), guarded.linear() + kBytes);
-  std::memcpy(guarded.linear(), before.data(), kBytes);
-  vm::FuncInfo& compiled = guarded.func(tb);
-  vm::set_jit_entry(compiled, with_guard);
-  EXPECT_EQ(guarded.run(compiled), vm::ExecStatus::Returned);
-  EXPECT_EQ(0, std::memcmp(interpreted.data(), guarded.linear(), kBytes));
+  expect_same_as_interpreter(guarded, tb, with_guard);
   EXPECT_EQ(guarded.get(linear_of(kDataVa) + 0x1000 + 8 * 63), 0x9e3779b97f4a7c15 * 64);
 }
 
@@ -125,14 +132,7 @@ TEST(OptGuard, ACheckAPassedOneCoversGoes) {
 
   guarded.set(vm::rv64::x_offset(5), 0x0123456789abcdef);
   guarded.start(0, kDataVa + 8, 20);
-  const std::vector<uint8_t> before(guarded.linear(), guarded.linear() + kBytes);
-  EXPECT_EQ(guarded.run(guarded.func(tb)), vm::ExecStatus::Returned);
-  const std::vector<uint8_t> interpreted(guarded.linear(), guarded.linear() + kBytes);
-  std::memcpy(guarded.linear(), before.data(), kBytes);
-  vm::FuncInfo& compiled = guarded.func(tb);
-  vm::set_jit_entry(compiled, with_guard);
-  EXPECT_EQ(guarded.run(compiled), vm::ExecStatus::Returned);
-  EXPECT_EQ(0, std::memcmp(interpreted.data(), guarded.linear(), kBytes));
+  expect_same_as_interpreter(guarded, tb, with_guard);
 }
 
 // Runs `fn` on `m` under a fault trap over its memory and guard, as the runner does: whether a
