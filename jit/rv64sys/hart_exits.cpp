@@ -214,7 +214,11 @@ void Hart::Impl::sys_sfence(std::uint32_t bits, std::uint64_t rs1_value, std::ui
     tlb->flush_page(rs1_value);
   }
   ++stats.tlb_flushes;
-  cache->invalidate_links();
+  if (all) {
+    cache->invalidate_links();
+  } else {
+    cache->flush_fetch(rs1_value);
+  }
   // Units are keyed by physical page, so they stay valid; only the running one's next
   // instructions must still come from where the pc now maps, else it leaves and the loop
   // fetches them anew (or takes the fetch fault).

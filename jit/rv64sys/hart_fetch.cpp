@@ -9,11 +9,13 @@ namespace strata::jit::rv64sys {
 
 using namespace vm::rv64sys;
 
-bool Hart::Impl::fetch_translate(std::uint64_t va, std::uint64_t* pa, std::uint64_t* cause) {
+bool Hart::Impl::fetch_translate(std::uint64_t va, std::uint64_t* pa, std::uint64_t* cause,
+                                 std::uint64_t* page_size) {
   const MmuIndex idx = fetch_index();
   const std::uint64_t lin = tlb->lookup(idx, va, Access::Fetch, 2);
   if (lin != SoftTlb::kNoTag) {
     *pa = lin - kRamLinear + opts.ram_base;
+    if (page_size != nullptr) *page_size = tlb->page_size(idx, va);
     return true;
   }
   // Fetches never follow MPRV: the hart's own privilege.
@@ -31,6 +33,7 @@ bool Hart::Impl::fetch_translate(std::uint64_t va, std::uint64_t* pa, std::uint6
   }
   tlb->fill(idx, va, t, ctx, cache->page_has_code(t.pa));
   *pa = t.pa;
+  if (page_size != nullptr) *page_size = t.page_size;
   return true;
 }
 

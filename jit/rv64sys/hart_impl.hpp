@@ -139,7 +139,9 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
 
   // ---- fetch (hart_fetch.cpp) ----
   // The physical address of the instruction parcel at `va`; false with the exception's cause.
-  bool fetch_translate(std::uint64_t va, std::uint64_t* pa, std::uint64_t* cause);
+  // `page_size`, when asked for: the size of the page the translation came from.
+  bool fetch_translate(std::uint64_t va, std::uint64_t* pa, std::uint64_t* cause,
+                       std::uint64_t* page_size = nullptr);
   // The translator's parcels of the unit entered at `pc` (physical `pa`): its page only.
   rv64::FetchFn page_fetch(std::uint64_t pc, std::uint64_t pa);
   // Translates the unit at (pc, pa) for the current data MMU index.

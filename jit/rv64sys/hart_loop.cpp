@@ -131,8 +131,8 @@ bool Hart::Impl::take_interrupt(StopReason* end) {
 Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
                                        std::unique_ptr<CachedBlock>* scratch, CodePages* pages,
                                        StopReason* end) {
-  std::uint64_t pa = 0, cause = 0;
-  if (!fetch_translate(pc, &pa, &cause)) {
+  std::uint64_t pa = 0, cause = 0, page_size = 0;
+  if (!fetch_translate(pc, &pa, &cause, &page_size)) {
     if (just_trapped) {
       *end = fault_stop(
           fmt::format("{} (cause {}, tval 0x{:x}): cannot fetch its trap handler at 0x{:x} ({})",
@@ -142,6 +142,8 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
     }
     return enter_trap(cause, pc, pc, end) ? Pick::Again : Pick::Stop;
   }
+  // A link to the unit found may follow: it stands for this translation (LinkedFetches).
+  cache->note_fetch(pc, page_size);
   // The guest's code is read only to translate: a cached unit is found by address alone, except
   // in a page's last parcel, where the first parcel says whether the instruction crosses.
   if ((pc & 0xfff) == 0xffe) [[unlikely]] {
@@ -192,9 +194,10 @@ Hart::Impl::Pick Hart::Impl::pick_cross_page(std::uint64_t pa, std::uint16_t lo,
                                              CodePages* pages, StopReason* end) {
   // Its second half is on the next virtual page, which may map anywhere: translated alone and
   // keyed by both physical halves, so a remap of either page finds another unit (or none).
-  std::uint64_t pa_hi = 0, cause = 0;
-  if (!fetch_translate(pc + 2, &pa_hi, &cause))
+  std::uint64_t pa_hi = 0, cause = 0, page_size = 0;
+  if (!fetch_translate(pc + 2, &pa_hi, &cause, &page_size))
     return enter_trap(cause, pc + 2, pc, end) ? Pick::Again : Pick::Stop;
+  cache->note_fetch(pc + 2, page_size);
   const UnitKey key{pc, pa, data_index(), pa_hi | 1};
   CachedBlock* b = cache->lookup(key);
   if (b == nullptr) {

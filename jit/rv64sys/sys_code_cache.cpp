@@ -85,7 +85,7 @@ bool SysCodeCache::compile(CachedBlock& b) {
 
 void SysCodeCache::drop(Map::iterator it) {
   CachedBlock* b = it->second.get();
-  ++link_epoch_;
+  end_epoch();
   Slot& s = front_[front_index(it->first.va)];
   if (s.block == b) s = Slot{};
   if (rv64::release_unit_code(*b, code_, opt_owner_)) ++stats_.opt_freed;
@@ -150,6 +150,8 @@ std::string SysCodeCache::format_stats() const {
                      dispatches == 0 ? 0.0
                                      : 100.0 * static_cast<double>(s.links_taken) /
                                            static_cast<double>(dispatches));
+  out += fmt::format("  link epochs    {} ended; {} sfence.vma with an address kept the links\n",
+                     link_epoch_, s.flushes_kept_links);
   out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
                      s.units_dropped);
   out += fmt::format(

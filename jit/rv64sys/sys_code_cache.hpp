@@ -25,7 +25,9 @@
 // change of the fetch or data MMU index (CSR writes, MPRV), a privilege change (trap entry,
 // interrupt, xRET), an SBI call, and each entry into Hart::run (the debugger may have changed
 // anything). Page-table writes without sfence.vma need no bump: the hart may keep using a stale
-// translation until the sfence, as its TLB does. A retired unit was dropped, so no valid link
+// translation until the sfence, as its TLB does. Nor does a sfence.vma with an address that no
+// pick of the epoch fetched through (links_depend_on, linked_fetches.hpp): the translations the
+// links stand for are not among those it flushes. A retired unit was dropped, so no valid link
 // reaches it; eviction from the CodeCache only clears a unit's jit_entry, and the loop compiles
 // it again after a link as after a lookup. The loop links a unit to its successor only if the
 // epoch did not move since that unit started (else it may be freed), and takes a link only from
@@ -44,6 +46,7 @@
 #include "jit/code_cache.hpp"
 #include "jit/latency_stats.hpp"
 #include "jit/rv64/translation_cache.hpp"
+#include "jit/rv64sys/linked_fetches.hpp"
 #include "vm/instance.hpp"
 #include "vm/rv64sys/soft_tlb.hpp"
 
@@ -72,8 +75,9 @@ struct SysCacheStats {
   std::uint64_t guest_insns = 0;
   LatencyStats translate;
   std::uint64_t front_hits = 0, map_hits = 0, misses = 0;
-  std::uint64_t links_taken = 0;    // dispatches that followed a successor link, no lookup
-  std::uint64_t pages_dropped = 0;  // code pages whose units were dropped (writes, fence.i...)
+  std::uint64_t links_taken = 0;         // dispatches that followed a successor link, no lookup
+  std::uint64_t flushes_kept_links = 0;  // sfence.vma with an address no link depended on
+  std::uint64_t pages_dropped = 0;       // code pages whose units were dropped (writes, fence.i...)
   std::uint64_t units_dropped = 0;
   std::uint64_t compiled = 0, compile_failures = 0;
   LatencyStats compile;
@@ -106,8 +110,18 @@ class SysCodeCache final : public rv64::OptUnitCache {
 
   // See SUCCESSOR LINKS above.
   std::uint64_t link_epoch() const { return link_epoch_; }
-  void invalidate_links() { ++link_epoch_; }
+  void invalidate_links() { end_epoch(); }
   void count_link() { ++stats_.links_taken; }
+  // A pick of the hart's loop fetched `va` through a page of `page_size` bytes.
+  void note_fetch(std::uint64_t va, std::uint64_t page_size) { fetches_.note(va, page_size); }
+  // sfence.vma of `va`: ends the epoch if a link may stand for a translation it flushes.
+  void flush_fetch(std::uint64_t va) {
+    if (fetches_.covers(va)) {
+      end_epoch();
+    } else {
+      ++stats_.flushes_kept_links;
+    }
+  }
 
   // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa,
   // and of key.pa2 when set);
@@ -156,6 +170,10 @@ class SysCodeCache final : public rv64::OptUnitCache {
     return ((va >> 1) ^ (va >> 13) * 7) & (kFrontSize - 1);
   }
   rv64::CachedBlock* lookup_slow(const UnitKey& key);
+  void end_epoch() {
+    ++link_epoch_;
+    fetches_.clear();
+  }
   // Keeps code_bits_ equal to pages_ for RAM pages.
   void mark_code_page(std::uint64_t page, bool has_code);
   // Takes the unit out of the cache: its code released, the unit freed or retired.
@@ -172,6 +190,7 @@ class SysCodeCache final : public rv64::OptUnitCache {
   std::vector<std::uint64_t> code_bits_;  // bit i: RAM page i is a key of pages_
   std::uint32_t next_index_ = 0;
   std::uint64_t link_epoch_ = 0;
+  LinkedFetches fetches_;  // what the picks of this epoch fetched through
   baseline::CodePromises promises_;
   SysCacheStats stats_;
   rv64::OptCodeOwner* opt_owner_ = nullptr;

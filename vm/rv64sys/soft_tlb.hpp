@@ -62,6 +62,12 @@ class SoftTlb {
   // superpage that contains `va` goes too, whatever 4 KiB page of it the entry caches: Linux
   // flushes a huge mapping with one sfence.vma at one address of it.
   void flush_page(std::uint64_t va);
+  // The size of the page the entry caching `va` in `idx` was filled from: a superpage's, or
+  // 4 KiB (for an entry that is not a superpage's, and for an empty one).
+  std::uint64_t page_size(MmuIndex idx, std::uint64_t va) const {
+    const std::uint64_t mask = superpages_[entry_number(idx, va)].mask;
+    return mask == 0 ? 0x1000 : ~mask + 1;
+  }
   // The physical page `pa` now holds translated code: no write tag may point at it any more,
   // so the next store to it takes the slow path (which drops the translations).
   void protect_code_page(std::uint64_t pa);

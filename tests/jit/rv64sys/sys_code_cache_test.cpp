@@ -93,5 +93,26 @@ TEST_F(SysCodeCachePages, DropAllClearsEveryPage) {
   EXPECT_FALSE(cache_->page_has_code(0x3000));
 }
 
+// SUCCESSOR LINKS: a flush of an address no pick of the epoch fetched through leaves the epoch;
+// one of a noted page ends it, as does any drop, after which nothing is noted any more.
+TEST_F(SysCodeCachePages, OnlyAFlushOfANotedFetchEndsTheLinkEpoch) {
+  const std::uint64_t e0 = cache_->link_epoch();
+  cache_->note_fetch(0x4000'0000, 0x1000);
+  cache_->flush_fetch(0x4000'1000);
+  EXPECT_EQ(cache_->link_epoch(), e0);
+  EXPECT_EQ(cache_->stats().flushes_kept_links, 1u);
+  cache_->flush_fetch(0x4000'0ffc);
+  EXPECT_EQ(cache_->link_epoch(), e0 + 1);
+  cache_->flush_fetch(0x4000'0000);  // the new epoch noted nothing
+  EXPECT_EQ(cache_->link_epoch(), e0 + 1);
+  cache_->note_fetch(0x4000'0000, 0x1000);
+  add_unit(0x1000, kRamBase + 0x1000);
+  EXPECT_EQ(cache_->drop_page(kRamBase + 0x1000), 1u);
+  const std::uint64_t e1 = cache_->link_epoch();
+  EXPECT_GT(e1, e0 + 1);
+  cache_->flush_fetch(0x4000'0000);
+  EXPECT_EQ(cache_->link_epoch(), e1);
+}
+
 }  // namespace
 }  // namespace strata::jit::rv64sys

@@ -144,6 +144,22 @@ TEST(SoftTlb, FlushingOneAddressOfASuperpageDropsAllItsEntries) {
   EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x4000'3000, Access::Load, 8), kRamLinear + 0x9000);
 }
 
+// What the hart's loop notes for its successor links (jit/rv64sys/linked_fetches.hpp): the size
+// of the page the entry a lookup hits was filled from.
+TEST(SoftTlb, PageSizeIsTheFilledLeafs) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  constexpr uint64_t kHuge = 0xffff'ffff'8020'0000ull;
+  r.tlb.fill(MmuIndex::Supervisor, kHuge + 0x3000,
+             Translation{true, 0, kRamPa + 0x203000, 2ull << 20, kPteV | kPteA | kPteX}, s, false);
+  r.tlb.fill(MmuIndex::Supervisor, 0x7000, leaf(kRamPa + 0x7000, kPteX), s, false);
+  EXPECT_EQ(r.tlb.page_size(MmuIndex::Supervisor, kHuge + 0x3000), 2ull << 20);
+  EXPECT_EQ(r.tlb.page_size(MmuIndex::Supervisor, 0x7000), 0x1000u);
+  EXPECT_EQ(r.tlb.page_size(MmuIndex::User, kHuge + 0x3000), 0x1000u);  // another index
+  r.tlb.fill(MmuIndex::Supervisor, 0x4000'3000, leaf(kRamPa + 0x9000, kPteX), s, false);
+  EXPECT_EQ(r.tlb.page_size(MmuIndex::Supervisor, 0x4000'3000), 0x1000u);  // the slot refilled
+}
+
 TEST(SoftTlb, SumAndMxrFollowTheWalkContext) {
   Rig r;
   WalkContext sum{0, Priv::Supervisor, true, false};
