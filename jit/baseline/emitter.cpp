@@ -20,6 +20,20 @@ constexpr EmitFn kEmitters[] = {
 static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
               "every opcode needs a baseline emitter");
 
+// Whether `in` writes its A operand. A call of a function or host native without a result names
+// r0 there (the verifier requires it) but writes nothing: the system-mode translator's store
+// slow paths call void helpers in most units, which must not cost them CodePromises::zero_r0.
+bool writes_a(const vm::Instance& inst, const isa::Insn& in, const isa::OpInfo& info) {
+  if (!isa::is_def(info.a)) return false;
+  const uint32_t callee = isa::b_of(in.word);
+  if (in.op() == isa::Op::CallH && callee < inst.imports.size()) {
+    const vm::ImportBinding& im = inst.imports[callee];
+    return im.target != nullptr ? im.target->has_result : im.has_result;
+  }
+  if (in.op() == isa::Op::Call && callee < inst.funcs.size()) return inst.funcs[callee].has_result;
+  return true;
+}
+
 }  // namespace
 
 Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body,
@@ -44,7 +58,7 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
     insns_.push_back(in);
     if (in.status != isa::InsnStatus::Ok) continue;
     const isa::OpInfo& info = isa::info(in.op());
-    if (isa::is_def(info.a) && isa::a_of(in.word) == 0) zero_r0_ = false;
+    if (isa::a_of(in.word) == 0 && writes_a(inst, in, info)) zero_r0_ = false;
     if (in.op() == isa::Op::MGrow) promises_.fixed_memory = false;
     if (!(info.flags & isa::kBranch)) continue;
     const int64_t offset = isa::branch_offset(in.word);
