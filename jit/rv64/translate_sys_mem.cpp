@@ -95,16 +95,19 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
     b_.emit(Op::AddI, s.va, base, imm16(in.imm));
   }
   const uint16_t entry = b_.tmp(), tag = b_.tmp(), cmp = b_.tmp();
+  // The order lets the baseline tier take each first operand from rax, where the instruction
+  // before left it (Emitter::load_rax): va for the compared value, entry for the tag load, the
+  // tag for the branch, the addend for the add; only va and entry are read back from the frame.
+  b_.emit(Op::AndI, cmp, s.va, imm16(-4096 | static_cast<int64_t>(m.size - 1)));
   // entry = ((va >> 12) & 255) * 32, an offset into the index's table. The andi's mask is what
   // lets the baseline tier drop the two entry loads' bounds checks (see the top of the file).
   b_.emit(Op::ShrI, entry, s.va, 7);
   b_.emit(Op::AndI, entry, entry, static_cast<uint16_t>((SoftTlb::kEntries - 1) * 32));
   b_.emit(Op::LdI64, tag, entry,
           static_cast<uint16_t>(tlb_base_ + (m.store ? SoftTlb::kWriteTag : SoftTlb::kReadTag)));
-  b_.emit(Op::AndI, cmp, s.va, imm16(-4096 | static_cast<int64_t>(m.size - 1)));
   b_.branch2(Op::Bne, tag, cmp, s.entry);
   b_.emit(Op::LdI64, tag, entry, static_cast<uint16_t>(tlb_base_ + SoftTlb::kAddend));
-  b_.emit(Op::Add, entry, s.va, tag);
+  b_.emit(Op::Add, entry, tag, s.va);
   if (m.store) {
     b_.emit(m.op, entry, s.value, 0);
   } else {
