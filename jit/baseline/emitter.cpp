@@ -23,14 +23,16 @@ static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
 }  // namespace
 
 Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body,
-                 const ChainExits* chain, const CodePromises& promises)
+                 const ChainExits* chain, const CodePromises& promises,
+                 std::span<const BlockProbe> probes)
     : a(&code),
       fn(f),
       inst(*f.inst),
       module_(f.inst->module),
       body_(body),
       chain_(chain),
-      promises_(promises) {
+      promises_(promises),
+      probes_(probes) {
   // One decoding walk serves every pass (decoding a word takes a call per word and a look at the
   // callee's signature for calls): what the promises still hold, the branch targets, the body.
   // r0 stays what the caller gave only if no instruction writes it (every opcode writes at most
@@ -214,11 +216,18 @@ bool Emitter::emit_function() {
   osr_ = a.newLabel();
   prologue();
 
+  size_t probe = 0;
   for (const isa::Insn& in : insns_) {
     if (in.status != isa::InsnStatus::Ok) return false;
     if (labels_[in.pc].isValid()) {
       a.bind(labels_[in.pc]);
       rax_reg_ = -1;
+    }
+    // r11 is scratch between instructions.
+    for (; probe < probes_.size() && probes_[probe].pc <= in.pc; ++probe) {
+      if (probes_[probe].pc != in.pc) continue;
+      a.mov(x86::r11, reinterpret_cast<uint64_t>(probes_[probe].ran));
+      a.mov(x86::byte_ptr(x86::r11), 1);
     }
     bounds.enter(in);
     kEmitters[static_cast<size_t>(in.op())](*this, in);

@@ -135,6 +135,8 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
     ctx.written = mem_->written_code_word();
     ctx.count_limit = opts.jit == JitMode::Auto ? opt_limit() : 0;
     cache_->enable_chaining();
+    // --jit=auto: LLVM compiles what a unit's baseline code ran (request_opt).
+    if (opts.jit == JitMode::Auto) cache_->enable_probes();
   }
   pc_ = mem_->state(state::kPc);
   return {};
@@ -307,7 +309,7 @@ StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
 // unit whose code the CodeCache evicted (its drop hook cleared jit_entry).
 void Rv64Vcpu::maybe_compile(CachedBlock& b) {
   if (opts_.jit == JitMode::Opt && b.opt == CachedBlock::Opt::None) {
-    opt_->request(b);
+    request_opt(b);
     if (b.opt == CachedBlock::Opt::Installed) return;
   }
   if (opts_.jit != JitMode::Auto || ++b.exec_count >= opts_.hot_threshold) cache_->compile(b);
@@ -321,7 +323,7 @@ void Rv64Vcpu::sample_for_opt(uint64_t pc) {
   CachedBlock* b = cache_->lookup(pc);
   if (b == nullptr || b->opt != CachedBlock::Opt::None) return;
   b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kSamplesToOpt);
-  if (b->opt_count >= opt_limit()) opt_->request(*b);
+  if (b->opt_count >= opt_limit()) request_opt(*b);
 }
 
 // One entry of a unit whose loop went round a thousand times weighs as much as a thousand
@@ -332,7 +334,14 @@ void Rv64Vcpu::count_for_opt(CachedBlock& b, int64_t back_edges) {
   const uint64_t n =
       uint64_t{b.opt_count} + 1 + static_cast<uint64_t>(std::max<int64_t>(back_edges, 0));
   b.opt_count = static_cast<uint32_t>(std::min<uint64_t>(n, opt_limit()));
-  if (b.opt_count >= opt_limit()) opt_->request(b);
+  if (b.opt_count >= opt_limit()) request_opt(b);
+}
+
+// --jit=auto gives LLVM only the blocks of `b` that its baseline code ran (a unit of all of them
+// cost 70-150 ms of compile for fib's and coremark_like's regions, mostly paths never taken).
+void Rv64Vcpu::request_opt(CachedBlock& b) {
+  cache_->prepare_opt(b, fetch_);
+  opt_->request(b);
 }
 
 // Every count towards LLVM (the loop's, the samples', chained entries') compares against the one
