@@ -35,11 +35,8 @@ constexpr size_t kMaxStepBlocks = 4096;
 // samples coremark_like paid 0.8 s of compiles for 1 s of run time; at 64, the FP loops reached
 // LLVM as fast as at 4.
 constexpr uint32_t kSamplesToOpt = (uint32_t{1} << 21) / Rv64Vcpu::kSliceUnits;
-// --jit=auto: an LLVM compile costs about 0.1 ms of CPU per SVI word of the unit (fib's regions
-// of ~1150 words 100-150 ms each, coremark_like's ~60 ms for ~600), so a unit must do work in
-// proportion to its size before the compile pays: opt_threshold is the work of a unit of up to
-// kOptWordsPerThreshold words, a bigger one needs that many times more, at most kOptMaxScale.
-constexpr uint64_t kOptWordsPerThreshold = 256;
+// --jit=auto: a unit needs RunOptions::opt_threshold work per opt_words_per_threshold SVI words
+// of its code, at most kOptMaxScale times as much (runner.hpp).
 constexpr uint64_t kOptMaxScale = 16;
 // Step blocks' FuncInfo indexes, apart from the translation cache's (which count from 0).
 constexpr uint32_t kStepIndexBase = 0x80000000u;
@@ -353,8 +350,9 @@ uint32_t Rv64Vcpu::opt_limit() const {
 }
 
 uint32_t Rv64Vcpu::opt_start(const CachedBlock& b) const {
-  const uint64_t scale =
-      std::clamp<uint64_t>(b.block.fn.code.size() / kOptWordsPerThreshold, 1, kOptMaxScale);
+  const uint64_t scale = std::clamp<uint64_t>(
+      b.block.fn.code.size() / std::max<uint64_t>(opts_.opt_words_per_threshold, 1), 1,
+      kOptMaxScale);
   return static_cast<uint32_t>(
       opt_limit() - std::min<uint64_t>(opt_limit(), uint64_t{opts_.opt_threshold} * scale));
 }
