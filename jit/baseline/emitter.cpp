@@ -155,7 +155,7 @@ asmjit::Label Emitter::trap_stub(uint32_t pc, const void* f, std::function<void(
 
 void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always) {
   const uint32_t target = pc + static_cast<uint32_t>(offset);
-  if (offset > 0) {
+  if (offset > 0 || promises_.unlimited_fuel) {
     if (always)
       a.jmp(label_at(target));
     else

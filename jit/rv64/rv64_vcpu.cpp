@@ -94,8 +94,9 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
     jit_ = std::make_unique<baseline::BaselineJit>(*code_);
   }
   cache_ = std::make_unique<TranslationCache>(*inst_, jit_.get(), code_.get());
-  // The guest memory is mapped once and never grows (guest_memory.hpp); run_block keeps r0 0.
-  cache_->set_code_promises({.fixed_memory = true, .zero_r0 = true});
+  // The guest memory is mapped once and never grows (guest_memory.hpp); run_block keeps r0 0;
+  // units run with unlimited fuel (a stop request zeroes the slice countdown instead).
+  cache_->set_code_promises({.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true});
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
     opt_ = STRATA_TRY(OptPromoter::create(*cache_, opts.jit == JitMode::Opt
                                                        ? OptPromoter::Mode::Sync

@@ -175,5 +175,81 @@ TEST(CodePromises, AGrowingMemoryIsNotFixed) {
   EXPECT_NE(t.find("returned 0x20005"), std::string::npos) << t;  // 5 + 131072
 }
 
+// unlimited_fuel: a taken backward branch charges no fuel. Seen by breaking the promise: under a
+// fuel limit of 100 the loop of 1000 iterations traps OutOfFuel in the interpreter and in plain
+// baseline code, and runs to its end in code compiled with the promise.
+TEST(CodePromises, UnlimitedFuelChargesNoFuelOnBackEdges) {
+  constexpr const char* kLoop = R"(
+.func main() -> i64 export
+  .reg %i: i64, %n: i64, %s: i64
+  li %i, 0
+  li %n, 1000
+  li %s, 0
+loop:
+  add %s, %s, %i
+  addi %i, %i, 1
+  blt %i, %n, loop
+  ret %s
+.end
+)";
+  const auto run_limited = [&](const CodePromises* promises) {
+    std::unique_ptr<vm::Program> p =
+        testing::load_test_program(kLoop, "main", vm::Limits{.fuel = 100}, -1);
+    if (!p) return std::string("load failed");
+    auto cache = CodeCache::create({});
+    EXPECT_TRUE(cache.has_value());
+    BaselineJit j(**cache);
+    if (promises != nullptr) {
+      for (const auto& inst : p->instances()) {
+        for (vm::FuncInfo& f : inst->funcs)
+          EXPECT_TRUE(j.compile(f, inst->module.funcs[f.index], nullptr, *promises));
+      }
+    }
+    vm::RunResult r;
+    bool has_result = true;
+    if (!testing::run_test_program(*p, "main", {}, &r, &has_result)) return std::string("failed");
+    return testing::describe(r, has_result);
+  };
+  const std::string interpreted = run_limited(nullptr);
+  EXPECT_NE(interpreted.find("fuel"), std::string::npos) << interpreted;
+  const CodePromises plain{};
+  EXPECT_EQ(run_limited(&plain), interpreted);
+  const CodePromises unlimited{.unlimited_fuel = true};
+  const std::string promised = run_limited(&unlimited);
+  EXPECT_NE(promised.find("returned 0x79f2c"), std::string::npos) << promised;  // 499500
+}
+
+// Branches comparing with the promised zero register (a `test` instead of a load and compare)
+// take the interpreter's way for negative, zero and positive values, both operand orders.
+TEST(CodePromises, BranchesAgainstTheZeroRegisterMatchTheInterpreter) {
+  const std::string t = same(R"(
+.func main() -> i64 export
+  .reg %z: i64, %v: i64, %s: i64, %k: i64
+  li %s, 0
+  li %v, -2
+loop:
+  blt %v, %z, neg
+  beq %v, %z, zero
+  addi %s, %s, 100
+  jmp next
+neg:
+  addi %s, %s, 1
+  jmp next
+zero:
+  addi %s, %s, 10
+next:
+  bge %z, %v, low
+  addi %s, %s, 1000
+low:
+  addi %v, %v, 1
+  li %k, 3
+  blt %v, %k, loop
+  ret %s
+.end
+)");
+  // v = -2, -1: 1 each; 0: 10; 1, 2: 100 + 1000 each
+  EXPECT_NE(t.find("returned 0x8a4"), std::string::npos) << t;  // 2212
+}
+
 }  // namespace
 }  // namespace strata::jit::baseline::test
