@@ -18,10 +18,10 @@ namespace {
 
 constexpr CodePromises kBoth{.fixed_memory = true, .zero_r0 = true};
 
-// Runs `main` of `src`, interpreted (promises null) or with every function compiled trusting
-// `*promises`: the canonical outcome text.
-std::string run(const std::string& src, const CodePromises* promises) {
-  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
+// Runs `main` of `src` under `limits`, interpreted (promises null) or with every function compiled
+// trusting `*promises`: the canonical outcome text.
+std::string run(const std::string& src, const CodePromises* promises, vm::Limits limits = {}) {
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", limits, -1);
   if (!p) return "load failed";
   auto cache = CodeCache::create({});
   EXPECT_TRUE(cache.has_value());
@@ -193,22 +193,7 @@ loop:
 .end
 )";
   const auto run_limited = [&](const CodePromises* promises) {
-    std::unique_ptr<vm::Program> p =
-        testing::load_test_program(kLoop, "main", vm::Limits{.fuel = 100}, -1);
-    if (!p) return std::string("load failed");
-    auto cache = CodeCache::create({});
-    EXPECT_TRUE(cache.has_value());
-    BaselineJit j(**cache);
-    if (promises != nullptr) {
-      for (const auto& inst : p->instances()) {
-        for (vm::FuncInfo& f : inst->funcs)
-          EXPECT_TRUE(j.compile(f, inst->module.funcs[f.index], nullptr, *promises));
-      }
-    }
-    vm::RunResult r;
-    bool has_result = true;
-    if (!testing::run_test_program(*p, "main", {}, &r, &has_result)) return std::string("failed");
-    return testing::describe(r, has_result);
+    return run(kLoop, promises, vm::Limits{.fuel = 100});
   };
   const std::string interpreted = run_limited(nullptr);
   EXPECT_NE(interpreted.find("fuel"), std::string::npos) << interpreted;
