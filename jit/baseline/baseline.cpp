@@ -51,13 +51,13 @@ bool BaselineJit::compile(vm::FuncInfo& fn) {
 }
 
 bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain,
-                          const CodePromises& promises) {
+                          const CodePromises& promises, std::span<const BlockProbe> probes) {
   CompileTimer timer;
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
   ErrorFlag errors;
   code.setErrorHandler(&errors);
-  Emitter e(code, fn, body, chain, promises);
+  Emitter e(code, fn, body, chain, promises, probes);
   if (!e.emit_function() || errors.failed) {
     ++stats_.fallen_back;
     return false;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -19,6 +20,7 @@
 
 #include "jit/baseline/chain.hpp"
 #include "jit/baseline/code_promises.hpp"
+#include "jit/baseline/probes.hpp"
 #include "jit/code_cache.hpp"
 #include "vm/instance.hpp"
 #include "vm/interp.hpp"
@@ -45,9 +47,10 @@ class BaselineJit {
   // block, jit/rv64): `body` must outlive the compiled code's use. `chain` (may be null): its
   // `ret`s that chain to other units (chain.hpp); it is read during the compile only, but the
   // slots and the context it names must outlive the code. `promises`: what the caller guarantees
-  // about every run of the code (code_promises.hpp).
+  // about every run of the code (code_promises.hpp). `probes` (ascending by pc): bytes the code
+  // sets where it passes (probes.hpp).
   bool compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain = nullptr,
-               const CodePromises& promises = {});
+               const CodePromises& promises = {}, std::span<const BlockProbe> probes = {});
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
 

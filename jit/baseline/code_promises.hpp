@@ -15,6 +15,11 @@ struct CodePromises {
   // relies on it only when the function itself never writes r0, and then drops the register load
   // and the bounds check of an access at r0 + offset that the memory's size covers.
   bool zero_r0 = false;
+  // Every run has unlimited fuel (vm::Limits::fuel 0), no host stop request through
+  // ExecState::stop and no on-stack replacement: a taken backward branch is a plain jump, without
+  // the unit of fuel charged to st->fuel_left (a read-modify-write per loop iteration) and the
+  // refuel stub. The RV64 runners' units keep their own time slice (state::kSliceLeft).
+  bool unlimited_fuel = false;
 };
 
 }  // namespace strata::jit::baseline

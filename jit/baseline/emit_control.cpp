@@ -1,5 +1,6 @@
 // Baseline emitters: branches, calls, returns, explicit traps (vm/interp_control.inc).
-// A taken backward branch charges fuel (Emitter::branch). Calls are in emit_call.cpp.
+// A taken backward branch charges fuel (Emitter::branch; not under CodePromises::unlimited_fuel).
+// Calls are in emit_call.cpp.
 #include "jit/baseline/emitter.hpp"
 #include "jit/baseline/runtime.hpp"
 
@@ -18,7 +19,11 @@ const void* fnp(auto* f) {
 
 void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
   e.load_rax(a_of(in.word));
-  e.a.cmp(x86::rax, Emitter::reg(b_of(in.word)));
+  // A compare with the promised zero register (RV64 units' `bge x, x0`, their slice checks).
+  if (e.known_zero(b_of(in.word)))
+    e.a.test(x86::rax, x86::rax);
+  else
+    e.a.cmp(x86::rax, Emitter::reg(b_of(in.word)));
   e.branch(in.pc, isa::sc_of(in.word), cc);
 }
 // Taken when (x cc y) with x = reg lhs, y = reg rhs and cc "above"/"above or equal" after

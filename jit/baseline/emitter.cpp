@@ -37,14 +37,16 @@ bool writes_a(const vm::Instance& inst, const isa::Insn& in, const isa::OpInfo& 
 }  // namespace
 
 Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Function& body,
-                 const ChainExits* chain, const CodePromises& promises)
+                 const ChainExits* chain, const CodePromises& promises,
+                 std::span<const BlockProbe> probes)
     : a(&code),
       fn(f),
       inst(*f.inst),
       module_(f.inst->module),
       body_(body),
       chain_(chain),
-      promises_(promises) {
+      promises_(promises),
+      probes_(probes) {
   // One decoding walk serves every pass (decoding a word takes a call per word and a look at the
   // callee's signature for calls): what the promises still hold, the branch targets, the body.
   // r0 stays what the caller gave only if no instruction writes it (every opcode writes at most
@@ -167,7 +169,7 @@ asmjit::Label Emitter::trap_stub(uint32_t pc, const void* f, std::function<void(
 
 void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always) {
   const uint32_t target = pc + static_cast<uint32_t>(offset);
-  if (offset > 0) {
+  if (offset > 0 || promises_.unlimited_fuel) {
     if (always)
       a.jmp(label_at(target));
     else
@@ -228,11 +230,18 @@ bool Emitter::emit_function() {
   osr_ = a.newLabel();
   prologue();
 
+  size_t probe = 0;
   for (const isa::Insn& in : insns_) {
     if (in.status != isa::InsnStatus::Ok) return false;
     if (labels_[in.pc].isValid()) {
       a.bind(labels_[in.pc]);
       rax_reg_ = -1;
+    }
+    // r11 is scratch between instructions.
+    for (; probe < probes_.size() && probes_[probe].pc <= in.pc; ++probe) {
+      if (probes_[probe].pc != in.pc) continue;
+      a.mov(x86::r11, reinterpret_cast<uint64_t>(probes_[probe].ran));
+      a.mov(x86::byte_ptr(x86::r11), 1);
     }
     bounds.enter(in);
     kEmitters[static_cast<size_t>(in.op())](*this, in);

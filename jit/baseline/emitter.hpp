@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include <asmjit/x86.h>
@@ -33,6 +34,7 @@
 #include "jit/baseline/chain.hpp"
 #include "jit/baseline/code_promises.hpp"
 #include "jit/baseline/known_bounds.hpp"
+#include "jit/baseline/probes.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline {
@@ -44,8 +46,10 @@ class Emitter {
   // `body` is the SVI function fn runs (normally its module's function #fn.index; a translated
   // RV64 block's body lives outside the module). `chain` (may be null): the `ret`s that chain
   // (chain.hpp). `promises`: what the caller guarantees about every run (code_promises.hpp).
+  // `probes` (ascending by pc): bytes set where the code passes (probes.hpp).
   Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& fn, const isa::Function& body,
-          const ChainExits* chain = nullptr, const CodePromises& promises = {});
+          const ChainExits* chain = nullptr, const CodePromises& promises = {},
+          std::span<const BlockProbe> probes = {});
 
   // Emits the whole function. False when asmjit reported an error (the function then stays
   // in the interpreter).
@@ -122,6 +126,7 @@ class Emitter {
   const isa::Function& body_;
   const ChainExits* chain_;
   CodePromises promises_;
+  std::span<const BlockProbe> probes_;
   bool zero_r0_ = false;
   // Instructions code can jump to besides falling through: branch targets, and backward branches
   // (the OSR entry and the refuel stub re-enter at them).

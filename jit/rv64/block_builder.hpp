@@ -114,6 +114,8 @@ class BlockBuilder {
   // Marks the start of a guest basic block inside the unit (the unit's first block needs none):
   // insns_before_current() counts from here.
   void begin_block() { block_first_insn_ = pc_map_.size(); }
+  // Guest instructions begun so far: the index of the next one's pc map entry.
+  size_t insns_begun() const { return pc_map_.size(); }
   // Guest instructions of the current block begun before the current one.
   unsigned insns_before_current() const {
     const size_t n = pc_map_.size() - block_first_insn_;

@@ -50,10 +50,12 @@ void OptPromoter::restart_after_fork() {
   thread_ = std::thread([this] { worker(); });
 }
 
-// The unit's body and FuncInfo never change after translation, and a dropped unit is kept alive
-// until its result is drained: reading them here races with nothing.
+// The unit's body and FuncInfo never change after translation (nor its for_opt retranslation's,
+// made before the request), and a dropped unit is kept alive until its result is drained: reading
+// them here races with nothing.
 vm::JitEntry OptPromoter::compile(const CachedBlock& b) {
-  return tier_->translate(b.func, b.block.fn, /*guest_unit=*/true);
+  const CachedBlock& unit = b.for_opt != nullptr ? *b.for_opt : b;
+  return tier_->translate(unit.func, unit.block.fn, /*guest_unit=*/true);
 }
 
 void OptPromoter::request(CachedBlock& b) {

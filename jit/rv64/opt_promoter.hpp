@@ -53,6 +53,7 @@ class OptPromoter final : public OptCodeOwner {
   OptPromoter& operator=(const OptPromoter&) = delete;
 
   // Requests `b` (Opt::None): Sync compiles and installs it now; Background queues it (Pending).
+  // Its b.for_opt, if any, is what gets compiled (translation_cache.hpp).
   void request(CachedBlock& b);
   // True when finished compiles wait for drain() (a relaxed load: the CPU loop's cheap check).
   bool has_done() const { return has_done_.load(std::memory_order_relaxed); }

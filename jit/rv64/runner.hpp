@@ -38,6 +38,14 @@ struct RunOptions {
   // units that do about a million entries' or iterations' worth pay. Loops that run long are
   // also sampled at the ends of time slices (sample_for_opt).
   uint32_t opt_threshold = 1u << 20;
+  // An LLVM compile costs about 0.1 ms of CPU per SVI word it is given (fib's regions of ~1150
+  // words 100-150 ms each, coremark_like's ~60 ms for ~600), so a unit must do work in
+  // proportion to its size before the compile pays: opt_threshold is the work of a unit of up to
+  // this many words, a bigger one needs that many times more (at most 16 times). LLVM gets only
+  // the blocks that ran (TranslationCache::prepare_opt), often a fraction of the unit: at 256
+  // words nbody's one loop nest reached LLVM later (rv64_ab against 1024: nbody 1.33 -> 1.13 s,
+  // geomean 0.976; with no scale at all, 1.003 against 1024).
+  uint32_t opt_words_per_threshold = 1024;
   // At exit, print the translation and code cache statistics on the diag fd (stderr by default).
   bool stats = false;
 };

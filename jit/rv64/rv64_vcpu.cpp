@@ -35,11 +35,8 @@ constexpr size_t kMaxStepBlocks = 4096;
 // samples coremark_like paid 0.8 s of compiles for 1 s of run time; at 64, the FP loops reached
 // LLVM as fast as at 4.
 constexpr uint32_t kSamplesToOpt = (uint32_t{1} << 21) / Rv64Vcpu::kSliceUnits;
-// --jit=auto: an LLVM compile costs about 0.1 ms of CPU per SVI word of the unit (fib's regions
-// of ~1150 words 100-150 ms each, coremark_like's ~60 ms for ~600), so a unit must do work in
-// proportion to its size before the compile pays: opt_threshold is the work of a unit of up to
-// kOptWordsPerThreshold words, a bigger one needs that many times more, at most kOptMaxScale.
-constexpr uint64_t kOptWordsPerThreshold = 256;
+// --jit=auto: a unit needs RunOptions::opt_threshold work per opt_words_per_threshold SVI words
+// of its code, at most kOptMaxScale times as much (runner.hpp).
 constexpr uint64_t kOptMaxScale = 16;
 // Step blocks' FuncInfo indexes, apart from the translation cache's (which count from 0).
 constexpr uint32_t kStepIndexBase = 0x80000000u;
@@ -97,8 +94,9 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
     jit_ = std::make_unique<baseline::BaselineJit>(*code_);
   }
   cache_ = std::make_unique<TranslationCache>(*inst_, jit_.get(), code_.get());
-  // The guest memory is mapped once and never grows (guest_memory.hpp); run_block keeps r0 0.
-  cache_->set_code_promises({.fixed_memory = true, .zero_r0 = true});
+  // The guest memory is mapped once and never grows (guest_memory.hpp); run_block keeps r0 0;
+  // units run with unlimited fuel (a stop request zeroes the slice countdown instead).
+  cache_->set_code_promises({.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true});
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
     opt_ = STRATA_TRY(OptPromoter::create(*cache_, opts.jit == JitMode::Opt
                                                        ? OptPromoter::Mode::Sync
@@ -135,6 +133,8 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
     ctx.written = mem_->written_code_word();
     ctx.count_limit = opts.jit == JitMode::Auto ? opt_limit() : 0;
     cache_->enable_chaining();
+    // --jit=auto: LLVM compiles what a unit's baseline code ran (request_opt).
+    if (opts.jit == JitMode::Auto) cache_->enable_probes();
   }
   pc_ = mem_->state(state::kPc);
   return {};
@@ -307,7 +307,7 @@ StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
 // unit whose code the CodeCache evicted (its drop hook cleared jit_entry).
 void Rv64Vcpu::maybe_compile(CachedBlock& b) {
   if (opts_.jit == JitMode::Opt && b.opt == CachedBlock::Opt::None) {
-    opt_->request(b);
+    request_opt(b);
     if (b.opt == CachedBlock::Opt::Installed) return;
   }
   if (opts_.jit != JitMode::Auto || ++b.exec_count >= opts_.hot_threshold) cache_->compile(b);
@@ -321,7 +321,7 @@ void Rv64Vcpu::sample_for_opt(uint64_t pc) {
   CachedBlock* b = cache_->lookup(pc);
   if (b == nullptr || b->opt != CachedBlock::Opt::None) return;
   b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kSamplesToOpt);
-  if (b->opt_count >= opt_limit()) opt_->request(*b);
+  if (b->opt_count >= opt_limit()) request_opt(*b);
 }
 
 // One entry of a unit whose loop went round a thousand times weighs as much as a thousand
@@ -332,7 +332,14 @@ void Rv64Vcpu::count_for_opt(CachedBlock& b, int64_t back_edges) {
   const uint64_t n =
       uint64_t{b.opt_count} + 1 + static_cast<uint64_t>(std::max<int64_t>(back_edges, 0));
   b.opt_count = static_cast<uint32_t>(std::min<uint64_t>(n, opt_limit()));
-  if (b.opt_count >= opt_limit()) opt_->request(b);
+  if (b.opt_count >= opt_limit()) request_opt(b);
+}
+
+// --jit=auto gives LLVM only the blocks of `b` that its baseline code ran (a unit of all of them
+// cost 70-150 ms of compile for fib's and coremark_like's regions, mostly paths never taken).
+void Rv64Vcpu::request_opt(CachedBlock& b) {
+  cache_->prepare_opt(b, fetch_);
+  opt_->request(b);
 }
 
 // Every count towards LLVM (the loop's, the samples', chained entries') compares against the one
@@ -344,8 +351,9 @@ uint32_t Rv64Vcpu::opt_limit() const {
 }
 
 uint32_t Rv64Vcpu::opt_start(const CachedBlock& b) const {
-  const uint64_t scale =
-      std::clamp<uint64_t>(b.block.fn.code.size() / kOptWordsPerThreshold, 1, kOptMaxScale);
+  const uint64_t scale = std::clamp<uint64_t>(
+      b.block.fn.code.size() / std::max<uint64_t>(opts_.opt_words_per_threshold, 1), 1,
+      kOptMaxScale);
   return static_cast<uint32_t>(
       opt_limit() - std::min<uint64_t>(opt_limit(), uint64_t{opts_.opt_threshold} * scale));
 }

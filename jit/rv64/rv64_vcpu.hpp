@@ -124,6 +124,9 @@ class Rv64Vcpu final : public vm::Vcpu {
   // --jit=auto: counts an execution of `b` that took `back_edges` loop back-edges (those of the
   // units it chained into included) towards the optimizing tier and requests it when hot.
   void count_for_opt(CachedBlock& b, int64_t back_edges);
+  // Requests `b` from the LLVM tier, retranslated with only the blocks that ran if its probes
+  // say some did not (TranslationCache::prepare_opt).
+  void request_opt(CachedBlock& b);
   // --jit=auto: the count at which a unit goes to LLVM, and where a new unit's count starts
   // (the bigger the unit, the lower: its compile costs more).
   uint32_t opt_limit() const;

@@ -269,7 +269,11 @@ std::string Rv64Vcpu::describe_opt(const CachedBlock& b) const {
                          b.opt_count - opt_start(b), share);
     }
     case CachedBlock::Opt::Pending: return "optimizing tier: compile requested\n";
-    case CachedBlock::Opt::Installed: return "optimizing tier: installed\n";
+    case CachedBlock::Opt::Installed:
+      if (b.pruned_from != 0)
+        return fmt::format("optimizing tier: installed ({} of {} guest blocks: those that ran)\n",
+                           b.block.guest_blocks, b.pruned_from);
+      return "optimizing tier: installed\n";
     case CachedBlock::Opt::Declined: return "optimizing tier: declined\n";
   }
   return "";

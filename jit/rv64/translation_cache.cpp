@@ -48,26 +48,57 @@ Result<CachedBlock*> TranslationCache::translate(uint64_t pc, const FetchFn& fet
 }
 
 CachedBlock* TranslationCache::insert(TranslatedBlock block) {
-  const uint64_t pc = block.start;
-  if (auto old = blocks_.find(pc); old != blocks_.end()) drop(old);
   auto owned = std::make_unique<CachedBlock>();
-  CachedBlock* b = owned.get();
-  b->block = std::move(block);
-  // After the move: the FuncInfo points into the body's final (heap, never reallocated) code.
-  init_block_func(b->func, b->block.fn, inst_, next_index_++);
-  b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
-                              isa::ValType::Ref) != b->block.fn.regs.end();
-  if (b->block.has_loop) b->exec_count = kLoopExecCount;
-  ChainLinks::add_slots(*b);
+  owned->block = std::move(block);
+  init_unit(*owned);
+  if (owned->block.has_loop) owned->exec_count = kLoopExecCount;
   ++stats_.blocks_translated;
-  stats_.guest_blocks += b->block.guest_blocks;
-  stats_.guest_insns += b->block.guest_insns;
+  stats_.guest_blocks += owned->block.guest_blocks;
+  stats_.guest_insns += owned->block.guest_insns;
+  return adopt(std::move(owned));
+}
+
+void TranslationCache::init_unit(CachedBlock& b) {
+  // After the body's move: the FuncInfo points into its final (heap, never reallocated) code.
+  init_block_func(b.func, b.block.fn, inst_, next_index_++);
+  b.has_ref_regs = std::find(b.block.fn.regs.begin(), b.block.fn.regs.end(), isa::ValType::Ref) !=
+                   b.block.fn.regs.end();
+  ChainLinks::add_slots(b);
+}
+
+CachedBlock* TranslationCache::adopt(std::unique_ptr<CachedBlock> owned) {
+  CachedBlock* b = owned.get();
+  const uint64_t pc = b->block.start;
+  if (auto old = blocks_.find(pc); old != blocks_.end()) drop(old, /*replaced=*/true);
   for_each_page(b->block, [&](uint64_t page) { pages_.emplace(page, pc); });
   blocks_.emplace(pc, std::move(owned));
   FrontSlot& s = front_[front_index(pc)];
   s.pc = pc;
   s.block = b;
   return b;
+}
+
+bool TranslationCache::prepare_opt(CachedBlock& b, const FetchFn& fetch) {
+  if (b.ran.empty() || b.for_opt != nullptr) return false;
+  std::vector<uint64_t> only;
+  for (size_t i = 0; i < b.ran.size(); ++i)
+    if (b.ran[i] != 0) only.push_back(b.block.block_starts[i].second);
+  // Every block but the entry has a probe; the entry ran.
+  if (only.size() + 1 >= b.block.block_starts.size()) return false;
+  std::sort(only.begin(), only.end());
+  RegionLimits limits;
+  limits.only = &only;
+  auto t = translate_region(b.block.start, fetch, limits);
+  if (!t) return false;  // the bytes were there at b's translation: b is compiled as it is
+  auto n = std::make_unique<CachedBlock>();
+  n->block = std::move(*t);
+  init_unit(*n);
+  n->pruned_from = b.block.guest_blocks;
+  ++stats_.opt_pruned;
+  stats_.pruned_blocks_before += b.block.guest_blocks;
+  stats_.pruned_blocks_after += n->block.guest_blocks;
+  b.for_opt = std::move(n);
+  return true;
 }
 
 bool TranslationCache::compile(CachedBlock& b) {
@@ -77,11 +108,19 @@ bool TranslationCache::compile(CachedBlock& b) {
   bool ok = false;
   // A unit with ref registers runs through vm::execute's own frame, not as the loop's bottom
   // frame that chained code needs (baseline/chain.hpp, CONTRACT).
+  // Probes at every block but the entry, while the unit may still go to LLVM.
+  std::vector<baseline::BlockProbe> probes;
+  if (probes_ && b.opt == CachedBlock::Opt::None && b.block.block_starts.size() > 1) {
+    b.ran.assign(b.block.block_starts.size(), 0);
+    for (size_t i = 0; i < b.ran.size(); ++i)
+      if (b.block.block_starts[i].second != b.block.start)
+        probes.push_back({b.block.block_starts[i].first, &b.ran[i]});
+  }
   if (chaining_ && !b.has_ref_regs) {
     const baseline::ChainExits exits = chain_.compile_exits(b);
-    ok = jit_->compile(b.func, b.block.fn, &exits, promises_);
+    ok = jit_->compile(b.func, b.block.fn, &exits, promises_, probes);
   } else {
-    ok = jit_->compile(b.func, b.block.fn, nullptr, promises_);
+    ok = jit_->compile(b.func, b.block.fn, nullptr, promises_, probes);
   }
   if (!ok) {
     b.compile_failed = true;
@@ -93,8 +132,8 @@ bool TranslationCache::compile(CachedBlock& b) {
   return true;
 }
 
-void TranslationCache::drop(
-    std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it) {
+void TranslationCache::drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it,
+                            bool replaced) {
   CachedBlock* b = it->second.get();
   const uint64_t pc = it->first;
   FrontSlot& s = front_[front_index(pc)];
@@ -108,7 +147,7 @@ void TranslationCache::drop(
     retired_.emplace(b, std::move(it->second));
   }
   blocks_.erase(it);
-  ++stats_.blocks_invalidated;
+  if (!replaced) ++stats_.blocks_invalidated;
 }
 
 bool release_unit_code(const CachedBlock& b, CodeCache* code, OptCodeOwner* owner) {
@@ -143,6 +182,19 @@ OptFinish finish_unit_opt(CachedBlock& b, vm::JitEntry entry, CodeCache* code,
 }
 
 void TranslationCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
+  if (b.for_opt != nullptr && !b.dropped && entry != nullptr) {
+    // The code is the retranslation's: that unit takes b's place (b and its baseline code go;
+    // units chained to b relink to it at their next miss).
+    std::unique_ptr<CachedBlock> n = std::move(b.for_opt);
+    vm::set_jit_entry(n->func, entry);
+    n->opt_entry = entry;
+    n->opt = CachedBlock::Opt::Installed;
+    b.opt = CachedBlock::Opt::None;  // not retired by the drop: freed at once
+    adopt(std::move(n));
+    ++stats_.opt_installed;
+    return;
+  }
+  b.for_opt.reset();
   const OptFinish f = finish_unit_opt(b, entry, code_, opt_owner_);
   if (f == OptFinish::Discarded) ++stats_.opt_discarded;
   if (f == OptFinish::Installed) ++stats_.opt_installed;
@@ -225,6 +277,11 @@ std::string TranslationCache::format_stats() const {
         "  opt            {} units installed; {} compiles discarded (unit dropped meanwhile); "
         "{} units' opt code freed\n",
         s.opt_installed, s.opt_discarded, s.opt_freed);
+  if (probes_)
+    out += fmt::format(
+        "  opt pruned     {} units compiled with only the blocks that ran ({} -> {} guest "
+        "blocks)\n",
+        s.opt_pruned, s.pruned_blocks_before, s.pruned_blocks_after);
   return out;
 }
 

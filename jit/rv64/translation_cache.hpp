@@ -89,6 +89,16 @@ struct CachedBlock {
   std::vector<LinkSlot> exits;
   std::vector<LinkSlot*> incoming;
 
+  // --jit=auto, user mode (TranslationCache::enable_probes): one byte per
+  // TranslatedBlock::block_starts entry, set by the unit's baseline code each time that block
+  // runs (baseline/probes.hpp). Empty: no probes.
+  std::vector<uint8_t> ran;
+  // The unit retranslated with only the blocks that ran (TranslationCache::prepare_opt): what the
+  // LLVM tier compiles instead, and what replaces this unit when that code is installed.
+  std::unique_ptr<CachedBlock> for_opt;
+  // A retranslation that replaced its unit: the guest blocks that unit had (0: not one).
+  uint32_t pruned_from = 0;
+
   // The unit this one last returned to at `pc`, if that link is still valid at `epoch`.
   CachedBlock* linked(uint64_t pc, uint64_t epoch) const {
     for (const Link& l : links)
@@ -157,6 +167,8 @@ struct TranslationStats {
   uint64_t compile_failures = 0;
   LatencyStats compile;  // per block compiled by the baseline tier
   uint64_t opt_installed = 0;
+  uint64_t opt_pruned = 0;  // units the LLVM tier got retranslated with only the blocks that ran
+  uint64_t pruned_blocks_before = 0, pruned_blocks_after = 0;  // their guest blocks
   uint64_t opt_discarded = 0;  // compiles that came back for a unit dropped meanwhile
   uint64_t opt_freed = 0;      // opt code of dropped units
 };
@@ -194,6 +206,14 @@ class TranslationCache final : public OptUnitCache {
   // a jit or when the compile failed.
   bool compile(CachedBlock& b);
 
+  // Compiles units from now on with block probes (CachedBlock::ran), for prepare_opt.
+  void enable_probes() { probes_ = true; }
+  // Before `b` is requested from the LLVM tier: if its probes say some of its blocks never ran,
+  // retranslates it (from `fetch`, the bytes it was translated from: a unit whose code changed
+  // is dropped) with only the blocks that ran into b.for_opt. The blocks left out become exits,
+  // so a path that runs after all leaves to a unit of its own. False: b is compiled as it is.
+  bool prepare_opt(CachedBlock& b, const FetchFn& fetch);
+
   // Compiles units from now on with chained exits. The context's pointers must be set first.
   void enable_chaining() { chaining_ = true; }
   // Compiles units from now on trusting `p` (baseline/code_promises.hpp): the runner's guest
@@ -227,8 +247,14 @@ class TranslationCache final : public OptUnitCache {
   static void for_each_page(const TranslatedBlock& b, F&& f);
 
   CachedBlock* lookup_slow(uint64_t pc);
-  // Removes `it`'s block from every index, releases its compiled code and frees it.
-  void drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it);
+  // Indexes `owned` (not yet in the cache) under its entry pc, replacing any unit there.
+  CachedBlock* adopt(std::unique_ptr<CachedBlock> owned);
+  // Makes `owned`'s FuncInfo and slots from its body.
+  void init_unit(CachedBlock& b);
+  // Removes `it`'s block from every index, releases its compiled code and frees it. `replaced`:
+  // a new unit takes its place (not counted as an invalidation).
+  void drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it,
+            bool replaced = false);
 
   vm::Instance& inst_;
   baseline::BaselineJit* jit_;
@@ -241,6 +267,7 @@ class TranslationCache final : public OptUnitCache {
   OptCodeOwner* opt_owner_ = nullptr;
   ChainLinks chain_;
   bool chaining_ = false;
+  bool probes_ = false;
   baseline::CodePromises promises_;
   // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
   std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;

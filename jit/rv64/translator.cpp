@@ -167,6 +167,8 @@ class RegionTranslator {
   std::vector<size_t> work_;  // blocks to emit (run() takes the shallowest)
   std::vector<Stub> stubs_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
+  // (pc map index of a block's first instruction, its guest pc): block_starts once finished.
+  std::vector<std::pair<size_t, uint64_t>> starts_;
   std::vector<Call> calls_;
   std::vector<Return> returns_;
   uint64_t function_ = 0;  // the function of the block being emitted
@@ -189,6 +191,9 @@ bool RegionTranslator::admit(uint64_t target, BlockBuilder::Label* label, bool* 
     return true;
   }
   const uint64_t page = target & kPageMask;
+  if (limits_.only != nullptr &&
+      !std::binary_search(limits_.only->begin(), limits_.only->end(), target))
+    return false;
   if (blocks_.size() >= limits_.max_blocks || insns_ >= limits_.max_insns ||
       size_bound() > kMaxWords ||
       (page != entry_page_ && page != entry_page_ + vm::rv64::kPageSize))
@@ -405,6 +410,7 @@ bool RegionTranslator::emit_block(size_t i) {
              : std::min(kMaxBlockInsns, limits_.max_insns - std::min(insns_, limits_.max_insns));
   uint64_t pc = start;
   unsigned count = 0;
+  const size_t first_insn = b_.insns_begun();
   for (;;) {
     // An instruction may straddle into the next page; none may start there.
     if (count == cap || (pc & kPageMask) != (start & kPageMask)) {
@@ -436,6 +442,7 @@ bool RegionTranslator::emit_block(size_t i) {
   }
   if (count != 0) {
     ranges_.emplace_back(start, pc);
+    starts_.emplace_back(first_insn, start);
     ++emitted_blocks_;
   }
   if (i == 0) entry_end_ = pc;
@@ -483,6 +490,9 @@ Result<TranslatedBlock> RegionTranslator::run() {
   t.fn = b_.finish(fmt::format("rv64_{:x}", entry));
   t.fn.sig = kBlockSig;
   t.pc_map = b_.take_pc_map();
+  for (const auto& [index, guest] : starts_)
+    t.block_starts.emplace_back(t.pc_map[index].first, guest);
+  std::sort(t.block_starts.begin(), t.block_starts.end());
   t.mem_addr_regs = b_.take_mem_addr_regs();
   t.const_exits = b_.take_const_exits();
   return t;

@@ -54,6 +54,10 @@ inline constexpr unsigned kMaxBlockInsns = 64;
 struct RegionLimits {
   unsigned max_insns = 512;   // guest instructions translated (a block in two regions counts twice)
   unsigned max_blocks = 128;  // 1: one block, with no internal branches (translate_block)
+  // Not null: only the blocks starting at these guest pcs (ascending) may join the region besides
+  // its entry; every other target is an exit. A unit retranslated for the LLVM tier keeps the
+  // blocks its baseline code ran (docs/RV64.md "Compiling what ran").
+  const std::vector<uint64_t>* only = nullptr;
 };
 
 // Reads guest instruction bytes: the 16-bit parcel at `pc` (which the caller keeps 2-aligned).
@@ -82,6 +86,9 @@ struct TranslatedBlock {
   // branches out of the unit, fall-throughs), which the user-mode runner chains to the unit at
   // that pc (chain_links.hpp).
   std::vector<std::pair<uint32_t, uint64_t>> const_exits;
+  // (SVI pc, guest pc), ascending by SVI pc: where each guest block of the unit starts (its first
+  // instruction's code), for the probes that record which blocks ran (baseline/probes.hpp).
+  std::vector<std::pair<uint32_t, uint64_t>> block_starts;
 };
 
 // What a system-mode unit is translated for (the hart keys its units by it).

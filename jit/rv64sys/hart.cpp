@@ -76,8 +76,9 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   m.cache = std::make_unique<SysCodeCache>(*m.inst, m.jit.get(), m.code.get(),
                                            RamWindow{opts.ram_base, opts.ram_size, kRamLinear});
   // The linear memory is never grown (m.linear stays its address for the hart's life) and
-  // r0 is zeroed below and never written by a unit's caller.
-  m.cache->set_code_promises({.fixed_memory = true, .zero_r0 = true});
+  // r0 is zeroed below and never written by a unit's caller; units run with unlimited fuel (the
+  // hart's stop flag and slice countdown end a run).
+  m.cache->set_code_promises({.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true});
   // LLVM code calls the Sys* helpers straight (OptRequest::leaf_host_calls) with st.host, the
   // same HostContext and user_data as the other tiers; the linear memory never moves.
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)

@@ -156,9 +156,10 @@ std::string SysCodeCache::format_stats() const {
                      s.units_dropped);
   out += fmt::format(
       "  baseline       {} units compiled (mean {:.2f} µs, p99 {:.2f} µs), {} failed; "
-      "promised: fixed memory {}, r0 zero {}\n",
+      "promised: fixed memory {}, r0 zero {}, unlimited fuel {}\n",
       s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures,
-      promises_.fixed_memory ? "yes" : "no", promises_.zero_r0 ? "yes" : "no");
+      promises_.fixed_memory ? "yes" : "no", promises_.zero_r0 ? "yes" : "no",
+      promises_.unlimited_fuel ? "yes" : "no");
   if (opt_owner_ != nullptr)
     out += fmt::format(
         "  opt            {} units installed, {} declined; {} compiles discarded (unit dropped "

@@ -18,10 +18,10 @@ namespace {
 
 constexpr CodePromises kBoth{.fixed_memory = true, .zero_r0 = true};
 
-// Runs `main` of `src`, interpreted (promises null) or with every function compiled trusting
-// `*promises`: the canonical outcome text.
-std::string run(const std::string& src, const CodePromises* promises) {
-  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
+// Runs `main` of `src` under `limits`, interpreted (promises null) or with every function compiled
+// trusting `*promises`: the canonical outcome text.
+std::string run(const std::string& src, const CodePromises* promises, vm::Limits limits = {}) {
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", limits, -1);
   if (!p) return "load failed";
   auto cache = CodeCache::create({});
   EXPECT_TRUE(cache.has_value());
@@ -224,6 +224,67 @@ TEST(CodePromises, AGrowingMemoryIsNotFixed) {
 .end
 )");
   EXPECT_NE(t.find("returned 0x20005"), std::string::npos) << t;  // 5 + 131072
+}
+
+// unlimited_fuel: a taken backward branch charges no fuel. Seen by breaking the promise: under a
+// fuel limit of 100 the loop of 1000 iterations traps OutOfFuel in the interpreter and in plain
+// baseline code, and runs to its end in code compiled with the promise.
+TEST(CodePromises, UnlimitedFuelChargesNoFuelOnBackEdges) {
+  constexpr const char* kLoop = R"(
+.func main() -> i64 export
+  .reg %i: i64, %n: i64, %s: i64
+  li %i, 0
+  li %n, 1000
+  li %s, 0
+loop:
+  add %s, %s, %i
+  addi %i, %i, 1
+  blt %i, %n, loop
+  ret %s
+.end
+)";
+  const auto run_limited = [&](const CodePromises* promises) {
+    return run(kLoop, promises, vm::Limits{.fuel = 100});
+  };
+  const std::string interpreted = run_limited(nullptr);
+  EXPECT_NE(interpreted.find("fuel"), std::string::npos) << interpreted;
+  const CodePromises plain{};
+  EXPECT_EQ(run_limited(&plain), interpreted);
+  const CodePromises unlimited{.unlimited_fuel = true};
+  const std::string promised = run_limited(&unlimited);
+  EXPECT_NE(promised.find("returned 0x79f2c"), std::string::npos) << promised;  // 499500
+}
+
+// Branches comparing with the promised zero register (a `test` instead of a load and compare)
+// take the interpreter's way for negative, zero and positive values, both operand orders.
+TEST(CodePromises, BranchesAgainstTheZeroRegisterMatchTheInterpreter) {
+  const std::string t = same(R"(
+.func main() -> i64 export
+  .reg %z: i64, %v: i64, %s: i64, %k: i64
+  li %s, 0
+  li %v, -2
+loop:
+  blt %v, %z, neg
+  beq %v, %z, zero
+  addi %s, %s, 100
+  jmp next
+neg:
+  addi %s, %s, 1
+  jmp next
+zero:
+  addi %s, %s, 10
+next:
+  bge %z, %v, low
+  addi %s, %s, 1000
+low:
+  addi %v, %v, 1
+  li %k, 3
+  blt %v, %k, loop
+  ret %s
+.end
+)");
+  // v = -2, -1: 1 each; 0: 10; 1, 2: 100 + 1000 each
+  EXPECT_NE(t.find("returned 0x8a4"), std::string::npos) << t;  // 2212
 }
 
 }  // namespace

@@ -59,6 +59,8 @@ int main(void) {
 
 // Above what spin's few entries reach (a slice is 20000 back-edges), below its iterations.
 constexpr uint32_t kThreshold = 50000;
+// Below big's size (its unit then needs a multiple of the threshold).
+constexpr uint32_t kWordsPerThreshold = 256;
 
 class OptPolicyTest : public ::testing::Test {
  protected:
@@ -71,6 +73,7 @@ class OptPolicyTest : public ::testing::Test {
     opts.jit = JitMode::Auto;
     opts.hot_threshold = 4;
     opts.opt_threshold = kThreshold;
+    opts.opt_words_per_threshold = kWordsPerThreshold;
     opts.guest_top = uint64_t{1} << 30;
     opts.process.path = elf_;
     opts.process.argv = {elf_};
@@ -156,7 +159,7 @@ TEST_F(OptPolicyTest, ABigUnitNeedsMoreWorkThanTheThreshold) {
   ASSERT_EQ(std::sscanf(d.c_str() + w, "SVI translation: %u words", &words), 1);
   ASSERT_GE(words, 512u);
   EXPECT_EQ(done, 1500u);
-  EXPECT_EQ(needed, kThreshold * (words / 256));
+  EXPECT_EQ(needed, kThreshold * (words / kWordsPerThreshold));
 }
 
 // A slice ends at one of nest's three loop headers. A unit entered at one header leaves at

@@ -231,5 +231,54 @@ TEST(Rv64TranslateRegion, OnlyLiveRegistersAreLoadedAndOnlyWrittenOnesStored) {
   EXPECT_EQ(stores_x6, 0u);
 }
 
+// RegionLimits::only (a unit retranslated for the LLVM tier with the blocks that ran): a block
+// not listed is an exit like a target outside the region, so the loop still runs inside the
+// unit and leaves where the unlisted block starts, with every register stored.
+TEST(Rv64TranslateRegion, OnlyTheListedBlocksJoinTheRegion) {
+  Rig r;
+  const std::vector<uint64_t> only = {kCode + 12, kCode + 20};  // not the ecall's block
+  r.limits = RegionLimits{};
+  r.limits.only = &only;
+  r.code(counted_loop());
+  r.set_x(7, 100);
+  r.set_state(state::kInstret, 1000);
+  const Outcome o = r.run();
+  ASSERT_EQ(o.status, vm::ExecStatus::Returned);
+  EXPECT_EQ(o.ret, kCode + 16);  // a normal exit to the block left out
+  EXPECT_EQ(r.x(7), 115u);
+  EXPECT_EQ(r.x(6), 0u);
+  EXPECT_EQ(r.state(state::kInstret), 1000u + 23u);  // the ecall has not run
+  const TranslatedBlock& t = r.last_block();
+  EXPECT_TRUE(t.has_loop);
+  EXPECT_EQ(t.guest_blocks, 3u);  // entry, head, body
+  EXPECT_EQ(t.guest_insns, 6u);
+}
+
+// TranslatedBlock::block_starts names each block's first instruction: the probes that record
+// which blocks ran sit there.
+TEST(Rv64TranslateRegion, BlockStartsAreEachBlocksFirstInstruction) {
+  Rig r;
+  r.limits = RegionLimits{};
+  r.code(counted_loop());
+  r.set_x(7, 100);
+  ASSERT_EQ(r.run().status, vm::ExecStatus::Returned);
+  const TranslatedBlock& t = r.last_block();
+  std::vector<uint64_t> starts;
+  uint32_t last = 0;
+  for (const auto& [svi, guest] : t.block_starts) {
+    EXPECT_GE(svi, last);
+    last = svi;
+    EXPECT_EQ(guest_pc_of(t, svi), guest);
+    // The word before belongs to another guest instruction (the entry's: to the prologue).
+    if (guest != t.start) {
+      EXPECT_NE(guest_pc_of(t, svi - 1), guest);
+    }
+    starts.push_back(guest);
+  }
+  std::sort(starts.begin(), starts.end());
+  const std::vector<uint64_t> want = {kCode, kCode + 12, kCode + 16, kCode + 20};
+  EXPECT_EQ(starts, want);
+}
+
 }  // namespace
 }  // namespace strata::jit::rv64::test

@@ -66,9 +66,10 @@ TEST_F(HartTiering, BackEdgesMakeAUnitHot) {
 
 TEST_F(HartTiering, ThresholdOneCompilesAtTheFirstEntry) {
   EXPECT_GE(compiled_by("tier_cold", 1), 1u) << hart_->stats();
-  // The hart's memory never moves and its units' r0 is zero: its units are compiled trusting both
-  // (jit/baseline/code_promises.hpp), as the user-mode runner's are.
-  EXPECT_NE(hart_->stats().find("promised: fixed memory yes, r0 zero yes"), std::string::npos)
+  // The hart's memory never moves, its units' r0 is zero and their fuel unlimited: its units are
+  // compiled trusting all three (jit/baseline/code_promises.hpp), as the user-mode runner's are.
+  EXPECT_NE(hart_->stats().find("promised: fixed memory yes, r0 zero yes, unlimited fuel yes"),
+            std::string::npos)
       << hart_->stats();
 }
 
