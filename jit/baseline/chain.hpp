@@ -22,6 +22,15 @@
 //      own prologue and jumps to the entry.
 // Every return of those steps ("a miss") first stores the slot's address in ctx->missed, so the
 // loop can link it once it has found (and compiled) the unit at the returned key.
+//
+// INDIRECT EXITS. With ctx->find set when a function is compiled, each of its other `ret`s (a
+// value not known at translation: a jump to a register, a return) looks the next unit up
+// itself: after storing the value it calls ctx->find(ctx->find_arg, value), a leaf C function
+// that returns the slot of the unit to enter at that key (filled as a linked slot would be:
+// target, unit, count, weight; valid until the next call) or null, and null returns as a plain
+// `ret`. A found slot goes through steps 1-5 (step 5 also counts ++ctx->found), except that a
+// miss leaves ctx->missed alone: there is no slot of the exit to link. Keys with bit 0 set (the
+// RV64 runner's special exits) are never found.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +50,9 @@ struct ChainSlot {
   uint32_t weight = 0;                   // added to *count per chained entry
 };
 
+// ChainContext::find: the slot to enter for `key`, or null (chain.hpp, INDIRECT EXITS).
+using FindNext = const ChainSlot* (*)(void* arg, uint64_t key);
+
 // Shared by all the chained code of one run. Its address is a constant in the code: it must not
 // move while the code exists, and its pointers must be set before the first compile.
 struct ChainContext {
@@ -51,6 +63,9 @@ struct ChainContext {
   const void* running = nullptr;             // the unit of the last chained jump (slot->unit)
   ChainSlot* missed = nullptr;               // the slot of the last chained `ret` that returned
   uint32_t count_limit = 0;                  // 0: no counting
+  FindNext find = nullptr;                   // null: other `ret`s return plainly
+  void* find_arg = nullptr;
+  uint64_t found = 0;  // the chained jumps that were indirect exits
 };
 
 // What the baseline tier needs to compile a function's chained exits: the slot of each `ret` that

@@ -52,20 +52,22 @@ void OptPromoter::restart_after_fork() {
 
 // The unit's body and FuncInfo never change after translation, and a dropped unit is kept alive
 // until its result is drained: reading them here races with nothing.
-vm::JitEntry OptPromoter::compile(const CachedBlock& b) {
-  return tier_->translate(b.func, b.block.fn, /*guest_unit=*/true);
+// The slots are owned by the unit (or by whoever the cache gave them from) and never move.
+vm::JitEntry OptPromoter::compile(const Request& r) {
+  const baseline::ChainExits* exits = r.exits.ctx != nullptr ? &r.exits : nullptr;
+  return tier_->translate(r.unit->func, r.unit->block.fn, /*guest_unit=*/true, 0, exits);
 }
 
 void OptPromoter::request(CachedBlock& b) {
+  Request r{&b, cache_.opt_exits(b)};
+  b.opt = CachedBlock::Opt::Pending;
   if (mode_ == Mode::Sync) {
-    b.opt = CachedBlock::Opt::Pending;
-    cache_.finish_opt(b, compile(b));
+    cache_.finish_opt(b, compile(r));
     return;
   }
-  b.opt = CachedBlock::Opt::Pending;
   {
     std::lock_guard lock(mu_);
-    todo_.push_back(&b);
+    todo_.push_back(std::move(r));
   }
   cv_.notify_one();
 }
@@ -105,11 +107,12 @@ void OptPromoter::worker() {
     if (stopping_) return;
     std::vector<vm::JitEntry> release;
     release.swap(to_release_);
-    CachedBlock* b = nullptr;
+    Request r;
     if (!todo_.empty()) {
-      b = todo_.front();
+      r = std::move(todo_.front());
       todo_.pop_front();
     }
+    CachedBlock* b = r.unit;
     ++busy_;
     lock.unlock();
     if (tier_ == nullptr && load_error_.empty() && b != nullptr) {
@@ -123,7 +126,7 @@ void OptPromoter::worker() {
     }
     if (tier_ != nullptr)
       for (vm::JitEntry e : release) tier_->release(e);
-    const vm::JitEntry entry = b != nullptr && tier_ != nullptr ? compile(*b) : nullptr;
+    const vm::JitEntry entry = b != nullptr && tier_ != nullptr ? compile(r) : nullptr;
     lock.lock();
     --busy_;
     if (b != nullptr) {

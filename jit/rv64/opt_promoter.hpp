@@ -77,7 +77,12 @@ class OptPromoter final : public OptCodeOwner {
  private:
   OptPromoter(OptUnitCache& cache, Mode mode) : cache_(cache), mode_(mode) {}
   void worker();
-  vm::JitEntry compile(const CachedBlock& b);  // null: declined
+  // A requested unit and the chained exits its code gets (OptUnitCache::opt_exits).
+  struct Request {
+    CachedBlock* unit = nullptr;
+    baseline::ChainExits exits;
+  };
+  vm::JitEntry compile(const Request& r);  // null: declined
 
   OptUnitCache& cache_;
   const Mode mode_;
@@ -85,7 +90,7 @@ class OptPromoter final : public OptCodeOwner {
 
   mutable std::mutex mu_;  // everything below
   std::condition_variable cv_;
-  std::deque<CachedBlock*> todo_;
+  std::deque<Request> todo_;
   std::vector<std::pair<CachedBlock*, vm::JitEntry>> done_;
   std::vector<vm::JitEntry> to_release_;
   size_t busy_ = 0;

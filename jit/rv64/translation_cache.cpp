@@ -93,6 +93,35 @@ bool TranslationCache::compile(CachedBlock& b) {
   return true;
 }
 
+void TranslationCache::enable_indirect_exits(bool count) {
+  count_found_ = count;
+  chain_.context().find = &TranslationCache::find_next;
+  chain_.context().find_arg = this;
+}
+
+// Called from compiled code at an exit: plain reads, nothing that can fail. A unit with code has
+// run, so the runner has made the stack hold its registers (fits_stack) before it was compiled.
+const baseline::ChainSlot* TranslationCache::find_next(void* self, uint64_t pc) {
+  auto* cache = static_cast<TranslationCache*>(self);
+  const FrontSlot& s = cache->front_[front_index(pc)];
+  // Empty slots hold an odd pc; so do the runner's special exits, which no unit starts at.
+  if (s.pc != pc || s.block == nullptr) return nullptr;
+  CachedBlock& b = *s.block;
+  if (b.func.jit_entry == nullptr || b.has_ref_regs) return nullptr;
+  const bool counted = cache->count_found_ && b.opt == CachedBlock::Opt::None;
+  // A unit with a loop counts its back-edges towards LLVM only when the loop enters it
+  // (Rv64Vcpu::count_for_opt): it is left to the loop until it no longer counts.
+  if (counted && b.block.has_loop) return nullptr;
+  cache->found_ = {&b.func, &b, counted ? &b.opt_count : nullptr, counted ? 1u : 0u};
+  return &cache->found_;
+}
+
+baseline::ChainExits TranslationCache::opt_exits(CachedBlock& b) {
+  // As compile(): a unit with ref registers does not run as the loop's bottom frame.
+  if (!chaining_ || b.has_ref_regs) return {};
+  return chain_.compile_exits(b);
+}
+
 void TranslationCache::drop(
     std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it) {
   CachedBlock* b = it->second.get();

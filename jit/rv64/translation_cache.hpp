@@ -123,6 +123,12 @@ class OptUnitCache {
   // is freed), or freed if `entry` is null (declined) or `b` was dropped meanwhile (then `b`
   // itself is freed: do not use it afterwards). The run's thread, between unit executions.
   virtual void finish_opt(CachedBlock& b, vm::JitEntry entry) = 0;
+  // The chained exits `b`'s opt code is compiled with (opt::OptRequest::chain); no context:
+  // none. The run's thread, when `b` is requested; the slots live as long as `b`.
+  virtual baseline::ChainExits opt_exits(CachedBlock& b) {
+    (void)b;
+    return {};
+  }
 
  protected:
   ~OptUnitCache() = default;
@@ -196,6 +202,10 @@ class TranslationCache final : public OptUnitCache {
 
   // Compiles units from now on with chained exits. The context's pointers must be set first.
   void enable_chaining() { chaining_ = true; }
+  // Their other exits then look the next unit up themselves (find_next, baseline/chain.hpp
+  // INDIRECT EXITS). `count`: a unit found counts its entry towards the LLVM tier while it
+  // still does (--jit=auto), as the loop and a linked slot would. Before the first compile.
+  void enable_indirect_exits(bool count);
   // Compiles units from now on trusting `p` (baseline/code_promises.hpp): the runner's guest
   // memory never moves or grows, and it keeps r0 of the register window 0 (run_block).
   void set_code_promises(const baseline::CodePromises& p) { promises_ = p; }
@@ -205,6 +215,8 @@ class TranslationCache final : public OptUnitCache {
 
   void set_opt_owner(OptCodeOwner* owner) override { opt_owner_ = owner; }
   void finish_opt(CachedBlock& b, vm::JitEntry entry) override;
+  // The slots b's baseline code was compiled with (compile()), when this cache chains.
+  baseline::ChainExits opt_exits(CachedBlock& b) override;
 
   // Drops every unit whose guest bytes (any of its ranges) overlap [addr, addr + len). Returns
   // how many.
@@ -227,6 +239,9 @@ class TranslationCache final : public OptUnitCache {
   static void for_each_page(const TranslatedBlock& b, F&& f);
 
   CachedBlock* lookup_slow(uint64_t pc);
+  // ChainContext::find: the front cache's unit at `pc` (one index and one compare; no map
+  // lookup, no statistics) when it has code a chained jump may enter, in found_.
+  static const baseline::ChainSlot* find_next(void* self, uint64_t pc);
   // Removes `it`'s block from every index, releases its compiled code and frees it.
   void drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it);
 
@@ -241,6 +256,8 @@ class TranslationCache final : public OptUnitCache {
   OptCodeOwner* opt_owner_ = nullptr;
   ChainLinks chain_;
   bool chaining_ = false;
+  bool count_found_ = false;   // enable_indirect_exits(count)
+  baseline::ChainSlot found_;  // find_next's answer, valid until its next call
   baseline::CodePromises promises_;
   // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
   std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;
