@@ -94,16 +94,23 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
 void emit_found_ret(Emitter& e, const isa::Insn& in) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
-  a.mov(x86::rsi, Emitter::reg(isa::a_of(in.word)));
-  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rsi);
+  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
+  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
   // Nothing to report: not found and every refusal return as a plain `ret`.
   asmjit::Label plain =
       e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
-  a.mov(x86::rdi, asmjit::imm(reinterpret_cast<uint64_t>(ctx->find_arg)));
-  e.call_fn(reinterpret_cast<const void*>(ctx->find));
-  a.test(x86::rax, x86::rax);
+  static_assert(sizeof(FrontEntry) == 16);
+  a.mov(x86::rcx, x86::rax);
+  a.shr(x86::rcx, 1);
+  a.and_(x86::rcx, asmjit::imm(ctx->front_mask));
+  a.shl(x86::rcx, 4);
+  a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(ctx->front)));
+  a.cmp(x86::qword_ptr(x86::rdx, x86::rcx, 0, offsetof(FrontEntry, key)), x86::rax);
+  a.jne(plain);
+  a.mov(x86::r8, x86::qword_ptr(x86::rdx, x86::rcx, 0, offsetof(FrontEntry, unit)));
+  a.test(x86::r8, x86::r8);
   a.jz(plain);
-  a.mov(x86::r8, x86::rax);
+  a.add(x86::r8, asmjit::imm(ctx->entry_offset));
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
   emit_chain_jump(e, plain, /*indirect=*/true);
 }

@@ -93,7 +93,7 @@ bool Emitter::chains() const {
 }
 
 bool Emitter::finds_next() const {
-  return chains() && chain_->ctx->find != nullptr;
+  return chains() && chain_->ctx->front != nullptr;
 }
 
 ChainSlot* Emitter::chain_slot(uint32_t pc) const {

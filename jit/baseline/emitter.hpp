@@ -151,7 +151,7 @@ class Emitter {
 // A `ret` with a chain slot (chain.hpp): chains to the linked function when it may, else returns
 // the value as emit_Ret does and reports the slot in the context's `missed`.
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot);
-// A `ret` without a slot while the context has `find` (chain.hpp, INDIRECT EXITS).
+// A `ret` without a slot while the context has `front` (chain.hpp, INDIRECT EXITS).
 void emit_found_ret(Emitter& e, const isa::Insn& in);
 
 }  // namespace strata::jit::baseline

@@ -26,7 +26,7 @@ baseline::ChainSlot* Translator::chain_slot(uint32_t pc) const {
 }
 
 bool Translator::finds_next() const {
-  return chains() && chain_->ctx->find != nullptr;
+  return chains() && chain_->ctx->front != nullptr;
 }
 
 void Translator::chained_ret(llvm::Value* result, baseline::ChainSlot* slot) {
@@ -58,16 +58,26 @@ const Translator::SharedChain& Translator::shared_chain() {
   llvm::BasicBlock* miss = block("chain.miss");
   llvm::BasicBlock* done = block("chain.return");
 
-  if (chain_ctx->find != nullptr) {
+  if (chain_ctx->front != nullptr) {
+    // The front cache's entry for the key (an inline look-up: a helper call here cost the
+    // pipeline and the code generator a fifth more time on every unit).
+    using baseline::FrontEntry;
     c.find = block("chain.find");
     b_.SetInsertPoint(c.find);
     c.key = b_.CreatePHI(i64_, 4, "key");
-    llvm::Value* found = call_abs(reinterpret_cast<const void*>(chain_ctx->find), ptr_,
-                                  {cptr(chain_ctx->find_arg), c.key});
+    llvm::Value* index = b_.CreateAnd(b_.CreateLShr(c.key, 1), chain_ctx->front_mask);
+    llvm::Value* entry_at = b_.CreateGEP(i8_, cptr(chain_ctx->front),
+                                         b_.CreateMul(index, b_.getInt64(sizeof(FrontEntry))));
+    llvm::BasicBlock* hit = block("chain.hit");
+    b_.CreateCondBr(b_.CreateICmpEQ(load64(entry_at, offsetof(FrontEntry, key)), c.key), hit, done,
+                    likely_);
+    b_.SetInsertPoint(hit);
+    llvm::Value* unit = loadp(entry_at, offsetof(FrontEntry, unit));
     llvm::BasicBlock* enter = block("chain.found");
-    b_.CreateCondBr(b_.CreateICmpEQ(found, llvm::ConstantPointerNull::get(ptr_)), done, enter,
+    b_.CreateCondBr(b_.CreateICmpEQ(unit, llvm::ConstantPointerNull::get(ptr_)), done, enter,
                     unlikely_);
     b_.SetInsertPoint(enter);
+    llvm::Value* found = at(unit, chain_ctx->entry_offset);
     b_.CreateBr(c.jump);
     b_.SetInsertPoint(c.jump);
     c.slot = b_.CreatePHI(ptr_, 8, "slot");
@@ -130,11 +140,14 @@ const Translator::SharedChain& Translator::shared_chain() {
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, found), indirect), found);
   }
   store(loadp(s, offsetof(ChainSlot, unit)), ctx, offsetof(ChainContext, running));
-  llvm::Value* frame = fp();
+  // The loop's bottom frame and its window (OptRequest::chain), found again from st rather than
+  // kept from the entry: arguments live across the whole unit cost its loops a register.
+  llvm::Value* frame = limit(offsetof(vm::ExecState, frames));
   store(target, frame, offsetof(vm::Frame, fn));
   store(loadp(target, offsetof(vm::FuncInfo, code)), frame, offsetof(vm::Frame, pc));
+  llvm::Value* window = loadp(frame, offsetof(vm::Frame, base));
   auto* entry_ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, ptr_}, false);
-  llvm::CallInst* jump = b_.CreateCall(entry_ty, entry, {st_, base(), frame});
+  llvm::CallInst* jump = b_.CreateCall(entry_ty, entry, {st_, window, frame});
   jump->setTailCallKind(llvm::CallInst::TCK_MustTail);
   jump->setDoesNotThrow();
   b_.CreateRet(jump);

@@ -72,11 +72,12 @@ class Translator {
   bool finds_next() const;
   // The `ret` of `result` that jumps into the slot's linked unit when it may, else returns.
   void chained_ret(llvm::Value* result, baseline::ChainSlot* slot);
-  // The `ret` of `result` that jumps into the unit ctx->find finds for it when it may.
+  // The `ret` of `result` that jumps into the unit at that pc found in the front cache, when it
+  // may.
   void found_ret(llvm::Value* result);
   // The function's one copy of chain.hpp's steps 1-5 (`jump`: the slot and the slot a miss
   // reports, null for none) and of an indirect exit's look-up (`find`: the key; null without
-  // ctx->find). The `ret`'s value is stored before branching to either.
+  // ctx->front). The `ret`'s value is stored before branching to either.
   struct SharedChain {
     llvm::BasicBlock* jump = nullptr;
     llvm::PHINode* slot = nullptr;

@@ -61,6 +61,9 @@ vm::JitEntry OptPromoter::compile(const Request& r) {
 void OptPromoter::request(CachedBlock& b) {
   Request r{&b, cache_.opt_exits(b)};
   b.opt = CachedBlock::Opt::Pending;
+  // Entries by indirect exits no longer count towards LLVM (TranslationCache::refresh_entry).
+  b.entry.count = nullptr;
+  b.entry.weight = 0;
   if (mode_ == Mode::Sync) {
     cache_.finish_opt(b, compile(r));
     return;

@@ -7,6 +7,9 @@
 //   --jit=opt   every unit is compiled by LLVM at its first execution, on the CPU loop's thread
 //               (differential testing of the tier; start-up is slow).
 //
+// A unit's LLVM code chains its exits as its baseline code does, through the slots the cache
+// gives (OptUnitCache::opt_exits, read when the unit is requested).
+//
 // The units come from an OptUnitCache: the user-mode TranslationCache or the full-system hart's
 // SysCodeCache (jit/rv64sys); both keep a dropped Pending unit alive until its result is drained.
 //

@@ -545,9 +545,12 @@ bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end, bool count) {
   fault_->armed = 0;
   // Before an exit is served: that may drop `b`. Every back-edge and chained entry counted the
   // slice down by one; the chained units counted their entries themselves (their slots' weight).
+  // A unit without a loop takes no back-edge: those of a run it entered are the chained-into
+  // units' (an LLVM loop a caller's unit chained to would otherwise send the caller to LLVM).
   if (count && b.opt == CachedBlock::Opt::None)
-    count_for_opt(
-        b, left_before - *slice_left_ - static_cast<int64_t>(chain.chained - chained_before));
+    count_for_opt(b, b.block.has_loop ? left_before - *slice_left_ -
+                                            static_cast<int64_t>(chain.chained - chained_before)
+                                      : 0);
   // A store into a page `b` or another unit was translated from made it writable again and
   // recorded it; `b` has run to its exit on the code it was translated from. That is what
   // RISC-V promises (new code is visible after fence.i) and as much as QEMU gives whenever the

@@ -1,6 +1,8 @@
 #include "jit/rv64/translation_cache.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -59,6 +61,7 @@ CachedBlock* TranslationCache::insert(TranslatedBlock block) {
                               isa::ValType::Ref) != b->block.fn.regs.end();
   if (b->block.has_loop) b->exec_count = kLoopExecCount;
   ChainLinks::add_slots(*b);
+  refresh_entry(*b);
   ++stats_.blocks_translated;
   stats_.guest_blocks += b->block.guest_blocks;
   stats_.guest_insns += b->block.guest_insns;
@@ -93,27 +96,35 @@ bool TranslationCache::compile(CachedBlock& b) {
   return true;
 }
 
+// Chained code reads the front cache as baseline::FrontEntry records and a unit's entry slot at
+// a fixed offset.
+static_assert(std::is_standard_layout_v<CachedBlock>);
+
 void TranslationCache::enable_indirect_exits(bool count) {
+  static_assert(std::is_standard_layout_v<FrontSlot> &&
+                sizeof(FrontSlot) == sizeof(baseline::FrontEntry) &&
+                offsetof(FrontSlot, pc) == offsetof(baseline::FrontEntry, key) &&
+                offsetof(FrontSlot, block) == offsetof(baseline::FrontEntry, unit));
   count_found_ = count;
-  chain_.context().find = &TranslationCache::find_next;
-  chain_.context().find_arg = this;
+  baseline::ChainContext& ctx = chain_.context();
+  ctx.front = reinterpret_cast<const baseline::FrontEntry*>(front_.data());
+  ctx.front_mask = kFrontSize - 1;
+  ctx.entry_offset = offsetof(CachedBlock, entry);
 }
 
-// Called from compiled code at an exit: plain reads, nothing that can fail. A unit with code has
-// run, so the runner has made the stack hold its registers (fits_stack) before it was compiled.
-const baseline::ChainSlot* TranslationCache::find_next(void* self, uint64_t pc) {
-  auto* cache = static_cast<TranslationCache*>(self);
-  const FrontSlot& s = cache->front_[front_index(pc)];
-  // Empty slots hold an odd pc; so do the runner's special exits, which no unit starts at.
-  if (s.pc != pc || s.block == nullptr) return nullptr;
-  CachedBlock& b = *s.block;
-  if (b.func.jit_entry == nullptr || b.has_ref_regs) return nullptr;
-  const bool counted = cache->count_found_ && b.opt == CachedBlock::Opt::None;
+// A unit whose compiled code has run fits the stack: the runner made the stack hold its registers
+// (fits_stack) before it first ran it, and it is compiled only then.
+void TranslationCache::refresh_entry(CachedBlock& b) const {
+  // A unit with ref registers does not run as the loop's bottom frame (compile()).
+  if (b.has_ref_regs) {
+    b.entry = {};
+    return;
+  }
   // A unit with a loop counts its back-edges towards LLVM only when the loop enters it
-  // (Rv64Vcpu::count_for_opt): it is left to the loop until it no longer counts.
-  if (counted && b.block.has_loop) return nullptr;
-  cache->found_ = {&b.func, &b, counted ? &b.opt_count : nullptr, counted ? 1u : 0u};
-  return &cache->found_;
+  // (Rv64Vcpu::count_for_opt): its weight makes every entry from code miss while it counts.
+  const bool counted = count_found_ && b.opt == CachedBlock::Opt::None;
+  const uint32_t weight = !counted ? 0 : b.block.has_loop ? UINT32_MAX : 1;
+  b.entry = {&b.func, &b, counted ? &b.opt_count : nullptr, weight};
 }
 
 baseline::ChainExits TranslationCache::opt_exits(CachedBlock& b) {

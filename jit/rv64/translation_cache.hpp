@@ -88,6 +88,9 @@ struct CachedBlock {
   // one) linked to this unit.
   std::vector<LinkSlot> exits;
   std::vector<LinkSlot*> incoming;
+  // How an indirect exit enters this unit when it finds it in the front cache (baseline/
+  // chain.hpp INDIRECT EXITS; TranslationCache::refresh_entry keeps it).
+  baseline::ChainSlot entry;
 
   // The unit this one last returned to at `pc`, if that link is still valid at `epoch`.
   CachedBlock* linked(uint64_t pc, uint64_t epoch) const {
@@ -202,9 +205,9 @@ class TranslationCache final : public OptUnitCache {
 
   // Compiles units from now on with chained exits. The context's pointers must be set first.
   void enable_chaining() { chaining_ = true; }
-  // Their other exits then look the next unit up themselves (find_next, baseline/chain.hpp
-  // INDIRECT EXITS). `count`: a unit found counts its entry towards the LLVM tier while it
-  // still does (--jit=auto), as the loop and a linked slot would. Before the first compile.
+  // Their other exits then look the next unit up in the front cache themselves (baseline/
+  // chain.hpp INDIRECT EXITS). `count`: a unit found counts its entry towards the LLVM tier while
+  // it still does (--jit=auto), as the loop and a linked slot would. Before the first insert.
   void enable_indirect_exits(bool count);
   // Compiles units from now on trusting `p` (baseline/code_promises.hpp): the runner's guest
   // memory never moves or grows, and it keeps r0 of the register window 0 (run_block).
@@ -239,9 +242,9 @@ class TranslationCache final : public OptUnitCache {
   static void for_each_page(const TranslatedBlock& b, F&& f);
 
   CachedBlock* lookup_slow(uint64_t pc);
-  // ChainContext::find: the front cache's unit at `pc` (one index and one compare; no map
-  // lookup, no statistics) when it has code a chained jump may enter, in found_.
-  static const baseline::ChainSlot* find_next(void* self, uint64_t pc);
+  // Sets a new unit's entry slot (OptPromoter::request stops its counting when b.opt leaves
+  // None).
+  void refresh_entry(CachedBlock& b) const;
   // Removes `it`'s block from every index, releases its compiled code and frees it.
   void drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it);
 
@@ -256,8 +259,7 @@ class TranslationCache final : public OptUnitCache {
   OptCodeOwner* opt_owner_ = nullptr;
   ChainLinks chain_;
   bool chaining_ = false;
-  bool count_found_ = false;   // enable_indirect_exits(count)
-  baseline::ChainSlot found_;  // find_next's answer, valid until its next call
+  bool count_found_ = false;  // enable_indirect_exits(count)
   baseline::CodePromises promises_;
   // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
   std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;

@@ -2,7 +2,8 @@
 // each other through far code (a `.skip` past the region's two pages makes every jump between
 // them a unit exit to a constant pc) run chained, print what qemu-riscv64 prints, end their time
 // slices (another guest thread runs), stop at breakpoints, see code stores into a linked target,
-// and report a fault inside a chained-into unit at its own pc.
+// and report a fault inside a chained-into unit at its own pc, in baseline and LLVM code; a
+// return into another unit finds it from code, and units entered only from code reach LLVM.
 #include <fcntl.h>
 #include <unistd.h>
 
