@@ -22,6 +22,16 @@
 //      own prologue and jumps to the entry.
 // Every return of those steps ("a miss") first stores the slot's address in ctx->missed, so the
 // loop can link it once it has found (and compiled) the unit at the returned key.
+//
+// INDIRECT EXITS. With ctx->front set when a function is compiled, each of its other `ret`s (a
+// value not known at translation: a jump to a register, a return) looks the next unit up
+// itself, in the runner's direct-mapped front cache (QEMU's lookup_and_goto_ptr idea): after
+// storing the value it reads the entry at index (value >> 1) & ctx->front_mask; when that
+// entry's key is the value and its unit is not null, the unit's ChainSlot at ctx->entry_offset
+// (target, unit, count, weight, kept by the runner as a linked slot's) goes through steps 1-5
+// (step 5 also counts ++ctx->found), except that a miss leaves ctx->missed alone: there is no
+// slot of the exit to link. Otherwise it returns as a plain `ret`. Empty entries have an odd key
+// and a null unit, so the runner's special exits (odd values) are never entered.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +51,12 @@ struct ChainSlot {
   uint32_t weight = 0;                   // added to *count per chained entry
 };
 
+// One entry of the runner's front cache as chained code reads it (INDIRECT EXITS).
+struct FrontEntry {
+  uint64_t key = 1;  // odd: empty
+  const void* unit = nullptr;
+};
+
 // Shared by all the chained code of one run. Its address is a constant in the code: it must not
 // move while the code exists, and its pointers must be set before the first compile.
 struct ChainContext {
@@ -51,6 +67,10 @@ struct ChainContext {
   const void* running = nullptr;             // the unit of the last chained jump (slot->unit)
   ChainSlot* missed = nullptr;               // the slot of the last chained `ret` that returned
   uint32_t count_limit = 0;                  // 0: no counting
+  const FrontEntry* front = nullptr;         // null: other `ret`s return plainly
+  uint64_t front_mask = 0;                   // its entries - 1 (a power of two)
+  uint64_t entry_offset = 0;                 // of a unit's ChainSlot in the unit
+  uint64_t found = 0;                        // the chained jumps that were indirect exits
 };
 
 // What the baseline tier needs to compile a function's chained exits: the slot of each `ret` that

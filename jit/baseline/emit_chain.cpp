@@ -1,6 +1,7 @@
-// Baseline emitter: a `ret` that chains into the linked unit's code (chain.hpp has the contract
-// and the order of the checks). The hot path is straight; every refusal jumps to one cold stub
-// that reports the slot and returns as a plain `ret` would (the value is stored first).
+// Baseline emitter: a `ret` that chains into the linked unit's code, and one that finds the unit
+// to chain into (chain.hpp has the contract and the order of the checks). The hot path is
+// straight; every refusal jumps to one cold stub that reports the slot (a linked exit's) and
+// returns as a plain `ret` would (the value is stored first).
 #include "jit/baseline/emitter.hpp"
 
 namespace strata::jit::baseline {
@@ -22,21 +23,13 @@ constexpr int32_t kCode = offsetof(vm::FuncInfo, code);
 constexpr int32_t kFrameFn = offsetof(vm::Frame, fn);
 constexpr int32_t kFramePc = offsetof(vm::Frame, pc);
 constexpr int32_t kRetval = offsetof(vm::ExecState, jit_retval);
+constexpr int32_t kFound = offsetof(ChainContext, found);
 
-}  // namespace
-
-void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
+// Steps 1-5 of chain.hpp with r8 = the slot and r9 = the context (the `ret`'s value stored):
+// every refusal jumps to `miss`. `indirect`: a slot find returned (counted in ctx->found).
+void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
-  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
-  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
-  // r9 = ctx and r8 = slot on every path into the stub.
-  asmjit::Label miss = e.cold([&e] {
-    e.a.mov(x86::qword_ptr(x86::r9, kMissed), x86::r8);
-    e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
-  });
-  a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
-  a.mov(x86::r8, asmjit::imm(reinterpret_cast<uint64_t>(slot)));
   a.mov(x86::rcx, x86::qword_ptr(x86::r8, kTarget));
   a.test(x86::rcx, x86::rcx);
   a.jz(miss);
@@ -68,6 +61,7 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   // Committed: from here on the target runs.
   a.mov(x86::qword_ptr(x86::r10), x86::r11);
   a.inc(x86::qword_ptr(x86::r9, kChained));
+  if (indirect) a.inc(x86::qword_ptr(x86::r9, kFound));
   a.mov(x86::rdx, x86::qword_ptr(x86::r8, kUnit));
   a.mov(x86::qword_ptr(x86::r9, kRunning), x86::rdx);
   a.mov(x86::qword_ptr(x86::r13, kFrameFn), x86::rcx);
@@ -79,6 +73,46 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   a.mov(x86::rdx, x86::r13);
   e.epilogue_pops();
   a.jmp(x86::rax);
+}
+
+}  // namespace
+
+void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
+  auto& a = e.a;
+  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
+  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+  // r9 = ctx and r8 = slot on every path into the stub.
+  asmjit::Label miss = e.cold([&e] {
+    e.a.mov(x86::qword_ptr(x86::r9, kMissed), x86::r8);
+    e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
+  });
+  a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(e.chain_context())));
+  a.mov(x86::r8, asmjit::imm(reinterpret_cast<uint64_t>(slot)));
+  emit_chain_jump(e, miss, /*indirect=*/false);
+}
+
+void emit_found_ret(Emitter& e, const isa::Insn& in) {
+  auto& a = e.a;
+  const ChainContext* ctx = e.chain_context();
+  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
+  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+  // Nothing to report: not found and every refusal return as a plain `ret`.
+  asmjit::Label plain =
+      e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+  static_assert(sizeof(FrontEntry) == 16);
+  a.mov(x86::rcx, x86::rax);
+  a.shr(x86::rcx, 1);
+  a.and_(x86::rcx, asmjit::imm(ctx->front_mask));
+  a.shl(x86::rcx, 4);
+  a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(ctx->front)));
+  a.cmp(x86::qword_ptr(x86::rdx, x86::rcx, 0, offsetof(FrontEntry, key)), x86::rax);
+  a.jne(plain);
+  a.mov(x86::r8, x86::qword_ptr(x86::rdx, x86::rcx, 0, offsetof(FrontEntry, unit)));
+  a.test(x86::r8, x86::r8);
+  a.jz(plain);
+  a.add(x86::r8, asmjit::imm(ctx->entry_offset));
+  a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
+  emit_chain_jump(e, plain, /*indirect=*/true);
 }
 
 }  // namespace strata::jit::baseline

@@ -97,6 +97,10 @@ void emit_Ret(Emitter& e, const isa::Insn& in) {
     emit_chained_ret(e, in, slot);
     return;
   }
+  if (e.finds_next()) {
+    emit_found_ret(e, in);
+    return;
+  }
   e.load_rax(a_of(in.word));
   e.a.mov(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, jit_retval)), x86::rax);
   e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));

@@ -102,11 +102,18 @@ x86::Mem Emitter::memory_limit(uint64_t end) {
   return x86::qword_ptr(limits_.back().second);
 }
 
-ChainSlot* Emitter::chain_slot(uint32_t pc) const {
+bool Emitter::chains() const {
   // A context without its counters (not set up yet) compiles plain `ret`s.
-  if (chain_ == nullptr || chain_->ctx == nullptr || chain_->ctx->slice_left == nullptr ||
-      chain_->ctx->written == nullptr)
-    return nullptr;
+  return chain_ != nullptr && chain_->ctx != nullptr && chain_->ctx->slice_left != nullptr &&
+         chain_->ctx->written != nullptr;
+}
+
+bool Emitter::finds_next() const {
+  return chains() && chain_->ctx->front != nullptr;
+}
+
+ChainSlot* Emitter::chain_slot(uint32_t pc) const {
+  if (!chains()) return nullptr;
   const auto& rets = chain_->rets;
   auto it = std::lower_bound(rets.begin(), rets.end(), pc,
                              [](const auto& r, uint32_t want) { return r.first < want; });

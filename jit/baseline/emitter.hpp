@@ -114,7 +114,10 @@ class Emitter {
   void ret_status(uint32_t status);
   // The chain slot of the `ret` at `pc`, or null when it returns as usual.
   ChainSlot* chain_slot(uint32_t pc) const;
+  bool chains() const;  // this function's `ret`s may chain
   const ChainContext* chain_context() const { return chain_ ? chain_->ctx : nullptr; }
+  // The other `ret`s look the next unit up (chain.hpp, INDIRECT EXITS).
+  bool finds_next() const;
   // Pops the registers the prologue pushed (before a ret, or a tail jump to another function).
   void epilogue_pops();
 
@@ -153,5 +156,7 @@ class Emitter {
 // A `ret` with a chain slot (chain.hpp): chains to the linked function when it may, else returns
 // the value as emit_Ret does and reports the slot in the context's `missed`.
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot);
+// A `ret` without a slot while the context has `front` (chain.hpp, INDIRECT EXITS).
+void emit_found_ret(Emitter& e, const isa::Insn& in);
 
 }  // namespace strata::jit::baseline

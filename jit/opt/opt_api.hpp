@@ -15,14 +15,16 @@
 #include <string>
 
 #include "isa/code_walk.hpp"
+#include "jit/baseline/chain.hpp"
 #include "vm/instance.hpp"
 
 namespace strata::jit::opt {
 
 // Bumped whenever this header or a layout the module's code reads (vm::ExecState, vm::Frame,
-// the allocation cache) changes, so a stale module is refused rather than misused. 7: the
-// ExecState gained alloc_cache, read by inline allocation. 8: OptRequest::guard_bytes.
-inline constexpr uint32_t kOptApiVersion = 8;
+// the allocation cache, baseline::ChainSlot/ChainContext) changes, so a stale module is refused
+// rather than misused. 7: the ExecState gained alloc_cache, read by inline allocation.
+// 8: OptRequest::guard_bytes. 9: OptRequest::chain (chained exits).
+inline constexpr uint32_t kOptApiVersion = 9;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 
@@ -87,6 +89,13 @@ struct OptRequest {
   // the same address, or of one a little below it, covers up to the guard is then dropped
   // (guard_checks.hpp). 0 promises nothing.
   uint64_t guard_bytes = 0;
+  // Not null (with its context's slice_left and written set): the `ret`s it lists are chained
+  // exits with the contract of jit/baseline/chain.hpp, the same checks in the same order, the
+  // jump a musttail call of the target's jit_entry with this function's (st, base, fp). Only
+  // for a function the loop runs as its bottom frame (that CONTRACT); read during the compile
+  // only, but the slots and the context must outlive the code. A function that calls itself
+  // (a body behind its entry, self_call.cpp) returns as usual. SVI programs never pass it.
+  const baseline::ChainExits* chain = nullptr;
 };
 
 // Thread CPU time of a compile's phases, to see where LLVM's time goes.

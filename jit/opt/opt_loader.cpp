@@ -125,7 +125,7 @@ void OptTier::release(vm::JitEntry entry) {
 }
 
 vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit,
-                                uint64_t memory_floor) {
+                                uint64_t memory_floor, const baseline::ChainExits* chain) {
   CompileTimer timer;
   std::vector<isa::Insn> insns;
   for (const isa::Insn& in : isa::CodeWalk(fn.inst->module, body)) insns.push_back(in);
@@ -133,6 +133,7 @@ vm::JitEntry OptTier::translate(const vm::FuncInfo& fn, const isa::Function& bod
   req.memory_floor = memory_floor;
   // A guard exists only where the runner catches host faults over it (jit/rv64/guest_module.hpp).
   if (guest_unit) req.guard_bytes = fn.inst->memory.guard();
+  req.chain = chain;
   OptResult r = compiler_->compile(req);
   return record(r, timer.elapsed_ns()) ? r.entry : nullptr;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "isa/error.hpp"
+#include "jit/baseline/chain.hpp"
 #include "jit/latency_stats.hpp"
 #include "vm/instance.hpp"
 #include "vm/program.hpp"
@@ -68,8 +69,9 @@ class OptTier {
   // The same for a function whose body is not in its instance's module (a translated RV64
   // unit): `body` is its code and register types, decoded against fn's instance's module.
   // `guest_unit`: OptRequest::fixed_memory, leaf_host_calls and unlimited_fuel all hold.
+  // `chain` (may be null): OptRequest::chain, the `ret`s compiled as chained exits.
   vm::JitEntry translate(const vm::FuncInfo& fn, const isa::Function& body, bool guest_unit,
-                         uint64_t memory_floor = 0);
+                         uint64_t memory_floor = 0, const baseline::ChainExits* chain = nullptr);
   // Compiles the on-stack replacement entry of `fn` at its loop header `pc` (OptRequest::
   // osr_pc): null when declined. Same thread rule as translate(); the code lives as long as the
   // OptTier.

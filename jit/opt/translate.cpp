@@ -26,6 +26,7 @@ Translator::Translator(const OptRequest& req, const OptRuntime& rt, llvm::Module
       osr_pc_(req.osr_pc),
       memory_floor_(req.memory_floor),
       guard_bytes_(req.fixed_memory ? req.guard_bytes : 0),
+      chain_(req.chain),
       i8_(b_.getInt8Ty()),
       i16_(b_.getInt16Ty()),
       i32_(b_.getInt32Ty()),
@@ -482,7 +483,14 @@ bool Translator::emit_control(const isa::Insn& in) {
       if (inst_.module.sigs[isa::c_of(w)].result.has_value()) reload(a);
       break;
     }
-    case isa::Op::Ret: ret_result(get(a)); break;
+    case isa::Op::Ret:
+      if (baseline::ChainSlot* slot = chain_slot(in.pc))
+        chained_ret(get(a), slot);
+      else if (finds_next())
+        found_ret(get(a));
+      else
+        ret_result(get(a));
+      break;
     case isa::Op::RetV: ret_result(nullptr); break;
     case isa::Op::Trap: {
       save_pc(in.pc);

@@ -64,6 +64,29 @@ class Translator {
   // a void function), in whichever protocol the function returns (self_call.cpp).
   void ret_status(llvm::Value* status);
   void ret_result(llvm::Value* result);
+  // ---- chained exits (chain_exit.cpp, OptRequest::chain) ----
+  bool chains() const;  // this function's `ret`s may chain
+  // The slot of the `ret` at `pc` when it chains, else null.
+  baseline::ChainSlot* chain_slot(uint32_t pc) const;
+  // The other `ret`s look the next unit up (baseline/chain.hpp, INDIRECT EXITS).
+  bool finds_next() const;
+  // The `ret` of `result` that jumps into the slot's linked unit when it may, else returns.
+  void chained_ret(llvm::Value* result, baseline::ChainSlot* slot);
+  // The `ret` of `result` that jumps into the unit at that pc found in the front cache, when it
+  // may.
+  void found_ret(llvm::Value* result);
+  // The function's one copy of chain.hpp's steps 1-5 (`jump`: the slot and the slot a miss
+  // reports, null for none) and of an indirect exit's look-up (`find`: the key; null without
+  // ctx->front). The `ret`'s value is stored before branching to either.
+  struct SharedChain {
+    llvm::BasicBlock* jump = nullptr;
+    llvm::PHINode* slot = nullptr;
+    llvm::PHINode* report = nullptr;
+    llvm::BasicBlock* find = nullptr;
+    llvm::PHINode* key = nullptr;
+  };
+  const SharedChain& shared_chain();
+  SharedChain shared_chain_;
   void return_if_status(llvm::Value* status);
   // When `fail` holds: save the pc, call the trap helper, return its status.
   // `sync_reg` (unless kNoSync) is stored to base[] on the trap path first.
@@ -158,12 +181,13 @@ class Translator {
   std::span<const isa::Insn> insns_;
   std::span<const isa::ValType> reg_types_;
   const OptRuntime& rt_;
-  const bool fixed_memory_;      // OptRequest::fixed_memory
-  const bool leaf_host_calls_;   // OptRequest::leaf_host_calls
-  const bool no_fuel_;           // OptRequest::unlimited_fuel
-  const uint32_t osr_pc_;        // OptRequest::osr_pc
-  const uint64_t memory_floor_;  // OptRequest::memory_floor
-  const uint64_t guard_bytes_;   // OptRequest::guard_bytes (0 without fixed_memory)
+  const bool fixed_memory_;            // OptRequest::fixed_memory
+  const bool leaf_host_calls_;         // OptRequest::leaf_host_calls
+  const bool no_fuel_;                 // OptRequest::unlimited_fuel
+  const uint32_t osr_pc_;              // OptRequest::osr_pc
+  const uint64_t memory_floor_;        // OptRequest::memory_floor
+  const uint64_t guard_bytes_;         // OptRequest::guard_bytes (0 without fixed_memory)
+  const baseline::ChainExits* chain_;  // OptRequest::chain
   // How far past the memory's end an access checked only by its address may reach, and how far
   // above a passed check's address a later one may lie (guard_checks.hpp): half the guard each.
   uint64_t guard_reach() const { return guard_bytes_ / 2; }

@@ -1,8 +1,10 @@
 // ChainLinks: direct block chaining for the RV64 user-mode runner. A unit's exits to a constant
 // next pc (TranslatedBlock::const_exits) each get a link slot; once the unit at that pc is
-// compiled, the loop links the slot to it and the unit's baseline code jumps straight into the
-// target's code at that exit instead of returning to the loop (jit/baseline/chain.hpp has the
-// code's side: which checks it makes, in which order, and what it reports when it returns).
+// compiled, the loop links the slot to it and the unit's code (baseline, or LLVM through
+// OptUnitCache::opt_exits) jumps straight into the target's code at that exit instead of
+// returning to the loop (jit/baseline/chain.hpp has the code's side: which checks it makes, in
+// which order, and what it reports when it returns). Exits to computed pcs have no slot: they
+// find the next unit in the front cache (TranslationCache::enable_indirect_exits).
 //
 // VALIDITY. A linked slot always points at the live unit that starts at its next pc: slots are
 // linked only to that unit (link() checks), and a unit leaving the cache (invalidation, munmap,

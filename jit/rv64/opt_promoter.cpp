@@ -52,22 +52,28 @@ void OptPromoter::restart_after_fork() {
 
 // The unit's body and FuncInfo never change after translation (nor its for_opt retranslation's,
 // made before the request), and a dropped unit is kept alive until its result is drained: reading
-// them here races with nothing.
-vm::JitEntry OptPromoter::compile(const CachedBlock& b) {
-  const CachedBlock& unit = b.for_opt != nullptr ? *b.for_opt : b;
-  return tier_->translate(unit.func, unit.block.fn, /*guest_unit=*/true);
+// them here races with nothing. The slots are owned by the unit compiled (the unit or its
+// for_opt) and never move.
+vm::JitEntry OptPromoter::compile(const Request& r) {
+  const CachedBlock& unit = r.unit->for_opt != nullptr ? *r.unit->for_opt : *r.unit;
+  const baseline::ChainExits* exits = r.exits.ctx != nullptr ? &r.exits : nullptr;
+  return tier_->translate(unit.func, unit.block.fn, /*guest_unit=*/true, 0, exits);
 }
 
 void OptPromoter::request(CachedBlock& b) {
+  // The exits of the code LLVM compiles: its for_opt's own slots when it has one.
+  Request r{&b, cache_.opt_exits(b.for_opt != nullptr ? *b.for_opt : b)};
+  b.opt = CachedBlock::Opt::Pending;
+  // Entries by indirect exits no longer count towards LLVM (TranslationCache::refresh_entry).
+  b.entry.count = nullptr;
+  b.entry.weight = 0;
   if (mode_ == Mode::Sync) {
-    b.opt = CachedBlock::Opt::Pending;
-    cache_.finish_opt(b, compile(b));
+    cache_.finish_opt(b, compile(r));
     return;
   }
-  b.opt = CachedBlock::Opt::Pending;
   {
     std::lock_guard lock(mu_);
-    todo_.push_back(&b);
+    todo_.push_back(std::move(r));
   }
   cv_.notify_one();
 }
@@ -107,11 +113,12 @@ void OptPromoter::worker() {
     if (stopping_) return;
     std::vector<vm::JitEntry> release;
     release.swap(to_release_);
-    CachedBlock* b = nullptr;
+    Request r;
     if (!todo_.empty()) {
-      b = todo_.front();
+      r = std::move(todo_.front());
       todo_.pop_front();
     }
+    CachedBlock* b = r.unit;
     ++busy_;
     lock.unlock();
     if (tier_ == nullptr && load_error_.empty() && b != nullptr) {
@@ -125,7 +132,7 @@ void OptPromoter::worker() {
     }
     if (tier_ != nullptr)
       for (vm::JitEntry e : release) tier_->release(e);
-    const vm::JitEntry entry = b != nullptr && tier_ != nullptr ? compile(*b) : nullptr;
+    const vm::JitEntry entry = b != nullptr && tier_ != nullptr ? compile(r) : nullptr;
     lock.lock();
     --busy_;
     if (b != nullptr) {

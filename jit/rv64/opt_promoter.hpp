@@ -7,6 +7,9 @@
 //   --jit=opt   every unit is compiled by LLVM at its first execution, on the CPU loop's thread
 //               (differential testing of the tier; start-up is slow).
 //
+// A unit's LLVM code chains its exits as its baseline code does, through the slots the cache
+// gives (OptUnitCache::opt_exits, read when the unit is requested).
+//
 // The units come from an OptUnitCache: the user-mode TranslationCache or the full-system hart's
 // SysCodeCache (jit/rv64sys); both keep a dropped Pending unit alive until its result is drained.
 //
@@ -78,7 +81,12 @@ class OptPromoter final : public OptCodeOwner {
  private:
   OptPromoter(OptUnitCache& cache, Mode mode) : cache_(cache), mode_(mode) {}
   void worker();
-  vm::JitEntry compile(const CachedBlock& b);  // null: declined
+  // A requested unit and the chained exits its code gets (OptUnitCache::opt_exits).
+  struct Request {
+    CachedBlock* unit = nullptr;
+    baseline::ChainExits exits;
+  };
+  vm::JitEntry compile(const Request& r);  // null: declined
 
   OptUnitCache& cache_;
   const Mode mode_;
@@ -86,7 +94,7 @@ class OptPromoter final : public OptCodeOwner {
 
   mutable std::mutex mu_;  // everything below
   std::condition_variable cv_;
-  std::deque<CachedBlock*> todo_;
+  std::deque<Request> todo_;
   std::vector<std::pair<CachedBlock*, vm::JitEntry>> done_;
   std::vector<vm::JitEntry> to_release_;
   size_t busy_ = 0;

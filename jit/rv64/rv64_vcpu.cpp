@@ -132,6 +132,7 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
     ctx.slice_left = slice_left_;
     ctx.written = mem_->written_code_word();
     ctx.count_limit = opts.jit == JitMode::Auto ? opt_limit() : 0;
+    cache_->enable_indirect_exits(opts.jit == JitMode::Auto);
     cache_->enable_chaining();
     // --jit=auto: LLVM compiles what a unit's baseline code ran (request_opt).
     if (opts.jit == JitMode::Auto) cache_->enable_probes();
@@ -151,6 +152,7 @@ bool Rv64Vcpu::exec_program(StopReason* end) {
   step_blocks_.clear();
   step_zone_.clear();
   chained_before_exec_ += cache_->chain().context().chained;
+  found_before_exec_ += cache_->chain().context().found;
   cache_.reset();
   jit_.reset();
   code_.reset();
@@ -397,7 +399,11 @@ void Rv64Vcpu::link_missed(CachedBlock& to) {
   // The stack holds every unit the loop ran (fits_stack); chained units share its window.
   if (to.func.nregs > st_.stack_len) return;
   // One entry; the back-edges its loops take count for the unit the loop entered (count_for_opt).
-  const uint32_t weight = opts_.jit == JitMode::Auto && to.opt == CachedBlock::Opt::None ? 1 : 0;
+  // So a unit with a loop that still counts is entered from the loop, which counts them: its
+  // weight makes every chained entry miss (chain.hpp step 4) until its LLVM compile is requested
+  // (then a miss relinks it without counting).
+  const bool counting = opts_.jit == JitMode::Auto && to.opt == CachedBlock::Opt::None;
+  const uint32_t weight = !counting ? 0 : to.block.has_loop ? UINT32_MAX : 1;
   cache_->chain().link(*slot, to, weight);
 }
 
@@ -547,9 +553,12 @@ bool Rv64Vcpu::execute(CachedBlock& b, StopReason* end, bool count) {
   fault_->armed = 0;
   // Before an exit is served: that may drop `b`. Every back-edge and chained entry counted the
   // slice down by one; the chained units counted their entries themselves (their slots' weight).
+  // A unit without a loop takes no back-edge: those of a run it entered are the chained-into
+  // units' (an LLVM loop a caller's unit chained to would otherwise send the caller to LLVM).
   if (count && b.opt == CachedBlock::Opt::None)
-    count_for_opt(
-        b, left_before - *slice_left_ - static_cast<int64_t>(chain.chained - chained_before));
+    count_for_opt(b, b.block.has_loop ? left_before - *slice_left_ -
+                                            static_cast<int64_t>(chain.chained - chained_before)
+                                      : 0);
   // A store into a page `b` or another unit was translated from made it writable again and
   // recorded it; `b` has run to its exit on the code it was translated from. That is what
   // RISC-V promises (new code is visible after fence.i) and as much as QEMU gives whenever the

@@ -98,6 +98,10 @@ class Rv64Vcpu final : public vm::Vcpu {
   uint64_t chained_jumps() const {
     return chained_before_exec_ + (cache_ ? cache_->chain().context().chained : 0);
   }
+  // The chained jumps of indirect exits (a return, a jump to a register) that found their unit.
+  uint64_t found_jumps() const {
+    return found_before_exec_ + (cache_ ? cache_->chain().context().found : 0);
+  }
   // Units run per time slice (state::kSliceLeft's start value).
   static constexpr int64_t kSliceUnits = 20000;
   const vm::rv64::Process& process() const { return *proc_; }
@@ -214,6 +218,7 @@ class Rv64Vcpu final : public vm::Vcpu {
   uint64_t pc_ = 0;
   uint64_t executed_ = 0;
   uint64_t chained_before_exec_ = 0;  // chained jumps of the programs an execve replaced
+  uint64_t found_before_exec_ = 0;
   std::set<uint64_t> bps_;
   std::atomic<bool> stop_{false};
   int64_t* slice_left_ = nullptr;        // state::kSliceLeft in the linear memory

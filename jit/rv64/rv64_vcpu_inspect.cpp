@@ -227,11 +227,12 @@ std::string Rv64Vcpu::stats() const {
   if (!proc_) return "  no statistics: the program an execve chose could not start\n";
   std::string out = cache_->format_stats();
   // "executed" counts the units the loop entered, "chained jumps" those entered from another
-  // unit's code: their sum is every unit entry.
+  // unit's code: their sum is every unit entry. "Found" are those of indirect exits.
   out += fmt::format(
-      "  executed       {} blocks from the loop; chained jumps {}; {} syscalls ({} "
-      "unsupported)\n",
-      executed_, chained_jumps(), proc_->stats().syscalls, proc_->stats().unsupported);
+      "  executed       {} blocks from the loop; chained jumps {} ({} found by indirect exits); "
+      "{} syscalls ({} unsupported)\n",
+      executed_, chained_jumps(), found_jumps(), proc_->stats().syscalls,
+      proc_->stats().unsupported);
   const auto writes = mem_->code_write_stats();
   const CodeChangeStats& c = code_changes_;
   out += fmt::format(

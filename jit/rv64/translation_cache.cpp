@@ -1,6 +1,8 @@
 #include "jit/rv64/translation_cache.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -64,6 +66,7 @@ void TranslationCache::init_unit(CachedBlock& b) {
   b.has_ref_regs = std::find(b.block.fn.regs.begin(), b.block.fn.regs.end(), isa::ValType::Ref) !=
                    b.block.fn.regs.end();
   ChainLinks::add_slots(b);
+  refresh_entry(b);
 }
 
 CachedBlock* TranslationCache::adopt(std::unique_ptr<CachedBlock> owned) {
@@ -132,6 +135,43 @@ bool TranslationCache::compile(CachedBlock& b) {
   return true;
 }
 
+// Chained code reads the front cache as baseline::FrontEntry records and a unit's entry slot at
+// a fixed offset.
+static_assert(std::is_standard_layout_v<CachedBlock>);
+
+void TranslationCache::enable_indirect_exits(bool count) {
+  static_assert(std::is_standard_layout_v<FrontSlot> &&
+                sizeof(FrontSlot) == sizeof(baseline::FrontEntry) &&
+                offsetof(FrontSlot, pc) == offsetof(baseline::FrontEntry, key) &&
+                offsetof(FrontSlot, block) == offsetof(baseline::FrontEntry, unit));
+  count_found_ = count;
+  baseline::ChainContext& ctx = chain_.context();
+  ctx.front = reinterpret_cast<const baseline::FrontEntry*>(front_.data());
+  ctx.front_mask = kFrontSize - 1;
+  ctx.entry_offset = offsetof(CachedBlock, entry);
+}
+
+// A unit whose compiled code has run fits the stack: the runner made the stack hold its registers
+// (fits_stack) before it first ran it, and it is compiled only then.
+void TranslationCache::refresh_entry(CachedBlock& b) const {
+  // A unit with ref registers does not run as the loop's bottom frame (compile()).
+  if (b.has_ref_regs) {
+    b.entry = {};
+    return;
+  }
+  // A unit with a loop counts its back-edges towards LLVM only when the loop enters it
+  // (Rv64Vcpu::count_for_opt): its weight makes every entry from code miss while it counts.
+  const bool counted = count_found_ && b.opt == CachedBlock::Opt::None;
+  const uint32_t weight = !counted ? 0 : b.block.has_loop ? UINT32_MAX : 1;
+  b.entry = {&b.func, &b, counted ? &b.opt_count : nullptr, weight};
+}
+
+baseline::ChainExits TranslationCache::opt_exits(CachedBlock& b) {
+  // As compile(): a unit with ref registers does not run as the loop's bottom frame.
+  if (!chaining_ || b.has_ref_regs) return {};
+  return chain_.compile_exits(b);
+}
+
 void TranslationCache::drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it,
                             bool replaced) {
   CachedBlock* b = it->second.get();
@@ -189,6 +229,7 @@ void TranslationCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
     vm::set_jit_entry(n->func, entry);
     n->opt_entry = entry;
     n->opt = CachedBlock::Opt::Installed;
+    refresh_entry(*n);               // found by indirect exits, no longer counted
     b.opt = CachedBlock::Opt::None;  // not retired by the drop: freed at once
     adopt(std::move(n));
     ++stats_.opt_installed;

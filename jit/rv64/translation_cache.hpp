@@ -88,6 +88,9 @@ struct CachedBlock {
   // one) linked to this unit.
   std::vector<LinkSlot> exits;
   std::vector<LinkSlot*> incoming;
+  // How an indirect exit enters this unit when it finds it in the front cache (baseline/
+  // chain.hpp INDIRECT EXITS; TranslationCache::refresh_entry keeps it).
+  baseline::ChainSlot entry;
 
   // --jit=auto, user mode (TranslationCache::enable_probes): one byte per
   // TranslatedBlock::block_starts entry, set by the unit's baseline code each time that block
@@ -133,6 +136,12 @@ class OptUnitCache {
   // is freed), or freed if `entry` is null (declined) or `b` was dropped meanwhile (then `b`
   // itself is freed: do not use it afterwards). The run's thread, between unit executions.
   virtual void finish_opt(CachedBlock& b, vm::JitEntry entry) = 0;
+  // The chained exits `b`'s opt code is compiled with (opt::OptRequest::chain); no context:
+  // none. The run's thread, when `b` is requested; the slots live as long as `b`.
+  virtual baseline::ChainExits opt_exits(CachedBlock& b) {
+    (void)b;
+    return {};
+  }
 
  protected:
   ~OptUnitCache() = default;
@@ -216,6 +225,10 @@ class TranslationCache final : public OptUnitCache {
 
   // Compiles units from now on with chained exits. The context's pointers must be set first.
   void enable_chaining() { chaining_ = true; }
+  // Their other exits then look the next unit up in the front cache themselves (baseline/
+  // chain.hpp INDIRECT EXITS). `count`: a unit found counts its entry towards the LLVM tier while
+  // it still does (--jit=auto), as the loop and a linked slot would. Before the first insert.
+  void enable_indirect_exits(bool count);
   // Compiles units from now on trusting `p` (baseline/code_promises.hpp): the runner's guest
   // memory never moves or grows, and it keeps r0 of the register window 0 (run_block).
   void set_code_promises(const baseline::CodePromises& p) { promises_ = p; }
@@ -225,6 +238,8 @@ class TranslationCache final : public OptUnitCache {
 
   void set_opt_owner(OptCodeOwner* owner) override { opt_owner_ = owner; }
   void finish_opt(CachedBlock& b, vm::JitEntry entry) override;
+  // The slots b's baseline code was compiled with (compile()), when this cache chains.
+  baseline::ChainExits opt_exits(CachedBlock& b) override;
 
   // Drops every unit whose guest bytes (any of its ranges) overlap [addr, addr + len). Returns
   // how many.
@@ -249,8 +264,11 @@ class TranslationCache final : public OptUnitCache {
   CachedBlock* lookup_slow(uint64_t pc);
   // Indexes `owned` (not yet in the cache) under its entry pc, replacing any unit there.
   CachedBlock* adopt(std::unique_ptr<CachedBlock> owned);
-  // Makes `owned`'s FuncInfo and slots from its body.
+  // Makes `owned`'s FuncInfo, slots and entry slot from its body.
   void init_unit(CachedBlock& b);
+  // Sets a new unit's entry slot (OptPromoter::request stops its counting when b.opt leaves
+  // None).
+  void refresh_entry(CachedBlock& b) const;
   // Removes `it`'s block from every index, releases its compiled code and frees it. `replaced`:
   // a new unit takes its place (not counted as an invalidation).
   void drop(std::unordered_map<uint64_t, std::unique_ptr<CachedBlock>>::iterator it,
@@ -268,6 +286,7 @@ class TranslationCache final : public OptUnitCache {
   ChainLinks chain_;
   bool chaining_ = false;
   bool probes_ = false;
+  bool count_found_ = false;  // enable_indirect_exits(count)
   baseline::CodePromises promises_;
   // Dropped units whose opt compile is still in flight (CachedBlock::dropped).
   std::unordered_map<CachedBlock*, std::unique_ptr<CachedBlock>> retired_;

@@ -2,7 +2,8 @@
 // each other through far code (a `.skip` past the region's two pages makes every jump between
 // them a unit exit to a constant pc) run chained, print what qemu-riscv64 prints, end their time
 // slices (another guest thread runs), stop at breakpoints, see code stores into a linked target,
-// and report a fault inside a chained-into unit at its own pc.
+// and report a fault inside a chained-into unit at its own pc, in baseline and LLVM code; a
+// return into another unit finds it from code, and units entered only from code reach LLVM.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ using test::symbol_address;
 //   fault8     load_all over pointers whose last is 8 (outside the guest space: an SVI trap)
 //   faultmap   the same with a pointer into an unmapped page (a host fault)
 //   smc        a linked unit's target is rewritten by the unit itself, then run
+//   calls N    main calls far_leaf N times: each return is an indirect exit into main's unit
 constexpr const char* kChainProgram = R"(#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@ constexpr const char* kChainProgram = R"(#include <pthread.h>
 long far_loop(long n);
 void spin_until(volatile int* flag);
 long load_all(int* const* ptrs, long n);
+long far_leaf(long x);
 asm(".text\n"
     ".balign 4096\n"
     ".globl far_loop\n"
@@ -86,7 +89,11 @@ asm(".text\n"
     "  add t1, t1, t3\n"
     "  addi a0, a0, 8\n"
     "  addi a1, a1, -1\n"
-    "  j lhead\n");
+    "  j lhead\n"
+    ".globl far_leaf\n"
+    "far_leaf:\n"
+    "  addi a0, a0, 1\n"
+    "  ret\n");
 
 static volatile int flag;
 static void* worker(void* arg) {
@@ -157,6 +164,12 @@ int main(int argc, char** argv) {
   if (!strcmp(argv[1], "fault8")) return faults(0);
   if (!strcmp(argv[1], "faultmap")) return faults(1);
   if (!strcmp(argv[1], "smc")) return smc();
+  if (!strcmp(argv[1], "calls")) {
+    long s = 0;
+    for (long i = 0, n = argc > 2 ? atol(argv[2]) : 1000; i < n; ++i) s = far_leaf(s) + 1;
+    printf("%ld\n", s);
+    return 0;
+  }
   return 2;
 })";
 
@@ -165,6 +178,21 @@ long chained_jumps(const std::string& diag) {
   const size_t at = diag.find("chained jumps ");
   if (at == std::string::npos) return -1;
   return std::stol(diag.substr(at + 14));
+}
+
+// The "(N found by indirect exits)" of the --stats report, or -1 without one.
+long found_jumps(const std::string& diag) {
+  const size_t at = diag.find(" found by indirect exits");
+  const size_t open = diag.rfind('(', at);
+  if (at == std::string::npos || open == std::string::npos) return -1;
+  return std::stol(diag.substr(open + 1));
+}
+
+// The "executed N blocks from the loop" of the --stats report, or -1 without one.
+long loop_entries(const std::string& diag) {
+  const size_t at = diag.find("executed ");
+  if (at == std::string::npos) return -1;
+  return std::stol(diag.substr(at + 9));
 }
 
 std::string mode_name(const ::testing::TestParamInfo<JitMode>& p) {
@@ -187,13 +215,14 @@ class ChainTest : public ::testing::TestWithParam<JitMode> {
   Outcome run(std::vector<std::string> args) {
     return run_program(GetParam(), elf_, args, /*stats=*/true);
   }
-  // Chained jumps happen exactly when compiled code runs (LLVM units' own exits do not chain).
+  // Chained jumps happen exactly when compiled code runs, baseline or LLVM (--jit=opt compiles
+  // every unit with LLVM, whose constant exits chain as the baseline's do).
   void expect_chained(const Outcome& o, long at_least) {
     const long n = chained_jumps(o.diag);
     ASSERT_GE(n, 0) << o.diag;
     if (GetParam() == JitMode::Off) {
       EXPECT_EQ(n, 0) << o.diag;
-    } else if (GetParam() != JitMode::Opt) {
+    } else {
       EXPECT_GE(n, at_least) << o.diag;
     }
   }
@@ -205,8 +234,12 @@ TEST_P(ChainTest, AChainedLoopPrintsWhatQemuPrints) {
   const Outcome o = run({"loop", "1000000"});
   EXPECT_EQ(o.exit.kind, GuestExit::Kind::Exited) << o.diag;
   EXPECT_EQ(o.out, "499999500000\n");
-  // head -> far_body -> head...: two chained jumps per iteration once both are linked.
+  // head -> far_body -> head...: two chained jumps per iteration once both are linked, in
+  // baseline and LLVM code alike, so the loop enters few units.
   expect_chained(o, 1000000);
+  if (GetParam() != JitMode::Off) {
+    EXPECT_LT(loop_entries(o.diag), 100000) << o.diag;
+  }
   if (t::have_tool("qemu-riscv64")) {
     EXPECT_EQ(o.out, t::capture("qemu-riscv64 " + elf_ + " loop 1000000"));
   }
@@ -242,6 +275,22 @@ TEST_P(ChainTest, AFaultInAChainedIntoUnitNamesItsPc) {
   EXPECT_EQ(host.exit.status, SIGSEGV);
   EXPECT_NE(host.diag.find(fmt::format("(in the block at pc 0x{:x})", lfar)), std::string::npos)
       << host.diag;
+}
+
+// far_leaf's `ret` goes back to main's loop through an indirect exit, which finds main's unit
+// at the return address instead of returning to the runner's loop.
+TEST_P(ChainTest, AReturnIntoAnotherUnitIsFoundInCode) {
+  const Outcome o = run({"calls", "200000"});
+  EXPECT_EQ(o.exit.kind, GuestExit::Kind::Exited) << o.diag;
+  EXPECT_EQ(o.out, "400000\n");
+  const long found = found_jumps(o.diag);
+  ASSERT_GE(found, 0) << o.diag;
+  if (GetParam() == JitMode::Off) {
+    EXPECT_EQ(found, 0) << o.diag;
+  } else {
+    EXPECT_GE(found, 190000) << o.diag;
+    EXPECT_LT(loop_entries(o.diag), 100000) << o.diag;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, ChainTest,
@@ -301,9 +350,10 @@ TEST_P(ChainBreakpointTest, ABreakpointInAChainedLoopStopsIt) {
   const uint64_t head = symbol_address(elf_, "head");
   ASSERT_NE(far_body, 0u);
   ASSERT_NE(head, 0u);
-  // Runs (chained) until asked to stop.
-  EXPECT_EQ(run_for(std::chrono::milliseconds(200)).kind, vm::StopReason::Kind::Stopped);
-  if (GetParam() == JitMode::Baseline) {
+  // Runs (chained) until asked to stop; --jit=opt first compiles every unit of the start-up.
+  const auto warm_up = std::chrono::milliseconds(GetParam() == JitMode::Opt ? 4000 : 200);
+  EXPECT_EQ(run_for(warm_up).kind, vm::StopReason::Kind::Stopped);
+  if (GetParam() == JitMode::Baseline || GetParam() == JitMode::Opt) {
     EXPECT_GT(vcpu_->chained_jumps(), 1000u);
   }
   ASSERT_TRUE(vcpu_->set_breakpoint(far_body).has_value());
@@ -328,14 +378,61 @@ TEST_P(ChainBreakpointTest, ABreakpointInAChainedLoopStopsIt) {
   EXPECT_TRUE(vcpu_->clear_breakpoint(head));
   const uint64_t before = vcpu_->chained_jumps();
   EXPECT_EQ(run_for(std::chrono::milliseconds(100)).kind, vm::StopReason::Kind::Stopped);
-  if (GetParam() == JitMode::Baseline) {
+  if (GetParam() == JitMode::Baseline || GetParam() == JitMode::Opt) {
     EXPECT_GT(vcpu_->chained_jumps(), before);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, ChainBreakpointTest,
-                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto),
+                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto,
+                                           JitMode::Opt),
                          mode_name);
+
+// --jit=auto: far_leaf's unit is entered only by main's chained exit and main's loop unit only
+// by far_leaf's indirect exit, yet both count towards LLVM as the loop would count them.
+TEST(ChainOptCountTest, UnitsEnteredFromCodeStillReachLlvm) {
+  if (!t::have_tool(t::kCrossGcc)) GTEST_SKIP() << "riscv64-linux-gnu-gcc is not installed";
+  const std::string elf = program("chain_program", kChainProgram);
+  ASSERT_FALSE(elf.empty()) << "the cross compiler failed";
+  const int null = ::open("/dev/null", O_RDWR);
+  RunOptions opts;
+  opts.jit = JitMode::Auto;
+  opts.hot_threshold = 4;
+  opts.opt_threshold = 2000;
+  opts.guest_top = uint64_t{1} << 30;
+  opts.process.path = elf;
+  opts.process.argv = {elf, "calls", "200000"};
+  opts.process.stdin_fd = opts.process.stdout_fd = opts.process.stderr_fd = null;
+  opts.process.diag_fd = null;
+  auto v = Rv64Vcpu::create(opts);
+  ASSERT_TRUE(v.has_value()) << v.error().message;
+  auto r = (*v)->run(vm::RunLimit{});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, vm::StopReason::Kind::Exited);
+  EXPECT_GE((*v)->found_jumps(), 150000u);
+  EXPECT_LT((*v)->blocks_executed(), 100000u);
+  // Requested is enough: the compile may still be running when the program ends.
+  auto sent = [&](uint64_t lo, uint64_t hi) {
+    int n = 0;
+    for (uint64_t pc = lo; pc < hi; pc += 2) {
+      auto d = (*v)->describe_code(pc);
+      if (d && d->find("in the translation cache") != std::string::npos &&
+          (d->find("optimizing tier: compile requested") != std::string::npos ||
+           d->find("optimizing tier: installed") != std::string::npos))
+        ++n;
+    }
+    return n;
+  };
+  const uint64_t leaf = symbol_address(elf, "far_leaf");
+  const uint64_t main_at = symbol_address(elf, "main");
+  ASSERT_NE(leaf, 0u);
+  ASSERT_NE(main_at, 0u);
+  EXPECT_EQ(sent(leaf, leaf + 2), 1);
+  // main is a few hundred bytes; its loop's unit starts at the return address of the call.
+  EXPECT_GE(sent(main_at, main_at + 1024), 1);
+  v->reset();
+  ::close(null);
+}
 
 }  // namespace
 }  // namespace strata::jit::rv64
