@@ -12,52 +12,35 @@
 #include "jit/code_cache.hpp"
 #include "jit/rv64/opt_promoter.hpp"
 #include "jit/rv64/translation_cache.hpp"
-#include "tests/jit/rv64/unit_rig.hpp"
+#include "tests/jit/rv64/chain_rig.hpp"
 
 namespace strata::jit::rv64 {
 namespace {
 
+using test::chainable;
 using test::make_block;
 
 enum class Tier { Baseline, Llvm };
 
-// make_block's unit, its `ret` recorded as a constant exit (as emit_exit_to records it).
-TranslatedBlock chainable(uint64_t start, uint64_t next) {
-  TranslatedBlock b = make_block(start, start + 4, next);
-  for (uint32_t pc = 0; pc < b.fn.code.size(); ++pc)
-    if (isa::op_of(b.fn.code[pc]) == isa::Op::Ret) b.const_exits.emplace_back(pc, next);
-  EXPECT_EQ(b.const_exits.size(), 1u);
-  return b;
-}
-
-class ChainExitsTest : public test::UnitTest {
+class ChainExitsTest : public test::ChainRig {
  protected:
   void SetUp() override {
-    test::UnitTest::SetUp();
+    test::ChainRig::SetUp();
     auto tier = opt::OptTier::load();
     if (!tier) GTEST_SKIP() << "the optimizing tier cannot be loaded: " << tier.error().message;
-    auto code = CodeCache::create({.capacity_bytes = 64 * 4096, .chunk_bytes = 4096});
-    ASSERT_TRUE(code.has_value()) << code.error().message;
-    code_ = std::move(*code);
-    jit_ = std::make_unique<baseline::BaselineJit>(*code_);
+    make_jit(64);
     make_cache(0);
   }
   void TearDown() override {
     opt_.reset();  // before the cache it compiles for
-    cache_.reset();
-    jit_.reset();
+    test::ChainRig::TearDown();
   }
 
   // A fresh cache whose units chain, and find the targets of their other exits. `count_limit`
   // nonzero: --jit=auto's counting towards LLVM.
   void make_cache(uint32_t count_limit) {
     opt_.reset();
-    cache_.reset();
-    cache_ = std::make_unique<TranslationCache>(*inst_, jit_.get(), code_.get());
-    baseline::ChainContext& ctx = cache_->chain().context();
-    ctx.slice_left = &slice_;
-    ctx.written = &written_;
-    ctx.count_limit = count_limit;
+    make_chaining_cache(count_limit);
     cache_->enable_indirect_exits(count_limit != 0);
     cache_->enable_chaining();
     auto p = OptPromoter::create(*cache_, OptPromoter::Mode::Sync);
@@ -77,29 +60,7 @@ class ChainExitsTest : public test::UnitTest {
     }
     return b;
   }
-  LinkSlot& slot(CachedBlock& b) { return b.exits.at(0); }
-  baseline::ChainContext& ctx() { return cache_->chain().context(); }
 
-  // Runs `b` as Rv64Vcpu::run_block does (frame 0 over the stack) and returns the next pc.
-  uint64_t run_chain(const CachedBlock& b) {
-    vm::Frame* fp = st_.frames;
-    fp->fn = &b.func;
-    fp->base = st_.stack;
-    fp->pc = b.func.code;
-    ctx().running = &b;
-    const auto s = static_cast<vm::ExecStatus>(b.func.jit_entry(&st_, st_.stack, fp));
-    EXPECT_EQ(s, vm::ExecStatus::Returned);
-    // The frame names the unit that returned.
-    EXPECT_EQ(fp->fn, &static_cast<const CachedBlock*>(ctx().running)->func);
-    return st_.jit_retval.bits;
-  }
-
-  vm::ExecState st_{vm::Limits{}};
-  int64_t slice_ = 1000;
-  size_t written_ = 0;
-  std::unique_ptr<CodeCache> code_;
-  std::unique_ptr<baseline::BaselineJit> jit_;
-  std::unique_ptr<TranslationCache> cache_;
   std::unique_ptr<OptPromoter> opt_;
 };
 
