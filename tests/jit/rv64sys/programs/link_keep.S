@@ -6,8 +6,6 @@
 #include "sv39.h"
 #define P1 0x80103000
 #define P2 0x80104000
-#define MPP (3 << 11)
-#define MPP_S (1 << 11)
 #define N 40
 
   .option norvc
@@ -18,25 +16,9 @@ _start:
   li t0, L0
   li t1, PTE(P1, V | R | X | A)
   sd t1, 0(t0)
-  li t0, 0x00100493           /* P1: addi s1, x0, 1; ret */
-  li t1, P1
-  sw t0, 0(t1)
-  li t0, 0x00008067
-  sw t0, 4(t1)
-  li t0, 0x00200493           /* P2: addi s1, x0, 2; ret */
-  li t1, P2
-  sw t0, 0(t1)
-  li t0, 0x00008067
-  sw t0, 4(t1)
-  li t0, (8 << 60) | (ROOT >> 12)
-  csrw satp, t0
-  li t0, MPP
-  csrc mstatus, t0
-  li t0, MPP_S
-  csrs mstatus, t0
-  la t0, s_code
-  csrw mepc, t0
-  mret
+  set_s1_code P1, 1
+  set_s1_code P2, 2
+  enter_s_sv39 s_code
 
 s_code:
   li s2, 0

@@ -4,19 +4,10 @@
  * loop jumps to VA from that unit; the successor link made in S-mode must not be followed in
  * M-mode after the trap between them: VA's code sets s1 = 2 through P2, 1 at P1. */
 #include "test.h"
-#define ROOT 0x80100000
-#define L1 0x80101000
-#define L0 0x80102000
+#include "sv39.h"
 #define P1 0x80103000
 #define P2 0x80104000
 #define VA P1
-#define PTE(pa, flags) (((pa) >> 2) | (flags))
-#define V 1
-#define R 2
-#define W 4
-#define X 8
-#define A 64
-#define D 128
 #define MPP (3 << 11)
 #define MPP_S (1 << 11)
 #define MPRV (1 << 17)
@@ -52,26 +43,10 @@ _start:
   li t0, L0 + ((VA - 0x80000000) >> 12) * 8
   li t1, PTE(P2, V | R | X | A)
   sd t1, 0(t0)
-  li t0, 0x00100493           /* P1: addi s1, x0, 1; ret */
-  li t1, P1
-  sw t0, 0(t1)
-  li t0, 0x00008067
-  sw t0, 4(t1)
-  li t0, 0x00200493           /* P2: addi s1, x0, 2; ret */
-  li t1, P2
-  sw t0, 0(t1)
-  li t0, 0x00008067
-  sw t0, 4(t1)
-  li t0, (8 << 60) | (ROOT >> 12)
-  csrw satp, t0
-  li t0, MPP
-  csrc mstatus, t0
-  li t0, MPP_S
-  csrs mstatus, t0
+  set_s1_code P1, 1
+  set_s1_code P2, 2
   li s3, 2                    /* in S-mode, VA is P2 */
-  la t0, shared
-  csrw mepc, t0
-  mret
+  enter_s_sv39 shared
 
 /* Run in S-mode, then in M-mode with MPRV (no loads or stores: their translation differs). */
 shared:

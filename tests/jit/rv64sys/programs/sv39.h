@@ -28,3 +28,26 @@
   li t1, PTE(L0, V)
   sd t1, 0(t0)
 .endm
+
+/* `addi s1, x0, value; ret` at physical address p: the code a test's virtual page maps to, which
+ * tells by s1 which mapping ran. Clobbers t0 and t1. */
+.macro set_s1_code p, value
+  li t0, ((\value) << 20) | 0x493
+  li t1, \p
+  sw t0, 0(t1)
+  li t0, 0x00008067
+  sw t0, 4(t1)
+.endm
+
+/* Sv39 on ROOT, then mret to `label` in S-mode. Clobbers t0. */
+.macro enter_s_sv39 label
+  li t0, (8 << 60) | (ROOT >> 12)
+  csrw satp, t0
+  li t0, 3 << 11
+  csrc mstatus, t0
+  li t0, 1 << 11
+  csrs mstatus, t0
+  la t0, \label
+  csrw mepc, t0
+  mret
+.endm
