@@ -63,6 +63,11 @@ bool LinearMemory::init_mapped(uint64_t size, uint64_t guard) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
   auto* bytes = static_cast<uint8_t*>(p);
+  // Huge pages where the host allows them (a hint, no error if refused): a guest touching tens
+  // of MiB took a 4 KiB host page fault per page, and its random accesses a TLB miss per page
+  // (RV64 hash, a 32 MiB table: 24 k -> 5 k faults, 0.28 -> 0.24 s; a riscv64 boot's host faults
+  // were 5-8% of its time). The page protections the RV64 runner sets split them where needed.
+  ::madvise(p, size, MADV_HUGEPAGE);
   if (guard != 0 && ::mprotect(bytes + size, guard, PROT_NONE) != 0) {
     ::munmap(p, size + guard);
     return false;

@@ -2,8 +2,6 @@
 // lines, timers and the requests other threads make.
 #include <algorithm>
 
-#include <sys/mman.h>
-
 #include <fmt/format.h>
 
 #include "jit/rv64/guest_module.hpp"
@@ -63,10 +61,8 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   const std::uint64_t page = vm::LinearMemory::kPageSize;
   const std::uint64_t bytes = (kRamLinear + opts.ram_size + page - 1) / page * page;
   m.inst = STRATA_TRY(rv64::make_guest_instance(bytes));
+  // Huge pages where the host allows them: the linear memory asks for them (init_mapped).
   m.linear = m.inst->memory.data();
-  // Huge pages for guest RAM where the host allows them: a kernel touches most of its RAM, and
-  // 4 KiB host page faults were 5-8% of a boot's time. Only a hint (no error if refused).
-  ::madvise(m.linear, bytes, MADV_HUGEPAGE);
   m.tlb = std::make_unique<SoftTlb>(std::span<std::uint8_t>(m.linear + kTlbLinear, SoftTlb::kBytes),
                                     RamWindow{opts.ram_base, opts.ram_size, kRamLinear});
   if (opts.jit != JitMode::Off) {

@@ -1,6 +1,9 @@
 // Linear memory: loads/stores of every width, exact bounds at the edges, address overflow,
 // growth and caps, bulk copy/fill, data segments.
+#include <cstdio>
+#include <fstream>
 #include <limits>
+#include <string>
 
 #include "tests/vm/vm_test_util.hpp"
 #include "vm/instance.hpp"
@@ -218,6 +221,37 @@ TEST(LinearMemoryUnit, InBoundsNeverOverflows) {
   EXPECT_EQ(m.grow(UINT64_MAX - 65534), -1);
   EXPECT_EQ(m.size(), 65536u);
   EXPECT_FALSE(m.init(1 << 21, 1 << 20));
+}
+
+// A mapped memory asks the host for transparent huge pages: under the host's `madvise` mode its
+// mapping is THP-eligible in /proc/self/smaps (the mode `always` makes every mapping eligible and
+// `never` none, so only `madvise` shows the request).
+TEST(LinearMemoryUnit, AMappedMemoryAsksForHugePages) {
+  std::ifstream mode_file("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string mode;
+  std::getline(mode_file, mode);
+  if (mode.find("[madvise]") == std::string::npos)
+    GTEST_SKIP() << "the host's THP mode is not madvise: " << mode;
+  LinearMemory m;
+  ASSERT_TRUE(m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize));
+  const auto start = reinterpret_cast<uintptr_t>(m.data());
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool in_mapping = false, eligible = false, seen = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 &&
+        line.find(' ') != std::string::npos && line.find('-') < line.find(' ')) {
+      in_mapping = lo <= start && start < hi;
+      continue;
+    }
+    if (in_mapping && line.rfind("THPeligible:", 0) == 0) {
+      seen = true;
+      eligible = line.find('1') != std::string::npos;
+    }
+  }
+  ASSERT_TRUE(seen) << "no THPeligible line for the mapping";
+  EXPECT_TRUE(eligible);
 }
 
 }  // namespace
