@@ -108,9 +108,6 @@ bool TranslationCache::compile(CachedBlock& b) {
   if (b.func.jit_entry != nullptr) return true;
   if (jit_ == nullptr || b.compile_failed) return false;
   CompileTimer timer;
-  bool ok = false;
-  // A unit with ref registers runs through vm::execute's own frame, not as the loop's bottom
-  // frame that chained code needs (baseline/chain.hpp, CONTRACT).
   // Probes at every block but the entry, while the unit may still go to LLVM.
   std::vector<baseline::BlockProbe> probes;
   if (probes_ && b.opt == CachedBlock::Opt::None && b.block.block_starts.size() > 1) {
@@ -119,13 +116,9 @@ bool TranslationCache::compile(CachedBlock& b) {
       if (b.block.block_starts[i].second != b.block.start)
         probes.push_back({b.block.block_starts[i].first, &b.ran[i]});
   }
-  if (chaining_ && !b.has_ref_regs) {
-    const baseline::ChainExits exits = chain_.compile_exits(b);
-    ok = jit_->compile(b.func, b.block.fn, &exits, promises_, probes);
-  } else {
-    ok = jit_->compile(b.func, b.block.fn, nullptr, promises_, probes);
-  }
-  if (!ok) {
+  const baseline::ChainExits exits = opt_exits(b);
+  if (!jit_->compile(b.func, b.block.fn, exits.ctx != nullptr ? &exits : nullptr, promises_,
+                     probes)) {
     b.compile_failed = true;
     ++stats_.compile_failures;
     return false;
@@ -167,7 +160,9 @@ void TranslationCache::refresh_entry(CachedBlock& b) const {
 }
 
 baseline::ChainExits TranslationCache::opt_exits(CachedBlock& b) {
-  // As compile(): a unit with ref registers does not run as the loop's bottom frame.
+  // A unit with ref registers runs through vm::execute's own frame, not as the loop's bottom
+  // frame that chained code needs (baseline/chain.hpp, CONTRACT). The baseline tier's compile()
+  // takes its exits from here too.
   if (!chaining_ || b.has_ref_regs) return {};
   return chain_.compile_exits(b);
 }
@@ -226,11 +221,9 @@ void TranslationCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
     // The code is the retranslation's: that unit takes b's place (b and its baseline code go;
     // units chained to b relink to it at their next miss).
     std::unique_ptr<CachedBlock> n = std::move(b.for_opt);
-    vm::set_jit_entry(n->func, entry);
-    n->opt_entry = entry;
-    n->opt = CachedBlock::Opt::Installed;
-    refresh_entry(*n);               // found by indirect exits, no longer counted
-    b.opt = CachedBlock::Opt::None;  // not retired by the drop: freed at once
+    finish_unit_opt(*n, entry, code_, opt_owner_);  // installed: n has no other code
+    refresh_entry(*n);                              // found by indirect exits, no longer counted
+    b.opt = CachedBlock::Opt::None;                 // not retired by the drop: freed at once
     adopt(std::move(n));
     ++stats_.opt_installed;
     return;
