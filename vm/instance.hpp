@@ -110,6 +110,10 @@ struct ImportBinding {
   uint32_t nparams = 0;
   uint32_t arg_words = 0;
   bool has_result = false;
+  // Called only on slow paths (a translated RV64 instruction's fallback behind its inline fast
+  // path): the optimizing tier treats the call as cold, so the path around it is laid out of
+  // line and its register spills stay there.
+  bool cold = false;
   std::string qualified_name;  // "std.io.print", for traces
 };
 

@@ -24,7 +24,7 @@ namespace strata::jit::opt {
 // the allocation cache, baseline::ChainSlot/ChainContext) changes, so a stale module is refused
 // rather than misused. 7: the ExecState gained alloc_cache, read by inline allocation.
 // 8: OptRequest::guard_bytes. 9: OptRequest::chain (chained exits).
-inline constexpr uint32_t kOptApiVersion = 9;
+inline constexpr uint32_t kOptApiVersion = 10;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 

@@ -134,10 +134,41 @@ void Translator::leaf_host_call(const isa::Insn& in, const vm::ImportBinding& im
   for (uint32_t k = 0; k < in.nargs; ++k)
     b_.CreateStore(get(in.arg(k)), b_.CreateConstInBoundsGEP2_32(arr, leaf_args_, 0, k));
   llvm::Value* cx = loadp(st_, offsetof(vm::ExecState, host));
-  call_abs(reinterpret_cast<const void*>(import.native), b_.getVoidTy(),
-           {cx, leaf_args_, leaf_result_});
+  const void* native = reinterpret_cast<const void*>(import.native);
+  if (import.cold) {
+    llvm::Function* thunk = cold_thunk(native);
+    llvm::CallInst* call = b_.CreateCall(thunk, {cx, leaf_args_, leaf_result_});
+    call->setCallingConv(thunk->getCallingConv());
+    call->setDoesNotThrow();
+    // Branch probability takes a block that reaches only a cold call as unlikely.
+    call->addFnAttr(llvm::Attribute::Cold);
+  } else {
+    call_abs(native, b_.getVoidTy(), {cx, leaf_args_, leaf_result_});
+  }
   reload_memory();
   if (import.has_result) set(isa::a_of(in.word), b_.CreateLoad(i64_, leaf_result_));
+}
+
+// The thunk keeps every register (preserve_allcc): the hot path's values, the floating-point ones
+// included (all caller-saved in SysV), stay in their registers across the call, so the register
+// allocator spills nothing on the hot path for a call it rarely makes. The thunk saves and
+// restores them around the plain C call, only when the slow path runs. (With the C convention a
+// loop of translated D arithmetic spilled most of its doubles: every instruction's fallback is
+// such a call.)
+llvm::Function* Translator::cold_thunk(const void* native) {
+  auto [it, fresh] = cold_thunks_.try_emplace(native, nullptr);
+  if (!fresh) return it->second;
+  auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, ptr_}, false);
+  auto* f = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, "cold_thunk", mod_);
+  f->setCallingConv(llvm::CallingConv::PreserveAll);
+  f->addFnAttr(llvm::Attribute::NoInline);
+  f->addFnAttr(llvm::Attribute::Cold);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilder<> tb(llvm::BasicBlock::Create(ctx_, "", f));
+  llvm::CallInst* c = tb.CreateCall(type, cptr(native), {f->getArg(0), f->getArg(1), f->getArg(2)});
+  c->setDoesNotThrow();
+  tb.CreateRetVoid();
+  return it->second = f;
 }
 
 void Translator::reload(uint16_t r) {

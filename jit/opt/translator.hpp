@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <llvm/ADT/DenseMap.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/MDBuilder.h>
 
@@ -139,6 +140,9 @@ class Translator {
   void fuel_from_memory();
   static constexpr uint32_t kMaxLeafArgs = 8;
   void leaf_host_call(const isa::Insn& in, const vm::ImportBinding& import);
+  // The thunk through which a cold leaf native is called (vm::ImportBinding::cold), one per
+  // native in the module.
+  llvm::Function* cold_thunk(const void* native);
 
   // ---- instructions: false when the opcode has no translation (the function is declined) ----
   bool emit_control(const isa::Insn& in);  // branches, calls, returns, trap
@@ -188,6 +192,9 @@ class Translator {
   const uint64_t memory_floor_;        // OptRequest::memory_floor
   const uint64_t guard_bytes_;         // OptRequest::guard_bytes (0 without fixed_memory)
   const baseline::ChainExits* chain_;  // OptRequest::chain
+  // cold_thunk()'s. An LLVM map: a std:: container of LLVM types would be a default-visibility
+  // template instance, exported by the module (OptCli.ModuleCarriesItsLLVMComponents).
+  llvm::DenseMap<const void*, llvm::Function*> cold_thunks_;
   // How far past the memory's end an access checked only by its address may reach, and how far
   // above a passed check's address a later one may lie (guard_checks.hpp): half the guard each.
   uint64_t guard_reach() const { return guard_bytes_ / 2; }

@@ -68,6 +68,21 @@ uint16_t BlockBuilder::unit_const(int32_t v) {
   return reg;
 }
 
+uint16_t BlockBuilder::unit_fconst(uint64_t bits) {
+  for (const Fconst& c : unit_fconsts_)
+    if (c.bits == bits) return c.reg;
+  const uint16_t reg = new_reg(isa::ValType::F64);
+  const uint16_t hi = new_reg(isa::ValType::I64);
+  unit_fconsts_.push_back({reg, hi, new_reg(isa::ValType::I64), bits});
+  return reg;
+}
+
+uint16_t BlockBuilder::define_block_value(BlockValue v) {
+  const auto k = static_cast<size_t>(v);
+  if (block_value_regs_[k] == 0) block_value_regs_[k] = new_reg(isa::ValType::I64);
+  return block_values_[k] = block_value_regs_[k];
+}
+
 uint16_t BlockBuilder::tmp() {
   if (itmp_next_ == itmps_.size()) itmps_.push_back(new_reg(isa::ValType::I64));
   return itmps_[itmp_next_++];
@@ -319,6 +334,17 @@ isa::Function BlockBuilder::finish(std::string name) {
       fn.code.push_back(isa::make_abc(Op::LdI64, slot_reg_[s], kZero, slot_offset(s)));
   for (const auto& [reg, value] : unit_consts_)
     fn.code.push_back(isa::make_abx(Op::Li, reg, static_cast<uint32_t>(value)));
+  for (const Fconst& c : unit_fconsts_) {
+    // reg = bitsf((hi << 32) | zext32(lo)): li sign-extends its 32 bits.
+    fn.code.push_back(isa::make_abx(Op::Li, c.hi, static_cast<uint32_t>(c.bits >> 32)));
+    fn.code.push_back(isa::make_abc(Op::ShlI, c.hi, c.hi, 32));
+    if (static_cast<uint32_t>(c.bits) != 0) {
+      fn.code.push_back(isa::make_abx(Op::Li, c.lo, static_cast<uint32_t>(c.bits)));
+      fn.code.push_back(isa::make_abc(Op::Zext32, c.lo, c.lo, 0));
+      fn.code.push_back(isa::make_abc(Op::Or, c.hi, c.hi, c.lo));
+    }
+    fn.code.push_back(isa::make_abc(Op::BitsF, c.reg, c.hi, 0));
+  }
 
   // Old code index -> new one. word[i]: the word emitted at i; before[i]: what was emitted at
   // i, the writeback stores placed there included (where a label bound at i leads).

@@ -63,6 +63,8 @@ class BlockBuilder {
   // An i64 register holding `v` throughout the unit: the prologue sets it, so a loop that
   // compares against it runs no instruction to make it. One register per distinct value.
   uint16_t unit_const(int32_t v);
+  // The same for an f64 register holding the double whose bit pattern is `bits`.
+  uint16_t unit_fconst(uint64_t bits);
 
   // An i64 register of the unit's own, never recycled: a value carried from one guest
   // instruction to code emitted later (a return's target, to the unit's return dispatch).
@@ -113,7 +115,10 @@ class BlockBuilder {
   void begin_insn(uint64_t pc);
   // Marks the start of a guest basic block inside the unit (the unit's first block needs none):
   // insns_before_current() counts from here.
-  void begin_block() { block_first_insn_ = pc_map_.size(); }
+  void begin_block() {
+    block_first_insn_ = pc_map_.size();
+    block_values_.fill(0);
+  }
   // Guest instructions begun so far: the index of the next one's pc map entry.
   size_t insns_begun() const { return pc_map_.size(); }
   // Guest instructions of the current block begun before the current one.
@@ -121,6 +126,22 @@ class BlockBuilder {
     const size_t n = pc_map_.size() - block_first_insn_;
     return n == 0 ? 0 : static_cast<unsigned>(n - 1);
   }
+
+  // Values a guest block computes once, at its first instruction that needs one, and its later
+  // instructions reuse: a guest block's code is straight-line (only its own instructions'
+  // diamonds inside), so the first computation dominates every later use. begin_block() forgets
+  // them; so does whatever changes what they were computed from (forget_block_value).
+  enum class BlockValue : uint8_t {
+    FloatFastRne,  // fcsr has NX set (else nonzero): translate_float_inline.cpp
+    FloatFastDyn,  // fcsr has NX set and frm = RNE (else nonzero)
+    kCount,
+  };
+  // The register holding `v` in the current block, or 0 when the block has not computed it.
+  uint16_t block_value(BlockValue v) const { return block_values_[static_cast<size_t>(v)]; }
+  // The register to compute `v` into (one per kind for the whole unit: each block writes it
+  // before reading it); it holds `v` from here to the end of the block.
+  uint16_t define_block_value(BlockValue v);
+  void forget_block_value(BlockValue v) { block_values_[static_cast<size_t>(v)] = 0; }
 
   // Stores the dirty guest registers to the state page (st.i64 r0, rK, offset). Call it right
   // before each `ret` of the unit. The stores are placed by finish(), once the whole unit is
@@ -152,7 +173,8 @@ class BlockBuilder {
   size_t size() const { return code_.size(); }
   // An upper bound of the finished function's length so far (prologue and writebacks included).
   size_t final_size_bound() const {
-    return code_.size() + (wb_points_.size() + 1) * used_slots_.size() + unit_consts_.size();
+    return code_.size() + (wb_points_.size() + 1) * used_slots_.size() + unit_consts_.size() +
+           kFconstWords * unit_fconsts_.size();
   }
 
  private:
@@ -199,8 +221,18 @@ class BlockBuilder {
   std::array<uint16_t, 32> shadow_reg_{};
   std::array<bool, 32> shadow_ok_{};
   std::array<bool, kSlots> dirty_{};
+  // define_block_value's registers (0: none yet) and which of them the current block has set.
+  std::array<uint16_t, static_cast<size_t>(BlockValue::kCount)> block_value_regs_{};
+  std::array<uint16_t, static_cast<size_t>(BlockValue::kCount)> block_values_{};
   std::vector<uint8_t> used_slots_;                        // in first-use order
   std::vector<std::pair<uint16_t, int32_t>> unit_consts_;  // (register, value): unit_const()
+  struct Fconst {
+    uint16_t reg;     // the f64 register
+    uint16_t hi, lo;  // i64 registers of its own, for the prologue's sequence
+    uint64_t bits;
+  };
+  std::vector<Fconst> unit_fconsts_;         // unit_fconst()
+  static constexpr size_t kFconstWords = 6;  // li, shl, li, zext32, or, bitsf
   // Temporaries made so far, by type; the first *_next_ of each are taken by this instruction.
   std::vector<uint16_t> itmps_, ftmps_;
   size_t itmp_next_ = 0, ftmp_next_ = 0;

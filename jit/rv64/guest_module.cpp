@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "jit/rv64/helpers.hpp"
+#include "jit/rv64/translate_float.hpp"
 #include "vm/program.hpp"
 
 namespace strata::jit::rv64 {
@@ -34,6 +35,7 @@ Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes,
     b.nparams = h.nparams;
     b.arg_words = static_cast<uint32_t>(isa::arg_words(h.nparams));
     b.has_result = h.has_result;
+    b.cold = only_slow_paths_call(static_cast<Helper>(&h - helper_table().data()));
     b.qualified_name = fmt::format("rv64.{}", h.name);
     inst->imports.push_back(std::move(b));
   }

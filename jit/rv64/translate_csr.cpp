@@ -92,6 +92,8 @@ void write_fcsr_field(BlockBuilder& b, uint16_t csr, uint16_t v) {
     default: b.emit(Op::AndI, word, v, 0xff); break;
   }
   b.emit(Op::StI64, BlockBuilder::kZero, word, state::kFcsr);
+  b.forget_block_value(BlockBuilder::BlockValue::FloatFastRne);
+  b.forget_block_value(BlockBuilder::BlockValue::FloatFastDyn);
 }
 
 }  // namespace

@@ -36,4 +36,9 @@ bool emit_helper_call(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_
 bool emit_float_inline(BlockBuilder& b, const isa::rv64::DecodedInsn& in, uint64_t pc,
                        FloatExits* exits = nullptr);
 
+// Whether `h` is the helper of an instruction with an inline fast path, so that its calls are
+// that path's rare fallback (vm::ImportBinding::cold). Also true for the few such instructions
+// that always call it (a static rounding mode other than RNE): those are rare in compiled code.
+bool only_slow_paths_call(Helper h);
+
 }  // namespace strata::jit::rv64

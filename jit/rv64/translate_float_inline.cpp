@@ -28,6 +28,9 @@
 // every FP program sets it on its first inexact operation, so after that the fast path is the
 // common one. A compare is inline when neither operand is a NaN (then it raises nothing).
 #include "jit/rv64/translate_float.hpp"
+
+#include <optional>
+
 #include "vm/rv64/guest_layout.hpp"
 
 namespace strata::jit::rv64 {
@@ -43,73 +46,76 @@ constexpr uint8_t kRmDyn = 7;
 constexpr uint16_t kFrmMask = 7 << 5;
 constexpr uint16_t kNx = 1;
 
-// Branches to `slow` unless bits `x`'s biased exponent is in [lo, lo + span).
-void exponent_in(BlockBuilder& b, uint16_t x, uint16_t lo, uint16_t span,
-                 BlockBuilder::Label slow) {
-  const uint16_t e = b.tmp(), limit = b.tmp();
-  b.emit(Op::ShlI, e, x, 1);
-  b.emit(Op::ShrI, e, e, 53);
-  if (lo != 0) b.emit(Op::AddI, e, e, static_cast<uint16_t>(-static_cast<int16_t>(lo)));
-  b.load_const(limit, span);
-  b.branch2(Op::BgeU, e, limit, slow);
-}
-
 // The fcsr test shared by every arithmetic path: NX set and, for a dyn instruction, frm = RNE.
+// Computed once per guest block (BlockBuilder::BlockValue) and tested by each of its arithmetic
+// instructions: within a block only a CSR write changes frm or clears NX (translate_csr.cpp
+// forgets the value), and a helper only ORs flags in. So after the first test passes the later
+// ones cannot fail, which LLVM sees when they test one register instead of reloading fcsr after
+// each slow path's call.
 void require_nx_and_rne(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::Label slow) {
-  const uint16_t fcsr = b.tmp();
-  b.emit(Op::LdI64, fcsr, BlockBuilder::kZero, vm::rv64::state::kFcsr);
-  b.emit(Op::AndI, fcsr, fcsr, in.rm == kRmDyn ? kFrmMask | kNx : kNx);
-  b.emit(Op::XorI, fcsr, fcsr, kNx);
-  b.branch1(Op::Bnz, fcsr, slow);
+  using V = BlockBuilder::BlockValue;
+  const V kind = in.rm == kRmDyn ? V::FloatFastDyn : V::FloatFastRne;
+  uint16_t bad = b.block_value(kind);
+  if (bad == 0) {
+    bad = b.define_block_value(kind);
+    b.emit(Op::LdI64, bad, BlockBuilder::kZero, vm::rv64::state::kFcsr);
+    b.emit(Op::AndI, bad, bad, kind == V::FloatFastDyn ? kFrmMask | kNx : kNx);
+    b.emit(Op::XorI, bad, bad, kNx);
+  }
+  b.branch1(Op::Bnz, bad, slow);
 }
 
-// Keeps the host's result `bits` in rd when its biased exponent is in [lo, lo + span), else
-// branches to `slow` with rd untouched.
-void keep_result(BlockBuilder& b, const DecodedInsn& in, uint16_t bits, uint16_t lo, uint16_t span,
+// |result| in [kNormalMin, inf) (mul, div, fma) or [0, inf) (add, sub, sqrt): see the header.
+// As bit patterns, kNormalMin is the least double with biased exponent 2.
+constexpr uint64_t kNormalMin = uint64_t{2} << 52, kFiniteMax = (uint64_t{0x7ff} << 52) - 1;
+enum class Range : uint8_t { Normal, Finite };
+
+// Keeps the host's result `f` in rd when it is in `range`, else branches to `slow` with rd
+// untouched. Tested on the double itself, not its bits: the value then stays in a floating-point
+// register from one instruction to the next (its only other uses are the guest register's
+// stores), where a test of the bits costs LLVM a move to an integer register and back for each.
+// Ordered compares: a NaN passes neither and takes the slow path.
+void keep_result(BlockBuilder& b, const DecodedInsn& in, uint16_t f, Range range,
                  BlockBuilder::Label slow) {
-  exponent_in(b, bits, lo, span, slow);
-  b.emit(Op::Mov, b.fdef(in.rd), bits);
+  const uint16_t magnitude = b.ftmp();
+  const BlockBuilder::Label fits = b.new_label();
+  b.emit(Op::FAbs, magnitude, f);
+  if (range == Range::Normal) b.branch2(Op::BfLt, magnitude, b.unit_fconst(kNormalMin), slow);
+  b.branch2(Op::BfLe, magnitude, b.unit_fconst(kFiniteMax), fits);
+  b.branch1(Op::Jmp, 0, slow);
+  b.bind(fits);
+  b.emit(Op::FBits, b.fdef(in.rd), f);
 }
-
-// Results that must be normal and at least 2^-1021 (mul, div, fma), or just finite (add, sub,
-// sqrt): see the header.
-constexpr uint16_t kNormalLo = 2, kNormalSpan = 2045, kFiniteSpan = 2047;
 
 void emit_arith(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::Label slow) {
   require_nx_and_rne(b, in, slow);
-  const uint16_t fx = b.ftmp(), fy = b.ftmp(), bits = b.tmp();
+  const uint16_t fx = b.ftmp(), fy = b.ftmp();
   b.emit(Op::BitsF, fx, b.freg(in.rs1));
   b.emit(Op::BitsF, fy, b.freg(in.rs2));
   b.emit(op, fx, fx, fy);
-  b.emit(Op::FBits, bits, fx);
-  if (op == Op::FMul || op == Op::FDiv)
-    keep_result(b, in, bits, kNormalLo, kNormalSpan, slow);
-  else
-    keep_result(b, in, bits, 0, kFiniteSpan, slow);
+  keep_result(b, in, fx, op == Op::FMul || op == Op::FDiv ? Range::Normal : Range::Finite, slow);
 }
 
 // rd = (negate_product ? -rs1 : rs1) * rs2 + (negate_addend ? -rs3 : rs3), one rounding.
 void emit_fused(BlockBuilder& b, const DecodedInsn& in, bool negate_product, bool negate_addend,
                 BlockBuilder::Label slow) {
   require_nx_and_rne(b, in, slow);
-  const uint16_t fx = b.ftmp(), fy = b.ftmp(), acc = b.ftmp(), bits = b.tmp();
+  const uint16_t fx = b.ftmp(), fy = b.ftmp(), acc = b.ftmp();
   b.emit(Op::BitsF, fx, b.freg(in.rs1));
   if (negate_product) b.emit(Op::FNeg, fx, fx);
   b.emit(Op::BitsF, fy, b.freg(in.rs2));
   b.emit(Op::BitsF, acc, b.freg(in.rs3));
   if (negate_addend) b.emit(Op::FNeg, acc, acc);
   b.emit(Op::FMAdd, acc, fx, fy);
-  b.emit(Op::FBits, bits, acc);
-  keep_result(b, in, bits, kNormalLo, kNormalSpan, slow);
+  keep_result(b, in, acc, Range::Normal, slow);
 }
 
 void emit_sqrt(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::Label slow) {
   require_nx_and_rne(b, in, slow);
-  const uint16_t f = b.ftmp(), bits = b.tmp();
+  const uint16_t f = b.ftmp();
   b.emit(Op::BitsF, f, b.freg(in.rs1));
   b.emit(Op::FSqrt, f, f);
-  b.emit(Op::FBits, bits, f);
-  keep_result(b, in, bits, 0, kFiniteSpan, slow);
+  keep_result(b, in, f, Range::Finite, slow);
 }
 
 void emit_compare(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::Label slow) {
@@ -124,28 +130,51 @@ void emit_compare(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::L
   b.emit(op, b.xdef(in.rd), fx, fy);
 }
 
+// The instructions with an inline path, and its shape.
+enum class Kind : uint8_t { Arith, Compare, Fused, Sqrt };
+struct InlineForm {
+  Kind kind = Kind::Arith;
+  Op op = Op::Nop;                                     // Arith, Compare: the SVI operation
+  bool negate_product = false, negate_addend = false;  // Fused
+};
+
+std::optional<InlineForm> inline_form(Opcode op) {
+  switch (op) {
+    case Opcode::FaddD: return InlineForm{Kind::Arith, Op::FAdd};
+    case Opcode::FsubD: return InlineForm{Kind::Arith, Op::FSub};
+    case Opcode::FmulD: return InlineForm{Kind::Arith, Op::FMul};
+    case Opcode::FdivD: return InlineForm{Kind::Arith, Op::FDiv};
+    case Opcode::FsqrtD: return InlineForm{Kind::Sqrt};
+    case Opcode::FmaddD: return InlineForm{Kind::Fused};
+    case Opcode::FmsubD: return InlineForm{Kind::Fused, Op::Nop, false, true};
+    case Opcode::FnmsubD: return InlineForm{Kind::Fused, Op::Nop, true, false};
+    case Opcode::FnmaddD: return InlineForm{Kind::Fused, Op::Nop, true, true};
+    case Opcode::FltD: return InlineForm{Kind::Compare, Op::FLt};
+    case Opcode::FleD: return InlineForm{Kind::Compare, Op::FLe};
+    case Opcode::FeqD: return InlineForm{Kind::Compare, Op::FEq};
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
 
-bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
-  enum class Kind : uint8_t { Arith, Compare, Fused, Sqrt };
-  Op op = Op::Nop;
-  Kind kind = Kind::Arith;
-  bool negate_product = false, negate_addend = false;
-  switch (in.op) {
-    case Opcode::FaddD: op = Op::FAdd; break;
-    case Opcode::FsubD: op = Op::FSub; break;
-    case Opcode::FmulD: op = Op::FMul; break;
-    case Opcode::FdivD: op = Op::FDiv; break;
-    case Opcode::FsqrtD: kind = Kind::Sqrt; break;
-    case Opcode::FmaddD: kind = Kind::Fused; break;
-    case Opcode::FmsubD: kind = Kind::Fused, negate_addend = true; break;
-    case Opcode::FnmsubD: kind = Kind::Fused, negate_product = true; break;
-    case Opcode::FnmaddD: kind = Kind::Fused, negate_product = negate_addend = true; break;
-    case Opcode::FltD: op = Op::FLt, kind = Kind::Compare; break;
-    case Opcode::FleD: op = Op::FLe, kind = Kind::Compare; break;
-    case Opcode::FeqD: op = Op::FEq, kind = Kind::Compare; break;
+bool only_slow_paths_call(Helper h) {
+  switch (h) {
+    // A float helper has its instruction's name.
+#define STRATA_RV_HELPER(name, sig) \
+  case Helper::name:                \
+    return inline_form(Opcode::name).has_value();
+#include "jit/rv64/helpers_float.def"
+#undef STRATA_RV_HELPER
     default: return false;
   }
+}
+
+bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, FloatExits* exits) {
+  const std::optional<InlineForm> form = inline_form(in.op);
+  if (!form) return false;
+  const Kind kind = form->kind;
+  const Op op = form->op;
   // Other rounding modes (and reserved ones, an illegal exit) are the helper's alone.
   if (kind != Kind::Compare && (in.reserved_rm || (in.rm != kRmRne && in.rm != kRmDyn)))
     return false;
@@ -153,7 +182,7 @@ bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, Floa
   switch (kind) {
     case Kind::Arith: emit_arith(b, in, op, slow); break;
     case Kind::Compare: emit_compare(b, in, op, slow); break;
-    case Kind::Fused: emit_fused(b, in, negate_product, negate_addend, slow); break;
+    case Kind::Fused: emit_fused(b, in, form->negate_product, form->negate_addend, slow); break;
     case Kind::Sqrt: emit_sqrt(b, in, slow); break;
   }
   b.branch1(Op::Jmp, 0, done);

@@ -39,6 +39,92 @@ TEST(RvFloatBlock, FrmWrittenByCsrDrivesDynamicRoundingAndFlagsAreReadBack) {
   EXPECT_EQ(r.state(state::kFcsr), (RMM << 5) | NX | NV);
 }
 
+// A block tests fcsr once for all its inline D operations (translate_float_inline.cpp); an fflags
+// write between them makes the next one test it again.
+TEST(RvFloatBlock, ClearingFflagsMidBlockMakesTheNextOperationRaiseNxAgain) {
+  Rig r;
+  r.set_f(1, bd(1.0));
+  r.set_f(2, bd(0x1p-60));  // 1 + 2^-60: inexact
+  r.set_fcsr(NX);           // the fast path's condition, at the first one
+  r.run_translated({
+      fp::fadd(D, 4, 1, 2, DYN),
+      csrrwi(0, kFflags, 0),
+      fp::fadd(D, 5, 1, 2, DYN),
+      csrrs(10, kFflags, 0),
+      kJalSelf,
+  });
+  EXPECT_EQ(r.f(5), bd(1.0));
+  EXPECT_EQ(r.x(10), NX);
+}
+
+// The same for frm: the operation after the write rounds the new way.
+TEST(RvFloatBlock, FrmWrittenMidBlockRoundsTheNextDynamicOperation) {
+  Rig r;
+  r.set_f(1, bd(1.0));
+  r.set_f(2, bd(0x1.8p-53));  // 1 + 1.5 ulp/2: RNE rounds up, RTZ down
+  r.set_fcsr(NX);
+  r.run_translated({
+      fp::fadd(D, 4, 1, 2, DYN),
+      csrrwi(0, kFrm, RTZ),
+      fp::fadd(D, 5, 1, 2, DYN),
+      kJalSelf,
+  });
+  EXPECT_EQ(r.f(4), bd(1.0 + 0x1p-52));
+  EXPECT_EQ(r.f(5), bd(1.0));
+  EXPECT_EQ(r.state(state::kFcsr), (RTZ << 5) | NX);
+}
+
+// Under LLVM a slow path's helper is a cold call through a thunk that keeps every register
+// (jit/opt/translate.cpp cold_thunk): the doubles computed before it, held in registers the C
+// convention would clobber, must come out of it intact.
+TEST(RvFloatBlock, ValuesLiveAcrossASlowPathSurviveIt) {
+  Rig r;
+  for (unsigned i = 1; i <= 8; ++i) r.set_f(i, bd(1.0 + i / 8.0));
+  r.set_f(5, bd(0.0));  // f5 * f6 = 0: the mul's slow path
+  r.set_fcsr(NX);
+  r.run_translated({
+      fp::fadd(D, 10, 1, 2, DYN),
+      fp::fmul(D, 11, 3, 4, DYN),
+      fp::fsub(D, 12, 7, 8, DYN),
+      fp::fmul(D, 13, 5, 6, DYN),  // slow
+      fp::fadd(D, 14, 10, 11, DYN),
+      fp::fadd(D, 15, 14, 12, DYN),
+      fp::fadd(D, 16, 15, 13, DYN),
+      kJalSelf,
+  });
+  const double f10 = 1.125 + 1.25, f11 = 1.375 * 1.5, f12 = 1.875 - 2.0;
+  EXPECT_EQ(r.f(13), bd(0.0));
+  EXPECT_EQ(r.f(16), bd(f10 + f11 + f12));
+  EXPECT_EQ(r.state(state::kFcsr), NX);
+}
+
+// BlockBuilder::unit_fconst: the prologue makes each constant once; every path of the unit reads
+// its bit pattern (one with a low half, one without).
+TEST(RvFloatBlock, UnitFloatConstantsHoldTheirBitsOnEveryPath) {
+  Rig r;
+  r.set_x(5, 1);
+  BlockBuilder b;
+  b.begin_insn(kPc);
+  const uint16_t max = b.unit_fconst(0x7fefffffffffffffull);
+  const uint16_t least = b.unit_fconst(0x0020000000000000ull);
+  EXPECT_EQ(b.unit_fconst(0x7fefffffffffffffull), max);
+  EXPECT_NE(least, max);
+  const BlockBuilder::Label other = b.new_label(), done = b.new_label();
+  b.branch1(isa::Op::Bnz, b.xreg(5), other);
+  b.emit(isa::Op::FBits, b.fdef(4), least);
+  b.branch1(isa::Op::Jmp, 0, done);
+  b.bind(other);
+  b.emit(isa::Op::FBits, b.fdef(4), max);
+  b.emit(isa::Op::FBits, b.fdef(6), least);
+  b.bind(done);
+  const uint16_t next = b.tmp();
+  b.load_const(next, kPc + 4);
+  b.emit_return(next);
+  EXPECT_EQ(r.run_function(b.finish("fconsts"), /*with_llvm=*/true), kPc + 4);
+  EXPECT_EQ(r.f(4), 0x7fefffffffffffffull);
+  EXPECT_EQ(r.f(6), 0x0020000000000000ull);
+}
+
 TEST(RvFloatBlock, InvalidFrmMakesTheDynamicInstructionIllegal) {
   Rig r;
   r.set_f(1, bd(1.0));

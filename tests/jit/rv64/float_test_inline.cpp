@@ -2,17 +2,23 @@
 // operand class (zeros, subnormals, the edges of the fast domains, huge values, infinities,
 // NaNs), every fcsr state (NX clear or set, frm RNE or not) and static or dynamic rounding, the
 // result and the whole fcsr must be the helper's, on the interpreter and the baseline JIT (with
-// and without the RV64 runner's code promises). The fused multiply-adds also get addends that
-// cancel the product exactly or almost (signed zeros, tiny results) and products that overflow.
+// and without the RV64 runner's code promises) and LLVM (compiled as the runner's units are,
+// each slow path a cold call through a register-preserving thunk). The fused multiply-adds also get
+// addends that cancel the product exactly or almost (signed zeros, tiny results) and products that
+// overflow.
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "jit/opt/opt_loader.hpp"
 #include "tests/jit/rv64/float_test_rig.hpp"
 
 namespace strata::jit::rv64::ftest {
@@ -58,8 +64,9 @@ std::vector<uint64_t> operands() {
 class Block {
  public:
   Block(vm::Instance& inst, baseline::BaselineJit* jit, uint32_t insn, bool inline_path,
-        uint32_t index, baseline::CodePromises promises = {})
+        uint32_t index, baseline::CodePromises promises = {}, opt::OptTier* llvm = nullptr)
       : inst_(inst) {
+    cx_.caller = &inst;  // as the runner sets it: leaf helpers called by LLVM code need it
     const isa::rv64::DecodedInsn in = isa::rv64::decode(insn);
     BlockBuilder bb;
     bb.begin_insn(kPc);
@@ -74,6 +81,11 @@ class Block {
     init_block_func(fn_, body_, inst, index);
     if (jit != nullptr) {
       EXPECT_TRUE(jit->compile(fn_, body_, nullptr, promises));
+    }
+    if (llvm != nullptr) {
+      vm::JitEntry entry = llvm->translate(fn_, body_, /*guest_unit=*/true);
+      EXPECT_NE(entry, nullptr) << "LLVM declined the block";
+      if (entry != nullptr) vm::set_jit_entry(fn_, entry);
     }
   }
   // (result in f4 or x5, fcsr afterwards)
@@ -124,11 +136,20 @@ void compare_cases(uint32_t insn, bool x_result, const std::vector<Operands>& ca
   Block compiled(**inst, &jit, insn, true, 3);
   // As the RV64 runner compiles its units (vm::execute zeroes the frame, so r0 is 0).
   Block promised(**inst, &jit, insn, true, 4, {.fixed_memory = true, .zero_r0 = true});
+  std::vector<Block*> tiers = {&interp, &compiled, &promised};
+  auto llvm = opt::OptTier::load();
+  std::optional<Block> optimized;
+  if (llvm) {
+    optimized.emplace(**inst, nullptr, insn, true, 5, baseline::CodePromises{}, llvm->get());
+    tiers.push_back(&*optimized);
+  } else {
+    ADD_FAILURE() << "the optimizing tier cannot be loaded: " << llvm.error().message;
+  }
   const uint64_t fcsrs[] = {0, NX, NX | OF, NX | (RTZ << 5)};
   for (const Operands& o : cases)
     for (uint64_t fcsr : fcsrs) {
       const auto w = want.run(o.a, o.b, fcsr, x_result, o.c);
-      for (Block* tier : {&interp, &compiled, &promised}) {
+      for (Block* tier : tiers) {
         const auto g = tier->run(o.a, o.b, fcsr, x_result, o.c);
         ASSERT_EQ(w.first, g.first) << std::hex << "insn 0x" << insn << " a 0x" << o.a << " b 0x"
                                     << o.b << " c 0x" << o.c << " fcsr 0x" << fcsr;
@@ -265,6 +286,20 @@ TEST(RvFloatInline, OnlyTheRoundToNearestFormsHaveAFastPath) {
   EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fmadd(D, 4, 1, 2, 3, RDN)), kPc));
   EXPECT_FALSE(emit_float_inline(bb, isa::rv64::decode(fp::fmadd(S, 4, 1, 2, 3, RNE)), kPc));
   EXPECT_EQ(bb.size(), 0u);
+}
+
+// The helpers of the inline D instructions are the guest instance's cold imports (their calls
+// are the fallbacks the optimizing tier lays out of line); no other helper is.
+TEST(RvFloatInline, TheFallbackHelpersAreTheColdImports) {
+  auto inst = make_guest_instance(kGuestBytes);
+  ASSERT_TRUE(inst.has_value());
+  std::set<std::string> cold;
+  for (const vm::ImportBinding& b : (*inst)->imports)
+    if (b.cold) cold.insert(b.qualified_name);
+  const std::set<std::string> want = {"rv64.FaddD",   "rv64.FsubD",  "rv64.FmulD",  "rv64.FdivD",
+                                      "rv64.FsqrtD",  "rv64.FmaddD", "rv64.FmsubD", "rv64.FnmsubD",
+                                      "rv64.FnmaddD", "rv64.FltD",   "rv64.FleD",   "rv64.FeqD"};
+  EXPECT_EQ(cold, want);
 }
 
 }  // namespace

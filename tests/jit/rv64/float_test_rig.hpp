@@ -19,6 +19,7 @@
 #include "isa/verifier.hpp"
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
+#include "jit/opt/opt_loader.hpp"
 #include "jit/rv64/block_builder.hpp"
 #include "jit/rv64/guest_module.hpp"
 #include "jit/rv64/translate_float.hpp"
@@ -172,13 +173,14 @@ class Rig {
       ADD_FAILURE() << tb.error().message;
       return 0;
     }
-    return run_function(std::move(tb->fn));
+    return run_function(std::move(tb->fn), /*with_llvm=*/true);
   }
 
   // Verifies `fn`, runs it in the interpreter, then through the baseline JIT without and with
-  // the runner's promises, each from the interpreter's starting memory; all must return the same
-  // and leave the same memory (the interpreter's stays).
-  uint64_t run_function(isa::Function fn) {
+  // the runner's promises (and, `with_llvm`, compiled by LLVM as the runner's units are), each
+  // from the interpreter's starting memory; all must return the same and leave the same memory
+  // (the interpreter's stays).
+  uint64_t run_function(isa::Function fn, bool with_llvm = false) {
     bodies_.push_back(std::move(fn));
     const isa::Function& body = bodies_.back();
 
@@ -190,10 +192,14 @@ class Rig {
     std::vector<uint8_t> before(data(), data() + kGuestBytes);
     const uint64_t interp = execute(body, Tier::Interpreter);
     std::vector<uint8_t> after(data(), data() + kGuestBytes);
-    for (const Tier tier : {Tier::Baseline, Tier::BaselinePromised}) {
+    std::vector<Tier> tiers = {Tier::Baseline, Tier::BaselinePromised};
+    if (with_llvm) tiers.push_back(Tier::Llvm);
+    for (const Tier tier : tiers) {
       std::memcpy(data(), before.data(), kGuestBytes);
       const uint64_t jit = execute(body, tier);
-      const char* what = tier == Tier::Baseline ? "baseline JIT" : "baseline JIT (promised)";
+      const char* what = tier == Tier::Baseline           ? "baseline JIT"
+                         : tier == Tier::BaselinePromised ? "baseline JIT (promised)"
+                                                          : "LLVM";
       EXPECT_EQ(interp, jit) << "interpreter and " << what << " disagree";
       EXPECT_EQ(0, std::memcmp(after.data(), data(), kGuestBytes))
           << "guest memory differs between the interpreter and " << what;
@@ -217,7 +223,17 @@ class Rig {
   }
 
  private:
-  enum class Tier { Interpreter, Baseline, BaselinePromised };
+  enum class Tier { Interpreter, Baseline, BaselinePromised, Llvm };
+
+  // The optimizing tier, loaded once per test binary (its code lives until the process ends).
+  static opt::OptTier* llvm() {
+    static auto tier = opt::OptTier::load();
+    if (!tier) {
+      ADD_FAILURE() << "the optimizing tier cannot be loaded: " << tier.error().message;
+      return nullptr;
+    }
+    return tier->get();
+  }
 
   uint8_t* data() { return inst_->memory.data(); }
 
@@ -225,7 +241,13 @@ class Rig {
     funcs_.emplace_back();
     vm::FuncInfo& fn = funcs_.back();
     init_block_func(fn, body, *inst_, static_cast<uint32_t>(funcs_.size()));
-    if (tier != Tier::Interpreter) {
+    if (tier == Tier::Llvm) {
+      if (opt::OptTier* t = llvm(); t != nullptr) {
+        vm::JitEntry entry = t->translate(fn, body, /*guest_unit=*/true);
+        EXPECT_NE(entry, nullptr) << "LLVM declined the block";
+        if (entry != nullptr) vm::set_jit_entry(fn, entry);
+      }
+    } else if (tier != Tier::Interpreter) {
       // The promises of jit/rv64/translation_cache: the guest memory never moves, and r0 is 0
       // on entry (vm::execute zeroes the frame, as the runner keeps r0).
       const baseline::CodePromises promises{.fixed_memory = tier == Tier::BaselinePromised,
@@ -234,6 +256,7 @@ class Rig {
     }
     vm::ExecState st{vm::Limits{}};
     vm::HostContext cx{1, 2};
+    cx.caller = inst_.get();  // as the runner sets it: leaf helpers called by LLVM code need it
     vm::Value result{};
     vm::Trap trap;
     const vm::ExecStatus status = vm::execute(st, cx, &fn, nullptr, &result, &trap);
