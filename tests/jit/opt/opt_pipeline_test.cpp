@@ -82,4 +82,15 @@ TEST(OptPipeline, AnUnknownPassInTheOverrideDeclinesWithTheReason) {
       << r.err;
 }
 
+// STRATA_LLVM_ARGS goes to LLVM's option parser after the tier's own options: an option LLVM
+// does not know is reported and the run goes on.
+TEST(OptPipeline, LlvmArgsLlvmRejectsAreReportedAndTheRunGoesOn) {
+  auto r = run_opt({"STRATA_LLVM_ARGS=-no-such-llvm-option"}, "nbody", "1000");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "-0.169075164\n-0.169087605\n");
+  EXPECT_EQ(declined(r), 0) << r.err;
+  EXPECT_NE(r.err.find("Unknown command line argument '-no-such-llvm-option'"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
