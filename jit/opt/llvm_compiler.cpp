@@ -52,7 +52,8 @@ class LlvmCompiler final : public OptCompiler {
       // -disable-x86-domain-reassignment: on AVX-512 hosts the pass that moves integer
       // operations into mask registers (code we never write) took 40% of code generation on a
       // translated RV64 unit (fib's, 53 of 131 ms, `llc -time-passes`); without it the code is
-      // the same and the compile about a third shorter (docs/RV64.md, "Cheaper compiles").
+      // the same and the compile about a third shorter (docs/RV64.md, "No X86 domain
+      // reassignment").
       const char* tier_args[] = {"strata", "-disable-x86-domain-reassignment"};
       llvm::cl::ParseCommandLineOptions(2, tier_args);
       // STRATA_LLVM_ARGS="-disable-lsr ...": LLVM's own command-line options, for trying code

@@ -73,7 +73,8 @@ uint16_t BlockBuilder::unit_fconst(uint64_t bits) {
     if (c.bits == bits) return c.reg;
   const uint16_t reg = new_reg(isa::ValType::F64);
   const uint16_t hi = new_reg(isa::ValType::I64);
-  unit_fconsts_.push_back({reg, hi, new_reg(isa::ValType::I64), bits});
+  const uint16_t lo = static_cast<uint32_t>(bits) != 0 ? new_reg(isa::ValType::I64) : 0;
+  unit_fconsts_.push_back({reg, hi, lo, bits});
   return reg;
 }
 
@@ -338,7 +339,7 @@ isa::Function BlockBuilder::finish(std::string name) {
     // reg = bitsf((hi << 32) | zext32(lo)): li sign-extends its 32 bits.
     fn.code.push_back(isa::make_abx(Op::Li, c.hi, static_cast<uint32_t>(c.bits >> 32)));
     fn.code.push_back(isa::make_abc(Op::ShlI, c.hi, c.hi, 32));
-    if (static_cast<uint32_t>(c.bits) != 0) {
+    if (c.lo != 0) {
       fn.code.push_back(isa::make_abx(Op::Li, c.lo, static_cast<uint32_t>(c.bits)));
       fn.code.push_back(isa::make_abc(Op::Zext32, c.lo, c.lo, 0));
       fn.code.push_back(isa::make_abc(Op::Or, c.hi, c.hi, c.lo));

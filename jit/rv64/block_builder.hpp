@@ -228,7 +228,8 @@ class BlockBuilder {
   std::vector<std::pair<uint16_t, int32_t>> unit_consts_;  // (register, value): unit_const()
   struct Fconst {
     uint16_t reg;     // the f64 register
-    uint16_t hi, lo;  // i64 registers of its own, for the prologue's sequence
+    uint16_t hi, lo;  // i64 registers of its own for the prologue's sequence (lo: 0 when the
+                      // low half is 0)
     uint64_t bits;
   };
   std::vector<Fconst> unit_fconsts_;         // unit_fconst()
