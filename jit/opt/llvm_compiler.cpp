@@ -159,6 +159,8 @@ class LlvmCompiler final : public OptCompiler {
                               : CodeKind::Function;
     if (std::string why = optimize_module(*mod, *tm_, kind, memory_loops, passes_); !why.empty())
       return {nullptr, why, {}};
+    if (kind == CodeKind::GuestUnit)
+      mod->addModuleFlag(llvm::Module::Warning, ObjectCompiler::kGuestUnitFlag, 1);
     const uint32_t loop_checks =
         memory_loops ? count_loop_memory_checks(*mod, rt_.trap_memory, rt_.refuel) : 0;
     t0 = thread_cpu_ns();

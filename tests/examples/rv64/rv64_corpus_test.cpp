@@ -261,4 +261,25 @@ INSTANTIATE_TEST_SUITE_P(OptTier, Rv64Corpus,
                                             ::testing::Values(std::string("opt"))),
                          case_name);
 
+// LLVM generates translated units without loop strength reduction and SVI functions with it
+// (jit/opt/object_compiler.hpp): LLVM's -debug-pass=Structure lists a pipeline's passes when it
+// first runs.
+TEST(Rv64OptCodegen, UnitsAreGeneratedWithoutLoopStrengthReduction) {
+  const fs::path elf = kCorpusDir / "int_edge.elf";
+  if (!fs::exists(elf)) GTEST_SKIP() << elf << " not built";
+  const std::string strata = std::string(STRATA_BINARY_DIR) + "/strata";
+  const std::string structure = "STRATA_LLVM_ARGS=-debug-pass=Structure";
+  const RawResult units = run_raw(
+      {"/usr/bin/env", structure, strata, "run", "--jit=opt", elf.string()}, "", kTimeoutSeconds);
+  ASSERT_FALSE(units.exec_failed || units.timed_out) << describe_status(units);
+  EXPECT_NE(units.err.find("X86 DAG->DAG Instruction Selection"), std::string::npos) << units.err;
+  EXPECT_EQ(units.err.find("Loop Strength Reduction"), std::string::npos);
+  const RawResult svi =
+      run_raw({"/usr/bin/env", structure, strata, "run", "--jit=opt",
+               std::string(STRATA_SOURCE_DIR) + "/examples/bench/loop.sasm", "100"},
+              "", kTimeoutSeconds);
+  EXPECT_EQ(describe_status(svi), "exit 0") << svi.err;
+  EXPECT_NE(svi.err.find("Loop Strength Reduction"), std::string::npos) << svi.err;
+}
+
 }  // namespace
