@@ -27,14 +27,13 @@ llvm::cl::opt<bool>* disable_lsr_option() {
 llvm::Expected<std::unique_ptr<ObjectCompiler>> ObjectCompiler::create(llvm::TargetMachine& tm) {
   auto c = std::unique_ptr<ObjectCompiler>(new ObjectCompiler(tm));
   llvm::MCContext* mc = nullptr;
-  if (c->tm_.addPassesToEmitMC(c->passes_, mc, c->out_))
-    return llvm::make_error<llvm::StringError>("the target cannot emit object code",
-                                               llvm::inconvertibleErrorCode());
+  // addPassesToEmitMC answers true when it cannot.
+  bool failed = c->tm_.addPassesToEmitMC(c->passes_, mc, c->out_);
   // The units' pipeline without LSR; the option is put back (STRATA_LLVM_ARGS may have set it).
   llvm::cl::opt<bool>* no_lsr = disable_lsr_option();
   const bool was = no_lsr != nullptr && no_lsr->getValue();
   if (no_lsr != nullptr) no_lsr->setValue(true);
-  const bool failed = c->tm_.addPassesToEmitMC(c->unit_passes_, mc, c->out_);
+  failed = failed || c->tm_.addPassesToEmitMC(c->unit_passes_, mc, c->out_);
   if (no_lsr != nullptr) no_lsr->setValue(was);
   if (failed)
     return llvm::make_error<llvm::StringError>("the target cannot emit object code",

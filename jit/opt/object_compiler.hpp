@@ -43,7 +43,7 @@ class ObjectCompiler final : public llvm::orc::IRCompileLayer::IRCompiler {
   llvm::raw_svector_ostream out_{object_};
   llvm::legacy::PassManager passes_;       // SVI functions
   llvm::legacy::PassManager unit_passes_;  // translated guest units
-  std::mutex running_;                     // one module at a time through the one pipeline
+  std::mutex running_;                     // one module at a time through the pipelines
 };
 
 }  // namespace strata::jit::opt
