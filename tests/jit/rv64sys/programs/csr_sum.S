@@ -5,8 +5,6 @@
  * faults are delegated to S, whose handler puts scause in s1, stval in s7 and skips the access. */
 #include "test.h"
 #include "sv39.h"
-#define MPP (3 << 11)
-#define MPP_S (1 << 11)
 #define SUM (1 << 18)
 #define N 30
 
@@ -31,15 +29,7 @@ _start:
   csrw medeleg, t0
   la t0, s_handler
   csrw stvec, t0
-  li t0, (8 << 60) | (ROOT >> 12)
-  csrw satp, t0
-  li t0, MPP
-  csrc mstatus, t0
-  li t0, MPP_S
-  csrs mstatus, t0
-  la t0, s_code
-  csrw mepc, t0
-  mret
+  enter_s_sv39 s_code
 
 s_code:
   li s6, 0

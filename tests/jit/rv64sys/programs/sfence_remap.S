@@ -6,8 +6,6 @@
 #include "sv39.h"
 #define P1 0x80103000
 #define P2 0x80104000
-#define MPP (3 << 11)
-#define MPP_S (1 << 11)
 #define ADDI_S1_2 0x00200493  /* addi s1, x0, 2 */
 #define N 20
 
@@ -34,15 +32,7 @@ _start:
   sw t0, 0(t1)
   li t1, P2 + 0x100 + 8
   sw t0, 0(t1)
-  li t0, (8 << 60) | (ROOT >> 12)
-  csrw satp, t0
-  li t0, MPP
-  csrc mstatus, t0
-  li t0, MPP_S
-  csrs mstatus, t0
-  la t0, s_code
-  csrw mepc, t0
-  mret
+  enter_s_sv39 s_code
 
 s_code:
   li s2, 0

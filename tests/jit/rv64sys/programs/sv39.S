@@ -26,15 +26,7 @@ _start:
   csrw medeleg, t0
   la t0, s_handler
   csrw stvec, t0
-  li t0, (8 << 60) | (ROOT >> 12)
-  csrw satp, t0
-  li t0, 3 << 11
-  csrc mstatus, t0
-  li t0, 1 << 11
-  csrs mstatus, t0
-  la t0, supervisor
-  csrw mepc, t0
-  mret
+  enter_s_sv39 supervisor
 
 supervisor:
   li s0, 1
