@@ -46,6 +46,13 @@ struct RunOptions {
   // words nbody's one loop nest reached LLVM later (rv64_ab against 1024: nbody 1.33 -> 1.13 s,
   // geomean 0.976; with no scale at all, 1.003 against 1024).
   uint32_t opt_words_per_threshold = 1024;
+  // --jit=auto: a time-slice sample weighs as much as the time its slice took, so a loop whose
+  // iterations are slow (cache misses, helper calls) reaches LLVM after about this much of its
+  // own time, long before its back-edges add up to opt_threshold (0: samples count back-edges
+  // only). Scaled with the unit's size like opt_threshold. tools/bench/rv64_ab.sh against 0:
+  // hash 0.93, nbody 0.90 (their loops sent 20-40 ms sooner); 3 ms sent mandelbrot's loop
+  // before its baseline code had run all its paths (1.33); 16 ms was as good as 8 and 32.
+  uint32_t opt_sample_us = 16000;
   // At exit, print the translation and code cache statistics on the diag fd (stderr by default).
   bool stats = false;
 };

@@ -1,5 +1,6 @@
 #include "jit/rv64/rv64_vcpu.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +36,10 @@ constexpr size_t kMaxStepBlocks = 4096;
 // samples coremark_like paid 0.8 s of compiles for 1 s of run time; at 64, the FP loops reached
 // LLVM as fast as at 4.
 constexpr uint32_t kSamplesToOpt = (uint32_t{1} << 21) / Rv64Vcpu::kSliceUnits;
+// --jit=auto: the most one sample may weigh by its time (RunOptions::opt_sample_us), in
+// ordinary samples: a slice that spans a blocking syscall or a descheduled host thread is not
+// the unit's work.
+constexpr uint64_t kMaxSampleWeight = 32;
 // --jit=auto: a unit needs RunOptions::opt_threshold work per opt_words_per_threshold SVI words
 // of its code, at most kOptMaxScale times as much (runner.hpp).
 constexpr uint64_t kOptMaxScale = 16;
@@ -43,6 +48,12 @@ constexpr uint32_t kStepIndexBase = 0x80000000u;
 
 // si_code values of synchronous faults (asm-generic/siginfo.h).
 constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopc = 1, kTrapBrkpt = 1, kBusAdrerr = 2;
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
 
 StopReason signaled(int sig) {
   return StopReason{StopReason::Kind::Signaled, sig, 0, {}};
@@ -202,7 +213,12 @@ bool Rv64Vcpu::end_slice(StopReason* end) {
     *end = StopReason{StopReason::Kind::Stopped, 0, pc_, {}};
     return false;
   }
-  if (opts_.jit == JitMode::Auto) sample_for_opt(pc_);
+  if (opts_.jit == JitMode::Auto) {
+    const int64_t now = monotonic_ns();
+    const int64_t took = slice_began_ns_ == 0 ? 0 : now - slice_began_ns_;
+    slice_began_ns_ = now;
+    sample_for_opt(pc_, took);
+  }
   if (proc_->thread_count() > 1) pc_ = proc_->preempt(pc_);
   return true;
 }
@@ -292,6 +308,8 @@ StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
   for (;;) {
     if (sigsetjmp(trap.jump, 0) == 0) {
       fault_ = &trap;
+      // A slice's time counts from here: not the time the REPL waited between two runs.
+      slice_began_ns_ = monotonic_ns();
       r = limit.steps == 0 && bps_.empty() ? run_plain() : run_debug(limit.steps);
       break;
     }
@@ -318,11 +336,23 @@ void Rv64Vcpu::maybe_compile(CachedBlock& b) {
 // A time slice ended at `pc` (a loop's head when a back-edge ran it out): a sample of where the
 // time goes. That unit counts 1/kSamplesToOpt of the opt threshold per sample, so a loop that
 // keeps the CPU for that many slices reaches the optimizing tier even if its unit is entered
-// only once.
-void Rv64Vcpu::sample_for_opt(uint64_t pc) {
+// only once; a slice that took longer than opt_sample_us / kSamplesToOpt counts as many
+// samples as it took such times (at most kMaxSampleWeight), so a loop of slow iterations gets
+// there after opt_sample_us of its time. (hash's table loops, 30-60 ns per iteration for its
+// cache misses, ran 40 ms each in baseline code before their 2M back-edges.)
+void Rv64Vcpu::sample_for_opt(uint64_t pc, int64_t took_ns) {
   CachedBlock* b = cache_->lookup(pc);
   if (b == nullptr || b->opt != CachedBlock::Opt::None) return;
-  b->opt_count = std::max(b->opt_count, b->opt_count + opts_.opt_threshold / kSamplesToOpt);
+  uint64_t weight = 1;
+  if (opts_.opt_sample_us != 0 && took_ns > 0) {
+    const uint64_t per_sample_ns =
+        std::max<uint64_t>(uint64_t{opts_.opt_sample_us} * 1000 / kSamplesToOpt, 1);
+    weight =
+        std::clamp<uint64_t>(static_cast<uint64_t>(took_ns) / per_sample_ns, 1, kMaxSampleWeight);
+  }
+  const uint64_t add = uint64_t{opts_.opt_threshold} / kSamplesToOpt * weight;
+  b->opt_count =
+      static_cast<uint32_t>(std::min<uint64_t>(uint64_t{b->opt_count} + add, opt_limit()));
   if (b->opt_count >= opt_limit()) request_opt(*b);
 }
 

@@ -138,8 +138,9 @@ class Rv64Vcpu final : public vm::Vcpu {
   void start_opt_count(CachedBlock& b) const;
   // describe_code's line on the optimizing tier.
   std::string describe_opt(const CachedBlock& b) const;
-  // --jit=auto: a time slice ended at `pc` (state::kSliceLeft): counts it for the LLVM tier.
-  void sample_for_opt(uint64_t pc);
+  // --jit=auto: a time slice that took `took_ns` ended at `pc` (state::kSliceLeft): counts it
+  // for the LLVM tier.
+  void sample_for_opt(uint64_t pc, int64_t took_ns);
   bool has_breakpoint_in(const TranslatedBlock& b) const;
   bool in_step_zone(uint64_t pc) const;
   CachedBlock* unit_towards_breakpoints(vm::StopReason* end);
@@ -223,6 +224,7 @@ class Rv64Vcpu final : public vm::Vcpu {
   std::atomic<bool> stop_{false};
   int64_t* slice_left_ = nullptr;        // state::kSliceLeft in the linear memory
   int64_t spare_slice_ = 0;              // what slice_left_ points at while an exec reloads
+  int64_t slice_began_ns_ = 0;           // --jit=auto: CLOCK_MONOTONIC at the current slice's start
   std::optional<vm::StopReason> ended_;  // set once the guest exited or was killed
   bool exec_pending_ = false;            // a syscall said Exec: run() loads the new program
 };

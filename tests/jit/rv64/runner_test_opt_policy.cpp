@@ -64,7 +64,9 @@ constexpr uint32_t kWordsPerThreshold = 256;
 
 class OptPolicyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(kThreshold, RunOptions{}.opt_sample_us); }
+  // Runs the program to its end under --jit=auto with these settings of the LLVM tier's policy.
+  void start(uint32_t opt_threshold, uint32_t opt_sample_us) {
     if (!t::have_tool(t::kCrossGcc)) GTEST_SKIP() << "riscv64-linux-gnu-gcc is not installed";
     elf_ = test::program("opt_policy", kProgram);
     ASSERT_FALSE(elf_.empty()) << "the cross compiler failed";
@@ -72,8 +74,9 @@ class OptPolicyTest : public ::testing::Test {
     RunOptions opts;
     opts.jit = JitMode::Auto;
     opts.hot_threshold = 4;
-    opts.opt_threshold = kThreshold;
+    opts.opt_threshold = opt_threshold;
     opts.opt_words_per_threshold = kWordsPerThreshold;
+    opts.opt_sample_us = opt_sample_us;
     opts.guest_top = uint64_t{1} << 30;
     opts.process.path = elf_;
     opts.process.argv = {elf_};
@@ -89,6 +92,7 @@ class OptPolicyTest : public ::testing::Test {
   void TearDown() override {
     vcpu_.reset();
     if (null_ >= 0) ::close(null_);
+    null_ = -1;
   }
   // The units entered at pcs of function `symbol` that went to the optimizing tier.
   int units_sent_to_opt(const std::string& symbol) {
@@ -169,6 +173,29 @@ TEST_F(OptPolicyTest, ABigUnitNeedsMoreWorkThanTheThreshold) {
 // went to LLVM.
 TEST_F(OptPolicyTest, ALoopNestIsCompiledOnceNotOncePerHeader) {
   EXPECT_EQ(units_sent_to_opt("nest"), 1);
+}
+
+// Samples weighted by the time their slice took (RunOptions::opt_sample_us). With a threshold
+// spin's 200000 iterations cannot reach by counting (10 slices: 10 samples and 200000
+// back-edges), it goes to LLVM only if its samples weigh what their slices took: at 100 µs per
+// 104 samples, any slice of 20000 back-edges (5 µs or more on any host) weighs the most a sample
+// may, 32, so four of them send the unit. A slice that ran a blocking syscall counts no more.
+class OptSampleTimeTest : public OptPolicyTest {
+ protected:
+  void SetUp() override {}
+  static constexpr uint32_t kUnreachable = 1u << 24;
+};
+
+TEST_F(OptSampleTimeTest, ALoopIsSentByTheTimeItsSlicesTook) {
+  start(kUnreachable, 100);
+  if (IsSkipped() || HasFatalFailure()) return;
+  EXPECT_GE(units_sent_to_opt("spin"), 1);
+}
+
+TEST_F(OptSampleTimeTest, WithoutTimeWeightsTheSameLoopStaysInTheBaselineTier) {
+  start(kUnreachable, 0);
+  if (IsSkipped() || HasFatalFailure()) return;
+  EXPECT_EQ(units_sent_to_opt("spin"), 0);
 }
 
 }  // namespace
