@@ -78,23 +78,30 @@ declare -A t note
 
 for p in "${programs[@]}"; do
   n=$((quick ? quick_n[$p] : full_n[$p]))
-  for l in "${labels[@]}"; do
-    if [[ $l == native ]]; then prog=$bench_dir/$p.native; else prog=$bench_dir/$p.rv64; fi
-    times=""
-    for ((k = 0; k < runs; k++)); do
+  declare -A times=()
+  # Round k runs every runner once, so a change of the machine's load during the program's runs
+  # hits each runner alike (the medians of runs taken back to back per runner moved by 10-25%
+  # against each other on the shared machine).
+  for ((k = 0; k < runs; k++)); do
+    for l in "${labels[@]}"; do
+      [[ -z "${note[$p.$l]:-}" ]] || continue
+      if [[ $l == native ]]; then prog=$bench_dir/$p.native; else prog=$bench_dir/$p.rv64; fi
       if ! /usr/bin/time -f "%U %S" -o "$bench_dir/out/$p.$l.time" ${cmd[$l]} "$prog" "$n" \
           >"$bench_dir/out/$p.$l.txt" 2>"$bench_dir/out/$p.$l.err"; then
-        note[$p.$l]="failed"; failures=$((failures + 1)); break
+        note[$p.$l]="failed"; failures=$((failures + 1)); continue
       fi
-      times+="$(awk '{ print $1 + $2 }' "$bench_dir/out/$p.$l.time")"$'\n'
+      times[$l]+="$(awk '{ print $1 + $2 }' "$bench_dir/out/$p.$l.time")"$'\n'
+      if [[ $l != native ]] && ! cmp -s "$bench_dir/out/$p.$l.txt" "$bench_dir/out/$p.native.txt"; then
+        note[$p.$l]="wrong output"; failures=$((failures + 1))
+        diff "$bench_dir/out/$p.native.txt" "$bench_dir/out/$p.$l.txt" | head -5 >&2 || true
+      fi
     done
-    if [[ -z "${note[$p.$l]:-}" ]] && ! cmp -s "$bench_dir/out/$p.$l.txt" "$bench_dir/out/$p.native.txt"; then
-      note[$p.$l]="wrong output"; failures=$((failures + 1))
-      diff "$bench_dir/out/$p.native.txt" "$bench_dir/out/$p.$l.txt" | head -5 >&2 || true
-    fi
-    t[$p.$l]=$(printf '%s' "$times" | median)
+  done
+  for l in "${labels[@]}"; do
+    [[ -n "${note[$p.$l]:-}" ]] || t[$p.$l]=$(printf '%s' "${times[$l]}" | median)
     echo "rv64.sh: $p $l ${t[$p.$l]:-?} s ${note[$p.$l]:-}" >&2
   done
+  unset times
   # Translation statistics from the first Strata configuration.
   first=${configs[0]%%:*}
   ${cmd[$first]} --stats "$bench_dir/$p.rv64" "$n" >/dev/null 2>"$bench_dir/out/$p.stats" || true
@@ -105,7 +112,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", 
   echo "## RISC-V user mode: riscv64 programs under Strata and qemu-riscv64"
   echo
   echo "Produced by \`$cmdline\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
-  echo "CPU seconds (user+sys, median of $runs); ratio = time / native x86-64 \`gcc -O2\` time;"
+  echo "CPU seconds (user+sys, median of $runs taken in rounds: each round runs every runner once); ratio = time / native x86-64 \`gcc -O2\` time;"
   echo "the riscv64 binaries are \`riscv64-linux-gnu-gcc -O2 -static\`. qemu: $(qemu-riscv64 --version | head -1)."
   echo
   printf '| program | N |'; for l in "${labels[@]}"; do printf ' %s |' "$l"; done; echo
