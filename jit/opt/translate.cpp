@@ -86,10 +86,12 @@ llvm::Value* Translator::tagged(llvm::Value* access, llvm::MDNode* tbaa) {
 }
 
 llvm::Value* Translator::get(uint16_t r) {
+  if (fp_regs_[r]) return b_.CreateBitCast(b_.CreateLoad(f64_, regs_[r]), i64_);
   return b_.CreateLoad(i64_, regs_[r]);
 }
 
 llvm::Value* Translator::getf(uint16_t r) {
+  if (fp_regs_[r]) return b_.CreateLoad(f64_, regs_[r]);
   return b_.CreateBitCast(get(r), f64_);
 }
 
@@ -98,6 +100,13 @@ llvm::Value* Translator::getp(uint16_t r) {
 }
 
 void Translator::set(uint16_t r, llvm::Value* v) {
+  if (fp_regs_[r]) {
+    if (v->getType() == ptr_) v = b_.CreatePtrToInt(v, i64_);
+    if (v->getType() == b_.getInt1Ty()) v = b_.CreateZExt(v, i64_);
+    if (v->getType() == i64_) v = b_.CreateBitCast(v, f64_);
+    b_.CreateStore(v, regs_[r]);
+    return;
+  }
   if (v->getType() == f64_) v = b_.CreateBitCast(v, i64_);
   if (v->getType() == ptr_) v = b_.CreatePtrToInt(v, i64_);
   if (v->getType() == b_.getInt1Ty()) v = b_.CreateZExt(v, i64_);
@@ -577,7 +586,21 @@ std::string Translator::run(const std::string& name) {
     frame_written_ = b_.CreateAlloca(b_.getInt1Ty(), nullptr, "framed");
   }
   regs_.resize(fn_.nregs);
-  for (uint32_t r = 0; r < fn_.nregs; ++r) regs_[r] = b_.CreateAlloca(i64_, nullptr);
+  // A register that holds doubles (an f64 one, or an i64 one holding a double's bit pattern
+  // that bitsf reads or fbits writes: a translated guest f register) is a double alloca, so its
+  // phis are doubles and its values stay in floating-point registers; as i64 phis every
+  // operation on one moved it to an integer register and back.
+  fp_regs_.assign(fn_.nregs, false);
+  for (uint32_t r = 0; r < fn_.nregs && r < reg_types_.size(); ++r)
+    fp_regs_[r] = reg_types_[r] == isa::ValType::F64;
+  for (const isa::Insn& in : insns_) {
+    if (in.op() == isa::Op::BitsF && isa::b_of(in.word) < fn_.nregs)
+      fp_regs_[isa::b_of(in.word)] = true;
+    if (in.op() == isa::Op::FBits && isa::a_of(in.word) < fn_.nregs)
+      fp_regs_[isa::a_of(in.word)] = true;
+  }
+  for (uint32_t r = 0; r < fn_.nregs; ++r)
+    regs_[r] = b_.CreateAlloca(fp_regs_[r] ? f64_ : i64_, nullptr);
   if (leaf_host_calls_) {
     leaf_args_ = b_.CreateAlloca(llvm::ArrayType::get(i64_, kMaxLeafArgs), nullptr, "hargs");
     leaf_result_ = b_.CreateAlloca(i64_, nullptr, "hres");
@@ -598,7 +621,7 @@ std::string Translator::run(const std::string& name) {
       llvm::Value* v = b_.getInt64(0);
       if (r < fn_.nparams)
         v = body_ret_ != nullptr ? f_->getArg(kBodyParamArg + r) : load64(window, uint64_t{r} * 8);
-      b_.CreateStore(v, regs_[r]);
+      set(static_cast<uint16_t>(r), v);
     }
     b_.CreateBr(blocks_[0]);
   }

@@ -205,7 +205,7 @@ bool Translator::emit_memory(const isa::Insn& in) {
         tagged(b_.CreateAlignedLoad(t, mem_access(in, b, n), llvm::Align(1)), tbaa_guest_);
     if (t == f32_)
       v = b_.CreateFPExt(v, f64_);
-    else if (t != i64_)
+    else if (t != i64_ && t != f64_)
       v = sign ? b_.CreateSExt(v, i64_) : b_.CreateZExt(v, i64_);
     set(a, v);
   };
@@ -222,14 +222,23 @@ bool Translator::emit_memory(const isa::Insn& in) {
     case isa::Op::LdU16: load(i16_, 2, false); break;
     case isa::Op::LdI32: load(i32_, 4, true); break;
     case isa::Op::LdU32: load(i32_, 4, false); break;
+    // Loaded as the register holds it: a double register's (fp_regs_) as a double, the same
+    // bit pattern either way.
     case isa::Op::LdI64:
-    case isa::Op::LdF64: load(i64_, 8, false); break;
+    case isa::Op::LdF64: load(fp_regs_[a] ? f64_ : i64_, 8, false); break;
     case isa::Op::LdF32: load(f32_, 4, false); break;
     case isa::Op::StI8: store_int(i8_, 1); break;
     case isa::Op::StI16: store_int(i16_, 2); break;
     case isa::Op::StI32: store_int(i32_, 4); break;
     case isa::Op::StI64:
-    case isa::Op::StF64: store_int(i64_, 8); break;
+    case isa::Op::StF64:
+      if (fp_regs_[b]) {
+        llvm::Value* p = mem_access(in, a, 8);
+        tagged(b_.CreateAlignedStore(getf(b), p, llvm::Align(1)), tbaa_guest_);
+      } else {
+        store_int(i64_, 8);
+      }
+      break;
     case isa::Op::StF32: {
       llvm::Value* p = mem_access(in, a, 4);
       tagged(b_.CreateAlignedStore(b_.CreateFPTrunc(getf(b), f32_), p, llvm::Align(1)),

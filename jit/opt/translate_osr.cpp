@@ -62,7 +62,8 @@ std::string Translator::enter_at_header() {
   llvm::Value* window = f_->getArg(1);
   const std::vector<std::optional<uint64_t>> known = constant_registers(insns_, fn_.nregs);
   for (uint32_t r = 0; r < fn_.nregs; ++r)
-    b_.CreateStore(known[r] ? b_.getInt64(*known[r]) : load64(window, uint64_t{r} * 8), regs_[r]);
+    set(static_cast<uint16_t>(r),
+        known[r] ? b_.getInt64(*known[r]) : load64(window, uint64_t{r} * 8));
   if (!no_fuel_) {
     // The taken branch's unit, as Translator::branch charges it. The caller has just refilled
     // the slice, so the refuel path is for a caller that breaks that contract: fp->pc is the

@@ -245,6 +245,7 @@ class Translator {
   // code (an OSR entry too) must start it at 0.
   llvm::AllocaInst* room_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
+  std::vector<bool> fp_regs_;  // regs_[r] is a double alloca (set up with regs_)
   // A backward branch and a linear-memory access were translated: the function may have loops
   // over memory, and range_checks.hpp's passes are worth their time (kMemoryLoopsAttr).
   bool backward_branch_seen_ = false;
