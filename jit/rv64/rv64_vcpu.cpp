@@ -1,11 +1,11 @@
 #include "jit/rv64/rv64_vcpu.hpp"
 
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 
 #include <fmt/format.h>
@@ -48,12 +48,6 @@ constexpr uint32_t kStepIndexBase = 0x80000000u;
 
 // si_code values of synchronous faults (asm-generic/siginfo.h).
 constexpr int kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopc = 1, kTrapBrkpt = 1, kBusAdrerr = 2;
-
-int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 StopReason signaled(int sig) {
   return StopReason{StopReason::Kind::Signaled, sig, 0, {}};
@@ -214,10 +208,10 @@ bool Rv64Vcpu::end_slice(StopReason* end) {
     return false;
   }
   if (opts_.jit == JitMode::Auto) {
-    const int64_t now = monotonic_ns();
-    const int64_t took = slice_began_ns_ == 0 ? 0 : now - slice_began_ns_;
-    slice_began_ns_ = now;
-    sample_for_opt(pc_, took);
+    const auto now = std::chrono::steady_clock::now();
+    const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(now - slice_began_);
+    slice_began_ = now;
+    sample_for_opt(pc_, took.count());
   }
   if (proc_->thread_count() > 1) pc_ = proc_->preempt(pc_);
   return true;
@@ -309,7 +303,7 @@ StopReason Rv64Vcpu::run_program(vm::RunLimit limit) {
     if (sigsetjmp(trap.jump, 0) == 0) {
       fault_ = &trap;
       // A slice's time counts from here: not the time the REPL waited between two runs.
-      slice_began_ns_ = monotonic_ns();
+      slice_began_ = std::chrono::steady_clock::now();
       r = limit.steps == 0 && bps_.empty() ? run_plain() : run_debug(limit.steps);
       break;
     }

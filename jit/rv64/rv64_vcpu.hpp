@@ -45,6 +45,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -222,9 +223,10 @@ class Rv64Vcpu final : public vm::Vcpu {
   uint64_t found_before_exec_ = 0;
   std::set<uint64_t> bps_;
   std::atomic<bool> stop_{false};
-  int64_t* slice_left_ = nullptr;        // state::kSliceLeft in the linear memory
-  int64_t spare_slice_ = 0;              // what slice_left_ points at while an exec reloads
-  int64_t slice_began_ns_ = 0;           // --jit=auto: CLOCK_MONOTONIC at the current slice's start
+  int64_t* slice_left_ = nullptr;  // state::kSliceLeft in the linear memory
+  int64_t spare_slice_ = 0;        // what slice_left_ points at while an exec reloads
+  // --jit=auto: when the current time slice began (set when a run starts).
+  std::chrono::steady_clock::time_point slice_began_;
   std::optional<vm::StopReason> ended_;  // set once the guest exited or was killed
   bool exec_pending_ = false;            // a syscall said Exec: run() loads the new program
 };
