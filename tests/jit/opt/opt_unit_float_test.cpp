@@ -3,24 +3,19 @@
 // fbits writes is a double to LLVM, so the loop-carried value of an f register is a `phi double`
 // kept in a floating-point register. As an i64 phi (its slow path's helper result is an i64)
 // each operation moved it to an integer register and back (nbody: 1.30 -> 1.12 s).
-#include <cstdlib>
-#include <deque>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "jit/opt/opt_loader.hpp"
+#include "tests/jit/opt/unit_ir.hpp"
 #include "tests/jit/rv64/float_test_rig.hpp"
-#include "tests/jit/rv64/sys_rig.hpp"
-#include "tests/jit/rv64/translate_test_support.hpp"
 
 namespace strata::jit::rv64::systest {
 namespace {
 
 namespace rv = test::rv;
-using test::translate_words;
 
 // f1 *= f2; f3 += f1, eight times (round to nearest, so the inline fast paths apply).
 std::vector<uint32_t> float_loop() {
@@ -37,17 +32,9 @@ size_t count(const std::string& text, const std::string& what) {
 TEST(OptUnitFloat, GuestFloatRegistersAreDoublePhisInTheLoop) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;
-  const TranslatedBlock tb = translate_words(float_loop(), kCodeVa);
-  ASSERT_TRUE(tb.has_loop);
-  std::unique_ptr<vm::Instance> inst = std::move(*make_guest_instance(kLinearBytes));
-  std::deque<vm::FuncInfo> funcs(1);
-  init_block_func(funcs[0], tb.fn, *inst, 1);
-  ::setenv("STRATA_OPT_DUMP", "1", 1);
-  testing::internal::CaptureStderr();
-  const vm::JitEntry entry = (*tier)->translate(funcs[0], tb.fn, /*guest_unit=*/true);
-  const std::string ir = testing::internal::GetCapturedStderr();
-  ::unsetenv("STRATA_OPT_DUMP");
-  ASSERT_NE(entry, nullptr);
+  UnitIr unit(float_loop());
+  ASSERT_TRUE(unit.unit().has_loop);
+  const std::string ir = unit.optimized(**tier, /*guest_unit=*/true);
   // f1 and f3 around the loop: doubles, never an i64 made a double again.
   EXPECT_GE(count(ir, "= phi double"), 2u) << ir;
   EXPECT_EQ(count(ir, "bitcast i64"), 0u) << ir;
