@@ -118,16 +118,24 @@ void emit_sqrt(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::Label slow)
   keep_result(b, in, f, Range::Finite, slow);
 }
 
+// Two ordered compares that cannot both be false unless an operand is a NaN: flt is x < y with
+// x >= y, fle x <= y with x > y, feq x <= y with x >= y (equal when both hold). One of them is
+// the result; their or is the "neither is a NaN" test (LLVM makes it one ucomisd and a jp).
 void emit_compare(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::Label slow) {
-  const uint16_t fx = b.ftmp(), fy = b.ftmp(), t = b.tmp();
+  const uint16_t fx = b.ftmp(), fy = b.ftmp(), lo = b.tmp(), hi = b.tmp(), ordered = b.tmp();
   b.emit(Op::BitsF, fx, b.freg(in.rs1));
   b.emit(Op::BitsF, fy, b.freg(in.rs2));
-  // x == x is false only for a NaN.
-  b.emit(Op::FEq, t, fx, fx);
-  b.branch1(Op::Bz, t, slow);
-  b.emit(Op::FEq, t, fy, fy);
-  b.branch1(Op::Bz, t, slow);
-  b.emit(op, b.xdef(in.rd), fx, fy);
+  const Op first = op == Op::FEq ? Op::FLe : op;
+  const Op second = op == Op::FLt ? Op::FGe : op == Op::FLe ? Op::FGt : Op::FGe;
+  b.emit(first, lo, fx, fy);
+  b.emit(second, hi, fx, fy);
+  b.emit(Op::Or, ordered, lo, hi);
+  b.branch1(Op::Bz, ordered, slow);
+  if (op == Op::FEq) {
+    b.emit(Op::And, b.xdef(in.rd), lo, hi);
+  } else {
+    b.emit(Op::Mov, b.xdef(in.rd), lo);
+  }
 }
 
 // The instructions with an inline path, and its shape.
