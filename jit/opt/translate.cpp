@@ -100,16 +100,11 @@ llvm::Value* Translator::getp(uint16_t r) {
 }
 
 void Translator::set(uint16_t r, llvm::Value* v) {
-  if (fp_regs_[r]) {
-    if (v->getType() == ptr_) v = b_.CreatePtrToInt(v, i64_);
-    if (v->getType() == b_.getInt1Ty()) v = b_.CreateZExt(v, i64_);
-    if (v->getType() == i64_) v = b_.CreateBitCast(v, f64_);
-    b_.CreateStore(v, regs_[r]);
-    return;
-  }
-  if (v->getType() == f64_) v = b_.CreateBitCast(v, i64_);
   if (v->getType() == ptr_) v = b_.CreatePtrToInt(v, i64_);
   if (v->getType() == b_.getInt1Ty()) v = b_.CreateZExt(v, i64_);
+  // Stored as the alloca holds it (fp_regs_): the same bits either way.
+  llvm::Type* slot = fp_regs_[r] ? f64_ : i64_;
+  if (v->getType() != slot) v = b_.CreateBitCast(v, slot);
   b_.CreateStore(v, regs_[r]);
 }
 

@@ -211,7 +211,8 @@ bool Translator::emit_memory(const isa::Insn& in) {
   };
   auto store_int = [&](llvm::Type* t, uint32_t n) {
     llvm::Value* p = mem_access(in, a, n);
-    llvm::Value* v = get(b);
+    // A double register's 8 bytes are stored as the double (the same bits).
+    llvm::Value* v = n == 8 && fp_regs_[b] ? getf(b) : get(b);
     if (t != i64_) v = b_.CreateTrunc(v, t);
     tagged(b_.CreateAlignedStore(v, p, llvm::Align(1)), tbaa_guest_);
   };
@@ -231,14 +232,7 @@ bool Translator::emit_memory(const isa::Insn& in) {
     case isa::Op::StI16: store_int(i16_, 2); break;
     case isa::Op::StI32: store_int(i32_, 4); break;
     case isa::Op::StI64:
-    case isa::Op::StF64:
-      if (fp_regs_[b]) {
-        llvm::Value* p = mem_access(in, a, 8);
-        tagged(b_.CreateAlignedStore(getf(b), p, llvm::Align(1)), tbaa_guest_);
-      } else {
-        store_int(i64_, 8);
-      }
-      break;
+    case isa::Op::StF64: store_int(i64_, 8); break;
     case isa::Op::StF32: {
       llvm::Value* p = mem_access(in, a, 4);
       tagged(b_.CreateAlignedStore(b_.CreateFPTrunc(getf(b), f32_), p, llvm::Align(1)),
