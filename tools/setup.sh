@@ -10,6 +10,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   lua5.4 luajit time binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user libedit-dev gdb-multiarch
+  # The opt tier's teardown test runs itself under valgrind (tests/jit/opt/opt_teardown_test.cpp).
+  valgrind
   libfdt-dev device-tree-compiler libzydis-dev
   # The x86 guest of tools/mkguest/mkguest; the ACPI table tests (iasl, and QEMU's microvm
   # booting that guest with our tables).

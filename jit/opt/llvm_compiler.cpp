@@ -187,6 +187,16 @@ class LlvmCompiler final : public OptCompiler {
   }
 
  public:
+  // Each function's code is removed with its tracker before the JIT goes. A tracker destroyed
+  // without remove() hands its code to the JITDylib's default tracker, and LLVM 19's
+  // ObjectLinkingLayer::handleTransferResources reads the source's allocation list through a
+  // reference its own insertion of the destination key may just have freed (fixed after 19 by
+  // llvm-project#114063): valgrind showed the read on every run with a few dozen units, and
+  // one run in about fifty aborted on the garbage (std::length_error from vector::reserve).
+  ~LlvmCompiler() override {
+    for (auto& [entry, tracker] : trackers_) llvm::consumeError(tracker->remove());
+  }
+
   void release(vm::JitEntry entry) noexcept override {
     auto it = trackers_.find(entry);
     if (it == trackers_.end()) return;
