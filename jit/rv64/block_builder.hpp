@@ -134,6 +134,7 @@ class BlockBuilder {
   enum class BlockValue : uint8_t {
     FloatFastRne,  // fcsr has NX set (else nonzero): translate_float_inline.cpp
     FloatFastDyn,  // fcsr has NX set and frm = RNE (else nonzero)
+    FrmInvalid,    // frm is not a rounding mode (nonzero), else 0
     kCount,
   };
   // The register holding `v` in the current block, or 0 when the block has not computed it.

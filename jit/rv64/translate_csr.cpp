@@ -94,6 +94,7 @@ void write_fcsr_field(BlockBuilder& b, uint16_t csr, uint16_t v) {
   b.emit(Op::StI64, BlockBuilder::kZero, word, state::kFcsr);
   b.forget_block_value(BlockBuilder::BlockValue::FloatFastRne);
   b.forget_block_value(BlockBuilder::BlockValue::FloatFastDyn);
+  b.forget_block_value(BlockBuilder::BlockValue::FrmInvalid);
 }
 
 }  // namespace

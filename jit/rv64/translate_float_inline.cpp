@@ -1,6 +1,6 @@
 // Inline SVI fast paths for the hottest D instructions, in front of their helper call
 // (translate_float.cpp): fadd.d, fsub.d, fmul.d, fdiv.d, fsqrt.d, fmadd.d, fmsub.d, fnmsub.d,
-// fnmadd.d (round to nearest) and flt.d, fle.d, feq.d.
+// fnmadd.d (round to nearest), flt.d, fle.d, feq.d, and fcvt.d.l, fcvt.d.lu (any rounding mode).
 //
 // Why: a helper call is the host-call protocol around a few ns of arithmetic, in every tier;
 // inline, the LLVM tier keeps the loop in registers and the baseline tier saves the call.
@@ -26,7 +26,10 @@
 // dropped and the helper computes the operation and its flags exactly from the untouched
 // operands; the host's own sticky flags are scratch (float_env.hpp). NX is sticky and almost
 // every FP program sets it on its first inexact operation, so after that the fast path is the
-// common one. A compare is inline when neither operand is a NaN (then it raises nothing).
+// common one. A compare is inline when neither operand is a NaN (then it raises nothing). An
+// int64 -> double conversion is inline when the integer is at most 2^53 in magnitude: then the
+// double holds it exactly, whatever the rounding mode, and raises nothing (a dyn instruction
+// still needs a valid frm: an invalid one is the helper path's illegal-instruction exit).
 #include "jit/rv64/translate_float.hpp"
 
 #include <optional>
@@ -61,6 +64,23 @@ void require_nx_and_rne(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::La
     b.emit(Op::LdI64, bad, BlockBuilder::kZero, vm::rv64::state::kFcsr);
     b.emit(Op::AndI, bad, bad, kind == V::FloatFastDyn ? kFrmMask | kNx : kNx);
     b.emit(Op::XorI, bad, bad, kNx);
+  }
+  b.branch1(Op::Bnz, bad, slow);
+}
+
+// For a dyn conversion: frm is a rounding mode (0-4), else the slow path, whose rounding-mode
+// read makes the instruction illegal. Once per guest block, as require_nx_and_rne.
+void require_valid_frm(BlockBuilder& b, BlockBuilder::Label slow) {
+  using V = BlockBuilder::BlockValue;
+  uint16_t bad = b.block_value(V::FrmInvalid);
+  if (bad == 0) {
+    bad = b.define_block_value(V::FrmInvalid);
+    // (frm + 3) >> 3: 0 for 0-4, 1 for the reserved 5-7.
+    b.emit(Op::LdI64, bad, BlockBuilder::kZero, vm::rv64::state::kFcsr);
+    b.emit(Op::ShrI, bad, bad, 5);
+    b.emit(Op::AndI, bad, bad, 7);
+    b.emit(Op::AddI, bad, bad, 3);
+    b.emit(Op::ShrI, bad, bad, 3);
   }
   b.branch1(Op::Bnz, bad, slow);
 }
@@ -133,6 +153,27 @@ void emit_sqrt(BlockBuilder& b, const DecodedInsn& in, BlockBuilder::Label slow)
   keep_result(b, in, f, Range::Finite, slow);
 }
 
+// fcvt.d.l / fcvt.d.lu: an integer in [-2^53, 2^53) (signed: x >> 53, arithmetic, is -1 or 0)
+// or below 2^53 (unsigned: x >> 53 is 0) converts exactly. mandelbrot converts its loop counter
+// every pixel: through the helper that was 6% of its run.
+void emit_from_int64(BlockBuilder& b, const DecodedInsn& in, bool from_unsigned,
+                     BlockBuilder::Label slow) {
+  if (in.rm == kRmDyn) require_valid_frm(b, slow);
+  const uint16_t x = b.xreg(in.rs1), high = b.tmp();
+  if (from_unsigned) {
+    b.emit(Op::ShrI, high, x, 53);
+  } else {
+    // (x >> 53) + 1, then >> 1 (logical): 0 exactly when x >> 53 is -1 or 0.
+    b.emit(Op::SarI, high, x, 53);
+    b.emit(Op::AddI, high, high, 1);
+    b.emit(Op::ShrI, high, high, 1);
+  }
+  b.branch1(Op::Bnz, high, slow);
+  const uint16_t f = b.ftmp();
+  b.emit(Op::I2F, f, x);
+  b.emit(Op::FBits, b.fdef(in.rd), f);
+}
+
 // Two ordered compares that cannot both be false unless an operand is a NaN: flt is x < y with
 // x >= y, fle x <= y with x > y, feq x <= y with x >= y (equal when both hold). One of them is
 // the result; their or is the "neither is a NaN" test (LLVM makes it one ucomisd and a jp).
@@ -154,11 +195,12 @@ void emit_compare(BlockBuilder& b, const DecodedInsn& in, Op op, BlockBuilder::L
 }
 
 // The instructions with an inline path, and its shape.
-enum class Kind : uint8_t { Arith, Compare, Fused, Sqrt };
+enum class Kind : uint8_t { Arith, Compare, Fused, Sqrt, FromInt64 };
 struct InlineForm {
   Kind kind = Kind::Arith;
   Op op = Op::Nop;                                     // Arith, Compare: the SVI operation
   bool negate_product = false, negate_addend = false;  // Fused
+  bool from_unsigned = false;                          // FromInt64
 };
 
 std::optional<InlineForm> inline_form(Opcode op) {
@@ -175,6 +217,8 @@ std::optional<InlineForm> inline_form(Opcode op) {
     case Opcode::FltD: return InlineForm{Kind::Compare, Op::FLt};
     case Opcode::FleD: return InlineForm{Kind::Compare, Op::FLe};
     case Opcode::FeqD: return InlineForm{Kind::Compare, Op::FEq};
+    case Opcode::FcvtDL: return InlineForm{Kind::FromInt64};
+    case Opcode::FcvtDLu: return InlineForm{Kind::FromInt64, Op::Nop, false, false, true};
     default: return std::nullopt;
   }
 }
@@ -198,8 +242,10 @@ bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, Floa
   if (!form) return false;
   const Kind kind = form->kind;
   const Op op = form->op;
-  // Other rounding modes (and reserved ones, an illegal exit) are the helper's alone.
-  if (kind != Kind::Compare && (in.reserved_rm || (in.rm != kRmRne && in.rm != kRmDyn)))
+  // Other rounding modes (and reserved ones, an illegal exit) are the helper's alone; an exact
+  // conversion is the same in every mode.
+  if (kind != Kind::Compare && in.reserved_rm) return false;
+  if ((kind != Kind::Compare && kind != Kind::FromInt64) && in.rm != kRmRne && in.rm != kRmDyn)
     return false;
   const BlockBuilder::Label slow = b.new_label(), done = b.new_label();
   switch (kind) {
@@ -207,6 +253,7 @@ bool emit_float_inline(BlockBuilder& b, const DecodedInsn& in, uint64_t pc, Floa
     case Kind::Compare: emit_compare(b, in, op, slow); break;
     case Kind::Fused: emit_fused(b, in, form->negate_product, form->negate_addend, slow); break;
     case Kind::Sqrt: emit_sqrt(b, in, slow); break;
+    case Kind::FromInt64: emit_from_int64(b, in, form->from_unsigned, slow); break;
   }
   b.branch1(Op::Jmp, 0, done);
   b.bind(slow);

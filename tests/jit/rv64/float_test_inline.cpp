@@ -1,11 +1,11 @@
 // The inline D fast paths (translate_float_inline.cpp) against the helper call alone: for every
-// operand class (zeros, subnormals, the edges of the fast domains, huge values, infinities,
-// NaNs), every fcsr state (NX clear or set, frm RNE or not) and static or dynamic rounding, the
-// result and the whole fcsr must be the helper's, on the interpreter and the baseline JIT (with
-// and without the RV64 runner's code promises) and LLVM (compiled as the runner's units are,
-// each slow path a cold call through a register-preserving thunk). The fused multiply-adds also get
-// addends that cancel the product exactly or almost (signed zeros, tiny results) and products that
-// overflow.
+// operand class (and every integer size for the int64 conversions) (zeros, subnormals, the edges of
+// the fast domains, huge values, infinities, NaNs), every fcsr state (NX clear or set, frm RNE or
+// not) and static or dynamic rounding, the result and the whole fcsr must be the helper's, on the
+// interpreter and the baseline JIT (with and without the RV64 runner's code promises) and LLVM
+// (compiled as the runner's units are, each slow path a cold call through a register-preserving
+// thunk). The fused multiply-adds also get addends that cancel the product exactly or almost
+// (signed zeros, tiny results) and products that overflow.
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -88,9 +88,11 @@ class Block {
       if (entry != nullptr) vm::set_jit_entry(fn_, entry);
     }
   }
-  // (result in f4 or x5, fcsr afterwards)
+  // (result in f4 or x5, fcsr afterwards). `next_pc`: where the block went (an illegal
+  // instruction's exit does not go on to kPc + 4), instead of expecting kPc + 4.
   std::pair<uint64_t, uint64_t> run(uint64_t a, uint64_t b, uint64_t fcsr, bool x_result,
-                                    uint64_t c = 0) {
+                                    uint64_t c = 0, uint64_t* next_pc = nullptr) {
+    set(vm::rv64::x_offset(1), a);  // the integer operand of a conversion
     set(vm::rv64::f_offset(1), a);
     set(vm::rv64::f_offset(2), b);
     set(vm::rv64::f_offset(3), c);
@@ -101,7 +103,10 @@ class Block {
     vm::Trap trap;
     EXPECT_EQ(vm::execute(st_, cx_, &fn_, nullptr, &result, &trap), vm::ExecStatus::Returned)
         << trap.message;
-    EXPECT_EQ(result.bits, kPc + 4);
+    if (next_pc != nullptr)
+      *next_pc = result.bits;
+    else
+      EXPECT_EQ(result.bits, kPc + 4);
     return {get(x_result ? vm::rv64::x_offset(5) : vm::rv64::f_offset(4)), get(state::kFcsr)};
   }
 
@@ -124,8 +129,11 @@ struct Operands {
 };
 
 // Every case under every fcsr state: NX clear, NX set, NX set with another flag, NX set but
-// frm = RTZ (a dyn instruction must then take the helper, with RTZ).
-void compare_cases(uint32_t insn, bool x_result, const std::vector<Operands>& cases) {
+// frm = RTZ (a dyn instruction must then take the helper, with RTZ). With `reserved_frm`, also
+// frm = 5 and 7 (a dyn instruction is then illegal: the block must leave where the helper
+// path's leaves).
+void compare_cases(uint32_t insn, bool x_result, const std::vector<Operands>& cases,
+                   bool reserved_frm = false) {
   auto inst = make_guest_instance(kGuestBytes);
   ASSERT_TRUE(inst.has_value());
   auto cache = CodeCache::create({});
@@ -145,12 +153,18 @@ void compare_cases(uint32_t insn, bool x_result, const std::vector<Operands>& ca
   } else {
     ADD_FAILURE() << "the optimizing tier cannot be loaded: " << llvm.error().message;
   }
-  const uint64_t fcsrs[] = {0, NX, NX | OF, NX | (RTZ << 5)};
+  std::vector<uint64_t> fcsrs = {0, NX, NX | OF, NX | (RTZ << 5)};
+  if (reserved_frm) fcsrs.insert(fcsrs.end(), {NX | (5 << 5), 7 << 5});
   for (const Operands& o : cases)
     for (uint64_t fcsr : fcsrs) {
-      const auto w = want.run(o.a, o.b, fcsr, x_result, o.c);
+      uint64_t want_pc = 0, got_pc = 0;
+      const auto w = want.run(o.a, o.b, fcsr, x_result, o.c, &want_pc);
+      EXPECT_EQ(want_pc == kPc + 4, !reserved_frm || (fcsr >> 5) < 5 || (insn >> 12 & 7) != DYN)
+          << std::hex << "insn 0x" << insn << " fcsr 0x" << fcsr;
       for (Block* tier : tiers) {
-        const auto g = tier->run(o.a, o.b, fcsr, x_result, o.c);
+        const auto g = tier->run(o.a, o.b, fcsr, x_result, o.c, &got_pc);
+        ASSERT_EQ(want_pc, got_pc)
+            << std::hex << "next pc after insn 0x" << insn << " a 0x" << o.a << " fcsr 0x" << fcsr;
         ASSERT_EQ(w.first, g.first) << std::hex << "insn 0x" << insn << " a 0x" << o.a << " b 0x"
                                     << o.b << " c 0x" << o.c << " fcsr 0x" << fcsr;
         ASSERT_EQ(w.second, g.second) << std::hex << "fcsr after insn 0x" << insn << " a 0x" << o.a
@@ -262,6 +276,30 @@ TEST(RvFloatInline, FusedMultiplyAddsMatchTheHelperDynamicRounding) {
   compare_fused(fp::fnmadd(D, 4, 1, 2, 3, DYN));
 }
 
+// fcvt.d.l / fcvt.d.lu: integers on both sides of +-2^53 (exact up to there, then rounded with
+// NX by the helper in the instruction's mode), the extremes, and random ones of every size.
+void compare_from_int64(uint32_t insn) {
+  std::vector<Operands> cases;
+  const uint64_t p53 = uint64_t{1} << 53;
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, p53 - 1, p53, p53 + 1, p53 + 2, p53 + 3,
+                     (p53 << 1) + 1, ~uint64_t{0}, uint64_t{1} << 63, (uint64_t{1} << 63) - 1})
+    for (uint64_t x : {v, 0 - v}) cases.push_back({x, 0, 0});
+  for (int bits = 1; bits <= 64; ++bits)
+    for (int k = 0; k < 3; ++k) {
+      const uint64_t x = bits == 64 ? next() : next() & ((uint64_t{1} << bits) - 1);
+      cases.push_back({x, 0, 0});
+      cases.push_back({0 - x, 0, 0});
+    }
+  compare_cases(insn, false, cases, /*reserved_frm=*/true);
+}
+
+TEST(RvFloatInline, Int64ToDoubleMatchesTheHelperInEveryRoundingMode) {
+  for (unsigned rm : {RNE, RTZ, RDN, RUP, RMM, DYN}) {
+    compare_from_int64(fp::fcvt_from_int(D, 2, 4, 1, rm));
+    compare_from_int64(fp::fcvt_from_int(D, 3, 4, 1, rm));
+  }
+}
+
 // (1 - 2^-53) * 2^-1022 = 2^-1022 - 2^-1075 rounds to the least normal, 2^-1022, yet it is
 // tiny (rounded with an unbounded exponent it stays below 2^-1022): UF and NX. A result with
 // biased exponent 1 must therefore go to the helper; these cases fail if it does not.
@@ -298,7 +336,8 @@ TEST(RvFloatInline, TheFallbackHelpersAreTheColdImports) {
     if (b.cold) cold.insert(b.qualified_name);
   const std::set<std::string> want = {"rv64.FaddD",   "rv64.FsubD",  "rv64.FmulD",  "rv64.FdivD",
                                       "rv64.FsqrtD",  "rv64.FmaddD", "rv64.FmsubD", "rv64.FnmsubD",
-                                      "rv64.FnmaddD", "rv64.FltD",   "rv64.FleD",   "rv64.FeqD"};
+                                      "rv64.FnmaddD", "rv64.FltD",   "rv64.FleD",   "rv64.FeqD",
+                                      "rv64.FcvtDL",  "rv64.FcvtDLu"};
   EXPECT_EQ(cold, want);
 }
 
