@@ -596,6 +596,11 @@ std::string Translator::run(const std::string& name) {
   }
   for (uint32_t r = 0; r < fn_.nregs; ++r)
     regs_[r] = b_.CreateAlloca(fp_regs_[r] ? f64_ : i64_, nullptr);
+  zero_regs_.assign(fn_.nregs, osr_pc_ == OptRequest::kNoOsrPc);
+  for (uint32_t r = 0; r < fn_.nregs && r < fn_.nparams; ++r) zero_regs_[r] = false;
+  for (const isa::Insn& in : insns_)
+    if (isa::is_def(isa::info(in.op()).a) && isa::a_of(in.word) < fn_.nregs)
+      zero_regs_[isa::a_of(in.word)] = false;
   if (leaf_host_calls_) {
     leaf_args_ = b_.CreateAlloca(llvm::ArrayType::get(i64_, kMaxLeafArgs), nullptr, "hargs");
     leaf_result_ = b_.CreateAlloca(i64_, nullptr, "hres");

@@ -246,6 +246,9 @@ class Translator {
   llvm::AllocaInst* room_ = nullptr;
   std::vector<llvm::AllocaInst*> regs_;
   std::vector<bool> fp_regs_;  // regs_[r] is a double alloca (set up with regs_)
+  // regs_[r] holds 0 at every instruction: no instruction writes it and the entry zeroes it
+  // (not a parameter, no OSR entry). A translated unit's r0 (the state page's base).
+  std::vector<bool> zero_regs_;
   // A backward branch and a linear-memory access were translated: the function may have loops
   // over memory, and range_checks.hpp's passes are worth their time (kMemoryLoopsAttr).
   bool backward_branch_seen_ = false;
