@@ -29,11 +29,11 @@ bool Translator::finds_next() const {
   return chains() && chain_->ctx->front != nullptr;
 }
 
-void Translator::chained_ret(llvm::Value* result, baseline::ChainSlot* slot) {
+void Translator::chained_ret(llvm::Value* result, llvm::Value* slot) {
   store(result, st_, offsetof(vm::ExecState, jit_retval));
   const SharedChain& c = shared_chain();
-  c.slot->addIncoming(cptr(slot), b_.GetInsertBlock());
-  c.report->addIncoming(cptr(slot), b_.GetInsertBlock());
+  c.slot->addIncoming(slot, b_.GetInsertBlock());
+  c.report->addIncoming(slot, b_.GetInsertBlock());
   b_.CreateBr(c.jump);
 }
 

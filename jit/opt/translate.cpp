@@ -520,7 +520,7 @@ bool Translator::emit_control(const isa::Insn& in) {
     }
     case isa::Op::Ret:
       if (baseline::ChainSlot* slot = chain_slot(in.pc))
-        chained_ret(get(a), slot);
+        chained_ret(get(a), cptr(slot));
       else if (finds_next())
         found_ret(get(a));
       else
@@ -626,8 +626,18 @@ std::string Translator::run(const std::string& name) {
     b_.CreateBr(blocks_[0]);
   }
 
-  for (const isa::Insn& in : insns_) {
+  find_shared_writebacks();
+  for (size_t k = 0; k < insns_.size(); ++k) {
+    const isa::Insn& in = insns_[k];
     b_.SetInsertPoint(blocks_[in.pc]);
+    if (folded_[k]) {  // part of the shared writeback its run's first store branched to
+      b_.CreateUnreachable();
+      continue;
+    }
+    if (writeback_end_[k] != 0) {
+      emit_shared_writeback(k, writeback_end_[k]);
+      continue;
+    }
     const uint32_t flags = isa::info(in.op()).flags;
     const bool control = (flags & (isa::kBranch | isa::kCall)) || in.op() == isa::Op::Ret ||
                          in.op() == isa::Op::RetV || in.op() == isa::Op::Trap;

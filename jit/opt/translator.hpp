@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <deque>
 #include <initializer_list>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <llvm/ADT/DenseMap.h>
@@ -72,7 +74,8 @@ class Translator {
   // The other `ret`s look the next unit up (baseline/chain.hpp, INDIRECT EXITS).
   bool finds_next() const;
   // The `ret` of `result` that jumps into the slot's linked unit when it may, else returns.
-  void chained_ret(llvm::Value* result, baseline::ChainSlot* slot);
+  // `slot`: a baseline::ChainSlot's address (a constant, or a shared writeback's phi).
+  void chained_ret(llvm::Value* result, llvm::Value* slot);
   // The `ret` of `result` that jumps into the unit at that pc found in the front cache, when it
   // may.
   void found_ret(llvm::Value* result);
@@ -88,6 +91,29 @@ class Translator {
   };
   const SharedChain& shared_chain();
   SharedChain shared_chain_;
+  // ---- shared exit writebacks (shared_writeback.cpp) ----
+  // A chained or indirect `ret` preceded by stores of registers into the state page (a
+  // translated unit's exit writing its dirty guest registers back) branches, with the values,
+  // the result and the slot, to one block per distinct store list that stores them and leaves.
+  // find_shared_writebacks() marks the runs: writeback_end_[first store] = the ret's index,
+  // folded_[later store or ret] = true (its block is unreachable).
+  void find_shared_writebacks();
+  void emit_shared_writeback(size_t first, size_t ret);
+  struct WritebackKey {
+    bool chained = false;
+    std::vector<std::pair<uint64_t, bool>> stores;  // (offset, stored as a double)
+    auto operator<=>(const WritebackKey&) const = default;
+  };
+  WritebackKey writeback_key(size_t first, size_t ret) const;
+  struct SharedWriteback {
+    llvm::BasicBlock* block = nullptr;
+    std::vector<llvm::PHINode*> values;
+    llvm::PHINode* result = nullptr;
+    llvm::PHINode* slot = nullptr;  // chained ones
+  };
+  std::map<WritebackKey, SharedWriteback> shared_writebacks_;
+  std::vector<size_t> writeback_end_;
+  std::vector<bool> folded_;
   void return_if_status(llvm::Value* status);
   // When `fail` holds: save the pc, call the trap helper, return its status.
   // `sync_reg` (unless kNoSync) is stored to base[] on the trap path first.

@@ -14,6 +14,7 @@
 #include "jit/rv64/block_builder.hpp"
 #include "jit/rv64/guest_module.hpp"
 #include "tests/jit/opt/unit_ir.hpp"
+#include "tests/jit/rv64/float_test_rig.hpp"
 
 namespace strata::jit::rv64::systest {
 namespace {
@@ -65,6 +66,35 @@ TEST(OptUnitState, OnlyGuestAccessesAreChecked) {
   // state page.
   const std::string ir = unit.translated(**tier);
   EXPECT_EQ(count(ir, "call i64 @llvm.usub.sat.i64"), n.guest) << ir;
+}
+
+// x5, x6 and x7 written, then three exits (branches out of the unit) and the jump at its end:
+// four exits that store the same registers.
+std::vector<uint32_t> exits_alike() {
+  return {rv::addi(5, 5, 1),    rv::addi(6, 6, 2),    rv::addi(7, 7, 3), rv::beq(5, 0, 0x400),
+          rv::beq(6, 0, 0x500), rv::beq(7, 0, 0x600), rv::jal(0, 0x200)};
+}
+
+// f1 += f2 and x5 written, then the same three kinds of exit: each stores f1, a double.
+std::vector<uint32_t> exits_with_a_double() {
+  return {ftest::fp::fadd(ftest::D, 1, 1, 2), rv::addi(5, 5, 1), rv::beq(5, 0, 0x400),
+          rv::beq(5, 6, 0x500), rv::jal(0, 0x200)};
+}
+
+// Exits that store the same registers share one block that stores them
+// (Translator::emit_shared_writeback); exits that store a double (a guest f register) keep
+// their own stores.
+TEST(OptUnitState, ExitsStoringTheSameRegistersShareTheirStores) {
+  auto tier = opt::OptTier::load();
+  ASSERT_TRUE(tier.has_value()) << tier.error().message;
+  UnitIr integers(exits_alike());
+  const std::string shared = integers.translated_chained(**tier);
+  EXPECT_EQ(count(shared, "\nwb.shared:"), 1u) << shared;
+  EXPECT_EQ(count(shared, "br label %wb.shared"), 4u) << shared;
+
+  UnitIr doubles(exits_with_a_double());
+  const std::string own = doubles.translated_chained(**tier);
+  EXPECT_EQ(count(own, "wb.shared"), 0u) << own;
 }
 
 }  // namespace
