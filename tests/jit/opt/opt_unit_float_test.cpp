@@ -23,12 +23,6 @@ std::vector<uint32_t> float_loop() {
           rv::addi(5, 5, -1), rv::bne(5, 0, -12)};
 }
 
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 TEST(OptUnitFloat, GuestFloatRegistersAreDoublePhisInTheLoop) {
   auto tier = opt::OptTier::load();
   ASSERT_TRUE(tier.has_value()) << tier.error().message;

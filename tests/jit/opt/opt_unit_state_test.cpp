@@ -21,12 +21,6 @@ namespace {
 
 namespace rv = test::rv;
 
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // x6 = sum of the doublewords at x10, x10 + 8, ... (x5 of them), x7 counts them: a loop with
 // one guest load, several dirty registers and its exits.
 std::vector<uint32_t> load_loop() {

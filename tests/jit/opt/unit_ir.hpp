@@ -19,6 +19,13 @@
 
 namespace strata::jit::rv64::systest {
 
+// How often `what` occurs in `text` (an IR listing).
+inline size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 // One unit translated from `words` at kCodeVa, compiled as often as asked, each time into a
 // FuncInfo of its own.
 class UnitIr {
