@@ -184,15 +184,18 @@ llvm::Value* Translator::mem_data() {
 // interpreter's STRATA_MEM check as one unsigned compare of the address against a value that is
 // loop-invariant wherever the size is: the form LLVM's range-check elimination recognizes
 // (`iv u< len`). size + 1 cannot wrap (a memory is far below 2^64 bytes); off + n < 2^17.
+// A constant address inside a memory that cannot shrink below it needs no check: a translated
+// unit's loads and stores of guest registers in the state page (r0 + offset). Each check was a
+// branch and a block; fib's unit had about 800 of them in its exits.
+bool Translator::unchecked_access(uint16_t addr_reg, uint64_t off, uint32_t n) const {
+  const uint64_t floor = fixed_memory_ ? inst_.memory.size() : memory_floor_;
+  return addr_reg < zero_regs_.size() && zero_regs_[addr_reg] && off + n <= floor;
+}
+
 llvm::Value* Translator::mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
   memory_access_seen_ = true;
   const uint64_t off = c_of(in.word);
-  // A constant address inside a memory that cannot shrink below it needs no check: a
-  // translated unit's loads and stores of guest registers in the state page (r0 + offset). Each
-  // check was a branch and a block; fib's unit had about 800 of them in its exits.
-  const uint64_t floor = fixed_memory_ ? inst_.memory.size() : memory_floor_;
-  if (addr_reg < zero_regs_.size() && zero_regs_[addr_reg] && off + n <= floor)
-    return at(mem_data(), off);
+  if (unchecked_access(addr_reg, off, n)) return at(mem_data(), off);
   llvm::Value* limit = b_.CreateBinaryIntrinsic(
       llvm::Intrinsic::usub_sat, b_.CreateAdd(mem_size(), b_.getInt64(1)), b_.getInt64(off + n));
   llvm::Value* addr = get(addr_reg);

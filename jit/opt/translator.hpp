@@ -8,7 +8,6 @@
 #include <initializer_list>
 #include <map>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <llvm/ADT/DenseMap.h>
@@ -101,7 +100,7 @@ class Translator {
   void emit_shared_writeback(size_t first, size_t ret);
   struct WritebackKey {
     bool chained = false;
-    std::vector<std::pair<uint64_t, bool>> stores;  // (offset, stored as a double)
+    std::vector<uint64_t> offsets;  // in the state page, in the exit's order
     auto operator<=>(const WritebackKey&) const = default;
   };
   WritebackKey writeback_key(size_t first, size_t ret) const;
@@ -183,6 +182,9 @@ class Translator {
   // them loop-invariant. Constants under OptRequest::fixed_memory.
   void reload_memory();
   llvm::Value* mem_size();
+  // An access of n bytes at addr_reg + off that needs no bounds check: addr_reg is a zero
+  // register (zero_regs_) and the bytes lie below the size the memory never shrinks under.
+  bool unchecked_access(uint16_t addr_reg, uint64_t off, uint32_t n) const;
   llvm::Value* mem_data();
   llvm::Value* mem_access(const isa::Insn& in, uint16_t addr_reg, uint32_t n);
   llvm::Value* checked_object(const isa::Insn& in, uint16_t r, vm::ObjKind kind);
