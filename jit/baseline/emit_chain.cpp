@@ -79,7 +79,7 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
 
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   auto& a = e.a;
-  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
+  e.load_rax(isa::a_of(in.word));
   a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
   // r9 = ctx and r8 = slot on every path into the stub.
   asmjit::Label miss = e.cold([&e] {
@@ -94,7 +94,7 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
 void emit_found_ret(Emitter& e, const isa::Insn& in) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
-  a.mov(x86::rax, Emitter::reg(isa::a_of(in.word)));
+  e.load_rax(isa::a_of(in.word));
   a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
   // Nothing to report: not found and every refusal return as a plain `ret`.
   asmjit::Label plain =

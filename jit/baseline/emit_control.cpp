@@ -23,7 +23,7 @@ void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
   if (e.known_zero(b_of(in.word)))
     e.a.test(x86::rax, x86::rax);
   else
-    e.a.cmp(x86::rax, Emitter::reg(b_of(in.word)));
+    e.a.emit(x86::Inst::kIdCmp, x86::rax, e.opnd(b_of(in.word)));
   e.branch(in.pc, isa::sc_of(in.word), cc);
 }
 // Taken when (x cc y) with x = reg lhs, y = reg rhs and cc "above"/"above or equal" after
@@ -34,7 +34,11 @@ void float_branch(Emitter& e, const isa::Insn& in, uint16_t lhs, uint16_t rhs, C
   e.branch(in.pc, isa::sc_of(in.word), cc);
 }
 void zero_branch(Emitter& e, const isa::Insn& in, CC cc) {
-  e.a.cmp(Emitter::reg(a_of(in.word)), asmjit::imm(0));
+  const uint16_t a = a_of(in.word);
+  if (e.cached(a))
+    e.a.test(e.host(a), e.host(a));
+  else
+    e.a.cmp(Emitter::reg(a), asmjit::imm(0));
   e.branch(in.pc, isa::sbc_of(in.word), cc);
 }
 

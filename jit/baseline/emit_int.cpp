@@ -16,30 +16,51 @@ const void* fnp(auto* f) {
   return reinterpret_cast<const void*>(f);
 }
 
-// a = b OP c through rax.
+// a = OP(b, ...) computed in place: in a's cache register when a has one (b moved there first
+// unless it is a), else in rax, stored to a's slot after. `op` gets the register to update and
+// must not read a (callers pass c's operand only when c != a). Operands are taken before
+// anything is emitted (rax_holds is about the current code offset).
 template <typename Op>
-void binary(Emitter& e, const isa::Insn& in, Op op) {
+void in_place(Emitter& e, const isa::Insn& in, Op op) {
+  const uint16_t a = a_of(in.word), b = b_of(in.word);
+  if (e.cached(a)) {
+    const x86::Gp d = e.host(a);
+    if (a != b) e.a.emit(x86::Inst::kIdMov, d, e.rax_holds(b) ? x86::Gp(x86::rax) : e.opnd(b));
+    op(d);
+    return;
+  }
+  e.load_rax(b);
+  op(x86::Gp(x86::rax));
+  e.store_rax(a);
+}
+
+// a = b OP c.
+void binary(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
+  const uint16_t a = a_of(in.word), c = c_of(in.word);
+  if (e.cached(a) && a != c) {
+    const asmjit::Operand src = e.rax_holds(c) ? asmjit::Operand(x86::rax) : e.opnd(c);
+    in_place(e, in, [&](x86::Gp d) { e.a.emit(id, d, src); });
+    return;
+  }
   e.load_rax(b_of(in.word));
-  op(e.a, Emitter::reg(c_of(in.word)));
-  e.store_rax(a_of(in.word));
+  e.a.emit(id, x86::rax, e.opnd(c));
+  e.store_rax(a);
 }
 
 void shift(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
-  e.load_rax(b_of(in.word));
-  e.a.mov(x86::rcx, Emitter::reg(c_of(in.word)));
-  e.a.emit(id, x86::rax, x86::cl);
-  e.store_rax(a_of(in.word));
+  // The count goes to rcx first, so a == c is fine.
+  e.a.emit(x86::Inst::kIdMov, x86::rcx,
+           e.rax_holds(c_of(in.word)) ? asmjit::Operand(x86::rax) : e.opnd(c_of(in.word)));
+  in_place(e, in, [&](x86::Gp d) { e.a.emit(id, d, x86::cl); });
 }
 
 void shift_imm(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
-  e.load_rax(b_of(in.word));
-  e.a.emit(id, x86::rax, asmjit::imm(c_of(in.word) & 63));
-  e.store_rax(a_of(in.word));
+  in_place(e, in, [&](x86::Gp d) { e.a.emit(id, d, asmjit::imm(c_of(in.word) & 63)); });
 }
 
 void compare(Emitter& e, const isa::Insn& in, x86::CondCode cc) {
   e.load_rax(b_of(in.word));
-  e.a.cmp(x86::rax, Emitter::reg(c_of(in.word)));
+  e.a.emit(x86::Inst::kIdCmp, x86::rax, e.opnd(c_of(in.word)));
   e.a.set(cc, x86::al);
   e.a.movzx(x86::eax, x86::al);
   e.store_rax(a_of(in.word));
@@ -49,10 +70,10 @@ void compare(Emitter& e, const isa::Insn& in, x86::CondCode cc) {
 // (INT64_MIN / -1 faults on the hardware; the SVI result is the wrapped negation, rem 0).
 void divide(Emitter& e, const isa::Insn& in, bool is_signed, bool want_rem) {
   auto& a = e.a;
-  a.mov(x86::rcx, Emitter::reg(c_of(in.word)));
+  a.emit(x86::Inst::kIdMov, x86::rcx, e.opnd(c_of(in.word)));
   a.test(x86::rcx, x86::rcx);
   a.jz(e.trap_stub(in.pc, fnp(&rt::trap_div_zero)));
-  a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  a.emit(x86::Inst::kIdMov, x86::rax, e.opnd(b_of(in.word)));
   asmjit::Label done = a.newLabel();
   if (is_signed) {
     asmjit::Label general = a.newLabel();
@@ -72,7 +93,7 @@ void divide(Emitter& e, const isa::Insn& in, bool is_signed, bool want_rem) {
   }
   if (want_rem) a.mov(x86::rax, x86::rdx);
   a.bind(done);
-  a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rax);
 }
 
 int32_t simm(const isa::Insn& in) {
@@ -83,38 +104,37 @@ int32_t simm(const isa::Insn& in) {
 
 void emit_Nop(Emitter&, const isa::Insn&) {}
 void emit_Mov(Emitter& e, const isa::Insn& in) {
-  e.load_rax(b_of(in.word));
-  e.store_rax(a_of(in.word));
+  in_place(e, in, [](x86::Gp) {});
 }
 void emit_Li(Emitter& e, const isa::Insn& in) {
-  e.a.mov(Emitter::reg(a_of(in.word)), asmjit::imm(isa::sbc_of(in.word)));
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), asmjit::imm(isa::sbc_of(in.word)));
 }
 // Constants and function references are read from the instance's (GC-scanned) tables at run
 // time, never baked into the code: code pages must not hold the only reference to an object.
 void emit_Ldk(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::rax, asmjit::imm(reinterpret_cast<uint64_t>(&e.inst.consts[isa::bc_of(in.word)])));
   e.a.mov(x86::rax, x86::qword_ptr(x86::rax));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rax);
 }
 void emit_Null(Emitter& e, const isa::Insn& in) {
-  e.a.mov(Emitter::reg(a_of(in.word)), asmjit::imm(0));
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), asmjit::imm(0));
 }
 void emit_FnRef(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::rax, asmjit::imm(reinterpret_cast<uint64_t>(&e.inst.fnrefs[b_of(in.word)])));
   e.a.mov(x86::rax, x86::qword_ptr(x86::rax));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rax);
 }
 
-#define STRATA_BIN(Name, insn)                                                 \
-  void emit_##Name(Emitter& e, const isa::Insn& in) {                          \
-    binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.insn(x86::rax, m); }); \
+#define STRATA_BIN(Name, id)                          \
+  void emit_##Name(Emitter& e, const isa::Insn& in) { \
+    binary(e, in, x86::Inst::id);                     \
   }
-STRATA_BIN(Add, add)
-STRATA_BIN(Sub, sub)
-STRATA_BIN(Mul, imul)
-STRATA_BIN(And, and_)
-STRATA_BIN(Or, or_)
-STRATA_BIN(Xor, xor_)
+STRATA_BIN(Add, kIdAdd)
+STRATA_BIN(Sub, kIdSub)
+STRATA_BIN(Mul, kIdImul)
+STRATA_BIN(And, kIdAnd)
+STRATA_BIN(Or, kIdOr)
+STRATA_BIN(Xor, kIdXor)
 #undef STRATA_BIN
 
 void emit_Div(Emitter& e, const isa::Insn& in) {
@@ -141,27 +161,21 @@ void emit_Sar(Emitter& e, const isa::Insn& in) {
 }
 
 void emit_Neg(Emitter& e, const isa::Insn& in) {
-  e.load_rax(b_of(in.word));
-  e.a.neg(x86::rax);
-  e.store_rax(a_of(in.word));
+  in_place(e, in, [&](x86::Gp d) { e.a.neg(d); });
 }
 void emit_Not(Emitter& e, const isa::Insn& in) {
-  e.load_rax(b_of(in.word));
-  e.a.not_(x86::rax);
-  e.store_rax(a_of(in.word));
+  in_place(e, in, [&](x86::Gp d) { e.a.not_(d); });
 }
 
 #define STRATA_IMM(Name, body)                        \
   void emit_##Name(Emitter& e, const isa::Insn& in) { \
-    e.load_rax(b_of(in.word));                        \
-    body;                                             \
-    e.store_rax(a_of(in.word));                       \
+    in_place(e, in, [&](x86::Gp d) { body; });        \
   }
-STRATA_IMM(AddI, e.a.add(x86::rax, asmjit::imm(simm(in))))
-STRATA_IMM(MulI, e.a.imul(x86::rax, x86::rax, asmjit::imm(simm(in))))
-STRATA_IMM(AndI, e.a.and_(x86::rax, asmjit::imm(simm(in))))
-STRATA_IMM(OrI, e.a.or_(x86::rax, asmjit::imm(simm(in))))
-STRATA_IMM(XorI, e.a.xor_(x86::rax, asmjit::imm(simm(in))))
+STRATA_IMM(AddI, e.a.add(d, asmjit::imm(simm(in))))
+STRATA_IMM(MulI, e.a.imul(d, d, asmjit::imm(simm(in))))
+STRATA_IMM(AndI, e.a.and_(d, asmjit::imm(simm(in))))
+STRATA_IMM(OrI, e.a.or_(d, asmjit::imm(simm(in))))
+STRATA_IMM(XorI, e.a.xor_(d, asmjit::imm(simm(in))))
 #undef STRATA_IMM
 void emit_ShlI(Emitter& e, const isa::Insn& in) {
   shift_imm(e, in, x86::Inst::kIdShl);
@@ -204,23 +218,25 @@ void emit_GeU(Emitter& e, const isa::Insn& in) {
   compare(e, in, x86::CondCode::kAE);
 }
 
-// Extensions read the low bytes of the register slot (little-endian), or of rax when it holds
-// the register already.
-#define STRATA_EXT(Name, from_mem, from_rax)          \
-  void emit_##Name(Emitter& e, const isa::Insn& in) { \
-    const uint16_t b = b_of(in.word);                 \
-    if (e.rax_holds(b))                               \
-      from_rax;                                       \
-    else                                              \
-      from_mem;                                       \
-    e.store_rax(a_of(in.word));                       \
+// Extensions read the low bytes of the register slot (little-endian), of rax when it holds the
+// register already, or of its cache register.
+#define STRATA_EXT(Name, from_mem, from_gp)                             \
+  void emit_##Name(Emitter& e, const isa::Insn& in) {                   \
+    const uint16_t b = b_of(in.word);                                   \
+    if (e.rax_holds(b) || e.cached(b)) {                                \
+      const x86::Gp g = e.rax_holds(b) ? x86::Gp(x86::rax) : e.host(b); \
+      from_gp;                                                          \
+    } else {                                                            \
+      from_mem;                                                         \
+    }                                                                   \
+    e.store_rax(a_of(in.word));                                         \
   }
-STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)), e.a.movsx(x86::rax, x86::al))
-STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)), e.a.movsx(x86::rax, x86::ax))
-STRATA_EXT(Sext32, e.a.movsxd(x86::rax, Emitter::reg32(b)), e.a.movsxd(x86::rax, x86::eax))
-STRATA_EXT(Zext8, e.a.movzx(x86::eax, Emitter::reg8(b)), e.a.movzx(x86::eax, x86::al))
-STRATA_EXT(Zext16, e.a.movzx(x86::eax, Emitter::reg16(b)), e.a.movzx(x86::eax, x86::ax))
-STRATA_EXT(Zext32, e.a.mov(x86::eax, Emitter::reg32(b)), e.a.mov(x86::eax, x86::eax))
+STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)), e.a.movsx(x86::rax, g.r8()))
+STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)), e.a.movsx(x86::rax, g.r16()))
+STRATA_EXT(Sext32, e.a.movsxd(x86::rax, Emitter::reg32(b)), e.a.movsxd(x86::rax, g.r32()))
+STRATA_EXT(Zext8, e.a.movzx(x86::eax, Emitter::reg8(b)), e.a.movzx(x86::eax, g.r8()))
+STRATA_EXT(Zext16, e.a.movzx(x86::eax, Emitter::reg16(b)), e.a.movzx(x86::eax, g.r16()))
+STRATA_EXT(Zext32, e.a.mov(x86::eax, Emitter::reg32(b)), e.a.mov(x86::eax, g.r32()))
 #undef STRATA_EXT
 
 }  // namespace strata::jit::baseline

@@ -27,18 +27,22 @@ constexpr int32_t kSizeOff = static_cast<int32_t>(vm::LinearMemory::size_offset(
 constexpr int32_t kDataOff = static_cast<int32_t>(vm::LinearMemory::data_offset());
 
 // The operand of the n-byte access at reg(addr_reg) + c, [base + rax + c] with rax = the address,
-// after its bounds check. The check is dropped when the emitter has proven the address small
-// enough for the memory's size now (KnownBounds; the memory never shrinks), and so is the address
-// when it is known to be 0 (CodePromises::zero_r0): then [base + c].
+// after its bounds check (or [base + cache register + c] when no check is needed). The check is
+// dropped when the emitter has proven the address small enough for the memory's size now
+// (KnownBounds; the memory never shrinks), and so is the address when it is known to be 0
+// (CodePromises::zero_r0): then [base + c].
 x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) {
   const uint32_t off = c_of(in.word);
   const uint64_t end = uint64_t{off} + n;
   const uint64_t size = e.inst.memory.size();
   const bool zero = e.known_zero(addr_reg) && end <= size;
-  if (!zero) e.load_rax(addr_reg);
   const std::optional<uint64_t> max = zero ? 0 : e.bounds.max_of(addr_reg);
   // GUEST: max < 2^15 and end < 2^17, so the sum cannot wrap.
-  if (!max || *max + end > size) {
+  const bool checked = !max || *max + end > size;
+  // An unchecked cached address indexes the access itself; everything else goes through rax.
+  const bool in_host = !zero && !checked && e.cached(addr_reg) && !e.rax_holds(addr_reg);
+  if (!zero && !in_host) e.load_rax(addr_reg);
+  if (checked) {
     asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off, n] {
       e.a.mov(x86::rdx, x86::rax);
       e.a.mov(x86::rcx, asmjit::imm(uint64_t{off} | (uint64_t{n} << 32)));
@@ -66,15 +70,23 @@ x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) 
     data = x86::rdx;
   }
   if (zero) return x86::ptr(data, static_cast<int32_t>(off));
-  return x86::ptr(data, x86::rax, 0, static_cast<int32_t>(off));
+  return x86::ptr(data, in_host ? e.host(addr_reg) : x86::Gp(x86::rax), 0,
+                  static_cast<int32_t>(off));
 }
 
+// The loaded value goes straight to a's cache register when it has one, else to rax and a's
+// slot.
 template <typename Body>
 void load(Emitter& e, const isa::Insn& in, uint32_t n, Body body) {
   x86::Mem m = access(e, in, b_of(in.word), n);
   m.setSize(n);
-  body(m);
-  e.store_rax(a_of(in.word));
+  const uint16_t a = a_of(in.word);
+  if (e.cached(a)) {
+    body(m, e.host(a));
+    return;
+  }
+  body(m, x86::Gp(x86::rax));
+  e.store_rax(a);
 }
 
 template <typename Body>
@@ -87,63 +99,64 @@ void store(Emitter& e, const isa::Insn& in, uint32_t n, Body body) {
 }  // namespace
 
 void emit_LdI8(Emitter& e, const isa::Insn& in) {
-  load(e, in, 1, [&](x86::Mem m) { e.a.movsx(x86::rax, m); });
+  load(e, in, 1, [&](x86::Mem m, x86::Gp d) { e.a.movsx(d, m); });
 }
 void emit_LdU8(Emitter& e, const isa::Insn& in) {
-  load(e, in, 1, [&](x86::Mem m) { e.a.movzx(x86::eax, m); });
+  load(e, in, 1, [&](x86::Mem m, x86::Gp d) { e.a.movzx(d.r32(), m); });
 }
 void emit_LdI16(Emitter& e, const isa::Insn& in) {
-  load(e, in, 2, [&](x86::Mem m) { e.a.movsx(x86::rax, m); });
+  load(e, in, 2, [&](x86::Mem m, x86::Gp d) { e.a.movsx(d, m); });
 }
 void emit_LdU16(Emitter& e, const isa::Insn& in) {
-  load(e, in, 2, [&](x86::Mem m) { e.a.movzx(x86::eax, m); });
+  load(e, in, 2, [&](x86::Mem m, x86::Gp d) { e.a.movzx(d.r32(), m); });
 }
 void emit_LdI32(Emitter& e, const isa::Insn& in) {
-  load(e, in, 4, [&](x86::Mem m) { e.a.movsxd(x86::rax, m); });
+  load(e, in, 4, [&](x86::Mem m, x86::Gp d) { e.a.movsxd(d, m); });
 }
 void emit_LdU32(Emitter& e, const isa::Insn& in) {
-  load(e, in, 4, [&](x86::Mem m) { e.a.mov(x86::eax, m); });
+  load(e, in, 4, [&](x86::Mem m, x86::Gp d) { e.a.mov(d.r32(), m); });
 }
 void emit_LdI64(Emitter& e, const isa::Insn& in) {
-  load(e, in, 8, [&](x86::Mem m) { e.a.mov(x86::rax, m); });
+  load(e, in, 8, [&](x86::Mem m, x86::Gp d) { e.a.mov(d, m); });
 }
 void emit_LdF32(Emitter& e, const isa::Insn& in) {
-  load(e, in, 4, [&](x86::Mem m) {
+  load(e, in, 4, [&](x86::Mem m, x86::Gp d) {
     e.a.cvtss2sd(x86::xmm0, m);
-    e.a.movq(x86::rax, x86::xmm0);
+    e.a.movq(d, x86::xmm0);
   });
 }
 void emit_LdF64(Emitter& e, const isa::Insn& in) {
-  load(e, in, 8, [&](x86::Mem m) { e.a.mov(x86::rax, m); });
+  load(e, in, 8, [&](x86::Mem m, x86::Gp d) { e.a.mov(d, m); });
+}
+
+// The stored value: its cache register, or rcx loaded from its slot (rcx is free once the
+// address is checked; rax holds the address and rdx the data pointer of an unfixed memory).
+x86::Gp store_value(Emitter& e, uint16_t r) {
+  if (e.cached(r)) return e.host(r);
+  e.a.mov(x86::rcx, Emitter::reg(r));
+  return x86::rcx;
 }
 
 void emit_StI8(Emitter& e, const isa::Insn& in) {
-  store(e, in, 1, [&](x86::Mem m) {
-    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
-    e.a.mov(m, x86::r8b);
-  });
+  store(e, in, 1, [&](x86::Mem m) { e.a.mov(m, store_value(e, b_of(in.word)).r8()); });
 }
 void emit_StI16(Emitter& e, const isa::Insn& in) {
-  store(e, in, 2, [&](x86::Mem m) {
-    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
-    e.a.mov(m, x86::r8w);
-  });
+  store(e, in, 2, [&](x86::Mem m) { e.a.mov(m, store_value(e, b_of(in.word)).r16()); });
 }
 void emit_StI32(Emitter& e, const isa::Insn& in) {
-  store(e, in, 4, [&](x86::Mem m) {
-    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
-    e.a.mov(m, x86::r8d);
-  });
+  store(e, in, 4, [&](x86::Mem m) { e.a.mov(m, store_value(e, b_of(in.word)).r32()); });
 }
 void emit_StI64(Emitter& e, const isa::Insn& in) {
-  store(e, in, 8, [&](x86::Mem m) {
-    e.a.mov(x86::r8, Emitter::reg(b_of(in.word)));
-    e.a.mov(m, x86::r8);
-  });
+  store(e, in, 8, [&](x86::Mem m) { e.a.mov(m, store_value(e, b_of(in.word))); });
 }
 void emit_StF32(Emitter& e, const isa::Insn& in) {
   store(e, in, 4, [&](x86::Mem m) {
-    e.a.cvtsd2ss(x86::xmm0, Emitter::reg(b_of(in.word)));
+    const uint16_t b = b_of(in.word);
+    if (e.cached(b))
+      e.a.movq(x86::xmm0, e.host(b));
+    else
+      e.a.movsd(x86::xmm0, Emitter::reg(b));
+    e.a.cvtsd2ss(x86::xmm0, x86::xmm0);
     e.a.movss(m, x86::xmm0);
   });
 }
@@ -156,7 +169,7 @@ void emit_MSize(Emitter& e, const isa::Insn& in) {
     e.a.mov(x86::rax, asmjit::imm(e.inst.memory.size()));
   else
     e.a.mov(x86::rax, x86::qword_ptr(x86::r14, kSizeOff));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rax);
 }
 void emit_MGrow(Emitter& e, const isa::Insn& in) {
   e.call_checked(in.pc, fnp(&rt::mem_grow));

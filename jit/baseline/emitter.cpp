@@ -20,9 +20,10 @@ constexpr EmitFn kEmitters[] = {
 static_assert(sizeof(kEmitters) / sizeof(kEmitters[0]) == isa::kOpCount,
               "every opcode needs a baseline emitter");
 
-// Whether `in` writes its A operand. A call of a function or host native without a result names
-// r0 there (the verifier requires it) but writes nothing: the system-mode translator's store
-// slow paths call void helpers in most units, which must not cost them CodePromises::zero_r0.
+// Whether `in` writes its A operand. A call of a function, host native or function reference
+// without a result names r0 there (the verifier requires it) but writes nothing: the system-mode
+// translator's store slow paths call void helpers in most units, which must not cost them
+// CodePromises::zero_r0, and the register cache must keep r0's value live across such a call.
 bool writes_a(const vm::Instance& inst, const isa::Insn& in, const isa::OpInfo& info) {
   if (!isa::is_def(info.a)) return false;
   const uint32_t callee = isa::b_of(in.word);
@@ -31,6 +32,10 @@ bool writes_a(const vm::Instance& inst, const isa::Insn& in, const isa::OpInfo& 
     return im.target != nullptr ? im.target->has_result : im.has_result;
   }
   if (in.op() == isa::Op::Call && callee < inst.funcs.size()) return inst.funcs[callee].has_result;
+  if (in.op() == isa::Op::CallI) {
+    const uint32_t sig = isa::c_of(in.word);
+    return sig >= inst.module.sigs.size() || inst.module.sigs[sig].result.has_value();
+  }
   return true;
 }
 
@@ -72,6 +77,15 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
   for (size_t pc = 0; pc < size; ++pc)
     if (targets[pc]) entries_[pc] = true;
   bounds = KnownBounds(std::move(targets));
+  host_of_ = choose_cached(insns_, body_.regs.size(), zero_r0_);
+  for (size_t r = 0; r < host_of_.size(); ++r) {
+    if (host_of_[r] < 0) continue;
+    cached_regs_[static_cast<size_t>(host_of_[r])] = static_cast<uint16_t>(r);
+    all_cached_ |= static_cast<CacheMask>(1u << host_of_[r]);
+  }
+  live_ = live_cached(insns_, size, host_of_, [this](const isa::Insn& in) {
+    return writes_a(inst, in, isa::info(in.op()));
+  });
 }
 
 asmjit::Label Emitter::label_at(uint32_t pc) {
@@ -81,8 +95,27 @@ asmjit::Label Emitter::label_at(uint32_t pc) {
   return labels_[pc];
 }
 
+asmjit::Operand Emitter::opnd(uint16_t r) const {
+  if (cached(r)) return host(r);
+  return reg(r);
+}
+
+void Emitter::flush_cache(CacheMask m) {
+  for (size_t i = 0; i < kCacheRegCount; ++i)
+    if (m & (1u << i)) a.mov(reg(cached_regs_[i]), kCacheRegs[i]);
+}
+
+void Emitter::reload_cache(CacheMask m) {
+  for (size_t i = 0; i < kCacheRegCount; ++i)
+    if (m & (1u << i)) a.mov(kCacheRegs[i], reg(cached_regs_[i]));
+}
+
 void Emitter::load_rax(uint16_t r) {
-  if (!rax_holds(r)) a.mov(x86::rax, reg(r));
+  if (rax_holds(r)) return;
+  if (cached(r))
+    a.mov(x86::rax, host(r));
+  else
+    a.mov(x86::rax, reg(r));
 }
 
 bool Emitter::rax_holds(uint16_t r) const {
@@ -90,7 +123,10 @@ bool Emitter::rax_holds(uint16_t r) const {
 }
 
 void Emitter::store_rax(uint16_t r) {
-  a.mov(reg(r), x86::rax);
+  if (cached(r))
+    a.mov(host(r), x86::rax);
+  else
+    a.mov(reg(r), x86::rax);
   rax_reg_ = r;
   rax_at_ = a.offset();
 }
@@ -121,6 +157,10 @@ ChainSlot* Emitter::chain_slot(uint32_t pc) const {
 }
 
 void Emitter::epilogue_pops() {
+  if (saves_rbp()) {
+    a.add(x86::rsp, 8);
+    a.pop(x86::rbp);
+  }
   a.pop(x86::r15);
   a.pop(x86::r14);
   a.pop(x86::r13);
@@ -165,7 +205,8 @@ asmjit::Label Emitter::cold(std::function<void()> body) {
 }
 
 asmjit::Label Emitter::trap_stub(uint32_t pc, const void* f, std::function<void()> args) {
-  return cold([this, pc, f, args = std::move(args)] {
+  return cold([this, pc, f, args = std::move(args), unflushed = unflushed_at(pc)] {
+    flush_cache(unflushed);
     save_pc(pc);
     helper_args();
     if (args) args();
@@ -189,12 +230,18 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
   asmjit::Label skip = a.newLabel();
   if (!always) a.j(x86::negateCond(cc), skip);
   a.dec(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, fuel_left)));
-  asmjit::Label refuel = cold([this, pc] {
+  asmjit::Label refuel = cold([this, pc, unflushed = unflushed_at(pc)] {
+    // The helper may hand the activation to another tier, which reads the window.
+    flush_cache(unflushed);
     save_pc(pc);
     helper_args();
     call_fn(reinterpret_cast<const void*>(&rt::refuel_backedge));
+    asmjit::Label stop = a.newLabel();
     a.test(x86::rax, x86::rax);
-    a.jz(label_at(pc));
+    a.jnz(stop);
+    reload_cache(live_[pc]);
+    a.jmp(label_at(pc));
+    a.bind(stop);
     // A trap, or rt::kActivationDone | the status of a higher tier that ran the activation.
     static_assert(rt::kActivationDone == 0x100);
     a.movzx(x86::eax, x86::al);
@@ -210,13 +257,17 @@ void Emitter::ret_status(uint32_t status) {
   a.jmp(exit_);
 }
 
-void Emitter::prologue() {
-  // Five pushes realign rsp to 16 for the helper calls.
+void Emitter::prologue(CacheMask load) {
+  // Five pushes realign rsp to 16 for the helper calls (rbp takes a sixth and a pad).
   a.push(x86::rbx);
   a.push(x86::r12);
   a.push(x86::r13);
   a.push(x86::r14);
   a.push(x86::r15);
+  if (saves_rbp()) {
+    a.push(x86::rbp);
+    a.sub(x86::rsp, 8);  // realigned
+  }
   a.mov(x86::r12, x86::rdi);
   a.mov(x86::rbx, x86::rsi);
   a.mov(x86::r13, x86::rdx);
@@ -225,6 +276,7 @@ void Emitter::prologue() {
   a.mov(x86::r14,
         asmjit::imm(promises_.fixed_memory ? reinterpret_cast<uint64_t>(inst.memory.data())
                                            : reinterpret_cast<uint64_t>(&inst.memory)));
+  reload_cache(load);
 }
 
 bool Emitter::emit_function() {
@@ -235,7 +287,10 @@ bool Emitter::emit_function() {
   exit_ = a.newLabel();
 
   osr_ = a.newLabel();
-  prologue();
+  // Registers dead at the entry stay unloaded: nothing reads them before a def, and the window
+  // never needs them (a write-back skips dead registers).
+  prologue(live_[0]);
+  clean_ = all_cached_;
 
   size_t probe = 0;
   for (const isa::Insn& in : insns_) {
@@ -243,15 +298,46 @@ bool Emitter::emit_function() {
     if (labels_[in.pc].isValid()) {
       a.bind(labels_[in.pc]);
       rax_reg_ = -1;
+      clean_ = 0;
     }
-    // r11 is scratch between instructions.
+    // rcx is scratch between instructions.
     for (; probe < probes_.size() && probes_[probe].pc <= in.pc; ++probe) {
       if (probes_[probe].pc != in.pc) continue;
-      a.mov(x86::r11, reinterpret_cast<uint64_t>(probes_[probe].ran));
-      a.mov(x86::byte_ptr(x86::r11), 1);
+      a.mov(x86::rcx, reinterpret_cast<uint64_t>(probes_[probe].ran));
+      a.mov(x86::byte_ptr(x86::rcx), 1);
     }
     bounds.enter(in);
+    const isa::OpInfo& info = isa::info(in.op());
+    const OpSync sync = op_sync(in.op());
+    const uint16_t ra = isa::a_of(in.word);
+    const CacheMask def_a = isa::is_def(info.a) && cached(ra) && writes_a(inst, in, info)
+                                ? static_cast<CacheMask>(1u << host_of_[ra])
+                                : 0;
+    if (sync == OpSync::All) {
+      const CacheMask m = unflushed_at(in.pc);
+      flush_cache(m);
+      clean_ |= m;
+    } else if (sync == OpSync::Operands) {
+      for (const auto& [kind, r] :
+           {std::pair{info.a, ra}, {info.b, isa::b_of(in.word)}, {info.c, isa::c_of(in.word)}}) {
+        if (!isa::is_use(kind) || !cached(r)) continue;
+        const auto bit = static_cast<CacheMask>(1u << host_of_[r]);
+        if (clean_ & bit) continue;
+        a.mov(reg(r), host(r));
+        clean_ |= bit;
+      }
+    }
     kEmitters[static_cast<size_t>(in.op())](*this, in);
+    if (sync == OpSync::All) {
+      // The helpers clobbered the cache registers and may have written the window. Dead ones
+      // count as clean: they become live only through a def, which makes them dirty.
+      if (!(info.flags & isa::kTerm)) reload_cache(live_[in.pc + in.length()]);
+      clean_ = all_cached_;
+    } else if (sync == OpSync::Operands) {
+      if (def_a) a.mov(host(ra), reg(ra));
+    } else {
+      clean_ &= static_cast<CacheMask>(~def_a);
+    }
     bounds.leave(in);
   }
   // Verified code never falls off the end (the last instruction is a terminator).
@@ -263,7 +349,7 @@ bool Emitter::emit_function() {
     body();
   }
   a.bind(osr_);
-  prologue();
+  prologue(all_cached_);
   a.jmp(x86::rcx);
   a.bind(exit_);
   epilogue_pops();

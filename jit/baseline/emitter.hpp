@@ -1,15 +1,17 @@
 // The baseline tier's emitter: one SVI function -> x86-64 with asmjit's x86::Assembler, one
-// instruction at a time, no register allocation.
+// instruction at a time, with a static register cache (reg_cache.hpp).
 //
-// COMPILED CODE KEEPS THE INTERPRETER'S STATE. Registers stay in the frame's window of the VM
-// stack (every operand is loaded from and stored to [base + 8*r]), frames are the interpreter's
+// COMPILED CODE KEEPS THE INTERPRETER'S STATE. Registers live in the frame's window of the VM
+// stack ([base + 8*r]), except the few the register cache keeps in host registers, which are
+// written back wherever anything else may look (reg_cache.hpp); frames are the interpreter's
 // Frame records, fuel is st->fuel_left. So a trap, a GC or a nested interpreter run sees exactly
 // what it would see under the interpreter.
 //
 // CALLING CONVENTION (vm::JitEntry): uint64_t f(ExecState* st, Value* base, Frame* fp), SysV.
 // The OSR entry (vm::OsrTarget) takes a fourth argument, the address of a backward branch's code
-// in this function, and jumps there after the same prologue: every instruction keeps all state
-// in memory, so its code starts with nothing live in host registers but the pinned ones.
+// in this function, and jumps there after the same prologue: at every instruction the host
+// registers hold nothing but the pinned ones and the cached SVI registers, which the prologue
+// loads from the window.
 // The caller has pushed fp (fn, base with arguments and zeroed locals). The function returns an
 // ExecStatus: Returned (result in st->jit_retval), Exited, or Trapped (st->jit_trap is complete).
 // Pinned registers, all callee-saved so helper calls keep them:
@@ -17,12 +19,18 @@
 //         fixed_memory: the memory's data address)
 //   r15 = fp's byte offset from st->frames (frames and stack may move during calls: after a call
 //         helper, fp = st->frames + r15 and base = fp->base are reloaded)
-// Scratch: rax, rcx, rdx, rsi, rdi, r8-r11 (r11: the pc for fp->pc), xmm0, xmm1.
+// Cached SVI registers: rsi, rdi, r8-r11, rbp (kCacheRegs), those the function caches (rbp
+// saved by the prologue then).
+// Scratch: rax, rcx, rdx, xmm0-xmm2; the emitters of OpSync::All instructions use the cache
+// registers too (they are written back and reloaded around them), r11 among them for the pc
+// save_pc stores.
 //
 // PROTECT. Before any helper call the pc of the instruction is stored into fp->pc; inline checks
-// that fail jump to a cold stub that stores the pc, calls a trap helper and returns its status.
+// that fail jump to a cold stub that writes the cached registers back, stores the pc, calls a
+// trap helper and returns its status.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -35,6 +43,7 @@
 #include "jit/baseline/code_promises.hpp"
 #include "jit/baseline/known_bounds.hpp"
 #include "jit/baseline/probes.hpp"
+#include "jit/baseline/reg_cache.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline {
@@ -68,6 +77,18 @@ class Emitter {
   static x86::Mem reg16(uint16_t r) { return x86::word_ptr(x86::rbx, int32_t{r} * 8); }
   static x86::Mem reg32(uint16_t r) { return x86::dword_ptr(x86::rbx, int32_t{r} * 8); }
 
+  // The register cache (reg_cache.hpp): whether r lives in a host register, which one, and r
+  // as an operand (its host register, or its window slot).
+  bool cached(uint16_t r) const { return r < host_of_.size() && host_of_[r] >= 0; }
+  x86::Gp host(uint16_t r) const { return kCacheRegs[static_cast<size_t>(host_of_[r])]; }
+  asmjit::Operand opnd(uint16_t r) const;
+  // The window slots of the cached registers in `m` = their host registers, and the reverse.
+  void flush_cache(CacheMask m);
+  void reload_cache(CacheMask m);
+  // What a helper called at instruction `pc` must find in the window: its live cached registers
+  // that the window does not hold yet (at this point of the emission).
+  CacheMask unflushed_at(uint32_t pc) const { return live_[pc] & ~clean_; }
+
   // CodePromises::fixed_memory: r14 is the data address and the size is a constant.
   bool fixed_memory() const { return promises_.fixed_memory; }
   // Register r holds 0 at every instruction (CodePromises::zero_r0, kept by the function).
@@ -76,13 +97,14 @@ class Emitter {
   // (unsigned) for an access that ends `end` bytes past it; one per distinct `end`.
   x86::Mem memory_limit(uint64_t end);
 
-  // rax = reg(r), left out when rax already holds it: the code just emitted ends with
-  // store_rax(r), and the current instruction is not a jump target (jump_targets()). So a value
-  // an instruction computes is not reloaded from the window by the next one that reads it first.
+  // rax = r (its host register or window slot), left out when rax already holds it: the code just
+  // emitted ends with store_rax(r), and the current instruction is not a jump target
+  // (jump_targets()). So a value an instruction computes is not reloaded from the window by the
+  // next one that reads it first.
   void load_rax(uint16_t r);
   // Whether load_rax(r) would emit nothing here.
   bool rax_holds(uint16_t r) const;
-  // reg(r) = rax, as the LAST code of an instruction's main line (nothing bound after it).
+  // r = rax, as the LAST code of an instruction's main line (nothing bound after it).
   void store_rax(uint16_t r);
 
   // The label of instruction `pc`, made on first use (see entries_).
@@ -122,8 +144,9 @@ class Emitter {
   void epilogue_pops();
 
  private:
-  // Pins the registers of the calling convention from the arguments (rdi, rsi, rdx).
-  void prologue();
+  // Pins the registers of the calling convention from the arguments (rdi, rsi, rdx), then loads
+  // the cached registers in `load`.
+  void prologue(CacheMask load);
 
   const isa::Module& module_;
   const isa::Function& body_;
@@ -135,6 +158,15 @@ class Emitter {
   // (the OSR entry and the refuel stub re-enter at them).
   std::vector<bool> entries_;
   std::vector<isa::Insn> insns_;  // the body, decoded once
+  std::vector<int8_t> host_of_;   // by register: its index in kCacheRegs, -1 in the window
+  std::array<uint16_t, kCacheRegCount> cached_regs_{};  // by index in kCacheRegs
+  CacheMask all_cached_ = 0;
+  std::vector<CacheMask> live_;  // by pc (live_cached)
+  // The cached registers whose window slot holds their value now (the main line's emission
+  // point); empty at jump targets.
+  CacheMask clean_ = 0;
+  // Whether the function keeps a register in rbp, which its prologue then saves.
+  bool saves_rbp() const { return all_cached_ & (1u << (kCacheRegCount - 1)); }
   // store_rax's register and the code offset right after it (-1: none).
   int32_t rax_reg_ = -1;
   size_t rax_at_ = 0;

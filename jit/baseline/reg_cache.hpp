@@ -1,0 +1,69 @@
+// The baseline tier's register cache: the SVI registers a function uses most live in host
+// registers for the whole function instead of in their window slots.
+//
+// WHY. Every SVI register used to live in the frame's window ([rbx + 8r]): an RV64 unit's TLB
+// check and each loop-carried value went through a store and a reload per instruction. A
+// static assignment (one host register per cached SVI register, the same at every instruction)
+// needs no state at the joins of control flow: what holds at one instruction holds at all.
+//
+// THE WINDOW. A cached register's window slot is stale between the points where something may
+// read it, at which the emitter writes the cached registers back (Emitter::flush_cache):
+//   - an instruction whose emitter is not cache-aware and may call out (OpSync::All): every
+//     cached register is written back first and reloaded after (the helpers may read or write
+//     the window, and the host registers are caller-saved);
+//   - an instruction whose emitter reads its operands from the window but calls nothing
+//     (OpSync::Operands): its cached operands are written back first and its result reloaded;
+//   - every cold stub that calls a trap or refuel helper (a trap, a nested tier, a debugger
+//     sees the frame as the interpreter would leave it).
+// The prologue (and the OSR entry) loads the cached registers from the window. Only live
+// registers are written back or reloaded, and a write-back skips those not changed since the
+// window last had their value (Emitter's clean set, emptied at every jump target).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include <asmjit/x86.h>
+
+#include "isa/code_walk.hpp"
+
+namespace strata::jit::baseline {
+
+// Host registers that hold cached SVI registers, the most used first. None is pinned, none is
+// scratch in a cache-aware emitter (r11 is save_pc's, which only runs once the cache is written
+// back). All but rbp are caller-saved, so helper calls are bracketed (OpSync::All); rbp is
+// callee-saved and pushed only by the functions that use it (Emitter::prologue).
+inline constexpr asmjit::x86::Gp kCacheRegs[] = {
+    asmjit::x86::rsi, asmjit::x86::rdi, asmjit::x86::r8, asmjit::x86::r9,
+    asmjit::x86::r10, asmjit::x86::r11, asmjit::x86::rbp};
+inline constexpr size_t kCacheRegCount = sizeof(kCacheRegs) / sizeof(kCacheRegs[0]);
+
+// What the emitter does around one instruction for the cache.
+enum class OpSync : uint8_t {
+  None,      // the emitter uses the cached registers itself (and no helper outside a cold stub)
+  Operands,  // reads/writes its operands in the window, calls nothing
+  All,       // may call a helper or clobber a cache register: write back all, reload all after
+};
+OpSync op_sync(isa::Op op);
+
+// Which registers to cache: by index into kCacheRegs, -1 for a register left in the window.
+// Registers are ranked by their operand uses in OpSync::None instructions (uses in Operands
+// instructions count against them: each costs a write-back or a reload); a register needs two
+// net uses. `skip_r0`: r0 is the promised zero (never read from anywhere).
+std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0);
+
+// A set of cached registers: bit i is the register kept in kCacheRegs[i].
+using CacheMask = uint8_t;
+static_assert(kCacheRegCount <= 8);
+
+// The cached registers live where each instruction starts, by pc (a backward dataflow over the
+// body's fallthroughs and branches). Uses are the register operands and a call's arguments; the
+// A operand is a def when `writes_a` says so (a call of a void callee names r0 and writes
+// nothing). Write-backs and reloads skip dead registers: their values are never read again.
+std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code_size,
+                                   std::span<const int8_t> host_of,
+                                   const std::function<bool(const isa::Insn&)>& writes_a);
+
+}  // namespace strata::jit::baseline

@@ -1,0 +1,294 @@
+// The baseline tier's register cache (jit/baseline/reg_cache.hpp): which registers it keeps in
+// host registers, where they are live, and programs whose cached values cross calls, helpers,
+// window-reading float instructions, jump targets and traps behaving exactly as in the
+// interpreter.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asmjit/x86.h>
+#include <gtest/gtest.h>
+
+#include "jit/baseline/emitter.hpp"
+#include "jit/baseline/reg_cache.hpp"
+#include "tests/jit/baseline_support.hpp"
+
+namespace strata::jit::baseline::test {
+namespace {
+
+using isa::make_abc;
+using isa::make_abx;
+using isa::Op;
+
+std::vector<isa::Insn> walk(const isa::Module& m, const isa::Function& f) {
+  std::vector<isa::Insn> out;
+  for (const isa::Insn& in : isa::CodeWalk(m, f)) out.push_back(in);
+  return out;
+}
+
+isa::Function function_of(std::vector<isa::Word> code, size_t nregs = 8) {
+  isa::Function f;
+  f.regs.assign(nregs, isa::ValType::I64);
+  f.code = std::move(code);
+  return f;
+}
+
+uint16_t back(int words) {
+  return static_cast<uint16_t>(static_cast<int16_t>(-words));
+}
+
+TEST(RegCacheChoice, TheMostUsedRegistersFirstAndOnlyThoseUsedTwice) {
+  isa::Module m;
+  const isa::Function f = function_of({
+      make_abc(Op::Add, 1, 2, 3),  // r1 r2 r3
+      make_abc(Op::Add, 1, 1, 2),  // r1 r1 r2
+      make_abc(Op::Add, 1, 1, 4),  // r1 r1 r4
+      make_abc(Op::Ret, 1, 0, 0),  // r1
+  });
+  const std::vector<int8_t> host = choose_cached(walk(m, f), f.regs.size(), true);
+  EXPECT_EQ(host[1], 0);   // six uses: the first cache register
+  EXPECT_EQ(host[2], 1);   // two
+  EXPECT_EQ(host[3], -1);  // one use stays in the window
+  EXPECT_EQ(host[4], -1);
+}
+
+TEST(RegCacheChoice, WindowReadingInstructionsCountAgainstARegister) {
+  isa::Module m;
+  // r2 is used twice by integer ops but read twice by fadd, which reads the window: each such
+  // use would cost a write-back, so r2 stays in the window; r3 only meets integer ops.
+  const isa::Function f = function_of({
+      make_abc(Op::Add, 2, 3, 3),
+      make_abc(Op::Add, 3, 2, 3),
+      make_abc(Op::FAdd, 5, 2, 2),
+      make_abc(Op::Ret, 3, 0, 0),
+  });
+  const std::vector<int8_t> host = choose_cached(walk(m, f), f.regs.size(), true);
+  EXPECT_EQ(host[2], -1);
+  EXPECT_GE(host[3], 0);
+}
+
+TEST(RegCacheChoice, ThePromisedZeroRegisterIsNeverCached) {
+  isa::Module m;
+  const isa::Function f = function_of({
+      make_abc(Op::Add, 1, 0, 0),
+      make_abc(Op::Add, 1, 1, 0),
+      make_abc(Op::Ret, 1, 0, 0),
+  });
+  EXPECT_EQ(choose_cached(walk(m, f), f.regs.size(), true)[0], -1);
+  EXPECT_GE(choose_cached(walk(m, f), f.regs.size(), false)[0], 0);
+}
+
+TEST(RegCacheChoice, AtMostOneRegisterPerHostRegister) {
+  isa::Module m;
+  std::vector<isa::Word> code;
+  for (uint16_t r = 1; r < 20; ++r) code.push_back(make_abc(Op::Add, r, r, r));
+  code.push_back(make_abc(Op::Ret, 1, 0, 0));
+  const isa::Function f = function_of(code, 20);
+  const std::vector<int8_t> host = choose_cached(walk(m, f), f.regs.size(), true);
+  std::vector<int> taken(kCacheRegCount, 0);
+  size_t cached = 0;
+  for (int8_t h : host) {
+    if (h < 0) continue;
+    ++cached;
+    ASSERT_LT(static_cast<size_t>(h), kCacheRegCount);
+    ++taken[static_cast<size_t>(h)];
+  }
+  EXPECT_EQ(cached, kCacheRegCount);
+  for (int t : taken) EXPECT_EQ(t, 1);
+}
+
+// The bit of register r in a CacheMask under `host`.
+CacheMask bit(const std::vector<int8_t>& host, uint16_t r) {
+  return static_cast<CacheMask>(1u << host[r]);
+}
+
+TEST(RegCacheLiveness, DefsKillUsesGenerateAndBackEdgesCarryLoopValues) {
+  isa::Module m;
+  // pc0 li r1, 0 ; pc1 li r2, 0 ; pc2 loop: add r2, r2, r1 ; pc3 addi r1, r1, 1
+  // pc4 blt r1, r3, loop ; pc5 ret r2
+  const isa::Function f = function_of({
+      make_abx(Op::Li, 1, 0),
+      make_abx(Op::Li, 2, 0),
+      make_abc(Op::Add, 2, 2, 1),
+      make_abc(Op::AddI, 1, 1, 1),
+      make_abc(Op::Blt, 1, 3, back(2)),
+      make_abc(Op::Ret, 2, 0, 0),
+  });
+  const std::vector<isa::Insn> insns = walk(m, f);
+  const std::vector<int8_t> host = choose_cached(insns, f.regs.size(), true);
+  ASSERT_GE(host[1], 0);
+  ASSERT_GE(host[2], 0);
+  ASSERT_EQ(host[3], -1);  // read once: not cached, so in no mask
+  const std::vector<CacheMask> live =
+      live_cached(insns, f.code.size(), host, [](const isa::Insn&) { return true; });
+  const CacheMask r1 = bit(host, 1), r2 = bit(host, 2);
+  EXPECT_EQ(live[0], 0);  // r1 and r2 are written before any read: dead at the entry
+  EXPECT_EQ(live[1], r1);
+  EXPECT_EQ(live[2], r1 | r2);  // the loop header: what it reads, around the back-edge too
+  EXPECT_EQ(live[3], r1 | r2);
+  EXPECT_EQ(live[4], r1 | r2);
+  EXPECT_EQ(live[5], r2);  // after the loop only the result
+}
+
+TEST(RegCacheLiveness, AVoidCallsResultOperandIsNotADef) {
+  isa::Module m;
+  // pc0 add r1, r1, r1 ; pc1 <a call-like A def> ; pc2 ret r1. With writes_a false for pc1, r1
+  // stays live across it.
+  const isa::Function f = function_of({
+      make_abc(Op::Add, 1, 1, 1),
+      make_abc(Op::Add, 1, 1, 1),
+      make_abx(Op::Li, 1, 0),
+      make_abc(Op::Ret, 1, 0, 0),
+  });
+  const std::vector<isa::Insn> insns = walk(m, f);
+  const std::vector<int8_t> host = choose_cached(insns, f.regs.size(), true);
+  ASSERT_GE(host[1], 0);
+  auto writes_all = [](const isa::Insn&) { return true; };
+  auto li_writes_nothing = [](const isa::Insn& in) { return in.op() != Op::Li; };
+  EXPECT_EQ(live_cached(insns, f.code.size(), host, writes_all)[2], 0);
+  EXPECT_EQ(live_cached(insns, f.code.size(), host, li_writes_nothing)[2], bit(host, 1));
+}
+
+// A loop whose eleven live values are more than the cache holds, crossing a call (the cache
+// registers are caller-saved), host calls, float instructions that read the window, byte
+// extensions of cached registers, stores and loads at cached addresses, shifts and divisions by
+// cached registers; then a trap with the values still live.
+constexpr const char* kPressure = R"(
+.memory 65536
+.import "std.io" println_i64(i64)
+.func leaf(%x: i64) -> i64
+  .reg %y: i64
+  muli %y, %x, 3
+  xori %y, %y, 0x55
+  ret %y
+.end
+.func churn(%n: i64, %z: i64) -> i64 export
+  .reg %i: i64, %a: i64, %b: i64, %c: i64, %d: i64, %e: i64, %g: i64, %h: i64, %k: i64
+  .reg %p: i64, %t: i64, %f: f64, %q: f64, %s: i64
+  li %i, 0
+  li %a, 1
+  li %b, 2
+  li %c, 3
+  li %d, 4
+  li %e, 5
+  li %g, 6
+  li %h, 7
+  li %k, 8
+  li %p, 64
+loop:
+  add %a, %a, %i
+  sub %b, %b, %a
+  xor %c, %c, %b
+  shl %t, %a, %d
+  add %d, %d, %t
+  andi %d, %d, 31
+  call %t, leaf(%a)
+  add %e, %e, %t
+  sext8 %t, %e
+  add %g, %g, %t
+  zext16 %t, %c
+  add %h, %h, %t
+  st.i64 %p, %h, 8
+  st.i8 %p, %g, 3
+  ld.i64 %t, %p, 8
+  add %k, %k, %t
+  ld.u8 %t, %p, 3
+  add %k, %k, %t
+  i2f %f, %k
+  i2f %q, %a
+  fadd %f, %f, %q
+  f2i %t, %f
+  xor %b, %b, %t
+  ori %s, %i, 1
+  divu %t, %h, %s
+  add %c, %c, %t
+  rem %t, %g, %s
+  add %a, %a, %t
+  addi %p, %p, 16
+  andi %p, %p, 4095
+  addi %i, %i, 1
+  blt %i, %n, loop
+  callh println_i64(%a)
+  callh println_i64(%b)
+  callh println_i64(%c)
+  callh println_i64(%d)
+  callh println_i64(%e)
+  callh println_i64(%g)
+  callh println_i64(%h)
+  callh println_i64(%k)
+  callh println_i64(%p)
+  div %a, %a, %z
+  add %a, %a, %b
+  ret %a
+.end
+)";
+
+// Fuel enough for the interpreter's run: a loop counter lost in compiled code fails, not hangs.
+vm::Limits fueled() {
+  vm::Limits l;
+  l.fuel = 1'000'000;
+  return l;
+}
+
+TEST(RegCacheProgram, ValuesLiveAcrossCallsHelpersAndJumpTargetsMatchTheInterpreter) {
+  const std::string ok =
+      same(kPressure, "churn", {vm::Value::from_i(300), vm::Value::from_i(7)}, fueled());
+  EXPECT_NE(ok.find("stdout:"), std::string::npos) << ok;
+  EXPECT_EQ(ok.find("trap"), std::string::npos) << ok;
+}
+
+TEST(RegCacheProgram, ATrapWithCachedValuesLiveMatchesTheInterpreter) {
+  // %z = 0: the division after the loop traps (the trace, fuel and output compared).
+  const std::string trapped =
+      same(kPressure, "churn", {vm::Value::from_i(50), vm::Value::from_i(0)}, fueled());
+  EXPECT_NE(trapped.find("trap"), std::string::npos) << trapped;
+}
+
+// A call without a result names r0 as its A operand and writes nothing: r0's cached value must
+// stay live across it (and so be written back before and reloaded after), for each call kind.
+TEST(RegCacheProgram, ACallWithoutAResultKeepsTheValueOfR0) {
+  const std::string out = same(R"(
+.import "std.io" println_i64(i64)
+.func g()
+  retv
+.end
+.func h() -> i64 export
+  .reg %x: i64, %f: ref
+  li %x, 5
+  addi %x, %x, 1
+  fnref %f, g
+  calli %f : () -> void ()
+  addi %x, %x, 1
+  call g()
+  addi %x, %x, 1
+  callh println_i64(%x)
+  addi %x, %x, 1
+  ret %x
+.end
+)",
+                               "h");
+  EXPECT_EQ(out.substr(0, out.find("\nfuel")), "returned 0x9") << out;
+  EXPECT_NE(out.find("stdout:\n8\n"), std::string::npos) << out;
+}
+
+// The emitter caches the loop's most used registers of `churn` and leaves r0-like promises
+// alone: checked on the emitter itself, as the tier builds it.
+TEST(RegCacheProgram, TheEmitterCachesTheLoopsMostUsedRegisters) {
+  std::unique_ptr<vm::Program> p = testing::load_test_program(kPressure, "churn", {}, -1);
+  ASSERT_TRUE(p);
+  const auto& inst = p->instances().front();
+  vm::FuncInfo* churn = nullptr;
+  for (vm::FuncInfo& f : inst->funcs)
+    if (f.name == "churn") churn = &f;
+  ASSERT_NE(churn, nullptr);
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  Emitter e(code, *churn, inst->module.funcs[churn->index]);
+  ASSERT_TRUE(e.emit_function());
+  size_t cached = 0;
+  for (uint16_t r = 0; r < inst->module.funcs[churn->index].regs.size(); ++r) cached += e.cached(r);
+  EXPECT_EQ(cached, kCacheRegCount);
+}
+
+}  // namespace
+}  // namespace strata::jit::baseline::test
