@@ -193,7 +193,10 @@ void Emitter::call_checked(uint32_t pc, const void* f) {
 
 void Emitter::reload_frame() {
   a.mov(x86::r13, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
-  a.add(x86::r13, x86::r15);
+  if (frame_offset_on_stack())
+    a.add(x86::r13, x86::qword_ptr(x86::rsp));
+  else
+    a.add(x86::r13, x86::r15);
   a.mov(x86::rbx, x86::qword_ptr(x86::r13, offsetof(vm::Frame, base)));
 }
 
@@ -258,7 +261,8 @@ void Emitter::ret_status(uint32_t status) {
 }
 
 void Emitter::prologue(CacheMask load) {
-  // Five pushes realign rsp to 16 for the helper calls (rbp takes a sixth and a pad).
+  // Five pushes realign rsp to 16 for the helper calls (rbp takes a sixth and a pad, which
+  // holds fp's offset when r15 caches a register).
   a.push(x86::rbx);
   a.push(x86::r12);
   a.push(x86::r13);
@@ -271,8 +275,14 @@ void Emitter::prologue(CacheMask load) {
   a.mov(x86::r12, x86::rdi);
   a.mov(x86::rbx, x86::rsi);
   a.mov(x86::r13, x86::rdx);
-  a.mov(x86::r15, x86::r13);
-  a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
+  if (frame_offset_on_stack()) {
+    a.mov(x86::rax, x86::r13);
+    a.sub(x86::rax, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
+    a.mov(x86::qword_ptr(x86::rsp), x86::rax);
+  } else {
+    a.mov(x86::r15, x86::r13);
+    a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
+  }
   a.mov(x86::r14,
         asmjit::imm(promises_.fixed_memory ? reinterpret_cast<uint64_t>(inst.memory.data())
                                            : reinterpret_cast<uint64_t>(&inst.memory)));

@@ -18,8 +18,9 @@
 //   rbx = base    r12 = st    r13 = fp    r14 = &instance->memory (with CodePromises::
 //         fixed_memory: the memory's data address)
 //   r15 = fp's byte offset from st->frames (frames and stack may move during calls: after a call
-//         helper, fp = st->frames + r15 and base = fp->base are reloaded)
-// Cached SVI registers: rsi, rdi, r8-r11, rbp (kCacheRegs), those the function caches (rbp
+//         helper, fp = st->frames + r15 and base = fp->base are reloaded); in [rsp] instead
+//         when the function caches eight registers (r15 is the eighth)
+// Cached SVI registers: rsi, rdi, r8-r11, rbp, r15 (kCacheRegs), those the function caches (rbp
 // saved by the prologue then).
 // Scratch: rax, rcx, rdx, xmm0-xmm2; the emitters of OpSync::All instructions use the cache
 // registers too (they are written back and reloaded around them), r11 among them for the pc
@@ -165,8 +166,11 @@ class Emitter {
   // The cached registers whose window slot holds their value now (the main line's emission
   // point); empty at jump targets.
   CacheMask clean_ = 0;
-  // Whether the function keeps a register in rbp, which its prologue then saves.
-  bool saves_rbp() const { return all_cached_ & (1u << (kCacheRegCount - 1)); }
+  // Whether the function keeps a register in rbp, which its prologue then saves (with a pad
+  // slot for alignment); and whether it keeps one in r15, whose pinned value (fp's offset) then
+  // lives in that pad slot, [rsp] in the body. rbp is taken before r15.
+  bool saves_rbp() const { return all_cached_ & (1u << 6); }
+  bool frame_offset_on_stack() const { return all_cached_ & (1u << 7); }
   // store_rax's register and the code offset right after it (-1: none).
   int32_t rax_reg_ = -1;
   size_t rax_at_ = 0;

@@ -31,13 +31,14 @@
 
 namespace strata::jit::baseline {
 
-// Host registers that hold cached SVI registers, the most used first. None is pinned, none is
-// scratch in a cache-aware emitter (r11 is save_pc's, which only runs once the cache is written
-// back). All but rbp are caller-saved, so helper calls are bracketed (OpSync::All); rbp is
-// callee-saved and pushed only by the functions that use it (Emitter::prologue).
+// Host registers that hold cached SVI registers, the most used first. None is scratch in a
+// cache-aware emitter (r11 is save_pc's, which only runs once the cache is written back). The
+// first six are caller-saved, so helper calls are bracketed (OpSync::All); rbp is callee-saved
+// and pushed only by the functions that use it, and r15, otherwise pinned to fp's offset, is
+// taken only by a function that caches eight registers (Emitter::prologue).
 inline constexpr asmjit::x86::Gp kCacheRegs[] = {
-    asmjit::x86::rsi, asmjit::x86::rdi, asmjit::x86::r8, asmjit::x86::r9,
-    asmjit::x86::r10, asmjit::x86::r11, asmjit::x86::rbp};
+    asmjit::x86::rsi, asmjit::x86::rdi, asmjit::x86::r8,  asmjit::x86::r9,
+    asmjit::x86::r10, asmjit::x86::r11, asmjit::x86::rbp, asmjit::x86::r15};
 inline constexpr size_t kCacheRegCount = sizeof(kCacheRegs) / sizeof(kCacheRegs[0]);
 
 // What the emitter does around one instruction for the cache.

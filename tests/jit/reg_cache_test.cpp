@@ -152,7 +152,9 @@ TEST(RegCacheLiveness, AVoidCallsResultOperandIsNotADef) {
 // A loop whose eleven live values are more than the cache holds, crossing a call (the cache
 // registers are caller-saved), host calls, float instructions that read the window, byte
 // extensions of cached registers, stores and loads at cached addresses, shifts and divisions by
-// cached registers; then a trap with the values still live.
+// cached registers; then a recursion deep enough to move the frame array (churn caches eight
+// registers, so its fp offset is on the host stack, not in r15) and a trap with the values
+// still live.
 constexpr const char* kPressure = R"(
 .memory 65536
 .import "std.io" println_i64(i64)
@@ -161,6 +163,16 @@ constexpr const char* kPressure = R"(
   muli %y, %x, 3
   xori %y, %y, 0x55
   ret %y
+.end
+.func down(%n: i64) -> i64
+  .reg %m: i64
+  bz %n, zero
+  addi %m, %n, -1
+  call %m, down(%m)
+  addi %m, %m, 2
+  ret %m
+zero:
+  ret %n
 .end
 .func churn(%n: i64, %z: i64) -> i64 export
   .reg %i: i64, %a: i64, %b: i64, %c: i64, %d: i64, %e: i64, %g: i64, %h: i64, %k: i64
@@ -208,6 +220,9 @@ loop:
   andi %p, %p, 4095
   addi %i, %i, 1
   blt %i, %n, loop
+  li %t, 5000
+  call %t, down(%t)
+  add %e, %e, %t
   callh println_i64(%a)
   callh println_i64(%b)
   callh println_i64(%c)
