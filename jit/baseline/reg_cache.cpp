@@ -88,6 +88,7 @@ std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code
     uint32_t next = 0, target = 0;  // pcs; next == 0: no fallthrough, target == 0: no branch
   };
   std::vector<Flow> flow(insns.size());
+  bool back_edges = false;
   for (size_t i = 0; i < insns.size(); ++i) {
     const isa::Insn& in = insns[i];
     Flow& f = flow[i];
@@ -103,10 +104,11 @@ std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code
     if (info.flags & isa::kBranch) {
       const int64_t t = int64_t{in.pc} + isa::branch_offset(in.word);
       if (t >= 0 && static_cast<uint64_t>(t) < code_size) f.target = static_cast<uint32_t>(t);
+      back_edges |= t <= int64_t{in.pc};
     }
   }
-  // Live-in = use | (live-out & ~def), to the fixpoint; reverse order converges in a pass or two
-  // for code whose branches mostly go forward.
+  // Live-in = use | (live-out & ~def), to the fixpoint; in reverse order, code without back-edges
+  // (most translated units) is done in one pass, and loops take a pass or two more.
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = insns.size(); i-- > 0;) {
@@ -117,7 +119,7 @@ std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code
       const CacheMask in = static_cast<CacheMask>(f.use | (out & ~f.def));
       if (in != live[insns[i].pc]) {
         live[insns[i].pc] = in;
-        changed = true;
+        changed = back_edges;
       }
     }
   }

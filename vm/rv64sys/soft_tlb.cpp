@@ -1,5 +1,6 @@
 #include "vm/rv64sys/soft_tlb.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace strata::vm::rv64sys {
@@ -18,12 +19,17 @@ void SoftTlb::flush_all() {
   std::memset(storage_.data(), 0xff, kBytes);
   superpages_.fill({});
   superpage_entries_ = 0;
+  superpage_lo_ = ~std::uint64_t{0};
+  superpage_hi_ = 0;
 }
 
 void SoftTlb::forget_superpage(std::size_t n) {
   if (superpages_[n].mask == 0) return;
   superpages_[n] = {};
-  --superpage_entries_;
+  if (--superpage_entries_ == 0) {
+    superpage_lo_ = ~std::uint64_t{0};
+    superpage_hi_ = 0;
+  }
 }
 
 void SoftTlb::flush_page(std::uint64_t va) {
@@ -35,6 +41,7 @@ void SoftTlb::flush_page(std::uint64_t va) {
   for (std::uint32_t i = 0; i < kIndexes; ++i) clear(entry_number(static_cast<MmuIndex>(i), va));
   // Entries of a superpage holding va sit in other slots (one per 4 KiB page used): a scan,
   // only while any such entry exists.
+  if (va < superpage_lo_ || va > superpage_hi_) return;
   for (std::size_t n = 0; superpage_entries_ != 0 && n < superpages_.size(); ++n) {
     const Superpage& sp = superpages_[n];
     if (sp.mask != 0 && (va & sp.mask) == sp.base) clear(n);
@@ -68,6 +75,8 @@ void SoftTlb::fill(MmuIndex idx, std::uint64_t va, const Translation& t, const W
     const std::uint64_t mask = ~(t.page_size - 1);
     superpages_[n] = {va & mask, mask};
     ++superpage_entries_;
+    superpage_lo_ = std::min(superpage_lo_, va & mask);
+    superpage_hi_ = std::max(superpage_hi_, va | ~mask);
   }
   // Bare and M-mode translations have no PTE: everything is allowed.
   const bool physical = t.pte == 0;

@@ -113,6 +113,10 @@ class SoftTlb {
   };
   std::array<Superpage, std::size_t{kIndexes} * kEntries> superpages_{};
   std::size_t superpage_entries_ = 0;
+  // The lowest and highest virtual byte of every superpage filled since superpage_entries_ was
+  // last 0: flush_page scans superpages_ only for a va between them. Linux flushes user pages
+  // one by one (every page fault) while its superpages map the kernel's half: no scan then.
+  std::uint64_t superpage_lo_ = ~std::uint64_t{0}, superpage_hi_ = 0;
 };
 
 }  // namespace strata::vm::rv64sys

@@ -144,6 +144,38 @@ TEST(SoftTlb, FlushingOneAddressOfASuperpageDropsAllItsEntries) {
   EXPECT_EQ(r.tlb.lookup(MmuIndex::Supervisor, 0x4000'3000, Access::Load, 8), kRamLinear + 0x9000);
 }
 
+// flush_page scans for superpage entries only between the lowest and highest superpage byte
+// filled since the last time none was cached: flushes around, between and inside superpages far
+// apart, and a superpage filled below the old range once they all went.
+TEST(SoftTlb, FlushesFindSuperpageEntriesWhereverTheSuperpagesLie) {
+  Rig r;
+  WalkContext s{0, Priv::Supervisor};
+  constexpr uint64_t kLow = 0x4000'0000, kHigh = 0xffff'ffff'8020'0000ull, kMiB2 = 2ull << 20;
+  auto huge_leaf = [](uint64_t pa) {
+    return Translation{true, 0, pa, 2ull << 20, kPteV | kPteA | kPteR};
+  };
+  auto cached = [&](uint64_t va) {
+    return r.tlb.lookup(MmuIndex::Supervisor, va, Access::Load, 8) != SoftTlb::kNoTag;
+  };
+  r.tlb.fill(MmuIndex::Supervisor, kLow + 0x5000, huge_leaf(kRamPa + 0x5000), s, false);
+  r.tlb.fill(MmuIndex::Supervisor, kHigh + 0x3000, huge_leaf(kRamPa + 0x203000), s, false);
+  r.tlb.flush_page(0x9000'0000);    // between them, in neither
+  r.tlb.flush_page(kLow - 0x1000);  // below both
+  r.tlb.flush_page(0x1000);         // far below
+  EXPECT_TRUE(cached(kLow + 0x5000));
+  EXPECT_TRUE(cached(kHigh + 0x3000));
+  r.tlb.flush_page(kHigh + 0x1f'0000);  // inside the high one, another 4 KiB page
+  EXPECT_TRUE(cached(kLow + 0x5000));
+  EXPECT_FALSE(cached(kHigh + 0x3000));
+  r.tlb.flush_page(kLow + kMiB2 - 1);  // the low one's last byte
+  EXPECT_FALSE(cached(kLow + 0x5000));
+  // None cached now: a superpage below the old range is found too.
+  constexpr uint64_t kLower = 0x2000'0000;
+  r.tlb.fill(MmuIndex::Supervisor, kLower + 0x7000, huge_leaf(kRamPa + 0x7000), s, false);
+  r.tlb.flush_page(kLower + 0x10'0000);
+  EXPECT_FALSE(cached(kLower + 0x7000));
+}
+
 // What the hart's loop notes for its successor links (jit/rv64sys/linked_fetches.hpp): the size
 // of the page the entry a lookup hits was filled from.
 TEST(SoftTlb, PageSizeIsTheFilledLeafs) {
