@@ -12,11 +12,34 @@ using isa::a_of;
 using isa::b_of;
 using isa::c_of;
 
-template <typename Op>
-void binary(Emitter& e, const isa::Insn& in, Op op) {
-  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
-  op(e.a, Emitter::reg(c_of(in.word)));
-  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+// Cached registers move between their host register and an xmm register (movq); the others
+// are read and written in their window slot. Only the emitters without a call do this: those
+// with one (call1, call2, f2i, fma without FMA3) run with the cache written back
+// (OpSync::All) and must leave their result in the window.
+void to_xmm(Emitter& e, x86::Xmm x, uint16_t r) {
+  if (e.cached(r))
+    e.a.movq(x, e.host(r));
+  else
+    e.a.movsd(x, Emitter::reg(r));
+}
+void from_xmm(Emitter& e, uint16_t r, x86::Xmm x) {
+  if (e.cached(r))
+    e.a.movq(e.host(r), x);
+  else
+    e.a.movsd(Emitter::reg(r), x);
+}
+// A second source operand: r's window slot, or `tmp` loaded from its cache register.
+asmjit::Operand xmm_src(Emitter& e, x86::Xmm tmp, uint16_t r) {
+  if (!e.cached(r)) return Emitter::reg(r);
+  e.a.movq(tmp, e.host(r));
+  return tmp;
+}
+
+// a = b OP c in xmm0.
+void binary(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
+  to_xmm(e, x86::xmm0, b_of(in.word));
+  e.a.emit(id, x86::xmm0, xmm_src(e, x86::xmm1, c_of(in.word)));
+  from_xmm(e, a_of(in.word), x86::xmm0);
 }
 
 // xmm0 = f(b[, c]) through a C++ helper (caller-saved state only is clobbered).
@@ -35,26 +58,26 @@ void call2(Emitter& e, const isa::Insn& in, double (*f)(double, double) noexcept
 // a = (x cc y) for x = reg `lhs`, y = reg `rhs`, after ucomisd x, y. Unordered sets ZF, PF and
 // CF, so "above"/"above or equal" are false with a NaN; eq and ne need PF too.
 void compare(Emitter& e, uint16_t dst, uint16_t lhs, uint16_t rhs, x86::CondCode cc) {
-  e.a.movsd(x86::xmm0, Emitter::reg(lhs));
-  e.a.ucomisd(x86::xmm0, Emitter::reg(rhs));
+  to_xmm(e, x86::xmm0, lhs);
+  e.a.emit(x86::Inst::kIdUcomisd, x86::xmm0, xmm_src(e, x86::xmm1, rhs));
   e.a.set(cc, x86::al);
   e.a.movzx(x86::eax, x86::al);
-  e.a.mov(Emitter::reg(dst), x86::rax);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(dst), x86::rax);
 }
 
 }  // namespace
 
 void emit_FAdd(Emitter& e, const isa::Insn& in) {
-  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.addsd(x86::xmm0, m); });
+  binary(e, in, x86::Inst::kIdAddsd);
 }
 void emit_FSub(Emitter& e, const isa::Insn& in) {
-  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.subsd(x86::xmm0, m); });
+  binary(e, in, x86::Inst::kIdSubsd);
 }
 void emit_FMul(Emitter& e, const isa::Insn& in) {
-  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.mulsd(x86::xmm0, m); });
+  binary(e, in, x86::Inst::kIdMulsd);
 }
 void emit_FDiv(Emitter& e, const isa::Insn& in) {
-  binary(e, in, [](x86::Assembler& a, x86::Mem m) { a.divsd(x86::xmm0, m); });
+  binary(e, in, x86::Inst::kIdDivsd);
 }
 void emit_FMin(Emitter& e, const isa::Insn& in) {
   call2(e, in, &rt::f_min);
@@ -65,34 +88,36 @@ void emit_FMax(Emitter& e, const isa::Insn& in) {
 
 // Sign-bit operations on the bits: exact for NaNs and zeros.
 void emit_FNeg(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.btc(x86::rax, asmjit::imm(63));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 void emit_FAbs(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.load_rax(b_of(in.word));
   e.a.btr(x86::rax, asmjit::imm(63));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.store_rax(a_of(in.word));
 }
 void emit_FSqrt(Emitter& e, const isa::Insn& in) {
-  e.a.sqrtsd(x86::xmm0, Emitter::reg(b_of(in.word)));
-  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+  e.a.emit(x86::Inst::kIdSqrtsd, x86::xmm0, xmm_src(e, x86::xmm1, b_of(in.word)));
+  from_xmm(e, a_of(in.word), x86::xmm0);
 }
 // a = b * c + a with one rounding: FMA3 when the host has it, else the C library's fma (exact
 // too, only slower).
 void emit_FMAdd(Emitter& e, const isa::Insn& in) {
   const uint16_t a = a_of(in.word), b = b_of(in.word), c = c_of(in.word);
   static const bool has_fma = asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kFMA);
-  if (has_fma) {
-    e.a.movsd(x86::xmm0, Emitter::reg(a));
-    e.a.movsd(x86::xmm1, Emitter::reg(b));
-    e.a.vfmadd231sd(x86::xmm0, x86::xmm1, Emitter::reg(c));
-  } else {
-    e.a.movsd(x86::xmm0, Emitter::reg(b));
-    e.a.movsd(x86::xmm1, Emitter::reg(c));
-    e.a.movsd(x86::xmm2, Emitter::reg(a));
-    e.call_fn(reinterpret_cast<const void*>(&rt::f_fma));
+  if (has_fma) {  // OpSync::None: the cache registers in place
+    to_xmm(e, x86::xmm0, a);
+    to_xmm(e, x86::xmm1, b);
+    e.a.emit(x86::Inst::kIdVfmadd231sd, x86::xmm0, x86::xmm1, xmm_src(e, x86::xmm2, c));
+    from_xmm(e, a, x86::xmm0);
+    return;
   }
+  // OpSync::All (a call): the window.
+  e.a.movsd(x86::xmm0, Emitter::reg(b));
+  e.a.movsd(x86::xmm1, Emitter::reg(c));
+  e.a.movsd(x86::xmm2, Emitter::reg(a));
+  e.call_fn(reinterpret_cast<const void*>(&rt::f_fma));
   e.a.movsd(Emitter::reg(a), x86::xmm0);
 }
 void emit_FFloor(Emitter& e, const isa::Insn& in) {
@@ -113,14 +138,14 @@ void emit_FEq(Emitter& e, const isa::Insn& in) {
   compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kE);
   e.a.setnp(x86::cl);
   e.a.and_(x86::al, x86::cl);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);  // rax's upper bits are zero already
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rax);  // rax's upper bits are 0
 }
 void emit_FNe(Emitter& e, const isa::Insn& in) {
   // not equal or unordered: ZF=0 or PF=1
   compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kNE);
   e.a.setp(x86::cl);
   e.a.or_(x86::al, x86::cl);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rax);
 }
 void emit_FGt(Emitter& e, const isa::Insn& in) {
   compare(e, a_of(in.word), b_of(in.word), c_of(in.word), x86::CondCode::kA);
@@ -137,8 +162,8 @@ void emit_FLe(Emitter& e, const isa::Insn& in) {
 
 void emit_I2F(Emitter& e, const isa::Insn& in) {
   e.a.xorps(x86::xmm0, x86::xmm0);
-  e.a.cvtsi2sd(x86::xmm0, Emitter::reg(b_of(in.word)));
-  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+  e.a.emit(x86::Inst::kIdCvtsi2sd, x86::xmm0, e.opnd(b_of(in.word)));
+  from_xmm(e, a_of(in.word), x86::xmm0);
 }
 void emit_F2I(Emitter& e, const isa::Insn& in) {
   e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));

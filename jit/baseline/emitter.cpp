@@ -327,15 +327,6 @@ bool Emitter::emit_function() {
       const CacheMask m = unflushed_at(in.pc);
       flush_cache(m);
       clean_ |= m;
-    } else if (sync == OpSync::Operands) {
-      for (const auto& [kind, r] :
-           {std::pair{info.a, ra}, {info.b, isa::b_of(in.word)}, {info.c, isa::c_of(in.word)}}) {
-        if (!isa::is_use(kind) || !cached(r)) continue;
-        const auto bit = static_cast<CacheMask>(1u << host_of_[r]);
-        if (clean_ & bit) continue;
-        a.mov(reg(r), host(r));
-        clean_ |= bit;
-      }
     }
     kEmitters[static_cast<size_t>(in.op())](*this, in);
     if (sync == OpSync::All) {
@@ -343,8 +334,6 @@ bool Emitter::emit_function() {
       // count as clean: they become live only through a def, which makes them dirty.
       if (!(info.flags & isa::kTerm)) reload_cache(live_[in.pc + in.length()]);
       clean_ = all_cached_;
-    } else if (sync == OpSync::Operands) {
-      if (def_a) a.mov(host(ra), reg(ra));
     } else {
       clean_ &= static_cast<CacheMask>(~def_a);
     }

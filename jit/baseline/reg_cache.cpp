@@ -36,15 +36,14 @@ OpSync op_sync(isa::Op op) {
     case Op::LdU32: case Op::LdI64: case Op::LdF32: case Op::LdF64:
     case Op::StI8: case Op::StI16: case Op::StI32: case Op::StI64: case Op::StF32:
     case Op::StF64: case Op::MSize:
-      return OpSync::None;
-    // SSE arithmetic on window operands (emit_float.cpp), no call.
+    // The float ops without a call (emit_float.cpp: movq between cache and xmm registers).
     case Op::FAdd: case Op::FSub: case Op::FMul: case Op::FDiv: case Op::FNeg: case Op::FAbs:
     case Op::FSqrt: case Op::FEq: case Op::FNe: case Op::FLt: case Op::FLe: case Op::FGt:
     case Op::FGe: case Op::I2F: case Op::BfLt: case Op::BfLe: case Op::BfGt: case Op::BfGe:
-      return OpSync::Operands;
+      return OpSync::None;
     // clang-format on
     case Op::FMAdd:  // without FMA3 it calls the C library's fma
-      return has_fma() ? OpSync::Operands : OpSync::All;
+      return has_fma() ? OpSync::None : OpSync::All;
     default: return OpSync::All;
   }
 }
@@ -53,12 +52,10 @@ std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs
   std::vector<int32_t> uses(nregs, 0);
   for (const isa::Insn& in : insns) {
     if (in.status != isa::InsnStatus::Ok) continue;
-    const OpSync sync = op_sync(in.op());
-    if (sync == OpSync::All) continue;
+    if (op_sync(in.op()) == OpSync::All) continue;
     const isa::OpInfo& info = isa::info(in.op());
-    const int32_t weight = sync == OpSync::None ? 1 : -2;
     auto count = [&](isa::Operand kind, uint16_t r) {
-      if (isa::is_reg(kind) && r < nregs) uses[r] += weight;
+      if (isa::is_reg(kind) && r < nregs) ++uses[r];
     };
     count(info.a, isa::a_of(in.word));
     count(info.b, isa::b_of(in.word));

@@ -11,8 +11,6 @@
 //   - an instruction whose emitter is not cache-aware and may call out (OpSync::All): every
 //     cached register is written back first and reloaded after (the helpers may read or write
 //     the window, and the host registers are caller-saved);
-//   - an instruction whose emitter reads its operands from the window but calls nothing
-//     (OpSync::Operands): its cached operands are written back first and its result reloaded;
 //   - every cold stub that calls a trap or refuel helper (a trap, a nested tier, a debugger
 //     sees the frame as the interpreter would leave it).
 // The prologue (and the OSR entry) loads the cached registers from the window. Only live
@@ -43,16 +41,14 @@ inline constexpr size_t kCacheRegCount = sizeof(kCacheRegs) / sizeof(kCacheRegs[
 
 // What the emitter does around one instruction for the cache.
 enum class OpSync : uint8_t {
-  None,      // the emitter uses the cached registers itself (and no helper outside a cold stub)
-  Operands,  // reads/writes its operands in the window, calls nothing
-  All,       // may call a helper or clobber a cache register: write back all, reload all after
+  None,  // the emitter uses the cached registers itself (and no helper outside a cold stub)
+  All,   // may call a helper or clobber a cache register: write back all, reload all after
 };
 OpSync op_sync(isa::Op op);
 
 // Which registers to cache: by index into kCacheRegs, -1 for a register left in the window.
-// Registers are ranked by their operand uses in OpSync::None instructions (uses in Operands
-// instructions count against them: each costs a write-back or a reload); a register needs two
-// net uses. `skip_r0`: r0 is the promised zero (never read from anywhere).
+// Registers are ranked by their operand uses in OpSync::None instructions; a register needs
+// two. `skip_r0`: r0 is the promised zero (never read from anywhere).
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0);
 
 // A set of cached registers: bit i is the register kept in kCacheRegs[i].
