@@ -29,16 +29,8 @@ void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
 // Taken when (x cc y) with x = reg lhs, y = reg rhs and cc "above"/"above or equal" after
 // ucomisd x, y: never taken on NaN (CF=1).
 void float_branch(Emitter& e, const isa::Insn& in, uint16_t lhs, uint16_t rhs, CC cc) {
-  if (e.cached(lhs))
-    e.a.movq(x86::xmm0, e.host(lhs));
-  else
-    e.a.movsd(x86::xmm0, Emitter::reg(lhs));
-  if (e.cached(rhs)) {
-    e.a.movq(x86::xmm1, e.host(rhs));
-    e.a.ucomisd(x86::xmm0, x86::xmm1);
-  } else {
-    e.a.ucomisd(x86::xmm0, Emitter::reg(rhs));
-  }
+  e.to_xmm(x86::xmm0, lhs);
+  e.a.emit(x86::Inst::kIdUcomisd, x86::xmm0, e.xmm_src(x86::xmm1, rhs));
   e.branch(in.pc, isa::sc_of(in.word), cc);
 }
 void zero_branch(Emitter& e, const isa::Insn& in, CC cc) {

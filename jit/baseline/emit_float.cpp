@@ -12,34 +12,15 @@ using isa::a_of;
 using isa::b_of;
 using isa::c_of;
 
-// Cached registers move between their host register and an xmm register (movq); the others
-// are read and written in their window slot. Only the emitters without a call do this: those
-// with one (call1, call2, f2i, fma without FMA3) run with the cache written back
-// (OpSync::All) and must leave their result in the window.
-void to_xmm(Emitter& e, x86::Xmm x, uint16_t r) {
-  if (e.cached(r))
-    e.a.movq(x, e.host(r));
-  else
-    e.a.movsd(x, Emitter::reg(r));
-}
-void from_xmm(Emitter& e, uint16_t r, x86::Xmm x) {
-  if (e.cached(r))
-    e.a.movq(e.host(r), x);
-  else
-    e.a.movsd(Emitter::reg(r), x);
-}
-// A second source operand: r's window slot, or `tmp` loaded from its cache register.
-asmjit::Operand xmm_src(Emitter& e, x86::Xmm tmp, uint16_t r) {
-  if (!e.cached(r)) return Emitter::reg(r);
-  e.a.movq(tmp, e.host(r));
-  return tmp;
-}
+// Only the emitters without a call use Emitter::to_xmm/from_xmm/xmm_src: those with one
+// (call1, call2, f2i, fma without FMA3) run with the cache written back (OpSync::All) and must
+// leave their result in the window.
 
 // a = b OP c in xmm0.
 void binary(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
-  to_xmm(e, x86::xmm0, b_of(in.word));
-  e.a.emit(id, x86::xmm0, xmm_src(e, x86::xmm1, c_of(in.word)));
-  from_xmm(e, a_of(in.word), x86::xmm0);
+  e.to_xmm(x86::xmm0, b_of(in.word));
+  e.a.emit(id, x86::xmm0, e.xmm_src(x86::xmm1, c_of(in.word)));
+  e.from_xmm(a_of(in.word), x86::xmm0);
 }
 
 // xmm0 = f(b[, c]) through a C++ helper (caller-saved state only is clobbered).
@@ -58,8 +39,8 @@ void call2(Emitter& e, const isa::Insn& in, double (*f)(double, double) noexcept
 // a = (x cc y) for x = reg `lhs`, y = reg `rhs`, after ucomisd x, y. Unordered sets ZF, PF and
 // CF, so "above"/"above or equal" are false with a NaN; eq and ne need PF too.
 void compare(Emitter& e, uint16_t dst, uint16_t lhs, uint16_t rhs, x86::CondCode cc) {
-  to_xmm(e, x86::xmm0, lhs);
-  e.a.emit(x86::Inst::kIdUcomisd, x86::xmm0, xmm_src(e, x86::xmm1, rhs));
+  e.to_xmm(x86::xmm0, lhs);
+  e.a.emit(x86::Inst::kIdUcomisd, x86::xmm0, e.xmm_src(x86::xmm1, rhs));
   e.a.set(cc, x86::al);
   e.a.movzx(x86::eax, x86::al);
   e.a.emit(x86::Inst::kIdMov, e.opnd(dst), x86::rax);
@@ -98,8 +79,8 @@ void emit_FAbs(Emitter& e, const isa::Insn& in) {
   e.store_rax(a_of(in.word));
 }
 void emit_FSqrt(Emitter& e, const isa::Insn& in) {
-  e.a.emit(x86::Inst::kIdSqrtsd, x86::xmm0, xmm_src(e, x86::xmm1, b_of(in.word)));
-  from_xmm(e, a_of(in.word), x86::xmm0);
+  e.a.emit(x86::Inst::kIdSqrtsd, x86::xmm0, e.xmm_src(x86::xmm1, b_of(in.word)));
+  e.from_xmm(a_of(in.word), x86::xmm0);
 }
 // a = b * c + a with one rounding: FMA3 when the host has it, else the C library's fma (exact
 // too, only slower).
@@ -107,10 +88,10 @@ void emit_FMAdd(Emitter& e, const isa::Insn& in) {
   const uint16_t a = a_of(in.word), b = b_of(in.word), c = c_of(in.word);
   static const bool has_fma = asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kFMA);
   if (has_fma) {  // OpSync::None: the cache registers in place
-    to_xmm(e, x86::xmm0, a);
-    to_xmm(e, x86::xmm1, b);
-    e.a.emit(x86::Inst::kIdVfmadd231sd, x86::xmm0, x86::xmm1, xmm_src(e, x86::xmm2, c));
-    from_xmm(e, a, x86::xmm0);
+    e.to_xmm(x86::xmm0, a);
+    e.to_xmm(x86::xmm1, b);
+    e.a.emit(x86::Inst::kIdVfmadd231sd, x86::xmm0, x86::xmm1, e.xmm_src(x86::xmm2, c));
+    e.from_xmm(a, x86::xmm0);
     return;
   }
   // OpSync::All (a call): the window.
@@ -163,7 +144,7 @@ void emit_FLe(Emitter& e, const isa::Insn& in) {
 void emit_I2F(Emitter& e, const isa::Insn& in) {
   e.a.xorps(x86::xmm0, x86::xmm0);
   e.a.emit(x86::Inst::kIdCvtsi2sd, x86::xmm0, e.opnd(b_of(in.word)));
-  from_xmm(e, a_of(in.word), x86::xmm0);
+  e.from_xmm(a_of(in.word), x86::xmm0);
 }
 void emit_F2I(Emitter& e, const isa::Insn& in) {
   e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));

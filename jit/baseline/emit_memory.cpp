@@ -151,11 +151,7 @@ void emit_StI64(Emitter& e, const isa::Insn& in) {
 }
 void emit_StF32(Emitter& e, const isa::Insn& in) {
   store(e, in, 4, [&](x86::Mem m) {
-    const uint16_t b = b_of(in.word);
-    if (e.cached(b))
-      e.a.movq(x86::xmm0, e.host(b));
-    else
-      e.a.movsd(x86::xmm0, Emitter::reg(b));
+    e.to_xmm(x86::xmm0, b_of(in.word));
     e.a.cvtsd2ss(x86::xmm0, x86::xmm0);
     e.a.movss(m, x86::xmm0);
   });

@@ -100,6 +100,26 @@ asmjit::Operand Emitter::opnd(uint16_t r) const {
   return reg(r);
 }
 
+void Emitter::to_xmm(x86::Xmm x, uint16_t r) {
+  if (cached(r))
+    a.movq(x, host(r));
+  else
+    a.movsd(x, reg(r));
+}
+
+void Emitter::from_xmm(uint16_t r, x86::Xmm x) {
+  if (cached(r))
+    a.movq(host(r), x);
+  else
+    a.movsd(reg(r), x);
+}
+
+asmjit::Operand Emitter::xmm_src(x86::Xmm tmp, uint16_t r) {
+  if (!cached(r)) return reg(r);
+  a.movq(tmp, host(r));
+  return tmp;
+}
+
 void Emitter::flush_cache(CacheMask m) {
   for (size_t i = 0; i < kCacheRegCount; ++i)
     if (m & (1u << i)) a.mov(reg(cached_regs_[i]), kCacheRegs[i]);

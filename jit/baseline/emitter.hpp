@@ -83,6 +83,12 @@ class Emitter {
   bool cached(uint16_t r) const { return r < host_of_.size() && host_of_[r] >= 0; }
   x86::Gp host(uint16_t r) const { return kCacheRegs[static_cast<size_t>(host_of_[r])]; }
   asmjit::Operand opnd(uint16_t r) const;
+  // Float operands: xmm `x` = r's bits, r = x's low 64 bits (movq for a cached register, movsd
+  // for a window slot), and r as the second source of an SSE instruction (its slot, or `tmp`
+  // loaded from its cache register).
+  void to_xmm(x86::Xmm x, uint16_t r);
+  void from_xmm(uint16_t r, x86::Xmm x);
+  asmjit::Operand xmm_src(x86::Xmm tmp, uint16_t r);
   // The window slots of the cached registers in `m` = their host registers, and the reverse.
   void flush_cache(CacheMask m);
   void reload_cache(CacheMask m);
