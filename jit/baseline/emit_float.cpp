@@ -86,8 +86,7 @@ void emit_FSqrt(Emitter& e, const isa::Insn& in) {
 // too, only slower).
 void emit_FMAdd(Emitter& e, const isa::Insn& in) {
   const uint16_t a = a_of(in.word), b = b_of(in.word), c = c_of(in.word);
-  static const bool has_fma = asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kFMA);
-  if (has_fma) {  // OpSync::None: the cache registers in place
+  if (host_has_fma()) {  // OpSync::None: the cache registers in place
     e.to_xmm(x86::xmm0, a);
     e.to_xmm(x86::xmm1, b);
     e.a.emit(x86::Inst::kIdVfmadd231sd, x86::xmm0, x86::xmm1, e.xmm_src(x86::xmm2, c));

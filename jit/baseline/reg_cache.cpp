@@ -5,14 +5,10 @@
 
 namespace strata::jit::baseline {
 
-namespace {
-
-bool has_fma() {
+bool host_has_fma() {
   static const bool fma = asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kFMA);
   return fma;
 }
-
-}  // namespace
 
 OpSync op_sync(isa::Op op) {
   using isa::Op;
@@ -43,7 +39,7 @@ OpSync op_sync(isa::Op op) {
       return OpSync::None;
     // clang-format on
     case Op::FMAdd:  // without FMA3 it calls the C library's fma
-      return has_fma() ? OpSync::None : OpSync::All;
+      return host_has_fma() ? OpSync::None : OpSync::All;
     default: return OpSync::All;
   }
 }

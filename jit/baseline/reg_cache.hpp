@@ -45,6 +45,9 @@ enum class OpSync : uint8_t {
   All,   // may call a helper or clobber a cache register: write back all, reload all after
 };
 OpSync op_sync(isa::Op op);
+// Whether the host has FMA3: emit_FMAdd then uses it in place (OpSync::None), else it calls the
+// C library's fma (OpSync::All). One answer for both, which must agree.
+bool host_has_fma();
 
 // Which registers to cache: by index into kCacheRegs, -1 for a register left in the window.
 // Registers are ranked by their operand uses in OpSync::None instructions; a register needs
