@@ -47,7 +47,8 @@ struct HartStats {
   std::map<std::uint64_t, std::uint64_t> traps;  // exceptions taken, by cause
   std::map<std::uint64_t, std::uint64_t> interrupts;
   std::uint64_t units_run = 0;
-  std::uint64_t slow_accesses = 0;  // SysMemory calls (inline TLB misses and the like)
+  std::uint64_t units_interpreted = 0;  // of units_run: no compiled code (not hot yet, --jit off)
+  std::uint64_t slow_accesses = 0;      // SysMemory calls (inline TLB misses and the like)
   std::uint64_t walks = 0;
   std::uint64_t tlb_flushes = 0;
   std::uint64_t code_writes = 0;  // stores into pages with translations

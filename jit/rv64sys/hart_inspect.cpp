@@ -203,7 +203,11 @@ std::string Hart::stats() const {
   std::string out = m.cache->format_stats();
   if (m.opt != nullptr) out += m.opt->format_stats();
   out += "rv64 hart\n";
-  out += fmt::format("  units run      {}\n", s.units_run);
+  const std::uint64_t retired = m.word(state::kInstret);
+  out += fmt::format(
+      "  units run      {} ({} interpreted); {} guest instructions retired ({:.1f} per unit)\n",
+      s.units_run, s.units_interpreted, retired,
+      s.units_run == 0 ? 0.0 : static_cast<double>(retired) / static_cast<double>(s.units_run));
   out += fmt::format("  memory         {} slow-path accesses, {} walks, {} device accesses\n",
                      s.slow_accesses, s.walks, s.mmio);
   out += fmt::format("  tlb            {} flushes (sfence.vma, satp, mstatus)\n", s.tlb_flushes);

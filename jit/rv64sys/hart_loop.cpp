@@ -334,6 +334,7 @@ vm::ExecStatus Hart::Impl::run_block(const CachedBlock& b, vm::Value* ret) {
       trap = std::move(st.jit_trap);
     return s;
   }
+  ++stats.units_interpreted;
   return vm::run_frames(st, cx, fp, ret, &trap);
 }
 

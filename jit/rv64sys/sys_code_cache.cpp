@@ -56,6 +56,7 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
                               isa::ValType::Ref) != b->block.fn.regs.end();
   ++stats_.translated;
   stats_.guest_insns += b->block.guest_insns;
+  stats_.svi_words += b->block.fn.code.size();
   stats_.translate.record_ns(translate_ns);
   pages_[key.pa >> 12].push_back(key);
   mark_code_page(key.pa >> 12, true);
@@ -137,8 +138,9 @@ std::size_t SysCodeCache::drop_all() {
 std::string SysCodeCache::format_stats() const {
   const SysCacheStats& s = stats_;
   std::string out = "rv64 system translation cache\n";
-  out += fmt::format("  units          {} translated ({} guest instructions); {} live\n",
-                     s.translated, s.guest_insns, units_.size());
+  out +=
+      fmt::format("  units          {} translated ({} guest instructions, {} SVI words); {} live\n",
+                  s.translated, s.guest_insns, s.svi_words, units_.size());
   out += fmt::format("  translation    mean {:.2f} µs, p99 {:.2f} µs per unit\n",
                      s.translate.mean_us(), s.translate.p99_us());
   out += fmt::format("  lookups        front {} hits; map {} hits; {} misses\n", s.front_hits,

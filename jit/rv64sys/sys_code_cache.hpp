@@ -73,6 +73,7 @@ struct UnitKeyHash {
 struct SysCacheStats {
   std::uint64_t translated = 0;
   std::uint64_t guest_insns = 0;
+  std::uint64_t svi_words = 0;  // of the translated functions
   LatencyStats translate;
   std::uint64_t front_hits = 0, map_hits = 0, misses = 0;
   std::uint64_t links_taken = 0;         // dispatches that followed a successor link, no lookup

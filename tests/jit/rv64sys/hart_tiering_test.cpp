@@ -73,5 +73,26 @@ TEST_F(HartTiering, ThresholdOneCompilesAtTheFirstEntry) {
       << hart_->stats();
 }
 
+// --stats: how many unit runs the interpreter served, and the guest instructions retired, which
+// are the program's whatever tier ran them.
+TEST_F(HartTiering, StatsCountInterpretedRunsAndRetiredInstructions) {
+  const std::regex line(
+      "units run +([0-9]+) \\(([0-9]+) interpreted\\); ([0-9]+) guest instructions");
+  std::smatch m;
+  compiled_by("tier_cold", 100);
+  std::string stats = hart_->stats();
+  ASSERT_TRUE(std::regex_search(stats, m, line)) << stats;
+  const std::uint64_t runs = std::stoull(m[1].str()), retired = std::stoull(m[3].str());
+  EXPECT_GT(runs, 0u);
+  EXPECT_EQ(std::stoull(m[2].str()), runs) << "nothing was hot: every run interpreted";
+  // li, five rounds of addi + bnez, then PASS.
+  EXPECT_GE(retired, 11u);
+  compiled_by("tier_cold", 1);
+  stats = hart_->stats();
+  ASSERT_TRUE(std::regex_search(stats, m, line)) << stats;
+  EXPECT_EQ(std::stoull(m[2].str()), 0u) << "every unit compiled at its first entry";
+  EXPECT_EQ(std::stoull(m[3].str()), retired) << stats;
+}
+
 }  // namespace
 }  // namespace strata::jit::rv64sys::test
