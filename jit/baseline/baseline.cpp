@@ -50,40 +50,77 @@ bool BaselineJit::compile(vm::FuncInfo& fn) {
   return compile(fn, fn.inst->module.funcs[fn.index]);
 }
 
-bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain,
-                          const CodePromises& promises, std::span<const BlockProbe> probes) {
-  CompileTimer timer;
+struct BaselineJit::PreparedCode {
   asmjit::CodeHolder code;
-  code.init(asmjit::Environment::host());
+  asmjit::Label osr_entry;
+  std::vector<std::pair<uint32_t, asmjit::Label>> osr_points;  // ascending pc
+  uint64_t prepare_ns = 0;
+};
+
+void BaselineJit::PreparedCodeDeleter::operator()(PreparedCode* p) const {
+  delete p;
+}
+
+uint64_t BaselineJit::compile_ns(const PreparedCode& code) {
+  return code.prepare_ns;
+}
+
+BaselineJit::Prepared BaselineJit::prepare(const vm::FuncInfo& fn, const isa::Function& body,
+                                           const ChainExits* chain, const CodePromises& promises,
+                                           std::span<const BlockProbe> probes) {
+  CompileTimer timer;
+  Prepared p(new PreparedCode);
+  p->code.init(asmjit::Environment::host());
   ErrorFlag errors;
-  code.setErrorHandler(&errors);
-  Emitter e(code, fn, body, chain, promises, probes);
-  if (!e.emit_function() || errors.failed) {
-    ++stats_.fallen_back;
-    return false;
+  p->code.setErrorHandler(&errors);
+  {
+    Emitter e(p->code, fn, body, chain, promises, probes);
+    if (!e.emit_function() || errors.failed) return nullptr;
+    p->osr_entry = e.osr_label();
+    for (uint32_t pc : e.osr_points()) p->osr_points.emplace_back(pc, e.label_at(pc));
   }
-  auto entry = install_asmjit(cache_, key_of(fn), code, timer.elapsed_ns());
+  // Installing reports its errors as values; the flag dies here.
+  p->code.resetErrorHandler();
+  if (errors.failed) return nullptr;
+  p->prepare_ns = timer.elapsed_ns();
+  return p;
+}
+
+bool BaselineJit::install(vm::FuncInfo& fn, Prepared p) {
+  CompileTimer timer;
+  auto entry = install_asmjit(cache_, key_of(fn), p->code, p->prepare_ns);
   if (!entry) {
     ++stats_.fallen_back;
     return false;
   }
-  stats_.compile_ns += timer.elapsed_ns();
+  p->prepare_ns += timer.elapsed_ns();
+  stats_.compile_ns += p->prepare_ns;
   ++stats_.compiled;
   vm::set_jit_entry(fn, entry->as<std::remove_pointer_t<vm::JitEntry>>());
   perf_map_note(entry->code, entry->size, fn.name, "baseline");
   // Installing relocated the holder to the entry's address: label offsets are final.
   const auto* start = static_cast<const uint8_t*>(entry->code);
-  if (!e.osr_points().empty()) {
+  if (!p->osr_points.empty()) {
     OsrTable& t = osr_[&fn];
     t.entry = reinterpret_cast<decltype(OsrTable::entry)>(
-        const_cast<uint8_t*>(start + code.labelOffsetFromBase(e.osr_label())));
+        const_cast<uint8_t*>(start + p->code.labelOffsetFromBase(p->osr_entry)));
     t.points.clear();
-    for (uint32_t pc : e.osr_points())
-      t.points.emplace_back(pc, start + code.labelOffsetFromBase(e.label_at(pc)));
+    for (const auto& [pc, label] : p->osr_points)
+      t.points.emplace_back(pc, start + p->code.labelOffsetFromBase(label));
   } else {
     osr_.erase(&fn);
   }
   return true;
+}
+
+bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain,
+                          const CodePromises& promises, std::span<const BlockProbe> probes) {
+  Prepared p = prepare(fn, body, chain, promises, probes);
+  if (p == nullptr) {
+    ++stats_.fallen_back;
+    return false;
+  }
+  return install(fn, std::move(p));
 }
 
 void BaselineJit::arm_osr(vm::Program& p, uint32_t fuel_slice) {

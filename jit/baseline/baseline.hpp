@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -53,6 +54,25 @@ class BaselineJit {
                const CodePromises& promises = {}, std::span<const BlockProbe> probes = {});
   // Compiles every function of every instance of `p`.
   void compile_program(const vm::Program& p);
+
+  // A compile in two halves, for callers that emit on another thread (the full-system hart's
+  // background compiles, jit/rv64sys/baseline_worker.hpp): prepare() emits the code of `body`
+  // without touching this object or the cache, so it may run on any thread while nothing
+  // changes `fn` or `body`; install() puts it in the cache and sets fn.jit_entry, on the thread
+  // that owns them. compile() is the two in a row.
+  struct PreparedCode;
+  struct PreparedCodeDeleter {
+    void operator()(PreparedCode* p) const;
+  };
+  using Prepared = std::unique_ptr<PreparedCode, PreparedCodeDeleter>;
+  // Null when the emitter refuses the function.
+  static Prepared prepare(const vm::FuncInfo& fn, const isa::Function& body,
+                          const ChainExits* chain = nullptr, const CodePromises& promises = {},
+                          std::span<const BlockProbe> probes = {});
+  // False (fn keeps its code slot) when the cache cannot take it.
+  bool install(vm::FuncInfo& fn, Prepared code);
+  // What prepare() and install() took together, in ns of the threads that ran them.
+  static uint64_t compile_ns(const PreparedCode& code);
 
   // Turns on on-stack replacement into this tier's code for `p` (vm::Program::set_osr), with
   // fuel slices of `fuel_slice` units (tests lower it to move short loops). Together with a

@@ -50,6 +50,9 @@ struct CachedBlock {
   // whole program's hot loop, and counting executions would leave that interpreted.
   uint32_t exec_count = 0;
   bool compile_failed = false;  // the baseline tier refused it: it stays interpreted
+  // Queued for, or being emitted by, the full-system hart's background baseline compiles
+  // (jit/rv64sys/baseline_worker.hpp). The run's thread alone reads and writes it.
+  bool baseline_pending = false;
   // A ref register must start null, so such a block needs vm::execute's zeroed frame; the
   // translator emits none today (see Runner::run_block).
   bool has_ref_regs = false;
@@ -61,8 +64,9 @@ struct CachedBlock {
     Declined,   // LLVM refused it, or the tier could not be loaded: it keeps its tier
   };
   Opt opt = Opt::None;
-  // The unit left the cache while its compile was in flight: the cache keeps it (retired) until
-  // the result comes back, which is then freed and never installed.
+  // The unit left the cache while a compile of it was in flight (opt Pending, baseline_pending):
+  // the cache keeps it (retired) until the result comes back, which is then freed and never
+  // installed.
   bool dropped = false;
   // Work counted towards the optimizing tier (--jit=auto), from where Rv64Vcpu::start_opt_count
   // puts a new unit (lower for a bigger one).

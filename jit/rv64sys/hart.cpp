@@ -81,6 +81,8 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
     m.opt = STRATA_TRY(rv64::OptPromoter::create(
         *m.cache, opts.jit == JitMode::Opt ? rv64::OptPromoter::Mode::Sync
                                            : rv64::OptPromoter::Mode::Background));
+  if (opts.jit == JitMode::Auto && opts.background_compiles)
+    m.compiler = std::make_unique<BaselineWorker>(m.cache->code_promises());
   m.st.host = &m.cx;
   m.cx.caller = m.inst.get();
   // The Sys* helpers find the slow path here (sys_memory.hpp): exactly a SysMemory*.

@@ -72,6 +72,11 @@ struct HartOptions {
   bool sbi = true;
   // --jit=auto: a unit is compiled once its entries plus the loop back-edges it took reach this.
   std::uint32_t hot_threshold = 256;
+  // --jit=auto: the baseline tier emits hot units on a thread of its own while the hart runs on
+  // (interpreting them meanwhile), instead of on the hart's thread
+  // (jit/rv64sys/baseline_worker.hpp). The board turns it on; tests that count compiles at the
+  // end of a run leave it off.
+  bool background_compiles = false;
   // --jit=auto: a unit is queued for the optimizing tier once its entries plus the loop
   // back-edges it took (in any tier) reach this. An LLVM compile of a system unit costs 10 ms
   // to over 1 s of the worker's CPU (a 512-instruction kernel unit): at 2^20 a boot compiled

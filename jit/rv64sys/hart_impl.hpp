@@ -24,6 +24,7 @@
 #include "jit/rv64/opt_promoter.hpp"
 #include "jit/rv64/sys_memory.hpp"
 #include "jit/rv64/translator.hpp"
+#include "jit/rv64sys/baseline_worker.hpp"
 #include "jit/rv64sys/hart.hpp"
 #include "jit/rv64sys/sys_code_cache.hpp"
 #include "vm/host_context.hpp"
@@ -168,6 +169,8 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   std::unique_ptr<rv64::CachedBlock> make_scratch(rv64::TranslatedBlock t);
   bool has_breakpoint_in(const rv64::TranslatedBlock& b) const;
   void maybe_compile(rv64::CachedBlock& b);
+  // Installs the background compiles that finished (BaselineWorker).
+  void take_compiles();
   // An interpreted unit took `back_edges` loop back-edges: they count towards its compilation.
   void count_back_edges(rv64::CachedBlock& b, std::int64_t back_edges);
   // --jit=auto: one entry and its back-edges count towards the optimizing tier (hart_loop.cpp).
@@ -204,6 +207,8 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   std::unique_ptr<baseline::BaselineJit> jit;
   std::unique_ptr<SysCodeCache> cache;     // after jit and code: destroyed first
   std::unique_ptr<rv64::OptPromoter> opt;  // Auto and Opt; before the cache is destroyed
+  // Auto with background_compiles; destroyed (joined) before the cache.
+  std::unique_ptr<BaselineWorker> compiler;
   vm::ExecState st;
   vm::HostContext cx;
   vm::Trap trap;

@@ -54,6 +54,8 @@ StopReason Hart::Impl::run_plain() {
     }
     if (opt != nullptr && opt->has_done()) [[unlikely]]
       opt->drain();
+    if (compiler != nullptr && compiler->has_done()) [[unlikely]]
+      take_compiles();
     const bool prev_live = prev != nullptr && prev_epoch == cache->link_epoch();
     CachedBlock* b = prev_live ? prev->linked(pc, prev_epoch) : nullptr;
     CodePages pages;
@@ -96,6 +98,7 @@ StopReason Hart::Impl::run_debug(std::uint64_t steps) {
     if ((csrs.mip() & csrs.mie) != 0 && !take_interrupt(&end)) return end;
     if (!first && bps.contains(pc)) return StopReason{StopReason::Kind::Breakpoint, 0, pc, {}};
     if (opt != nullptr && opt->has_done()) opt->drain();
+    if (compiler != nullptr && compiler->has_done()) take_compiles();
     bool single = first || steps != 0;
     first = false;
     CachedBlock* b = nullptr;
@@ -237,7 +240,23 @@ void Hart::Impl::maybe_compile(CachedBlock& b) {
     opt->request(b);
     if (b.opt == CachedBlock::Opt::Installed) return;
   }
-  if (opts.jit != JitMode::Auto || ++b.exec_count >= opts.hot_threshold) cache->compile(b);
+  if (opts.jit != JitMode::Auto) {
+    cache->compile(b);
+    return;
+  }
+  if (b.exec_count < opts.hot_threshold) ++b.exec_count;
+  if (b.exec_count < opts.hot_threshold || b.baseline_pending) return;
+  // A unit the LLVM tier reads (its code evicted meanwhile) is compiled here: at most one
+  // compile of a unit is in flight (SysCodeCache::drop, finish_compile).
+  if (compiler != nullptr && b.opt != CachedBlock::Opt::Pending) {
+    compiler->request(b);
+  } else {
+    cache->compile(b);
+  }
+}
+
+void Hart::Impl::take_compiles() {
+  for (auto& [b, emitted] : compiler->take_done()) cache->finish_compile(*b, std::move(emitted));
 }
 
 // Every back-edge a unit takes counts the slice down by one (translator.cpp), so the slice it
@@ -258,7 +277,8 @@ void Hart::Impl::count_for_opt(CachedBlock& b, std::int64_t back_edges) {
   const std::uint64_t n = std::uint64_t{b.opt_count} + 1 +
                           static_cast<std::uint64_t>(std::max<std::int64_t>(back_edges, 0));
   b.opt_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, opts.opt_threshold));
-  if (b.opt_count >= opts.opt_threshold) opt->request(b);
+  // After its baseline compile comes back (one compile of a unit in flight at a time).
+  if (b.opt_count >= opts.opt_threshold && !b.baseline_pending) opt->request(b);
 }
 
 std::unique_ptr<CachedBlock> Hart::Impl::make_scratch(rv64::TranslatedBlock t) {

@@ -84,13 +84,42 @@ bool SysCodeCache::compile(CachedBlock& b) {
   return true;
 }
 
+void SysCodeCache::finish_compile(CachedBlock& b, baseline::BaselineJit::Prepared code) {
+  b.baseline_pending = false;
+  if (b.dropped) {
+    ++stats_.compiles_discarded;
+    if (b.opt != CachedBlock::Opt::Pending) retired_.erase(&b);  // frees b
+    return;
+  }
+  if (code == nullptr) {
+    b.compile_failed = true;
+    ++stats_.compile_failures;
+    return;
+  }
+  // LLVM code installed meanwhile, or a synchronous compile: keep it.
+  if (b.func.jit_entry != nullptr || jit_ == nullptr) {
+    ++stats_.compiles_discarded;
+    return;
+  }
+  const std::uint64_t prepare_ns = baseline::BaselineJit::compile_ns(*code);
+  CompileTimer timer;
+  if (!jit_->install(b.func, std::move(code))) {
+    b.compile_failed = true;
+    ++stats_.compile_failures;
+    return;
+  }
+  stats_.compile.record_ns(prepare_ns + timer.elapsed_ns());
+  ++stats_.compiled;
+  ++stats_.compiled_background;
+}
+
 void SysCodeCache::drop(Map::iterator it) {
   CachedBlock* b = it->second.get();
   end_epoch();
   Slot& s = front_[front_index(it->first.va)];
   if (s.block == b) s = Slot{};
   if (rv64::release_unit_code(*b, code_, opt_owner_)) ++stats_.opt_freed;
-  if (b->opt == CachedBlock::Opt::Pending) {
+  if (b->opt == CachedBlock::Opt::Pending || b->baseline_pending) {
     b->dropped = true;
     retired_.emplace(b, std::move(it->second));
   }
@@ -103,7 +132,7 @@ void SysCodeCache::finish_opt(CachedBlock& b, vm::JitEntry entry) {
   if (f == rv64::OptFinish::Discarded) ++stats_.opt_discarded;
   if (f == rv64::OptFinish::Declined) ++stats_.opt_declined;
   if (f == rv64::OptFinish::Installed) ++stats_.opt_installed;
-  if (f == rv64::OptFinish::Dropped || f == rv64::OptFinish::Discarded)
+  if ((f == rv64::OptFinish::Dropped || f == rv64::OptFinish::Discarded) && !b.baseline_pending)
     retired_.erase(&b);  // frees b
 }
 
@@ -157,11 +186,12 @@ std::string SysCodeCache::format_stats() const {
   out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
                      s.units_dropped);
   out += fmt::format(
-      "  baseline       {} units compiled (mean {:.2f} µs, p99 {:.2f} µs), {} failed; "
+      "  baseline       {} units compiled ({} in the background, {} such compiles discarded; "
+      "mean {:.2f} µs, p99 {:.2f} µs), {} failed; "
       "promised: fixed memory {}, r0 zero {}, unlimited fuel {}\n",
-      s.compiled, s.compile.mean_us(), s.compile.p99_us(), s.compile_failures,
-      promises_.fixed_memory ? "yes" : "no", promises_.zero_r0 ? "yes" : "no",
-      promises_.unlimited_fuel ? "yes" : "no");
+      s.compiled, s.compiled_background, s.compiles_discarded, s.compile.mean_us(),
+      s.compile.p99_us(), s.compile_failures, promises_.fixed_memory ? "yes" : "no",
+      promises_.zero_r0 ? "yes" : "no", promises_.unlimited_fuel ? "yes" : "no");
   if (opt_owner_ != nullptr)
     out += fmt::format(
         "  opt            {} units installed, {} declined; {} compiles discarded (unit dropped "

@@ -81,6 +81,8 @@ struct SysCacheStats {
   std::uint64_t pages_dropped = 0;       // code pages whose units were dropped (writes, fence.i...)
   std::uint64_t units_dropped = 0;
   std::uint64_t compiled = 0, compile_failures = 0;
+  std::uint64_t compiled_background = 0;  // of compiled: emitted by the BaselineWorker
+  std::uint64_t compiles_discarded = 0;   // background compiles whose unit was dropped or had code
   LatencyStats compile;
   std::uint64_t opt_installed = 0, opt_declined = 0;
   std::uint64_t opt_discarded = 0;  // compiles that came back for a unit dropped meanwhile
@@ -131,6 +133,10 @@ class SysCodeCache final : public rv64::OptUnitCache {
                             std::uint64_t translate_ns);
   // Baseline-compiles `b` unless it has code; a failure leaves it interpreted for good.
   bool compile(rv64::CachedBlock& b);
+  // Takes back a background compile of `b` (BaselineWorker; `code` null: the emitter refused
+  // it) and clears b.baseline_pending: installs the code if `b` is still cached and has none,
+  // frees `b` if it was dropped meanwhile.
+  void finish_compile(rv64::CachedBlock& b, baseline::BaselineJit::Prepared code);
   // Compiles units from now on trusting `p` (baseline/code_promises.hpp). The hart promises
   // both: its linear memory (state page, TLB, RAM) is allocated once and never grows, and
   // run_block keeps r0 of the register window 0.

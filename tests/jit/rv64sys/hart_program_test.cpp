@@ -27,7 +27,13 @@ std::vector<std::uint8_t> program(const std::string& name) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-class HartProgram : public ::testing::TestWithParam<JitMode> {
+// A tier, and whether its baseline compiles run on the BaselineWorker's thread (Auto only).
+struct Tier {
+  JitMode jit;
+  bool background = false;
+};
+
+class HartProgram : public ::testing::TestWithParam<Tier> {
  protected:
   // Runs `name` from RAM's start in `priv`; a run longer than 10 s is stopped (a hang fails).
   StopReason run(const std::string& name, bool sbi, Priv priv, void (*setup)(Hart&) = nullptr) {
@@ -35,7 +41,8 @@ class HartProgram : public ::testing::TestWithParam<JitMode> {
     EXPECT_FALSE(image.empty()) << name << ".bin was not built (riscv64-linux-gnu-gcc missing?)";
     HartOptions opts;
     opts.ram_size = 4 << 20;
-    opts.jit = GetParam();
+    opts.jit = GetParam().jit;
+    opts.background_compiles = GetParam().background;
     opts.sbi = sbi;
     opts.hot_threshold = 2;
     auto h = Hart::create(opts, host_);
@@ -199,15 +206,21 @@ TEST_P(HartProgram, MinstretCountsExactlyAcrossUnitExits) {
       << hart_->stats();
 }
 
+// AutoBackground: units are compiled on another thread while the hart runs on, installed
+// between units whenever they come back (with hot_threshold 2, most of a program's units,
+// including those a store into their page drops while their compile is in flight).
 INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
-                         ::testing::Values(JitMode::Off, JitMode::Baseline, JitMode::Auto,
-                                           JitMode::Opt),
+                         ::testing::Values(Tier{JitMode::Off}, Tier{JitMode::Baseline},
+                                           Tier{JitMode::Auto}, Tier{JitMode::Auto, true},
+                                           Tier{JitMode::Opt}),
                          [](const auto& param_info) {
-                           switch (param_info.param) {
+                           switch (param_info.param.jit) {
                              case JitMode::Off: return std::string("Interpreter");
                              case JitMode::Baseline: return std::string("Baseline");
                              case JitMode::Opt: return std::string("Opt");
-                             default: return std::string("Auto");
+                             default:
+                               return std::string(param_info.param.background ? "AutoBackground"
+                                                                              : "Auto");
                            }
                          });
 

@@ -1,0 +1,61 @@
+#include "jit/rv64sys/baseline_worker.hpp"
+
+namespace strata::jit::rv64sys {
+
+BaselineWorker::BaselineWorker(const baseline::CodePromises& promises)
+    : promises_(promises), thread_([this] { worker(); }) {}
+
+BaselineWorker::~BaselineWorker() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void BaselineWorker::request(rv64::CachedBlock& b) {
+  b.baseline_pending = true;
+  ++requested_;
+  {
+    std::lock_guard lock(mu_);
+    todo_.push_back(&b);
+  }
+  cv_.notify_one();
+}
+
+std::vector<BaselineWorker::Done> BaselineWorker::take_done() {
+  std::vector<Done> out;
+  std::lock_guard lock(mu_);
+  out.swap(done_);
+  has_done_.store(false, std::memory_order_relaxed);
+  return out;
+}
+
+void BaselineWorker::wait_idle() {
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [this] { return todo_.empty() && !busy_; });
+}
+
+void BaselineWorker::worker() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
+    if (stopping_) return;
+    rv64::CachedBlock* b = todo_.front();
+    todo_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    // The unit cannot go meanwhile (retired while pending), and its body and FuncInfo are
+    // immutable: no lock while emitting.
+    baseline::BaselineJit::Prepared code =
+        baseline::BaselineJit::prepare(b->func, b->block.fn, nullptr, promises_);
+    lock.lock();
+    busy_ = false;
+    done_.emplace_back(b, std::move(code));
+    has_done_.store(true, std::memory_order_relaxed);
+    if (todo_.empty()) idle_cv_.notify_all();
+  }
+}
+
+}  // namespace strata::jit::rv64sys

@@ -1,0 +1,70 @@
+// BaselineWorker: the full-system hart's baseline compiles, emitted on a thread of their own
+// (--jit=auto with HartOptions::background_compiles).
+//
+// A booting kernel makes some 4000 of its 30000 units hot, and each cost 40-600 us of the hart's
+// thread to compile (docs/RISCV_SYSTEM.md): the hart would rather run on, interpreting the unit a
+// few more times, while another core emits it. request() queues a unit; the worker emits its
+// code (BaselineJit::prepare, which touches neither the cache nor the unit); the hart takes the
+// results between unit executions (take_done) and installs them (SysCodeCache::finish_compile),
+// so only the hart's thread ever writes the CodeCache, a unit's code slot or its flags.
+//
+// SAFETY. The worker reads a queued unit's body and FuncInfo, which never change after
+// translation. A unit dropped while queued or compiling stays alive, retired by its cache
+// (CachedBlock::baseline_pending, SysCodeCache::drop), until its result is taken back; then both
+// go and the code is never installed.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "jit/baseline/baseline.hpp"
+#include "jit/rv64/translation_cache.hpp"
+
+namespace strata::jit::rv64sys {
+
+class BaselineWorker {
+ public:
+  // Units are emitted under `promises` (the hart's, SysCodeCache::code_promises).
+  explicit BaselineWorker(const baseline::CodePromises& promises);
+  // Stops the worker after its current compile; results not taken are freed. Before the cache
+  // that owns the units is destroyed.
+  ~BaselineWorker();
+  BaselineWorker(const BaselineWorker&) = delete;
+  BaselineWorker& operator=(const BaselineWorker&) = delete;
+
+  // Queues `b` (not pending, no code) and marks it pending. The hart's thread.
+  void request(rv64::CachedBlock& b);
+  // True when results wait for take_done() (a relaxed load: the hart loop's cheap check).
+  bool has_done() const { return has_done_.load(std::memory_order_relaxed); }
+  // The finished compiles: each unit with its code, or null where the emitter refused it. Their
+  // units are still marked pending: the caller clears that as it finishes each.
+  using Done = std::pair<rv64::CachedBlock*, baseline::BaselineJit::Prepared>;
+  std::vector<Done> take_done();
+  // Blocks until everything queued so far is finished (tests).
+  void wait_idle();
+
+  std::uint64_t requested() const { return requested_; }
+
+ private:
+  void worker();
+
+  const baseline::CodePromises promises_;
+  std::uint64_t requested_ = 0;  // the hart's thread only
+
+  std::mutex mu_;                    // everything below
+  std::condition_variable cv_;       // work queued, or stopping
+  std::condition_variable idle_cv_;  // the queue ran empty
+  std::deque<rv64::CachedBlock*> todo_;
+  std::vector<Done> done_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::atomic<bool> has_done_{false};
+  std::thread thread_;
+};
+
+}  // namespace strata::jit::rv64sys
