@@ -30,7 +30,9 @@ Result<StopReason> Hart::run(vm::RunLimit limit) {
   if (m.stop.exchange(false)) return StopReason{StopReason::Kind::Stopped, 0, m.pc, {}};
   // Between runs the debugger or the host may have changed the privilege, CSRs or the TLB.
   m.cache->invalidate_links();
+  const std::uint64_t cpu_before = thread_cpu_ns();
   StopReason r = (limit.steps != 0 || !m.bps.empty()) ? m.run_debug(limit.steps) : m.run_plain();
+  m.stats.run_cpu_ns += thread_cpu_ns() - cpu_before;
   if (r.kind == StopReason::Kind::Exited || r.kind == StopReason::Kind::Fault) m.ended = r;
   return r;
 }
@@ -78,6 +80,13 @@ StopReason Hart::Impl::run_plain() {
     }
     prev = b;
     prev_epoch = cache->link_epoch();
+    // The unit b last went on to is the likeliest next: its lines the loop reads after b (code
+    // pages, then code slot) are fetched while b runs. A stale link may name a freed unit; a
+    // prefetch of any address is harmless.
+    if (const CachedBlock* next = b->links[0].to; next != nullptr) {
+      __builtin_prefetch(next->code_pages.data());
+      __builtin_prefetch(&next->func.jit_entry);
+    }
     if (!execute(*b, pages, &end)) return end;
   }
 }
