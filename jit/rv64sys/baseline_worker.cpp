@@ -16,7 +16,6 @@ BaselineWorker::~BaselineWorker() {
 
 void BaselineWorker::request(rv64::CachedBlock& b) {
   b.baseline_pending = true;
-  ++requested_;
   {
     std::lock_guard lock(mu_);
     todo_.push_back(&b);

@@ -48,13 +48,10 @@ class BaselineWorker {
   // Blocks until everything queued so far is finished (tests).
   void wait_idle();
 
-  std::uint64_t requested() const { return requested_; }
-
  private:
   void worker();
 
   const baseline::CodePromises promises_;
-  std::uint64_t requested_ = 0;  // the hart's thread only
 
   std::mutex mu_;                    // everything below
   std::condition_variable cv_;       // work queued, or stopping

@@ -73,13 +73,18 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
 bool SysCodeCache::compile(CachedBlock& b) {
   if (b.func.jit_entry != nullptr) return true;
   if (jit_ == nullptr || b.compile_failed) return false;
+  return install(b, baseline::BaselineJit::prepare(b.func, b.block.fn, nullptr, promises_));
+}
+
+bool SysCodeCache::install(CachedBlock& b, baseline::BaselineJit::Prepared code) {
   CompileTimer timer;
-  if (!jit_->compile(b.func, b.block.fn, nullptr, promises_)) {
+  const std::uint64_t prepare_ns = code != nullptr ? baseline::BaselineJit::compile_ns(*code) : 0;
+  if (code == nullptr || !jit_->install(b.func, std::move(code))) {
     b.compile_failed = true;
     ++stats_.compile_failures;
     return false;
   }
-  stats_.compile.record_ns(timer.elapsed_ns());
+  stats_.compile.record_ns(prepare_ns + timer.elapsed_ns());
   ++stats_.compiled;
   return true;
 }
@@ -91,26 +96,12 @@ void SysCodeCache::finish_compile(CachedBlock& b, baseline::BaselineJit::Prepare
     if (b.opt != CachedBlock::Opt::Pending) retired_.erase(&b);  // frees b
     return;
   }
-  if (code == nullptr) {
-    b.compile_failed = true;
-    ++stats_.compile_failures;
-    return;
-  }
   // LLVM code installed meanwhile, or a synchronous compile: keep it.
   if (b.func.jit_entry != nullptr || jit_ == nullptr) {
     ++stats_.compiles_discarded;
     return;
   }
-  const std::uint64_t prepare_ns = baseline::BaselineJit::compile_ns(*code);
-  CompileTimer timer;
-  if (!jit_->install(b.func, std::move(code))) {
-    b.compile_failed = true;
-    ++stats_.compile_failures;
-    return;
-  }
-  stats_.compile.record_ns(prepare_ns + timer.elapsed_ns());
-  ++stats_.compiled;
-  ++stats_.compiled_background;
+  if (install(b, std::move(code))) ++stats_.compiled_background;
 }
 
 void SysCodeCache::drop(Map::iterator it) {

@@ -177,6 +177,9 @@ class SysCodeCache final : public rv64::OptUnitCache {
     return ((va >> 1) ^ (va >> 13) * 7) & (kFrontSize - 1);
   }
   rv64::CachedBlock* lookup_slow(const UnitKey& key);
+  // Installs `code` (null: the emitter refused it, which leaves `b` interpreted for good) as
+  // b's and counts the compile.
+  bool install(rv64::CachedBlock& b, baseline::BaselineJit::Prepared code);
   void end_epoch() {
     ++link_epoch_;
     fetches_.clear();
