@@ -163,7 +163,11 @@ class BlockBuilder {
   const std::vector<std::pair<uint32_t, uint64_t>>& pc_map() const { return pc_map_; }
   const std::vector<std::pair<uint32_t, uint16_t>>& mem_addr_regs() const { return mem_addr_regs_; }
   // Moves them out (after finish()).
-  std::vector<std::pair<uint32_t, uint64_t>> take_pc_map() { return std::move(pc_map_); }
+  // Trimmed: it lives as long as the unit, and was reserved for the largest region.
+  std::vector<std::pair<uint32_t, uint64_t>> take_pc_map() {
+    pc_map_.shrink_to_fit();
+    return std::move(pc_map_);
+  }
   std::vector<std::pair<uint32_t, uint16_t>> take_mem_addr_regs() {
     return std::move(mem_addr_regs_);
   }

@@ -38,10 +38,6 @@ CsrFile::CsrFile(std::uint64_t hartid) : hartid_(hartid) {
   mstatus = kXlen64;
 }
 
-std::uint64_t CsrFile::mip() const {
-  return mip_;
-}
-
 std::uint64_t CsrFile::read_mstatus() const {
   std::uint64_t v = (mstatus & ~(kSd | kUxl | kSxl)) | kXlen64;
   if ((v & kFs) != 0) v |= kFs | kSd;  // see the header: FP state always reads Dirty

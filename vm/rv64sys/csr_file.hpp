@@ -90,7 +90,8 @@ class CsrFile {
   std::uint32_t mcounteren = 0, scounteren = 0;
   std::array<std::uint64_t, 2> pmpcfg{};  // pmpcfg0 and pmpcfg2 (entries 0-7, 8-15)
   std::array<std::uint64_t, 16> pmpaddr{};
-  std::uint64_t mip() const;
+  // Read by the hart's loop before every unit: inline.
+  std::uint64_t mip() const { return mip_; }
   std::uint64_t hartid() const { return hartid_; }
 
   // True once after a write that can change address translation (read-and-clear).
