@@ -1,6 +1,7 @@
 // Hart creation, reset and the machine's side of the hart (hart.hpp): RAM, the clock, interrupt
 // lines, timers and the requests other threads make.
 #include <algorithm>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -81,8 +82,14 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
     m.opt = STRATA_TRY(rv64::OptPromoter::create(
         *m.cache, opts.jit == JitMode::Opt ? rv64::OptPromoter::Mode::Sync
                                            : rv64::OptPromoter::Mode::Background));
-  if (opts.jit == JitMode::Auto && opts.background_compiles)
-    m.compiler = std::make_unique<BaselineWorker>(m.cache->code_promises());
+  if (opts.jit == JitMode::Auto && opts.background_compiles) {
+    // A host that refuses the thread leaves the compiles on the hart's thread: slower, not wrong.
+    try {
+      m.compiler = std::make_unique<BaselineWorker>(m.cache->code_promises());
+    } catch (const std::system_error&) {
+      m.compiler = nullptr;
+    }
+  }
   m.st.host = &m.cx;
   m.cx.caller = m.inst.get();
   // The Sys* helpers find the slow path here (sys_memory.hpp): exactly a SysMemory*.
