@@ -199,6 +199,7 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
     slot_of = slot_of_big.data();
   }
   std::fill(slot_of, slot_of + regs_.size(), int8_t{-1});
+  const size_t nregs = regs_.size();
   for (uint8_t s : used_slots_) slot_of[slot_reg_[s]] = static_cast<int8_t>(s);
 
   // block_at[i]: the block that starts at word i (-2: none; -1: a leader not yet numbered).
@@ -226,11 +227,16 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
     const isa::Word w = code_[i];
     const isa::Op op = isa::op_of(w);
     const isa::OpInfo& info = isa::info(op);
-    Set use, def;
+    // A word reads its operands before it writes: its uses count against the block's writes
+    // before this word, so defs are collected and added after.
+    int def_slots[3];
+    int ndefs = 0;
     const auto reg = [&](isa::Operand k, uint16_t r) {
-      if (!isa::is_reg(k) || r >= regs_.size() || slot_of[r] < 0) return;
-      if (isa::is_def(k)) def.set(static_cast<size_t>(slot_of[r]));
-      if (isa::is_use(k)) use.set(static_cast<size_t>(slot_of[r]));
+      if (!isa::is_reg(k) || r >= nregs) return;
+      const int s = slot_of[r];
+      if (s < 0) return;
+      if (isa::is_use(k) && !b.def.test(static_cast<size_t>(s))) b.use.set(static_cast<size_t>(s));
+      if (isa::is_def(k)) def_slots[ndefs++] = s;
     };
     reg(info.a, isa::a_of(w));
     if (!isa::is_wide(info.b)) {
@@ -244,8 +250,7 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
         for (unsigned j = 0; j < 4; ++j) reg(isa::Operand::Ui, isa::arg_of(code_[i + k], j));
       ++call;
     }
-    b.use |= use & ~b.def;
-    b.def |= def;
+    for (int d = 0; d < ndefs; ++d) b.def.set(static_cast<size_t>(def_slots[d]));
     b.last = i;
     const bool branch = (info.flags & isa::kBranch) != 0, term = (info.flags & isa::kTerm) != 0;
     if (branch || term) {
