@@ -61,7 +61,7 @@ void BaselineJit::PreparedCodeDeleter::operator()(PreparedCode* p) const {
   delete p;
 }
 
-uint64_t BaselineJit::compile_ns(const PreparedCode& code) {
+uint64_t BaselineJit::prepare_ns(const PreparedCode& code) {
   return code.prepare_ns;
 }
 
@@ -93,8 +93,7 @@ bool BaselineJit::install(vm::FuncInfo& fn, Prepared p) {
     ++stats_.fallen_back;
     return false;
   }
-  p->prepare_ns += timer.elapsed_ns();
-  stats_.compile_ns += p->prepare_ns;
+  stats_.compile_ns += p->prepare_ns + timer.elapsed_ns();
   ++stats_.compiled;
   vm::set_jit_entry(fn, entry->as<std::remove_pointer_t<vm::JitEntry>>());
   perf_map_note(entry->code, entry->size, fn.name, "baseline");

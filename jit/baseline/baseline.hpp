@@ -71,8 +71,8 @@ class BaselineJit {
                           std::span<const BlockProbe> probes = {});
   // False (fn keeps its code slot) when the cache cannot take it.
   bool install(vm::FuncInfo& fn, Prepared code);
-  // What prepare() and install() took together, in ns of the threads that ran them.
-  static uint64_t compile_ns(const PreparedCode& code);
+  // What prepare() took, in ns of the thread that ran it (install() adds its own).
+  static uint64_t prepare_ns(const PreparedCode& code);
 
   // Turns on on-stack replacement into this tier's code for `p` (vm::Program::set_osr), with
   // fuel slices of `fuel_slice` units (tests lower it to move short loops). Together with a

@@ -86,8 +86,7 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
     // A host that refuses the thread leaves the compiles on the hart's thread: slower, not wrong.
     try {
       m.compiler = std::make_unique<BaselineWorker>(m.cache->code_promises());
-    } catch (const std::system_error&) {
-      m.compiler = nullptr;
+    } catch (const std::system_error&) {  // m.compiler stays null
     }
   }
   m.st.host = &m.cx;

@@ -78,7 +78,7 @@ bool SysCodeCache::compile(CachedBlock& b) {
 
 bool SysCodeCache::install(CachedBlock& b, baseline::BaselineJit::Prepared code) {
   CompileTimer timer;
-  const std::uint64_t prepare_ns = code != nullptr ? baseline::BaselineJit::compile_ns(*code) : 0;
+  const std::uint64_t prepare_ns = code != nullptr ? baseline::BaselineJit::prepare_ns(*code) : 0;
   if (code == nullptr || !jit_->install(b.func, std::move(code))) {
     b.compile_failed = true;
     ++stats_.compile_failures;
