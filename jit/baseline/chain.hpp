@@ -10,10 +10,13 @@
 // reading it). SVI programs never use this.
 //
 // At a chained `ret` the generated code, after storing the return value as for any return:
+//   0. with ctx->epochs: returns unless slot->epoch == ctx->epoch (before it reads anything the
+//      slot points at: a slot of another epoch may name a freed function);
 //   1. reads slot->target (null: unlinked) and its jit_entry (null: no compiled code, e.g. evicted
 //      from the CodeCache; reading through the FuncInfo at each jump means eviction and tier
 //      changes need no unlinking);
-//   2. returns if ctx->hold is nonzero, or *ctx->written is nonzero;
+//   2. returns if ctx->hold is nonzero, or *ctx->written is nonzero, or (with ctx->irq_pending
+//      set) *ctx->irq_pending & *ctx->irq_enabled is nonzero;
 //   3. counts the run down: left = *ctx->slice_left - 1; returns if left < 0 (the loop then
 //      decrements it itself), else stores it, exactly as the loop would for the unit it runs;
 //   4. with ctx->count_limit nonzero and slot->count non-null: returns if *count + weight would
@@ -32,6 +35,14 @@
 // (step 5 also counts ++ctx->found), except that a miss leaves ctx->missed alone: there is no
 // slot of the exit to link. Otherwise it returns as a plain `ret`. Empty entries have an odd key
 // and a null unit, so the runner's special exits (odd values) are never entered.
+//
+// LINKED EXITS (the full-system hart, jit/rv64sys/sys_code_cache.hpp). With ctx->epochs and
+// ChainExits::links set, each `ret` without a slot follows the function's own successor links
+// (two ChainLink records the loop keeps, newest first): after storing the value, if it is even,
+// it compares it with links[0].pc, then links[1].pc; a link whose pc is the value and whose
+// epoch is ctx->epoch names a live unit, whose ChainSlot at ctx->entry_offset goes through steps
+// 0-5 (step 5 also counts ++ctx->found). Anything else returns as a plain `ret`. The epoch is
+// compared before the unit is read: a link of another epoch may name a freed unit.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +60,7 @@ struct ChainSlot {
   const void* unit = nullptr;            // what ctx->running becomes when this slot chains
   uint32_t* count = nullptr;             // the target's hotness count, null: not counted
   uint32_t weight = 0;                   // added to *count per chained entry
+  uint64_t epoch = 0;                    // with ChainContext::epochs: the epoch it stands in
 };
 
 // One entry of the runner's front cache as chained code reads it (INDIRECT EXITS).
@@ -71,13 +83,30 @@ struct ChainContext {
   uint64_t front_mask = 0;                   // its entries - 1 (a power of two)
   uint64_t entry_offset = 0;                 // of a unit's ChainSlot in the unit
   uint64_t found = 0;                        // the chained jumps that were indirect exits
+  // The full-system hart's links (jit/rv64sys/sys_code_cache.hpp): a slot stands only in the
+  // epoch it was linked in, so ending an epoch unlinks every slot at once (step 0), and an
+  // interrupt that is pending and enabled (its CSRs' words) sends every exit back to the loop.
+  bool epochs = false;
+  uint64_t epoch = 0;
+  const uint64_t* irq_pending = nullptr;  // null: no interrupt check
+  const uint64_t* irq_enabled = nullptr;
 };
 
+// A successor link as chained code reads it (LINKED EXITS): the unit found at `pc` in `epoch`.
+struct ChainLink {
+  uint64_t pc = 1;  // odd: empty
+  const void* unit = nullptr;
+  uint64_t epoch = 0;
+};
+inline constexpr size_t kChainLinks = 2;
+
 // What the baseline tier needs to compile a function's chained exits: the slot of each `ret` that
-// chains, by the ret's pc (ascending).
+// chains, by the ret's pc (ascending), and the links its other `ret`s follow (null: none; they
+// stay put while the code exists).
 struct ChainExits {
   ChainContext* ctx = nullptr;
   std::vector<std::pair<uint32_t, ChainSlot*>> rets;
+  const ChainLink* links = nullptr;
 };
 
 }  // namespace strata::jit::baseline

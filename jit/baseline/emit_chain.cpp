@@ -24,12 +24,19 @@ constexpr int32_t kFrameFn = offsetof(vm::Frame, fn);
 constexpr int32_t kFramePc = offsetof(vm::Frame, pc);
 constexpr int32_t kRetval = offsetof(vm::ExecState, jit_retval);
 constexpr int32_t kFound = offsetof(ChainContext, found);
+constexpr int32_t kSlotEpoch = offsetof(ChainSlot, epoch);
+constexpr int32_t kEpoch = offsetof(ChainContext, epoch);
 
 // Steps 1-5 of chain.hpp with r8 = the slot and r9 = the context (the `ret`'s value stored):
 // every refusal jumps to `miss`. `indirect`: a slot find returned (counted in ctx->found).
 void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
+  if (ctx->epochs) {
+    a.mov(x86::rcx, x86::qword_ptr(x86::r8, kSlotEpoch));
+    a.cmp(x86::rcx, x86::qword_ptr(x86::r9, kEpoch));
+    a.jne(miss);
+  }
   a.mov(x86::rcx, x86::qword_ptr(x86::r8, kTarget));
   a.test(x86::rcx, x86::rcx);
   a.jz(miss);
@@ -41,6 +48,13 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
   a.mov(x86::r10, x86::qword_ptr(x86::r9, kWritten));
   a.cmp(x86::qword_ptr(x86::r10), asmjit::imm(0));
   a.jne(miss);
+  if (ctx->irq_pending != nullptr) {
+    a.mov(x86::r10, asmjit::imm(reinterpret_cast<uint64_t>(ctx->irq_pending)));
+    a.mov(x86::r10, x86::qword_ptr(x86::r10));
+    a.mov(x86::r11, asmjit::imm(reinterpret_cast<uint64_t>(ctx->irq_enabled)));
+    a.test(x86::qword_ptr(x86::r11), x86::r10);
+    a.jnz(miss);
+  }
   a.mov(x86::r10, x86::qword_ptr(x86::r9, kSliceLeft));
   a.mov(x86::r11, x86::qword_ptr(x86::r10));
   a.sub(x86::r11, 1);
@@ -112,6 +126,39 @@ void emit_found_ret(Emitter& e, const isa::Insn& in) {
   a.jz(plain);
   a.add(x86::r8, asmjit::imm(ctx->entry_offset));
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
+  emit_chain_jump(e, plain, /*indirect=*/true);
+}
+
+void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
+  auto& a = e.a;
+  const ChainContext* ctx = e.chain_context();
+  e.load_rax(isa::a_of(in.word));
+  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+  asmjit::Label plain =
+      e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+  asmjit::Label found = a.newLabel();
+  static_assert(sizeof(ChainLink) == 24);
+  // A special exit (odd) never chains, nor matches an empty link's pc.
+  a.test(x86::al, asmjit::imm(1));
+  a.jnz(plain);
+  a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(links)));
+  a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
+  for (size_t k = 0; k < kChainLinks; ++k) {
+    const int32_t at = static_cast<int32_t>(k * sizeof(ChainLink));
+    asmjit::Label next = k + 1 < kChainLinks ? a.newLabel() : plain;
+    a.cmp(x86::qword_ptr(x86::rdx, at + offsetof(ChainLink, pc)), x86::rax);
+    a.jne(next);
+    a.mov(x86::rcx, x86::qword_ptr(x86::rdx, at + offsetof(ChainLink, epoch)));
+    a.cmp(x86::rcx, x86::qword_ptr(x86::r9, kEpoch));
+    a.jne(next);
+    a.mov(x86::r8, x86::qword_ptr(x86::rdx, at + offsetof(ChainLink, unit)));
+    if (k + 1 < kChainLinks) {
+      a.jmp(found);
+      a.bind(next);
+    }
+  }
+  a.bind(found);
+  a.add(x86::r8, asmjit::imm(ctx->entry_offset));
   emit_chain_jump(e, plain, /*indirect=*/true);
 }
 

@@ -101,6 +101,10 @@ void emit_Ret(Emitter& e, const isa::Insn& in) {
     emit_chained_ret(e, in, slot);
     return;
   }
+  if (const ChainLink* links = e.chain_links()) {
+    emit_linked_ret(e, in, links);
+    return;
+  }
   if (e.finds_next()) {
     emit_found_ret(e, in);
     return;

@@ -164,6 +164,10 @@ bool Emitter::chains() const {
          chain_->ctx->written != nullptr;
 }
 
+const ChainLink* Emitter::chain_links() const {
+  return chains() && chain_->ctx->epochs ? chain_->links : nullptr;
+}
+
 bool Emitter::finds_next() const {
   return chains() && chain_->ctx->front != nullptr;
 }

@@ -145,6 +145,8 @@ class Emitter {
   ChainSlot* chain_slot(uint32_t pc) const;
   bool chains() const;  // this function's `ret`s may chain
   const ChainContext* chain_context() const { return chain_ ? chain_->ctx : nullptr; }
+  // The links a `ret` without a slot follows (chain.hpp LINKED EXITS), null: none.
+  const ChainLink* chain_links() const;
   // The other `ret`s look the next unit up (chain.hpp, INDIRECT EXITS).
   bool finds_next() const;
   // Pops the registers the prologue pushed (before a ret, or a tail jump to another function).
@@ -200,5 +202,7 @@ class Emitter {
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot);
 // A `ret` without a slot while the context has `front` (chain.hpp, INDIRECT EXITS).
 void emit_found_ret(Emitter& e, const isa::Insn& in);
+// A `ret` without a slot that follows the function's successor links (chain.hpp, LINKED EXITS).
+void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links);
 
 }  // namespace strata::jit::baseline

@@ -82,7 +82,7 @@ struct CachedBlock {
     CachedBlock* to = nullptr;
     uint64_t epoch = 0;  // the owning cache's link epoch when the link was made
   };
-  std::array<Link, 2> links{};
+  std::array<Link, baseline::kChainLinks> links{};
   // System mode: the physical page numbers of the unit's guest bytes (two for an instruction
   // crossing a page end, else the second is ~0), what the hart's loop needs besides the unit.
   std::array<uint64_t, 2> code_pages{~uint64_t{0}, ~uint64_t{0}};
@@ -118,6 +118,11 @@ struct CachedBlock {
     links[0] = Link{pc, to, epoch};
   }
 };
+// The hart's chained code reads a unit's links as baseline::ChainLink records (chain.hpp).
+static_assert(sizeof(CachedBlock::Link) == sizeof(baseline::ChainLink) &&
+              offsetof(CachedBlock::Link, pc) == offsetof(baseline::ChainLink, pc) &&
+              offsetof(CachedBlock::Link, to) == offsetof(baseline::ChainLink, unit) &&
+              offsetof(CachedBlock::Link, epoch) == offsetof(baseline::ChainLink, epoch));
 
 // What the cache needs from the optimizing tier: freeing the opt code of a unit it drops.
 class OptCodeOwner {

@@ -14,11 +14,11 @@ BaselineWorker::~BaselineWorker() {
   thread_.join();
 }
 
-void BaselineWorker::request(rv64::CachedBlock& b) {
+void BaselineWorker::request(rv64::CachedBlock& b, baseline::ChainExits exits) {
   b.baseline_pending = true;
   {
     std::lock_guard lock(mu_);
-    todo_.push_back(&b);
+    todo_.emplace_back(&b, std::move(exits));
   }
   cv_.notify_one();
 }
@@ -41,14 +41,14 @@ void BaselineWorker::worker() {
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
     if (stopping_) return;
-    rv64::CachedBlock* b = todo_.front();
+    auto [b, exits] = std::move(todo_.front());
     todo_.pop_front();
     busy_ = true;
     lock.unlock();
     // The unit cannot go meanwhile (retired while pending), and its body and FuncInfo are
     // immutable: no lock while emitting.
-    baseline::BaselineJit::Prepared code =
-        baseline::BaselineJit::prepare(b->func, b->block.fn, nullptr, promises_);
+    baseline::BaselineJit::Prepared code = baseline::BaselineJit::prepare(
+        b->func, b->block.fn, exits.ctx != nullptr ? &exits : nullptr, promises_);
     lock.lock();
     busy_ = false;
     done_.emplace_back(b, std::move(code));

@@ -9,9 +9,10 @@
 // so only the hart's thread ever writes the CodeCache, a unit's code slot or its flags.
 //
 // SAFETY. The worker reads a queued unit's body and FuncInfo, which never change after
-// translation. A unit dropped while queued or compiling stays alive, retired by its cache
-// (CachedBlock::baseline_pending, SysCodeCache::drop), until its result is taken back; then both
-// go and the code is never installed.
+// translation, and its chain context's settings, fixed before the first compile. A unit dropped
+// while queued or compiling stays alive, retired by its cache (CachedBlock::baseline_pending,
+// SysCodeCache::drop), until its result is taken back; then both go and the code is never
+// installed.
 #pragma once
 
 #include <atomic>
@@ -37,8 +38,9 @@ class BaselineWorker {
   BaselineWorker(const BaselineWorker&) = delete;
   BaselineWorker& operator=(const BaselineWorker&) = delete;
 
-  // Queues `b` (not pending, no code) and marks it pending. The hart's thread.
-  void request(rv64::CachedBlock& b);
+  // Queues `b` (not pending, no code) and marks it pending, to be compiled with the chained
+  // `exits` (SysCodeCache::chain_exits; empty: none). The hart's thread.
+  void request(rv64::CachedBlock& b, baseline::ChainExits exits = {});
   // True when results wait for take_done() (a relaxed load: the hart loop's cheap check).
   bool has_done() const { return has_done_.load(std::memory_order_relaxed); }
   // The finished compiles: each unit with its code, or null where the emitter refused it. Their
@@ -56,7 +58,7 @@ class BaselineWorker {
   std::mutex mu_;                    // everything below
   std::condition_variable cv_;       // work queued, or stopping
   std::condition_variable idle_cv_;  // the queue ran empty
-  std::deque<rv64::CachedBlock*> todo_;
+  std::deque<std::pair<rv64::CachedBlock*, baseline::ChainExits>> todo_;
   std::vector<Done> done_;
   bool busy_ = false;
   bool stopping_ = false;

@@ -76,6 +76,20 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   // r0 is zeroed below and never written by a unit's caller; units run with unlimited fuel (the
   // hart's stop flag and slice countdown end a run).
   m.cache->set_code_promises({.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true});
+  m.slice_left = reinterpret_cast<std::int64_t*>(m.linear + state::kSliceLeft);
+  *m.slice_left = Impl::kSliceUnits;
+  if (opts.jit != JitMode::Off && opts.chaining) {
+    // A chained exit makes the loop's checks before a unit itself (baseline/chain.hpp): the
+    // slice, a takeable interrupt's mip & mie, pages to drop; and --jit=auto's count.
+    baseline::ChainContext& ctx = m.cache->chain_context();
+    ctx.epochs = true;
+    ctx.slice_left = m.slice_left;
+    ctx.written = &m.deferred_flag;
+    ctx.irq_pending = m.csrs.mip_word();
+    ctx.irq_enabled = &m.csrs.mie;
+    ctx.count_limit = opts.jit == JitMode::Auto ? opts.opt_threshold : 0;
+    m.cache->enable_chaining();
+  }
   // LLVM code calls the Sys* helpers straight (OptRequest::leaf_host_calls) with st.host, the
   // same HostContext and user_data as the other tiers; the linear memory never moves.
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
@@ -96,8 +110,6 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   m.st.host_stack_limit = vm::host_stack_floor();
   // r0 of every unit is 0 from here on (see run_block).
   std::fill(m.st.stack, m.st.stack_end, vm::Value{});
-  m.slice_left = reinterpret_cast<std::int64_t*>(m.linear + state::kSliceLeft);
-  *m.slice_left = Impl::kSliceUnits;
   if (opts.sbi) {
     m.csrs.medeleg = kSbiMedeleg;
     m.csrs.mideleg = kSbiMideleg;
@@ -122,6 +134,8 @@ void Hart::ram_written(std::uint64_t pa, std::uint64_t len) {
     impl_->ram_writes.emplace_back(pa, len);
   }
   impl_->ram_dirty.store(true, std::memory_order_release);
+  // Chained units run on without the loop: the running one leaves at its next back-edge or exit.
+  std::atomic_ref<std::int64_t>(*impl_->slice_left).store(0, std::memory_order_relaxed);
 }
 
 void Hart::reset(std::uint64_t pc, Priv priv, std::uint64_t a1) {

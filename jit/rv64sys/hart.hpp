@@ -77,6 +77,10 @@ struct HartOptions {
   // (jit/rv64sys/baseline_worker.hpp). The board turns it on; tests that count compiles at the
   // end of a run leave it off.
   bool background_compiles = false;
+  // Compiled units jump straight into the next unit's code at their constant exits, the links
+  // the loop would follow (sys_code_cache.hpp, CHAINED EXITS), instead of returning to the loop.
+  // Off: every unit returns to the loop (tests of the loop's own successor links).
+  bool chaining = true;
   // --jit=auto: a unit is queued for the optimizing tier once its entries plus the loop
   // back-edges it took (in any tier) reach this. An LLVM compile of a system unit costs 10 ms
   // to over 1 s of the worker's CPU (a 512-instruction kernel unit): at 2^20 a boot compiled

@@ -224,7 +224,8 @@ void Hart::Impl::sys_sfence(std::uint32_t bits, std::uint64_t rs1_value, std::ui
   // fetches them anew (or takes the fetch fault).
   if (!all && ((rs1_value ^ at) >> 12) != 0) return;
   std::uint64_t pa = 0, cause = 0;
-  if (running.first == kNoPage || !fetch_translate(at, &pa, &cause) || (pa >> 12) != running.first)
+  const CodePages now = running_pages();
+  if (now.first == kNoPage || !fetch_translate(at, &pa, &cause) || (pa >> 12) != now.first)
     leave_after(at);
 }
 

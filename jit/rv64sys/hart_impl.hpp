@@ -174,10 +174,14 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   void take_compiles();
   // An interpreted unit took `back_edges` loop back-edges: they count towards its compilation.
   void count_back_edges(rv64::CachedBlock& b, std::int64_t back_edges);
-  // --jit=auto: one entry and its back-edges count towards the optimizing tier (hart_loop.cpp).
-  void count_for_opt(rv64::CachedBlock& b, std::int64_t back_edges);
+  // --jit=auto: entries and back-edges count towards the optimizing tier (hart_loop.cpp).
+  void count_for_opt(rv64::CachedBlock& b, std::uint64_t entries, std::int64_t back_edges);
   bool fits_stack(const rv64::CachedBlock& b, vm::StopReason* end);
-  bool execute(rv64::CachedBlock& b, CodePages pages, vm::StopReason* end);
+  // Runs `b` (and the units its chained exits enter); `last` (may be null) gets the unit that
+  // ran last if it is a cached one, else null.
+  bool execute(rv64::CachedBlock& b, CodePages pages, vm::StopReason* end,
+               rv64::CachedBlock** last);
+  std::uint32_t chain_weight(const rv64::CachedBlock& to) const;
   vm::ExecStatus run_block(const rv64::CachedBlock& b, vm::Value* ret);
   bool end_slice(vm::StopReason* end);
   // Timer deadlines and device lines into mip.
@@ -220,9 +224,22 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   Priv priv = Priv::Machine;
 
   // ---- code changes ----
-  CodePages running;                          // physical pages of the running unit
+  CodePages running;                          // physical pages of the unit the loop ran
   std::vector<std::uint64_t> deferred_pages;  // its page was written: dropped once it returns
-  bool just_trapped = false;                  // no instruction ran since the last trap entry
+  std::size_t deferred_flag = 0;              // deferred_pages is not empty (for chained code)
+  // The pages of the unit running now: the one the loop ran, or the last a chained exit entered.
+  CodePages running_pages() const {
+    if (const void* u = cache->chain_context().running) {
+      const auto* b = static_cast<const rv64::CachedBlock*>(u);
+      return CodePages{b->code_pages[0], b->code_pages[1]};
+    }
+    return running;
+  }
+  void defer_drop(std::uint64_t page) {
+    deferred_pages.push_back(page);
+    deferred_flag = 1;
+  }
+  bool just_trapped = false;  // no instruction ran since the last trap entry
   std::uint32_t next_scratch_index = 0;
   std::uint64_t last_trap_cause = 0, last_trap_tval = 0;
 

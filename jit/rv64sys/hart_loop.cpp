@@ -41,8 +41,11 @@ StopReason Hart::Impl::run_plain() {
   StopReason end;
   std::atomic_ref<std::int64_t> left_ref(*slice_left);
   std::unique_ptr<CachedBlock> scratch;
+  baseline::ChainContext& chain = cache->chain_context();
+  chain.hold = 0;
   // The unit that ran last and the cache's link epoch before it ran: while the epoch is the same,
-  // `prev` is alive and its current links stand for a pick (sys_code_cache.hpp).
+  // `prev` is alive and its current links stand for a pick (sys_code_cache.hpp). After chained
+  // exits, `prev` is the last unit they entered.
   CachedBlock* prev = nullptr;
   std::uint64_t prev_epoch = 0;
   for (;;) {
@@ -76,9 +79,8 @@ StopReason Hart::Impl::run_plain() {
       }
       // Only a cached unit is linked, and only if the pick dropped nothing (prev may be gone).
       if (prev_live && pages.first != kNoPage && prev_epoch == cache->link_epoch())
-        prev->link(pc, b, prev_epoch);
+        cache->link(*prev, pc, *b, chain_weight(*b));
     }
-    prev = b;
     prev_epoch = cache->link_epoch();
     // The unit b last went on to is the likeliest next: its lines the loop reads after b (code
     // pages, then code slot) are fetched while b runs. A stale link may name a freed unit; a
@@ -87,13 +89,24 @@ StopReason Hart::Impl::run_plain() {
       __builtin_prefetch(next->code_pages.data());
       __builtin_prefetch(&next->func.jit_entry);
     }
-    if (!execute(*b, pages, &end)) return end;
+    CachedBlock* last = nullptr;
+    if (!execute(*b, pages, &end, &last)) return end;
+    prev = last;
   }
+}
+
+// What an entry of `to` by a chained exit adds to its count towards the LLVM tier (chain.hpp
+// step 4): one, as the loop's count_for_opt would, while it counts. The loop's own entries of
+// `to` count its back-edges too; those a chained run took are counted by execute().
+std::uint32_t Hart::Impl::chain_weight(const CachedBlock& to) const {
+  return opts.jit == JitMode::Auto && to.opt == CachedBlock::Opt::None ? 1 : 0;
 }
 
 StopReason Hart::Impl::run_debug(std::uint64_t steps) {
   StopReason end;
   std::uint64_t done = 0;
+  // Every unit returns here, so breakpoints and steps are checked before each one.
+  cache->chain_context().hold = 1;
   // The instruction at the start pc runs even if it has a breakpoint (vm/vcpu.hpp), alone, so a
   // unit looping back to its own start cannot skip the breakpoint on the second pass.
   bool first = true;
@@ -118,7 +131,7 @@ StopReason Hart::Impl::run_debug(std::uint64_t steps) {
       p = pick_unit(true, &b, &scratch, &pages, &end);
     if (p == Pick::Again) continue;
     if (p == Pick::Stop) return end;
-    if (!execute(*b, pages, &end)) return end;
+    if (!execute(*b, pages, &end, nullptr)) return end;
     ++done;
   }
 }
@@ -258,7 +271,7 @@ void Hart::Impl::maybe_compile(CachedBlock& b) {
   // A unit the LLVM tier reads (its code evicted meanwhile) is compiled here: at most one
   // compile of a unit is in flight (SysCodeCache::drop, finish_compile).
   if (compiler != nullptr && b.opt != CachedBlock::Opt::Pending) {
-    compiler->request(b);
+    compiler->request(b, cache->chain_exits(b));
   } else {
     cache->compile(b);
   }
@@ -282,8 +295,8 @@ void Hart::Impl::count_back_edges(CachedBlock& b, std::int64_t back_edges) {
 // round a million times weighs as much as a million entries of a straight one, and a long
 // in-guest loop (md5sum's) is queued after its first million iterations even if entered once.
 // A slice another thread cut short (set_irq) adds at most a slice's worth: harmless.
-void Hart::Impl::count_for_opt(CachedBlock& b, std::int64_t back_edges) {
-  const std::uint64_t n = std::uint64_t{b.opt_count} + 1 +
+void Hart::Impl::count_for_opt(CachedBlock& b, std::uint64_t entries, std::int64_t back_edges) {
+  const std::uint64_t n = std::uint64_t{b.opt_count} + entries +
                           static_cast<std::uint64_t>(std::max<std::int64_t>(back_edges, 0));
   b.opt_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, opts.opt_threshold));
   // After its baseline compile comes back (one compile of a unit in flight at a time).
@@ -308,20 +321,39 @@ bool Hart::Impl::fits_stack(const CachedBlock& b, StopReason* end) {
   return false;
 }
 
-bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end) {
-  ++stats.units_run;
+bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end, CachedBlock** last) {
   vm::Value ret{};
   running = pages;
+  baseline::ChainContext& chain = cache->chain_context();
+  // Chained exits move it on to each unit they enter (running_pages()).
+  chain.running = nullptr;
+  const std::uint64_t chained_before = chain.chained;
   const std::int64_t left_before = *slice_left;
   const vm::ExecStatus s = run_block(b, &ret);
-  running = CodePages{};
+  const std::uint64_t chained = chain.chained - chained_before;
+  stats.units_run += 1 + chained;
+  // The unit that ran last. No unit the loop or the C++ side still names was freed meanwhile:
+  // a store into the page of `b` or of the running unit defers its drop (stored()).
+  CachedBlock* ran =
+      chained != 0 ? static_cast<CachedBlock*>(const_cast<void*>(chain.running)) : &b;
   // Before the exit is served: that may drop `b`.
   if (pages.first != kNoPage) [[likely]] {
-    const std::int64_t back_edges = left_before - *slice_left;
+    // Every back-edge and chained entry counted the slice down by one; chained entries counted
+    // themselves (chain_weight). The back-edges go to the last unit entered if it has a loop (a
+    // run that a loop's slice check ended ends in that loop's unit), else to `b` if it has one.
+    const std::int64_t back_edges = left_before - *slice_left - static_cast<std::int64_t>(chained);
+    CachedBlock* looped = ran->block.has_loop ? ran : b.block.has_loop ? &b : nullptr;
     if (b.func.jit_entry == nullptr) [[unlikely]]
-      count_back_edges(b, back_edges);
-    if (opts.jit == JitMode::Auto && b.opt == CachedBlock::Opt::None) count_for_opt(b, back_edges);
+      count_back_edges(b, looped == &b ? back_edges : 0);
+    if (opts.jit == JitMode::Auto) {
+      if (b.opt == CachedBlock::Opt::None) count_for_opt(b, 1, looped == &b ? back_edges : 0);
+      if (looped != nullptr && looped != &b && looped->opt == CachedBlock::Opt::None)
+        count_for_opt(*looped, 0, back_edges);
+    }
   }
+  chain.running = nullptr;
+  running = CodePages{};
+  if (last != nullptr) *last = pages.first != kNoPage ? ran : nullptr;
   just_trapped = false;
   if (s == vm::ExecStatus::Returned && (ret.bits & 1) == 0) [[likely]] {
     pc = ret.bits;
@@ -335,7 +367,7 @@ bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end) {
     // A unit reaches memory only through the TLB, which points into RAM: an SVI trap is a
     // Strata bug, reported with the guest state rather than crashing the host.
     *end = fault_stop(fmt::format(
-        "internal error in the unit at 0x{:x}: {}", b.block.start,
+        "internal error in the unit at 0x{:x}: {}", ran->block.start,
         s == vm::ExecStatus::Trapped ? vm::format_trap(trap) : std::string("a helper exited")));
     return false;
   }
@@ -370,6 +402,7 @@ vm::ExecStatus Hart::Impl::run_block(const CachedBlock& b, vm::Value* ret) {
 void Hart::Impl::drop_deferred() {
   for (std::uint64_t p : deferred_pages) cache->drop_page(p << 12);
   deferred_pages.clear();
+  deferred_flag = 0;
 }
 
 void Hart::Impl::drain_ram_written() {

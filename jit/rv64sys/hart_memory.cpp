@@ -109,14 +109,20 @@ bool Hart::Impl::translate_data(std::uint64_t va, Access a, std::uint64_t pc_of,
 void Hart::Impl::stored(std::uint64_t pa, std::uint64_t pc_of) {
   if (!cache->page_has_code(pa)) return;
   ++stats.code_writes;
-  if (running.holds(pa >> 12)) {
+  if (running_pages().holds(pa >> 12)) {
     // The running unit's own page: it must not be freed under it. It leaves after this store
     // (CodeWritten) and the loop drops the page then.
-    deferred_pages.push_back(pa >> 12);
+    defer_drop(pa >> 12);
     if (word(state::kExit) == 0) {
       word(state::kExit) = static_cast<std::uint64_t>(SysExit::CodeWritten);
       word(state::kPc) = pc_of;
     }
+    return;
+  }
+  // The unit the loop ran, which chained on to the running one: the loop still reads it when
+  // the run returns. Its page goes then; chained exits stop at once (deferred_flag).
+  if (running.holds(pa >> 12)) {
+    defer_drop(pa >> 12);
     return;
   }
   cache->drop_page(pa);
@@ -258,8 +264,8 @@ bool Hart::Impl::cas_pte(std::uint64_t pa, std::uint64_t expected, std::uint64_t
   // A page table sharing a page with code: its units go, but the running unit is not made to
   // leave (the walk belongs to an access in it, not to a store the guest made).
   if (cache->page_has_code(pa)) {
-    if (running.holds(pa >> 12)) {
-      deferred_pages.push_back(pa >> 12);
+    if (running_pages().holds(pa >> 12) || running.holds(pa >> 12)) {
+      defer_drop(pa >> 12);
     } else {
       cache->drop_page(pa);
     }

@@ -73,7 +73,18 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
 bool SysCodeCache::compile(CachedBlock& b) {
   if (b.func.jit_entry != nullptr) return true;
   if (jit_ == nullptr || b.compile_failed) return false;
-  return install(b, baseline::BaselineJit::prepare(b.func, b.block.fn, nullptr, promises_));
+  const baseline::ChainExits exits = chain_exits(b);
+  return install(b, baseline::BaselineJit::prepare(
+                        b.func, b.block.fn, exits.ctx != nullptr ? &exits : nullptr, promises_));
+}
+
+baseline::ChainExits SysCodeCache::chain_exits(const CachedBlock& b) {
+  // A unit with reference registers runs through vm::execute (its frame zeroed): not chained.
+  if (!chaining_ || b.has_ref_regs) return {};
+  baseline::ChainExits e;
+  e.ctx = &chain_;
+  e.links = reinterpret_cast<const baseline::ChainLink*>(b.links.data());
+  return e;
 }
 
 bool SysCodeCache::install(CachedBlock& b, baseline::BaselineJit::Prepared code) {
@@ -166,14 +177,17 @@ std::string SysCodeCache::format_stats() const {
   out += fmt::format("  lookups        front {} hits; map {} hits; {} misses\n", s.front_hits,
                      s.map_hits, s.misses);
   const std::uint64_t lookups = s.front_hits + s.map_hits + s.misses;
-  const std::uint64_t dispatches = s.links_taken + lookups;
-  out += fmt::format("  successor links {} taken, {} lookups ({:.1f}% of dispatches linked)\n",
-                     s.links_taken, lookups,
-                     dispatches == 0 ? 0.0
-                                     : 100.0 * static_cast<double>(s.links_taken) /
-                                           static_cast<double>(dispatches));
+  // Chained jumps are links the units' code followed itself.
+  const std::uint64_t linked = s.links_taken + chain_.chained;
+  const std::uint64_t dispatches = linked + lookups;
+  out += fmt::format(
+      "  successor links {} taken, {} chained in code, {} lookups ({:.1f}% of dispatches "
+      "linked)\n",
+      s.links_taken, chain_.chained, lookups,
+      dispatches == 0 ? 0.0
+                      : 100.0 * static_cast<double>(linked) / static_cast<double>(dispatches));
   out += fmt::format("  link epochs    {} ended; {} sfence.vma with an address kept the links\n",
-                     link_epoch_, s.flushes_kept_links);
+                     chain_.epoch, s.flushes_kept_links);
   out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
                      s.units_dropped);
   out += fmt::format(

@@ -32,6 +32,12 @@
 // it again after a link as after a lookup. The loop links a unit to its successor only if the
 // epoch did not move since that unit started (else it may be freed), and takes a link only from
 // such a unit. The debug loop takes no links.
+//
+// CHAINED EXITS (enable_chaining; jit/baseline/chain.hpp, LINKED EXITS): a unit's baseline code
+// follows its successor links itself, jumping at its exits straight into the code of the unit
+// linked at the pc it leaves for, instead of returning to the loop to do the same. It compares
+// a link's epoch with the chain context's (the link epoch itself) before it reads the unit, so
+// the links' rules are unchanged; link() stamps the target's entry slot with the epoch too.
 #pragma once
 
 #include <array>
@@ -112,7 +118,7 @@ class SysCodeCache final : public rv64::OptUnitCache {
   }
 
   // See SUCCESSOR LINKS above.
-  std::uint64_t link_epoch() const { return link_epoch_; }
+  std::uint64_t link_epoch() const { return chain_.epoch; }
   void invalidate_links() { end_epoch(); }
   void count_link() { ++stats_.links_taken; }
   // A pick of the hart's loop fetched `va` through a page of `page_size` bytes.
@@ -124,6 +130,26 @@ class SysCodeCache final : public rv64::OptUnitCache {
     } else {
       ++stats_.flushes_kept_links;
     }
+  }
+
+  // See CHAINED EXITS above. Before the first compile; the caller sets the context's
+  // slice_left, written and irq words (chain.hpp) first.
+  void enable_chaining() {
+    chaining_ = true;
+    chain_.entry_offset = offsetof(rv64::CachedBlock, entry);
+  }
+  baseline::ChainContext& chain_context() { return chain_; }
+  // The exits `b`'s baseline code is compiled with (none without chaining). Any thread: it
+  // reads no unit's state.
+  baseline::ChainExits chain_exits(const rv64::CachedBlock& b);
+  // `from` went on to `to` at `pc` in this epoch (the loop's pick found it): links them, and
+  // makes `to` enterable by chained code in this epoch, counted towards the LLVM tier with
+  // `count_weight` per entry (0: not counted).
+  void link(rv64::CachedBlock& from, std::uint64_t pc, rv64::CachedBlock& to,
+            std::uint32_t count_weight) {
+    from.link(pc, &to, chain_.epoch);
+    to.entry = {&to.func, &to, count_weight != 0 ? &to.opt_count : nullptr, count_weight,
+                chain_.epoch};
   }
 
   // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa,
@@ -181,7 +207,7 @@ class SysCodeCache final : public rv64::OptUnitCache {
   // b's and counts the compile.
   bool install(rv64::CachedBlock& b, baseline::BaselineJit::Prepared code);
   void end_epoch() {
-    ++link_epoch_;
+    ++chain_.epoch;
     fetches_.clear();
   }
   // Keeps code_bits_ equal to pages_ for RAM pages.
@@ -199,7 +225,9 @@ class SysCodeCache final : public rv64::OptUnitCache {
   std::uint64_t ram_pages_ = 0;
   std::vector<std::uint64_t> code_bits_;  // bit i: RAM page i is a key of pages_
   std::uint32_t next_index_ = 0;
-  std::uint64_t link_epoch_ = 0;
+  // Its epoch is the link epoch (SUCCESSOR LINKS); its address is in chained code.
+  baseline::ChainContext chain_;
+  bool chaining_ = false;
   LinkedFetches fetches_;  // what the picks of this epoch fetched through
   baseline::CodePromises promises_;
   SysCacheStats stats_;

@@ -92,6 +92,8 @@ class CsrFile {
   std::array<std::uint64_t, 16> pmpaddr{};
   // Read by the hart's loop before every unit: inline.
   std::uint64_t mip() const { return mip_; }
+  // Where mip lives, for code that tests it without a call (the hart's chained exits).
+  const std::uint64_t* mip_word() const { return &mip_; }
   std::uint64_t hartid() const { return hartid_; }
 
   // True once after a write that can change address translation (read-and-clear).

@@ -31,6 +31,7 @@ std::vector<std::uint8_t> program(const std::string& name) {
 struct Tier {
   JitMode jit;
   bool background = false;
+  bool chaining = true;  // HartOptions::chaining: off, every link is the loop's
 };
 
 class HartProgram : public ::testing::TestWithParam<Tier> {
@@ -43,6 +44,7 @@ class HartProgram : public ::testing::TestWithParam<Tier> {
     opts.ram_size = 4 << 20;
     opts.jit = GetParam().jit;
     opts.background_compiles = GetParam().background;
+    opts.chaining = GetParam().chaining;
     opts.sbi = sbi;
     opts.hot_threshold = 2;
     auto h = Hart::create(opts, host_);
@@ -74,14 +76,16 @@ class HartProgram : public ::testing::TestWithParam<Tier> {
     EXPECT_EQ(r.code, 0) << "the program's check " << r.code << " failed";
   }
 
-  // The "successor links N taken" of the hart's --stats.
+  // The successor links followed, by the loop or by chained code: "successor links N taken, M
+  // chained in code" of the hart's --stats.
   unsigned long links_taken() const {
     const std::string s = hart_->stats();
     const std::size_t at = s.find("successor links ");
-    unsigned long n = 0;
-    if (at == std::string::npos || std::sscanf(s.c_str() + at, "successor links %lu", &n) != 1)
+    unsigned long n = 0, chained = 0;
+    if (at == std::string::npos ||
+        std::sscanf(s.c_str() + at, "successor links %lu taken, %lu chained", &n, &chained) != 2)
       return 0;
-    return n;
+    return n + chained;
   }
 
   TestHost host_;
@@ -115,6 +119,15 @@ TEST_P(HartProgram, InstructionAcrossAPageEndIsCachedAndInvalidated) {
 TEST_P(HartProgram, SelfModifyingCode) {
   expect_pass(run("smc", false, Priv::Machine));
   EXPECT_NE(hart_->stats().find("stores into pages with translations"), std::string::npos);
+}
+
+// With chaining, the store comes from a unit the loop's unit chained into: the loop's unit must
+// survive the run, its page dropped after it (without that, valgrind reports execute() reading
+// the freed unit).
+TEST_P(HartProgram, CodeOfTheLoopsUnitWrittenByAUnitItChainedInto) {
+  expect_pass(run("smc_chain", false, Priv::Machine));
+  EXPECT_NE(hart_->stats().find("20 stores into pages with translations"), std::string::npos)
+      << hart_->stats();
 }
 
 TEST_P(HartProgram, TimerInterruptWakesWfi) {
@@ -209,20 +222,20 @@ TEST_P(HartProgram, MinstretCountsExactlyAcrossUnitExits) {
 // AutoBackground: units are compiled on another thread while the hart runs on, installed
 // between units whenever they come back (with hot_threshold 2, most of a program's units,
 // including those a store into their page drops while their compile is in flight).
-INSTANTIATE_TEST_SUITE_P(Tiers, HartProgram,
-                         ::testing::Values(Tier{JitMode::Off}, Tier{JitMode::Baseline},
-                                           Tier{JitMode::Auto}, Tier{JitMode::Auto, true},
-                                           Tier{JitMode::Opt}),
-                         [](const auto& param_info) {
-                           switch (param_info.param.jit) {
-                             case JitMode::Off: return std::string("Interpreter");
-                             case JitMode::Baseline: return std::string("Baseline");
-                             case JitMode::Opt: return std::string("Opt");
-                             default:
-                               return std::string(param_info.param.background ? "AutoBackground"
-                                                                              : "Auto");
-                           }
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Tiers, HartProgram,
+    ::testing::Values(Tier{JitMode::Off}, Tier{JitMode::Baseline},
+                      Tier{JitMode::Baseline, false, false}, Tier{JitMode::Auto},
+                      Tier{JitMode::Auto, true}, Tier{JitMode::Opt}),
+    [](const auto& param_info) {
+      switch (param_info.param.jit) {
+        case JitMode::Off: return std::string("Interpreter");
+        case JitMode::Baseline:
+          return std::string(param_info.param.chaining ? "Baseline" : "BaselineUnchained");
+        case JitMode::Opt: return std::string("Opt");
+        default: return std::string(param_info.param.background ? "AutoBackground" : "Auto");
+      }
+    });
 
 }  // namespace
 }  // namespace strata::jit::rv64sys::test

@@ -1,0 +1,214 @@
+// The hart's chained exits (sys_code_cache.hpp CHAINED EXITS, baseline/chain.hpp LINKED EXITS):
+// a compiled system unit follows its own successor links into the next unit's code, only while
+// the link's epoch is the cache's, no interrupt is pending and enabled, no drop is deferred and
+// the slice lasts; a special exit never chains. Units translated from real RISC-V code, run as
+// the hart's loop runs them (frame 0 over the stack), with the state page at linear address 0.
+#include <cstring>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "jit/baseline/baseline.hpp"
+#include "jit/code_cache.hpp"
+#include "jit/rv64/guest_module.hpp"
+#include "jit/rv64/translator.hpp"
+#include "jit/rv64sys/sys_code_cache.hpp"
+#include "vm/interp.hpp"
+#include "vm/memory.hpp"
+#include "vm/rv64/guest_layout.hpp"
+
+namespace strata::jit::rv64sys {
+namespace {
+
+using rv64::CachedBlock;
+namespace state = vm::rv64::state;
+
+constexpr std::uint64_t kRamBase = 0x8000'0000;
+constexpr std::uint64_t kRamSize = 1 << 20;
+constexpr std::uint64_t kMip = 1u << 9;  // SEIP
+
+class SysChainedExits : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto inst = rv64::make_guest_instance(vm::LinearMemory::kPageSize);
+    ASSERT_TRUE(inst) << inst.error().message;
+    inst_ = std::move(*inst);
+    auto code = CodeCache::create({.capacity_bytes = 64 * 4096, .chunk_bytes = 4096});
+    ASSERT_TRUE(code.has_value()) << code.error().message;
+    code_ = std::move(*code);
+    jit_ = std::make_unique<baseline::BaselineJit>(*code_);
+    cache_ = std::make_unique<SysCodeCache>(*inst_, jit_.get(), code_.get(),
+                                            vm::rv64sys::RamWindow{kRamBase, kRamSize, 0});
+    baseline::ChainContext& ctx = cache_->chain_context();
+    ctx.epochs = true;
+    ctx.slice_left = &slice_;
+    ctx.written = &written_;
+    ctx.irq_pending = &mip_;
+    ctx.irq_enabled = &mie_;
+    ctx.count_limit = 100;
+    cache_->enable_chaining();
+  }
+  void TearDown() override {
+    cache_.reset();  // its units' code leaves the CodeCache first
+    jit_.reset();
+  }
+
+  // A compiled unit at virtual `va` of `insns` (RISC-V words).
+  CachedBlock* add_unit(std::uint64_t va, std::vector<std::uint32_t> insns) {
+    const rv64::FetchFn fetch = [va, insns](std::uint64_t at, std::uint16_t* parcel) {
+      if (at < va || at >= va + insns.size() * 4) return false;
+      std::memcpy(parcel, reinterpret_cast<const std::uint8_t*>(insns.data()) + (at - va), 2);
+      return true;
+    };
+    const rv64::SystemTarget target{};
+    auto t = rv64::translate_block(va, fetch, &target);
+    EXPECT_TRUE(t) << t.error().message;
+    if (!t) return nullptr;
+    CachedBlock* b =
+        cache_->insert(UnitKey{va, kRamBase + (va & 0xfffff), target.data_index}, std::move(*t), 0);
+    EXPECT_TRUE(cache_->compile(*b));
+    return b;
+  }
+  // `addi a0, a0, 1; ret`: counts its runs in a0 and leaves for ra (an exit to a register).
+  CachedBlock* add_counter(std::uint64_t va) { return add_unit(va, {0x00150513u, 0x00008067u}); }
+
+  std::uint64_t& x(unsigned i) {
+    return *reinterpret_cast<std::uint64_t*>(inst_->memory.data() + state::kX + 8 * i);
+  }
+  // Runs `b` as the hart's run_block does; returns the value the run returned.
+  std::uint64_t run(const CachedBlock& b) {
+    vm::Frame* fp = st_.frames;
+    fp->fn = &b.func;
+    fp->base = st_.stack;
+    fp->pc = b.func.code;
+    cache_->chain_context().running = nullptr;
+    const auto s = static_cast<vm::ExecStatus>(b.func.jit_entry(&st_, st_.stack, fp));
+    EXPECT_EQ(s, vm::ExecStatus::Returned);
+    return st_.jit_retval.bits;
+  }
+  std::uint64_t chained() const { return cache_->chain_context().chained; }
+
+  vm::ExecState st_{vm::Limits{}};
+  std::int64_t slice_ = 1000;
+  std::size_t written_ = 0;
+  std::uint64_t mip_ = 0, mie_ = 0;
+  std::unique_ptr<vm::Instance> inst_;
+  std::unique_ptr<CodeCache> code_;
+  std::unique_ptr<baseline::BaselineJit> jit_;
+  std::unique_ptr<SysCodeCache> cache_;
+};
+
+TEST_F(SysChainedExits, AUnitFollowsItsLinkIntoTheNextUnitsCode) {
+  CachedBlock* a = add_counter(0x1000);
+  CachedBlock* b = add_counter(0x2000);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  x(1) = 0x2000;
+  x(10) = 0;
+  cache_->link(*a, 0x2000, *b, 0);
+  EXPECT_EQ(run(*a), 0x2000u);
+  // a ran, then b (its ret to 0x2000 is not linked: b returned).
+  EXPECT_EQ(x(10), 2u);
+  EXPECT_EQ(chained(), 1u);
+  EXPECT_EQ(cache_->chain_context().running, b);
+  EXPECT_EQ(st_.frames[0].fn, &b->func);
+  EXPECT_EQ(slice_, 999);
+}
+
+TEST_F(SysChainedExits, ALinkToAnotherPcOrOfAnEndedEpochIsNotFollowed) {
+  CachedBlock* a = add_counter(0x1000);
+  CachedBlock* b = add_counter(0x2000);
+  ASSERT_NE(b, nullptr);
+  x(1) = 0x2000;
+  x(10) = 0;
+  cache_->link(*a, 0x2004, *b, 0);
+  EXPECT_EQ(run(*a), 0x2000u);
+  EXPECT_EQ(x(10), 1u);
+  cache_->link(*a, 0x2000, *b, 0);
+  cache_->invalidate_links();
+  EXPECT_EQ(run(*a), 0x2000u);
+  EXPECT_EQ(x(10), 2u);
+  EXPECT_EQ(chained(), 0u);
+  // The older of its two links still counts.
+  cache_->link(*a, 0x2000, *b, 0);
+  cache_->link(*a, 0x3000, *b, 0);
+  EXPECT_EQ(run(*a), 0x2000u);
+  EXPECT_EQ(x(10), 4u);
+  EXPECT_EQ(chained(), 1u);
+}
+
+TEST_F(SysChainedExits, APendingEnabledInterruptAPageToDropOrASpentSliceStopsTheChain) {
+  CachedBlock* a = add_counter(0x1000);
+  CachedBlock* b = add_counter(0x2000);
+  ASSERT_NE(b, nullptr);
+  x(1) = 0x2000;
+  x(10) = 0;
+  cache_->link(*a, 0x2000, *b, 0);
+  mip_ = kMip;
+  mie_ = kMip;
+  run(*a);
+  EXPECT_EQ(chained(), 0u);
+  mie_ = 0;  // pending, not enabled: the loop would not take it either
+  run(*a);
+  EXPECT_EQ(chained(), 1u);
+  written_ = 1;
+  run(*a);
+  EXPECT_EQ(chained(), 1u);
+  written_ = 0;
+  slice_ = 0;
+  run(*a);
+  EXPECT_EQ(chained(), 1u);
+  EXPECT_EQ(slice_, 0);  // the loop counts it down itself
+  EXPECT_EQ(x(10), 5u);  // 1 + 2 + 1 + 1
+}
+
+TEST_F(SysChainedExits, AChainGoesOnUntilTheSliceRunsOut) {
+  CachedBlock* b = add_counter(0x2000);
+  ASSERT_NE(b, nullptr);
+  x(1) = 0x2000;
+  x(10) = 0;
+  cache_->link(*b, 0x2000, *b, 0);
+  slice_ = 5;
+  EXPECT_EQ(run(*b), 0x2000u);
+  EXPECT_EQ(x(10), 6u);
+  EXPECT_EQ(chained(), 5u);
+  EXPECT_EQ(slice_, 0);
+}
+
+// An `ecall` leaves through a special exit (pc | 1): even a link at that odd value (no pick
+// makes one) is never followed, nor is an empty link (pc 1) at epoch 0.
+TEST_F(SysChainedExits, ASpecialExitNeverChains) {
+  CachedBlock* e = add_unit(0x3000, {0x00000073u});
+  CachedBlock* b = add_counter(0x2000);
+  ASSERT_NE(e, nullptr);
+  ASSERT_NE(b, nullptr);
+  x(10) = 0;
+  EXPECT_EQ(cache_->link_epoch(), 0u);
+  const std::uint64_t ret = run(*e);
+  EXPECT_EQ(ret & 1, 1u);
+  cache_->link(*e, ret, *b, 0);
+  EXPECT_EQ(run(*e), ret);
+  EXPECT_EQ(x(10), 0u);
+  EXPECT_EQ(chained(), 0u);
+}
+
+// Chained entries count towards the LLVM tier through the target's entry slot (chain.hpp step
+// 4): one each, and one that would reach the limit goes back to the loop, which acts on it.
+TEST_F(SysChainedExits, ChainedEntriesCountUpToTheLimit) {
+  CachedBlock* a = add_counter(0x1000);
+  CachedBlock* b = add_counter(0x2000);
+  ASSERT_NE(b, nullptr);
+  x(1) = 0x2000;
+  b->opt_count = 97;
+  cache_->link(*a, 0x2000, *b, 1);
+  run(*a);
+  EXPECT_EQ(b->opt_count, 98u);
+  run(*a);
+  EXPECT_EQ(b->opt_count, 99u);
+  run(*a);
+  EXPECT_EQ(b->opt_count, 99u);
+  EXPECT_EQ(chained(), 2u);
+}
+
+}  // namespace
+}  // namespace strata::jit::rv64sys
