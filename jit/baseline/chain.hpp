@@ -41,8 +41,11 @@
 // (two ChainLink records the loop keeps, newest first): after storing the value, if it is even,
 // it compares it with links[0].pc, then links[1].pc; a link whose pc is the value and whose
 // epoch is ctx->epoch names a live unit, whose ChainSlot at ctx->entry_offset goes through steps
-// 0-5 (step 5 also counts ++ctx->found). Anything else returns as a plain `ret`. The epoch is
-// compared before the unit is read: a link of another epoch may name a freed unit.
+// 0-5 (step 5 also counts ++ctx->found). With ctx->recent set, a value neither link has is
+// looked up the same way in the record at index (value >> 1) & ctx->recent_mask of
+// ctx->recent (the units the loop found at each pc in this epoch). Anything else returns as a
+// plain `ret`. The epoch is compared before the unit is read: a record of another epoch may
+// name a freed unit.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +72,14 @@ struct FrontEntry {
   const void* unit = nullptr;
 };
 
+// A successor link as chained code reads it (LINKED EXITS): the unit found at `pc` in `epoch`.
+struct ChainLink {
+  uint64_t pc = 1;  // odd: empty
+  const void* unit = nullptr;
+  uint64_t epoch = 0;
+};
+inline constexpr size_t kChainLinks = 2;
+
 // Shared by all the chained code of one run. Its address is a constant in the code: it must not
 // move while the code exists, and its pointers must be set before the first compile.
 struct ChainContext {
@@ -90,15 +101,9 @@ struct ChainContext {
   uint64_t epoch = 0;
   const uint64_t* irq_pending = nullptr;  // null: no interrupt check
   const uint64_t* irq_enabled = nullptr;
+  const ChainLink* recent = nullptr;  // LINKED EXITS (null: links only)
+  uint64_t recent_mask = 0;           // its records - 1 (a power of two)
 };
-
-// A successor link as chained code reads it (LINKED EXITS): the unit found at `pc` in `epoch`.
-struct ChainLink {
-  uint64_t pc = 1;  // odd: empty
-  const void* unit = nullptr;
-  uint64_t epoch = 0;
-};
-inline constexpr size_t kChainLinks = 2;
 
 // What the baseline tier needs to compile a function's chained exits: the slot of each `ret` that
 // chains, by the ret's pc (ascending), and the links its other `ret`s follow (null: none; they

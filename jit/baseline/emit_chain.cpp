@@ -138,24 +138,39 @@ void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
       e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
   asmjit::Label found = a.newLabel();
   static_assert(sizeof(ChainLink) == 24);
-  // A special exit (odd) never chains, nor matches an empty link's pc.
+  constexpr int32_t kPcAt = offsetof(ChainLink, pc), kUnitAt = offsetof(ChainLink, unit),
+                    kEpochAt = offsetof(ChainLink, epoch);
+  // The record whose fields `field(offset)` addresses stands for the value: r8 = its unit, on
+  // to `found`; else to `miss`.
+  const auto follow = [&](const auto& field, asmjit::Label miss) {
+    a.cmp(field(kPcAt), x86::rax);
+    a.jne(miss);
+    a.mov(x86::r11, field(kEpochAt));  // not rcx: the recent records' index
+    a.cmp(x86::r11, x86::qword_ptr(x86::r9, kEpoch));
+    a.jne(miss);
+    a.mov(x86::r8, field(kUnitAt));
+    a.jmp(found);
+  };
+  // A special exit (odd) never chains, nor matches an empty record's pc.
   a.test(x86::al, asmjit::imm(1));
   a.jnz(plain);
   a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(links)));
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
   for (size_t k = 0; k < kChainLinks; ++k) {
+    asmjit::Label next = a.newLabel();
     const int32_t at = static_cast<int32_t>(k * sizeof(ChainLink));
-    asmjit::Label next = k + 1 < kChainLinks ? a.newLabel() : plain;
-    a.cmp(x86::qword_ptr(x86::rdx, at + offsetof(ChainLink, pc)), x86::rax);
-    a.jne(next);
-    a.mov(x86::rcx, x86::qword_ptr(x86::rdx, at + offsetof(ChainLink, epoch)));
-    a.cmp(x86::rcx, x86::qword_ptr(x86::r9, kEpoch));
-    a.jne(next);
-    a.mov(x86::r8, x86::qword_ptr(x86::rdx, at + offsetof(ChainLink, unit)));
-    if (k + 1 < kChainLinks) {
-      a.jmp(found);
-      a.bind(next);
-    }
+    follow([at](int32_t off) { return x86::qword_ptr(x86::rdx, at + off); }, next);
+    a.bind(next);
+  }
+  if (ctx->recent != nullptr) {
+    a.mov(x86::rcx, x86::rax);
+    a.shr(x86::rcx, 1);
+    a.and_(x86::rcx, asmjit::imm(ctx->recent_mask));
+    a.lea(x86::rcx, x86::ptr(x86::rcx, x86::rcx, 1));
+    a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(ctx->recent)));
+    follow([](int32_t off) { return x86::qword_ptr(x86::rdx, x86::rcx, 3, off); }, plain);
+  } else {
+    a.jmp(plain);
   }
   a.bind(found);
   a.add(x86::r8, asmjit::imm(ctx->entry_offset));

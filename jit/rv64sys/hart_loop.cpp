@@ -71,15 +71,23 @@ StopReason Hart::Impl::run_plain() {
       if (opts.jit != JitMode::Off && b->func.jit_entry == nullptr && !b->compile_failed)
           [[unlikely]]
         maybe_compile(*b);
+      cache->note_entry(pc, *b, chain_weight(*b));
     } else {
+      const std::uint64_t epoch = cache->link_epoch();
       switch (pick_unit(false, &b, &scratch, &pages, &end)) {
         case Pick::Run: break;
         case Pick::Again: continue;
         case Pick::Stop: return end;
       }
-      // Only a cached unit is linked, and only if the pick dropped nothing (prev may be gone).
-      if (prev_live && pages.first != kNoPage && prev_epoch == cache->link_epoch())
-        cache->link(*prev, pc, *b, chain_weight(*b));
+      // Only a cached unit is linked, and only if the pick ended no epoch (prev may be gone,
+      // and the fetch the link stands for must be noted in this one).
+      if (pages.first != kNoPage && epoch == cache->link_epoch()) {
+        if (prev_live) {
+          cache->link(*prev, pc, *b, chain_weight(*b));
+        } else {
+          cache->note_entry(pc, *b, chain_weight(*b));
+        }
+      }
     }
     prev_epoch = cache->link_epoch();
     // The unit b last went on to is the likeliest next: its lines the loop reads after b (code

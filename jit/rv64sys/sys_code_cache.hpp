@@ -38,6 +38,10 @@
 // linked at the pc it leaves for, instead of returning to the loop to do the same. It compares
 // a link's epoch with the chain context's (the link epoch itself) before it reads the unit, so
 // the links' rules are unchanged; link() stamps the target's entry slot with the epoch too.
+// An exit to a pc neither link has looks in `recent`, the unit the loop found at each pc in
+// this epoch (note_entry; a direct-mapped table, each record stamped with its epoch), so an
+// exit to a pc that loop found from elsewhere (a return to one of a function's callers) chains
+// too.
 #pragma once
 
 #include <array>
@@ -134,9 +138,13 @@ class SysCodeCache final : public rv64::OptUnitCache {
 
   // See CHAINED EXITS above. Before the first compile; the caller sets the context's
   // slice_left, written and irq words (chain.hpp) first.
+  static constexpr std::size_t kRecentSize = 4096;
   void enable_chaining() {
     chaining_ = true;
     chain_.entry_offset = offsetof(rv64::CachedBlock, entry);
+    recent_.assign(kRecentSize, baseline::ChainLink{});
+    chain_.recent = recent_.data();
+    chain_.recent_mask = kRecentSize - 1;
   }
   baseline::ChainContext& chain_context() { return chain_; }
   // The exits `b`'s baseline code is compiled with (none without chaining). Any thread: it
@@ -148,8 +156,14 @@ class SysCodeCache final : public rv64::OptUnitCache {
   void link(rv64::CachedBlock& from, std::uint64_t pc, rv64::CachedBlock& to,
             std::uint32_t count_weight) {
     from.link(pc, &to, chain_.epoch);
+    note_entry(pc, to, count_weight);
+  }
+  // The loop found `to` at `pc` in this epoch (a pick that ended no epoch, or a link): chained
+  // code may enter it at `pc` from any unit while the epoch lasts.
+  void note_entry(std::uint64_t pc, rv64::CachedBlock& to, std::uint32_t count_weight) {
     to.entry = {&to.func, &to, count_weight != 0 ? &to.opt_count : nullptr, count_weight,
                 chain_.epoch};
+    if (chaining_) recent_[(pc >> 1) & (kRecentSize - 1)] = {pc, &to, chain_.epoch};
   }
 
   // Takes a freshly translated unit for `key` (its guest bytes in the physical page of key.pa,
@@ -228,7 +242,8 @@ class SysCodeCache final : public rv64::OptUnitCache {
   // Its epoch is the link epoch (SUCCESSOR LINKS); its address is in chained code.
   baseline::ChainContext chain_;
   bool chaining_ = false;
-  LinkedFetches fetches_;  // what the picks of this epoch fetched through
+  std::vector<baseline::ChainLink> recent_;  // see CHAINED EXITS; its data is in chained code
+  LinkedFetches fetches_;                    // what the picks of this epoch fetched through
   baseline::CodePromises promises_;
   SysCacheStats stats_;
   rv64::OptCodeOwner* opt_owner_ = nullptr;

@@ -69,8 +69,13 @@ class SysChainedExits : public ::testing::Test {
     EXPECT_TRUE(cache_->compile(*b));
     return b;
   }
-  // `addi a0, a0, 1; ret`: counts its runs in a0 and leaves for ra (an exit to a register).
-  CachedBlock* add_counter(std::uint64_t va) { return add_unit(va, {0x00150513u, 0x00008067u}); }
+  // `addi a0, a0, 1; jr rs`: counts its runs in a0 and leaves for x[rs] (an exit to a
+  // register). b-units below leave for t0, which the tests point where no unit is.
+  CachedBlock* add_counter(std::uint64_t va, unsigned rs = 1) {
+    return add_unit(va, {0x00150513u, 0x00000067u | rs << 15});
+  }
+  static constexpr unsigned kT0 = 5;
+  static constexpr std::uint64_t kNowhere = 0x5000;
 
   std::uint64_t& x(unsigned i) {
     return *reinterpret_cast<std::uint64_t*>(inst_->memory.data() + state::kX + 8 * i);
@@ -100,14 +105,15 @@ class SysChainedExits : public ::testing::Test {
 
 TEST_F(SysChainedExits, AUnitFollowsItsLinkIntoTheNextUnitsCode) {
   CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000);
+  CachedBlock* b = add_counter(0x2000, kT0);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   x(1) = 0x2000;
+  x(5) = kNowhere;
   x(10) = 0;
   cache_->link(*a, 0x2000, *b, 0);
-  EXPECT_EQ(run(*a), 0x2000u);
-  // a ran, then b (its ret to 0x2000 is not linked: b returned).
+  // a ran, then b, which left for t0 (no unit there: it returned).
+  EXPECT_EQ(run(*a), kNowhere);
   EXPECT_EQ(x(10), 2u);
   EXPECT_EQ(chained(), 1u);
   EXPECT_EQ(cache_->chain_context().running, b);
@@ -117,9 +123,10 @@ TEST_F(SysChainedExits, AUnitFollowsItsLinkIntoTheNextUnitsCode) {
 
 TEST_F(SysChainedExits, ALinkToAnotherPcOrOfAnEndedEpochIsNotFollowed) {
   CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000);
+  CachedBlock* b = add_counter(0x2000, kT0);
   ASSERT_NE(b, nullptr);
   x(1) = 0x2000;
+  x(5) = kNowhere;
   x(10) = 0;
   cache_->link(*a, 0x2004, *b, 0);
   EXPECT_EQ(run(*a), 0x2000u);
@@ -129,19 +136,54 @@ TEST_F(SysChainedExits, ALinkToAnotherPcOrOfAnEndedEpochIsNotFollowed) {
   EXPECT_EQ(run(*a), 0x2000u);
   EXPECT_EQ(x(10), 2u);
   EXPECT_EQ(chained(), 0u);
-  // The older of its two links still counts.
+  // The older of its two links still counts (the recent record of 0x2000 overwritten).
   cache_->link(*a, 0x2000, *b, 0);
   cache_->link(*a, 0x3000, *b, 0);
-  EXPECT_EQ(run(*a), 0x2000u);
+  cache_->note_entry(0x2000 + 2 * SysCodeCache::kRecentSize, *b, 0);
+  EXPECT_EQ(run(*a), kNowhere);
+  EXPECT_EQ(x(10), 4u);
+  EXPECT_EQ(chained(), 1u);
+}
+
+// An exit to a pc neither of the unit's links has: the unit the loop found there in this epoch
+// (note_entry), from whatever unit it came.
+TEST_F(SysChainedExits, AnExitNeitherLinkHasFindsTheUnitTheLoopFoundThereInThisEpoch) {
+  // Neither the record's index nor the epoch 0.
+  constexpr std::uint64_t kB = 0x2468;
+  cache_->invalidate_links();
+  cache_->invalidate_links();
+  CachedBlock* a = add_counter(0x1000);
+  CachedBlock* b = add_counter(kB, kT0);
+  CachedBlock* c = add_counter(0x3000);
+  ASSERT_NE(c, nullptr);
+  x(1) = kB;
+  x(5) = kNowhere;
+  x(10) = 0;
+  cache_->link(*a, 0x3000, *c, 0);
+  cache_->link(*a, 0x3004, *c, 0);
+  cache_->note_entry(kB, *b, 0);
+  EXPECT_EQ(run(*a), kNowhere);
+  EXPECT_EQ(x(10), 2u);
+  EXPECT_EQ(chained(), 1u);
+  EXPECT_EQ(cache_->chain_context().running, b);
+  // Another pc with the same record index: not b's.
+  x(1) = kB + 2 * SysCodeCache::kRecentSize;
+  EXPECT_EQ(run(*a), x(1));
+  EXPECT_EQ(chained(), 1u);
+  // A record of an ended epoch.
+  x(1) = kB;
+  cache_->invalidate_links();
+  EXPECT_EQ(run(*a), kB);
   EXPECT_EQ(x(10), 4u);
   EXPECT_EQ(chained(), 1u);
 }
 
 TEST_F(SysChainedExits, APendingEnabledInterruptAPageToDropOrASpentSliceStopsTheChain) {
   CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000);
+  CachedBlock* b = add_counter(0x2000, kT0);
   ASSERT_NE(b, nullptr);
   x(1) = 0x2000;
+  x(5) = kNowhere;
   x(10) = 0;
   cache_->link(*a, 0x2000, *b, 0);
   mip_ = kMip;
@@ -175,11 +217,11 @@ TEST_F(SysChainedExits, AChainGoesOnUntilTheSliceRunsOut) {
   EXPECT_EQ(slice_, 0);
 }
 
-// An `ecall` leaves through a special exit (pc | 1): even a link at that odd value (no pick
-// makes one) is never followed, nor is an empty link (pc 1) at epoch 0.
+// An `ecall` leaves through a special exit (pc | 1): even a link or record at that odd value (no
+// pick makes one) is never followed, nor is an empty one (pc 1) at epoch 0.
 TEST_F(SysChainedExits, ASpecialExitNeverChains) {
   CachedBlock* e = add_unit(0x3000, {0x00000073u});
-  CachedBlock* b = add_counter(0x2000);
+  CachedBlock* b = add_counter(0x2000, kT0);
   ASSERT_NE(e, nullptr);
   ASSERT_NE(b, nullptr);
   x(10) = 0;
@@ -187,6 +229,10 @@ TEST_F(SysChainedExits, ASpecialExitNeverChains) {
   const std::uint64_t ret = run(*e);
   EXPECT_EQ(ret & 1, 1u);
   cache_->link(*e, ret, *b, 0);
+  EXPECT_EQ(run(*e), ret);
+  cache_->link(*e, 0x2000, *b, 0);
+  cache_->link(*e, 0x2000, *b, 0);
+  cache_->note_entry(ret, *b, 0);
   EXPECT_EQ(run(*e), ret);
   EXPECT_EQ(x(10), 0u);
   EXPECT_EQ(chained(), 0u);
@@ -196,9 +242,10 @@ TEST_F(SysChainedExits, ASpecialExitNeverChains) {
 // 4): one each, and one that would reach the limit goes back to the loop, which acts on it.
 TEST_F(SysChainedExits, ChainedEntriesCountUpToTheLimit) {
   CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000);
+  CachedBlock* b = add_counter(0x2000, kT0);
   ASSERT_NE(b, nullptr);
   x(1) = 0x2000;
+  x(5) = kNowhere;
   b->opt_count = 97;
   cache_->link(*a, 0x2000, *b, 1);
   run(*a);
