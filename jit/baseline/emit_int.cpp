@@ -137,6 +137,20 @@ STRATA_BIN(Or, kIdOr)
 STRATA_BIN(Xor, kIdXor)
 #undef STRATA_BIN
 
+// rdx:rax = rax * c; the high half is the result.
+void emit_MulH(Emitter& e, const isa::Insn& in) {
+  e.load_rax(b_of(in.word));
+  e.a.emit(x86::Inst::kIdMov, x86::rcx, e.opnd(c_of(in.word)));
+  e.a.imul(x86::rdx, x86::rax, x86::rcx);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rdx);
+}
+void emit_MulHU(Emitter& e, const isa::Insn& in) {
+  e.load_rax(b_of(in.word));
+  e.a.emit(x86::Inst::kIdMov, x86::rcx, e.opnd(c_of(in.word)));
+  e.a.mul(x86::rdx, x86::rax, x86::rcx);
+  e.a.emit(x86::Inst::kIdMov, e.opnd(a_of(in.word)), x86::rdx);
+}
+
 void emit_Div(Emitter& e, const isa::Insn& in) {
   divide(e, in, true, false);
 }

@@ -17,7 +17,8 @@ OpSync op_sync(isa::Op op) {
     // Integer ops, loads, stores, branches and returns: emit_int.cpp, emit_memory.cpp,
     // emit_control.cpp and emit_chain.cpp read and write through Emitter::opnd/load_rax/store_rax.
     case Op::Nop: case Op::Mov: case Op::Li: case Op::Ldk: case Op::Null: case Op::FnRef:
-    case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Rem: case Op::DivU:
+    case Op::Add: case Op::Sub: case Op::Mul: case Op::MulH: case Op::MulHU: case Op::Div:
+    case Op::Rem: case Op::DivU:
     case Op::RemU: case Op::And: case Op::Or: case Op::Xor: case Op::Shl: case Op::Shr:
     case Op::Sar: case Op::Neg: case Op::Not: case Op::AddI: case Op::MulI: case Op::AndI:
     case Op::OrI: case Op::XorI: case Op::ShlI: case Op::ShrI: case Op::SarI:

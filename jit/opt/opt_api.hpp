@@ -24,8 +24,9 @@ namespace strata::jit::opt {
 // the allocation cache, baseline::ChainSlot/ChainContext) changes, so a stale module is refused
 // rather than misused. 7: the ExecState gained alloc_cache, read by inline allocation.
 // 8: OptRequest::guard_bytes. 9: OptRequest::chain (chained exits). 11: ChainSlot::epoch and
-// ChainContext's epoch and interrupt words (the hart's linked exits).
-inline constexpr uint32_t kOptApiVersion = 11;
+// ChainContext's epoch and interrupt words (the hart's linked exits). 12: the mulh and mulhu
+// opcodes.
+inline constexpr uint32_t kOptApiVersion = 12;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 

@@ -64,6 +64,16 @@ bool Translator::emit_int(const isa::Insn& in) {
     case isa::Op::Add: set(a, b_.CreateAdd(get(b), get(c))); break;
     case isa::Op::Sub: set(a, b_.CreateSub(get(b), get(c))); break;
     case isa::Op::Mul: set(a, b_.CreateMul(get(b), get(c))); break;
+    case isa::Op::MulH:
+    case isa::Op::MulHU: {
+      // The 128-bit product's high half (x86: one mul or imul).
+      const bool is_signed = in.op() == isa::Op::MulH;
+      llvm::Type* i128 = b_.getInt128Ty();
+      llvm::Value* x = is_signed ? b_.CreateSExt(get(b), i128) : b_.CreateZExt(get(b), i128);
+      llvm::Value* y = is_signed ? b_.CreateSExt(get(c), i128) : b_.CreateZExt(get(c), i128);
+      set(a, b_.CreateTrunc(b_.CreateLShr(b_.CreateMul(x, y), 64), i64_));
+      break;
+    }
     case isa::Op::Div: divide(true, false); break;
     case isa::Op::Rem: divide(true, true); break;
     case isa::Op::DivU: divide(false, false); break;

@@ -78,8 +78,8 @@ bool translate_muldiv(BlockBuilder& b, const DecodedInsn& in) {
       b.emit(Op::Sext32, d, d);
       return true;
     }
-    case Opcode::Mulh: b.call_helper(Helper::Mulh, b.xdef(in.rd), {s1, s2}); return true;
-    case Opcode::Mulhu: b.call_helper(Helper::Mulhu, b.xdef(in.rd), {s1, s2}); return true;
+    case Opcode::Mulh: b.emit(Op::MulH, b.xdef(in.rd), s1, s2); return true;
+    case Opcode::Mulhu: b.emit(Op::MulHU, b.xdef(in.rd), s1, s2); return true;
     case Opcode::Mulhsu: b.call_helper(Helper::Mulhsu, b.xdef(in.rd), {s1, s2}); return true;
     case Opcode::Div:
     case Opcode::Divu:

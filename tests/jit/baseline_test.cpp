@@ -28,9 +28,9 @@ using strata::jit::testing::kTrapsInsideCompiledCodeReportTheInterpretersTrace;
 using strata::jit::testing::unary_fn;
 
 TEST(BaselineInt, BinaryOps) {
-  for (const char* op :
-       {"add", "sub", "mul", "div", "rem", "divu", "remu", "and", "or",  "xor", "shl", "shr",
-        "sar", "eq",  "ne",  "lt",  "le",  "gt",   "ge",   "ltu", "leu", "gtu", "geu"}) {
+  for (const char* op : {"add", "sub", "mul", "mulh", "mulhu", "div", "rem", "divu", "remu",
+                         "and", "or",  "xor", "shl",  "shr",   "sar", "eq",  "ne",   "lt",
+                         "le",  "gt",  "ge",  "ltu",  "leu",   "gtu", "geu"}) {
     const std::string src = binary_fn(op, "i64", "i64");
     for (int64_t x : kInts)
       for (int64_t y : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{3}, int64_t{64}, kMin, kMax})

@@ -228,10 +228,10 @@ class Gen {
   }
 
   void int_op(std::vector<Stmt>& out) {
-    static constexpr Op kBin[] = {Op::Add,  Op::Sub, Op::Mul, Op::Div, Op::Rem, Op::DivU,
-                                  Op::RemU, Op::And, Op::Or,  Op::Xor, Op::Shl, Op::Shr,
-                                  Op::Sar,  Op::Eq,  Op::Ne,  Op::Lt,  Op::Le,  Op::Gt,
-                                  Op::Ge,   Op::LtU, Op::LeU, Op::GtU, Op::GeU};
+    static constexpr Op kBin[] = {
+        Op::Add, Op::Sub, Op::Mul, Op::MulH, Op::MulHU, Op::Div, Op::Rem, Op::DivU, Op::RemU,
+        Op::And, Op::Or,  Op::Xor, Op::Shl,  Op::Shr,   Op::Sar, Op::Eq,  Op::Ne,   Op::Lt,
+        Op::Le,  Op::Gt,  Op::Ge,  Op::LtU,  Op::LeU,   Op::GtU, Op::GeU};
     static constexpr Op kUn[] = {Op::Neg,   Op::Not,    Op::Sext8,  Op::Sext16, Op::Sext32,
                                  Op::Zext8, Op::Zext16, Op::Zext32, Op::MovI};
     static constexpr Op kImm[] = {Op::AddI, Op::MulI, Op::AndI, Op::OrI,

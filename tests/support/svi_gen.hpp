@@ -44,6 +44,7 @@ namespace strata::svigen {
 // clang-format off
 #define STRATA_SVIGEN_OPS(X)                                                                    \
   X(Add, "add") X(Sub, "sub") X(Mul, "mul") X(Div, "div") X(Rem, "rem") X(DivU, "divu")         \
+  X(MulH, "mulh") X(MulHU, "mulhu")                                                             \
   X(RemU, "remu") X(And, "and") X(Or, "or") X(Xor, "xor") X(Shl, "shl") X(Shr, "shr")           \
   X(Sar, "sar") X(Eq, "eq") X(Ne, "ne") X(Lt, "lt") X(Le, "le") X(Gt, "gt") X(Ge, "ge")         \
   X(LtU, "ltu") X(LeU, "leu") X(GtU, "gtu") X(GeU, "geu")                                       \

@@ -251,6 +251,10 @@ bool Evaluator::insn(const Stmt& s, Frame& fr) {
     case Op::Add: a = wrap_add(b, c); return true;
     case Op::Sub: a = static_cast<i64>(ub - uc); return true;
     case Op::Mul: a = wrap_mul(b, c); return true;
+    case Op::MulH: a = static_cast<i64>((static_cast<__int128>(b) * c) >> 64); return true;
+    case Op::MulHU:
+      a = static_cast<i64>((static_cast<unsigned __int128>(ub) * uc) >> 64);
+      return true;
     case Op::Div:
       if (c == 0) return trap(OracleTrap::DivideByZero, s);
       a = (b == kMin && c == -1) ? kMin : b / c;

@@ -60,9 +60,9 @@ TEST(OptInt, BinaryOps) {
   for (int64_t x : kInts)
     for (int64_t y : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{3}, int64_t{64}, kMin, kMax})
       calls.push_back({vi(x), vi(y)});
-  for (const char* op :
-       {"add", "sub", "mul", "div", "rem", "divu", "remu", "and", "or",  "xor", "shl", "shr",
-        "sar", "eq",  "ne",  "lt",  "le",  "gt",   "ge",   "ltu", "leu", "gtu", "geu"})
+  for (const char* op : {"add", "sub", "mul", "mulh", "mulhu", "div", "rem", "divu", "remu",
+                         "and", "or",  "xor", "shl",  "shr",   "sar", "eq",  "ne",   "lt",
+                         "le",  "gt",  "ge",  "ltu",  "leu",   "gtu", "geu"})
     same(binary_fn(op, "i64", "i64"), "f", calls, {}, kOptOnly);
 }
 
