@@ -211,8 +211,9 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
       *end = fault_stop(fmt::format("internal error: {}", t.error().message));
       return Pick::Stop;
     }
-    // Stores into this page now take the slow path, which drops the unit.
-    tlb->protect_code_page(pa);
+    // Stores into this page now take the slow path, which drops the unit. A page that has
+    // units already has no write tag (fills since then saw page_has_code).
+    if (!cache->page_has_code(pa)) tlb->protect_code_page(pa);
     b = cache->insert(key, std::move(*t), timer.elapsed_ns());
     if (!fits_stack(*b, end)) return Pick::Stop;
   }
@@ -250,8 +251,8 @@ Hart::Impl::Pick Hart::Impl::pick_cross_page(std::uint64_t pa, std::uint16_t lo,
     }
     ++stats.cross_page_insns;
     // A store into either half drops it.
-    tlb->protect_code_page(pa);
-    tlb->protect_code_page(pa_hi);
+    if (!cache->page_has_code(pa)) tlb->protect_code_page(pa);
+    if (!cache->page_has_code(pa_hi)) tlb->protect_code_page(pa_hi);
     b = cache->insert(key, std::move(*t), timer.elapsed_ns());
     if (!fits_stack(*b, end)) return Pick::Stop;
   }

@@ -52,7 +52,8 @@ void SoftTlb::protect_code_page(std::uint64_t pa) {
   const std::uint64_t page = pa & kPageMask;
   if (page < ram_.pa_base || page - ram_.pa_base >= ram_.size) return;
   const std::uint64_t linear = ram_.linear + (page - ram_.pa_base);
-  // Any virtual page may map it: scan every entry (rare — once per page that gets code).
+  // Any virtual page may map it: scan every entry (once per page that gets code: the hart asks
+  // only for a page without units).
   auto* words = reinterpret_cast<std::uint64_t*>(storage_.data());
   for (std::size_t e = 0; e < std::size_t{kIndexes} * kEntries; ++e) {
     std::uint64_t* w = words + e * kWords;
