@@ -1,7 +1,7 @@
 // What the caller of the baseline tier promises about every run of one function's code, so that
-// the emitter can leave out work it must otherwise do for any SVI function. The RV64 user-mode
-// runner makes both promises for its translated units (jit/rv64/translation_cache.hpp); SVI
-// programs make none.
+// the emitter can leave out work it must otherwise do for any SVI function. The RV64 runners
+// make them for their translated units (jit/rv64/translation_cache.hpp, jit/rv64sys/hart.cpp);
+// SVI programs make none.
 #pragma once
 
 namespace strata::jit::baseline {
@@ -20,6 +20,13 @@ struct CodePromises {
   // the unit of fuel charged to st->fuel_left (a read-modify-write per loop iteration) and the
   // refuel stub. The RV64 runners' units keep their own time slice (state::kSliceLeft).
   bool unlimited_fuel = false;
+  // Every host import the function calls (callh of a native) is a leaf: it neither reads nor
+  // moves the VM stack or frames, never traps or exits (HostContext::pending stays None), and the
+  // host context's `caller` is already the function's instance. A callh of up to four arguments
+  // is then a plain C call of the native with its arguments in a scratch array on the host
+  // stack, instead of rt::call_host. The full-system hart's units make it (their Sys* helpers,
+  // which LLVM's code calls the same way: opt::OptRequest::leaf_host_calls).
+  bool leaf_host_calls = false;
 };
 
 }  // namespace strata::jit::baseline

@@ -105,10 +105,36 @@ void direct_call(Emitter& e, const isa::Insn& in, const vm::FuncInfo* callee) {
 void emit_Call(Emitter& e, const isa::Insn& in) {
   direct_call(e, in, &e.inst.funcs[b_of(in.word)]);
 }
+// CodePromises::leaf_host_calls: the native called straight. The instruction is not
+// cache-aware (OpSync::All): the window holds the arguments, and the cache is reloaded from it
+// after, the result included.
+constexpr uint32_t kMaxLeafArgs = 4;
+void leaf_host_call(Emitter& e, const isa::Insn& in, const vm::ImportBinding& import) {
+  auto& a = e.a;
+  // Arguments at [rsp], the result at [rsp + 32]; 48 bytes keep rsp 16-aligned for the call.
+  constexpr int32_t kScratch = 48, kResult = 32;
+  a.sub(x86::rsp, kScratch);
+  for (uint32_t k = 0; k < in.nargs; ++k) {
+    a.mov(x86::rax, x86::qword_ptr(x86::rbx, static_cast<int32_t>(in.arg(k)) * 8));
+    a.mov(x86::qword_ptr(x86::rsp, static_cast<int32_t>(k) * 8), x86::rax);
+  }
+  a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, host)));
+  a.mov(x86::rsi, x86::rsp);
+  a.lea(x86::rdx, x86::ptr(x86::rsp, kResult));
+  e.call_fn(fnp(import.native));
+  if (import.has_result) {
+    a.mov(x86::rax, x86::qword_ptr(x86::rsp, kResult));
+    a.mov(x86::qword_ptr(x86::rbx, static_cast<int32_t>(a_of(in.word)) * 8), x86::rax);
+  }
+  a.add(x86::rsp, kScratch);
+}
+
 void emit_CallH(Emitter& e, const isa::Insn& in) {
   const vm::ImportBinding* import = &e.inst.imports[b_of(in.word)];
   if (import->target != nullptr)
     direct_call(e, in, import->target);
+  else if (e.leaf_host_calls() && import->nparams <= kMaxLeafArgs && in.nargs <= kMaxLeafArgs)
+    leaf_host_call(e, in, *import);
   else
     slow_call(e, in, fnp(&rt::call_host), reinterpret_cast<uint64_t>(import));
 }

@@ -98,6 +98,7 @@ class Emitter {
 
   // CodePromises::fixed_memory: r14 is the data address and the size is a constant.
   bool fixed_memory() const { return promises_.fixed_memory; }
+  bool leaf_host_calls() const { return promises_.leaf_host_calls; }
   // Register r holds 0 at every instruction (CodePromises::zero_r0, kept by the function).
   bool known_zero(uint16_t r) const { return r == 0 && zero_r0_; }
   // With fixed_memory: a constant in the code, size - end, against which an address is compared

@@ -289,3 +289,43 @@ low:
 
 }  // namespace
 }  // namespace strata::jit::baseline::test
+
+namespace strata::jit::baseline::test {
+namespace {
+
+// CodePromises::leaf_host_calls: a callh is a plain C call of the native. The arguments reach it
+// in order (atan2 is not symmetric) from cached registers and window slots alike, and the
+// result lands in its register, which the code reads right after.
+TEST(CodePromises, LeafHostCallsPassArgumentsInOrderAndTakeTheResult) {
+  const std::string src = R"(
+.import "std.math" atan2(f64, f64) -> f64
+.func main() -> i64 export
+  .reg %y: f64, %x: f64, %r: f64, %s: f64, %i: i64, %n: i64, %k: i64
+  li %n, 0
+  li %i, 1
+.loop:
+  i2f %y, %i
+  li %k, 2
+  i2f %x, %k
+  callh %r, atan2(%y, %x)
+  callh %s, atan2(%x, %y)
+  fsub %r, %s, %r
+  li %k, 1000000
+  i2f %s, %k
+  fmul %r, %r, %s
+  f2i %k, %r
+  add %n, %n, %k
+  addi %i, %i, 1
+  li %k, 4
+  blt %i, %k, .loop
+  ret %n
+.end
+)";
+  const std::string want = run(src, nullptr);
+  EXPECT_NE(want.find("returned"), std::string::npos) << want;
+  const CodePromises leaf{.fixed_memory = true, .zero_r0 = true, .leaf_host_calls = true};
+  EXPECT_EQ(run(src, &leaf), want);
+}
+
+}  // namespace
+}  // namespace strata::jit::baseline::test
