@@ -89,6 +89,14 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
   a.jmp(x86::rax);
 }
 
+// A `ret` that looks for its unit itself: stores the value as a plain `ret` does and returns the
+// cold stub that leaves as one (not found, or a refusal: nothing to report).
+asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
+  e.load_rax(isa::a_of(in.word));
+  e.a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+  return e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+}
+
 }  // namespace
 
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
@@ -108,11 +116,7 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
 void emit_found_ret(Emitter& e, const isa::Insn& in) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
-  e.load_rax(isa::a_of(in.word));
-  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
-  // Nothing to report: not found and every refusal return as a plain `ret`.
-  asmjit::Label plain =
-      e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+  const asmjit::Label plain = store_value_for_lookup(e, in);
   static_assert(sizeof(FrontEntry) == 16);
   a.mov(x86::rcx, x86::rax);
   a.shr(x86::rcx, 1);
@@ -132,10 +136,7 @@ void emit_found_ret(Emitter& e, const isa::Insn& in) {
 void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
-  e.load_rax(isa::a_of(in.word));
-  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
-  asmjit::Label plain =
-      e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+  const asmjit::Label plain = store_value_for_lookup(e, in);
   asmjit::Label found = a.newLabel();
   static_assert(sizeof(ChainLink) == 24);
   constexpr int32_t kPcAt = offsetof(ChainLink, pc), kUnitAt = offsetof(ChainLink, unit),

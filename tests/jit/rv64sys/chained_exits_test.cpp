@@ -76,6 +76,17 @@ class SysChainedExits : public ::testing::Test {
   }
   static constexpr unsigned kT0 = 5;
   static constexpr std::uint64_t kNowhere = 0x5000;
+  // a_ at 0x1000 leaves for ra = 0x2000, where b_ is; b_ leaves for t0, where no unit is; a0
+  // counts the runs of both.
+  void add_pair() {
+    a_ = add_counter(0x1000);
+    b_ = add_counter(0x2000, kT0);
+    ASSERT_NE(a_, nullptr);
+    ASSERT_NE(b_, nullptr);
+    x(1) = 0x2000;
+    x(5) = kNowhere;
+    x(10) = 0;
+  }
 
   std::uint64_t& x(unsigned i) {
     return *reinterpret_cast<std::uint64_t*>(inst_->memory.data() + state::kX + 8 * i);
@@ -101,16 +112,13 @@ class SysChainedExits : public ::testing::Test {
   std::unique_ptr<CodeCache> code_;
   std::unique_ptr<baseline::BaselineJit> jit_;
   std::unique_ptr<SysCodeCache> cache_;
+  CachedBlock* a_ = nullptr;
+  CachedBlock* b_ = nullptr;
 };
 
 TEST_F(SysChainedExits, AUnitFollowsItsLinkIntoTheNextUnitsCode) {
-  CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000, kT0);
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
-  x(1) = 0x2000;
-  x(5) = kNowhere;
-  x(10) = 0;
+  ASSERT_NO_FATAL_FAILURE(add_pair());
+  CachedBlock *a = a_, *b = b_;
   cache_->link(*a, 0x2000, *b, 0);
   // a ran, then b, which left for t0 (no unit there: it returned).
   EXPECT_EQ(run(*a), kNowhere);
@@ -122,12 +130,8 @@ TEST_F(SysChainedExits, AUnitFollowsItsLinkIntoTheNextUnitsCode) {
 }
 
 TEST_F(SysChainedExits, ALinkToAnotherPcOrOfAnEndedEpochIsNotFollowed) {
-  CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000, kT0);
-  ASSERT_NE(b, nullptr);
-  x(1) = 0x2000;
-  x(5) = kNowhere;
-  x(10) = 0;
+  ASSERT_NO_FATAL_FAILURE(add_pair());
+  CachedBlock *a = a_, *b = b_;
   cache_->link(*a, 0x2004, *b, 0);
   EXPECT_EQ(run(*a), 0x2000u);
   EXPECT_EQ(x(10), 1u);
@@ -179,12 +183,8 @@ TEST_F(SysChainedExits, AnExitNeitherLinkHasFindsTheUnitTheLoopFoundThereInThisE
 }
 
 TEST_F(SysChainedExits, APendingEnabledInterruptAPageToDropOrASpentSliceStopsTheChain) {
-  CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000, kT0);
-  ASSERT_NE(b, nullptr);
-  x(1) = 0x2000;
-  x(5) = kNowhere;
-  x(10) = 0;
+  ASSERT_NO_FATAL_FAILURE(add_pair());
+  CachedBlock *a = a_, *b = b_;
   cache_->link(*a, 0x2000, *b, 0);
   mip_ = kMip;
   mie_ = kMip;
@@ -241,11 +241,8 @@ TEST_F(SysChainedExits, ASpecialExitNeverChains) {
 // Chained entries count towards the LLVM tier through the target's entry slot (chain.hpp step
 // 4): one each, and one that would reach the limit goes back to the loop, which acts on it.
 TEST_F(SysChainedExits, ChainedEntriesCountUpToTheLimit) {
-  CachedBlock* a = add_counter(0x1000);
-  CachedBlock* b = add_counter(0x2000, kT0);
-  ASSERT_NE(b, nullptr);
-  x(1) = 0x2000;
-  x(5) = kNowhere;
+  ASSERT_NO_FATAL_FAILURE(add_pair());
+  CachedBlock *a = a_, *b = b_;
   b->opt_count = 97;
   cache_->link(*a, 0x2000, *b, 1);
   run(*a);
