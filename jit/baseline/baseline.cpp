@@ -53,6 +53,7 @@ bool BaselineJit::compile(vm::FuncInfo& fn) {
 struct BaselineJit::PreparedCode {
   asmjit::CodeHolder code;
   asmjit::Label osr_entry;
+  asmjit::Label chain_entry;                                   // chain.hpp FRAMES (invalid: none)
   std::vector<std::pair<uint32_t, asmjit::Label>> osr_points;  // ascending pc
   uint64_t prepare_ns = 0;
 };
@@ -77,6 +78,7 @@ BaselineJit::Prepared BaselineJit::prepare(const vm::FuncInfo& fn, const isa::Fu
     Emitter e(p->code, fn, body, chain, promises, probes);
     if (!e.emit_function() || errors.failed) return nullptr;
     p->osr_entry = e.osr_label();
+    p->chain_entry = e.chain_entry_label();
     for (uint32_t pc : e.osr_points()) p->osr_points.emplace_back(pc, e.label_at(pc));
   }
   // Installing reports its errors as values; the flag dies here.
@@ -86,7 +88,7 @@ BaselineJit::Prepared BaselineJit::prepare(const vm::FuncInfo& fn, const isa::Fu
   return p;
 }
 
-bool BaselineJit::install(vm::FuncInfo& fn, Prepared p) {
+bool BaselineJit::install(vm::FuncInfo& fn, Prepared p, const void** enter) {
   CompileTimer timer;
   auto entry = install_asmjit(cache_, key_of(fn), p->code, p->prepare_ns);
   if (!entry) {
@@ -99,6 +101,9 @@ bool BaselineJit::install(vm::FuncInfo& fn, Prepared p) {
   perf_map_note(entry->code, entry->size, fn.name, "baseline");
   // Installing relocated the holder to the entry's address: label offsets are final.
   const auto* start = static_cast<const uint8_t*>(entry->code);
+  if (enter != nullptr)
+    *enter =
+        p->chain_entry.isValid() ? start + p->code.labelOffsetFromBase(p->chain_entry) : nullptr;
   if (!p->osr_points.empty()) {
     OsrTable& t = osr_[&fn];
     t.entry = reinterpret_cast<decltype(OsrTable::entry)>(

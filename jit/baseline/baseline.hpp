@@ -69,8 +69,10 @@ class BaselineJit {
   static Prepared prepare(const vm::FuncInfo& fn, const isa::Function& body,
                           const ChainExits* chain = nullptr, const CodePromises& promises = {},
                           std::span<const BlockProbe> probes = {});
-  // False (fn keeps its code slot) when the cache cannot take it.
-  bool install(vm::FuncInfo& fn, Prepared code);
+  // False (fn keeps its code slot) when the cache cannot take it. `enter` (may be null): where
+  // chained code enters the new code past its frame set-up (chain.hpp FRAMES), null if it
+  // was not compiled for that.
+  bool install(vm::FuncInfo& fn, Prepared code, const void** enter = nullptr);
   // What prepare() took, in ns of the thread that ran it (install() adds its own).
   static uint64_t prepare_ns(const PreparedCode& code);
 

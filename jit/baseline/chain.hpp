@@ -26,6 +26,12 @@
 // Every return of those steps ("a miss") first stores the slot's address in ctx->missed, so the
 // loop can link it once it has found (and compiled) the unit at the returned key.
 //
+// FRAMES. Functions compiled with ctx->epochs all push the same registers in their prologue, so
+// step 5 does not pop its frame for a target whose jit_entry is slot->expect (baseline code of
+// such a function, BaselineJit::install's `enter`): it jumps to slot->enter, right after the
+// target's prologue has taken st, base and fp from its arguments (which are the jumping
+// function's own), keeping the frame it has; any other target is entered as above.
+//
 // INDIRECT EXITS. With ctx->front set when a function is compiled, each of its other `ret`s (a
 // value not known at translation: a jump to a register, a return) looks the next unit up
 // itself, in the runner's direct-mapped front cache (QEMU's lookup_and_goto_ptr idea): after
@@ -64,6 +70,10 @@ struct ChainSlot {
   uint32_t* count = nullptr;             // the target's hotness count, null: not counted
   uint32_t weight = 0;                   // added to *count per chained entry
   uint64_t epoch = 0;                    // with ChainContext::epochs: the epoch it stands in
+  // With ChainContext::epochs: while the target's jit_entry is `expect`, its code is entered at
+  // `enter`, past its frame set-up, with the jumping function's frame (FRAMES below).
+  const void* expect = nullptr;
+  const void* enter = nullptr;
 };
 
 // One entry of the runner's front cache as chained code reads it (INDIRECT EXITS).

@@ -25,6 +25,8 @@ constexpr int32_t kFramePc = offsetof(vm::Frame, pc);
 constexpr int32_t kRetval = offsetof(vm::ExecState, jit_retval);
 constexpr int32_t kFound = offsetof(ChainContext, found);
 constexpr int32_t kSlotEpoch = offsetof(ChainSlot, epoch);
+constexpr int32_t kExpect = offsetof(ChainSlot, expect);
+constexpr int32_t kEnter = offsetof(ChainSlot, enter);
 constexpr int32_t kEpoch = offsetof(ChainContext, epoch);
 
 // Steps 1-5 of chain.hpp with r8 = the slot and r9 = the context (the `ret`'s value stored):
@@ -81,6 +83,14 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
   a.mov(x86::qword_ptr(x86::r13, kFrameFn), x86::rcx);
   a.mov(x86::rdx, x86::qword_ptr(x86::rcx, kCode));
   a.mov(x86::qword_ptr(x86::r13, kFramePc), x86::rdx);
+  if (e.uniform_frame()) {
+    // FRAMES: the target's code past its frame set-up, in this frame.
+    asmjit::Label other = a.newLabel();
+    a.cmp(x86::rax, x86::qword_ptr(x86::r8, kExpect));
+    a.jne(other);
+    a.jmp(x86::qword_ptr(x86::r8, kEnter));
+    a.bind(other);
+  }
   // The target's arguments are this function's: st, base, fp. Its `ret` goes to our caller.
   a.mov(x86::rdi, x86::r12);
   a.mov(x86::rsi, x86::rbx);

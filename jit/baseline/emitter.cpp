@@ -299,6 +299,11 @@ void Emitter::prologue(CacheMask load) {
   a.mov(x86::r12, x86::rdi);
   a.mov(x86::rbx, x86::rsi);
   a.mov(x86::r13, x86::rdx);
+  // The function's entry only (the OSR entry has a prologue of its own).
+  if (uniform_frame() && !chain_entry_.isValid()) {
+    chain_entry_ = a.newLabel();
+    a.bind(chain_entry_);
+  }
   if (frame_offset_on_stack()) {
     a.mov(x86::rax, x86::r13);
     a.sub(x86::rax, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));

@@ -121,6 +121,9 @@ class Emitter {
   // The OSR entry (vm::OsrTarget::entry): the prologue, then a jump to the address in rcx (the
   // fourth argument), one of osr_points().
   asmjit::Label osr_label() const { return osr_; }
+  // Right after the prologue's frame set-up, with uniform_frame() (chain.hpp FRAMES); invalid
+  // otherwise.
+  asmjit::Label chain_entry_label() const { return chain_entry_; }
   // The pcs of the backward branches, where an interpreted activation can move in (ascending).
   const std::vector<uint32_t>& osr_points() const { return osr_points_; }
 
@@ -148,6 +151,10 @@ class Emitter {
   const ChainContext* chain_context() const { return chain_ ? chain_->ctx : nullptr; }
   // The links a `ret` without a slot follows (chain.hpp LINKED EXITS), null: none.
   const ChainLink* chain_links() const;
+  // chain.hpp FRAMES: compiled with epochs, the frame is laid out as every such function's.
+  bool uniform_frame() const {
+    return chain_ != nullptr && chain_->ctx != nullptr && chain_->ctx->epochs;
+  }
   // The other `ret`s look the next unit up (chain.hpp, INDIRECT EXITS).
   bool finds_next() const;
   // Pops the registers the prologue pushed (before a ret, or a tail jump to another function).
@@ -178,7 +185,8 @@ class Emitter {
   // Whether the function keeps a register in rbp, which its prologue then saves (with a pad
   // slot for alignment); and whether it keeps one in r15, whose pinned value (fp's offset) then
   // lives in that pad slot, [rsp] in the body. rbp is taken before r15.
-  bool saves_rbp() const { return all_cached_ & (1u << 6); }
+  // chain.hpp FRAMES: every function compiled with epochs pushes rbp and the pad.
+  bool saves_rbp() const { return (all_cached_ & (1u << 6)) || uniform_frame(); }
   bool frame_offset_on_stack() const { return all_cached_ & (1u << 7); }
   // store_rax's register and the code offset right after it (-1: none).
   int32_t rax_reg_ = -1;
@@ -189,6 +197,7 @@ class Emitter {
   std::vector<asmjit::Label> cold_labels_;
   asmjit::Label exit_;
   asmjit::Label osr_;
+  asmjit::Label chain_entry_;
   std::vector<uint32_t> osr_points_;
 };
 

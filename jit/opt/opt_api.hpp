@@ -25,8 +25,8 @@ namespace strata::jit::opt {
 // rather than misused. 7: the ExecState gained alloc_cache, read by inline allocation.
 // 8: OptRequest::guard_bytes. 9: OptRequest::chain (chained exits). 11: ChainSlot::epoch and
 // ChainContext's epoch and interrupt words (the hart's linked exits). 12: the mulh and mulhu
-// opcodes.
-inline constexpr uint32_t kOptApiVersion = 12;
+// opcodes. 13: ChainSlot::expect and enter.
+inline constexpr uint32_t kOptApiVersion = 13;
 inline constexpr const char* kCreateSymbol = "strata_opt_create";
 inline constexpr const char* kModuleName = "libstrata_opt.so";
 

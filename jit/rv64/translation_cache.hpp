@@ -95,6 +95,10 @@ struct CachedBlock {
   // How an indirect exit enters this unit when it finds it in the front cache (baseline/
   // chain.hpp INDIRECT EXITS; TranslationCache::refresh_entry keeps it).
   baseline::ChainSlot entry;
+  // The full-system hart: the jit_entry of the baseline code installed last and where chained
+  // code enters it past its frame set-up (baseline/chain.hpp FRAMES); null: none.
+  const void* chain_expect = nullptr;
+  const void* chain_enter = nullptr;
 
   // --jit=auto, user mode (TranslationCache::enable_probes): one byte per
   // TranslatedBlock::block_starts entry, set by the unit's baseline code each time that block

@@ -90,11 +90,18 @@ baseline::ChainExits SysCodeCache::chain_exits(const CachedBlock& b) {
 bool SysCodeCache::install(CachedBlock& b, baseline::BaselineJit::Prepared code) {
   CompileTimer timer;
   const std::uint64_t prepare_ns = code != nullptr ? baseline::BaselineJit::prepare_ns(*code) : 0;
-  if (code == nullptr || !jit_->install(b.func, std::move(code))) {
+  const void* enter = nullptr;
+  if (code == nullptr || !jit_->install(b.func, std::move(code), &enter)) {
     b.compile_failed = true;
     ++stats_.compile_failures;
     return false;
   }
+  // Chained code enters it past its frame set-up while this code is the unit's (chain.hpp
+  // FRAMES), from the next link to it on, or now if it is linked already.
+  b.chain_expect = enter != nullptr ? reinterpret_cast<const void*>(b.func.jit_entry) : nullptr;
+  b.chain_enter = enter;
+  b.entry.expect = b.chain_expect;
+  b.entry.enter = b.chain_enter;
   stats_.compile.record_ns(prepare_ns + timer.elapsed_ns());
   ++stats_.compiled;
   return true;

@@ -129,6 +129,25 @@ TEST_F(SysChainedExits, AUnitFollowsItsLinkIntoTheNextUnitsCode) {
   EXPECT_EQ(slice_, 999);
 }
 
+// chain.hpp FRAMES: baseline code compiled for the hart is entered past its frame set-up; a
+// target whose code is not the code that entry belongs to (LLVM's, say) is entered at its
+// jit_entry, the jumping frame popped first.
+TEST_F(SysChainedExits, ATargetIsEnteredPastItsFrameSetUpOnlyWhileItsCodeIsTheExpectedOne) {
+  ASSERT_NO_FATAL_FAILURE(add_pair());
+  CachedBlock *a = a_, *b = b_;
+  EXPECT_NE(b->chain_enter, nullptr);
+  EXPECT_EQ(b->chain_expect, reinterpret_cast<const void*>(b->func.jit_entry));
+  cache_->link(*a, 0x2000, *b, 0);
+  EXPECT_EQ(b->entry.enter, b->chain_enter);
+  EXPECT_EQ(run(*a), kNowhere);
+  EXPECT_EQ(x(10), 2u);
+  b->entry.expect = nullptr;  // as for code installed since the link
+  EXPECT_EQ(run(*a), kNowhere);
+  EXPECT_EQ(x(10), 4u);
+  EXPECT_EQ(chained(), 2u);
+  EXPECT_EQ(st_.frames[0].fn, &b->func);
+}
+
 TEST_F(SysChainedExits, ALinkToAnotherPcOrOfAnEndedEpochIsNotFollowed) {
   ASSERT_NO_FATAL_FAILURE(add_pair());
   CachedBlock *a = a_, *b = b_;
