@@ -161,6 +161,9 @@ class SysCodeCache final : public rv64::OptUnitCache {
   // The loop found `to` at `pc` in this epoch (a pick that ended no epoch, or a link): chained
   // code may enter it at `pc` from any unit while the epoch lasts.
   void note_entry(std::uint64_t pc, rv64::CachedBlock& to, std::uint32_t count_weight) {
+    // A unit with reference registers runs through vm::execute (its frame zeroed): never a
+    // chained jump's target (its empty entry slot refuses).
+    if (to.has_ref_regs) return;
     to.entry = {&to.func,      &to,          count_weight != 0 ? &to.opt_count : nullptr,
                 count_weight,  chain_.epoch, to.chain_expect,
                 to.chain_enter};
