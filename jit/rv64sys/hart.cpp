@@ -136,8 +136,8 @@ void Hart::ram_written(std::uint64_t pa, std::uint64_t len) {
     impl_->ram_writes.emplace_back(pa, len);
   }
   impl_->ram_dirty.store(true, std::memory_order_release);
-  // Chained units run on without the loop: the running one leaves at its next back-edge or exit.
-  std::atomic_ref<std::int64_t>(*impl_->slice_left).store(0, std::memory_order_relaxed);
+  // A chain of units would run on past the loop, which drains the writes.
+  impl_->cut_slice();
 }
 
 void Hart::reset(std::uint64_t pc, Priv priv, std::uint64_t a1) {
@@ -183,7 +183,7 @@ void Hart::set_irq(std::uint64_t mip_bit, bool level) {
     m.irq_levels.fetch_and(~mip_bit, std::memory_order_release);
   }
   // The running unit leaves at its next back-edge or exit; the loop then looks at the lines.
-  std::atomic_ref<std::int64_t>(*m.slice_left).store(0, std::memory_order_relaxed);
+  m.cut_slice();
   m.wake();
 }
 
@@ -198,7 +198,7 @@ void Hart::set_timer(std::uint64_t mip_bit, std::uint64_t deadline) {
     return;
   }
   m.irq_driven.fetch_or(mip_bit, std::memory_order_relaxed);
-  std::atomic_ref<std::int64_t>(*m.slice_left).store(0, std::memory_order_relaxed);
+  m.cut_slice();
   m.wake();
 }
 
@@ -206,14 +206,14 @@ void Hart::request_exit(int code) {
   Impl& m = *impl_;
   m.exit_code.store(code, std::memory_order_relaxed);
   m.exit_requested.store(true, std::memory_order_release);
-  std::atomic_ref<std::int64_t>(*m.slice_left).store(0, std::memory_order_relaxed);
+  m.cut_slice();
   m.wake();
 }
 
 void Hart::request_stop() {
   Impl& m = *impl_;
   m.stop.store(true, std::memory_order_release);
-  std::atomic_ref<std::int64_t>(*m.slice_left).store(0, std::memory_order_relaxed);
+  m.cut_slice();
   m.wake();
 }
 

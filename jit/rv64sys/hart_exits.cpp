@@ -115,7 +115,7 @@ bool Hart::Impl::special_exit(StopReason* end) {
       wait_for_interrupt();
       // Stopped while asleep with nothing pending: the wfi runs again when the run resumes.
       if ((csrs.mip() & csrs.mie) == 0 && (stop.load() || exit_requested.load())) {
-        std::atomic_ref<std::int64_t>(*slice_left).store(0, std::memory_order_relaxed);
+        cut_slice();
         return true;
       }
       ++word(state::kInstret);

@@ -218,6 +218,11 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   vm::HostContext cx;
   vm::Trap trap;
   std::int64_t* slice_left = nullptr;
+  // Ends the time slice: the running unit, and any chain of units, leaves at its next back-edge
+  // or exit and the loop looks at what changed. Any thread.
+  void cut_slice() {
+    std::atomic_ref<std::int64_t>(*slice_left).store(0, std::memory_order_relaxed);
+  }
 
   // ---- architectural state outside the state page ----
   std::uint64_t pc = 0;
