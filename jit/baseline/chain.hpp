@@ -117,7 +117,8 @@ struct ChainContext {
 
 // What the baseline tier needs to compile a function's chained exits: the slot of each `ret` that
 // chains, by the ret's pc (ascending), and the links its other `ret`s follow (null: none; they
-// stay put while the code exists).
+// stay put while the code exists). Without a context (ctx null) it compiles plain `ret`s, as a
+// null ChainExits* does.
 struct ChainExits {
   ChainContext* ctx = nullptr;
   std::vector<std::pair<uint32_t, ChainSlot*>> rets;

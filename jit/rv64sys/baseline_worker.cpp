@@ -47,8 +47,8 @@ void BaselineWorker::worker() {
     lock.unlock();
     // The unit cannot go meanwhile (retired while pending), and its body and FuncInfo are
     // immutable: no lock while emitting.
-    baseline::BaselineJit::Prepared code = baseline::BaselineJit::prepare(
-        b->func, b->block.fn, exits.ctx != nullptr ? &exits : nullptr, promises_);
+    baseline::BaselineJit::Prepared code =
+        baseline::BaselineJit::prepare(b->func, b->block.fn, &exits, promises_);
     lock.lock();
     busy_ = false;
     done_.emplace_back(b, std::move(code));

@@ -74,8 +74,7 @@ bool SysCodeCache::compile(CachedBlock& b) {
   if (b.func.jit_entry != nullptr) return true;
   if (jit_ == nullptr || b.compile_failed) return false;
   const baseline::ChainExits exits = chain_exits(b);
-  return install(b, baseline::BaselineJit::prepare(
-                        b.func, b.block.fn, exits.ctx != nullptr ? &exits : nullptr, promises_));
+  return install(b, baseline::BaselineJit::prepare(b.func, b.block.fn, &exits, promises_));
 }
 
 baseline::ChainExits SysCodeCache::chain_exits(const CachedBlock& b) {
