@@ -47,9 +47,9 @@
 // (two ChainLink records the loop keeps, newest first): after storing the value, if it is even,
 // it compares it with links[0].pc, then links[1].pc; a link whose pc is the value and whose
 // epoch is ctx->epoch names a live unit, whose ChainSlot at ctx->entry_offset goes through steps
-// 0-5 (step 5 also counts ++ctx->found). With ctx->recent set, a value neither link has is
-// looked up the same way in the record at index (value >> 1) & ctx->recent_mask of
-// ctx->recent (the units the loop found at each pc in this epoch). Anything else returns as a
+// 0-5 (counted in ctx->chained alone: nothing reads `found` there). With ctx->recent set, a value
+// neither link has is looked up the same way in the record at index (value >> 1) & ctx->recent_mask
+// of ctx->recent (the units the loop found at each pc in this epoch). Anything else returns as a
 // plain `ret`. The epoch is compared before the unit is read: a record of another epoch may
 // name a freed unit.
 #pragma once

@@ -29,9 +29,10 @@ constexpr int32_t kExpect = offsetof(ChainSlot, expect);
 constexpr int32_t kEnter = offsetof(ChainSlot, enter);
 constexpr int32_t kEpoch = offsetof(ChainContext, epoch);
 
-// Steps 1-5 of chain.hpp with r8 = the slot and r9 = the context (the `ret`'s value stored):
-// every refusal jumps to `miss`. `indirect`: a slot find returned (counted in ctx->found).
-void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
+// Steps 0-5 of chain.hpp with r8 = the slot and r9 = the context (the `ret`'s value stored):
+// every refusal jumps to `miss`. `count_found`: the slot is one a front-cache find returned
+// (counted in ctx->found).
+void emit_chain_jump(Emitter& e, asmjit::Label miss, bool count_found) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
   if (ctx->epochs) {
@@ -77,7 +78,7 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool indirect) {
   // Committed: from here on the target runs.
   a.mov(x86::qword_ptr(x86::r10), x86::r11);
   a.inc(x86::qword_ptr(x86::r9, kChained));
-  if (indirect) a.inc(x86::qword_ptr(x86::r9, kFound));
+  if (count_found) a.inc(x86::qword_ptr(x86::r9, kFound));
   a.mov(x86::rdx, x86::qword_ptr(x86::r8, kUnit));
   a.mov(x86::qword_ptr(x86::r9, kRunning), x86::rdx);
   a.mov(x86::qword_ptr(x86::r13, kFrameFn), x86::rcx);
@@ -120,7 +121,7 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   });
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(e.chain_context())));
   a.mov(x86::r8, asmjit::imm(reinterpret_cast<uint64_t>(slot)));
-  emit_chain_jump(e, miss, /*indirect=*/false);
+  emit_chain_jump(e, miss, /*count_found=*/false);
 }
 
 void emit_found_ret(Emitter& e, const isa::Insn& in) {
@@ -140,7 +141,7 @@ void emit_found_ret(Emitter& e, const isa::Insn& in) {
   a.jz(plain);
   a.add(x86::r8, asmjit::imm(ctx->entry_offset));
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
-  emit_chain_jump(e, plain, /*indirect=*/true);
+  emit_chain_jump(e, plain, /*count_found=*/true);
 }
 
 void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
@@ -185,7 +186,7 @@ void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
   }
   a.bind(found);
   a.add(x86::r8, asmjit::imm(ctx->entry_offset));
-  emit_chain_jump(e, plain, /*indirect=*/true);
+  emit_chain_jump(e, plain, /*count_found=*/false);
 }
 
 }  // namespace strata::jit::baseline
