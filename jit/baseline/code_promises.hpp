@@ -27,6 +27,16 @@ struct CodePromises {
   // stack, instead of rt::call_host. The full-system hart's units make it (their Sys* helpers,
   // which LLVM's code calls the same way: opt::OptRequest::leaf_host_calls).
   bool leaf_host_calls = false;
+  // With fixed_memory, zero_r0 and unlimited_fuel: the registers the function loads from and
+  // stores to fixed r0-relative words, and to nothing else there, may live in those words (their
+  // homes, register_homes.hpp) instead of the window. The caller promises that the function
+  // reads no such register before it writes it or loads it from its word, and accepts what else
+  // follows while the code runs: whatever reads such a word (an access at a computed address, a
+  // helper, another thread) may see the register's current value, not the one last stored; a
+  // value written into it from outside may be seen by the code at once, or lost at its next
+  // store. The RV64 runners make it: those words are the guest's registers, which a unit loads
+  // at its start and stores at its exits, and the time slice, which a cut should end soon.
+  bool register_homes = false;
 };
 
 }  // namespace strata::jit::baseline

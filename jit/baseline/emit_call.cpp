@@ -68,7 +68,7 @@ void direct_call(Emitter& e, const isa::Insn& in, const vm::FuncInfo* callee) {
   a.dec(x86::qword_ptr(x86::r12, kFuelLeft));
   // Arguments, then the callee's other registers zeroed (a ref register is null until written).
   for (uint32_t k = 0; k < in.nargs; ++k) {
-    a.mov(x86::rcx, Emitter::reg(in.arg(k)));
+    a.mov(x86::rcx, e.reg(in.arg(k)));
     a.mov(x86::qword_ptr(x86::rsi, static_cast<int32_t>(k) * 8), x86::rcx);
   }
   const uint32_t zero_count = callee->nregs - callee->nparams;
@@ -95,7 +95,7 @@ void direct_call(Emitter& e, const isa::Insn& in, const vm::FuncInfo* callee) {
   e.reload_frame();
   if (callee->has_result) {
     a.mov(x86::rax, x86::qword_ptr(x86::r12, kRetval));
-    a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+    a.mov(e.reg(a_of(in.word)), x86::rax);
   }
   a.bind(done);
 }
@@ -115,7 +115,7 @@ void leaf_host_call(Emitter& e, const isa::Insn& in, const vm::ImportBinding& im
   constexpr int32_t kScratch = 48, kResult = 32;
   a.sub(x86::rsp, kScratch);
   for (uint32_t k = 0; k < in.nargs; ++k) {
-    a.mov(x86::rax, x86::qword_ptr(x86::rbx, static_cast<int32_t>(in.arg(k)) * 8));
+    a.mov(x86::rax, e.reg(in.arg(k)));
     a.mov(x86::qword_ptr(x86::rsp, static_cast<int32_t>(k) * 8), x86::rax);
   }
   a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, host)));
@@ -124,16 +124,22 @@ void leaf_host_call(Emitter& e, const isa::Insn& in, const vm::ImportBinding& im
   e.call_fn(fnp(import.native));
   if (import.has_result) {
     a.mov(x86::rax, x86::qword_ptr(x86::rsp, kResult));
-    a.mov(x86::qword_ptr(x86::rbx, static_cast<int32_t>(a_of(in.word)) * 8), x86::rax);
+    a.mov(e.reg(a_of(in.word)), x86::rax);
   }
   a.add(x86::rsp, kScratch);
+}
+
+bool Emitter::leaf_call(const isa::Insn& in) const {
+  if (in.op() != isa::Op::CallH || !leaf_host_calls()) return false;
+  const vm::ImportBinding& import = inst.imports[b_of(in.word)];
+  return import.target == nullptr && import.nparams <= kMaxLeafArgs && in.nargs <= kMaxLeafArgs;
 }
 
 void emit_CallH(Emitter& e, const isa::Insn& in) {
   const vm::ImportBinding* import = &e.inst.imports[b_of(in.word)];
   if (import->target != nullptr)
     direct_call(e, in, import->target);
-  else if (e.leaf_host_calls() && import->nparams <= kMaxLeafArgs && in.nargs <= kMaxLeafArgs)
+  else if (e.leaf_call(in))
     leaf_host_call(e, in, *import);
   else
     slow_call(e, in, fnp(&rt::call_host), reinterpret_cast<uint64_t>(import));

@@ -38,7 +38,7 @@ void zero_branch(Emitter& e, const isa::Insn& in, CC cc) {
   if (e.cached(a))
     e.a.test(e.host(a), e.host(a));
   else
-    e.a.cmp(Emitter::reg(a), asmjit::imm(0));
+    e.a.cmp(e.reg(a), asmjit::imm(0));
   e.branch(in.pc, isa::sbc_of(in.word), cc);
 }
 

@@ -25,15 +25,15 @@ void binary(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
 
 // xmm0 = f(b[, c]) through a C++ helper (caller-saved state only is clobbered).
 void call1(Emitter& e, const isa::Insn& in, double (*f)(double) noexcept) {
-  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.a.movsd(x86::xmm0, e.reg(b_of(in.word)));
   e.call_fn(reinterpret_cast<const void*>(f));
-  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+  e.a.movsd(e.reg(a_of(in.word)), x86::xmm0);
 }
 void call2(Emitter& e, const isa::Insn& in, double (*f)(double, double) noexcept) {
-  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
-  e.a.movsd(x86::xmm1, Emitter::reg(c_of(in.word)));
+  e.a.movsd(x86::xmm0, e.reg(b_of(in.word)));
+  e.a.movsd(x86::xmm1, e.reg(c_of(in.word)));
   e.call_fn(reinterpret_cast<const void*>(f));
-  e.a.movsd(Emitter::reg(a_of(in.word)), x86::xmm0);
+  e.a.movsd(e.reg(a_of(in.word)), x86::xmm0);
 }
 
 // a = (x cc y) for x = reg `lhs`, y = reg `rhs`, after ucomisd x, y. Unordered sets ZF, PF and
@@ -94,11 +94,11 @@ void emit_FMAdd(Emitter& e, const isa::Insn& in) {
     return;
   }
   // OpSync::All (a call): the window.
-  e.a.movsd(x86::xmm0, Emitter::reg(b));
-  e.a.movsd(x86::xmm1, Emitter::reg(c));
-  e.a.movsd(x86::xmm2, Emitter::reg(a));
+  e.a.movsd(x86::xmm0, e.reg(b));
+  e.a.movsd(x86::xmm1, e.reg(c));
+  e.a.movsd(x86::xmm2, e.reg(a));
   e.call_fn(reinterpret_cast<const void*>(&rt::f_fma));
-  e.a.movsd(Emitter::reg(a), x86::xmm0);
+  e.a.movsd(e.reg(a), x86::xmm0);
 }
 void emit_FFloor(Emitter& e, const isa::Insn& in) {
   call1(e, in, &rt::f_floor);
@@ -146,9 +146,9 @@ void emit_I2F(Emitter& e, const isa::Insn& in) {
   e.from_xmm(a_of(in.word), x86::xmm0);
 }
 void emit_F2I(Emitter& e, const isa::Insn& in) {
-  e.a.movsd(x86::xmm0, Emitter::reg(b_of(in.word)));
+  e.a.movsd(x86::xmm0, e.reg(b_of(in.word)));
   e.call_fn(reinterpret_cast<const void*>(&rt::f_to_i));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.mov(e.reg(a_of(in.word)), x86::rax);
 }
 // The register slot already holds the bits: plain moves.
 void emit_FBits(Emitter& e, const isa::Insn& in) {

@@ -245,12 +245,12 @@ void emit_GeU(Emitter& e, const isa::Insn& in) {
     }                                                                   \
     e.store_rax(a_of(in.word));                                         \
   }
-STRATA_EXT(Sext8, e.a.movsx(x86::rax, Emitter::reg8(b)), e.a.movsx(x86::rax, g.r8()))
-STRATA_EXT(Sext16, e.a.movsx(x86::rax, Emitter::reg16(b)), e.a.movsx(x86::rax, g.r16()))
-STRATA_EXT(Sext32, e.a.movsxd(x86::rax, Emitter::reg32(b)), e.a.movsxd(x86::rax, g.r32()))
-STRATA_EXT(Zext8, e.a.movzx(x86::eax, Emitter::reg8(b)), e.a.movzx(x86::eax, g.r8()))
-STRATA_EXT(Zext16, e.a.movzx(x86::eax, Emitter::reg16(b)), e.a.movzx(x86::eax, g.r16()))
-STRATA_EXT(Zext32, e.a.mov(x86::eax, Emitter::reg32(b)), e.a.mov(x86::eax, g.r32()))
+STRATA_EXT(Sext8, e.a.movsx(x86::rax, e.reg8(b)), e.a.movsx(x86::rax, g.r8()))
+STRATA_EXT(Sext16, e.a.movsx(x86::rax, e.reg16(b)), e.a.movsx(x86::rax, g.r16()))
+STRATA_EXT(Sext32, e.a.movsxd(x86::rax, e.reg32(b)), e.a.movsxd(x86::rax, g.r32()))
+STRATA_EXT(Zext8, e.a.movzx(x86::eax, e.reg8(b)), e.a.movzx(x86::eax, g.r8()))
+STRATA_EXT(Zext16, e.a.movzx(x86::eax, e.reg16(b)), e.a.movzx(x86::eax, g.r16()))
+STRATA_EXT(Zext32, e.a.mov(x86::eax, e.reg32(b)), e.a.mov(x86::eax, g.r32()))
 #undef STRATA_EXT
 
 }  // namespace strata::jit::baseline

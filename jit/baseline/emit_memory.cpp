@@ -133,7 +133,7 @@ void emit_LdF64(Emitter& e, const isa::Insn& in) {
 // address is checked; rax holds the address and rdx the data pointer of an unfixed memory).
 x86::Gp store_value(Emitter& e, uint16_t r) {
   if (e.cached(r)) return e.host(r);
-  e.a.mov(x86::rcx, Emitter::reg(r));
+  e.a.mov(x86::rcx, e.reg(r));
   return x86::rcx;
 }
 

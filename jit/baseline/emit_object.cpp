@@ -39,7 +39,7 @@ void load_checked(Emitter& e, const isa::Insn& in, uint16_t r, ObjKind kind) {
     e.a.mov(x86::rdx, x86::rax);
     e.a.mov(x86::ecx, asmjit::imm(static_cast<uint32_t>(kind)));
   });
-  e.a.mov(x86::rax, Emitter::reg(r));
+  e.a.mov(x86::rax, e.reg(r));
   e.a.test(x86::rax, x86::rax);
   e.a.jz(fault);
   e.a.cmp(x86::dword_ptr(x86::rax, kKindOff), asmjit::imm(static_cast<uint32_t>(kind)));
@@ -53,7 +53,7 @@ void load_index(Emitter& e, const isa::Insn& in, uint16_t r, int32_t len_off) {
     e.a.mov(x86::rdx, x86::rcx);
     e.a.mov(x86::rcx, x86::qword_ptr(x86::rax, len_off));
   });
-  e.a.mov(x86::rcx, Emitter::reg(r));
+  e.a.mov(x86::rcx, e.reg(r));
   e.a.cmp(x86::rcx, x86::qword_ptr(x86::rax, len_off));
   e.a.jae(fault);
 }
@@ -66,7 +66,7 @@ const vm::FieldInfo& load_record(Emitter& e, const isa::Insn& in, uint16_t r) {
     e.a.mov(x86::rdx, x86::rax);
     e.a.mov(x86::rcx, asmjit::imm(owner));
   });
-  e.a.mov(x86::rax, Emitter::reg(r));
+  e.a.mov(x86::rax, e.reg(r));
   e.a.test(x86::rax, x86::rax);
   e.a.jz(fault);
   e.a.cmp(x86::dword_ptr(x86::rax, kKindOff), asmjit::imm(static_cast<uint32_t>(ObjKind::Record)));
@@ -85,14 +85,14 @@ void array_get(Emitter& e, const isa::Insn& in, ObjKind kind) {
     e.a.movzx(x86::edx, x86::byte_ptr(x86::rdx, x86::rcx));
   else
     e.a.mov(x86::rdx, x86::qword_ptr(x86::rdx, x86::rcx, 3));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rdx);
 }
 
 void array_set(Emitter& e, const isa::Insn& in, ObjKind kind) {
   load_checked(e, in, a_of(in.word), kind);
   load_index(e, in, b_of(in.word), kArrayLenOff);
   e.a.mov(x86::rdx, x86::qword_ptr(x86::rax, kArrayDataOff));
-  e.a.mov(x86::r8, Emitter::reg(c_of(in.word)));
+  e.a.mov(x86::r8, e.reg(c_of(in.word)));
   if (kind == ObjKind::ArrayU8)
     e.a.mov(x86::byte_ptr(x86::rdx, x86::rcx), x86::r8b);
   else
@@ -130,17 +130,17 @@ void emit_RNew(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::qword_ptr(x86::rdx, kKindOff), x86::rax);
   e.a.mov(x86::rax, asmjit::imm(reinterpret_cast<uint64_t>(&type)));
   e.a.mov(x86::qword_ptr(x86::rdx, kRecordTypeOff), x86::rax);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rdx);
   e.a.bind(done);
 }
 void emit_RGet(Emitter& e, const isa::Insn& in) {
   const vm::FieldInfo& field = load_record(e, in, b_of(in.word));
   e.a.mov(x86::rdx, x86::qword_ptr(x86::rax, kRecordFieldsOff + 8 * int32_t(field.slot)));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rdx);
 }
 void emit_RSet(Emitter& e, const isa::Insn& in) {
   const vm::FieldInfo& field = load_record(e, in, a_of(in.word));
-  e.a.mov(x86::rdx, Emitter::reg(b_of(in.word)));
+  e.a.mov(x86::rdx, e.reg(b_of(in.word)));
   e.a.mov(x86::qword_ptr(x86::rax, kRecordFieldsOff + 8 * int32_t(field.slot)), x86::rdx);
 }
 
@@ -199,7 +199,7 @@ void emit_ANewR(Emitter& e, const isa::Insn& in) {
   e.a.mov(x86::qword_ptr(x86::rdx, kArrayLenOff), x86::rax);
   e.a.mov(x86::qword_ptr(x86::rdx, kArrayCapOff), x86::r10);
   e.a.mov(x86::qword_ptr(x86::rdx, kArrayDataOff), x86::r9);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rdx);
   e.a.bind(done);
 }
 void emit_ANewB(Emitter& e, const isa::Insn& in) {
@@ -234,7 +234,7 @@ void emit_ASetB(Emitter& e, const isa::Insn& in) {
 void emit_ALen(Emitter& e, const isa::Insn& in) {
   asmjit::Label fault =
       e.trap_stub(in.pc, fnp(&rt::trap_alen), [&e] { e.a.mov(x86::rdx, x86::rax); });
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
+  e.a.mov(x86::rax, e.reg(b_of(in.word)));
   e.a.test(x86::rax, x86::rax);
   e.a.jz(fault);
   e.a.mov(x86::ecx, x86::dword_ptr(x86::rax, kKindOff));
@@ -243,31 +243,31 @@ void emit_ALen(Emitter& e, const isa::Insn& in) {
                                 static_cast<uint32_t>(ObjKind::ArrayI64)));
   e.a.ja(fault);
   e.a.mov(x86::rcx, x86::qword_ptr(x86::rax, kArrayLenOff));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rcx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rcx);
 }
 void emit_SLen(Emitter& e, const isa::Insn& in) {
   load_checked(e, in, b_of(in.word), ObjKind::String);
   e.a.mov(x86::rcx, x86::qword_ptr(x86::rax, kStringLenOff));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rcx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rcx);
 }
 void emit_SByte(Emitter& e, const isa::Insn& in) {
   load_checked(e, in, b_of(in.word), ObjKind::String);
   load_index(e, in, c_of(in.word), kStringLenOff);
   e.a.movzx(x86::edx, x86::byte_ptr(x86::rax, x86::rcx, 0, kStringDataOff));
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rdx);
+  e.a.mov(e.reg(a_of(in.word)), x86::rdx);
 }
 void emit_REq(Emitter& e, const isa::Insn& in) {
-  e.a.mov(x86::rax, Emitter::reg(b_of(in.word)));
-  e.a.cmp(x86::rax, Emitter::reg(c_of(in.word)));
+  e.a.mov(x86::rax, e.reg(b_of(in.word)));
+  e.a.cmp(x86::rax, e.reg(c_of(in.word)));
   e.a.sete(x86::al);
   e.a.movzx(x86::eax, x86::al);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.mov(e.reg(a_of(in.word)), x86::rax);
 }
 void emit_IsNull(Emitter& e, const isa::Insn& in) {
-  e.a.cmp(Emitter::reg(b_of(in.word)), asmjit::imm(0));
+  e.a.cmp(e.reg(b_of(in.word)), asmjit::imm(0));
   e.a.sete(x86::al);
   e.a.movzx(x86::eax, x86::al);
-  e.a.mov(Emitter::reg(a_of(in.word)), x86::rax);
+  e.a.mov(e.reg(a_of(in.word)), x86::rax);
 }
 
 }  // namespace strata::jit::baseline

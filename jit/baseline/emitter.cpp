@@ -76,8 +76,14 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
   }
   for (size_t pc = 0; pc < size; ++pc)
     if (targets[pc]) entries_[pc] = true;
+  if (promises_.register_homes && promises_.fixed_memory && promises_.unlimited_fuel && zero_r0_) {
+    homes_ = find_register_homes(
+        insns_, body_.regs, fn.nparams, targets, inst.memory.size(),
+        [this](const isa::Insn& in) { return op_sync(in.op()) == OpSync::All && !leaf_call(in); });
+  }
   bounds = KnownBounds(std::move(targets));
-  host_of_ = choose_cached(insns_, body_.regs.size(), zero_r0_);
+  host_of_ =
+      choose_cached(insns_, body_.regs.size(), zero_r0_, homes_.any ? &homes_.free : nullptr);
   for (size_t r = 0; r < host_of_.size(); ++r) {
     if (host_of_[r] < 0) continue;
     cached_regs_[static_cast<size_t>(host_of_[r])] = static_cast<uint16_t>(r);
@@ -128,6 +134,20 @@ void Emitter::flush_cache(CacheMask m) {
 void Emitter::reload_cache(CacheMask m) {
   for (size_t i = 0; i < kCacheRegCount; ++i)
     if (m & (1u << i)) a.mov(kCacheRegs[i], reg(cached_regs_[i]));
+}
+
+void Emitter::emit_home_access(const isa::Insn& in) {
+  const bool load = in.op() == isa::Op::LdI64 || in.op() == isa::Op::LdF64;
+  const uint16_t r = load ? isa::a_of(in.word) : isa::b_of(in.word);
+  if (!cached(r)) return;
+  // A load is in the leading run, where the home holds the register's value (the prologue left
+  // it to this load: it defines the register).
+  const auto bit = static_cast<CacheMask>(1u << host_of_[r]);
+  if (load)
+    a.mov(host(r), reg(r));
+  else if (!(clean_ & bit))
+    a.mov(reg(r), host(r));
+  clean_ |= bit;
 }
 
 void Emitter::load_rax(uint16_t r) {
@@ -346,6 +366,11 @@ bool Emitter::emit_function() {
       a.mov(x86::byte_ptr(x86::rcx), 1);
     }
     bounds.enter(in);
+    if (homes_.any && homes_.free[in.pc]) {
+      emit_home_access(in);
+      bounds.leave(in);
+      continue;
+    }
     const isa::OpInfo& info = isa::info(in.op());
     const OpSync sync = op_sync(in.op());
     const uint16_t ra = isa::a_of(in.word);

@@ -45,6 +45,7 @@
 #include "jit/baseline/known_bounds.hpp"
 #include "jit/baseline/probes.hpp"
 #include "jit/baseline/reg_cache.hpp"
+#include "jit/baseline/register_homes.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline {
@@ -72,11 +73,12 @@ class Emitter {
   // Register bounds proven at the current instruction (emit_memory.cpp drops checks with them).
   KnownBounds bounds;
 
-  // The register r of the current frame.
-  static x86::Mem reg(uint16_t r) { return x86::qword_ptr(x86::rbx, int32_t{r} * 8); }
-  static x86::Mem reg8(uint16_t r) { return x86::byte_ptr(x86::rbx, int32_t{r} * 8); }
-  static x86::Mem reg16(uint16_t r) { return x86::word_ptr(x86::rbx, int32_t{r} * 8); }
-  static x86::Mem reg32(uint16_t r) { return x86::dword_ptr(x86::rbx, int32_t{r} * 8); }
+  // The register r of the current frame: its window slot, or its home (register_homes.hpp).
+  x86::Mem reg(uint16_t r) const { return reg_sized(r, 8); }
+  x86::Mem reg8(uint16_t r) const { return reg_sized(r, 1); }
+  x86::Mem reg16(uint16_t r) const { return reg_sized(r, 2); }
+  x86::Mem reg32(uint16_t r) const { return reg_sized(r, 4); }
+  bool homed(uint16_t r) const { return homes_.any && homes_.offset[r] >= 0; }
 
   // The register cache (reg_cache.hpp): whether r lives in a host register, which one, and r
   // as an operand (its host register, or its window slot).
@@ -99,6 +101,8 @@ class Emitter {
   // CodePromises::fixed_memory: r14 is the data address and the size is a constant.
   bool fixed_memory() const { return promises_.fixed_memory; }
   bool leaf_host_calls() const { return promises_.leaf_host_calls; }
+  // Whether `in` is a host call made straight (leaf_host_calls), its operands read through reg().
+  bool leaf_call(const isa::Insn& in) const;
   // Register r holds 0 at every instruction (CodePromises::zero_r0, kept by the function).
   bool known_zero(uint16_t r) const { return r == 0 && zero_r0_; }
   // With fixed_memory: a constant in the code, size - end, against which an address is compared
@@ -164,6 +168,13 @@ class Emitter {
   // Pins the registers of the calling convention from the arguments (rdi, rsi, rdx), then loads
   // the cached registers in `load`.
   void prologue(CacheMask load);
+  x86::Mem reg_sized(uint16_t r, uint32_t size) const {
+    if (homed(r)) return x86::ptr(x86::r14, homes_.offset[r], size);
+    return x86::ptr(x86::rbx, int32_t{r} * 8, size);
+  }
+  // A load of a homed register from its home or a store into it: a cached register is loaded
+  // or written back (unless its home holds it), any other is its home already.
+  void emit_home_access(const isa::Insn& in);
 
   const isa::Module& module_;
   const isa::Function& body_;
@@ -176,6 +187,7 @@ class Emitter {
   std::vector<bool> entries_;
   std::vector<isa::Insn> insns_;  // the body, decoded once
   std::vector<int8_t> host_of_;   // by register: its index in kCacheRegs, -1 in the window
+  RegisterHomes homes_;
   std::array<uint16_t, kCacheRegCount> cached_regs_{};  // by index in kCacheRegs
   CacheMask all_cached_ = 0;
   std::vector<CacheMask> live_;  // by pc (live_cached)

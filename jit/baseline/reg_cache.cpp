@@ -45,11 +45,13 @@ OpSync op_sync(isa::Op op) {
   }
 }
 
-std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0) {
+std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
+                                  const std::vector<bool>* free) {
   std::vector<int32_t> uses(nregs, 0);
   for (const isa::Insn& in : insns) {
     if (in.status != isa::InsnStatus::Ok) continue;
     if (op_sync(in.op()) == OpSync::All) continue;
+    if (free != nullptr && (*free)[in.pc]) continue;
     const isa::OpInfo& info = isa::info(in.op());
     auto count = [&](isa::Operand kind, uint16_t r) {
       if (isa::is_reg(kind) && r < nregs) ++uses[r];

@@ -75,9 +75,15 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   // The linear memory is never grown (m.linear stays its address for the hart's life) and
   // r0 is zeroed below and never written by a unit's caller; units run with unlimited fuel (the
   // hart's stop flag and slice countdown end a run); the helpers units call (jit/rv64/helpers_*)
-  // are leaves, with cx.caller set below and the hart's SysMemory always there.
-  m.cache->set_code_promises(
-      {.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true, .leaf_host_calls = true});
+  // are leaves, with cx.caller set below and the hart's SysMemory always there. The guest's
+  // registers in the state page are the units' register homes: a unit loads them at its start
+  // and stores them at its exits, no helper reads or writes them, and the slice countdown that
+  // other threads cut (cut_slice) may as well be seen at once.
+  m.cache->set_code_promises({.fixed_memory = true,
+                              .zero_r0 = true,
+                              .unlimited_fuel = true,
+                              .leaf_host_calls = true,
+                              .register_homes = true});
   m.slice_left = reinterpret_cast<std::int64_t*>(m.linear + state::kSliceLeft);
   *m.slice_left = Impl::kSliceUnits;
   if (opts.jit != JitMode::Off && opts.chaining) {

@@ -85,13 +85,18 @@ TEST_F(HartTiering, StatsCountInterpretedRunsAndRetiredInstructions) {
   const std::uint64_t runs = std::stoull(m[1].str()), retired = std::stoull(m[3].str());
   EXPECT_GT(runs, 0u);
   EXPECT_EQ(std::stoull(m[2].str()), runs) << "nothing was hot: every run interpreted";
-  // li, five rounds of addi + bnez, then PASS.
-  EXPECT_GE(retired, 11u);
+  // li, five rounds of addi + bnez, then PASS's lui, lui, addi, sw: 15; then PASS spins until
+  // the stop its store asked for is seen. The interpreter keeps the slice in a register, so it
+  // spins until the slice runs out; compiled code keeps it in its home (register_homes.hpp) and
+  // sees the stop cut it at the spin's next back-edge.
+  constexpr std::uint64_t kToPass = 15;
+  EXPECT_GE(retired, kToPass);
   compiled_by("tier_cold", 1);
   stats = hart_->stats();
   ASSERT_TRUE(std::regex_search(stats, m, line)) << stats;
   EXPECT_EQ(std::stoull(m[2].str()), 0u) << "every unit compiled at its first entry";
-  EXPECT_EQ(std::stoull(m[3].str()), retired) << stats;
+  EXPECT_GE(std::stoull(m[3].str()), kToPass) << stats;
+  EXPECT_LE(std::stoull(m[3].str()), kToPass + 4) << stats;
 }
 
 }  // namespace
