@@ -18,7 +18,18 @@ const void* fnp(auto* f) {
 }
 
 void int_branch(Emitter& e, const isa::Insn& in, CC cc) {
-  e.load_rax(a_of(in.word));
+  const uint16_t x = a_of(in.word), y = b_of(in.word);
+  // A cached left operand is compared where it is (a TLB tag against the page it should be).
+  if (e.cached(x) && !e.rax_holds(x)) {
+    if (e.known_zero(y))
+      e.a.test(e.host(x), e.host(x));
+    else
+      e.a.emit(x86::Inst::kIdCmp, e.host(x),
+               e.rax_holds(y) ? asmjit::Operand(x86::rax) : e.opnd(y));
+    e.branch(in.pc, isa::sc_of(in.word), cc);
+    return;
+  }
+  e.load_rax(x);
   // A compare with the promised zero register (RV64 units' `bge x, x0`, their slice checks).
   if (e.known_zero(b_of(in.word)))
     e.a.test(x86::rax, x86::rax);

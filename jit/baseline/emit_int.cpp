@@ -233,24 +233,49 @@ void emit_GeU(Emitter& e, const isa::Insn& in) {
 }
 
 // Extensions read the low bytes of the register slot (little-endian), of rax when it holds the
-// register already, or of its cache register.
-#define STRATA_EXT(Name, from_mem, from_gp)                             \
-  void emit_##Name(Emitter& e, const isa::Insn& in) {                   \
-    const uint16_t b = b_of(in.word);                                   \
-    if (e.rax_holds(b) || e.cached(b)) {                                \
-      const x86::Gp g = e.rax_holds(b) ? x86::Gp(x86::rax) : e.host(b); \
-      from_gp;                                                          \
-    } else {                                                            \
-      from_mem;                                                         \
-    }                                                                   \
-    e.store_rax(a_of(in.word));                                         \
-  }
-STRATA_EXT(Sext8, e.a.movsx(x86::rax, e.reg8(b)), e.a.movsx(x86::rax, g.r8()))
-STRATA_EXT(Sext16, e.a.movsx(x86::rax, e.reg16(b)), e.a.movsx(x86::rax, g.r16()))
-STRATA_EXT(Sext32, e.a.movsxd(x86::rax, e.reg32(b)), e.a.movsxd(x86::rax, g.r32()))
-STRATA_EXT(Zext8, e.a.movzx(x86::eax, e.reg8(b)), e.a.movzx(x86::eax, g.r8()))
-STRATA_EXT(Zext16, e.a.movzx(x86::eax, e.reg16(b)), e.a.movzx(x86::eax, g.r16()))
-STRATA_EXT(Zext32, e.a.mov(x86::eax, e.reg32(b)), e.a.mov(x86::eax, g.r32()))
-#undef STRATA_EXT
+// register already, or of its cache register; they write a's cache register directly, or rax
+// and a's slot.
+template <typename FromMem, typename FromGp>
+void extend(Emitter& e, const isa::Insn& in, uint32_t bytes, FromMem from_mem, FromGp from_gp) {
+  const uint16_t a = a_of(in.word), b = b_of(in.word);
+  const bool direct = e.cached(a);
+  const x86::Gp d = direct ? e.host(a) : x86::Gp(x86::rax);
+  if (e.rax_holds(b) || e.cached(b))
+    from_gp(d, e.rax_holds(b) ? x86::Gp(x86::rax) : e.host(b));
+  else
+    from_mem(d, bytes == 1 ? e.reg8(b) : bytes == 2 ? e.reg16(b) : e.reg32(b));
+  if (!direct) e.store_rax(a);
+}
+
+void emit_Sext8(Emitter& e, const isa::Insn& in) {
+  extend(
+      e, in, 1, [&](x86::Gp d, x86::Mem m) { e.a.movsx(d, m); },
+      [&](x86::Gp d, x86::Gp g) { e.a.movsx(d, g.r8()); });
+}
+void emit_Sext16(Emitter& e, const isa::Insn& in) {
+  extend(
+      e, in, 2, [&](x86::Gp d, x86::Mem m) { e.a.movsx(d, m); },
+      [&](x86::Gp d, x86::Gp g) { e.a.movsx(d, g.r16()); });
+}
+void emit_Sext32(Emitter& e, const isa::Insn& in) {
+  extend(
+      e, in, 4, [&](x86::Gp d, x86::Mem m) { e.a.movsxd(d, m); },
+      [&](x86::Gp d, x86::Gp g) { e.a.movsxd(d, g.r32()); });
+}
+void emit_Zext8(Emitter& e, const isa::Insn& in) {
+  extend(
+      e, in, 1, [&](x86::Gp d, x86::Mem m) { e.a.movzx(d.r32(), m); },
+      [&](x86::Gp d, x86::Gp g) { e.a.movzx(d.r32(), g.r8()); });
+}
+void emit_Zext16(Emitter& e, const isa::Insn& in) {
+  extend(
+      e, in, 2, [&](x86::Gp d, x86::Mem m) { e.a.movzx(d.r32(), m); },
+      [&](x86::Gp d, x86::Gp g) { e.a.movzx(d.r32(), g.r16()); });
+}
+void emit_Zext32(Emitter& e, const isa::Insn& in) {
+  extend(
+      e, in, 4, [&](x86::Gp d, x86::Mem m) { e.a.mov(d.r32(), m); },
+      [&](x86::Gp d, x86::Gp g) { e.a.mov(d.r32(), g.r32()); });
+}
 
 }  // namespace strata::jit::baseline

@@ -39,25 +39,33 @@ x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) 
   const std::optional<uint64_t> max = zero ? 0 : e.bounds.max_of(addr_reg);
   // GUEST: max < 2^15 and end < 2^17, so the sum cannot wrap.
   const bool checked = !max || *max + end > size;
-  // An unchecked cached address indexes the access itself; everything else goes through rax.
-  const bool in_host = !zero && !checked && e.cached(addr_reg) && !e.rax_holds(addr_reg);
+  // A cached address is checked and indexes the access where it is; any other goes through rax.
+  const bool in_host = !zero && e.cached(addr_reg) && !e.rax_holds(addr_reg);
   if (!zero && !in_host) e.load_rax(addr_reg);
+  const x86::Gp addr = in_host ? e.host(addr_reg) : x86::Gp(x86::rax);
   if (checked) {
-    asmjit::Label fault = e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off, n] {
-      e.a.mov(x86::rdx, x86::rax);
-      e.a.mov(x86::rcx, asmjit::imm(uint64_t{off} | (uint64_t{n} << 32)));
-    });
+    // The stub has written the cache back (and clobbered cache registers), so a cached address
+    // is read from its slot there.
+    const x86::Mem addr_slot = e.reg(addr_reg);
+    asmjit::Label fault =
+        e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off, n, in_host, addr_slot] {
+          if (in_host)
+            e.a.mov(x86::rdx, addr_slot);
+          else
+            e.a.mov(x86::rdx, x86::rax);
+          e.a.mov(x86::rcx, asmjit::imm(uint64_t{off} | (uint64_t{n} << 32)));
+        });
     if (e.fixed_memory()) {
       // GUEST: addr <= size - end (unsigned), the size a constant: no sum, so nothing wraps.
       if (end > size) {
         e.a.jmp(fault);
       } else {
-        e.a.cmp(x86::rax, e.memory_limit(end));
+        e.a.cmp(addr, e.memory_limit(end));
         e.a.ja(fault);
       }
     } else {
       // GUEST: addr + off + n, with a carry out of 64 bits as a fault too, against the size.
-      e.a.mov(x86::rcx, x86::rax);
+      e.a.mov(x86::rcx, addr);
       e.a.add(x86::rcx, asmjit::imm(end));
       e.a.jc(fault);
       e.a.cmp(x86::rcx, x86::qword_ptr(x86::r14, kSizeOff));
@@ -70,8 +78,7 @@ x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) 
     data = x86::rdx;
   }
   if (zero) return x86::ptr(data, static_cast<int32_t>(off));
-  return x86::ptr(data, in_host ? e.host(addr_reg) : x86::Gp(x86::rax), 0,
-                  static_cast<int32_t>(off));
+  return x86::ptr(data, addr, 0, static_cast<int32_t>(off));
 }
 
 // The loaded value goes straight to a's cache register when it has one, else to rax and a's

@@ -165,10 +165,52 @@ bool Emitter::rax_holds(uint16_t r) const {
 void Emitter::store_rax(uint16_t r) {
   if (cached(r))
     a.mov(host(r), x86::rax);
-  else
+  else if (!next_overwrites_from_rax(r))
     a.mov(reg(r), x86::rax);
   rax_reg_ = r;
   rax_at_ = a.offset();
+}
+
+// The next instruction must start right here (no jump lands on it, no probe or home access
+// comes first) and be one whose emitter takes its first operand from rax (load_rax, rax_holds)
+// and reads r nowhere else: the RV64 translation's `op rd; sext32 rd, rd` pairs, and chains of
+// immediate operations on one register.
+bool Emitter::next_overwrites_from_rax(uint16_t r) const {
+  const size_t k = cur_ + 1;
+  if (k >= insns_.size()) return false;
+  const isa::Insn& n = insns_[k];
+  if (n.status != isa::InsnStatus::Ok || entries_[n.pc]) return false;
+  if (homes_.any && homes_.free[n.pc]) return false;
+  for (const BlockProbe& p : probes_)
+    if (p.pc == n.pc) return false;
+  const uint16_t na = isa::a_of(n.word), nb = isa::b_of(n.word), nc = isa::c_of(n.word);
+  if (na != r || nb != r) return false;
+  using isa::Op;
+  switch (n.op()) {
+    case Op::Sext8:
+    case Op::Sext16:
+    case Op::Sext32:
+    case Op::Zext8:
+    case Op::Zext16:
+    case Op::Zext32:
+    case Op::AddI:
+    case Op::MulI:
+    case Op::AndI:
+    case Op::OrI:
+    case Op::XorI:
+    case Op::ShlI:
+    case Op::ShrI:
+    case Op::SarI:
+    case Op::Neg:
+    case Op::Not: return true;
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::And:
+    case Op::Or:
+    case Op::Xor: return nc != r;
+    default: return false;
+  }
 }
 
 x86::Mem Emitter::memory_limit(uint64_t end) {
@@ -352,7 +394,8 @@ bool Emitter::emit_function() {
   clean_ = all_cached_;
 
   size_t probe = 0;
-  for (const isa::Insn& in : insns_) {
+  for (cur_ = 0; cur_ < insns_.size(); ++cur_) {
+    const isa::Insn& in = insns_[cur_];
     if (in.status != isa::InsnStatus::Ok) return false;
     if (labels_[in.pc].isValid()) {
       a.bind(labels_[in.pc]);

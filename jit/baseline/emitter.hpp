@@ -116,7 +116,8 @@ class Emitter {
   void load_rax(uint16_t r);
   // Whether load_rax(r) would emit nothing here.
   bool rax_holds(uint16_t r) const;
-  // r = rax, as the LAST code of an instruction's main line (nothing bound after it).
+  // r = rax, as the LAST code of an instruction's main line (nothing bound after it). The store
+  // into r's slot is left out when the next instruction overwrites r, reading it from rax only.
   void store_rax(uint16_t r);
 
   // The label of instruction `pc`, made on first use (see entries_).
@@ -175,6 +176,7 @@ class Emitter {
   // A load of a homed register from its home or a store into it: a cached register is loaded
   // or written back (unless its home holds it), any other is its home already.
   void emit_home_access(const isa::Insn& in);
+  bool next_overwrites_from_rax(uint16_t r) const;
 
   const isa::Module& module_;
   const isa::Function& body_;
@@ -200,6 +202,7 @@ class Emitter {
   // chain.hpp FRAMES: every function compiled with epochs pushes rbp and the pad.
   bool saves_rbp() const { return (all_cached_ & (1u << 6)) || uniform_frame(); }
   bool frame_offset_on_stack() const { return all_cached_ & (1u << 7); }
+  size_t cur_ = 0;  // the index in insns_ of the instruction being emitted
   // store_rax's register and the code offset right after it (-1: none).
   int32_t rax_reg_ = -1;
   size_t rax_at_ = 0;
