@@ -40,6 +40,66 @@ Access access_of(const isa::Insn& in) {
   }
 }
 
+// Rules out (sets to `never`) each homed register that may have changed since it was last
+// stored into its home when the function returns or traps: there its home must hold what the
+// interpreter leaves, the value last stored. A forward dataflow over the instructions of "changed
+// since stored" (a load from the home, all in the leading run, leaves it unchanged).
+void require_stored_at_exits(std::span<const isa::Insn> insns, size_t code_size,
+                             std::vector<int32_t>& home, int32_t never) {
+  std::vector<uint32_t> bit(home.size(), UINT32_MAX);
+  uint32_t nbits = 0;
+  for (size_t r = 0; r < home.size(); ++r)
+    if (home[r] >= 0) bit[r] = nbits++;
+  if (nbits == 0) return;
+  const size_t words = (nbits + 63) / 64, n = insns.size();
+  std::vector<uint32_t> index_of(code_size + 1, UINT32_MAX);
+  for (size_t i = 0; i < n; ++i) index_of[insns[i].pc] = static_cast<uint32_t>(i);
+  std::vector<uint64_t> changed(n * words, 0), out(words);  // changed[i]: at i's start
+  const auto merge = [&](size_t to, bool* grew) {
+    for (size_t w = 0; w < words; ++w) {
+      const uint64_t m = changed[to * words + w] | out[w];
+      if (m != changed[to * words + w]) {
+        changed[to * words + w] = m;
+        *grew = true;
+      }
+    }
+  };
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < n; ++i) {
+      const isa::Insn& in = insns[i];
+      const isa::OpInfo& info = isa::info(in.op());
+      std::copy_n(changed.begin() + static_cast<ptrdiff_t>(i * words), words, out.begin());
+      const Access acc = access_of(in);
+      const uint16_t a = isa::a_of(in.word);
+      if (acc.width == 8 && acc.base == 0 && acc.value < home.size() &&
+          bit[acc.value] != UINT32_MAX &&
+          home[acc.value] == static_cast<int32_t>(isa::c_of(in.word))) {
+        out[bit[acc.value] / 64] &= ~(uint64_t{1} << (bit[acc.value] % 64));
+      } else if (isa::is_def(info.a) && a < home.size() && bit[a] != UINT32_MAX) {
+        out[bit[a] / 64] |= uint64_t{1} << (bit[a] % 64);
+      }
+      if (info.flags & isa::kBranch) {
+        const int64_t t = int64_t{in.pc} + isa::branch_offset(in.word);
+        if (t >= 0 && static_cast<uint64_t>(t) < code_size &&
+            index_of[static_cast<size_t>(t)] != UINT32_MAX)
+          merge(index_of[static_cast<size_t>(t)], &grew);
+        if (in.op() == isa::Op::Jmp) continue;
+      }
+      if (info.flags & isa::kTerm) continue;
+      if (i + 1 < n) merge(i + 1, &grew);
+    }
+  }
+  // The exits: ret, retv, trap (jmp is a terminator too, but a branch).
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t flags = isa::info(insns[i].op()).flags;
+    if (!(flags & isa::kTerm) || (flags & isa::kBranch)) continue;
+    for (size_t r = 0; r < home.size(); ++r)
+      if (bit[r] != UINT32_MAX && (changed[i * words + bit[r] / 64] >> (bit[r] % 64) & 1))
+        home[r] = never;
+  }
+}
+
 }  // namespace
 
 RegisterHomes find_register_homes(std::span<const isa::Insn> insns,
@@ -112,6 +172,7 @@ RegisterHomes find_register_homes(std::span<const isa::Insn> insns,
     for (; it != by_off.end() && it->first < static_cast<int32_t>(s.end); ++it)
       home[it->second] = kNever;
   }
+  require_stored_at_exits(insns, targets.size(), home, kNever);
   RegisterHomes h;
   h.offset.assign(nregs, -1);
   for (size_t r = 0; r < nregs; ++r) {

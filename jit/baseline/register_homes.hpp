@@ -20,9 +20,14 @@
 //     (before any other instruction and any branch target), so it only ever sets r to what its
 //     home already holds;
 //   - r is no operand of an instruction whose emitter may address the window by register index
-//     (`reads_window`: calls through the runtime's helpers).
-// Then r and its home are one variable for the whole run: the code writes no other value into
-// the home, and the loads of r from it are at the start, where they agree.
+//     (`reads_window`: calls through the runtime's helpers);
+//   - at every `ret` and `trap`, r has been stored into its home since it last changed (a forward
+//     dataflow), so the function leaves in its home what the interpreter leaves there. (A unit's
+//     special exit stores its pc into the state and then sets the pc's low bit for the value it
+//     returns: that register is no home.)
+// Then the code writes no other value into the home, and the loads of r from it are at the
+// start, where they agree: in between, the home is ahead of the word the interpreter would have
+// (it holds r's current value), and at the end they agree.
 //
 // What the code cannot show is the promise (code_promises.hpp): nothing reads r before the
 // function writes it or loads it from its home (a window local would read 0); and whatever else

@@ -100,8 +100,12 @@ Result<void> Rv64Vcpu::load(std::shared_ptr<vm::rv64::ExecHandover> exec) {
   }
   cache_ = std::make_unique<TranslationCache>(*inst_, jit_.get(), code_.get());
   // The guest memory is mapped once and never grows (guest_memory.hpp); run_block keeps r0 0;
-  // units run with unlimited fuel (a stop request zeroes the slice countdown instead).
-  cache_->set_code_promises({.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true});
+  // units run with unlimited fuel (a stop request zeroes the slice countdown instead). The state
+  // page's words are the units' register homes: no helper reads or writes a guest register, and
+  // a guest that stores into its own state page through 0x7000..0x7fff (guest_layout.hpp) may
+  // have the store seen at once or lost, as before.
+  cache_->set_code_promises(
+      {.fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true, .register_homes = true});
   if (opts.jit == JitMode::Auto || opts.jit == JitMode::Opt)
     opt_ = STRATA_TRY(OptPromoter::create(*cache_, opts.jit == JitMode::Opt
                                                        ? OptPromoter::Mode::Sync

@@ -74,13 +74,14 @@ TEST(RegisterHomes, ALoadAfterTheLeadingRunRulesItsRegisterOut) {
 }
 
 TEST(RegisterHomes, ABranchTargetEndsTheLeadingRun) {
-  std::vector<bool> targets(4, false);
+  std::vector<bool> targets(5, false);
   targets[1] = true;
   const std::vector<int32_t> h = homes_of(
       {
           make_abc(Op::LdI64, 1, 0, 0x28),
           make_abc(Op::LdI64, 2, 0, 0x30),  // a jump lands here: no longer at the start
           make_abc(Op::Add, 1, 1, 2),
+          make_abc(Op::StI64, 0, 1, 0x28),
           make_abc(Op::Ret, 1, 0, 0),
       },
       targets);
@@ -117,6 +118,38 @@ TEST(RegisterHomes, TheOperandsOfAnInstructionThatReadsTheWindowStayThere) {
   EXPECT_EQ(h[1], -1);    // an operand
   EXPECT_EQ(h[3], -1);    // the result
   EXPECT_EQ(h[2], 0x30);  // untouched by it
+}
+
+TEST(RegisterHomes, ARegisterChangedAfterItsLastStoreAtAnExitIsNoHome) {
+  // A unit's special exit: the pc stored, then its low bit set in the value returned.
+  EXPECT_EQ(homes_of({
+                make_abx(isa::Op::Li, 2, 100),
+                make_abc(Op::StI64, 0, 2, 0x208),
+                make_abc(Op::OrI, 2, 2, 1),
+                make_abc(Op::Ret, 2, 0, 0),
+            })[2],
+            -1);
+  EXPECT_EQ(homes_of({
+                make_abx(isa::Op::Li, 2, 100),
+                make_abc(Op::StI64, 0, 2, 0x208),
+                make_abc(Op::Ret, 2, 0, 0),
+            })[2],
+            0x208);
+  // Written on the path that skips its store: the other exit is fine, that one is not.
+  std::vector<bool> targets(7, false);
+  targets[5] = true;
+  EXPECT_EQ(homes_of(
+                {
+                    make_abc(Op::LdI64, 1, 0, 0x28),
+                    make_abc(Op::AddI, 1, 1, 1),
+                    isa::make_abx(Op::Bnz, 3, 3),  // to pc 5
+                    make_abc(Op::StI64, 0, 1, 0x28),
+                    make_abc(Op::Ret, 3, 0, 0),
+                    make_abc(Op::Ret, 3, 0, 0),
+                    make_abc(Op::Ret, 3, 0, 0),
+                },
+                targets)[1],
+            -1);
 }
 
 TEST(RegisterHomes, AWordPastTheMemoryIsNoHome) {
@@ -265,6 +298,34 @@ TEST(RegisterHomes, ShapesWithoutHomesKeepTheInterpretersResults) {
       "ld.i64 %a, %z, 40\n  st.i64 %z, %a, 48\n  addi %a, %a, 3\n  st.i64 %z, %a, 40\n"
       "  ld.i64 %b, %z, 48\n  add %a, %a, %b\n  ret %a",
   };
+  // A special exit's shape: the word keeps the stored value, the register returned changes.
+  {
+    const std::string src = R"(
+.memory 65536
+.func exit_like() -> i64
+  .reg %z: i64, %p: i64, %q: i64
+  ld.i64 %q, %z, 40
+  li %p, 100
+  st.i64 %z, %p, 48
+  ori %p, %p, 1
+  addi %q, %q, 1
+  st.i64 %z, %q, 40
+  ret %p
+.end
+.func main() -> i64 export
+  .reg %z: i64, %v: i64, %k: i64
+  call %v, exit_like()
+  ld.i64 %k, %z, 48
+  add %v, %v, %k
+  ld.i64 %k, %z, 40
+  add %v, %v, %k
+  ret %v
+.end
+)";
+    const std::string want = run(src, nullptr);
+    EXPECT_NE(want.find("returned 0xca"), std::string::npos) << want;  // 101 + 100 + 1
+    EXPECT_EQ(run(src, &kHomes), want) << src;
+  }
   for (const char* body : bodies) {
     const std::string src = std::string(R"(
 .memory 65536
