@@ -47,14 +47,48 @@ OpSync op_sync(isa::Op op) {
 
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
                                   const std::vector<bool>* free) {
-  std::vector<int32_t> uses(nregs, 0);
+  // A use inside a loop (from a backward branch's target to the branch) runs once per
+  // iteration: it counts kLoopWeight times, in a loop nest kLoopWeight^2.
+  constexpr int32_t kLoopWeight = 8;
+  const size_t code_size = insns.empty() ? 0 : insns.back().pc + insns.back().length();
+  std::vector<int32_t> depth(code_size + 1, 0);
+  std::vector<bool> target_at(code_size + 1, false);
   for (const isa::Insn& in : insns) {
+    if (in.status != isa::InsnStatus::Ok || !(isa::info(in.op()).flags & isa::kBranch)) continue;
+    const int64_t offset = isa::branch_offset(in.word);
+    const int64_t target = int64_t{in.pc} + offset;
+    if (target < 0 || static_cast<uint64_t>(target) >= code_size) continue;
+    target_at[static_cast<size_t>(target)] = true;
+    if (offset > 0) continue;
+    ++depth[static_cast<size_t>(target)];
+    --depth[in.pc + 1];
+  }
+  // The straight runs that end in a return (a unit's exits, laid out between its loop's blocks)
+  // run once, not per iteration.
+  std::vector<bool> exit_run(code_size + 1, false);
+  bool in_exit = false;
+  for (size_t k = insns.size(); k-- > 0;) {
+    const isa::Insn& in = insns[k];
+    const uint32_t flags = isa::info(in.op()).flags;
+    if (flags & (isa::kBranch | isa::kTerm))
+      in_exit = (flags & isa::kTerm) && !(flags & isa::kBranch);
+    exit_run[in.pc] = in_exit;
+    if (target_at[in.pc]) in_exit = false;
+  }
+  std::vector<int32_t> uses(nregs, 0);
+  int32_t nest = 0;
+  size_t at = 0;
+  for (const isa::Insn& in : insns) {
+    for (; at <= in.pc; ++at) nest += depth[at];
     if (in.status != isa::InsnStatus::Ok) continue;
     if (op_sync(in.op()) == OpSync::All) continue;
     if (free != nullptr && (*free)[in.pc]) continue;
     const isa::OpInfo& info = isa::info(in.op());
+    const int32_t weight = nest <= 0 || exit_run[in.pc] ? 1
+                           : nest == 1                  ? kLoopWeight
+                                                        : kLoopWeight * kLoopWeight;
     auto count = [&](isa::Operand kind, uint16_t r) {
-      if (isa::is_reg(kind) && r < nregs) ++uses[r];
+      if (isa::is_reg(kind) && r < nregs) uses[r] += weight;
     };
     count(info.a, isa::a_of(in.word));
     count(info.b, isa::b_of(in.word));

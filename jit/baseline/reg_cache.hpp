@@ -50,10 +50,10 @@ OpSync op_sync(isa::Op op);
 bool host_has_fma();
 
 // Which registers to cache: by index into kCacheRegs, -1 for a register left in the window.
-// Registers are ranked by their operand uses in OpSync::None instructions; a register needs
-// two. `skip_r0`: r0 is the promised zero (never read from anywhere). `free` (may be null), by
-// pc: instructions that cost a register left in the window nothing (register_homes.hpp), not
-// counted.
+// Registers are ranked by their operand uses in OpSync::None instructions, a use inside a loop
+// (a backward branch's range) weighing 8, inside two 64; a register needs a weight of two.
+// `skip_r0`: r0 is the promised zero (never read from anywhere). `free` (may be null), by pc:
+// instructions that cost a register left in the window nothing (register_homes.hpp), not counted.
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
                                   const std::vector<bool>* free = nullptr);
 
