@@ -82,8 +82,8 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
         [this](const isa::Insn& in) { return op_sync(in.op()) == OpSync::All && !leaf_call(in); });
   }
   bounds = KnownBounds(std::move(targets));
-  host_of_ =
-      choose_cached(insns_, body_.regs.size(), zero_r0_, homes_.any ? &homes_.free : nullptr);
+  host_of_ = choose_cached(insns_, body_.regs.size(), zero_r0_, homes_.any ? &homes_.free : nullptr,
+                           homes_.any);
   for (size_t r = 0; r < host_of_.size(); ++r) {
     if (host_of_[r] < 0) continue;
     cached_regs_[static_cast<size_t>(host_of_[r])] = static_cast<uint16_t>(r);

@@ -46,10 +46,10 @@ OpSync op_sync(isa::Op op) {
 }
 
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
-                                  const std::vector<bool>* free) {
+                                  const std::vector<bool>* free, bool weigh_loops) {
   // A use inside a loop (from a backward branch's target to the branch) runs once per
   // iteration: it counts kLoopWeight times, in a loop nest kLoopWeight^2.
-  constexpr int32_t kLoopWeight = 8;
+  const int32_t kLoopWeight = weigh_loops ? 8 : 1;
   const size_t code_size = insns.empty() ? 0 : insns.back().pc + insns.back().length();
   std::vector<int32_t> depth(code_size + 1, 0);
   std::vector<bool> target_at(code_size + 1, false);

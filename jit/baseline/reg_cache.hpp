@@ -50,12 +50,18 @@ OpSync op_sync(isa::Op op);
 bool host_has_fma();
 
 // Which registers to cache: by index into kCacheRegs, -1 for a register left in the window.
-// Registers are ranked by their operand uses in OpSync::None instructions, a use inside a loop
-// (a backward branch's range) weighing 8, inside two 64; a register needs a weight of two.
-// `skip_r0`: r0 is the promised zero (never read from anywhere). `free` (may be null), by pc:
-// instructions that cost a register left in the window nothing (register_homes.hpp), not counted.
+// Registers are ranked by their operand uses in OpSync::None instructions; a register needs a
+// weight of two. `skip_r0`: r0 is the promised zero (never read from anywhere). `free` (may be
+// null), by pc: instructions that cost a register left in the window nothing (register_homes.hpp),
+// not counted. `weigh_loops`: a use inside a loop (a backward branch's range) weighs 8, inside
+// two 64, except in straight runs that end in a ret. The emitter weighs loops in functions with
+// register homes, whose prologue and exit copies no longer count: RV64 user mode under
+// --jit=baseline 0.954 geomean with it (mandelbrot 0.82, nbody 0.91), the hart's boot even; in SVI
+// programs (no homes) it cost nbody 5% and mandelbrot 3% (and 4^k weights measured the same
+// before, docs/JIT.md).
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
-                                  const std::vector<bool>* free = nullptr);
+                                  const std::vector<bool>* free = nullptr,
+                                  bool weigh_loops = false);
 
 // A set of cached registers: bit i is the register kept in kCacheRegs[i].
 using CacheMask = uint8_t;
