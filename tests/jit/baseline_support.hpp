@@ -95,4 +95,26 @@ inline Value vf(double x) {
   return Value::from_f(x);
 }
 
+// Runs `main` of `src` under `limits`, interpreted (promises null) or with every function
+// compiled trusting `*promises` (jit/baseline/code_promises.hpp): the canonical outcome text, and
+// the bytes of code installed in `*bytes` (may be null).
+inline std::string run_promised(const std::string& src, const CodePromises* promises,
+                                vm::Limits limits = {}, uint64_t* bytes = nullptr) {
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", limits, -1);
+  if (!p) return "load failed";
+  auto cache = CodeCache::create({});
+  EXPECT_TRUE(cache.has_value());
+  BaselineJit j(**cache);
+  if (promises != nullptr) {
+    for (const auto& inst : p->instances())
+      for (vm::FuncInfo& f : inst->funcs)
+        EXPECT_TRUE(j.compile(f, inst->module.funcs[f.index], nullptr, *promises));
+    if (bytes != nullptr) *bytes = (*cache)->stats().bytes_installed;
+  }
+  vm::RunResult r;
+  bool has_result = true;
+  if (!testing::run_test_program(*p, "main", {}, &r, &has_result)) return "run failed";
+  return testing::describe(r, has_result);
+}
+
 }  // namespace strata::jit::baseline::test

@@ -10,6 +10,7 @@
 
 #include "jit/baseline/baseline.hpp"
 #include "jit/code_cache.hpp"
+#include "tests/jit/baseline_support.hpp"
 #include "tests/jit/tier_harness.hpp"
 #include "vm/program.hpp"
 
@@ -18,25 +19,8 @@ namespace {
 
 constexpr CodePromises kBoth{.fixed_memory = true, .zero_r0 = true};
 
-// Runs `main` of `src` under `limits`, interpreted (promises null) or with every function compiled
-// trusting `*promises`: the canonical outcome text.
 std::string run(const std::string& src, const CodePromises* promises, vm::Limits limits = {}) {
-  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", limits, -1);
-  if (!p) return "load failed";
-  auto cache = CodeCache::create({});
-  EXPECT_TRUE(cache.has_value());
-  BaselineJit j(**cache);
-  if (promises != nullptr) {
-    for (const auto& inst : p->instances()) {
-      for (vm::FuncInfo& f : inst->funcs) {
-        EXPECT_TRUE(j.compile(f, inst->module.funcs[f.index], nullptr, *promises));
-      }
-    }
-  }
-  vm::RunResult r;
-  bool has_result = true;
-  if (!testing::run_test_program(*p, "main", {}, &r, &has_result)) return "run failed";
-  return testing::describe(r, has_result);
+  return run_promised(src, promises, limits);
 }
 
 // The interpreter, plain baseline code and promised baseline code agree; returns the outcome.

@@ -11,6 +11,7 @@
 #include "jit/baseline/baseline.hpp"
 #include "jit/baseline/register_homes.hpp"
 #include "jit/code_cache.hpp"
+#include "tests/jit/baseline_support.hpp"
 #include "tests/jit/tier_harness.hpp"
 #include "vm/program.hpp"
 
@@ -164,24 +165,8 @@ constexpr CodePromises kUnit{.fixed_memory = true, .zero_r0 = true, .unlimited_f
 constexpr CodePromises kHomes{
     .fixed_memory = true, .zero_r0 = true, .unlimited_fuel = true, .register_homes = true};
 
-// Runs `main` of `src`: interpreted (promises null) or compiled trusting `*promises`; the
-// outcome text, and the bytes of main's code.
 std::string run(const std::string& src, const CodePromises* promises, uint64_t* bytes = nullptr) {
-  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
-  if (!p) return "load failed";
-  auto cache = CodeCache::create({});
-  EXPECT_TRUE(cache.has_value());
-  BaselineJit j(**cache);
-  if (promises != nullptr) {
-    for (const auto& inst : p->instances())
-      for (vm::FuncInfo& f : inst->funcs)
-        EXPECT_TRUE(j.compile(f, inst->module.funcs[f.index], nullptr, *promises));
-    if (bytes != nullptr) *bytes = (*cache)->stats().bytes_installed;
-  }
-  vm::RunResult r;
-  bool has_result = true;
-  if (!testing::run_test_program(*p, "main", {}, &r, &has_result)) return "run failed";
-  return testing::describe(r, has_result);
+  return run_promised(src, promises, {}, bytes);
 }
 
 // A unit's shape, called twice so that the second call sees the first one's stores: its
