@@ -181,8 +181,10 @@ bool Emitter::next_overwrites_from_rax(uint16_t r) const {
   const isa::Insn& n = insns_[k];
   if (n.status != isa::InsnStatus::Ok || entries_[n.pc]) return false;
   if (homes_.any && homes_.free[n.pc]) return false;
-  for (const BlockProbe& p : probes_)
-    if (p.pc == n.pc) return false;
+  // Probes are ascending by pc (probes.hpp).
+  const auto probe = std::lower_bound(probes_.begin(), probes_.end(), n.pc,
+                                      [](const BlockProbe& p, uint32_t pc) { return p.pc < pc; });
+  if (probe != probes_.end() && probe->pc == n.pc) return false;
   const uint16_t na = isa::a_of(n.word), nb = isa::b_of(n.word), nc = isa::c_of(n.word);
   if (na != r || nb != r) return false;
   using isa::Op;
