@@ -171,16 +171,15 @@ void Emitter::store_rax(uint16_t r) {
   rax_at_ = a.offset();
 }
 
-// The next instruction must start right here (no jump lands on it, no probe or home access
-// comes first) and be one whose emitter takes its first operand from rax (load_rax, rax_holds)
-// and reads r nowhere else: the RV64 translation's `op rd; sext32 rd, rd` pairs, and chains of
-// immediate operations on one register.
+// The next instruction must start right here (no jump lands on it, no probe comes first) and
+// be one whose emitter takes its first operand from rax (load_rax, rax_holds) and reads r
+// nowhere else: the RV64 translation's `op rd; sext32 rd, rd` pairs, and chains of immediate
+// operations on one register. (A home's load or store is none of those.)
 bool Emitter::next_overwrites_from_rax(uint16_t r) const {
   const size_t k = cur_ + 1;
   if (k >= insns_.size()) return false;
   const isa::Insn& n = insns_[k];
   if (n.status != isa::InsnStatus::Ok || entries_[n.pc]) return false;
-  if (homes_.any && homes_.free[n.pc]) return false;
   // Probes are ascending by pc (probes.hpp).
   const auto probe = std::lower_bound(probes_.begin(), probes_.end(), n.pc,
                                       [](const BlockProbe& p, uint32_t pc) { return p.pc < pc; });
