@@ -36,13 +36,19 @@ void in_place(Emitter& e, const isa::Insn& in, Op op) {
 
 // a = b OP c.
 void binary(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
-  const uint16_t a = a_of(in.word), c = c_of(in.word);
+  const uint16_t a = a_of(in.word), b = b_of(in.word), c = c_of(in.word);
+  // a = b OP a with OP commutative: a OP= b where a is (`or` of a rotate's two halves).
+  const bool commutative = id != x86::Inst::kIdSub;
+  if (e.cached(a) && a == c && a != b && commutative) {
+    e.a.emit(id, e.host(a), e.rax_holds(b) ? asmjit::Operand(x86::rax) : e.opnd(b));
+    return;
+  }
   if (e.cached(a) && a != c) {
     const asmjit::Operand src = e.rax_holds(c) ? asmjit::Operand(x86::rax) : e.opnd(c);
     in_place(e, in, [&](x86::Gp d) { e.a.emit(id, d, src); });
     return;
   }
-  e.load_rax(b_of(in.word));
+  e.load_rax(b);
   e.a.emit(id, x86::rax, e.opnd(c));
   e.store_rax(a);
 }

@@ -336,7 +336,8 @@ TEST(RegCacheProgram, StoresTheNextInstructionOverwritesMatchTheInterpreter) {
     init += fmt::format("  li %{}, {}\n", c, (c - 'a') * 7 + 3);
     sum += fmt::format("  add %n, %n, %{}\n", c);
   }
-  // Eight registers used far more often take the cache.
+  // Eight registers used far more often take the cache; among their updates, `a = b op a` of
+  // cached registers (a commutative op is done as a op= b; sub is not commutative).
   std::string hot;
   for (int i = 0; i < 8; ++i) {
     regs += fmt::format(", %p{}: i64", i);
@@ -344,6 +345,7 @@ TEST(RegCacheProgram, StoresTheNextInstructionOverwritesMatchTheInterpreter) {
     sum += fmt::format("  add %n, %n, %p{}\n", i);
     for (int k = 0; k < 4; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
   }
+  hot += "  sub %p1, %p2, %p1\n  or %p3, %p4, %p3\n  mul %p5, %p6, %p5\n  xor %p7, %p0, %p7\n";
   const std::string src = fmt::format(R"(
 .func f(%n: i64) -> i64 export
   .reg {}
