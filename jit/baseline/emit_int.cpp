@@ -106,6 +106,21 @@ int32_t simm(const isa::Insn& in) {
   return isa::sc_of(in.word);
 }
 
+// Extensions read the low bytes of the register slot (little-endian), of rax when it holds the
+// register already, or of its cache register; they write a's cache register directly, or rax
+// and a's slot.
+template <typename FromMem, typename FromGp>
+void extend(Emitter& e, const isa::Insn& in, uint32_t bytes, FromMem from_mem, FromGp from_gp) {
+  const uint16_t a = a_of(in.word), b = b_of(in.word);
+  const bool direct = e.cached(a);
+  const x86::Gp d = direct ? e.host(a) : x86::Gp(x86::rax);
+  if (e.rax_holds(b) || e.cached(b))
+    from_gp(d, e.rax_holds(b) ? x86::Gp(x86::rax) : e.host(b));
+  else
+    from_mem(d, bytes == 1 ? e.reg8(b) : bytes == 2 ? e.reg16(b) : e.reg32(b));
+  if (!direct) e.store_rax(a);
+}
+
 }  // namespace
 
 void emit_Nop(Emitter&, const isa::Insn&) {}
@@ -236,21 +251,6 @@ void emit_GtU(Emitter& e, const isa::Insn& in) {
 }
 void emit_GeU(Emitter& e, const isa::Insn& in) {
   compare(e, in, x86::CondCode::kAE);
-}
-
-// Extensions read the low bytes of the register slot (little-endian), of rax when it holds the
-// register already, or of its cache register; they write a's cache register directly, or rax
-// and a's slot.
-template <typename FromMem, typename FromGp>
-void extend(Emitter& e, const isa::Insn& in, uint32_t bytes, FromMem from_mem, FromGp from_gp) {
-  const uint16_t a = a_of(in.word), b = b_of(in.word);
-  const bool direct = e.cached(a);
-  const x86::Gp d = direct ? e.host(a) : x86::Gp(x86::rax);
-  if (e.rax_holds(b) || e.cached(b))
-    from_gp(d, e.rax_holds(b) ? x86::Gp(x86::rax) : e.host(b));
-  else
-    from_mem(d, bytes == 1 ? e.reg8(b) : bytes == 2 ? e.reg16(b) : e.reg32(b));
-  if (!direct) e.store_rax(a);
 }
 
 void emit_Sext8(Emitter& e, const isa::Insn& in) {

@@ -42,6 +42,14 @@ struct Access {
   }
 }
 
+// The register `in` loads from or stores into its own home (`home`, by register: its offset, or
+// negative), or -1.
+int32_t own_home_access(const isa::Insn& in, std::span<const int32_t> home) {
+  const Access acc = access_of(in);
+  if (acc.width != 8 || acc.base != 0 || acc.value >= home.size()) return -1;
+  return home[acc.value] == static_cast<int32_t>(isa::c_of(in.word)) ? acc.value : -1;
+}
+
 // Rules out (sets to `never`) each homed register that may have changed since it was last
 // stored into its home when the function returns or traps: there its home must hold what the
 // interpreter leaves, the value last stored. A forward dataflow over the instructions of "changed
@@ -67,12 +75,9 @@ void require_stored_at_exits(std::span<const isa::Insn> insns, size_t code_size,
     const isa::Insn& in = insns[i];
     const isa::OpInfo& info = isa::info(in.op());
     Step& st = steps[i];
-    const Access acc = access_of(in);
     const uint16_t a = isa::a_of(in.word);
-    if (acc.width == 8 && acc.base == 0 && acc.value < home.size() &&
-        bit[acc.value] != UINT32_MAX &&
-        home[acc.value] == static_cast<int32_t>(isa::c_of(in.word))) {
-      st.clears = static_cast<int32_t>(bit[acc.value]);
+    if (const int32_t r = own_home_access(in, home); r >= 0) {
+      st.clears = static_cast<int32_t>(bit[static_cast<size_t>(r)]);
     } else if (isa::is_def(info.a) && a < home.size() && bit[a] != UINT32_MAX) {
       st.sets = static_cast<int32_t>(bit[a]);
     }
@@ -196,11 +201,8 @@ RegisterHomes find_register_homes(std::span<const isa::Insn> insns,
   }
   if (!h.any) return h;
   h.free.assign(targets.size(), false);
-  for (const isa::Insn& in : insns) {
-    const Access acc = access_of(in);
-    if (acc.width == 8 && acc.base == 0 && acc.value < nregs && h.offset[acc.value] >= 0)
-      h.free[in.pc] = true;
-  }
+  for (const isa::Insn& in : insns)
+    if (own_home_access(in, h.offset) >= 0) h.free[in.pc] = true;
   return h;
 }
 
