@@ -49,9 +49,10 @@
 // epoch is ctx->epoch names a live unit, whose ChainSlot at ctx->entry_offset goes through steps
 // 0-5 (counted in ctx->chained alone: nothing reads `found` there). With ctx->recent set, a value
 // neither link has is looked up the same way in the record at index (value >> 1) & ctx->recent_mask
-// of ctx->recent (the units the loop found at each pc in this epoch). Anything else returns as a
-// plain `ret`. The epoch is compared before the unit is read: a record of another epoch may
-// name a freed unit.
+// of ctx->recent (the units the loop found at each pc in this epoch), within the function's part
+// of the table (ChainExits::recent_part: records [part * (recent_mask + 1), ...), so that units
+// of different MMU contexts never find each other's). Anything else returns as a plain `ret`. The
+// epoch is compared before the unit is read: a record of another epoch may name a freed unit.
 #pragma once
 
 #include <cstdint>
@@ -123,6 +124,7 @@ struct ChainExits {
   ChainContext* ctx = nullptr;
   std::vector<std::pair<uint32_t, ChainSlot*>> rets;
   const ChainLink* links = nullptr;
+  uint64_t recent_part = 0;  // which part of ctx->recent its other `ret`s look in
 };
 
 }  // namespace strata::jit::baseline

@@ -144,7 +144,8 @@ void emit_found_ret(Emitter& e, const isa::Insn& in) {
   emit_chain_jump(e, plain, /*count_found=*/true);
 }
 
-void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
+void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links,
+                     const ChainLink* recent) {
   auto& a = e.a;
   const ChainContext* ctx = e.chain_context();
   const asmjit::Label plain = store_value_for_lookup(e, in);
@@ -174,12 +175,12 @@ void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links) {
     follow([at](int32_t off) { return x86::qword_ptr(x86::rdx, at + off); }, next);
     a.bind(next);
   }
-  if (ctx->recent != nullptr) {
+  if (recent != nullptr) {
     a.mov(x86::rcx, x86::rax);
     a.shr(x86::rcx, 1);
     a.and_(x86::rcx, asmjit::imm(ctx->recent_mask));
     a.lea(x86::rcx, x86::ptr(x86::rcx, x86::rcx, 1));
-    a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(ctx->recent)));
+    a.mov(x86::rdx, asmjit::imm(reinterpret_cast<uint64_t>(recent)));
     follow([](int32_t off) { return x86::qword_ptr(x86::rdx, x86::rcx, 3, off); }, plain);
   } else {
     a.jmp(plain);

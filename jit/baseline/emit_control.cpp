@@ -113,7 +113,7 @@ void emit_Ret(Emitter& e, const isa::Insn& in) {
     return;
   }
   if (const ChainLink* links = e.chain_links()) {
-    emit_linked_ret(e, in, links);
+    emit_linked_ret(e, in, links, e.chain_recent());
     return;
   }
   if (e.finds_next()) {

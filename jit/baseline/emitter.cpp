@@ -231,6 +231,12 @@ const ChainLink* Emitter::chain_links() const {
   return chains() && chain_->ctx->epochs ? chain_->links : nullptr;
 }
 
+const ChainLink* Emitter::chain_recent() const {
+  const ChainContext* ctx = chain_->ctx;
+  return ctx->recent != nullptr ? ctx->recent + chain_->recent_part * (ctx->recent_mask + 1)
+                                : nullptr;
+}
+
 bool Emitter::finds_next() const {
   return chains() && chain_->ctx->front != nullptr;
 }

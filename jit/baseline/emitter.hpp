@@ -156,6 +156,8 @@ class Emitter {
   const ChainContext* chain_context() const { return chain_ ? chain_->ctx : nullptr; }
   // The links a `ret` without a slot follows (chain.hpp LINKED EXITS), null: none.
   const ChainLink* chain_links() const;
+  // Its part of the context's recent records (LINKED EXITS), null: none.
+  const ChainLink* chain_recent() const;
   // chain.hpp FRAMES: compiled with epochs, the frame is laid out as every such function's.
   bool uniform_frame() const {
     return chain_ != nullptr && chain_->ctx != nullptr && chain_->ctx->epochs;
@@ -228,6 +230,8 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot);
 // A `ret` without a slot while the context has `front` (chain.hpp, INDIRECT EXITS).
 void emit_found_ret(Emitter& e, const isa::Insn& in);
 // A `ret` without a slot that follows the function's successor links (chain.hpp, LINKED EXITS).
-void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links);
+// `recent`: the first of the records its exits look in (null: links only).
+void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links,
+                     const ChainLink* recent);
 
 }  // namespace strata::jit::baseline

@@ -56,6 +56,9 @@ struct CachedBlock {
   // A ref register must start null, so such a block needs vm::execute's zeroed frame; the
   // translator emits none today (see Runner::run_block).
   bool has_ref_regs = false;
+  // The full-system hart: the MMU index of the unit's key (jit/rv64sys/sys_code_cache.hpp), whose
+  // part of the recent records its chained exits look in. 0 in user mode.
+  uint8_t mmu_index = 0;
   // The optimizing tier (opt_promoter.hpp). The run's thread alone reads and writes these.
   enum class Opt : uint8_t {
     None,       // not requested

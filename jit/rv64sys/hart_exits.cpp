@@ -35,6 +35,14 @@ StopReason Hart::Impl::fault_stop(const std::string& what) const {
   return StopReason{StopReason::Kind::Fault, 0, pc, std::move(msg)};
 }
 
+void Hart::Impl::privilege_changes(Priv to) {
+  // Outside M-mode the data MMU index tells the fetch privilege, so links (which join units of
+  // one index) stay valid between U- and S-mode; in M-mode MPRV makes them part (a unit of
+  // index Supervisor may run in S-mode or, with MPRV, in M-mode: sys_code_cache.hpp).
+  if (priv == Priv::Machine || to == Priv::Machine) cache->invalidate_links();
+  priv = to;
+}
+
 bool Hart::Impl::enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64_t epc,
                             StopReason* end) {
   const std::uint64_t exc = cause & ~kInterruptBit;
@@ -54,8 +62,7 @@ bool Hart::Impl::enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64
   last_trap_cause = cause;
   last_trap_tval = tval;
   const TrapTarget t = take_trap(csrs, priv, epc, cause, tval);
-  priv = t.priv;
-  cache->invalidate_links();  // the privilege and MMU indexes may differ now
+  privilege_changes(t.priv);
   pc = t.pc;
   // A trap breaks any LR/SC sequence.
   word(state::kResValid) = 0;
@@ -74,8 +81,12 @@ bool Hart::Impl::special_exit(StopReason* end) {
     case static_cast<std::uint64_t>(ExitReason::Ecall):
       if (priv == Priv::Supervisor && opts.sbi) {
         ++stats.sbi_calls;
+        const std::uint64_t satp = csrs.satp, mstatus = csrs.mstatus;
         host.sbi_call(*self);
-        cache->invalidate_links();  // the host may have flushed the TLB (remote sfence)
+        // Through the hart's API the host can change what a pick depends on only in the CSRs
+        // (it has no TLB call; a remote sfence is served by the kernel's own).
+        if (csrs.satp != satp || csrs.mstatus != mstatus || priv != Priv::Supervisor)
+          cache->invalidate_links();
         pc = at + 4;
         return true;
       }
@@ -99,14 +110,14 @@ bool Hart::Impl::special_exit(StopReason* end) {
       const auto t = m ? mret(csrs, priv) : sret(csrs, priv);
       if (!t) return enter_trap(kCauseIllegalInsn, m ? kMretBits : kSretBits, at, end);
       ++word(state::kInstret);  // it completed: the unit counted only those before it
-      priv = t->priv;
+      privilege_changes(t->priv);
       pc = t->pc;
-      cache->invalidate_links();  // a new privilege: other fetch translations and MMU indexes
       // MPRV may have changed (mret below M clears it): data accesses' index follows, and the
       // next unit is looked up with it; no flush unless the CSR file asks for one.
       if (csrs.take_translation_changed()) {
         tlb->flush_all();
         ++stats.tlb_flushes;
+        cache->invalidate_links();
       }
       return true;
     }
@@ -156,7 +167,6 @@ std::uint64_t Hart::Impl::sys_csr(std::uint32_t bits, std::uint64_t rs1_value, s
   const std::uint64_t src = imm ? static_cast<std::uint64_t>(in.imm) : rs1_value;
   const bool src_zero = imm ? in.imm == 0 : in.rs1 == 0;
   const MmuIndex index_before = data_index();
-  const MmuIndex fetch_before = fetch_index();
   // CsrHost::instret() reads the state page, which holds the count at the unit's entry while the
   // unit runs: for this instruction it holds the unit's count instead.
   const std::uint64_t at_entry = std::exchange(word(state::kInstret), instret);
@@ -194,11 +204,13 @@ std::uint64_t Hart::Impl::sys_csr(std::uint32_t bits, std::uint64_t rs1_value, s
   if (csrs.take_translation_changed()) {
     tlb->flush_all();
     ++stats.tlb_flushes;
+    // Successor links hold fetch translations. A new data index alone (SUM) keeps them: links
+    // join units of one index (sys_code_cache.hpp), and a CSR write cannot change the privilege,
+    // so the fetch index changes only with the data index.
+    cache->invalidate_links();
     leave = true;
   }
   if (leave) leave_after(at);
-  // Successor links hold fetch translations and data MMU indexes (sys_code_cache.hpp).
-  if (leave || fetch_index() != fetch_before) cache->invalidate_links();
   return old;
 }
 

@@ -194,6 +194,9 @@ struct Hart::Impl final : rv64::SysMemory, vm::rv64sys::CsrHost, vm::rv64sys::Ph
   // Takes trap `cause` (kInterruptBit for interrupts) at `epc`; false with *end set when it
   // would go to M-mode and there is no M-mode code (HartOptions::sbi), or it repeats forever.
   bool enter_trap(std::uint64_t cause, std::uint64_t tval, std::uint64_t epc, vm::StopReason* end);
+  // The hart enters privilege `to` (a trap or an xRET): ends the link epoch when M-mode is either
+  // side.
+  void privilege_changes(Priv to);
   // SysExit::Done at `at`: the unit leaves after the instruction there.
   void leave_after(std::uint64_t at);
   // Sleeps in WFI until an interrupt is pending or a stop/exit is requested.

@@ -61,7 +61,10 @@ StopReason Hart::Impl::run_plain() {
       opt->drain();
     if (compiler != nullptr && compiler->has_done()) [[unlikely]]
       take_compiles();
-    const bool prev_live = prev != nullptr && prev_epoch == cache->link_epoch();
+    // Links join units of one MMU index (sys_code_cache.hpp, SUCCESSOR LINKS): after a trap or
+    // xRET to another index, prev's links stand for none of this index's picks.
+    const bool prev_live = prev != nullptr && prev_epoch == cache->link_epoch() &&
+                           prev->mmu_index == static_cast<std::uint8_t>(data_index());
     CachedBlock* b = prev_live ? prev->linked(pc, prev_epoch) : nullptr;
     CodePages pages;
     if (b != nullptr) {

@@ -54,6 +54,7 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   rv64::init_block_func(b->func, b->block.fn, inst_, next_index_++);
   b->has_ref_regs = std::find(b->block.fn.regs.begin(), b->block.fn.regs.end(),
                               isa::ValType::Ref) != b->block.fn.regs.end();
+  b->mmu_index = static_cast<std::uint8_t>(key.index);
   ++stats_.translated;
   stats_.guest_insns += b->block.guest_insns;
   stats_.svi_words += b->block.fn.code.size();
@@ -83,6 +84,7 @@ baseline::ChainExits SysCodeCache::chain_exits(const CachedBlock& b) {
   baseline::ChainExits e;
   e.ctx = &chain_;
   e.links = reinterpret_cast<const baseline::ChainLink*>(b.links.data());
+  e.recent_part = b.mmu_index;
   return e;
 }
 

@@ -88,6 +88,16 @@ class HartProgram : public ::testing::TestWithParam<Tier> {
     return n + chained;
   }
 
+  // "link epochs N ended" of the hart's --stats.
+  unsigned long link_epochs() const {
+    const std::string s = hart_->stats();
+    const std::size_t at = s.find("link epochs ");
+    unsigned long n = 0;
+    if (at == std::string::npos || std::sscanf(s.c_str() + at, "link epochs %lu", &n) != 1)
+      return ~0ul;
+    return n;
+  }
+
   TestHost host_;
   std::unique_ptr<Hart> hart_;
 };
@@ -208,6 +218,22 @@ TEST_P(HartProgram, SfenceOfAnUnfetchedPageKeepsTheSuccessorLinks) {
 TEST_P(HartProgram, SuccessorLinkEndsWithAPrivilegeChange) {
   expect_pass(run("link_priv", false, Priv::Machine));
   EXPECT_GT(links_taken(), 10u) << hart_->stats();
+}
+
+// Traps and sret between U- and S-mode keep the link epoch (sys_code_cache.hpp, SUCCESSOR
+// LINKS): the program's 30 U-mode traps and 30 srets end none (each ended one before), and each
+// U-mode call still traps although the S-mode unit at its pc was the newest found there.
+TEST_P(HartProgram, TrapsBetweenUserAndSupervisorKeepTheLinks) {
+  expect_pass(run("link_us", false, Priv::Machine));
+  EXPECT_LT(link_epochs(), 10u) << hart_->stats();
+}
+
+// So do writes of sstatus.SUM: a unit's chained exit must then look only among the units of its
+// own MMU index, or a call without SUM enters the unit found with it and its load of a user page
+// succeeds (the program's check 1 or 2).
+TEST_P(HartProgram, UnitsOfOnePcWithAndWithoutSumStayApart) {
+  expect_pass(run("link_sum", false, Priv::Machine));
+  EXPECT_LT(link_epochs(), 10u) << hart_->stats();
 }
 
 // sys_layout.hpp, "Retired instructions": a trapping ecall does not count; mret, sret and a
