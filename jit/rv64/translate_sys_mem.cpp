@@ -106,14 +106,16 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
   b_.emit(Op::LdI64, tag, entry,
           static_cast<uint16_t>(tlb_base_ + (m.store ? SoftTlb::kWriteTag : SoftTlb::kReadTag)));
   b_.branch2(Op::Bne, tag, cmp, s.entry);
+  // The address into the addend's own register: a cached one takes one host add, not a move
+  // and an add.
   b_.emit(Op::LdI64, tag, entry, static_cast<uint16_t>(tlb_base_ + SoftTlb::kAddend));
-  b_.emit(Op::Add, entry, tag, s.va);
+  b_.emit(Op::Add, tag, tag, s.va);
   if (m.store) {
-    b_.emit(m.op, entry, s.value, 0);
+    b_.emit(m.op, tag, s.value, 0);
   } else {
     // A load into x0 still accesses memory (and may fault): xdef(0) is a scratch register.
     s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
-    b_.emit(m.op, s.dst, entry, 0);
+    b_.emit(m.op, s.dst, tag, 0);
     if (m.boxed) emit_box(b_, s.dst);
   }
   b_.bind(s.done);
