@@ -1,6 +1,8 @@
 // Baseline emitters: moves, constants, i64 arithmetic, comparisons and extensions (the
 // interpreter's vm/interp_int.inc). Wrapping arithmetic is the hardware's; shift counts in cl
 // are masked to 6 bits by the CPU, which is the "mod 64" of opcodes.def.
+#include <optional>
+
 #include "jit/baseline/emitter.hpp"
 #include "jit/baseline/runtime.hpp"
 
@@ -34,9 +36,25 @@ void in_place(Emitter& e, const isa::Insn& in, Op op) {
   e.store_rax(a);
 }
 
+// The host register holding SVI register r now (its cache register, or rax when rax_holds it),
+// or none.
+std::optional<x86::Gp> in_register(Emitter& e, uint16_t r) {
+  if (e.rax_holds(r)) return x86::Gp(x86::rax);
+  if (e.cached(r)) return e.host(r);
+  return std::nullopt;
+}
+
 // a = b OP c.
 void binary(Emitter& e, const isa::Insn& in, asmjit::InstId id) {
   const uint16_t a = a_of(in.word), b = b_of(in.word), c = c_of(in.word);
+  // a = b + c, all three in registers: one lea instead of a move and an add.
+  if (id == x86::Inst::kIdAdd && e.cached(a) && a != b && a != c) {
+    const auto rb = in_register(e, b), rc = in_register(e, c);
+    if (rb && rc) {
+      e.a.lea(e.host(a), x86::ptr(*rb, *rc));
+      return;
+    }
+  }
   // a = b OP a with OP commutative: a OP= b where a is (`or` of a rotate's two halves).
   const bool commutative = id != x86::Inst::kIdSub;
   if (e.cached(a) && a == c && a != b && commutative) {
@@ -206,7 +224,17 @@ void emit_Not(Emitter& e, const isa::Insn& in) {
   void emit_##Name(Emitter& e, const isa::Insn& in) { \
     in_place(e, in, [&](x86::Gp d) { body; });        \
   }
-STRATA_IMM(AddI, e.a.add(d, asmjit::imm(simm(in))))
+void emit_AddI(Emitter& e, const isa::Insn& in) {
+  // a = b + imm, both in registers: one lea instead of a move and an add.
+  const uint16_t a = a_of(in.word), b = b_of(in.word);
+  if (e.cached(a) && a != b) {
+    if (const auto rb = in_register(e, b)) {
+      e.a.lea(e.host(a), x86::ptr(*rb, static_cast<int32_t>(simm(in))));
+      return;
+    }
+  }
+  in_place(e, in, [&](x86::Gp d) { e.a.add(d, asmjit::imm(simm(in))); });
+}
 STRATA_IMM(MulI, e.a.imul(d, d, asmjit::imm(simm(in))))
 STRATA_IMM(AndI, e.a.and_(d, asmjit::imm(simm(in))))
 STRATA_IMM(OrI, e.a.or_(d, asmjit::imm(simm(in))))
