@@ -124,6 +124,28 @@ void emit_LdU32(Emitter& e, const isa::Insn& in) {
   load(e, in, 4, [&](x86::Mem m, x86::Gp d) { e.a.mov(d.r32(), m); });
 }
 void emit_LdI64(Emitter& e, const isa::Insn& in) {
+  // A loaded word that only a following beq/bne reads (the TLB check's tag) is compared where it
+  // is: `cmp other, [mem]`, no load.
+  const uint16_t t = a_of(in.word);
+  if (const isa::Insn* br = e.branch_consuming(t)) {
+    x86::Mem m = access(e, in, b_of(in.word), 8);
+    m.setSize(8);
+    const uint16_t x = a_of(br->word), y = b_of(br->word);
+    const uint16_t other = x == t ? y : x;
+    if (e.known_zero(other)) {
+      e.a.cmp(m, 0);
+    } else if (e.cached(other)) {
+      e.a.cmp(e.host(other), m);
+    } else {
+      // rcx: scratch between instructions; access() is done with it.
+      e.a.mov(x86::rcx, e.reg(other));
+      e.a.cmp(x86::rcx, m);
+    }
+    e.branch(br->pc, isa::sc_of(br->word),
+             br->op() == isa::Op::Beq ? x86::CondCode::kE : x86::CondCode::kNE);
+    e.consume_next();
+    return;
+  }
   load(e, in, 8, [&](x86::Mem m, x86::Gp d) { e.a.mov(d, m); });
 }
 void emit_LdF32(Emitter& e, const isa::Insn& in) {

@@ -175,6 +175,50 @@ void Emitter::store_rax(uint16_t r) {
 // be one whose emitter takes its first operand from rax (load_rax, rax_holds) and reads r
 // nowhere else: the RV64 translation's `op rd; sext32 rd, rd` pairs, and chains of immediate
 // operations on one register. (A home's load or store is none of those.)
+const isa::Insn* Emitter::branch_consuming(uint16_t r) const {
+  const size_t k = cur_ + 1;
+  if (k >= insns_.size() || r == 0 || homed(r)) return nullptr;
+  const isa::Insn& n = insns_[k];
+  if (n.status != isa::InsnStatus::Ok || entries_[n.pc]) return nullptr;
+  if (n.op() != isa::Op::Beq && n.op() != isa::Op::Bne) return nullptr;
+  if ((isa::a_of(n.word) == r) == (isa::b_of(n.word) == r)) return nullptr;
+  // A backward branch may re-execute itself from a refuel stub at its own label.
+  const int32_t offset = isa::sc_of(n.word);
+  if (offset <= 0) return nullptr;
+  if (homes_.any && homes_.free[n.pc]) return nullptr;
+  const auto probe = std::lower_bound(probes_.begin(), probes_.end(), n.pc,
+                                      [](const BlockProbe& p, uint32_t pc) { return p.pc < pc; });
+  if (probe != probes_.end() && probe->pc == n.pc) return nullptr;
+  const uint32_t target = n.pc + static_cast<uint32_t>(offset);
+  const auto at = std::lower_bound(insns_.begin(), insns_.end(), target,
+                                   [](const isa::Insn& x, uint32_t pc) { return x.pc < pc; });
+  if (at == insns_.end() || at->pc != target) return nullptr;
+  if (!dead_from(k + 1, r) || !dead_from(static_cast<size_t>(at - insns_.begin()), r))
+    return nullptr;
+  return &n;
+}
+
+bool Emitter::dead_from(size_t i, uint16_t r) const {
+  for (; i < insns_.size(); ++i) {
+    const isa::Insn& x = insns_[i];
+    if (x.status != isa::InsnStatus::Ok) return false;
+    const isa::OpInfo& info = isa::info(x.op());
+    if (info.flags & isa::kCall) {
+      if (op_sync(x.op()) == OpSync::All && !leaf_call(x)) return false;
+      for (uint32_t k = 0; k < x.nargs; ++k)
+        if (x.arg(k) == r) return false;
+    } else {
+      const uint16_t f[3] = {isa::a_of(x.word), isa::b_of(x.word), isa::c_of(x.word)};
+      const isa::Operand kind[3] = {info.a, info.b, info.c};
+      for (int k = 0; k < 3; ++k)
+        if (isa::is_use(kind[k]) && !(k > 0 && isa::is_wide(info.b)) && f[k] == r) return false;
+    }
+    if (isa::a_of(x.word) == r && writes_a(inst, x, info)) return true;
+    if (info.flags & (isa::kBranch | isa::kTerm)) return false;
+  }
+  return false;
+}
+
 bool Emitter::next_overwrites_from_rax(uint16_t r) const {
   const size_t k = cur_ + 1;
   if (k >= insns_.size()) return false;
@@ -433,6 +477,17 @@ bool Emitter::emit_function() {
       clean_ |= m;
     }
     kEmitters[static_cast<size_t>(in.op())](*this, in);
+    if (skip_next_) {
+      // The next instruction (a branch) was emitted with this one: nothing of it is left but
+      // the bounds' view of it.
+      skip_next_ = false;
+      bounds.leave(in);
+      ++cur_;
+      bounds.enter(insns_[cur_]);
+      bounds.leave(insns_[cur_]);
+      clean_ &= static_cast<CacheMask>(~def_a);
+      continue;
+    }
     if (sync == OpSync::All) {
       // The helpers clobbered the cache registers and may have written the window. Dead ones
       // count as clean: they become live only through a def, which makes them dirty.

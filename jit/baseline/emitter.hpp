@@ -121,6 +121,13 @@ class Emitter {
   void store_rax(uint16_t r);
 
   // The label of instruction `pc`, made on first use (see entries_).
+  // The next instruction when it is a forward beq/bne comparing `r` with another register,
+  // entered only from this one (no label, probe or home access there), and `r` is dead on both
+  // of its ways and has no home: the caller then emits the branch itself, with r's value as a
+  // memory operand (a load's), and calls consume_next. Null otherwise.
+  const isa::Insn* branch_consuming(uint16_t r) const;
+  void consume_next() { skip_next_ = true; }
+
   asmjit::Label label_at(uint32_t pc);
   asmjit::Label exit_label() const { return exit_; }
   // The OSR entry (vm::OsrTarget::entry): the prologue, then a jump to the address in rcx (the
@@ -179,6 +186,10 @@ class Emitter {
   // or written back (unless its home holds it), any other is its home already.
   void emit_home_access(const isa::Insn& in);
   bool next_overwrites_from_rax(uint16_t r) const;
+  // Whether `r` is written before it is read on the straight path from insns_[i] (no branch or
+  // end first, nor a call that may read the window): its value there is dead.
+  bool dead_from(size_t i, uint16_t r) const;
+  bool skip_next_ = false;  // the next instruction was emitted with this one (consume_branch)
 
   const isa::Module& module_;
   const isa::Function& body_;

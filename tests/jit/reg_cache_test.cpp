@@ -386,6 +386,78 @@ done:
   EXPECT_NE(out.find("returned"), std::string::npos) << out;
 }
 
+// A loaded word that only the next beq/bne reads is compared in memory (`cmp other, [mem]`, the
+// TLB check's tag): the branch goes both ways, the other operand is cached, in the window, or the
+// loaded value is read again where a branch goes (then the load must stay: `keep`, `keep2`).
+TEST(RegCacheProgram, ALoadOnlyABranchReadsMatchesTheInterpreter) {
+  // Without `hot`, every register fits the cache; with it, %x and %w stay in the window.
+  for (const bool pressure : {false, true}) {
+    std::string regs, init, hot;
+    for (int i = 0; pressure && i < 8; ++i) {
+      regs += fmt::format(", %p{}: i64", i);
+      init += fmt::format("  li %p{}, {}\n", i, i + 1);
+      for (int k = 0; k < 6; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
+    }
+    const std::string src = fmt::format(R"(
+.memory 65536
+.func f(%n: i64) -> i64 export
+  .reg %i: i64, %p: i64, %t: i64, %x: i64, %acc: i64, %w: i64{}
+{}
+  li %i, 0
+fill:
+  shli %p, %i, 3
+  andi %t, %i, 3
+  st.i64 %p, %t, 0
+  addi %i, %i, 1
+  li %t, 512
+  bne %i, %t, fill
+  li %acc, 0
+  li %i, 0
+  li %x, 1
+  li %w, 2
+loop:
+{}  andi %p, %i, 255
+  shli %p, %p, 3
+  ld.i64 %t, %p, 0
+  bne %t, %x, miss
+  ld.i64 %t, %p, 8
+  add %acc, %acc, %t
+  jmp two
+miss:
+  li %t, 100
+  add %acc, %acc, %t
+two:
+  ld.i64 %t, %p, 0
+  beq %w, %t, hit
+  li %t, 7
+  add %acc, %acc, %t
+  jmp three
+hit:
+  addi %acc, %acc, 1000
+three:
+  ld.i64 %t, %p, 8
+  bne %t, %x, keep
+  li %t, 3
+keep:
+  add %acc, %acc, %t
+  ld.i64 %t, %p, 16
+  beq %t, %w, keep2
+  li %t, 0
+  jmp four
+keep2:
+  add %acc, %acc, %t
+four:
+  addi %i, %i, 1
+  bne %i, %n, loop
+  ret %acc
+.end
+)",
+                                        regs, init, hot);
+    const std::string out = same(src, "f", {vm::Value::from_i(700)}, fueled());
+    EXPECT_NE(out.find("returned"), std::string::npos) << "pressure " << pressure << ": " << out;
+  }
+}
+
 // The emitter caches the loop's most used registers of `churn` and leaves r0-like promises
 // alone: checked on the emitter itself, as the tier builds it.
 TEST(RegCacheProgram, TheEmitterCachesTheLoopsMostUsedRegisters) {
