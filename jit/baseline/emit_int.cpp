@@ -244,6 +244,20 @@ void emit_ShlI(Emitter& e, const isa::Insn& in) {
   shift_imm(e, in, x86::Inst::kIdShl);
 }
 void emit_ShrI(Emitter& e, const isa::Insn& in) {
+  // a = b >> k; a &= m with m < 2^(64-k) (the TLB entry's index): a rotate is the same once
+  // masked, and BMI2's rorx writes a register other than its source (no move first).
+  const uint16_t a = a_of(in.word), b = b_of(in.word);
+  const unsigned k = c_of(in.word) & 63;
+  const isa::Insn* n = e.next_insn();
+  if (k != 0 && a != b && host_has_bmi2() && n != nullptr && n->op() == isa::Op::AndI &&
+      a_of(n->word) == a && b_of(n->word) == a && simm(*n) >= 0 &&
+      (static_cast<uint64_t>(simm(*n)) >> (64 - k)) == 0) {
+    const asmjit::Operand src = e.rax_holds(b) ? asmjit::Operand(x86::rax) : e.opnd(b);
+    const x86::Gp d = e.cached(a) ? e.host(a) : x86::Gp(x86::rax);
+    e.a.emit(x86::Inst::kIdRorx, d, src, asmjit::imm(k));
+    if (!e.cached(a)) e.store_rax(a);
+    return;
+  }
   shift_imm(e, in, x86::Inst::kIdShr);
 }
 void emit_SarI(Emitter& e, const isa::Insn& in) {

@@ -127,6 +127,12 @@ class Emitter {
   // memory operand (a load's), and calls consume_next. Null otherwise.
   const isa::Insn* branch_consuming(uint16_t r) const;
   void consume_next() { skip_next_ = true; }
+  // The instruction after the one being emitted, reached from it alone or not (null: none).
+  const isa::Insn* next_insn() const {
+    return cur_ + 1 < insns_.size() && insns_[cur_ + 1].status == isa::InsnStatus::Ok
+               ? &insns_[cur_ + 1]
+               : nullptr;
+  }
 
   asmjit::Label label_at(uint32_t pc);
   asmjit::Label exit_label() const { return exit_; }

@@ -10,6 +10,11 @@ bool host_has_fma() {
   return fma;
 }
 
+bool host_has_bmi2() {
+  static const bool bmi2 = asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kBMI2);
+  return bmi2;
+}
+
 OpSync op_sync(isa::Op op) {
   using isa::Op;
   switch (op) {

@@ -48,6 +48,8 @@ OpSync op_sync(isa::Op op);
 // Whether the host has FMA3: emit_FMAdd then uses it in place (OpSync::None), else it calls the
 // C library's fma (OpSync::All). One answer for both, which must agree.
 bool host_has_fma();
+// Whether the host has BMI2 (rorx: emit_ShrI's shift into another register when a mask follows).
+bool host_has_bmi2();
 
 // Which registers to cache: by index into kCacheRegs, -1 for a register left in the window.
 // Registers are ranked by their operand uses in OpSync::None instructions; a register needs a

@@ -458,6 +458,53 @@ four:
   }
 }
 
+// a = b >> k followed by a &= m is a rotate where m clears what it brings in (the TLB index:
+// shri 7, andi 0x1fe0), with a and b cached or in the window; a mask with bits the rotate would
+// fill (andi -8, sign-extended) or another register's andi keeps the shift.
+TEST(RegCacheProgram, AShiftAMaskFollowsMatchesTheInterpreter) {
+  for (const bool pressure : {false, true}) {
+    std::string regs, init, hot;
+    for (int i = 0; pressure && i < 8; ++i) {
+      regs += fmt::format(", %p{}: i64", i);
+      init += fmt::format("  li %p{}, {}\n", i, i + 1);
+      for (int k = 0; k < 6; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
+    }
+    const std::string src = fmt::format(R"(
+.func f(%n: i64) -> i64 export
+  .reg %v: i64, %t: i64, %u: i64, %acc: i64{}
+{}
+  li %acc, 0
+  li %v, -1
+loop:
+{}  muli %v, %v, 0x2f3b
+  xori %v, %v, -0x4c1
+  shri %t, %v, 7
+  andi %t, %t, 0x1fe0
+  add %acc, %acc, %t
+  shri %t, %v, 60
+  andi %t, %t, 15
+  add %acc, %acc, %t
+  shri %t, %v, 61
+  andi %t, %t, 15
+  add %acc, %acc, %t
+  shri %t, %v, 3
+  andi %t, %t, -8
+  add %acc, %acc, %t
+  shri %u, %v, 9
+  andi %t, %u, 255
+  add %acc, %acc, %t
+  add %acc, %acc, %u
+  addi %n, %n, -1
+  bnz %n, loop
+  ret %acc
+.end
+)",
+                                        regs, init, hot);
+    const std::string out = same(src, "f", {vm::Value::from_i(300)}, fueled());
+    EXPECT_NE(out.find("returned"), std::string::npos) << "pressure " << pressure << ": " << out;
+  }
+}
+
 // The emitter caches the loop's most used registers of `churn` and leaves r0-like promises
 // alone: checked on the emitter itself, as the tier builds it.
 TEST(RegCacheProgram, TheEmitterCachesTheLoopsMostUsedRegisters) {
