@@ -5,6 +5,7 @@
 #include <bitset>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "vm/rv64/guest_layout.hpp"
 
@@ -13,12 +14,71 @@ namespace strata::jit::rv64 {
 using isa::Op;
 namespace state = vm::rv64::state;
 
+// The working buffers of a BlockBuilder that finish() does not hand out: a unit is translated
+// in a few microseconds, and growing a dozen vectors from empty cost it about 40 allocations
+// (the code buffer alone several KiB). A thread keeps those of its finished builders, cleared,
+// for the next one.
+struct BlockBuilder::Scratch {
+  std::vector<isa::Word> code;
+  std::vector<int64_t> labels;
+  std::vector<Fixup> fixups;
+  std::vector<uint32_t> wb_points;
+  std::vector<std::pair<uint32_t, uint32_t>> calls;
+  std::vector<uint8_t> used_slots;
+  std::vector<std::pair<uint16_t, int32_t>> unit_consts;
+  std::vector<uint16_t> itmps, ftmps;
+};
+
+std::vector<std::unique_ptr<BlockBuilder::Scratch>>& BlockBuilder::scratch_pool() {
+  thread_local std::vector<std::unique_ptr<Scratch>> pool;
+  return pool;
+}
+
 BlockBuilder::BlockBuilder(unsigned expected_insns) {
+  auto& pool = scratch_pool();
+  if (!pool.empty()) {
+    std::unique_ptr<Scratch> sc = std::move(pool.back());
+    pool.pop_back();
+    code_.swap(sc->code);
+    labels_.swap(sc->labels);
+    fixups_.swap(sc->fixups);
+    wb_points_.swap(sc->wb_points);
+    calls_.swap(sc->calls);
+    used_slots_.swap(sc->used_slots);
+    unit_consts_.swap(sc->unit_consts);
+    itmps_.swap(sc->itmps);
+    ftmps_.swap(sc->ftmps);
+  }
   // Measured on the benchmarks: about 3 SVI words per guest instruction plus the exits.
   code_.reserve(size_t{expected_insns} * 4 + 16);
   pc_map_.reserve(expected_insns);
   regs_.reserve(48);
   regs_.push_back(isa::ValType::I64);  // r0
+}
+
+BlockBuilder::~BlockBuilder() {
+  auto sc = std::make_unique<Scratch>();
+  code_.clear();
+  labels_.clear();
+  fixups_.clear();
+  wb_points_.clear();
+  calls_.clear();
+  used_slots_.clear();
+  unit_consts_.clear();
+  itmps_.clear();
+  ftmps_.clear();
+  sc->code.swap(code_);
+  sc->labels.swap(labels_);
+  sc->fixups.swap(fixups_);
+  sc->wb_points.swap(wb_points_);
+  sc->calls.swap(calls_);
+  sc->used_slots.swap(used_slots_);
+  sc->unit_consts.swap(unit_consts_);
+  sc->itmps.swap(itmps_);
+  sc->ftmps.swap(ftmps_);
+  auto& pool = scratch_pool();
+  // A handful per thread: builders are not nested deeply.
+  if (pool.size() < 4) pool.push_back(std::move(sc));
 }
 
 uint16_t BlockBuilder::new_reg(isa::ValType t) {
@@ -203,7 +263,10 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
   for (uint8_t s : used_slots_) slot_of[slot_reg_[s]] = static_cast<int8_t>(s);
 
   // block_at[i]: the block that starts at word i (-2: none; -1: a leader not yet numbered).
-  std::vector<int32_t> block_at(n + 1, -2);
+  // This and the other working vectors are the thread's, kept between units (allocating them
+  // per unit was a fifth of a translation's allocations).
+  thread_local std::vector<int32_t> block_at;
+  block_at.assign(n + 1, -2);
   block_at[0] = -1;
   for (const Fixup& f : fixups_)
     if (labels_[f.label] >= 0) block_at[static_cast<size_t>(labels_[f.label])] = -1;
@@ -215,8 +278,8 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
     uint32_t last = 0;             // index of its last instruction
     bool ret = false;              // it ends in a `ret`
   };
-  std::vector<Block> blocks;
-  blocks.reserve(n / 4 + 2);
+  thread_local std::vector<Block> blocks;
+  blocks.clear();
   size_t call = 0, fixup = 0;
   for (uint32_t i = 0; i < n;) {
     if (block_at[i] != -2 || blocks.empty()) {
@@ -273,11 +336,13 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
   };
   // A block that falls into a leader ends there: its `next` names that leader.
   const size_t nb = blocks.size();
-  std::vector<std::array<int32_t, 2>> succ(nb);
+  thread_local std::vector<std::array<int32_t, 2>> succ;
+  succ.resize(nb);
   for (size_t k = 0; k < nb; ++k) succ[k] = {block(blocks[k].next), block(blocks[k].jump)};
 
   // Forward: the slots some path from the entry may have written (a union over paths).
-  std::vector<Set> dirty_in(nb);
+  thread_local std::vector<Set> dirty_in;
+  dirty_in.assign(nb, Set{});
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t k = 0; k < nb; ++k) {
@@ -294,7 +359,8 @@ BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
   }
   // Backward: the slots read before being written; a writeback reads what it stores, which is
   // what is dirty at its `ret` (the end of a block: what was dirty on entry or written in it).
-  std::vector<Set> live_in(nb);
+  thread_local std::vector<Set> live_in;
+  live_in.assign(nb, Set{});
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t k = nb; k-- > 0;) {

@@ -25,6 +25,7 @@
 #include <bitset>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,10 @@ class BlockBuilder {
 
   // `expected_insns` sizes the buffers (a hint only).
   explicit BlockBuilder(unsigned expected_insns = 16);
+  // Gives its working buffers back to the thread's pool (Scratch in block_builder.cpp).
+  ~BlockBuilder();
+  BlockBuilder(const BlockBuilder&) = delete;
+  BlockBuilder& operator=(const BlockBuilder&) = delete;
 
   // Guest register access. xreg/freg: the SVI register to READ guest x_i / f_i (x0 gives kZero).
   // xdef/fdef: the SVI register to WRITE it (marks it dirty); for x0 a fresh scratch register, so
@@ -194,6 +199,8 @@ class BlockBuilder {
     uint32_t label;  // label id
     bool wide;       // J32 in b:c (jmp/bz/bnz) rather than J16 in c
   };
+  struct Scratch;
+  static std::vector<std::unique_ptr<Scratch>>& scratch_pool();
 
   // Which slots the prologue loads and each writeback stores (by a liveness analysis of the
   // unit's SVI code: only slots read before being written are loaded; a writeback stores the
