@@ -386,18 +386,30 @@ done:
   EXPECT_NE(out.find("returned"), std::string::npos) << out;
 }
 
+// Eight registers a loop updates far more often than the rest (`regs` to add to a .reg line,
+// `init` to set them, `hot` the loop's updates): they take the cache, so a test's own registers
+// live in the window.
+struct Pressure {
+  std::string regs, init, hot;
+  static Pressure make() {
+    Pressure p;
+    for (int i = 0; i < 8; ++i) {
+      p.regs += fmt::format(", %p{}: i64", i);
+      p.init += fmt::format("  li %p{}, {}\n", i, i + 1);
+      for (int k = 0; k < 6; ++k)
+        p.hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
+    }
+    return p;
+  }
+};
+
 // A loaded word that only the next beq/bne reads is compared in memory (`cmp other, [mem]`, the
 // TLB check's tag): the branch goes both ways, the other operand is cached, in the window, or the
 // loaded value is read again where a branch goes (then the load must stay: `keep`, `keep2`).
 TEST(RegCacheProgram, ALoadOnlyABranchReadsMatchesTheInterpreter) {
   // Without `hot`, every register fits the cache; with it, %x and %w stay in the window.
   for (const bool pressure : {false, true}) {
-    std::string regs, init, hot;
-    for (int i = 0; pressure && i < 8; ++i) {
-      regs += fmt::format(", %p{}: i64", i);
-      init += fmt::format("  li %p{}, {}\n", i, i + 1);
-      for (int k = 0; k < 6; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
-    }
+    const Pressure hot = pressure ? Pressure::make() : Pressure{};
     const std::string src = fmt::format(R"(
 .memory 65536
 .func f(%n: i64) -> i64 export
@@ -452,7 +464,7 @@ four:
   ret %acc
 .end
 )",
-                                        regs, init, hot);
+                                        hot.regs, hot.init, hot.hot);
     const std::string out = same(src, "f", {vm::Value::from_i(700)}, fueled());
     EXPECT_NE(out.find("returned"), std::string::npos) << "pressure " << pressure << ": " << out;
   }
@@ -463,12 +475,7 @@ four:
 // fill (andi -8, sign-extended) or another register's andi keeps the shift.
 TEST(RegCacheProgram, AShiftAMaskFollowsMatchesTheInterpreter) {
   for (const bool pressure : {false, true}) {
-    std::string regs, init, hot;
-    for (int i = 0; pressure && i < 8; ++i) {
-      regs += fmt::format(", %p{}: i64", i);
-      init += fmt::format("  li %p{}, {}\n", i, i + 1);
-      for (int k = 0; k < 6; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
-    }
+    const Pressure hot = pressure ? Pressure::make() : Pressure{};
     const std::string src = fmt::format(R"(
 .func f(%n: i64) -> i64 export
   .reg %v: i64, %t: i64, %u: i64, %acc: i64{}
@@ -499,7 +506,7 @@ loop:
   ret %acc
 .end
 )",
-                                        regs, init, hot);
+                                        hot.regs, hot.init, hot.hot);
     const std::string out = same(src, "f", {vm::Value::from_i(300)}, fueled());
     EXPECT_NE(out.find("returned"), std::string::npos) << "pressure " << pressure << ": " << out;
   }
