@@ -175,6 +175,13 @@ void Emitter::store_rax(uint16_t r) {
 // be one whose emitter takes its first operand from rax (load_rax, rax_holds) and reads r
 // nowhere else: the RV64 translation's `op rd; sext32 rd, rd` pairs, and chains of immediate
 // operations on one register. (A home's load or store is none of those.)
+bool Emitter::probe_at(uint32_t pc) const {
+  // Probes are ascending by pc (probes.hpp).
+  const auto probe = std::lower_bound(probes_.begin(), probes_.end(), pc,
+                                      [](const BlockProbe& p, uint32_t at) { return p.pc < at; });
+  return probe != probes_.end() && probe->pc == pc;
+}
+
 const isa::Insn* Emitter::branch_consuming(uint16_t r) const {
   const size_t k = cur_ + 1;
   if (k >= insns_.size() || r == 0 || homed(r)) return nullptr;
@@ -186,9 +193,7 @@ const isa::Insn* Emitter::branch_consuming(uint16_t r) const {
   const int32_t offset = isa::sc_of(n.word);
   if (offset <= 0) return nullptr;
   if (homes_.any && homes_.free[n.pc]) return nullptr;
-  const auto probe = std::lower_bound(probes_.begin(), probes_.end(), n.pc,
-                                      [](const BlockProbe& p, uint32_t pc) { return p.pc < pc; });
-  if (probe != probes_.end() && probe->pc == n.pc) return nullptr;
+  if (probe_at(n.pc)) return nullptr;
   const uint32_t target = n.pc + static_cast<uint32_t>(offset);
   const auto at = std::lower_bound(insns_.begin(), insns_.end(), target,
                                    [](const isa::Insn& x, uint32_t pc) { return x.pc < pc; });
@@ -224,10 +229,7 @@ bool Emitter::next_overwrites_from_rax(uint16_t r) const {
   if (k >= insns_.size()) return false;
   const isa::Insn& n = insns_[k];
   if (n.status != isa::InsnStatus::Ok || entries_[n.pc]) return false;
-  // Probes are ascending by pc (probes.hpp).
-  const auto probe = std::lower_bound(probes_.begin(), probes_.end(), n.pc,
-                                      [](const BlockProbe& p, uint32_t pc) { return p.pc < pc; });
-  if (probe != probes_.end() && probe->pc == n.pc) return false;
+  if (probe_at(n.pc)) return false;
   const uint16_t na = isa::a_of(n.word), nb = isa::b_of(n.word), nc = isa::c_of(n.word);
   if (na != r || nb != r) return false;
   using isa::Op;

@@ -192,6 +192,8 @@ class Emitter {
   // or written back (unless its home holds it), any other is its home already.
   void emit_home_access(const isa::Insn& in);
   bool next_overwrites_from_rax(uint16_t r) const;
+  // Whether a block probe sits at `pc`.
+  bool probe_at(uint32_t pc) const;
   // Whether `r` is written before it is read on the straight path from insns_[i] (no branch or
   // end first, nor a call that may read the window): its value there is dead.
   bool dead_from(size_t i, uint16_t r) const;
