@@ -60,7 +60,7 @@ x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) 
       if (end > size) {
         e.a.jmp(fault);
       } else {
-        e.a.cmp(addr, e.memory_limit(end));
+        e.a.emit(x86::Inst::kIdCmp, addr, e.memory_limit(end));
         e.a.ja(fault);
       }
     } else {

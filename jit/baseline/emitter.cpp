@@ -260,7 +260,10 @@ bool Emitter::next_overwrites_from_rax(uint16_t r) const {
   }
 }
 
-x86::Mem Emitter::memory_limit(uint64_t end) {
+asmjit::Operand Emitter::memory_limit(uint64_t end) {
+  // Only asked when end <= size (emit_memory.cpp).
+  const uint64_t limit = inst.memory.size() - end;
+  if (limit <= static_cast<uint64_t>(INT32_MAX)) return asmjit::imm(limit);
   for (const auto& [e, l] : limits_)
     if (e == end) return x86::qword_ptr(l);
   limits_.emplace_back(end, a.newLabel());

@@ -105,9 +105,10 @@ class Emitter {
   bool leaf_call(const isa::Insn& in) const;
   // Register r holds 0 at every instruction (CodePromises::zero_r0, kept by the function).
   bool known_zero(uint16_t r) const { return r == 0 && zero_r0_; }
-  // With fixed_memory: a constant in the code, size - end, against which an address is compared
-  // (unsigned) for an access that ends `end` bytes past it; one per distinct `end`.
-  x86::Mem memory_limit(uint64_t end);
+  // With fixed_memory: size - end, against which an address is compared (unsigned) for an
+  // access that ends `end` bytes past it: an immediate when it fits a sign-extended 32-bit one
+  // (no load), else a constant in the code, one per distinct `end`.
+  asmjit::Operand memory_limit(uint64_t end);
 
   // rax = r (its host register or window slot), left out when rax already holds it: the code just
   // emitted ends with store_rax(r), and the current instruction is not a jump target

@@ -108,6 +108,35 @@ TEST(CodePromises, FixedMemoryBoundsAreExact) {
   }
 }
 
+// A memory past 2 GiB: its limit is no 32-bit immediate, so the fixed memory's code compares with
+// a constant kept in the code (Emitter::memory_limit); the same bounds, exactly.
+TEST(CodePromises, FixedMemoryBoundsPast2GiBAreExact) {
+  constexpr uint64_t kSize = (uint64_t{1} << 31) + 65536;
+  struct Case {
+    uint64_t at;
+    bool traps;
+  };
+  for (const Case c : {Case{kSize - 8, false}, Case{kSize - 7, true}, Case{kSize, true},
+                       Case{(uint64_t{1} << 31) - 8, false}}) {
+    const std::string src = fmt::format(R"(
+.memory {}
+.func main() -> i64 export
+  .reg %z: i64, %a: i64, %b: i64, %y: i64
+  li %a, 1
+  shli %a, %a, 31
+  li %b, {}
+  add %a, %a, %b
+  st.i64 %a, %a, 0
+  ld.i64 %y, %a, 0
+  ret %y
+.end
+)",
+                                        kSize, static_cast<int64_t>(c.at - (uint64_t{1} << 31)));
+    const std::string t = same(src);
+    EXPECT_EQ(t.find("outside memory") != std::string::npos, c.traps) << src << t;
+  }
+}
+
 // A function that writes r0 keeps its checks and reads r0: the promise covers the entry only.
 TEST(CodePromises, AFunctionThatWritesR0IsNotTrusted) {
   const std::string t = same(R"(
