@@ -201,6 +201,7 @@ class BlockBuilder {
   };
   struct Scratch;
   static std::vector<std::unique_ptr<Scratch>>& scratch_pool();
+  std::unique_ptr<Scratch> scratch_;  // holds the pool's buffers while this builder has them
 
   // Which slots the prologue loads and each writeback stores (by a liveness analysis of the
   // unit's SVI code: only slots read before being written are loaded; a writeback stores the
