@@ -216,7 +216,7 @@ bool Emitter::dead_from(size_t i, uint16_t r) const {
       const uint16_t f[3] = {isa::a_of(x.word), isa::b_of(x.word), isa::c_of(x.word)};
       const isa::Operand kind[3] = {info.a, info.b, info.c};
       for (int k = 0; k < 3; ++k)
-        if (isa::is_use(kind[k]) && !(k > 0 && isa::is_wide(info.b)) && f[k] == r) return false;
+        if (isa::is_use(kind[k]) && f[k] == r) return false;
     }
     if (isa::a_of(x.word) == r && writes_a(inst, x, info)) return true;
     if (info.flags & (isa::kBranch | isa::kTerm)) return false;
