@@ -49,10 +49,14 @@ x86::Mem access(Emitter& e, const isa::Insn& in, uint16_t addr_reg, uint32_t n) 
     const x86::Mem addr_slot = e.reg(addr_reg);
     asmjit::Label fault =
         e.trap_stub(in.pc, fnp(&rt::trap_memory), [&e, off, n, in_host, addr_slot] {
-          if (in_host)
+          if (in_host) {
             e.a.mov(x86::rdx, addr_slot);
-          else
+          } else {
+            // The window shows the address as the interpreter would (a software-TLB check
+            // left it in rax alone: Emitter::emit_tlb_check).
+            e.a.mov(addr_slot, x86::rax);
             e.a.mov(x86::rdx, x86::rax);
+          }
           e.a.mov(x86::rcx, asmjit::imm(uint64_t{off} | (uint64_t{n} << 32)));
         });
     if (e.fixed_memory()) {
@@ -204,6 +208,62 @@ void emit_MCopy(Emitter& e, const isa::Insn& in) {
 }
 void emit_MFill(Emitter& e, const isa::Insn& in) {
   e.call_checked(in.pc, fnp(&rt::mem_fill));
+}
+
+// tlb_access.hpp: va in rdx (or its cache register), the compared value and then the host
+// address in rax, the entry offset in rcx. The temporaries' own registers are left as they are:
+// they are dead after the check and on its miss, which finds va where its slow path reads it.
+void Emitter::emit_tlb_check(const TlbCheck& c) {
+  x86::Gp va = x86::rdx;
+  if (c.va_temp) {
+    if (known_zero(c.base))
+      a.mov(x86::rdx, asmjit::imm(int64_t{c.imm}));
+    else if (cached(c.base))
+      a.lea(x86::rdx, x86::ptr(host(c.base), c.imm));
+    else {
+      a.mov(x86::rdx, reg(c.base));
+      if (c.imm != 0) a.add(x86::rdx, c.imm);
+    }
+  } else if (known_zero(c.va)) {
+    a.xor_(x86::edx, x86::edx);
+  } else if (cached(c.va)) {
+    va = host(c.va);
+  } else {
+    a.mov(x86::rdx, reg(c.va));
+  }
+  a.mov(x86::rax, va);
+  a.and_(x86::rax, asmjit::imm(c.page_mask));
+  if (host_has_bmi2()) {
+    a.rorx(x86::rcx, va, c.shift);
+  } else {
+    a.mov(x86::rcx, va);
+    if (c.shift != 0) a.shr(x86::rcx, c.shift);
+  }
+  a.and_(x86::ecx, c.index_mask);
+  // The entry's words: rcx <= index_mask, within the memory (find_tlb_checks).
+  a.cmp(x86::rax, x86::qword_ptr(x86::r14, x86::rcx, 0, static_cast<int32_t>(c.tag_offset)));
+  const uint16_t v = c.va;
+  const bool va_temp = c.va_temp;
+  const uint32_t miss = c.miss_pc;
+  a.jne(cold([this, v, va_temp, miss] {
+    if (va_temp) a.emit(x86::Inst::kIdMov, opnd(v), x86::rdx);
+    a.jmp(label_at(miss));
+  }));
+  a.mov(x86::rax, x86::qword_ptr(x86::r14, x86::rcx, 0, static_cast<int32_t>(c.addend_offset)));
+  a.add(x86::rax, va);
+  // The words emitted: the bounds' view of them, and their cached results (dead ones, if any)
+  // no longer in the window.
+  for (size_t j = c.first; j < c.access; ++j) {
+    const isa::Insn& in = insns_[j];
+    if (j != c.first) bounds.enter(in);
+    bounds.leave(in);
+    const uint16_t r = isa::a_of(in.word);
+    if (isa::is_def(isa::info(in.op()).a) && cached(r))
+      clean_ &= static_cast<CacheMask>(~(1u << host_of_[r]));
+  }
+  rax_reg_ = c.tag;
+  rax_at_ = a.offset();
+  cur_ = c.access - 1;
 }
 
 }  // namespace strata::jit::baseline

@@ -82,16 +82,29 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
         [this](const isa::Insn& in) { return op_sync(in.op()) == OpSync::All && !leaf_call(in); });
   }
   bounds = KnownBounds(std::move(targets));
+  const auto defines = [this](const isa::Insn& in) {
+    return writes_a(inst, in, isa::info(in.op()));
+  };
+  std::vector<uint8_t> uncounted;
+  if (promises_.fixed_memory) {
+    tlb_checks_ = find_tlb_checks(insns_, entries_, inst.memory.size(), defines);
+    // Not where a word is a home's access or a probe sits, nor with a temporary in a home.
+    std::erase_if(tlb_checks_, [this](const TlbCheck& c) {
+      for (size_t j = c.first; j <= c.access; ++j)
+        if ((homes_.any && homes_.free[insns_[j].pc]) || (j != c.first && probe_at(insns_[j].pc)))
+          return true;
+      return homed(c.cmp) || homed(c.entry) || homed(c.tag) || (c.va_temp && homed(c.va));
+    });
+    if (!tlb_checks_.empty()) uncounted = tlb_uncounted_operands(insns_, size, tlb_checks_);
+  }
   host_of_ = choose_cached(insns_, body_.regs.size(), zero_r0_, homes_.any ? &homes_.free : nullptr,
-                           homes_.any);
+                           homes_.any, uncounted.empty() ? nullptr : &uncounted);
   for (size_t r = 0; r < host_of_.size(); ++r) {
     if (host_of_[r] < 0) continue;
     cached_regs_[static_cast<size_t>(host_of_[r])] = static_cast<uint16_t>(r);
     all_cached_ |= static_cast<CacheMask>(1u << host_of_[r]);
   }
-  live_ = live_cached(insns_, size, host_of_, [this](const isa::Insn& in) {
-    return writes_a(inst, in, isa::info(in.op()));
-  });
+  live_ = live_cached(insns_, size, host_of_, defines);
 }
 
 asmjit::Label Emitter::label_at(uint32_t pc) {
@@ -465,6 +478,11 @@ bool Emitter::emit_function() {
       a.mov(x86::byte_ptr(x86::rcx), 1);
     }
     bounds.enter(in);
+    while (next_check_ < tlb_checks_.size() && tlb_checks_[next_check_].first < cur_) ++next_check_;
+    if (next_check_ < tlb_checks_.size() && tlb_checks_[next_check_].first == cur_) {
+      emit_tlb_check(tlb_checks_[next_check_++]);
+      continue;
+    }
     if (homes_.any && homes_.free[in.pc]) {
       emit_home_access(in);
       bounds.leave(in);

@@ -46,6 +46,7 @@
 #include "jit/baseline/probes.hpp"
 #include "jit/baseline/reg_cache.hpp"
 #include "jit/baseline/register_homes.hpp"
+#include "jit/baseline/tlb_access.hpp"
 #include "vm/interp.hpp"
 
 namespace strata::jit::baseline {
@@ -198,6 +199,12 @@ class Emitter {
   // Whether `r` is written before it is read on the straight path from insns_[i] (no branch or
   // end first, nor a call that may read the window): its value there is dead.
   bool dead_from(size_t i, uint16_t r) const;
+  // A software-TLB check as one piece (tlb_access.hpp), up to its access word, which is emitted
+  // next as usual with its address in rax (emit_memory.cpp).
+  void emit_tlb_check(const TlbCheck& c);
+  // The checks emitted so (ascending), and the next one.
+  std::vector<TlbCheck> tlb_checks_;
+  size_t next_check_ = 0;
   bool skip_next_ = false;  // the next instruction was emitted with this one (consume_branch)
 
   const isa::Module& module_;

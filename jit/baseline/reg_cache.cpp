@@ -51,7 +51,8 @@ OpSync op_sync(isa::Op op) {
 }
 
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
-                                  const std::vector<bool>* free, bool weigh_loops) {
+                                  const std::vector<bool>* free, bool weigh_loops,
+                                  const std::vector<uint8_t>* uncounted) {
   // A use inside a loop (from a backward branch's target to the branch) runs once per
   // iteration: it counts kLoopWeight times, in a loop nest kLoopWeight^2.
   const int32_t kLoopWeight = weigh_loops ? 8 : 1;
@@ -92,12 +93,13 @@ std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs
     const int32_t weight = nest <= 0 || exit_run[in.pc] ? 1
                            : nest == 1                  ? kLoopWeight
                                                         : kLoopWeight * kLoopWeight;
-    auto count = [&](isa::Operand kind, uint16_t r) {
-      if (isa::is_reg(kind) && r < nregs) uses[r] += weight;
+    const uint8_t skip = uncounted != nullptr ? (*uncounted)[in.pc] : 0;
+    auto count = [&](int k, isa::Operand kind, uint16_t r) {
+      if (isa::is_reg(kind) && r < nregs && !(skip & (1u << k))) uses[r] += weight;
     };
-    count(info.a, isa::a_of(in.word));
-    count(info.b, isa::b_of(in.word));
-    count(info.c, isa::c_of(in.word));
+    count(0, info.a, isa::a_of(in.word));
+    count(1, info.b, isa::b_of(in.word));
+    count(2, info.c, isa::c_of(in.word));
   }
   std::vector<uint16_t> order;
   for (size_t r = skip_r0 ? 1 : 0; r < nregs; ++r)

@@ -60,10 +60,11 @@ bool host_has_bmi2();
 // register homes, whose prologue and exit copies no longer count: RV64 user mode under
 // --jit=baseline 0.954 geomean with it (mandelbrot 0.82, nbody 0.91), the hart's boot even; in SVI
 // programs (no homes) it cost nbody 5% and mandelbrot 3% (and 4^k weights measured the same
-// before, docs/JIT.md).
+// before, docs/JIT.md). `uncounted` (may be null), by pc: operands (bit 0: a, 1: b, 2: c) whose
+// uses are not counted either (tlb_access.hpp: code that reads them from no cache register).
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
-                                  const std::vector<bool>* free = nullptr,
-                                  bool weigh_loops = false);
+                                  const std::vector<bool>* free = nullptr, bool weigh_loops = false,
+                                  const std::vector<uint8_t>* uncounted = nullptr);
 
 // A set of cached registers: bit i is the register kept in kCacheRegs[i].
 using CacheMask = uint8_t;
