@@ -242,13 +242,17 @@ void Emitter::emit_tlb_check(const TlbCheck& c) {
   a.and_(x86::ecx, c.index_mask);
   // The entry's words: rcx <= index_mask, within the memory (find_tlb_checks).
   a.cmp(x86::rax, x86::qword_ptr(x86::r14, x86::rcx, 0, static_cast<int32_t>(c.tag_offset)));
-  const uint16_t v = c.va;
-  const bool va_temp = c.va_temp;
-  const uint32_t miss = c.miss_pc;
-  a.jne(cold([this, v, va_temp, miss] {
-    if (va_temp) a.emit(x86::Inst::kIdMov, opnd(v), x86::rdx);
-    a.jmp(label_at(miss));
-  }));
+  // A computed va goes where the slow path reads it first.
+  if (c.va_temp) {
+    const uint16_t v = c.va;
+    const uint32_t miss = c.miss_pc;
+    a.jne(cold([this, v, miss] {
+      a.emit(x86::Inst::kIdMov, opnd(v), x86::rdx);
+      a.jmp(label_at(miss));
+    }));
+  } else {
+    a.jne(label_at(c.miss_pc));
+  }
   a.mov(x86::rax, x86::qword_ptr(x86::r14, x86::rcx, 0, static_cast<int32_t>(c.addend_offset)));
   a.add(x86::rax, va);
   // The words emitted: the bounds' view of them, and their cached results (dead ones, if any)
