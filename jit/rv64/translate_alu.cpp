@@ -72,7 +72,9 @@ bool alu_word(BlockBuilder& b, const DecodedInsn& in) {
       const uint16_t d = b.xdef(in.rd);
       b.emit(Op::Zext32, d, s1);
       b.emit(Op::ShrI, d, d, static_cast<uint16_t>(in.imm & 31));
-      b.emit(Op::Sext32, d, d);
+      // Shifted by one or more, the 32-bit value's bit 31 is clear: sign-extending it changes
+      // nothing (the rotates of sha256 and other 32-bit hashes are mostly these).
+      if ((in.imm & 31) == 0) b.emit(Op::Sext32, d, d);
       return true;
     }
     case Opcode::Sraiw: {

@@ -81,6 +81,8 @@ TEST(Rv64TranslateAlu, WordFormsSignExtendBit31) {
   EXPECT_EQ(op2(rv::slliw(7, 5, 31), 1, 0), 0xffffffff80000000u);
   EXPECT_EQ(op2(rv::srliw(7, 5, 31), 0x80000000, 0), 1u);
   EXPECT_EQ(op2(rv::srliw(7, 5, 0), 0x80000000, 0), 0xffffffff80000000u);
+  EXPECT_EQ(op2(rv::srliw(7, 5, 1), 0xffffffff'ffffffff, 0), 0x7fffffffu);  // bit 31 clear
+  EXPECT_EQ(op2(rv::srliw(7, 5, 4), 0x1234'5678'f000000f, 0), 0x0f000000u);
   EXPECT_EQ(op2(rv::sraiw(7, 5, 31), 0x80000000, 0), kAll);
   EXPECT_EQ(op2(rv::sraiw(7, 5, 4), 0x1'7fffffff, 0), 0x07ffffffu);
 }
