@@ -53,6 +53,10 @@ struct CachedBlock {
   // Queued for, or being emitted by, the full-system hart's background baseline compiles
   // (jit/rv64sys/baseline_worker.hpp). The run's thread alone reads and writes it.
   bool baseline_pending = false;
+  // While baseline_pending: the runs and loop iterations the interpreter gave the unit meanwhile,
+  // by which the worker picks what to emit next. The run's thread adds, the worker reads (both
+  // through std::atomic_ref).
+  uint32_t waited_work = 0;
   // A ref register must start null, so such a block needs vm::execute's zeroed frame; the
   // translator emits none today (see Runner::run_block).
   bool has_ref_regs = false;

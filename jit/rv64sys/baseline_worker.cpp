@@ -16,6 +16,7 @@ BaselineWorker::~BaselineWorker() {
 
 void BaselineWorker::request(rv64::CachedBlock& b, baseline::ChainExits exits) {
   b.baseline_pending = true;
+  std::atomic_ref<std::uint32_t>(b.waited_work).store(0, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
     todo_.emplace_back(&b, std::move(exits));
@@ -36,13 +37,37 @@ void BaselineWorker::wait_idle() {
   idle_cv_.wait(lock, [this] { return todo_.empty() && !busy_; });
 }
 
+void BaselineWorker::hold(bool on) {
+  {
+    std::lock_guard lock(mu_);
+    held_ = on;
+  }
+  cv_.notify_all();
+}
+
+std::size_t BaselineWorker::next_index(
+    std::span<const std::pair<rv64::CachedBlock*, baseline::ChainExits>> queue) {
+  std::size_t best = queue.size() - 1;
+  std::uint32_t most = 0;
+  for (std::size_t i = queue.size(); i-- > 0;) {
+    const std::uint32_t work =
+        std::atomic_ref<std::uint32_t>(queue[i].first->waited_work).load(std::memory_order_relaxed);
+    if (work > most) {
+      most = work;
+      best = i;
+    }
+  }
+  return best;
+}
+
 void BaselineWorker::worker() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
+    cv_.wait(lock, [this] { return stopping_ || (!todo_.empty() && !held_); });
     if (stopping_) return;
-    auto [b, exits] = std::move(todo_.front());
-    todo_.pop_front();
+    const std::size_t next = next_index(todo_);
+    auto [b, exits] = std::move(todo_[next]);
+    todo_.erase(todo_.begin() + static_cast<std::ptrdiff_t>(next));
     busy_ = true;
     lock.unlock();
     // The unit cannot go meanwhile (retired while pending), and its body and FuncInfo are

@@ -355,8 +355,17 @@ bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end, Cache
     // run that a loop's slice check ended ends in that loop's unit), else to `b` if it has one.
     const std::int64_t back_edges = left_before - *slice_left - static_cast<std::int64_t>(chained);
     CachedBlock* looped = ran->block.has_loop ? ran : b.block.has_loop ? &b : nullptr;
-    if (b.func.jit_entry == nullptr) [[unlikely]]
-      count_back_edges(b, looped == &b ? back_edges : 0);
+    if (b.func.jit_entry == nullptr) [[unlikely]] {
+      const std::int64_t own = looped == &b ? back_edges : 0;
+      count_back_edges(b, own);
+      // Queued for the worker meanwhile: what it waited for orders the queue (baseline_worker.hpp).
+      if (b.baseline_pending) {
+        const auto work = static_cast<std::uint32_t>(std::clamp<std::int64_t>(1 + own, 1, 1 << 20));
+        // Only this thread writes it.
+        std::atomic_ref<std::uint32_t> waited(b.waited_work);
+        waited.store(waited.load(std::memory_order_relaxed) + work, std::memory_order_relaxed);
+      }
+    }
     if (opts.jit == JitMode::Auto) {
       if (b.opt == CachedBlock::Opt::None) count_for_opt(b, 1, looped == &b ? back_edges : 0);
       if (looped != nullptr && looped != &b && looped->opt == CachedBlock::Opt::None)

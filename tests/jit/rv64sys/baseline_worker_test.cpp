@@ -3,6 +3,7 @@
 // never gets code; one that got code by another way keeps it.
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -126,6 +127,38 @@ TEST_F(BaselineWorkerTest, CodeTheUnitGotMeanwhileIsKept) {
   EXPECT_NE(cache_->format_stats().find("1 units compiled (0 in the background, 1 such"),
             std::string::npos)
       << cache_->format_stats();
+}
+
+// The queue is served by the interpreted work each unit waited for, the latest request among
+// equals (baseline_worker.hpp, ORDER).
+TEST_F(BaselineWorkerTest, TheUnitThatWaitedForMostWorkIsEmittedFirst) {
+  rv64::CachedBlock* u[5];
+  for (int i = 0; i < 5; ++i) {
+    u[i] = add_unit(kRamBase + 0x10000 + 0x1000 * static_cast<std::uint64_t>(i));
+    ASSERT_NE(u[i], nullptr);
+  }
+  worker_->hold(true);
+  for (rv64::CachedBlock* b : u) worker_->request(*b);
+  // As the hart counts while they wait: u[1] ran a loop, u[3] was entered twice.
+  u[1]->waited_work = 500;
+  u[3]->waited_work = 2;
+  worker_->hold(false);
+  worker_->wait_idle();
+  std::vector<rv64::CachedBlock*> order;
+  for (auto& [b, emitted] : worker_->take_done()) {
+    order.push_back(b);
+    cache_->finish_compile(*b, std::move(emitted));
+  }
+  const std::vector<rv64::CachedBlock*> want = {u[1], u[3], u[4], u[2], u[0]};
+  EXPECT_EQ(order, want);
+  // A request starts from nothing waited (what a unit's earlier wait counted is gone).
+  rv64::CachedBlock* again = add_unit(kRamBase + 0x20000);
+  ASSERT_NE(again, nullptr);
+  again->waited_work = 9;
+  worker_->request(*again);
+  EXPECT_EQ(again->waited_work, 0u);
+  worker_->wait_idle();
+  EXPECT_EQ(take(), 1u);
 }
 
 TEST_F(BaselineWorkerTest, ResultsNotTakenBackGoWithTheWorker) {
