@@ -13,7 +13,8 @@
 // sixteen times and went cold, interpreted all the while (465 k of a boot's 669 k interpreted
 // unit runs were of queued units). The worker emits the queued unit with the most interpreted
 // work since its request (CachedBlock::waited_work: entries and loop iterations), the latest
-// request among equals: 465 k -> 195 k such runs, hart CPU -6% (docs/RISCV_SYSTEM.md).
+// request among equals: a boot's interpreted unit runs 669 k -> 440 k, hart CPU -6%
+// (docs/RISCV_SYSTEM.md).
 //
 // SAFETY. The worker reads a queued unit's body and FuncInfo, which never change after
 // translation, and its chain context's settings, fixed before the first compile. A unit dropped
