@@ -183,6 +183,21 @@ TEST(TlbCheckShape, TheCheckAndSlowPathTemporariesAreNotCounted) {
   EXPECT_EQ(host[kVa], -1);
 }
 
+// The translator's check of `va` (after `setup`, which computes it) against the tag at
+// `tag_offset` with the compared value's mask `mask`, missing to `miss`; the access follows.
+std::string check_text(const std::string& setup, const std::string& va, int mask, int tag_offset,
+                       const std::string& miss) {
+  return fmt::format(R"({}  andi %cmp, {va}, {}
+  shri %ent, {va}, 7
+  andi %ent, %ent, 0x1fe0
+  ld.i64 %tag, %ent, {:#x}
+  bne %tag, %cmp, {}
+  ld.i64 %tag, %ent, 0x1010
+  add %tag, %tag, {va}
+)",
+                     setup, mask, tag_offset, miss, fmt::arg("va", va));
+}
+
 // A program with a table shaped as the hart's TLB (256 entries of 32 bytes at 0x1000: read tag,
 // write tag, addend) mapping guest pages onto 8 pages of "RAM" at 0x4000; a loop checks loads and
 // stores of every width through it (va = base + imm, and a plain base), misses to a slow path
@@ -200,7 +215,8 @@ std::string tlb_program(bool pressure, const std::string& access_tail) {
     }
   }
   // Page p of guest space (p < 64) is RAM page p % 8, present in the table unless p % 5 == 0.
-  return fmt::format(R"(
+  return fmt::format(
+      R"(
 .memory 65536
 .func main() -> i64 export
   .reg %z: i64, %i: i64, %p: i64, %e: i64, %t: i64, %base: i64, %va: i64, %cmp: i64
@@ -238,46 +254,15 @@ loop:
   bnz %t, aligned
   addi %base, %base, 3
 aligned:
-  addi %va, %base, 24
-  andi %cmp, %va, -4089
-  shri %ent, %va, 7
-  andi %ent, %ent, 0x1fe0
-  ld.i64 %tag, %ent, 0x1000
-  bne %tag, %cmp, miss1
-  ld.i64 %tag, %ent, 0x1010
-  add %tag, %tag, %va
-  ld.i64 %v, %tag, 0
+{}  ld.i64 %v, %tag, 0
 done1:
   add %acc, %acc, %v
-  andi %cmp, %base, -4095
-  shri %ent, %base, 7
-  andi %ent, %ent, 0x1fe0
-  ld.i64 %tag, %ent, 0x1008
-  bne %tag, %cmp, miss2
-  ld.i64 %tag, %ent, 0x1010
-  add %tag, %tag, %base
-  st.i16 %tag, %acc, 0
+{}  st.i16 %tag, %acc, 0
 done2:
-  addi %va, %base, -8
-  andi %cmp, %va, -4096
-  shri %ent, %va, 7
-  andi %ent, %ent, 0x1fe0
-  ld.i64 %tag, %ent, 0x1000
-  bne %tag, %cmp, miss3
-  ld.i64 %tag, %ent, 0x1010
-  add %tag, %tag, %va
-{}
+{}{}
 done3:
   add %acc, %acc, %v
-  addi %va, %z, 0x6010
-  andi %cmp, %va, -4089
-  shri %ent, %va, 7
-  andi %ent, %ent, 0x1fe0
-  ld.i64 %tag, %ent, 0x1000
-  bne %tag, %cmp, miss4
-  ld.i64 %tag, %ent, 0x1010
-  add %tag, %tag, %va
-  ld.u16 %v, %tag, 0
+{}  ld.u16 %v, %tag, 0
 done4:
   add %acc, %acc, %v
   addi %i, %i, 1
@@ -322,7 +307,10 @@ miss3:
   ret %t
 .end
 )",
-                     regs, init, hot, access_tail);
+      regs, init, hot, check_text("  addi %va, %base, 24\n", "%va", -4089, 0x1000, "miss1"),
+      check_text("", "%base", -4095, 0x1008, "miss2"),
+      check_text("  addi %va, %base, -8\n", "%va", -4096, 0x1000, "miss3"), access_tail,
+      check_text("  addi %va, %z, 0x6010\n", "%va", -4089, 0x1000, "miss4"));
 }
 
 constexpr CodePromises kFixed{.fixed_memory = true, .zero_r0 = true};
