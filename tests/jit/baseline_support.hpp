@@ -88,6 +88,23 @@ inline std::string same(const std::string& src, const std::string& fn = "",
   return a.text;
 }
 
+// Eight registers a loop updates far more often than the rest (`regs` to add to a .reg line,
+// `init` to set them, `hot` the loop's updates): they take the cache, so a test's own registers
+// live in the window.
+struct Pressure {
+  std::string regs, init, hot;
+  static Pressure make() {
+    Pressure p;
+    for (int i = 0; i < 8; ++i) {
+      p.regs += fmt::format(", %p{}: i64", i);
+      p.init += fmt::format("  li %p{}, {}\n", i, i + 1);
+      for (int k = 0; k < 6; ++k)
+        p.hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
+    }
+    return p;
+  }
+};
+
 inline Value vi(int64_t x) {
   return Value::from_i(x);
 }

@@ -386,23 +386,6 @@ done:
   EXPECT_NE(out.find("returned"), std::string::npos) << out;
 }
 
-// Eight registers a loop updates far more often than the rest (`regs` to add to a .reg line,
-// `init` to set them, `hot` the loop's updates): they take the cache, so a test's own registers
-// live in the window.
-struct Pressure {
-  std::string regs, init, hot;
-  static Pressure make() {
-    Pressure p;
-    for (int i = 0; i < 8; ++i) {
-      p.regs += fmt::format(", %p{}: i64", i);
-      p.init += fmt::format("  li %p{}, {}\n", i, i + 1);
-      for (int k = 0; k < 6; ++k)
-        p.hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
-    }
-    return p;
-  }
-};
-
 // A loaded word that only the next beq/bne reads is compared in memory (`cmp other, [mem]`, the
 // TLB check's tag): the branch goes both ways, the other operand is cached, in the window, or the
 // loaded value is read again where a branch goes (then the load must stay: `keep`, `keep2`).

@@ -204,16 +204,7 @@ std::string check_text(const std::string& setup, const std::string& va, int mask
 // that computes the address by hand (and one at r0 + imm), with `hot` registers taking the whole
 // cache (the base then in the window) or not.
 std::string tlb_program(bool pressure, const std::string& access_tail) {
-  std::string regs, init, hot;
-  if (pressure) {
-    for (int i = 0; i < 10; ++i) {
-      regs += fmt::format(", %h{}: i64", i);
-      init += fmt::format("  li %h{}, {}\n", i, i + 1);
-      for (int k = 0; k < 3; ++k)
-        hot +=
-            fmt::format("  add %h{}, %h{}, %h{}\n  add %h{}, %h{}, %i\n", i, i, (i + 1) % 10, i, i);
-    }
-  }
+  const Pressure hot = pressure ? Pressure::make() : Pressure{};
   // Page p of guest space (p < 64) is RAM page p % 8, present in the table unless p % 5 == 0.
   return fmt::format(
       R"(
@@ -307,7 +298,8 @@ miss3:
   ret %t
 .end
 )",
-      regs, init, hot, check_text("  addi %va, %base, 24\n", "%va", -4089, 0x1000, "miss1"),
+      hot.regs, hot.init, hot.hot,
+      check_text("  addi %va, %base, 24\n", "%va", -4089, 0x1000, "miss1"),
       check_text("", "%base", -4095, 0x1008, "miss2"),
       check_text("  addi %va, %base, -8\n", "%va", -4096, 0x1000, "miss3"), access_tail,
       check_text("  addi %va, %z, 0x6010\n", "%va", -4089, 0x1000, "miss4"));
