@@ -79,11 +79,7 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   // registers in the state page are the units' register homes: a unit loads them at its start
   // and stores them at its exits, no helper reads or writes them, and the slice countdown that
   // other threads cut (cut_slice) may as well be seen at once.
-  m.cache->set_code_promises({.fixed_memory = true,
-                              .zero_r0 = true,
-                              .unlimited_fuel = true,
-                              .leaf_host_calls = true,
-                              .register_homes = true});
+  m.cache->set_code_promises(kHartUnitPromises);
   m.slice_left = reinterpret_cast<std::int64_t*>(m.linear + state::kSliceLeft);
   *m.slice_left = Impl::kSliceUnits;
   if (opts.jit != JitMode::Off && opts.chaining) {

@@ -106,6 +106,14 @@ struct SysCacheStats {
   std::uint64_t opt_freed = 0;      // opt code of dropped units
 };
 
+// What the hart promises about every unit it compiles (baseline/code_promises.hpp; why each
+// holds is at Hart::create). tools/bench/rv64sys_unit_cost compiles under the same.
+inline constexpr baseline::CodePromises kHartUnitPromises{.fixed_memory = true,
+                                                          .zero_r0 = true,
+                                                          .unlimited_fuel = true,
+                                                          .leaf_host_calls = true,
+                                                          .register_homes = true};
+
 class SysCodeCache final : public rv64::OptUnitCache {
  public:
   // A booting kernel keeps some 20000 units live; a front this size takes most lookups.

@@ -25,6 +25,7 @@
 #include "jit/rv64/guest_module.hpp"
 #include "jit/rv64/translation_cache.hpp"
 #include "jit/rv64/translator.hpp"
+#include "jit/rv64sys/sys_code_cache.hpp"
 #include "vm/memory.hpp"
 #include "vm/rv64sys/sys_layout.hpp"
 
@@ -74,7 +75,7 @@ PassCost run_pass(const std::vector<std::uint8_t>& image, const std::vector<std:
   auto code = jit::CodeCache::create({.capacity_bytes = std::size_t{256} << 20, .name = "bench"});
   if (!code) return c;
   jit::baseline::BaselineJit baseline(**code);
-  const jit::baseline::CodePromises promises{.fixed_memory = true, .zero_r0 = true};
+  const jit::baseline::CodePromises& promises = jit::rv64sys::kHartUnitPromises;
   t0 = jit::thread_cpu_ns();
   for (auto& u : units)
     if (baseline.compile(u->func, u->block.fn, nullptr, promises)) ++c.compiled;
