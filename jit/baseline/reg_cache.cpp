@@ -125,7 +125,9 @@ std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code
     uint32_t next = 0, target = 0;  // pcs; next == 0: no fallthrough, target == 0: no branch
   };
   std::vector<Flow> flow(insns.size());
-  bool back_edges = false;
+  // The targets of backward branches: a change of their live-in reaches a branch the reverse
+  // pass has already passed.
+  std::vector<bool> back_target(code_size + 1, false);
   for (size_t i = 0; i < insns.size(); ++i) {
     const isa::Insn& in = insns[i];
     Flow& f = flow[i];
@@ -141,11 +143,12 @@ std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code
     if (info.flags & isa::kBranch) {
       const int64_t t = int64_t{in.pc} + isa::branch_offset(in.word);
       if (t >= 0 && static_cast<uint64_t>(t) < code_size) f.target = static_cast<uint32_t>(t);
-      back_edges |= t <= int64_t{in.pc};
+      if (t >= 0 && t <= int64_t{in.pc}) back_target[static_cast<size_t>(t)] = true;
     }
   }
   // Live-in = use | (live-out & ~def), to the fixpoint; in reverse order, code without back-edges
-  // (most translated units) is done in one pass, and loops take a pass or two more.
+  // (most translated units) is done in one pass, and loops take a pass or two more: only a
+  // change at a backward branch's target needs another.
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = insns.size(); i-- > 0;) {
@@ -156,7 +159,7 @@ std::vector<CacheMask> live_cached(std::span<const isa::Insn> insns, size_t code
       const CacheMask in = static_cast<CacheMask>(f.use | (out & ~f.def));
       if (in != live[insns[i].pc]) {
         live[insns[i].pc] = in;
-        changed = back_edges;
+        changed |= back_target[insns[i].pc];
       }
     }
   }

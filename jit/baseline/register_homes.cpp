@@ -89,24 +89,27 @@ void require_stored_at_exits(std::span<const isa::Insn> insns, size_t code_size,
     st.falls = !(info.flags & isa::kTerm) && i + 1 < n;
   }
   std::vector<uint64_t> changed(n * words, 0), out(words);  // changed[i]: at i's start
-  const auto merge = [&](size_t to, bool* grew) {
+  // In code order, what flows forward is taken up later in the same pass: only a change at an
+  // instruction already passed (a backward jump's target) needs another pass. Units without a
+  // loop or slow path take one, the others a pass per round of changes coming back.
+  const auto merge = [&](size_t to, size_t from, bool* again) {
     for (size_t w = 0; w < words; ++w) {
       const uint64_t m = changed[to * words + w] | out[w];
       if (m != changed[to * words + w]) {
         changed[to * words + w] = m;
-        *grew = true;
+        if (to <= from) *again = true;
       }
     }
   };
-  for (bool grew = true; grew;) {
-    grew = false;
+  for (bool again = true; again;) {
+    again = false;
     for (size_t i = 0; i < n; ++i) {
       const Step& st = steps[i];
       std::copy_n(changed.begin() + static_cast<ptrdiff_t>(i * words), words, out.begin());
       if (st.clears >= 0) out[st.clears / 64] &= ~(uint64_t{1} << (st.clears % 64));
       if (st.sets >= 0) out[st.sets / 64] |= uint64_t{1} << (st.sets % 64);
-      if (st.jump != UINT32_MAX) merge(st.jump, &grew);
-      if (st.falls) merge(i + 1, &grew);
+      if (st.jump != UINT32_MAX) merge(st.jump, i, &again);
+      if (st.falls) merge(i + 1, i, &again);
     }
   }
   // The exits: ret, retv, trap (jmp is a terminator too, but a branch).
