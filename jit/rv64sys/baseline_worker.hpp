@@ -59,12 +59,12 @@ class BaselineWorker {
   void wait_idle();
   // Tests: while held, the worker starts no compile (one it is emitting finishes).
   void hold(bool on);
-  // The index in `queue` of the unit to emit next (ORDER above).
-  static std::size_t next_index(
-      std::span<const std::pair<rv64::CachedBlock*, baseline::ChainExits>> queue);
 
  private:
   void worker();
+  // The index in `queue` of the unit to emit next (ORDER above).
+  static std::size_t next_index(
+      std::span<const std::pair<rv64::CachedBlock*, baseline::ChainExits>> queue);
 
   const baseline::CodePromises promises_;
 

@@ -3,6 +3,7 @@
 // interpreter, baseline or LLVM code, promotion to LLVM, time slices, and the debugging variant
 // (breakpoints, steps).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -360,10 +361,12 @@ bool Hart::Impl::execute(CachedBlock& b, CodePages pages, StopReason* end, Cache
       count_back_edges(b, own);
       // Queued for the worker meanwhile: what it waited for orders the queue (baseline_worker.hpp).
       if (b.baseline_pending) {
-        const auto work = static_cast<std::uint32_t>(std::clamp<std::int64_t>(1 + own, 1, 1 << 20));
-        // Only this thread writes it.
+        // Only this thread writes it; it saturates rather than wraps back to little.
         std::atomic_ref<std::uint32_t> waited(b.waited_work);
-        waited.store(waited.load(std::memory_order_relaxed) + work, std::memory_order_relaxed);
+        const std::uint64_t sum = std::uint64_t{waited.load(std::memory_order_relaxed)} + 1 +
+                                  static_cast<std::uint64_t>(std::max<std::int64_t>(own, 0));
+        waited.store(static_cast<std::uint32_t>(std::min<std::uint64_t>(sum, UINT32_MAX)),
+                     std::memory_order_relaxed);
       }
     }
     if (opts.jit == JitMode::Auto) {
