@@ -48,6 +48,9 @@ struct HartStats {
   std::map<std::uint64_t, std::uint64_t> traps;  // exceptions taken, by cause
   std::map<std::uint64_t, std::uint64_t> interrupts;
   std::uint64_t run_cpu_ns = 0;  // CPU time of the threads in Hart::run (compile threads apart)
+  // Of that, the host kernel's (getrusage): mostly zeroing guest RAM and code memory at their
+  // first touch, which varies from run to run with the host's free memory.
+  std::uint64_t run_system_ns = 0;
   std::uint64_t units_run = 0;
   std::uint64_t units_interpreted = 0;  // of units_run: no compiled code (not hot yet, --jit off)
   std::uint64_t slow_accesses = 0;      // SysMemory calls (inline TLB misses and the like)

@@ -203,8 +203,10 @@ std::string Hart::stats() const {
   std::string out = m.cache->format_stats();
   if (m.opt != nullptr) out += m.opt->format_stats();
   out += "rv64 hart\n";
-  out += fmt::format("  cpu            {:.3f} s in Hart::run (the compile threads apart)\n",
-                     static_cast<double>(s.run_cpu_ns) / 1e9);
+  out += fmt::format(
+      "  cpu            {:.3f} s in Hart::run (the compile threads apart), {:.3f} s of it in "
+      "the host kernel\n",
+      static_cast<double>(s.run_cpu_ns) / 1e9, static_cast<double>(s.run_system_ns) / 1e9);
   const std::uint64_t retired = m.word(state::kInstret);
   out += fmt::format(
       "  units run      {} ({} interpreted); {} guest instructions retired ({:.1f} per unit)\n",

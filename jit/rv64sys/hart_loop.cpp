@@ -2,6 +2,8 @@
 // (looked up by virtual pc, physical pc and MMU index, or translated), its execution by the
 // interpreter, baseline or LLVM code, promotion to LLVM, time slices, and the debugging variant
 // (breakpoints, steps).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +23,14 @@ using rv64::CachedBlock;
 using vm::StopReason;
 
 namespace {
+// The calling thread's CPU time in the host kernel so far.
+std::uint64_t thread_system_ns() {
+  rusage u{};
+  if (getrusage(RUSAGE_THREAD, &u) != 0) return 0;
+  return static_cast<std::uint64_t>(u.ru_stime.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(u.ru_stime.tv_usec) * 1000u;
+}
+
 // FuncInfo indexes of private units, apart from the cache's (which count from 0).
 constexpr std::uint32_t kScratchIndexBase = 0x80000000u;
 }  // namespace
@@ -32,8 +42,10 @@ Result<StopReason> Hart::run(vm::RunLimit limit) {
   // Between runs the debugger or the host may have changed the privilege, CSRs or the TLB.
   m.cache->invalidate_links();
   const std::uint64_t cpu_before = thread_cpu_ns();
+  const std::uint64_t system_before = thread_system_ns();
   StopReason r = (limit.steps != 0 || !m.bps.empty()) ? m.run_debug(limit.steps) : m.run_plain();
   m.stats.run_cpu_ns += thread_cpu_ns() - cpu_before;
+  m.stats.run_system_ns += thread_system_ns() - system_before;
   if (r.kind == StopReason::Kind::Exited || r.kind == StopReason::Kind::Fault) m.ended = r;
   return r;
 }

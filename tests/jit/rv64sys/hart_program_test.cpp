@@ -106,6 +106,23 @@ TEST_P(HartProgram, MachineTraps) {
   expect_pass(run("m_traps", false, Priv::Machine));
 }
 
+// --stats: "cpu X s in Hart::run (...), Y s of it in the host kernel", Y within X.
+TEST_P(HartProgram, StatsGiveTheHostKernelsShareOfTheCpuTime) {
+  expect_pass(run("m_traps", false, Priv::Machine));
+  const std::string s = hart_->stats();
+  const std::size_t at = s.find("  cpu ");
+  ASSERT_NE(at, std::string::npos) << s;
+  double cpu = -1, kernel = -1;
+  ASSERT_EQ(std::sscanf(s.c_str() + at,
+                        "  cpu %lf s in Hart::run (the compile threads apart), %lf s of it in the "
+                        "host kernel",
+                        &cpu, &kernel),
+            2)
+      << s;
+  EXPECT_GE(kernel, 0.0);
+  EXPECT_LE(kernel, cpu + 0.0005) << s;  // both printed to the millisecond
+}
+
 TEST_P(HartProgram, DelegationToSupervisorAndSret) {
   expect_pass(run("s_deleg", false, Priv::Machine));
 }
