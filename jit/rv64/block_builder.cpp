@@ -58,7 +58,7 @@ std::vector<std::unique_ptr<BlockBuilder::Scratch>>& BlockBuilder::scratch_pool(
   return pool;
 }
 
-BlockBuilder::BlockBuilder(unsigned expected_insns) {
+BlockBuilder::BlockBuilder(unsigned expected_insns, SlotPlanKind plan) : plan_kind_(plan) {
   auto& pool = scratch_pool();
   if (pool.empty()) {
     scratch_ = std::make_unique<Scratch>();
@@ -247,9 +247,23 @@ void BlockBuilder::emit_return(uint16_t value_reg) {
   emit(Op::Ret, value_reg);
 }
 
+BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
+  if (plan_kind_ == SlotPlanKind::Exact) return plan_slots_exact();
+  // Whole: a slot the unit writes on one path is stored at every writeback, so every slot is
+  // loaded, written ones included (the writeback then stores the value it had on entry).
+  SlotPlan plan;
+  std::bitset<kSlots> written;
+  for (uint8_t s : used_slots_) {
+    plan.load.set(s);
+    if (dirty_[s]) written.set(s);
+  }
+  plan.store.assign(wb_points_.size(), written);
+  return plan;
+}
+
 // The dataflow runs over basic blocks, not words: a unit of some 300 words has a few dozen, and
 // the word-level version of this analysis was over half of a unit's translation time.
-BlockBuilder::SlotPlan BlockBuilder::plan_slots() const {
+BlockBuilder::SlotPlan BlockBuilder::plan_slots_exact() const {
   using Set = std::bitset<kSlots>;
   const size_t n = code_.size();
   std::array<int8_t, 256> slot_of_small{};

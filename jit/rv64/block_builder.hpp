@@ -7,11 +7,13 @@
 //               as raw 64-bit patterns, and the retired-instruction counter state::kInstret),
 //               then temporaries (i64 or f64) from tmp()/ftmp()
 // Guest registers stay in SVI registers for the whole unit, across its internal branches and
-// loops: the prologue loads, once, those the unit may read before writing them; each
-// emit_writeback() (before a `ret`) stores those that some path to it may have written. Both
-// sets come from a liveness analysis of the finished SVI code, so finish() prepends the prologue,
-// inserts the writebacks and resolves labels at the end. Invariant kept for the runner (which
-// does not zero the frame): no path reads a register before writing it, except r0.
+// loops: the prologue loads them once and each emit_writeback() (before a `ret`) stores them.
+// Which ones is the unit's SlotPlanKind: with Exact, those the unit may read before writing them
+// and, at each writeback, those that some path to it may have written (a liveness analysis of
+// the finished SVI code); with Whole, every one the unit names and, at each writeback, every one
+// it writes. finish() prepends the prologue, inserts the writebacks and resolves labels at the
+// end. Invariant kept for the runner (which does not zero the frame): no path reads a register
+// before writing it, except r0.
 //
 // Temporaries never live past the guest instruction that made them (translate_int.hpp), so
 // begin_insn() recycles them: a unit needs as many as its most demanding instruction, not the
@@ -36,6 +38,18 @@
 
 namespace strata::jit::rv64 {
 
+// Which guest registers a unit's prologue loads and its writebacks store (above).
+enum class SlotPlanKind : uint8_t {
+  // The fewest loads and stores, by a dataflow over the unit's blocks: for code that runs long
+  // and for the LLVM tier (RV64 user mode).
+  Exact,
+  // No analysis, so a translation costs some 40% less (rv64sys_unit_cost: 9.8 -> 5.9 us per
+  // region). For the full-system hart: most of its units run a few times in the interpreter, and
+  // its baseline code keeps guest registers in their state words (register homes), where those
+  // loads and stores emit nothing.
+  Whole,
+};
+
 class BlockBuilder {
  public:
   static constexpr uint16_t kZero = 0;
@@ -45,7 +59,7 @@ class BlockBuilder {
   };
 
   // `expected_insns` sizes the buffers (a hint only).
-  explicit BlockBuilder(unsigned expected_insns = 16);
+  explicit BlockBuilder(unsigned expected_insns = 16, SlotPlanKind plan = SlotPlanKind::Exact);
   // Gives its working buffers back to the thread's pool (Scratch in block_builder.cpp).
   ~BlockBuilder();
   BlockBuilder(const BlockBuilder&) = delete;
@@ -203,14 +217,15 @@ class BlockBuilder {
   static std::vector<std::unique_ptr<Scratch>>& scratch_pool();
   std::unique_ptr<Scratch> scratch_;  // holds the pool's buffers while this builder has them
 
-  // Which slots the prologue loads and each writeback stores (by a liveness analysis of the
-  // unit's SVI code: only slots read before being written are loaded; a writeback stores the
-  // slots some path to it may have written).
+  // Which slots the prologue loads and each writeback stores (SlotPlanKind).
   struct SlotPlan {
     std::bitset<kSlots> load;
     std::vector<std::bitset<kSlots>> store;  // per wb_points_ entry
   };
   SlotPlan plan_slots() const;
+  // Exact's: only slots read before being written are loaded; a writeback stores the slots some
+  // path to it may have written.
+  SlotPlan plan_slots_exact() const;
 
   uint16_t slot(unsigned s, bool def);
   uint16_t new_reg(isa::ValType t);
@@ -250,6 +265,7 @@ class BlockBuilder {
   // Temporaries made so far, by type; the first *_next_ of each are taken by this instruction.
   std::vector<uint16_t> itmps_, ftmps_;
   size_t itmp_next_ = 0, ftmp_next_ = 0;
+  SlotPlanKind plan_kind_;
 };
 
 }  // namespace strata::jit::rv64

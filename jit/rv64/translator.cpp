@@ -85,7 +85,7 @@ class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits,
                    const SystemTarget* sys)
-      : b_(std::min(limits.max_insns, 4 * kMaxBlockInsns)),
+      : b_(std::min(limits.max_insns, 4 * kMaxBlockInsns), limits.slots),
         fetch_(fetch),
         limits_(limits),
         entry_page_(entry & kPageMask) {

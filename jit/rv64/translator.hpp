@@ -42,6 +42,7 @@
 
 #include "isa/error.hpp"
 #include "isa/module.hpp"
+#include "jit/rv64/block_builder.hpp"
 #include "vm/rv64sys/soft_tlb.hpp"
 
 namespace strata::jit::rv64 {
@@ -58,6 +59,8 @@ struct RegionLimits {
   // its entry; every other target is an exit. A unit retranslated for the LLVM tier keeps the
   // blocks its baseline code ran (docs/RV64.md "Compiling what ran").
   const std::vector<uint64_t>* only = nullptr;
+  // Which guest registers the unit's prologue and exits load and store (block_builder.hpp).
+  SlotPlanKind slots = SlotPlanKind::Exact;
 };
 
 // Reads guest instruction bytes: the 16-bit parcel at `pc` (which the caller keeps 2-aligned).

@@ -208,7 +208,7 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
     const rv64::FetchFn one = [&in_page, stop_at](std::uint64_t va, std::uint16_t* parcel) {
       return va < stop_at && in_page(va, parcel);
     };
-    auto t = translate_at(start, one, rv64::RegionLimits{1, 1});
+    auto t = translate_at(start, one, kHartOneInsn);
     if (!t) {
       *end = fault_stop(fmt::format("internal error: {}", t.error().message));
       return Pick::Stop;
@@ -222,7 +222,7 @@ Hart::Impl::Pick Hart::Impl::pick_unit(bool one_insn, CachedBlock** unit,
   CachedBlock* b = cache->lookup(key);
   if (b == nullptr) [[unlikely]] {
     CompileTimer timer;
-    auto t = translate_at(pc, page_fetch(pc, pa), rv64::RegionLimits{});
+    auto t = translate_at(pc, page_fetch(pc, pa), kHartRegion);
     if (!t) {
       *end = fault_stop(fmt::format("internal error: {}", t.error().message));
       return Pick::Stop;
@@ -260,7 +260,7 @@ Hart::Impl::Pick Hart::Impl::pick_cross_page(std::uint64_t pa, std::uint16_t lo,
       if (va == start + 2) *parcel = hi;
       return va == start || va == start + 2;
     };
-    auto t = translate_at(pc, both, rv64::RegionLimits{1, 1});
+    auto t = translate_at(pc, both, kHartOneInsn);
     if (!t) {
       *end = fault_stop(fmt::format("internal error: {}", t.error().message));
       return Pick::Stop;

@@ -114,6 +114,14 @@ inline constexpr baseline::CodePromises kHartUnitPromises{.fixed_memory = true,
                                                           .leaf_host_calls = true,
                                                           .register_homes = true};
 
+// How the hart translates a unit: a region (kHartRegion) or, to step or to cross a page end,
+// one instruction (kHartOneInsn). Its registers by the Whole slot plan (block_builder.hpp): no
+// liveness analysis, for code that mostly runs a few times and whose compiled form keeps the
+// registers in their homes (kHartUnitPromises). tools/bench/rv64sys_unit_cost translates alike.
+inline constexpr rv64::RegionLimits kHartRegion{.slots = rv64::SlotPlanKind::Whole};
+inline constexpr rv64::RegionLimits kHartOneInsn{
+    .max_insns = 1, .max_blocks = 1, .slots = rv64::SlotPlanKind::Whole};
+
 class SysCodeCache final : public rv64::OptUnitCache {
  public:
   // A booting kernel keeps some 20000 units live; a front this size takes most lookups.

@@ -1,6 +1,6 @@
 // BlockBuilder's slot plan (block_builder.hpp): which guest registers the prologue loads and
-// which each writeback stores, read off the finished SVI code. The plan is a dataflow over the
-// unit's basic blocks; these units have branches into the middle of straight code, loops and
+// which each writeback stores, read off the finished SVI code. The Exact plan is a dataflow over
+// the unit's basic blocks; these units have branches into the middle of straight code, loops and
 // several exits, so a block boundary or a successor the analysis missed changes the sets.
 #include <algorithm>
 #include <set>
@@ -151,6 +151,28 @@ TEST(BlockBuilderPlan, AnExitInALoopStoresWhatALaterPassWrote) {
   EXPECT_EQ(p.loaded, (std::set<unsigned>{14, 15}));
   ASSERT_EQ(p.stored.size(), 1u);
   EXPECT_EQ(p.stored[0], (std::set<unsigned>{14, 15}));
+}
+
+// The Whole plan (the full-system hart's): every register the unit names is loaded, the ones
+// it only writes too, and every exit stores every register the unit writes, whichever path led
+// there. The early exit stores x9 as loaded, unchanged.
+TEST(BlockBuilderPlan, WholeLoadsEveryRegisterNamedAndEachExitStoresEveryOneWritten) {
+  BlockBuilder b(16, SlotPlanKind::Whole);
+  b.begin_insn(0);
+  const BlockBuilder::Label late = b.new_label();
+  b.branch1(Op::Bnz, b.xreg(11), late);
+  b.begin_insn(4);
+  exit_to(b, 4);
+  b.bind(late);
+  b.begin_insn(8);
+  b.emit_abx(Op::Li, b.xdef(9), 3);
+  b.emit(Op::AddI, b.xdef(5), b.xreg(6), 1);
+  exit_to(b, 12);
+  const Plan p = plan_of(b.finish("whole"));
+  EXPECT_EQ(p.loaded, (std::set<unsigned>{5, 6, 9, 11}));
+  ASSERT_EQ(p.stored.size(), 2u);
+  EXPECT_EQ(p.stored[0], (std::set<unsigned>{5, 9}));
+  EXPECT_EQ(p.stored[1], (std::set<unsigned>{5, 9}));
 }
 
 }  // namespace

@@ -2,9 +2,10 @@
 // calling thread's CPU time (so the figures hold on a machine other jobs load, unlike a boot's
 // wall time). Units are entered at pseudo-random 2-aligned offsets of a RISC-V Linux Image's
 // first TEXT bytes (the same offsets every run), fetched from the entry's 4 KiB page only, as
-// the hart fetches, and translated for the supervisor's MMU index; every unit is then compiled
-// by the baseline tier under the hart's code promises. Each pass is repeated; the fastest is
-// printed (per unit, and per guest instruction), for regions and for entry blocks alone.
+// the hart fetches, and translated for the supervisor's MMU index as the hart translates
+// (kHartRegion); every unit is then compiled by the baseline tier under the hart's code
+// promises. Each pass is repeated; the fastest is printed (per unit, and per guest
+// instruction), for regions and for entry blocks alone.
 //
 // Usage: rv64sys_unit_cost IMAGE [--units N] [--passes K] [--text BYTES]
 #include <algorithm>
@@ -141,8 +142,10 @@ int main(int argc, char** argv) {
   auto inst = rv64::make_guest_instance(vm::rv64sys::kRamLinear + vm::LinearMemory::kPageSize);
   if (!inst) return usage(inst.error().message.c_str());
   for (const auto& [what, limits] :
-       {std::pair{"regions", rv64::RegionLimits{}},
-        std::pair{"entry blocks", rv64::RegionLimits{rv64::kMaxBlockInsns, 1}}}) {
+       {std::pair{"regions", jit::rv64sys::kHartRegion},
+        std::pair{"entry blocks", rv64::RegionLimits{.max_insns = rv64::kMaxBlockInsns,
+                                  .max_blocks = 1,
+                                  .slots = jit::rv64sys::kHartRegion.slots}}}) {
     std::vector<PassCost> passes;
     for (unsigned p = 0; p < o.passes; ++p)
       passes.push_back(run_pass(image, entries, limits, **inst));
