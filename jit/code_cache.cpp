@@ -131,6 +131,25 @@ Result<CodeEntry> CodeCache::install_impl(CodeKey key, size_t max_size, size_t a
   return e;
 }
 
+void CodeCache::prefault_ahead(size_t bytes) {
+  size_t from, to;
+  {
+    std::unique_lock lock(mu_);
+    // Chunks are first taken in arena order, so what was ever allocated is a prefix of the
+    // arena until the ring wraps; after that every page is mapped already.
+    const size_t at = current_ * chunk_bytes_ + chunks_[current_].used;
+    // Topped up once half of it is used: mapped in steps of half of `bytes`, not per install.
+    if (prefaulted_ >= mem_.size() || (prefaulted_ > at && prefaulted_ - at > bytes / 2)) return;
+    from = std::max(prefaulted_, at);
+    to = std::min(at + bytes, mem_.size());
+    if (from >= to) return;
+    prefaulted_ = to;
+  }
+  // Outside the lock: installs go on meanwhile (one that writes a page being mapped waits for
+  // it in the kernel, as for any fault).
+  mem_.prefault(from, to - from);
+}
+
 Result<size_t> CodeCache::allocate_locked(size_t size, size_t align) {
   size_t base = current_ * chunk_bytes_;
   size_t off = round_up(chunks_[current_].used, align);

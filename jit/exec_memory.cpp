@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,6 +20,17 @@ constexpr unsigned kMfdExec = 0x0010U;  // <linux/memfd.h> of Linux 6.3
 size_t ExecMemory::page_size() {
   static const size_t kPage = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return kPage;
+}
+
+void ExecMemory::prefault(size_t offset, size_t len) const {
+  if (offset >= size_ || len == 0) return;
+  // Whole pages (madvise takes nothing else): those the range touches.
+  const size_t page = page_size();
+  const size_t end = std::min(offset + len, size_);
+  offset = offset / page * page;
+  len = std::min((end + page - 1) / page * page, size_) - offset;
+  (void)madvise(rw_ + offset, len, MADV_POPULATE_WRITE);
+  (void)madvise(rx_ + offset, len, MADV_POPULATE_READ);
 }
 
 Result<ExecMemory> ExecMemory::create(size_t size, const char* name) {

@@ -50,6 +50,11 @@ class ExecMemory {
 
   static size_t page_size();
 
+  // Enters [offset, offset + len) of both views into the page tables now, one call per view,
+  // instead of a page fault at the first write of each page and another at its first run. A
+  // hint: a kernel that refuses (before Linux 5.14) leaves the pages to their faults.
+  void prefault(size_t offset, size_t len) const;
+
   // After fork(2), in the parent and in the child: the views are a MAP_SHARED memfd, so both
   // processes would write code into the same pages. Replaces the memfd by a private copy (the
   // pages holding data only), mapped at the same two addresses, so no pointer into the code

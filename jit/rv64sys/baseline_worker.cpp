@@ -2,8 +2,13 @@
 
 namespace strata::jit::rv64sys {
 
-BaselineWorker::BaselineWorker(const baseline::CodePromises& promises)
-    : promises_(promises), thread_([this] { worker(); }) {}
+namespace {
+// A boot installs some 30 KiB of baseline code per millisecond: mapped a few milliseconds ahead.
+constexpr std::size_t kPrefaultAhead = std::size_t{256} << 10;
+}  // namespace
+
+BaselineWorker::BaselineWorker(const baseline::CodePromises& promises, CodeCache* code)
+    : promises_(promises), code_(code), thread_([this] { worker(); }) {}
 
 BaselineWorker::~BaselineWorker() {
   {
@@ -74,6 +79,7 @@ void BaselineWorker::worker() {
     // immutable: no lock while emitting.
     baseline::BaselineJit::Prepared code =
         baseline::BaselineJit::prepare(b->func, b->block.fn, &exits, promises_);
+    if (code_ != nullptr) code_->prefault_ahead(kPrefaultAhead);
     lock.lock();
     busy_ = false;
     done_.emplace_back(b, std::move(code));

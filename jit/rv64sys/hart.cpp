@@ -103,7 +103,7 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   if (opts.jit == JitMode::Auto && opts.background_compiles) {
     // A host that refuses the thread leaves the compiles on the hart's thread: slower, not wrong.
     try {
-      m.compiler = std::make_unique<BaselineWorker>(m.cache->code_promises());
+      m.compiler = std::make_unique<BaselineWorker>(m.cache->code_promises(), m.code.get());
     } catch (const std::system_error&) {  // m.compiler stays null
     }
   }

@@ -1,7 +1,11 @@
 #include "jit/code_cache.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "tests/jit/test_code.hpp"
@@ -228,6 +232,50 @@ TEST(CodeCache, WxHoldsForTheCacheArena) {
   for (const auto& m : rw) EXPECT_FALSE(testing::writable_and_executable(m)) << m.perms;
   for (const auto& m : rx) EXPECT_EQ(m.perms[2], 'x');
   for (const auto& m : rw) EXPECT_EQ(m.perms[1], 'w');
+}
+
+// Whether the page of `p` is in this process's page tables (/proc/self/pagemap, bit 63).
+bool mapped(const void* p) {
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  uint64_t entry = 0;
+  const auto at = static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / page * sizeof entry);
+  const bool ok = ::pread(fd, &entry, sizeof entry, at) == static_cast<ssize_t>(sizeof entry);
+  ::close(fd);
+  return ok && (entry >> 63) != 0;
+}
+
+// prefault_ahead maps the pages after the last install, in both views, from an install's
+// unaligned end; then tops up only once half of what it mapped is used, and never past the
+// arena.
+TEST(CodeCache, PrefaultAheadMapsThePagesAfterTheLastInstallInBothViews) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  auto cache = make_cache({.capacity_bytes = 64 * page, .chunk_bytes = 16 * page});
+  ASSERT_TRUE(cache);
+  auto e = cache->install({1, 0}, const_fn(5));
+  ASSERT_TRUE(e) << e.error().message;
+  const std::byte* rx = cache->rx_base();
+  const std::byte* rw = cache->rw_base();
+  ASSERT_FALSE(mapped(rx + 3 * page)) << "a fresh arena has no pages mapped";
+  ASSERT_FALSE(mapped(rw + 3 * page));
+  cache->prefault_ahead(4 * page);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(mapped(rx + i * page)) << "rx page " << i;
+    EXPECT_TRUE(mapped(rw + i * page)) << "rw page " << i;
+  }
+  // The install's end + 4 pages reaches into page 4, not 5.
+  EXPECT_TRUE(mapped(rx + 4 * page));
+  EXPECT_FALSE(mapped(rx + 5 * page));
+  EXPECT_FALSE(mapped(rw + 5 * page));
+  // Less than half used since: nothing more.
+  cache->prefault_ahead(4 * page);
+  EXPECT_FALSE(mapped(rx + 5 * page));
+  EXPECT_EQ(cache->lookup(1, 0).as<ConstFn>()(), 5u);
+  // Past the arena's end: clipped, no error.
+  cache->prefault_ahead(1000 * page);
+  EXPECT_TRUE(mapped(rx + 63 * page));
+  EXPECT_TRUE(mapped(rw + 63 * page));
 }
 
 TEST(CodeCache, FormatStatsNamesEveryCounter) {
