@@ -30,4 +30,18 @@ namespace strata::jit {
 Result<CodeEntry> install_asmjit(CodeCache& cache, CodeKey key, asmjit::CodeHolder& code,
                                  uint64_t compile_ns = 0);
 
+// A compile thread's half of CodeCache::reserve/commit: reserves room for `code` in `cache`,
+// relocates it there and writes it, without the cache's lock; the installing thread then
+// commits `where` with `size` bytes. Fails, reserving nothing and leaving the holder untouched,
+// where the cache's current chunk has no room (install_asmjit it then). `key` names the code in
+// errors only.
+struct PlacedCode {
+  CodeCache::Reservation where;
+  size_t size = 0;
+};
+// Distinguishes the two failures: `holder_used` is set when the holder was consumed (an asmjit
+// error after reserving), so the code cannot be installed another way either.
+Result<PlacedCode> place_asmjit(CodeCache& cache, CodeKey key, asmjit::CodeHolder& code,
+                                bool* holder_used);
+
 }  // namespace strata::jit

@@ -108,11 +108,17 @@ Result<CodeEntry> CodeCache::install_impl(CodeKey key, size_t max_size, size_t a
     return refuse(Error{fmt::format("jit: emitter for unit {} pc {:#x} reported {} bytes of {}",
                                     key.unit, key.pc, *used, max_size)});
   }
-  Chunk& c = chunks_[current_];
-  c.used = *off - current_ * chunk_bytes_ + *used;
-  c.keys.push_back(key);
+  chunks_[current_].used = *off - current_ * chunk_bytes_ + *used;
+  const CodeEntry e = publish_locked(key, *off, *used);
+  const uint64_t install_ns = timer.elapsed_ns();
+  install_lat_.record_ns(install_ns);
+  translate_lat_.record_ns(compile_ns + install_ns);
+  return e;
+}
 
-  const CodeEntry e{mem_.rx() + *off, static_cast<uint32_t>(*used)};
+CodeEntry CodeCache::publish_locked(CodeKey key, size_t off, size_t used) {
+  chunks_[off / chunk_bytes_].keys.push_back(key);
+  const CodeEntry e{mem_.rx() + off, static_cast<uint32_t>(used)};
   if (const CodeEntry old = index_.insert(key, e)) {
     counters_.live_bytes -= old.size;
     ++counters_.replaced_entries;
@@ -122,13 +128,46 @@ Result<CodeEntry> CodeCache::install_impl(CodeKey key, size_t max_size, size_t a
     unit_pcs_[key.unit].insert(key.pc);
   }
   ++counters_.translations;
-  counters_.bytes_installed += *used;
-  counters_.live_bytes += *used;
+  counters_.bytes_installed += used;
+  counters_.live_bytes += used;
+  return e;
+}
 
+Result<CodeCache::Reservation> CodeCache::reserve(size_t size) {
+  std::unique_lock lock(mu_);
+  Chunk& c = chunks_[current_];
+  const size_t off = round_up(c.used, kDefaultAlign);
+  if (size == 0 || c.state != ChunkState::kLive || off + size > chunk_bytes_) {
+    return fail("jit: no room for {} bytes in the current code chunk", size);
+  }
+  const size_t base = current_ * chunk_bytes_;
+  std::fill(mem_.rw() + base + c.used, mem_.rw() + base + off, kInt3);
+  c.used = off + size;
+  ++c.reserved;
+  return Reservation{base + off, size, mem_.rw() + base + off,
+                     reinterpret_cast<uint64_t>(mem_.rx() + base + off)};
+}
+
+Result<CodeEntry> CodeCache::commit(CodeKey key, const Reservation& r, size_t used,
+                                    uint64_t compile_ns) {
+  std::unique_lock lock(mu_);
+  CompileTimer timer;
+  --chunks_[r.offset / chunk_bytes_].reserved;
+  if (used == 0 || used > r.size) {
+    ++counters_.install_failures;
+    return fail("jit: committing {} bytes of a {}-byte reservation for unit {} pc {:#x}", used,
+                r.size, key.unit, key.pc);
+  }
+  const CodeEntry e = publish_locked(key, r.offset, used);
   const uint64_t install_ns = timer.elapsed_ns();
   install_lat_.record_ns(install_ns);
   translate_lat_.record_ns(compile_ns + install_ns);
   return e;
+}
+
+void CodeCache::cancel(const Reservation& r) {
+  std::unique_lock lock(mu_);
+  --chunks_[r.offset / chunk_bytes_].reserved;
 }
 
 void CodeCache::prefault_ahead(size_t bytes) {
@@ -157,6 +196,12 @@ Result<size_t> CodeCache::allocate_locked(size_t size, size_t align) {
     // The current chunk is full: take the oldest one, which is the next in the ring.
     const size_t next = (current_ + 1) % chunks_.size();
     Chunk& n = chunks_[next];
+    if (n.reserved != 0) {
+      return fail(
+          "jit: code cache busy: chunk {} of {} holds code a compile thread has not committed "
+          "yet; retry later",
+          next, chunks_.size());
+    }
     if (n.state == ChunkState::kLive) retire_locked(next);
     if (n.state == ChunkState::kRetired && !reclaimable_locked(n)) {
       return fail(

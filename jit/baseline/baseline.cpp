@@ -56,9 +56,29 @@ struct BaselineJit::PreparedCode {
   asmjit::Label chain_entry;                                   // chain.hpp FRAMES (invalid: none)
   std::vector<std::pair<uint32_t, asmjit::Label>> osr_points;  // ascending pc
   uint64_t prepare_ns = 0;
+  // Non-null: the code is written into this cache already, at `placed` (not yet committed),
+  // and the holder is freed: the offsets install() needs are these (-1: none).
+  CodeCache* placed_in = nullptr;
+  PlacedCode placed;
+  int64_t chain_entry_offset = -1, osr_entry_offset = -1;
+  std::vector<std::pair<uint32_t, uint64_t>> osr_offsets;  // ascending pc
 };
 
+namespace {
+
+// Where `label` lies from the start of the code, once relocated (-1: an invalid label).
+int64_t offset_of(const asmjit::CodeHolder& code, const asmjit::Label& label) {
+  return label.isValid() ? static_cast<int64_t>(code.labelOffsetFromBase(label)) : -1;
+}
+
+// Once the holder is relocated: the offsets install() needs, read off its labels.
+void take_offsets(BaselineJit::PreparedCode& p);
+
+}  // namespace
+
 void BaselineJit::PreparedCodeDeleter::operator()(PreparedCode* p) const {
+  // Never installed: its reservation unpins the chunk.
+  if (p->placed_in != nullptr) p->placed_in->cancel(p->placed.where);
   delete p;
 }
 
@@ -66,9 +86,14 @@ uint64_t BaselineJit::prepare_ns(const PreparedCode& code) {
   return code.prepare_ns;
 }
 
+bool BaselineJit::placed(const PreparedCode& code) {
+  return code.placed_in != nullptr;
+}
+
 BaselineJit::Prepared BaselineJit::prepare(const vm::FuncInfo& fn, const isa::Function& body,
                                            const ChainExits* chain, const CodePromises& promises,
-                                           std::span<const BlockProbe> probes) {
+                                           std::span<const BlockProbe> probes,
+                                           CodeCache* place_in) {
   CompileTimer timer;
   Prepared p(new PreparedCode);
   p->code.init(asmjit::Environment::host());
@@ -84,13 +109,35 @@ BaselineJit::Prepared BaselineJit::prepare(const vm::FuncInfo& fn, const isa::Fu
   // Installing reports its errors as values; the flag dies here.
   p->code.resetErrorHandler();
   if (errors.failed) return nullptr;
+  if (place_in != nullptr) {
+    bool holder_used = false;
+    if (auto placed = place_asmjit(*place_in, key_of(fn), p->code, &holder_used)) {
+      p->placed_in = place_in;
+      p->placed = *placed;
+      // The installing thread needs only these: the holder's memory goes here, on this thread,
+      // not in the installer's cache misses and frees.
+      take_offsets(*p);
+      p->code.reset();
+    } else if (holder_used) {
+      return nullptr;  // asmjit refused the code: no other install would take it
+    }
+  }
   p->prepare_ns = timer.elapsed_ns();
   return p;
 }
 
 bool BaselineJit::install(vm::FuncInfo& fn, Prepared p, const void** enter) {
   CompileTimer timer;
-  auto entry = install_asmjit(cache_, key_of(fn), p->code, p->prepare_ns);
+  Result<CodeEntry> entry = tl::unexpected(Error{"unset"});
+  if (p->placed_in == &cache_) {
+    entry = cache_.commit(key_of(fn), p->placed.where, p->placed.size, p->prepare_ns);
+    p->placed_in = nullptr;  // consumed
+  } else if (p->placed_in != nullptr) {
+    entry = fail("jit: baseline code prepared in another code cache");
+  } else {
+    entry = install_asmjit(cache_, key_of(fn), p->code, p->prepare_ns);
+    if (entry) take_offsets(*p);
+  }
   if (!entry) {
     ++stats_.fallen_back;
     return false;
@@ -99,23 +146,34 @@ bool BaselineJit::install(vm::FuncInfo& fn, Prepared p, const void** enter) {
   ++stats_.compiled;
   vm::set_jit_entry(fn, entry->as<std::remove_pointer_t<vm::JitEntry>>());
   perf_map_note(entry->code, entry->size, fn.name, "baseline");
-  // Installing relocated the holder to the entry's address: label offsets are final.
   const auto* start = static_cast<const uint8_t*>(entry->code);
   if (enter != nullptr)
-    *enter =
-        p->chain_entry.isValid() ? start + p->code.labelOffsetFromBase(p->chain_entry) : nullptr;
-  if (!p->osr_points.empty()) {
+    *enter = p->chain_entry_offset >= 0 ? start + p->chain_entry_offset : nullptr;
+  if (!p->osr_offsets.empty()) {
     OsrTable& t = osr_[&fn];
     t.entry = reinterpret_cast<decltype(OsrTable::entry)>(
-        const_cast<uint8_t*>(start + p->code.labelOffsetFromBase(p->osr_entry)));
+        const_cast<uint8_t*>(start + p->osr_entry_offset));
     t.points.clear();
-    for (const auto& [pc, label] : p->osr_points)
-      t.points.emplace_back(pc, start + p->code.labelOffsetFromBase(label));
-  } else {
+    for (const auto& [pc, offset] : p->osr_offsets) t.points.emplace_back(pc, start + offset);
+  } else if (!osr_.empty()) {
     osr_.erase(&fn);
   }
   return true;
 }
+
+namespace {
+
+void take_offsets(BaselineJit::PreparedCode& p) {
+  p.chain_entry_offset = offset_of(p.code, p.chain_entry);
+  if (!p.osr_points.empty()) {
+    p.osr_entry_offset = offset_of(p.code, p.osr_entry);
+    for (const auto& [pc, label] : p.osr_points)
+      p.osr_offsets.emplace_back(pc, p.code.labelOffsetFromBase(label));
+  }
+  p.osr_points.clear();
+}
+
+}  // namespace
 
 bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain,
                           const CodePromises& promises, std::span<const BlockProbe> probes) {

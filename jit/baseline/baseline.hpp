@@ -57,9 +57,11 @@ class BaselineJit {
 
   // A compile in two halves, for callers that emit on another thread (the full-system hart's
   // background compiles, jit/rv64sys/baseline_worker.hpp): prepare() emits the code of `body`
-  // without touching this object or the cache, so it may run on any thread while nothing
-  // changes `fn` or `body`; install() puts it in the cache and sets fn.jit_entry, on the thread
-  // that owns them. compile() is the two in a row.
+  // without touching this object, so it may run on any thread while nothing changes `fn` or
+  // `body`; install() puts it in the cache and sets fn.jit_entry, on the thread that owns them.
+  // compile() is the two in a row. With `place_in` (the cache this object installs into),
+  // prepare() also writes the code there, relocated (place_asmjit, CodeCache::reserve), where
+  // the cache's current chunk has room, and install() only commits it.
   struct PreparedCode;
   struct PreparedCodeDeleter {
     void operator()(PreparedCode* p) const;
@@ -68,13 +70,15 @@ class BaselineJit {
   // Null when the emitter refuses the function.
   static Prepared prepare(const vm::FuncInfo& fn, const isa::Function& body,
                           const ChainExits* chain = nullptr, const CodePromises& promises = {},
-                          std::span<const BlockProbe> probes = {});
+                          std::span<const BlockProbe> probes = {}, CodeCache* place_in = nullptr);
   // False (fn keeps its code slot) when the cache cannot take it. `enter` (may be null): where
   // chained code enters the new code past its frame set-up (chain.hpp FRAMES), null if it
   // was not compiled for that.
   bool install(vm::FuncInfo& fn, Prepared code, const void** enter = nullptr);
   // What prepare() took, in ns of the thread that ran it (install() adds its own).
   static uint64_t prepare_ns(const PreparedCode& code);
+  // Whether prepare() wrote it into its cache already (`place_in`).
+  static bool placed(const PreparedCode& code);
 
   // Turns on on-stack replacement into this tier's code for `p` (vm::Program::set_osr), with
   // fuel slices of `fuel_slice` units (tests lower it to move short loops). Together with a

@@ -37,6 +37,15 @@ std::vector<BaselineWorker::Done> BaselineWorker::take_done() {
   return out;
 }
 
+std::vector<BaselineWorker::Done> BaselineWorker::try_take_done() {
+  std::vector<Done> out;
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return out;
+  out.swap(done_);
+  has_done_.store(false, std::memory_order_relaxed);
+  return out;
+}
+
 void BaselineWorker::wait_idle() {
   std::unique_lock lock(mu_);
   idle_cv_.wait(lock, [this] { return todo_.empty() && !busy_; });
@@ -78,7 +87,7 @@ void BaselineWorker::worker() {
     // The unit cannot go meanwhile (retired while pending), and its body and FuncInfo are
     // immutable: no lock while emitting.
     baseline::BaselineJit::Prepared code =
-        baseline::BaselineJit::prepare(b->func, b->block.fn, &exits, promises_);
+        baseline::BaselineJit::prepare(b->func, b->block.fn, &exits, promises_, {}, code_);
     if (code_ != nullptr) code_->prefault_ahead(kPrefaultAhead);
     lock.lock();
     busy_ = false;

@@ -6,9 +6,11 @@
 // few more times, while another core emits it. request() queues a unit; the worker emits its
 // code (BaselineJit::prepare, which touches neither the cache nor the unit); the hart takes the
 // results between unit executions (take_done) and installs them (SysCodeCache::finish_compile),
-// so only the hart's thread ever writes the CodeCache, a unit's code slot or its flags. The
-// worker only maps the cache's next pages between compiles (CodeCache::prefault_ahead), so the
-// hart's installs and first runs there take no page faults (they were 2% of its time).
+// so only the hart's thread ever publishes code in the CodeCache or writes a unit's code slot or
+// its flags. The worker writes the code into the cache, relocated, where the current chunk has
+// room (a reservation: CodeCache::reserve), so that the hart only commits it (relocating and
+// copying it was 2% of the hart's time); and it maps the cache's next pages between compiles
+// (CodeCache::prefault_ahead), so the hart's first runs there take no page faults.
 //
 // ORDER. The queue is not first come, first served: a boot requests units in bursts (some
 // thousand in a second), and a unit that runs hot now waited behind hundreds that ran their
@@ -42,8 +44,7 @@ namespace strata::jit::rv64sys {
 class BaselineWorker {
  public:
   // Units are emitted under `promises` (the hart's, SysCodeCache::code_promises). `code` (may be
-  // null): the cache the hart installs them into, whose next pages the worker maps between
-  // compiles (CodeCache::prefault_ahead).
+  // null): the cache the hart installs them into, where the worker writes them (above).
   explicit BaselineWorker(const baseline::CodePromises& promises, CodeCache* code = nullptr);
   // Stops the worker after its current compile; results not taken are freed. Before the cache
   // that owns the units is destroyed.
@@ -60,6 +61,9 @@ class BaselineWorker {
   // units are still marked pending: the caller clears that as it finishes each.
   using Done = std::pair<rv64::CachedBlock*, baseline::BaselineJit::Prepared>;
   std::vector<Done> take_done();
+  // The same, but nothing (has_done() stays true) while the worker holds the queue's lock: the
+  // hart's loop does not wait for it (a wait was a context switch, 0.5% of a boot's hart).
+  std::vector<Done> try_take_done();
   // Blocks until everything queued so far is finished (tests).
   void wait_idle();
   // Tests: while held, the worker starts no compile (one it is emitting finishes).

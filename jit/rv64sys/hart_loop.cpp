@@ -303,7 +303,8 @@ void Hart::Impl::maybe_compile(CachedBlock& b) {
 }
 
 void Hart::Impl::take_compiles() {
-  for (auto& [b, emitted] : compiler->take_done()) cache->finish_compile(*b, std::move(emitted));
+  for (auto& [b, emitted] : compiler->try_take_done())
+    cache->finish_compile(*b, std::move(emitted));
 }
 
 // Every back-edge a unit takes counts the slice down by one (translator.cpp), so the slice it

@@ -91,6 +91,7 @@ baseline::ChainExits SysCodeCache::chain_exits(const CachedBlock& b) {
 bool SysCodeCache::install(CachedBlock& b, baseline::BaselineJit::Prepared code) {
   CompileTimer timer;
   const std::uint64_t prepare_ns = code != nullptr ? baseline::BaselineJit::prepare_ns(*code) : 0;
+  const bool placed = code != nullptr && baseline::BaselineJit::placed(*code);
   const void* enter = nullptr;
   if (code == nullptr || !jit_->install(b.func, std::move(code), &enter)) {
     b.compile_failed = true;
@@ -105,6 +106,7 @@ bool SysCodeCache::install(CachedBlock& b, baseline::BaselineJit::Prepared code)
   b.entry.enter = b.chain_enter;
   stats_.compile.record_ns(prepare_ns + timer.elapsed_ns());
   ++stats_.compiled;
+  if (placed) ++stats_.compiled_placed;
   return true;
 }
 
@@ -199,12 +201,14 @@ std::string SysCodeCache::format_stats() const {
   out += fmt::format("  invalidations  {} code pages, {} units dropped\n", s.pages_dropped,
                      s.units_dropped);
   out += fmt::format(
-      "  baseline       {} units compiled ({} in the background, {} such compiles discarded; "
+      "  baseline       {} units compiled ({} in the background, {} of them written into the "
+      "code cache there, {} such compiles discarded; "
       "mean {:.2f} µs, p99 {:.2f} µs), {} failed; "
       "promised: fixed memory {}, r0 zero {}, unlimited fuel {}\n",
-      s.compiled, s.compiled_background, s.compiles_discarded, s.compile.mean_us(),
-      s.compile.p99_us(), s.compile_failures, promises_.fixed_memory ? "yes" : "no",
-      promises_.zero_r0 ? "yes" : "no", promises_.unlimited_fuel ? "yes" : "no");
+      s.compiled, s.compiled_background, s.compiled_placed, s.compiles_discarded,
+      s.compile.mean_us(), s.compile.p99_us(), s.compile_failures,
+      promises_.fixed_memory ? "yes" : "no", promises_.zero_r0 ? "yes" : "no",
+      promises_.unlimited_fuel ? "yes" : "no");
   if (opt_owner_ != nullptr)
     out += fmt::format(
         "  opt            {} units installed, {} declined; {} compiles discarded (unit dropped "

@@ -99,6 +99,7 @@ struct SysCacheStats {
   std::uint64_t units_dropped = 0;
   std::uint64_t compiled = 0, compile_failures = 0;
   std::uint64_t compiled_background = 0;  // of compiled: emitted by the BaselineWorker
+  std::uint64_t compiled_placed = 0;      // of those: written into the CodeCache by it too
   std::uint64_t compiles_discarded = 0;   // background compiles whose unit was dropped or had code
   LatencyStats compile;
   std::uint64_t opt_installed = 0, opt_declined = 0;

@@ -153,5 +153,79 @@ TEST(Eviction, ReuseWaitsForExecutorsToBeQuiescent) {
   EXPECT_EQ(s.install_failures, 3u);
 }
 
+// CodeCache::reserve/commit: code a compile thread wrote into a reservation runs once committed,
+// and the reservation pins its chunk: the ring does not take the chunk back (an install that
+// needs it is refused as busy) until it is committed or cancelled.
+TEST(Reservation, CommittedCodeRunsAndEntersTheIndex) {
+  auto made = CodeCache::create({.capacity_bytes = kCapacity, .chunk_bytes = kChunk});
+  ASSERT_TRUE(made) << made.error().message;
+  CodeCache& cache = **made;
+  ASSERT_TRUE(install_sized(cache, {1, 1}, 11, 100));
+  auto r = cache.reserve(64);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->size, 64u);
+  EXPECT_EQ(r->offset % CodeCache::kDefaultAlign, 0u);
+  EXPECT_GE(r->offset, 100u) << "after the install before it";
+  EXPECT_EQ(reinterpret_cast<const std::byte*>(r->rx), cache.rx_base() + r->offset);
+  EXPECT_FALSE(cache.lookup(1, 2)) << "nothing is in the index before the commit";
+  const auto code = const_fn(22);
+  std::memcpy(r->rw, code.data(), code.size());
+  auto e = cache.commit({1, 2}, *r, code.size(), 0);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(reinterpret_cast<uint64_t>(e->code), r->rx);
+  EXPECT_EQ(cache.lookup(1, 2).as<ConstFn>()(), 22u);
+  EXPECT_EQ(cache.stats().translations, 2u);
+  // The next install goes after the reservation.
+  auto after = install_sized(cache, {1, 3}, 33, 10);
+  ASSERT_TRUE(after);
+  EXPECT_GE(reinterpret_cast<uint64_t>(after->code), r->rx + r->size);
+  // More than reserved: refused, and the reservation is spent all the same.
+  auto r2 = cache.reserve(16);
+  ASSERT_TRUE(r2);
+  EXPECT_FALSE(cache.commit({1, 4}, *r2, 17, 0));
+  EXPECT_FALSE(cache.lookup(1, 4));
+}
+
+TEST(Reservation, NoneWhereTheCurrentChunkHasNoRoom) {
+  auto made = CodeCache::create({.capacity_bytes = kCapacity, .chunk_bytes = kChunk});
+  ASSERT_TRUE(made) << made.error().message;
+  CodeCache& cache = **made;
+  ASSERT_TRUE(install_sized(cache, {1, 1}, 1, kChunk - 100));
+  EXPECT_FALSE(cache.reserve(200)) << "taking the next chunk is the installer's to do";
+  EXPECT_FALSE(cache.reserve(0));
+  EXPECT_TRUE(cache.reserve(80));
+}
+
+TEST(Reservation, PinsItsChunkUntilCommittedOrCancelled) {
+  for (const bool commit : {false, true}) {
+    auto made = CodeCache::create({.capacity_bytes = kCapacity, .chunk_bytes = kChunk});
+    ASSERT_TRUE(made) << made.error().message;
+    CodeCache& cache = **made;
+    auto r = cache.reserve(64);  // in chunk 0
+    ASSERT_TRUE(r);
+    // Fill chunks 0..3; the next install needs chunk 0 again.
+    uint64_t pc = 0;
+    for (size_t chunk = 0; chunk < 4; ++chunk)
+      ASSERT_TRUE(install_sized(cache, {2, pc++}, 7, kChunk - 64 - 16));
+    auto refused = install_sized(cache, {2, pc}, 7, kChunk / 2);
+    ASSERT_FALSE(refused) << "chunk 0 holds code not committed yet";
+    EXPECT_NE(refused.error().message.find("busy"), std::string::npos) << refused.error().message;
+    EXPECT_EQ(cache.stats().evicted_chunks, 0u) << "nothing evicted for the refused install";
+    if (commit) {
+      const auto code = const_fn(5);
+      std::memcpy(r->rw, code.data(), code.size());
+      ASSERT_TRUE(cache.commit({3, 0}, *r, code.size(), 0));
+      EXPECT_EQ(cache.lookup(3, 0).as<ConstFn>()(), 5u);
+    } else {
+      cache.cancel(*r);
+    }
+    auto e = install_sized(cache, {2, pc}, 9, kChunk / 2);
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_EQ(cache.stats().evicted_chunks, 1u);
+    EXPECT_FALSE(cache.lookup(3, 0)) << "the committed code went with its chunk";
+    EXPECT_EQ(cache.lookup(2, pc).as<ConstFn>()(), 9u);
+  }
+}
+
 }  // namespace
 }  // namespace strata::jit

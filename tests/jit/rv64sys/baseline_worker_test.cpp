@@ -3,6 +3,7 @@
 // never gets code; one that got code by another way keeps it.
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -27,13 +28,20 @@ class BaselineWorkerTest : public ::testing::Test {
     auto inst = rv64::make_guest_instance(vm::LinearMemory::kPageSize);
     ASSERT_TRUE(inst) << inst.error().message;
     inst_ = std::move(*inst);
-    auto code = CodeCache::create({.name = "worker-test"});
+    make({.name = "worker-test"});
+  }
+  // The code cache, the SysCodeCache and a worker that writes into the cache, as the hart's.
+  void make(CodeCache::Options o) {
+    worker_.reset();
+    cache_.reset();
+    jit_.reset();
+    auto code = CodeCache::create(o);
     ASSERT_TRUE(code) << code.error().message;
     code_ = std::move(*code);
     jit_ = std::make_unique<baseline::BaselineJit>(*code_);
     cache_ = std::make_unique<SysCodeCache>(*inst_, jit_.get(), code_.get(),
                                             vm::rv64sys::RamWindow{kRamBase, kRamSize, 0});
-    worker_ = std::make_unique<BaselineWorker>(cache_->code_promises());
+    worker_ = std::make_unique<BaselineWorker>(cache_->code_promises(), code_.get());
   }
   void TearDown() override {
     worker_.reset();  // before the cache, as the hart does
@@ -85,7 +93,8 @@ TEST_F(BaselineWorkerTest, AUnitGetsItsCodeWhenTheResultIsTakenBack) {
   EXPECT_FALSE(b->baseline_pending);
   EXPECT_NE(b->func.jit_entry, nullptr);
   EXPECT_FALSE(b->compile_failed);
-  EXPECT_NE(cache_->format_stats().find("1 units compiled (1 in the background, 0 such"),
+  EXPECT_NE(cache_->format_stats().find("1 units compiled (1 in the background, 1 of them "
+                                        "written into the code cache there, 0 such"),
             std::string::npos)
       << cache_->format_stats();
 }
@@ -106,7 +115,8 @@ TEST_F(BaselineWorkerTest, AUnitDroppedWhileItsCompileIsInFlightIsFreedWhenItCom
   EXPECT_EQ(take(), 2u);
   EXPECT_EQ(cache_->retired(), 0u) << "freed once its result came back";
   EXPECT_NE(other->func.jit_entry, nullptr);
-  EXPECT_NE(cache_->format_stats().find("1 units compiled (1 in the background, 1 such compiles "
+  EXPECT_NE(cache_->format_stats().find("1 units compiled (1 in the background, 1 of them "
+                                        "written into the code cache there, 1 such compiles "
                                         "discarded"),
             std::string::npos)
       << cache_->format_stats();
@@ -124,9 +134,55 @@ TEST_F(BaselineWorkerTest, CodeTheUnitGotMeanwhileIsKept) {
   EXPECT_EQ(take(), 1u);
   EXPECT_EQ(b->func.jit_entry, first);
   EXPECT_FALSE(b->baseline_pending);
-  EXPECT_NE(cache_->format_stats().find("1 units compiled (0 in the background, 1 such"),
+  EXPECT_NE(cache_->format_stats().find("1 units compiled (0 in the background, 0 of them "
+                                        "written into the code cache there, 1 such"),
             std::string::npos)
       << cache_->format_stats();
+}
+
+// The hart's loop takes results with try_take_done, which does not wait for the worker's lock:
+// nothing while the worker holds it, the results once it does not.
+TEST_F(BaselineWorkerTest, TryTakeDoneHandsTheResultsOverWithoutWaiting) {
+  rv64::CachedBlock* b = add_unit(kRamBase + 0x5000);
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(worker_->try_take_done().empty());
+  worker_->request(*b);
+  worker_->wait_idle();
+  std::vector<BaselineWorker::Done> done;
+  // The worker may hold its lock for a moment after wait_idle (a spurious wake-up): try again.
+  for (int i = 0; i < 1000 && done.empty(); ++i) {
+    done = worker_->try_take_done();
+    if (done.empty()) std::this_thread::yield();
+  }
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].first, b);
+  EXPECT_FALSE(worker_->has_done());
+  cache_->finish_compile(*b, std::move(done[0].second));
+  EXPECT_NE(b->func.jit_entry, nullptr);
+}
+
+// The worker wrote the unit's code into the cache (a reservation that pins its chunk); the unit
+// went meanwhile, so the result is discarded: the reservation must be given back, or the
+// ring could not take that chunk again and every compile after the wrap would be refused.
+TEST_F(BaselineWorkerTest, ADiscardedResultGivesItsPlaceInTheCacheBack) {
+  make({.capacity_bytes = 64 << 10, .chunk_bytes = 16 << 10, .name = "worker-ring"});
+  rv64::CachedBlock* b = add_unit(kRamBase + 0x2000);
+  ASSERT_NE(b, nullptr);
+  worker_->hold(true);
+  worker_->request(*b);
+  EXPECT_EQ(cache_->drop_page(kRamBase + 0x2000), 1u);
+  worker_->hold(false);
+  worker_->wait_idle();
+  EXPECT_EQ(take(), 1u);
+  // Enough compiles to go round the ring twice.
+  std::size_t compiled = 0;
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    rv64::CachedBlock* u = add_unit(kRamBase + 0x10000 + 0x1000 * (i % 200));
+    ASSERT_NE(u, nullptr);
+    if (cache_->compile(*u)) ++compiled;
+  }
+  EXPECT_EQ(compiled, 200u) << cache_->format_stats();
+  EXPECT_GE(code_->stats().evicted_chunks, 4u);
 }
 
 // The queue is served by the interpreted work each unit waited for, the latest request among
