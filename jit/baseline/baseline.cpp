@@ -57,9 +57,10 @@ struct BaselineJit::PreparedCode {
   std::vector<std::pair<uint32_t, asmjit::Label>> osr_points;  // ascending pc
   uint64_t prepare_ns = 0;
   // Non-null: the code is written into this cache already, at `placed` (not yet committed),
-  // and the holder is freed: the offsets install() needs are these (-1: none).
+  // and the holder is freed.
   CodeCache* placed_in = nullptr;
   PlacedCode placed;
+  // What install() needs of the labels, read off the relocated holder (-1: none).
   int64_t chain_entry_offset = -1, osr_entry_offset = -1;
   std::vector<std::pair<uint32_t, uint64_t>> osr_offsets;  // ascending pc
 };
@@ -72,7 +73,15 @@ int64_t offset_of(const asmjit::CodeHolder& code, const asmjit::Label& label) {
 }
 
 // Once the holder is relocated: the offsets install() needs, read off its labels.
-void take_offsets(BaselineJit::PreparedCode& p);
+void take_offsets(BaselineJit::PreparedCode& p) {
+  p.chain_entry_offset = offset_of(p.code, p.chain_entry);
+  if (!p.osr_points.empty()) {
+    p.osr_entry_offset = offset_of(p.code, p.osr_entry);
+    for (const auto& [pc, label] : p.osr_points)
+      p.osr_offsets.emplace_back(pc, p.code.labelOffsetFromBase(label));
+  }
+  p.osr_points.clear();
+}
 
 }  // namespace
 
@@ -128,16 +137,17 @@ BaselineJit::Prepared BaselineJit::prepare(const vm::FuncInfo& fn, const isa::Fu
 
 bool BaselineJit::install(vm::FuncInfo& fn, Prepared p, const void** enter) {
   CompileTimer timer;
-  Result<CodeEntry> entry = tl::unexpected(Error{"unset"});
-  if (p->placed_in == &cache_) {
-    entry = cache_.commit(key_of(fn), p->placed.where, p->placed.size, p->prepare_ns);
-    p->placed_in = nullptr;  // consumed
-  } else if (p->placed_in != nullptr) {
-    entry = fail("jit: baseline code prepared in another code cache");
-  } else {
-    entry = install_asmjit(cache_, key_of(fn), p->code, p->prepare_ns);
-    if (entry) take_offsets(*p);
-  }
+  const Result<CodeEntry> entry = [&]() -> Result<CodeEntry> {
+    if (p->placed_in == nullptr) {
+      Result<CodeEntry> e = install_asmjit(cache_, key_of(fn), p->code, p->prepare_ns);
+      if (e) take_offsets(*p);
+      return e;
+    }
+    // (Left placed, the deleter gives the reservation back to the other cache.)
+    if (p->placed_in != &cache_) return fail("jit: baseline code prepared in another code cache");
+    p->placed_in = nullptr;  // consumed, whatever the commit says
+    return cache_.commit(key_of(fn), p->placed.where, p->placed.size, p->prepare_ns);
+  }();
   if (!entry) {
     ++stats_.fallen_back;
     return false;
@@ -160,20 +170,6 @@ bool BaselineJit::install(vm::FuncInfo& fn, Prepared p, const void** enter) {
   }
   return true;
 }
-
-namespace {
-
-void take_offsets(BaselineJit::PreparedCode& p) {
-  p.chain_entry_offset = offset_of(p.code, p.chain_entry);
-  if (!p.osr_points.empty()) {
-    p.osr_entry_offset = offset_of(p.code, p.osr_entry);
-    for (const auto& [pc, label] : p.osr_points)
-      p.osr_offsets.emplace_back(pc, p.code.labelOffsetFromBase(label));
-  }
-  p.osr_points.clear();
-}
-
-}  // namespace
 
 bool BaselineJit::compile(vm::FuncInfo& fn, const isa::Function& body, const ChainExits* chain,
                           const CodePromises& promises, std::span<const BlockProbe> probes) {
