@@ -19,7 +19,12 @@ SysCodeCache::SysCodeCache(vm::Instance& inst, baseline::BaselineJit* jit, CodeC
       code_(code),
       ram_(ram),
       ram_pages_(ram.size >> 12),
-      code_bits_((ram_pages_ + 63) / 64) {}
+      code_bits_((ram_pages_ + 63) / 64) {
+  // A boot translates some 30000 units, 23000 live at its end: buckets for them from the start
+  // (no rehash of a big table while the guest runs) and short chains for the lookups that miss.
+  units_.max_load_factor(0.5f);
+  units_.reserve(kFrontSize);
+}
 
 void SysCodeCache::mark_code_page(std::uint64_t page, bool has_code) {
   const std::uint64_t i = page - (ram_.pa_base >> 12);
