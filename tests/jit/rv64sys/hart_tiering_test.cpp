@@ -2,9 +2,9 @@
 // once its entries plus the loop back-edges it took interpreted reach hot_threshold, so a kernel
 // loop that goes round a few times per call is not compiled for having a loop, and a loop that
 // runs long inside few entries still is.
+#include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -44,11 +44,27 @@ class HartTiering : public ::testing::Test {
     EXPECT_TRUE(r.has_value());
     EXPECT_EQ(r ? r->kind : StopReason::Kind::Fault, StopReason::Kind::Exited);
     EXPECT_EQ(r ? r->code : -1, 0) << "the program's check failed";
-    std::smatch m;
     const std::string stats = hart_->stats();
-    EXPECT_TRUE(std::regex_search(stats, m, std::regex("baseline +([0-9]+) units compiled")))
+    const std::size_t at = stats.find("baseline ");
+    unsigned long long n = 0;
+    int end = 0;  // %n: set only when the whole pattern matched
+    EXPECT_TRUE(at != std::string::npos &&
+                std::sscanf(stats.c_str() + at, "baseline %llu units compiled%n", &n, &end) == 1 &&
+                end > 0)
         << stats;
-    return m.empty() ? 0 : std::stoull(m[1].str());
+    return n;
+  }
+
+  // "units run R (I interpreted); G guest instructions" of the hart's --stats (false: absent).
+  bool units_run(unsigned long long* runs, unsigned long long* interpreted,
+                 unsigned long long* retired) const {
+    const std::string stats = hart_->stats();
+    const std::size_t at = stats.find("units run ");
+    int end = 0;  // %n: set only when the whole pattern matched
+    return at != std::string::npos &&
+           std::sscanf(stats.c_str() + at, "units run %llu (%llu interpreted); %llu guest%n", runs,
+                       interpreted, retired, &end) == 3 &&
+           end > 0;
   }
 
   TestHost host_;
@@ -76,15 +92,11 @@ TEST_F(HartTiering, ThresholdOneCompilesAtTheFirstEntry) {
 // --stats: how many unit runs the interpreter served, and the guest instructions retired, which
 // are the program's whatever tier ran them.
 TEST_F(HartTiering, StatsCountInterpretedRunsAndRetiredInstructions) {
-  const std::regex line(
-      "units run +([0-9]+) \\(([0-9]+) interpreted\\); ([0-9]+) guest instructions");
-  std::smatch m;
+  unsigned long long runs = 0, interpreted = 0, retired = 0;
   compiled_by("tier_cold", 100);
-  std::string stats = hart_->stats();
-  ASSERT_TRUE(std::regex_search(stats, m, line)) << stats;
-  const std::uint64_t runs = std::stoull(m[1].str()), retired = std::stoull(m[3].str());
+  ASSERT_TRUE(units_run(&runs, &interpreted, &retired)) << hart_->stats();
   EXPECT_GT(runs, 0u);
-  EXPECT_EQ(std::stoull(m[2].str()), runs) << "nothing was hot: every run interpreted";
+  EXPECT_EQ(interpreted, runs) << "nothing was hot: every run interpreted";
   // li, five rounds of addi + bnez, then PASS's lui, lui, addi, sw: 15; then PASS spins until
   // the stop its store asked for is seen. The interpreter keeps the slice in a register, so it
   // spins until the slice runs out; compiled code keeps it in its home (register_homes.hpp) and
@@ -92,11 +104,10 @@ TEST_F(HartTiering, StatsCountInterpretedRunsAndRetiredInstructions) {
   constexpr std::uint64_t kToPass = 15;
   EXPECT_GE(retired, kToPass);
   compiled_by("tier_cold", 1);
-  stats = hart_->stats();
-  ASSERT_TRUE(std::regex_search(stats, m, line)) << stats;
-  EXPECT_EQ(std::stoull(m[2].str()), 0u) << "every unit compiled at its first entry";
-  EXPECT_GE(std::stoull(m[3].str()), kToPass) << stats;
-  EXPECT_LE(std::stoull(m[3].str()), kToPass + 4) << stats;
+  ASSERT_TRUE(units_run(&runs, &interpreted, &retired)) << hart_->stats();
+  EXPECT_EQ(interpreted, 0u) << "every unit compiled at its first entry";
+  EXPECT_GE(retired, kToPass) << hart_->stats();
+  EXPECT_LE(retired, kToPass + 4) << hart_->stats();
 }
 
 }  // namespace
