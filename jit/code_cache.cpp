@@ -109,14 +109,11 @@ Result<CodeEntry> CodeCache::install_impl(CodeKey key, size_t max_size, size_t a
                                     key.unit, key.pc, *used, max_size)});
   }
   chunks_[current_].used = *off - current_ * chunk_bytes_ + *used;
-  const CodeEntry e = publish_locked(key, *off, *used);
-  const uint64_t install_ns = timer.elapsed_ns();
-  install_lat_.record_ns(install_ns);
-  translate_lat_.record_ns(compile_ns + install_ns);
-  return e;
+  return publish_locked(key, *off, *used, compile_ns, timer);
 }
 
-CodeEntry CodeCache::publish_locked(CodeKey key, size_t off, size_t used) {
+CodeEntry CodeCache::publish_locked(CodeKey key, size_t off, size_t used, uint64_t compile_ns,
+                                    const CompileTimer& timer) {
   chunks_[off / chunk_bytes_].keys.push_back(key);
   const CodeEntry e{mem_.rx() + off, static_cast<uint32_t>(used)};
   if (const CodeEntry old = index_.insert(key, e)) {
@@ -130,22 +127,20 @@ CodeEntry CodeCache::publish_locked(CodeKey key, size_t off, size_t used) {
   ++counters_.translations;
   counters_.bytes_installed += used;
   counters_.live_bytes += used;
+  const uint64_t install_ns = timer.elapsed_ns();
+  install_lat_.record_ns(install_ns);
+  translate_lat_.record_ns(compile_ns + install_ns);
   return e;
 }
 
 Result<CodeCache::Reservation> CodeCache::reserve(size_t size) {
   std::unique_lock lock(mu_);
+  const std::optional<size_t> off = size != 0 ? fit_locked(size, kDefaultAlign) : std::nullopt;
+  if (!off) return fail("jit: no room for {} bytes in the current code chunk", size);
   Chunk& c = chunks_[current_];
-  const size_t off = round_up(c.used, kDefaultAlign);
-  if (size == 0 || c.state != ChunkState::kLive || off + size > chunk_bytes_) {
-    return fail("jit: no room for {} bytes in the current code chunk", size);
-  }
-  const size_t base = current_ * chunk_bytes_;
-  std::fill(mem_.rw() + base + c.used, mem_.rw() + base + off, kInt3);
-  c.used = off + size;
+  c.used = *off - current_ * chunk_bytes_ + size;
   ++c.reserved;
-  return Reservation{base + off, size, mem_.rw() + base + off,
-                     reinterpret_cast<uint64_t>(mem_.rx() + base + off)};
+  return Reservation{*off, size, mem_.rw() + *off, reinterpret_cast<uint64_t>(mem_.rx() + *off)};
 }
 
 Result<CodeEntry> CodeCache::commit(CodeKey key, const Reservation& r, size_t used,
@@ -158,11 +153,7 @@ Result<CodeEntry> CodeCache::commit(CodeKey key, const Reservation& r, size_t us
     return fail("jit: committing {} bytes of a {}-byte reservation for unit {} pc {:#x}", used,
                 r.size, key.unit, key.pc);
   }
-  const CodeEntry e = publish_locked(key, r.offset, used);
-  const uint64_t install_ns = timer.elapsed_ns();
-  install_lat_.record_ns(install_ns);
-  translate_lat_.record_ns(compile_ns + install_ns);
-  return e;
+  return publish_locked(key, r.offset, used, compile_ns, timer);
 }
 
 void CodeCache::cancel(const Reservation& r) {
@@ -189,36 +180,38 @@ void CodeCache::prefault_ahead(size_t bytes) {
   mem_.prefault(from, to - from);
 }
 
-Result<size_t> CodeCache::allocate_locked(size_t size, size_t align) {
-  size_t base = current_ * chunk_bytes_;
-  size_t off = round_up(chunks_[current_].used, align);
-  if (chunks_[current_].state != ChunkState::kLive || off + size > chunk_bytes_) {
-    // The current chunk is full: take the oldest one, which is the next in the ring.
-    const size_t next = (current_ + 1) % chunks_.size();
-    Chunk& n = chunks_[next];
-    if (n.reserved != 0) {
-      return fail(
-          "jit: code cache busy: chunk {} of {} holds code a compile thread has not committed "
-          "yet; retry later",
-          next, chunks_.size());
-    }
-    if (n.state == ChunkState::kLive) retire_locked(next);
-    if (n.state == ChunkState::kRetired && !reclaimable_locked(n)) {
-      return fail(
-          "jit: code cache busy: chunk {} of {} was evicted but an executor may still run it "
-          "(no quiescent point since); retry later",
-          next, chunks_.size());
-    }
-    n.state = ChunkState::kLive;
-    n.used = 0;
-    n.keys.clear();
-    current_ = next;
-    base = next * chunk_bytes_;
-    off = 0;
-  }
+std::optional<size_t> CodeCache::fit_locked(size_t size, size_t align) {
   Chunk& c = chunks_[current_];
+  const size_t off = round_up(c.used, align);
+  if (c.state != ChunkState::kLive || off + size > chunk_bytes_) return std::nullopt;
+  const size_t base = current_ * chunk_bytes_;
   std::fill(mem_.rw() + base + c.used, mem_.rw() + base + off, kInt3);
   return base + off;
+}
+
+Result<size_t> CodeCache::allocate_locked(size_t size, size_t align) {
+  if (const std::optional<size_t> off = fit_locked(size, align)) return *off;
+  // The current chunk is full: take the oldest one, which is the next in the ring.
+  const size_t next = (current_ + 1) % chunks_.size();
+  Chunk& n = chunks_[next];
+  if (n.reserved != 0) {
+    return fail(
+        "jit: code cache busy: chunk {} of {} holds code a compile thread has not committed "
+        "yet; retry later",
+        next, chunks_.size());
+  }
+  if (n.state == ChunkState::kLive) retire_locked(next);
+  if (n.state == ChunkState::kRetired && !reclaimable_locked(n)) {
+    return fail(
+        "jit: code cache busy: chunk {} of {} was evicted but an executor may still run it "
+        "(no quiescent point since); retry later",
+        next, chunks_.size());
+  }
+  n.state = ChunkState::kLive;
+  n.used = 0;
+  n.keys.clear();
+  current_ = next;
+  return next * chunk_bytes_;
 }
 
 void CodeCache::retire_locked(size_t chunk) {

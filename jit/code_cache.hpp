@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <span>
@@ -65,6 +66,7 @@
 #include "jit/cache_stats.hpp"
 #include "jit/code_entry.hpp"
 #include "jit/code_index.hpp"
+#include "jit/compile_timer.hpp"
 #include "jit/exec_memory.hpp"
 #include "jit/latency_stats.hpp"
 
@@ -216,8 +218,13 @@ class CodeCache {
   Result<size_t> allocate_locked(size_t size, size_t align);
   void retire_locked(size_t chunk);
   bool reclaimable_locked(const Chunk& c) const;
-  // Puts the `used` bytes at arena offset `off` in the index as `key`'s (install's last step).
-  CodeEntry publish_locked(CodeKey key, size_t off, size_t used);
+  // Puts the `used` bytes at arena offset `off` in the index as `key`'s and records the
+  // install's latency since `timer` (install's and commit's last step).
+  CodeEntry publish_locked(CodeKey key, size_t off, size_t used, uint64_t compile_ns,
+                           const CompileTimer& timer);
+  // The arena offset of `size` bytes aligned to `align` in the current chunk (its gap filled
+  // with int3), or none where it is not live or has no room; nothing is allocated yet.
+  std::optional<size_t> fit_locked(size_t size, size_t align);
   // Removes `key` from both indexes if present, appending it to `out`.
   void erase_locked(CodeKey key, std::vector<DroppedEntry>& out);
   void notify_locked(DropReason r, std::span<const DroppedEntry> dropped);

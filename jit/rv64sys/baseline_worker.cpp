@@ -30,17 +30,17 @@ void BaselineWorker::request(rv64::CachedBlock& b, baseline::ChainExits exits) {
 }
 
 std::vector<BaselineWorker::Done> BaselineWorker::take_done() {
-  std::vector<Done> out;
   std::lock_guard lock(mu_);
-  out.swap(done_);
-  has_done_.store(false, std::memory_order_relaxed);
-  return out;
+  return take_locked();
 }
 
 std::vector<BaselineWorker::Done> BaselineWorker::try_take_done() {
-  std::vector<Done> out;
   std::unique_lock lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock()) return out;
+  return lock.owns_lock() ? take_locked() : std::vector<Done>{};
+}
+
+std::vector<BaselineWorker::Done> BaselineWorker::take_locked() {
+  std::vector<Done> out;
   out.swap(done_);
   has_done_.store(false, std::memory_order_relaxed);
   return out;

@@ -71,6 +71,8 @@ class BaselineWorker {
 
  private:
   void worker();
+  // take_done's work, with mu_ held.
+  std::vector<Done> take_locked();
   // The index in `queue` of the unit to emit next (ORDER above).
   static std::size_t next_index(
       std::span<const std::pair<rv64::CachedBlock*, baseline::ChainExits>> queue);
