@@ -104,6 +104,7 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool count_found) {
 // cold stub that leaves as one (not found, or a refusal: nothing to report).
 asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
   e.load_rax(isa::a_of(in.word));
+  e.restore_pinned();
   e.a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
   return e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
 }
@@ -113,6 +114,7 @@ asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   auto& a = e.a;
   e.load_rax(isa::a_of(in.word));
+  e.restore_pinned();
   a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
   // r9 = ctx and r8 = slot on every path into the stub.
   asmjit::Label miss = e.cold([&e] {

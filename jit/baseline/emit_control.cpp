@@ -121,6 +121,7 @@ void emit_Ret(Emitter& e, const isa::Insn& in) {
     return;
   }
   e.load_rax(a_of(in.word));
+  e.restore_pinned();
   e.a.mov(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, jit_retval)), x86::rax);
   e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
 }

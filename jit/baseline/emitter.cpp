@@ -98,7 +98,8 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
     if (!tlb_checks_.empty()) uncounted = tlb_uncounted_operands(insns_, size, tlb_checks_);
   }
   host_of_ = choose_cached(insns_, body_.regs.size(), zero_r0_, homes_.any ? &homes_.free : nullptr,
-                           homes_.any, uncounted.empty() ? nullptr : &uncounted);
+                           homes_.any, uncounted.empty() ? nullptr : &uncounted,
+                           promises_.unlimited_fuel ? kCacheRegCount : kPlainCacheRegs);
   for (size_t r = 0; r < host_of_.size(); ++r) {
     if (host_of_[r] < 0) continue;
     cached_regs_[static_cast<size_t>(host_of_[r])] = static_cast<uint16_t>(r);
@@ -313,7 +314,7 @@ ChainSlot* Emitter::chain_slot(uint32_t pc) const {
 
 void Emitter::epilogue_pops() {
   if (saves_rbp()) {
-    a.add(x86::rsp, 8);
+    a.add(x86::rsp, kPadBytes);
     a.pop(x86::rbp);
   }
   a.pop(x86::r15);
@@ -321,6 +322,11 @@ void Emitter::epilogue_pops() {
   a.pop(x86::r13);
   a.pop(x86::r12);
   a.pop(x86::rbx);
+}
+
+void Emitter::restore_pinned() {
+  if (st_on_stack()) a.mov(x86::r12, x86::qword_ptr(x86::rsp, kStSlot));
+  if (fp_on_stack()) a.mov(x86::r13, x86::qword_ptr(x86::rsp, kFpSlot));
 }
 
 void Emitter::save_pc(uint32_t pc) {
@@ -353,6 +359,7 @@ void Emitter::reload_frame() {
   else
     a.add(x86::r13, x86::r15);
   a.mov(x86::rbx, x86::qword_ptr(x86::r13, offsetof(vm::Frame, base)));
+  if (fp_on_stack()) a.mov(x86::qword_ptr(x86::rsp, kFpSlot), x86::r13);
 }
 
 asmjit::Label Emitter::cold(std::function<void()> body) {
@@ -365,6 +372,7 @@ asmjit::Label Emitter::cold(std::function<void()> body) {
 asmjit::Label Emitter::trap_stub(uint32_t pc, const void* f, std::function<void()> args) {
   return cold([this, pc, f, args = std::move(args), unflushed = unflushed_at(pc)] {
     flush_cache(unflushed);
+    restore_pinned();
     save_pc(pc);
     helper_args();
     if (args) args();
@@ -391,6 +399,7 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
   asmjit::Label refuel = cold([this, pc, unflushed = unflushed_at(pc)] {
     // The helper may hand the activation to another tier, which reads the window.
     flush_cache(unflushed);
+    restore_pinned();
     save_pc(pc);
     helper_args();
     call_fn(reinterpret_cast<const void*>(&rt::refuel_backedge));
@@ -425,7 +434,7 @@ void Emitter::prologue(CacheMask load) {
   a.push(x86::r15);
   if (saves_rbp()) {
     a.push(x86::rbp);
-    a.sub(x86::rsp, 8);  // realigned
+    a.sub(x86::rsp, kPadBytes);  // realigned
   }
   a.mov(x86::r12, x86::rdi);
   a.mov(x86::rbx, x86::rsi);
@@ -443,6 +452,9 @@ void Emitter::prologue(CacheMask load) {
     a.mov(x86::r15, x86::r13);
     a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
   }
+  // After the chain entry: a unit chained into keeps its own registers' choice.
+  if (st_on_stack()) a.mov(x86::qword_ptr(x86::rsp, kStSlot), x86::r12);
+  if (fp_on_stack()) a.mov(x86::qword_ptr(x86::rsp, kFpSlot), x86::r13);
   a.mov(x86::r14,
         asmjit::imm(promises_.fixed_memory ? reinterpret_cast<uint64_t>(inst.memory.data())
                                            : reinterpret_cast<uint64_t>(&inst.memory)));
@@ -494,12 +506,28 @@ bool Emitter::emit_function() {
     const CacheMask def_a = isa::is_def(info.a) && cached(ra) && writes_a(inst, in, info)
                                 ? static_cast<CacheMask>(1u << host_of_[ra])
                                 : 0;
+    // The registers cached in r12 and r13 are read and written in the window by such an
+    // instruction (flushed here, reloaded after), which finds st and fp in r12 and r13.
+    std::array<int16_t, 2> uncached{-1, -1};
     if (sync == OpSync::All) {
       const CacheMask m = unflushed_at(in.pc);
       flush_cache(m);
       clean_ |= m;
+      if (st_on_stack() || fp_on_stack()) {
+        restore_pinned();
+        for (size_t k = 0; k < 2; ++k) {
+          const size_t i = k == 0 ? kStCacheIndex : kFpCacheIndex;
+          if (!(all_cached_ & (1u << i))) continue;
+          uncached[k] = static_cast<int16_t>(cached_regs_[i]);
+          host_of_[cached_regs_[i]] = -1;
+        }
+      }
     }
     kEmitters[static_cast<size_t>(in.op())](*this, in);
+    for (size_t k = 0; k < 2; ++k)
+      if (uncached[k] >= 0)
+        host_of_[static_cast<size_t>(uncached[k])] =
+            static_cast<int8_t>(k == 0 ? kStCacheIndex : kFpCacheIndex);
     if (skip_next_) {
       // The next instruction (a branch) was emitted with this one: nothing of it is left but
       // the bounds' view of it.

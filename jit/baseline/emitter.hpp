@@ -20,6 +20,8 @@
 //   r15 = fp's byte offset from st->frames (frames and stack may move during calls: after a call
 //         helper, fp = st->frames + r15 and base = fp->base are reloaded); in [rsp] instead
 //         when the function caches eight registers (r15 is the eighth)
+//   r12 and r13 hold cached registers too in a function with more than eight (reg_cache.hpp):
+//         st and fp are then in [rsp + 8] and [rsp + 16], and restore_pinned() puts them back
 // Cached SVI registers: rsi, rdi, r8-r11, rbp, r15 (kCacheRegs), those the function caches (rbp
 // saved by the prologue then).
 // Scratch: rax, rcx, rdx, xmm0-xmm2; the emitters of OpSync::All instructions use the cache
@@ -147,6 +149,9 @@ class Emitter {
   // The pcs of the backward branches, where an interpreted activation can move in (ascending).
   const std::vector<uint32_t>& osr_points() const { return osr_points_; }
 
+  // r12 = st and r13 = fp again where the function caches registers in them (a no-op
+  // otherwise): before code that reads st or fp, whose cached values the window then holds.
+  void restore_pinned();
   // fp->pc = code + pc (clobbers r11 only).
   void save_pc(uint32_t pc);
   // rdi = st, rsi = fp; the caller then sets rdx/rcx and calls call_fn().
@@ -229,8 +234,13 @@ class Emitter {
   // slot for alignment); and whether it keeps one in r15, whose pinned value (fp's offset) then
   // lives in that pad slot, [rsp] in the body. rbp is taken before r15.
   // chain.hpp FRAMES: every function compiled with epochs pushes rbp and the pad.
+  // Those pushes, with a pad, leave three slots at [rsp]: fp's offset (r15's value when r15
+  // caches a register), st and fp (r12's and r13's when they do).
   bool saves_rbp() const { return (all_cached_ & (1u << 6)) || uniform_frame(); }
   bool frame_offset_on_stack() const { return all_cached_ & (1u << 7); }
+  bool st_on_stack() const { return all_cached_ & (1u << kStCacheIndex); }
+  bool fp_on_stack() const { return all_cached_ & (1u << kFpCacheIndex); }
+  static constexpr int32_t kFrameOffsetSlot = 0, kStSlot = 8, kFpSlot = 16, kPadBytes = 24;
   size_t cur_ = 0;  // the index in insns_ of the instruction being emitted
   // store_rax's register and the code offset right after it (-1: none).
   int32_t rax_reg_ = -1;

@@ -52,7 +52,7 @@ OpSync op_sync(isa::Op op) {
 
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
                                   const std::vector<bool>* free, bool weigh_loops,
-                                  const std::vector<uint8_t>* uncounted) {
+                                  const std::vector<uint8_t>* uncounted, size_t limit) {
   // A use inside a loop (from a backward branch's target to the branch) runs once per
   // iteration: it counts kLoopWeight times, in a loop nest kLoopWeight^2.
   const int32_t kLoopWeight = weigh_loops ? 8 : 1;
@@ -107,8 +107,12 @@ std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs
   std::stable_sort(order.begin(), order.end(),
                    [&](uint16_t x, uint16_t y) { return uses[x] > uses[y]; });
   std::vector<int8_t> host(nregs, -1);
-  for (size_t i = 0; i < order.size() && i < kCacheRegCount; ++i)
+  for (size_t i = 0; i < order.size() && i < std::min(limit, kCacheRegCount); ++i) {
+    // r12 and r13 cost their pinned values' spill at every entry and restore at every exit and
+    // helper call: worth it for a register used in a loop, not for one used a few times.
+    if (i >= kPlainCacheRegs && uses[order[i]] < kMinUsesBeyondPlain) break;
     host[order[i]] = static_cast<int8_t>(i);
+  }
   return host;
 }
 

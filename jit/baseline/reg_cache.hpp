@@ -34,10 +34,23 @@ namespace strata::jit::baseline {
 // first six are caller-saved, so helper calls are bracketed (OpSync::All); rbp is callee-saved
 // and pushed only by the functions that use it, and r15, otherwise pinned to fp's offset, is
 // taken only by a function that caches eight registers (Emitter::prologue).
+//
+// r12 and r13 (st and fp, pinned otherwise) are the ninth and tenth, for functions compiled
+// with CodePromises::unlimited_fuel (no fuel charge in the main line reads st): their pinned
+// values then live in the frame ([rsp + 8], [rsp + 16]) and are put back where code needs st or
+// fp (Emitter::restore_pinned): at each OpSync::All instruction, in cold stubs that call
+// helpers, and at a `ret`. A translated RV64 unit with more than eight hot registers (sha256's
+// rounds, multi-word arithmetic) kept the rest in memory, each use a load and a store.
 inline constexpr asmjit::x86::Gp kCacheRegs[] = {
-    asmjit::x86::rsi, asmjit::x86::rdi, asmjit::x86::r8,  asmjit::x86::r9,
-    asmjit::x86::r10, asmjit::x86::r11, asmjit::x86::rbp, asmjit::x86::r15};
+    asmjit::x86::rsi, asmjit::x86::rdi, asmjit::x86::r8,  asmjit::x86::r9,  asmjit::x86::r10,
+    asmjit::x86::r11, asmjit::x86::rbp, asmjit::x86::r15, asmjit::x86::r12, asmjit::x86::r13};
 inline constexpr size_t kCacheRegCount = sizeof(kCacheRegs) / sizeof(kCacheRegs[0]);
+// Without the unlimited-fuel promise: rsi .. r15.
+inline constexpr size_t kPlainCacheRegs = 8;
+// The weighted uses (choose_cached) a register needs to be cached in r12 or r13: a loop's.
+inline constexpr int32_t kMinUsesBeyondPlain = 8;
+// The indices of r12 and r13 in kCacheRegs.
+inline constexpr size_t kStCacheIndex = 8, kFpCacheIndex = 9;
 
 // What the emitter does around one instruction for the cache.
 enum class OpSync : uint8_t {
@@ -62,13 +75,15 @@ bool host_has_bmi2();
 // programs (no homes) it cost nbody 5% and mandelbrot 3% (and 4^k weights measured the same
 // before, docs/JIT.md). `uncounted` (may be null), by pc: operands (bit 0: a, 1: b, 2: c) whose
 // uses are not counted either (tlb_access.hpp: code that reads them from no cache register).
+// `limit`: how many of kCacheRegs the function may use (kPlainCacheRegs or kCacheRegCount).
 std::vector<int8_t> choose_cached(std::span<const isa::Insn> insns, size_t nregs, bool skip_r0,
                                   const std::vector<bool>* free = nullptr, bool weigh_loops = false,
-                                  const std::vector<uint8_t>* uncounted = nullptr);
+                                  const std::vector<uint8_t>* uncounted = nullptr,
+                                  size_t limit = kPlainCacheRegs);
 
 // A set of cached registers: bit i is the register kept in kCacheRegs[i].
-using CacheMask = uint8_t;
-static_assert(kCacheRegCount <= 8);
+using CacheMask = uint16_t;
+static_assert(kCacheRegCount <= 16);
 
 // The cached registers live where each instruction starts, by pc (a backward dataflow over the
 // body's fallthroughs and branches). Uses are the register operands and a call's arguments; the

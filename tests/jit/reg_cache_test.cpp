@@ -121,15 +121,54 @@ TEST(RegCacheChoice, AtMostOneRegisterPerHostRegister) {
   code.push_back(make_abc(Op::Ret, 1, 0, 0));
   const isa::Function f = function_of(code, 20);
   const std::vector<int8_t> host = choose_cached(walk(m, f), f.regs.size(), true);
-  std::vector<int> taken(kCacheRegCount, 0);
+  std::vector<int> taken(kPlainCacheRegs, 0);
   size_t cached = 0;
   for (int8_t h : host) {
     if (h < 0) continue;
     ++cached;
-    ASSERT_LT(static_cast<size_t>(h), kCacheRegCount);
+    ASSERT_LT(static_cast<size_t>(h), kPlainCacheRegs);
     ++taken[static_cast<size_t>(h)];
   }
-  EXPECT_EQ(cached, kCacheRegCount);
+  EXPECT_EQ(cached, kPlainCacheRegs);
+  for (int t : taken) EXPECT_EQ(t, 1);
+}
+
+// With the unlimited-fuel promise the emitter allows all of kCacheRegs: r12 and r13 (the ninth
+// and tenth) go to registers with kMinUsesBeyondPlain weighted uses, never to fewer.
+TEST(RegCacheChoice, R12AndR13GoOnlyToRegistersUsedAsInALoop) {
+  isa::Module m;
+  // r1..r8: 3 uses in each of 4 rounds (12); r9: 2 per round (8, enough); r10: 2 in 3 rounds
+  // (6, not enough).
+  std::vector<isa::Word> code;
+  for (int k = 0; k < 4; ++k) {
+    for (uint16_t r = 1; r <= 8; ++r) code.push_back(make_abc(Op::Add, r, r, r));
+    code.push_back(make_abc(Op::Add, 9, 9, 0));
+    if (k < 3) code.push_back(make_abc(Op::Add, 10, 10, 0));
+  }
+  code.push_back(make_abc(Op::Ret, 1, 0, 0));
+  const isa::Function f = function_of(code, 11);
+  const auto count = [](const std::vector<int8_t>& host) {
+    size_t n = 0;
+    for (int8_t h : host) n += h >= 0;
+    return n;
+  };
+  EXPECT_EQ(count(choose_cached(walk(m, f), f.regs.size(), true)), kPlainCacheRegs);
+  const std::vector<int8_t> all =
+      choose_cached(walk(m, f), f.regs.size(), true, nullptr, false, nullptr, kCacheRegCount);
+  EXPECT_EQ(count(all), kPlainCacheRegs + 1);
+  EXPECT_EQ(all[9], static_cast<int8_t>(kStCacheIndex));
+  EXPECT_EQ(all[10], -1);
+  // Ten registers used 12 times each: all ten cached, one host register each.
+  std::vector<isa::Word> heavy;
+  for (int k = 0; k < 4; ++k)
+    for (uint16_t r = 1; r <= 10; ++r) heavy.push_back(make_abc(Op::Add, r, r, r));
+  heavy.push_back(make_abc(Op::Ret, 1, 0, 0));
+  const isa::Function g = function_of(heavy, 11);
+  const std::vector<int8_t> ten =
+      choose_cached(walk(m, g), g.regs.size(), true, nullptr, false, nullptr, kCacheRegCount);
+  std::vector<int> taken(kCacheRegCount, 0);
+  for (int8_t h : ten)
+    if (h >= 0) ++taken[static_cast<size_t>(h)];
   for (int t : taken) EXPECT_EQ(t, 1);
 }
 
@@ -511,7 +550,153 @@ TEST(RegCacheProgram, TheEmitterCachesTheLoopsMostUsedRegisters) {
   ASSERT_TRUE(e.emit_function());
   size_t cached = 0;
   for (uint16_t r = 0; r < inst->module.funcs[churn->index].regs.size(); ++r) cached += e.cached(r);
-  EXPECT_EQ(cached, kCacheRegCount);
+  EXPECT_EQ(cached, kPlainCacheRegs);
+}
+
+// Twelve registers a loop uses far more than eight times each, so that under the unlimited-fuel
+// promise the cache takes r12 (st) and r13 (fp) too; around them a call in the loop (an
+// OpSync::All instruction: st and fp back, the two registers read in the window), a recursion
+// deep enough to move the frame array after the loop (fp reloaded: its frame slot must follow),
+// and then either a division by zero with every value live (a trap stub: st and fp back after
+// the write-back) or the `ret` of a sum of all of them.
+std::string pinned_pressure(int divisor) {
+  std::string regs, init, hot, sum;
+  for (int i = 0; i < 12; ++i) {
+    regs += fmt::format(", %q{}: i64", i);
+    init += fmt::format("  li %q{}, {}\n", i, 3 * i + 1);
+    for (int k = 0; k < 4; ++k)
+      hot += fmt::format("  {} %q{}, %q{}, %q{}\n", k % 2 ? "xor" : "add", i, i, (i + 1) % 12);
+    sum += fmt::format("  muli %s, %s, 31\n  add %s, %s, %q{}\n", i);
+  }
+  return fmt::format(R"(
+.memory 65536
+.func leaf(%x: i64) -> i64
+  .reg %y: i64
+  muli %y, %x, 3
+  xori %y, %y, 0x55
+  ret %y
+.end
+.func down(%n: i64) -> i64
+  .reg %m: i64
+  bz %n, zero
+  addi %m, %n, -1
+  call %m, down(%m)
+  addi %m, %m, 2
+  ret %m
+zero:
+  ret %n
+.end
+.func main() -> i64 export
+  .reg %i: i64, %n: i64, %t: i64, %s: i64, %z: i64{}
+{}  li %i, 0
+  li %n, 300
+  li %z, {}
+loop:
+{}  call %t, leaf(%q0)
+  add %q1, %q1, %t
+  addi %i, %i, 1
+  blt %i, %n, loop
+  li %t, 5000
+  call %t, down(%t)
+  add %q2, %q2, %t
+  li %s, 0
+{}  div %s, %s, %z
+  ret %s
+.end
+)",
+                     regs, init, divisor, hot, sum);
+}
+
+TEST(RegCacheProgram, R12AndR13HoldRegistersUnderTheUnlimitedFuelPromise) {
+  const std::string src = pinned_pressure(1);
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
+  ASSERT_TRUE(p);
+  const auto& inst = p->instances().front();
+  const vm::FuncInfo* main = nullptr;
+  for (const vm::FuncInfo& f : inst->funcs)
+    if (f.name == "main") main = &f;
+  ASSERT_NE(main, nullptr);
+  const isa::Function& body = inst->module.funcs[main->index];
+  const auto cached_under = [&](const CodePromises& promises) {
+    asmjit::CodeHolder code;
+    code.init(asmjit::Environment::host());
+    Emitter e(code, *main, body, nullptr, promises);
+    EXPECT_TRUE(e.emit_function());
+    size_t n = 0;
+    for (uint16_t r = 0; r < body.regs.size(); ++r) n += e.cached(r);
+    return n;
+  };
+  EXPECT_EQ(cached_under({}), kPlainCacheRegs);
+  EXPECT_EQ(cached_under({.unlimited_fuel = true}), kCacheRegCount);
+}
+
+TEST(RegCacheProgram, ValuesInR12AndR13MatchTheInterpreterAcrossCallsFrameMovesAndATrap) {
+  const CodePromises unlimited{.unlimited_fuel = true};
+  for (int divisor : {1, 0}) {
+    const std::string src = pinned_pressure(divisor);
+    const std::string want = run_promised(src, nullptr);
+    EXPECT_EQ(run_promised(src, &unlimited), want) << src;
+    EXPECT_NE(want.find(divisor == 0 ? "trap" : "returned"), std::string::npos) << want;
+  }
+}
+
+// An allocation (OpSync::All, its fast path reads st's allocation cache) inside a loop whose
+// registers %l (its length) and %m live in r12 and r13: st and fp must be back in r12 and r13
+// around it, and the length is read where the write-back put it (a length read from the host
+// register would be st's address, which only sends the allocation to its slow path). Eight
+// registers used far more take the plain cache registers; %l and %m, eleven uses each, the rest.
+TEST(RegCacheProgram, AnAllocationWithItsLengthInR12OrR13MatchesTheInterpreter) {
+  std::string regs, init, hot;
+  for (int i = 0; i < 8; ++i) {
+    regs += fmt::format(", %p{}: i64", i);
+    init += fmt::format("  li %p{}, {}\n", i, i + 2);
+    for (int k = 0; k < 8; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
+  }
+  const std::string src = fmt::format(R"(
+.func main() -> i64 export
+  .reg %i: i64, %n: i64, %t: i64, %arr: ref, %l: i64, %m: i64{}
+{}  li %i, 0
+  li %n, 50
+  li %l, 3
+  li %m, 5
+loop:
+{}  andi %l, %l, 7
+  addi %l, %l, 1
+  xor %m, %m, %l
+  addi %m, %m, 3
+  andi %l, %l, 7
+  addi %l, %l, 2
+  xor %m, %m, %l
+  addi %m, %m, 3
+  anew.r %arr, %l
+  alen %t, %arr
+  add %m, %m, %t
+  addi %i, %i, 1
+  blt %i, %n, loop
+  add %t, %p0, %l
+  add %t, %t, %m
+  ret %t
+.end
+)",
+                                      regs, init, hot);
+  std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
+  ASSERT_TRUE(p);
+  const auto& inst = p->instances().front();
+  const vm::FuncInfo& main = inst->funcs.front();
+  const isa::Function& body = inst->module.funcs[main.index];
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  Emitter e(code, main, body, nullptr, {.unlimited_fuel = true});
+  ASSERT_TRUE(e.emit_function());
+  // .reg order: %i r0, %n r1, %t r2, %arr r3, %l r4, %m r5.
+  for (uint16_t r : {4, 5}) {
+    ASSERT_TRUE(e.cached(r)) << r;
+    EXPECT_TRUE(e.host(r) == x86::r12 || e.host(r) == x86::r13) << r;
+  }
+  const CodePromises unlimited{.unlimited_fuel = true};
+  const std::string want = run_promised(src, nullptr);
+  EXPECT_NE(want.find("returned"), std::string::npos) << want;
+  EXPECT_EQ(run_promised(src, &unlimited), want) << src;
 }
 
 }  // namespace

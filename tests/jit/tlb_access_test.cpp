@@ -387,7 +387,7 @@ TEST(TlbCheckProgram, TheEmitterCachesNoTemporaryOfAFusedCheck) {
   for (uint16_t r : {6, 7, 8, 9}) EXPECT_FALSE(e.cached(r)) << r;
   size_t cached = 0;
   for (uint16_t r = 0; r < inst->module.funcs[main->index].regs.size(); ++r) cached += e.cached(r);
-  EXPECT_EQ(cached, kCacheRegCount);
+  EXPECT_EQ(cached, kPlainCacheRegs);
 }
 
 }  // namespace
