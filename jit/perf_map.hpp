@@ -8,6 +8,13 @@
 // child writes its own map and both tiers (and both sides of the dlopen) interleave whole lines.
 // Nothing is ever removed: an address reused after a unit is dropped gets a second line, and
 // perf takes the last one that covers it.
+//
+// STRATA_CODE_DUMP=DIR, with the map: each function's code as installed, in DIR/<start>.bin (the
+// map line's hex start). perf cannot annotate code in anonymous or memfd memory; with the bytes,
+// `objdump -D -b binary -mi386:x86-64 --adjust-vma=0x<start> DIR/<start>.bin` puts the raw
+// sample addresses of `perf script -F ip` on instructions (docs/RISCV_SYSTEM.md, "Where the
+// translated code's time goes"). A reused address's file is overwritten, as its line is
+// superseded.
 #pragma once
 
 #include <fcntl.h>
@@ -55,11 +62,40 @@ inline bool perf_map_enabled() noexcept {
   return on;
 }
 
+// Writes `size` bytes at `code` to `dir`/<hex code>.bin. False when the file cannot be written.
+inline bool code_dump_write(const std::string& dir, const void* code, size_t size) noexcept {
+  char name[64];
+  std::snprintf(name, sizeof name, "/%jx.bin",
+                static_cast<uintmax_t>(reinterpret_cast<uintptr_t>(code)));
+  const std::string path = dir + name;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const auto* p = static_cast<const char*>(code);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, p + done, size - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return done == size;
+}
+
+// STRATA_CODE_DUMP's directory (empty: no dump); read once.
+inline const std::string& code_dump_dir() {
+  static const std::string dir = [] {
+    const char* v = std::getenv("STRATA_CODE_DUMP");
+    return std::string(v != nullptr ? v : "");
+  }();
+  return dir;
+}
+
 // A tier's hook after installing `size` bytes of code for the function `name`.
 inline void perf_map_note(const void* code, size_t size, std::string_view name,
                           std::string_view tier) noexcept {
   if (!perf_map_enabled() || code == nullptr || size == 0) return;
   perf_map_append(perf_map_path(::getpid()), code, size, name, tier);
+  if (!code_dump_dir().empty()) code_dump_write(code_dump_dir(), code, size);
 }
 
 }  // namespace strata::jit

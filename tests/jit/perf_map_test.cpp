@@ -43,5 +43,21 @@ TEST(PerfMap, AnUnwritableFileIsReportedNotFatal) {
   EXPECT_FALSE(perf_map_append("/nonexistent-dir/perf-1.map", this, 1, "f", "llvm"));
 }
 
+// STRATA_CODE_DUMP's file: the code's bytes, named by its hex address as the map line is.
+TEST(PerfMap, CodeDumpWritesTheBytesUnderTheAddressesName) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("strata-code-dump-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const unsigned char code[] = {0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3};
+  ASSERT_TRUE(code_dump_write(dir.string(), code, sizeof code));
+  char name[64];
+  std::snprintf(name, sizeof name, "%jx.bin",
+                static_cast<uintmax_t>(reinterpret_cast<uintptr_t>(code)));
+  EXPECT_EQ(slurp((dir / name).string()),
+            std::string(reinterpret_cast<const char*>(code), sizeof code));
+  EXPECT_FALSE(code_dump_write("/nonexistent-dir", code, sizeof code));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace strata::jit
