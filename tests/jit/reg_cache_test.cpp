@@ -34,6 +34,13 @@ isa::Function function_of(std::vector<isa::Word> code, size_t nregs = 8) {
   return f;
 }
 
+// The function called `name` in the program's first instance (null: none).
+vm::FuncInfo* func_named(vm::Program& p, const std::string& name) {
+  for (vm::FuncInfo& f : p.instances().front()->funcs)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
 uint16_t back(int words) {
   return static_cast<uint16_t>(static_cast<int16_t>(-words));
 }
@@ -230,9 +237,8 @@ TEST(RegCacheLiveness, AVoidCallsResultOperandIsNotADef) {
 // cached registers; then a recursion deep enough to move the frame array (churn caches eight
 // registers, so its fp offset is on the host stack, not in r15) and a trap with the values
 // still live.
-constexpr const char* kPressure = R"(
-.memory 65536
-.import "std.io" println_i64(i64)
+// A leaf callee, and a recursion that moves the frame array when deep enough.
+constexpr const char* kLeafAndDown = R"(
 .func leaf(%x: i64) -> i64
   .reg %y: i64
   muli %y, %x, 3
@@ -249,6 +255,12 @@ constexpr const char* kPressure = R"(
 zero:
   ret %n
 .end
+)";
+
+const std::string kPressure = std::string(R"(
+.memory 65536
+.import "std.io" println_i64(i64)
+)") + kLeafAndDown + R"(
 .func churn(%n: i64, %z: i64) -> i64 export
   .reg %i: i64, %a: i64, %b: i64, %c: i64, %d: i64, %e: i64, %g: i64, %h: i64, %k: i64
   .reg %p: i64, %t: i64, %f: f64, %q: f64, %s: i64
@@ -540,9 +552,7 @@ TEST(RegCacheProgram, TheEmitterCachesTheLoopsMostUsedRegisters) {
   std::unique_ptr<vm::Program> p = testing::load_test_program(kPressure, "churn", {}, -1);
   ASSERT_TRUE(p);
   const auto& inst = p->instances().front();
-  vm::FuncInfo* churn = nullptr;
-  for (vm::FuncInfo& f : inst->funcs)
-    if (f.name == "churn") churn = &f;
+  const vm::FuncInfo* churn = func_named(*p, "churn");
   ASSERT_NE(churn, nullptr);
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
@@ -570,22 +580,7 @@ std::string pinned_pressure(int divisor) {
   }
   return fmt::format(R"(
 .memory 65536
-.func leaf(%x: i64) -> i64
-  .reg %y: i64
-  muli %y, %x, 3
-  xori %y, %y, 0x55
-  ret %y
-.end
-.func down(%n: i64) -> i64
-  .reg %m: i64
-  bz %n, zero
-  addi %m, %n, -1
-  call %m, down(%m)
-  addi %m, %m, 2
-  ret %m
-zero:
-  ret %n
-.end
+{}
 .func main() -> i64 export
   .reg %i: i64, %n: i64, %t: i64, %s: i64, %z: i64{}
 {}  li %i, 0
@@ -604,19 +599,16 @@ loop:
   ret %s
 .end
 )",
-                     regs, init, divisor, hot, sum);
+                     kLeafAndDown, regs, init, divisor, hot, sum);
 }
 
 TEST(RegCacheProgram, R12AndR13HoldRegistersUnderTheUnlimitedFuelPromise) {
   const std::string src = pinned_pressure(1);
   std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
   ASSERT_TRUE(p);
-  const auto& inst = p->instances().front();
-  const vm::FuncInfo* main = nullptr;
-  for (const vm::FuncInfo& f : inst->funcs)
-    if (f.name == "main") main = &f;
+  const vm::FuncInfo* main = func_named(*p, "main");
   ASSERT_NE(main, nullptr);
-  const isa::Function& body = inst->module.funcs[main->index];
+  const isa::Function& body = p->instances().front()->module.funcs[main->index];
   const auto cached_under = [&](const CodePromises& promises) {
     asmjit::CodeHolder code;
     code.init(asmjit::Environment::host());
@@ -681,9 +673,8 @@ loop:
                                       regs, init, hot);
   std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
   ASSERT_TRUE(p);
-  const auto& inst = p->instances().front();
-  const vm::FuncInfo& main = inst->funcs.front();
-  const isa::Function& body = inst->module.funcs[main.index];
+  const vm::FuncInfo& main = *func_named(*p, "main");
+  const isa::Function& body = p->instances().front()->module.funcs[main.index];
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
   Emitter e(code, main, body, nullptr, {.unlimited_fuel = true});
