@@ -355,7 +355,7 @@ void Emitter::call_checked(uint32_t pc, const void* f) {
 void Emitter::reload_frame() {
   a.mov(x86::r13, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
   if (frame_offset_on_stack())
-    a.add(x86::r13, x86::qword_ptr(x86::rsp));
+    a.add(x86::r13, x86::qword_ptr(x86::rsp, kFrameOffsetSlot));
   else
     a.add(x86::r13, x86::r15);
   a.mov(x86::rbx, x86::qword_ptr(x86::r13, offsetof(vm::Frame, base)));
@@ -397,9 +397,9 @@ void Emitter::branch(uint32_t pc, int32_t offset, x86::CondCode cc, bool always)
   if (!always) a.j(x86::negateCond(cc), skip);
   a.dec(x86::qword_ptr(x86::r12, offsetof(vm::ExecState, fuel_left)));
   asmjit::Label refuel = cold([this, pc, unflushed = unflushed_at(pc)] {
-    // The helper may hand the activation to another tier, which reads the window.
+    // The helper may hand the activation to another tier, which reads the window. (r12 and
+    // r13 cache nothing here: a function that charges fuel keeps them pinned.)
     flush_cache(unflushed);
-    restore_pinned();
     save_pc(pc);
     helper_args();
     call_fn(reinterpret_cast<const void*>(&rt::refuel_backedge));
@@ -447,7 +447,7 @@ void Emitter::prologue(CacheMask load) {
   if (frame_offset_on_stack()) {
     a.mov(x86::rax, x86::r13);
     a.sub(x86::rax, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
-    a.mov(x86::qword_ptr(x86::rsp), x86::rax);
+    a.mov(x86::qword_ptr(x86::rsp, kFrameOffsetSlot), x86::rax);
   } else {
     a.mov(x86::r15, x86::r13);
     a.sub(x86::r15, x86::qword_ptr(x86::r12, offsetof(vm::ExecState, frames)));
@@ -506,28 +506,23 @@ bool Emitter::emit_function() {
     const CacheMask def_a = isa::is_def(info.a) && cached(ra) && writes_a(inst, in, info)
                                 ? static_cast<CacheMask>(1u << host_of_[ra])
                                 : 0;
-    // The registers cached in r12 and r13 are read and written in the window by such an
-    // instruction (flushed here, reloaded after), which finds st and fp in r12 and r13.
-    std::array<int16_t, 2> uncached{-1, -1};
+    // Such an instruction finds st and fp in r12 and r13, and the registers they cache in the
+    // window (written back here, reloaded after): for its emitter they are not cached.
+    CacheMask uncached = 0;
     if (sync == OpSync::All) {
       const CacheMask m = unflushed_at(in.pc);
       flush_cache(m);
       clean_ |= m;
-      if (st_on_stack() || fp_on_stack()) {
-        restore_pinned();
-        for (size_t k = 0; k < 2; ++k) {
-          const size_t i = k == 0 ? kStCacheIndex : kFpCacheIndex;
-          if (!(all_cached_ & (1u << i))) continue;
-          uncached[k] = static_cast<int16_t>(cached_regs_[i]);
+      restore_pinned();
+      for (size_t i : {kStCacheIndex, kFpCacheIndex})
+        if (all_cached_ & (1u << i)) {
           host_of_[cached_regs_[i]] = -1;
+          uncached |= static_cast<CacheMask>(1u << i);
         }
-      }
     }
     kEmitters[static_cast<size_t>(in.op())](*this, in);
-    for (size_t k = 0; k < 2; ++k)
-      if (uncached[k] >= 0)
-        host_of_[static_cast<size_t>(uncached[k])] =
-            static_cast<int8_t>(k == 0 ? kStCacheIndex : kFpCacheIndex);
+    for (size_t i : {kStCacheIndex, kFpCacheIndex})
+      if (uncached & (1u << i)) host_of_[cached_regs_[i]] = static_cast<int8_t>(i);
     if (skip_next_) {
       // The next instruction (a branch) was emitted with this one: nothing of it is left but
       // the bounds' view of it.
