@@ -636,14 +636,10 @@ TEST(RegCacheProgram, ValuesInR12AndR13MatchTheInterpreterAcrossCallsFrameMovesA
 // registers %l (its length) and %m live in r12 and r13: st and fp must be back in r12 and r13
 // around it, and the length is read where the write-back put it (a length read from the host
 // register would be st's address, which only sends the allocation to its slow path). Eight
-// registers used far more take the plain cache registers; %l and %m, eleven uses each, the rest.
+// registers used far more (Pressure, 18 uses each) take the plain cache registers; %l and %m,
+// eleven uses each, the rest.
 TEST(RegCacheProgram, AnAllocationWithItsLengthInR12OrR13MatchesTheInterpreter) {
-  std::string regs, init, hot;
-  for (int i = 0; i < 8; ++i) {
-    regs += fmt::format(", %p{}: i64", i);
-    init += fmt::format("  li %p{}, {}\n", i, i + 2);
-    for (int k = 0; k < 8; ++k) hot += fmt::format("  add %p{}, %p{}, %p{}\n", i, i, (i + 1) % 8);
-  }
+  const Pressure pressure = Pressure::make();
   const std::string src = fmt::format(R"(
 .func main() -> i64 export
   .reg %i: i64, %n: i64, %t: i64, %arr: ref, %l: i64, %m: i64{}
@@ -670,7 +666,7 @@ loop:
   ret %t
 .end
 )",
-                                      regs, init, hot);
+                                      pressure.regs, pressure.init, pressure.hot);
   std::unique_ptr<vm::Program> p = testing::load_test_program(src, "main", {}, -1);
   ASSERT_TRUE(p);
   const vm::FuncInfo& main = *func_named(*p, "main");
