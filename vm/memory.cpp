@@ -55,7 +55,7 @@ bool LinearMemory::bind_external(uint8_t* data, uint64_t size) {
   return true;
 }
 
-bool LinearMemory::init_mapped(uint64_t size, uint64_t guard) {
+bool LinearMemory::init_mapped(uint64_t size, uint64_t guard, bool huge_pages) {
   release();
   if (size == 0 || size % kPageSize != 0 || guard % kPageSize != 0 || size + guard < size)
     return false;
@@ -65,9 +65,9 @@ bool LinearMemory::init_mapped(uint64_t size, uint64_t guard) {
   auto* bytes = static_cast<uint8_t*>(p);
   // Huge pages where the host allows them (a hint, no error if refused): a guest touching tens
   // of MiB took a 4 KiB host page fault per page, and its random accesses a TLB miss per page
-  // (RV64 hash, a 32 MiB table: 24 k -> 5 k faults, 0.28 -> 0.24 s; a riscv64 boot's host faults
-  // were 5-8% of its time). The page protections the RV64 runner sets split them where needed.
-  ::madvise(p, size, MADV_HUGEPAGE);
+  // (RV64 hash, a 32 MiB table: 24 k -> 5 k faults, 0.28 -> 0.24 s). The page protections the
+  // RV64 runner sets split them where needed.
+  if (huge_pages) ::madvise(p, size, MADV_HUGEPAGE);
   if (guard != 0 && ::mprotect(bytes + size, guard, PROT_NONE) != 0) {
     ::munmap(p, size + guard);
     return false;

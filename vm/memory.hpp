@@ -57,7 +57,12 @@ class LinearMemory {
   // only that an access starts inside the memory when its offset and length stay within the
   // guard (the LLVM tier's OptRequest::guard_bytes): accesses through one address then share one
   // check.
-  [[nodiscard]] bool init_mapped(uint64_t size, uint64_t guard = 0);
+  //
+  // `huge_pages` asks the host for transparent huge pages (madvise MADV_HUGEPAGE, a hint): fewer
+  // faults and TLB misses for a memory touched all over and often, but each first touch of 2 MiB
+  // zeroes all of it, which on a virtual machine whose free memory went back to the hypervisor
+  // costs milliseconds. Without it the host's default applies.
+  [[nodiscard]] bool init_mapped(uint64_t size, uint64_t guard = 0, bool huge_pages = true);
   bool mapped() const { return storage_ == Storage::Mapped; }
   uint64_t guard() const { return guard_; }
 

@@ -25,7 +25,7 @@ isa::Module make_guest_module(uint64_t memory_bytes) {
 }
 
 Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes,
-                                                          uint64_t guard_bytes) {
+                                                          uint64_t guard_bytes, bool huge_pages) {
   auto inst = std::make_unique<vm::Instance>();
   inst->name = "rv64";
   inst->module = make_guest_module(memory_bytes);
@@ -47,7 +47,7 @@ Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes,
   if (guard_bytes % vm::LinearMemory::kPageSize != 0)
     return fail("rv64: guard size {:#x} is not a multiple of {:#x}", guard_bytes,
                 vm::LinearMemory::kPageSize);
-  if (!inst->memory.init_mapped(memory_bytes, guard_bytes))
+  if (!inst->memory.init_mapped(memory_bytes, guard_bytes, huge_pages))
     return fail("rv64: cannot reserve {} MiB of host memory for the guest", memory_bytes >> 20);
   return inst;
 }

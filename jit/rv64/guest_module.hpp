@@ -26,8 +26,11 @@ isa::Module make_guest_module(uint64_t memory_bytes);
 // for a runner whose fault trap covers them (user mode's Rv64Vcpu: GuestFaultTrap over size +
 // guard), since the LLVM tier then leaves accesses that end in the guard to fault there
 // (OptRequest::guard_bytes).
+//
+// `huge_pages`: vm::LinearMemory::init_mapped's hint.
 Result<std::unique_ptr<vm::Instance>> make_guest_instance(uint64_t memory_bytes,
-                                                          uint64_t guard_bytes = 0);
+                                                          uint64_t guard_bytes = 0,
+                                                          bool huge_pages = true);
 
 // The guard user mode asks for: two SVI pages, more than any SVI access's offset plus length
 // (offsets are 16 bits), so every access of a unit qualifies.

@@ -61,8 +61,7 @@ Result<std::unique_ptr<Hart>> Hart::create(const HartOptions& opts, HartHost& ho
   // A linear memory is whole SVI pages.
   const std::uint64_t page = vm::LinearMemory::kPageSize;
   const std::uint64_t bytes = (kRamLinear + opts.ram_size + page - 1) / page * page;
-  m.inst = STRATA_TRY(rv64::make_guest_instance(bytes));
-  // Huge pages where the host allows them: the linear memory asks for them (init_mapped).
+  m.inst = STRATA_TRY(rv64::make_guest_instance(bytes, 0, opts.ram_huge_pages));
   m.linear = m.inst->memory.data();
   m.tlb = std::make_unique<SoftTlb>(std::span<std::uint8_t>(m.linear + kTlbLinear, SoftTlb::kBytes),
                                     RamWindow{opts.ram_base, opts.ram_size, kRamLinear});

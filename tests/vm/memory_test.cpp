@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "tests/support/host_thp.hpp"
 #include "tests/vm/vm_test_util.hpp"
 #include "vm/instance.hpp"
 
@@ -223,35 +224,28 @@ TEST(LinearMemoryUnit, InBoundsNeverOverflows) {
   EXPECT_FALSE(m.init(1 << 21, 1 << 20));
 }
 
-// A mapped memory asks the host for transparent huge pages: under the host's `madvise` mode its
-// mapping is THP-eligible in /proc/self/smaps (the mode `always` makes every mapping eligible and
-// `never` none, so only `madvise` shows the request).
+// A mapped memory asks the host for transparent huge pages unless told not to: under the host's
+// `madvise` mode its mapping is THP-eligible in /proc/self/smaps exactly when it asked.
 TEST(LinearMemoryUnit, AMappedMemoryAsksForHugePages) {
-  std::ifstream mode_file("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string mode;
-  std::getline(mode_file, mode);
-  if (mode.find("[madvise]") == std::string::npos)
+  if (!strata::test::host_thp_mode_is_madvise(&mode))
     GTEST_SKIP() << "the host's THP mode is not madvise: " << mode;
   LinearMemory m;
   ASSERT_TRUE(m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize));
-  const auto start = reinterpret_cast<uintptr_t>(m.data());
-  std::ifstream smaps("/proc/self/smaps");
-  std::string line;
-  bool in_mapping = false, eligible = false, seen = false;
-  while (std::getline(smaps, line)) {
-    uintptr_t lo = 0, hi = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 &&
-        line.find(' ') != std::string::npos && line.find('-') < line.find(' ')) {
-      in_mapping = lo <= start && start < hi;
-      continue;
-    }
-    if (in_mapping && line.rfind("THPeligible:", 0) == 0) {
-      seen = true;
-      eligible = line.find('1') != std::string::npos;
-    }
-  }
-  ASSERT_TRUE(seen) << "no THPeligible line for the mapping";
-  EXPECT_TRUE(eligible);
+  const std::optional<bool> eligible = strata::test::thp_eligible(m.data());
+  ASSERT_TRUE(eligible.has_value()) << "no THPeligible line for the mapping";
+  EXPECT_TRUE(*eligible);
+}
+
+TEST(LinearMemoryUnit, AMappedMemoryToldNotToLeavesHugePagesToTheHost) {
+  std::string mode;
+  if (!strata::test::host_thp_mode_is_madvise(&mode))
+    GTEST_SKIP() << "the host's THP mode is not madvise: " << mode;
+  LinearMemory m;
+  ASSERT_TRUE(m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize, /*huge_pages=*/false));
+  const std::optional<bool> eligible = strata::test::thp_eligible(m.data());
+  ASSERT_TRUE(eligible.has_value()) << "no THPeligible line for the mapping";
+  EXPECT_FALSE(*eligible);
 }
 
 }  // namespace

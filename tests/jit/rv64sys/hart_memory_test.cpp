@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/jit/rv64sys/test_host.hpp"
+#include "tests/support/host_thp.hpp"
 #include "vm/rv64/guest_layout.hpp"
 #include "vm/rv64sys/sys_layout.hpp"
 #include "vm/rv64sys/traps.hpp"
@@ -190,6 +191,25 @@ INSTANTIATE_TEST_SUITE_P(Tiers, HartMemory, ::testing::Values(JitMode::Off, JitM
                            return std::string(param_info.param == JitMode::Off ? "Interpreter"
                                                                                : "Baseline");
                          });
+
+// The hart's RAM leaves huge pages to the host unless asked (HartOptions::ram_huge_pages): under
+// the host's `madvise` THP mode it is THP-eligible exactly when asked.
+TEST(HartRam, AsksForHugePagesOnlyWhenTold) {
+  std::string mode;
+  if (!strata::test::host_thp_mode_is_madvise(&mode))
+    GTEST_SKIP() << "the host's THP mode is not madvise: " << mode;
+  for (const bool huge : {false, true}) {
+    TestHost host;
+    HartOptions opts;
+    opts.ram_size = 4 << 20;
+    opts.ram_huge_pages = huge;
+    auto h = Hart::create(opts, host);
+    ASSERT_TRUE(h.has_value()) << h.error().message;
+    const std::optional<bool> eligible = strata::test::thp_eligible((*h)->ram());
+    ASSERT_TRUE(eligible.has_value()) << "no THPeligible line for the RAM's mapping";
+    EXPECT_EQ(*eligible, huge);
+  }
+}
 
 }  // namespace
 }  // namespace strata::jit::rv64sys::test
