@@ -1,7 +1,9 @@
 // Baseline emitter: a `ret` that chains into the linked unit's code, and one that finds the unit
-// to chain into (chain.hpp has the contract and the order of the checks). The hot path is
-// straight; every refusal jumps to one cold stub that reports the slot (a linked exit's) and
-// returns as a plain `ret` would (the value is stored first).
+// to chain into (chain.hpp has the contract and the order of the checks). Each exit stores its
+// value and finds its slot, then jumps to the checks and the jump into the target, which the
+// function's exits of one kind share (one copy, out of line: a unit has several exits, and the
+// copies were a sixth of its code); every refusal goes on to one stub that reports the slot (a
+// linked exit's) and returns as a plain `ret` would.
 #include "jit/baseline/emitter.hpp"
 
 namespace strata::jit::baseline {
@@ -100,13 +102,39 @@ void emit_chain_jump(Emitter& e, asmjit::Label miss, bool count_found) {
   a.jmp(x86::rax);
 }
 
+using Stub = Emitter::SharedStub;
+
+// Leaves as a plain `ret` whose value is stored.
+asmjit::Label returned_stub(Emitter& e) {
+  return e.shared_stub(Stub::Returned,
+                       [&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+}
+
+// Reports the slot in r8 as missed (r9 = the context), then leaves as returned_stub.
+asmjit::Label missed_stub(Emitter& e) {
+  return e.shared_stub(Stub::ChainMissed, [&e] {
+    e.a.mov(x86::qword_ptr(x86::r9, kMissed), x86::r8);
+    e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
+  });
+}
+
+// Steps 0-5 with r8 = the slot and r9 = the context, shared by the function's exits of `kind`
+// (jumped to: a call and its return cost the boot's hart 2-3%, in 15 of 18 alternating pairs).
+// A linked exit's refusal reports its slot; one that found its unit itself has nothing to report.
+asmjit::Label chain_tail(Emitter& e, Stub kind) {
+  return e.shared_stub(kind, [&e, kind] {
+    const asmjit::Label miss = kind == Stub::ChainTail ? missed_stub(e) : returned_stub(e);
+    emit_chain_jump(e, miss, /*count_found=*/kind == Stub::ChainTailFound);
+  });
+}
+
 // A `ret` that looks for its unit itself: stores the value as a plain `ret` does and returns the
-// cold stub that leaves as one (not found, or a refusal: nothing to report).
+// stub that leaves as one (not found, or a refusal: nothing to report).
 asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
   e.load_rax(isa::a_of(in.word));
   e.restore_pinned();
   e.a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
-  return e.cold([&e] { e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned)); });
+  return returned_stub(e);
 }
 
 }  // namespace
@@ -116,14 +144,9 @@ void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   e.load_rax(isa::a_of(in.word));
   e.restore_pinned();
   a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
-  // r9 = ctx and r8 = slot on every path into the stub.
-  asmjit::Label miss = e.cold([&e] {
-    e.a.mov(x86::qword_ptr(x86::r9, kMissed), x86::r8);
-    e.ret_status(static_cast<uint32_t>(vm::ExecStatus::Returned));
-  });
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(e.chain_context())));
   a.mov(x86::r8, asmjit::imm(reinterpret_cast<uint64_t>(slot)));
-  emit_chain_jump(e, miss, /*count_found=*/false);
+  a.jmp(chain_tail(e, Stub::ChainTail));
 }
 
 void emit_found_ret(Emitter& e, const isa::Insn& in) {
@@ -143,7 +166,7 @@ void emit_found_ret(Emitter& e, const isa::Insn& in) {
   a.jz(plain);
   a.add(x86::r8, asmjit::imm(ctx->entry_offset));
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(ctx)));
-  emit_chain_jump(e, plain, /*count_found=*/true);
+  a.jmp(chain_tail(e, Stub::ChainTailFound));
 }
 
 void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links,
@@ -189,7 +212,7 @@ void emit_linked_ret(Emitter& e, const isa::Insn& in, const ChainLink* links,
   }
   a.bind(found);
   a.add(x86::r8, asmjit::imm(ctx->entry_offset));
-  emit_chain_jump(e, plain, /*count_found=*/false);
+  a.jmp(chain_tail(e, Stub::ChainTailPlain));
 }
 
 }  // namespace strata::jit::baseline

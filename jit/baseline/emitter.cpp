@@ -369,6 +369,12 @@ asmjit::Label Emitter::cold(std::function<void()> body) {
   return l;
 }
 
+asmjit::Label Emitter::shared_stub(SharedStub key, std::function<void()> body) {
+  asmjit::Label& l = shared_stubs_[static_cast<size_t>(key)];
+  if (!l.isValid()) l = cold(std::move(body));
+  return l;
+}
+
 asmjit::Label Emitter::trap_stub(uint32_t pc, const void* f, std::function<void()> args) {
   return cold([this, pc, f, args = std::move(args), unflushed = unflushed_at(pc)] {
     flush_cache(unflushed);

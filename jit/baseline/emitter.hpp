@@ -163,6 +163,17 @@ class Emitter {
   void reload_frame();
   // A cold stub emitted after the function body; `body` runs when the stub is emitted.
   asmjit::Label cold(std::function<void()> body);
+  // Code several places of a function jump to, emitted once after the body (a cold stub made on
+  // the first request for `key`; later requests get its label and their `body` is unused).
+  enum class SharedStub : uint8_t {
+    Returned,        // leave as a plain `ret` whose value is stored
+    ChainMissed,     // report the chain slot in r8 as missed, then as Returned
+    ChainTail,       // a chained exit's checks and jump (emit_chain.cpp), misses to ChainMissed
+    ChainTailPlain,  // the same for an exit that found its unit itself, misses to Returned
+    ChainTailFound,  // the same, counting a front-cache find
+    kCount,
+  };
+  asmjit::Label shared_stub(SharedStub key, std::function<void()> body);
   // A cold trap stub: save_pc(pc), helper_args, `args` (sets rdx/rcx), call `fn`, return.
   asmjit::Label trap_stub(uint32_t pc, const void* fn, std::function<void()> args = {});
   // A branch to `target`, taken when `cc` holds (flags set by the caller); a backward branch
@@ -249,6 +260,7 @@ class Emitter {
   std::vector<asmjit::Label> labels_;  // by pc: the entries', and those jumped to (label_at)
   std::vector<std::function<void()>> cold_bodies_;
   std::vector<asmjit::Label> cold_labels_;
+  std::array<asmjit::Label, static_cast<size_t>(SharedStub::kCount)> shared_stubs_;
   asmjit::Label exit_;
   asmjit::Label osr_;
   asmjit::Label chain_entry_;

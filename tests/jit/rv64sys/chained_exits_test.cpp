@@ -273,5 +273,40 @@ TEST_F(SysChainedExits, ChainedEntriesCountUpToTheLimit) {
   EXPECT_EQ(chained(), 2u);
 }
 
+// A unit's exits share one copy of the chain's checks and jump (emit_chain.cpp): an exit more
+// costs its stores, its value, the search of its links and a jump (210 bytes here; 428 when each
+// exit had its copy of the checks), and each exit still goes on into its own target.
+TEST_F(SysChainedExits, AUnitsExitsShareOneCopyOfTheChainsChecks) {
+  cache_->set_code_promises(kHartUnitPromises);  // as the hart compiles: exits store to homes
+  // addi a0, a0, 1; j +0x100: one constant exit.
+  CachedBlock* one = add_unit(0x1000, {0x00150513u, 0x1000006fu});
+  // addi a0, a0, 1; beq a0, a1, +0x100: two, taken and not.
+  CachedBlock* two = add_unit(0x3000, {0x00150513u, 0x10b50063u});
+  CachedBlock* taken = add_counter(0x3104, kT0);
+  CachedBlock* not_taken = add_counter(0x3008, kT0);
+  ASSERT_TRUE(one && two && taken && not_taken);
+  const auto size = [this](const CachedBlock& b) {
+    return code_->peek(CodeKey{reinterpret_cast<std::uint64_t>(&b.func), 0}).size;
+  };
+  ASSERT_GT(size(*one), 0u);
+  ASSERT_GT(size(*two), size(*one));
+  EXPECT_LT(size(*two) - size(*one), 300u)
+      << "one exit: " << size(*one) << " bytes, two: " << size(*two);
+
+  cache_->link(*two, 0x3104, *taken, 0);
+  cache_->link(*two, 0x3008, *not_taken, 0);
+  x(5) = kNowhere;
+  x(10) = 0;
+  x(11) = 1;
+  EXPECT_EQ(run(*two), kNowhere);  // a0 = 1 = a1: taken, then the counter there
+  EXPECT_EQ(x(10), 2u);
+  EXPECT_EQ(cache_->chain_context().running, taken);
+  x(11) = 0;
+  EXPECT_EQ(run(*two), kNowhere);  // a0 = 3: on to the next instruction's unit
+  EXPECT_EQ(x(10), 4u);
+  EXPECT_EQ(cache_->chain_context().running, not_taken);
+  EXPECT_EQ(chained(), 2u);
+}
+
 }  // namespace
 }  // namespace strata::jit::rv64sys
