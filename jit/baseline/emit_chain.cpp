@@ -2,7 +2,7 @@
 // to chain into (chain.hpp has the contract and the order of the checks). Each exit stores its
 // value and finds its slot, then jumps to the checks and the jump into the target, which the
 // function's exits of one kind share (one copy, out of line: a unit has several exits, and the
-// copies were a sixth of its code); every refusal goes on to one stub that reports the slot (a
+// copies were an eighth of its code); every refusal goes on to one stub that reports the slot (a
 // linked exit's) and returns as a plain `ret` would.
 #include "jit/baseline/emitter.hpp"
 
@@ -119,7 +119,8 @@ asmjit::Label missed_stub(Emitter& e) {
 }
 
 // Steps 0-5 with r8 = the slot and r9 = the context, shared by the function's exits of `kind`
-// (jumped to: a call and its return cost the boot's hart 2-3%, in 15 of 18 alternating pairs).
+// (jumped to: calling it, each exit keeping its own indirect jump, with the links search shared
+// as well, cost the boot's hart 2-3%, in 15 of 18 alternating pairs).
 // A linked exit's refusal reports its slot; one that found its unit itself has nothing to report.
 asmjit::Label chain_tail(Emitter& e, Stub kind) {
   return e.shared_stub(kind, [&e, kind] {
