@@ -129,12 +129,17 @@ asmjit::Label chain_tail(Emitter& e, Stub kind) {
   });
 }
 
-// A `ret` that looks for its unit itself: stores the value as a plain `ret` does and returns the
-// stub that leaves as one (not found, or a refusal: nothing to report).
-asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
+// Stores the `ret`'s value as a plain `ret` does (rax keeps it), st and fp back in r12 and r13.
+void store_value(Emitter& e, const isa::Insn& in) {
   e.load_rax(isa::a_of(in.word));
   e.restore_pinned();
   e.a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+}
+
+// A `ret` that looks for its unit itself: stores the value and returns the stub that leaves as a
+// plain `ret` (not found, or a refusal: nothing to report).
+asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
+  store_value(e, in);
   return returned_stub(e);
 }
 
@@ -142,9 +147,7 @@ asmjit::Label store_value_for_lookup(Emitter& e, const isa::Insn& in) {
 
 void emit_chained_ret(Emitter& e, const isa::Insn& in, ChainSlot* slot) {
   auto& a = e.a;
-  e.load_rax(isa::a_of(in.word));
-  e.restore_pinned();
-  a.mov(x86::qword_ptr(x86::r12, kRetval), x86::rax);
+  store_value(e, in);
   a.mov(x86::r9, asmjit::imm(reinterpret_cast<uint64_t>(e.chain_context())));
   a.mov(x86::r8, asmjit::imm(reinterpret_cast<uint64_t>(slot)));
   a.jmp(chain_tail(e, Stub::ChainTail));

@@ -1,7 +1,5 @@
 // Linear memory: loads/stores of every width, exact bounds at the edges, address overflow,
 // growth and caps, bulk copy/fill, data segments.
-#include <cstdio>
-#include <fstream>
 #include <limits>
 #include <string>
 
@@ -230,22 +228,15 @@ TEST(LinearMemoryUnit, AMappedMemoryAsksForHugePages) {
   std::string mode;
   if (!strata::test::host_thp_mode_is_madvise(&mode))
     GTEST_SKIP() << "the host's THP mode is not madvise: " << mode;
-  LinearMemory m;
-  ASSERT_TRUE(m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize));
-  const std::optional<bool> eligible = strata::test::thp_eligible(m.data());
-  ASSERT_TRUE(eligible.has_value()) << "no THPeligible line for the mapping";
-  EXPECT_TRUE(*eligible);
-}
-
-TEST(LinearMemoryUnit, AMappedMemoryToldNotToLeavesHugePagesToTheHost) {
-  std::string mode;
-  if (!strata::test::host_thp_mode_is_madvise(&mode))
-    GTEST_SKIP() << "the host's THP mode is not madvise: " << mode;
-  LinearMemory m;
-  ASSERT_TRUE(m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize, /*huge_pages=*/false));
-  const std::optional<bool> eligible = strata::test::thp_eligible(m.data());
-  ASSERT_TRUE(eligible.has_value()) << "no THPeligible line for the mapping";
-  EXPECT_FALSE(*eligible);
+  for (const bool huge : {true, false}) {
+    LinearMemory m;
+    // The default asks; `false` leaves the pages to the host.
+    ASSERT_TRUE(huge ? m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize)
+                     : m.init_mapped(uint64_t{8} << 20, LinearMemory::kPageSize, false));
+    const std::optional<bool> eligible = strata::test::thp_eligible(m.data());
+    ASSERT_TRUE(eligible.has_value()) << "no THPeligible line for the mapping";
+    EXPECT_EQ(*eligible, huge);
+  }
 }
 
 }  // namespace
