@@ -231,7 +231,10 @@ void Emitter::emit_tlb_check(const TlbCheck& c) {
   } else {
     a.mov(x86::rdx, reg(c.va));
   }
-  a.mov(x86::rax, va);
+  if (c.vx != 0)
+    a.lea(x86::rax, x86::ptr(va, c.vx_delta));
+  else
+    a.mov(x86::rax, va);
   a.and_(x86::rax, asmjit::imm(c.page_mask));
   if (host_has_bmi2()) {
     a.rorx(x86::rcx, va, c.shift);
@@ -265,7 +268,14 @@ void Emitter::emit_tlb_check(const TlbCheck& c) {
     if (isa::is_def(isa::info(in.op()).a) && cached(r))
       clean_ &= static_cast<CacheMask>(~(1u << host_of_[r]));
   }
-  rax_reg_ = c.tag;
+  // A group's host address lives on (its followers read it).
+  if (c.host != c.tag) {
+    if (cached(c.host))
+      a.mov(host(c.host), x86::rax);
+    else
+      a.mov(reg(c.host), x86::rax);
+  }
+  rax_reg_ = c.host;
   rax_at_ = a.offset();
   cur_ = c.access - 1;
 }

@@ -93,7 +93,8 @@ Emitter::Emitter(asmjit::CodeHolder& code, const vm::FuncInfo& f, const isa::Fun
       for (size_t j = c.first; j <= c.access; ++j)
         if ((homes_.any && homes_.free[insns_[j].pc]) || (j != c.first && probe_at(insns_[j].pc)))
           return true;
-      return homed(c.cmp) || homed(c.entry) || homed(c.tag) || (c.va_temp && homed(c.va));
+      return homed(c.cmp) || homed(c.entry) || homed(c.tag) || (c.va_temp && homed(c.va)) ||
+             (c.vx != 0 && homed(c.vx)) || homed(c.host);
     });
     if (!tlb_checks_.empty()) uncounted = tlb_uncounted_operands(insns_, size, tlb_checks_);
   }

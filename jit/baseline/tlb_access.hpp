@@ -34,13 +34,20 @@
 namespace strata::jit::baseline {
 
 struct TlbCheck {
-  std::size_t first = 0;   // index of its first word (the addi, or the first andi)
+  std::size_t first = 0;   // index of its first word (an addi, or the first andi)
   std::size_t access = 0;  // index of the RAM access, the word after the check
   uint16_t va = 0;         // the checked address
   bool va_temp = false;    // va = base + imm, computed by the check's addi
   uint16_t base = 0;
   int16_t imm = 0;
   uint16_t cmp = 0, entry = 0, tag = 0;
+  // A group's span check (jit/rv64/mem_groups.hpp): the compared value is taken from
+  // vx = va + vx_delta (a temporary of its own addi, first: `addi vx, base, i1; andi cmp, vx, M;
+  // [addi va, base, i2]; shri entry, va...`), and the linear address goes to `host`, which lives
+  // on after the access (a lone check's is the tag: host == tag).
+  uint16_t vx = 0;  // 0: the compared value is va's
+  int32_t vx_delta = 0;
+  uint16_t host = 0;
   int64_t page_mask = 0;    // M, sign-extended
   uint32_t shift = 0;       // s
   uint32_t index_mask = 0;  // K
@@ -48,7 +55,8 @@ struct TlbCheck {
   uint32_t miss_pc = 0;  // the bne's target
 };
 
-// The checks of `insns` that can be emitted as one piece (see above), ascending. `entries`: the
+// The checks of `insns` that can be emitted as one piece (see above; also a group's span check,
+// TlbCheck::vx), ascending. `entries`: the
 // pcs code can jump to besides falling through (Emitter's); `memory_size`: the fixed memory's
 // size (the caller asks only with CodePromises::fixed_memory); `writes_a` as live_cached's.
 std::vector<TlbCheck> find_tlb_checks(std::span<const isa::Insn> insns,

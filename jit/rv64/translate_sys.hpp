@@ -11,8 +11,10 @@
 // faulting instruction leaves its registers as they were.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -24,11 +26,18 @@ namespace strata::jit::rv64 {
 
 class SysEmitter {
  public:
+  struct MemOp;  // what a load or store does (translate_sys_mem.cpp)
+
   SysEmitter(BlockBuilder& b, const SystemTarget& target);
 
   // Integer loads and stores and flw/fld/fsw/fsd at guest `pc`, the block's instruction number
-  // `index`. False (nothing emitted) for any other instruction.
-  bool translate_mem(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
+  // `index`; `after`: the instructions that follow it in its block (mem_groups.hpp: a group's
+  // leader checks the span of its later members). False (nothing emitted) for any other
+  // instruction.
+  bool translate_mem(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index,
+                     std::span<const isa::rv64::DecodedInsn> after);
+  // A new guest block: the groups of the last one end.
+  void begin_block() { groups_.clear(); }
   // LR/SC and the AMOs, every one a helper call. False for any other instruction.
   bool translate_atomic(const isa::rv64::DecodedInsn& in, uint64_t pc, unsigned index);
   // The CSR instructions but fflags/frm/fcsr (SysCsr) and sfence.vma (SysSfence): the unit goes
@@ -57,7 +66,33 @@ class SysEmitter {
     Access access;
     uint16_t va, value, dst;        // value: stores; dst: loads
     uint16_t pc_reg, res, scratch;  // temporaries free on the slow path
+    // A group's member computes va = va_base + va_imm on the slow path (va_base itself when
+    // va_imm is 0: then va is va_base).
+    bool compute_va = false;
+    uint16_t va_base = 0;
+    int16_t va_imm = 0;
+    // A group's leader: after its access, checks the span again (the helper may have filled the
+    // entry) into `host`, or sets it to 0 (its followers take their slow paths).
+    int32_t recheck = -1;  // index into rechecks_
   };
+  // A group's span check (translate_sys_mem.cpp), emitted at its leader and again on the
+  // leader's slow path.
+  struct GroupCheck {
+    uint16_t base, va, vx, cmp, entry, tag, host;  // vx: 0 when the compared value is va's
+    int64_t va_imm, vx_imm;                        // va = base + va_imm (base itself for 0)
+    int64_t mask;
+    uint16_t tag_offset;
+  };
+  // An open group of the current block (mem_groups.hpp).
+  struct Group {
+    uint8_t base;
+    int64_t low;
+    uint16_t host;  // the linear address of base + low, or 0: the members take their slow paths
+    std::vector<uint64_t> followers;  // ascending; followers[next] is the next one to emit
+    size_t next;
+    size_t slot;  // of group_regs_
+  };
+  static constexpr size_t kMaxGroups = 2;
 
   // A CSR instruction's way out when SysCsr set kExit: rd is written for Done, not for a Trap.
   struct CsrExit {
@@ -69,6 +104,12 @@ class SysEmitter {
     bool writes_rd;   // rd is not x0
   };
 
+  void emit_group_check(const GroupCheck& c, BlockBuilder::Label miss);
+  // A group's leader (false, nothing emitted, when no later access joins it) and follower.
+  bool emit_leader(const isa::rv64::DecodedInsn& in, const MemOp& m, uint64_t pc, unsigned index,
+                   std::span<const isa::rv64::DecodedInsn> after);
+  void emit_follower(Group& g, const isa::rv64::DecodedInsn& in, const MemOp& m, uint64_t pc,
+                     unsigned index);
   void emit_slow_path(const SlowPath& s);
   void emit_csr_exit(const CsrExit& c);
   // After a helper call: leave the unit through the fault exit when state::kExit is set.
@@ -80,6 +121,9 @@ class SysEmitter {
   BlockBuilder& b_;
   uint16_t tlb_base_;  // linear offset of the unit's TLB index
   std::vector<SlowPath> slow_;
+  std::vector<GroupCheck> rechecks_;
+  std::vector<Group> groups_;
+  std::array<uint16_t, kMaxGroups> group_regs_{};  // unit registers, made at first use
   std::vector<CsrExit> csr_exits_;
   std::vector<std::pair<unsigned, BlockBuilder::Label>> fault_exits_;  // (retired, label)
   BlockBuilder::Label common_exit_{};

@@ -11,6 +11,10 @@
 // them without a check, as long as nothing but integer ops, loads and forward branches comes
 // between the andi and them; only the RAM access keeps its check (docs/RISCV_SYSTEM.md has the
 // host instructions per hit).
+#include <array>
+#include <optional>
+
+#include "jit/rv64/mem_groups.hpp"
 #include "jit/rv64/translate_float.hpp"
 #include "jit/rv64/translate_int.hpp"
 #include "jit/rv64/translate_sys.hpp"
@@ -33,12 +37,27 @@ constexpr size_t kSlowPathWords = 16;
 constexpr size_t kCommonExitWords = 80;
 constexpr size_t kFaultExitWords = 2;
 
-struct MemOp {
+// Bound of the words a group's leader adds to its slow path (the span checked again) and a
+// follower to its own (its address).
+constexpr size_t kRecheckWords = 14;
+constexpr size_t kFollowerWords = 1;
+
+uint16_t imm16(int64_t v) {
+  return static_cast<uint16_t>(static_cast<int16_t>(v));
+}
+
+}  // namespace
+
+struct SysEmitter::MemOp {
   Op op;          // the SVI access on a TLB hit
   Helper helper;  // the slow path
   unsigned size;
   bool store, sign, boxed, fpr;
 };
+
+namespace {
+
+using MemOp = SysEmitter::MemOp;
 
 bool classify(Opcode op, MemOp* m) {
   switch (op) {
@@ -62,10 +81,6 @@ bool classify(Opcode op, MemOp* m) {
   }
 }
 
-uint16_t imm16(int64_t v) {
-  return static_cast<uint16_t>(static_cast<int16_t>(v));
-}
-
 }  // namespace
 
 SysEmitter::SysEmitter(BlockBuilder& b, const SystemTarget& target)
@@ -76,9 +91,19 @@ SysEmitter::SysEmitter(BlockBuilder& b, const SystemTarget& target)
   static_assert(vm::rv64sys::kTlbLinear + SoftTlb::kBytes <= 0x10000);
 }
 
-bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned index) {
+bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned index,
+                               std::span<const DecodedInsn> after) {
   MemOp m;
   if (!classify(in.op, &m)) return false;
+  for (size_t k = 0; k < groups_.size(); ++k) {
+    Group& g = groups_[k];
+    if (g.followers[g.next] != pc) continue;
+    emit_follower(g, in, m, pc, index);
+    if (++g.next == g.followers.size())
+      groups_.erase(groups_.begin() + static_cast<std::ptrdiff_t>(k));
+    return true;
+  }
+  if (groups_.size() < kMaxGroups && emit_leader(in, m, pc, index, after)) return true;
   SlowPath s{};
   s.pc = pc;
   s.retired = index;
@@ -128,10 +153,129 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
   return true;
 }
 
+// The span check of a group (mem_groups.hpp): the entry of the span's first byte (va), compared
+// with the page of its last byte (vx): an entry holds only a page of its own index, and the two
+// pages are at most one apart, so a hit says both are the entry's page. No alignment bits: a
+// misaligned member inside the page is an ordinary access. Then host = the linear address of va.
+void SysEmitter::emit_group_check(const GroupCheck& c, BlockBuilder::Label miss) {
+  if (c.vx != 0) {
+    b_.emit(Op::AddI, c.vx, c.base, imm16(c.vx_imm));
+    b_.emit(Op::AndI, c.cmp, c.vx, imm16(c.mask));
+    if (c.va != c.base) b_.emit(Op::AddI, c.va, c.base, imm16(c.va_imm));
+  } else {
+    if (c.va != c.base) b_.emit(Op::AddI, c.va, c.base, imm16(c.va_imm));
+    b_.emit(Op::AndI, c.cmp, c.va, imm16(c.mask));
+  }
+  b_.emit(Op::ShrI, c.entry, c.va, 7);
+  b_.emit(Op::AndI, c.entry, c.entry, static_cast<uint16_t>((SoftTlb::kEntries - 1) * 32));
+  b_.emit(Op::LdI64, c.tag, c.entry, c.tag_offset);
+  b_.branch2(Op::Bne, c.tag, c.cmp, miss);
+  b_.emit(Op::LdI64, c.tag, c.entry, static_cast<uint16_t>(tlb_base_ + SoftTlb::kAddend));
+  b_.emit(Op::Add, c.host, c.tag, c.va);
+}
+
+bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc, unsigned index,
+                             std::span<const DecodedInsn> after) {
+  std::optional<MemGroup> plan = plan_mem_group(in, pc, after);
+  if (!plan) return false;
+  std::array<bool, kMaxGroups> used{};
+  for (const Group& g : groups_) used[g.slot] = true;
+  size_t slot = 0;
+  while (used[slot]) ++slot;  // groups_.size() < kMaxGroups
+  if (group_regs_[slot] == 0) group_regs_[slot] = b_.unit_reg();
+
+  SlowPath s{};
+  s.pc = pc;
+  s.retired = index;
+  s.helper = m.helper;
+  s.access = {m.size, m.store, m.sign, m.boxed, m.fpr};
+  s.entry = b_.new_label();
+  s.done = b_.new_label();
+  const uint16_t base = b_.xreg(in.rs1);
+  if (m.store) s.value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  GroupCheck c{};
+  c.base = base;
+  c.host = group_regs_[slot];
+  c.va_imm = plan->low;
+  c.vx_imm = plan->low + plan->span - 1;
+  c.vx = c.vx_imm != c.va_imm ? b_.tmp() : 0;
+  c.va = plan->low != 0 ? b_.tmp() : base;
+  c.entry = b_.tmp();
+  c.tag = b_.tmp();
+  c.cmp = b_.tmp();
+  c.mask = -4096;
+  c.tag_offset =
+      static_cast<uint16_t>(tlb_base_ + (m.store ? SoftTlb::kWriteTag : SoftTlb::kReadTag));
+  emit_group_check(c, s.entry);
+  const auto offset = static_cast<uint16_t>(in.imm - plan->low);
+  if (m.store) {
+    b_.emit(m.op, c.host, s.value, offset);
+  } else {
+    s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
+    b_.emit(m.op, s.dst, c.host, offset);
+    if (m.boxed) emit_box(b_, s.dst);
+  }
+  b_.bind(s.done);
+  // The slow path's own address: va when that is the leader's, else computed there.
+  if (in.imm == 0) {
+    s.va = base;
+  } else if (in.imm == plan->low) {
+    s.va = c.va;
+  } else {
+    s.compute_va = true;
+    s.va_base = base;
+    s.va_imm = static_cast<int16_t>(in.imm);
+    s.va = b_.tmp();
+  }
+  s.pc_reg = c.cmp;
+  s.res = c.entry;
+  s.scratch = c.tag;
+  s.recheck = static_cast<int32_t>(rechecks_.size());
+  rechecks_.push_back(c);
+  slow_.push_back(s);
+  pending_words_ += kSlowPathWords + kRecheckWords;
+  groups_.push_back({plan->base, plan->low, c.host, std::move(plan->followers), 0, slot});
+  return true;
+}
+
+void SysEmitter::emit_follower(Group& g, const DecodedInsn& in, const MemOp& m, uint64_t pc,
+                               unsigned index) {
+  SlowPath s{};
+  s.pc = pc;
+  s.retired = index;
+  s.helper = m.helper;
+  s.access = {m.size, m.store, m.sign, m.boxed, m.fpr};
+  s.entry = b_.new_label();
+  s.done = b_.new_label();
+  const uint16_t base = b_.xreg(in.rs1);
+  if (m.store) s.value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  // host is 0 when the leader's check failed: every member then goes through its helper.
+  b_.branch1(Op::Bz, g.host, s.entry);
+  const auto offset = static_cast<uint16_t>(in.imm - g.low);
+  if (m.store) {
+    b_.emit(m.op, g.host, s.value, offset);
+  } else {
+    s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
+    b_.emit(m.op, s.dst, g.host, offset);
+    if (m.boxed) emit_box(b_, s.dst);
+  }
+  b_.bind(s.done);
+  s.compute_va = in.imm != 0;
+  s.va_base = base;
+  s.va_imm = static_cast<int16_t>(in.imm);
+  s.va = in.imm != 0 ? b_.tmp() : base;
+  s.pc_reg = b_.tmp();
+  s.res = b_.tmp();
+  s.scratch = b_.tmp();
+  slow_.push_back(s);
+  pending_words_ += kSlowPathWords + kFollowerWords;
+}
+
 void SysEmitter::emit_slow_path(const SlowPath& s) {
   b_.bind(s.entry);
   // The pc map then names this instruction for an SVI trap in its slow path.
   b_.begin_insn(s.pc);
+  if (s.compute_va) b_.emit(Op::AddI, s.va, s.va_base, static_cast<uint16_t>(s.va_imm));
   b_.load_const(s.pc_reg, s.pc, s.scratch);
   if (s.access.store) {
     b_.call_helper(s.helper, 0, {s.va, s.value, s.pc_reg});
@@ -142,6 +286,16 @@ void SysEmitter::emit_slow_path(const SlowPath& s) {
   if (!s.access.store) {
     b_.emit(Op::Mov, s.dst, s.res);
     if (s.access.boxed) emit_box(b_, s.dst);
+  }
+  if (s.recheck >= 0) {
+    // The helper filled the entry when it could: the followers go on through it, or (a device,
+    // a page with code, a span across pages) through their own slow paths.
+    const GroupCheck& c = rechecks_[static_cast<size_t>(s.recheck)];
+    const BlockBuilder::Label fail = b_.new_label();
+    emit_group_check(c, fail);
+    b_.branch1(Op::Jmp, 0, s.done);
+    b_.bind(fail);
+    b_.emit(Op::Mov, c.host, BlockBuilder::kZero);
   }
   b_.branch1(Op::Jmp, 0, s.done);
 }
@@ -168,6 +322,7 @@ BlockBuilder::Label SysEmitter::fault_exit(unsigned retired) {
 void SysEmitter::finish() {
   for (const SlowPath& s : slow_) emit_slow_path(s);
   slow_.clear();
+  rechecks_.clear();
   for (const CsrExit& c : csr_exits_) emit_csr_exit(c);
   csr_exits_.clear();
   if (!common_used_) return;

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "jit/rv64/guest_module.hpp"
+#include "jit/rv64/mem_groups.hpp"
 #include "jit/rv64/translate_float.hpp"
 #include "jit/rv64/translate_int.hpp"
 #include "jit/rv64/translate_sys.hpp"
@@ -105,6 +107,11 @@ class RegionTranslator {
   static constexpr size_t kMaxWords = 12000;
   // A return dispatch compares at most this many return points.
   static constexpr size_t kMaxReturnPoints = 8;
+  // How far a group's leader looks for members, and what no group reaches past (control flow,
+  // helpers that may change a translation).
+  static constexpr size_t kGroupLookahead = kMaxBlockInsns;
+  static constexpr uint32_t kGroupEnds = isa::rv64::kBranch | isa::rv64::kJump |
+                                         isa::rv64::kSystem | isa::rv64::kCsr | isa::rv64::kAtomic;
 
   struct Block {
     uint64_t start;
@@ -130,6 +137,9 @@ class RegionTranslator {
 
   // Emits block `i`. False when its first instruction cannot be fetched and it is the entry.
   bool emit_block(size_t i);
+  // Decodes the block's instructions up to ahead_[k], within its page; false when that one
+  // cannot be fetched (or starts on the next page).
+  bool decode_ahead(size_t k);
   // Emits instruction `in` at `pc`, the block's instruction number `index`. True when it ended
   // the block (every path of it left the block).
   bool translate_insn(const DecodedInsn& in, uint64_t pc, unsigned index);
@@ -166,6 +176,12 @@ class RegionTranslator {
   std::vector<Block> blocks_;
   std::vector<size_t> work_;  // blocks to emit (run() takes the shallowest)
   std::vector<Stub> stubs_;
+  // The block being emitted, decoded from its start (decode_ahead), and what follows the
+  // instruction being translated (a group's leader reads it).
+  std::vector<DecodedInsn> ahead_;
+  uint64_t ahead_start_ = 0, ahead_end_ = 0;
+  bool ahead_failed_ = false;
+  std::span<const DecodedInsn> after_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
   // (pc map index of a block's first instruction, its guest pc): block_starts once finished.
   std::vector<std::pair<size_t, uint64_t>> starts_;
@@ -314,7 +330,7 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
   };
 
   if (sys_) {
-    if (sys_->translate_mem(in, pc, index) || sys_->translate_atomic(in, pc, index) ||
+    if (sys_->translate_mem(in, pc, index, after_) || sys_->translate_atomic(in, pc, index) ||
         sys_->translate_csr_sfence(in, pc, index))
       return false;
     if (translate_privileged(b, in, pc, index)) return true;
@@ -398,12 +414,36 @@ bool RegionTranslator::translate_insn(const DecodedInsn& in, uint64_t pc, unsign
   return illegal();
 }
 
+bool RegionTranslator::decode_ahead(size_t k) {
+  while (ahead_.size() <= k) {
+    if (ahead_failed_) return false;
+    const uint64_t pc = ahead_end_;
+    if ((pc & kPageMask) != (ahead_start_ & kPageMask)) return false;
+    uint16_t lo = 0, hi = 0;
+    bool ok = fetch_(pc, &lo);
+    const bool wide = ok && isa::rv64::insn_length(lo) == 4;
+    if (wide) ok = fetch_(pc + 2, &hi);
+    if (!ok) {
+      ahead_failed_ = true;
+      return false;
+    }
+    ahead_.push_back(wide ? isa::rv64::decode(lo | (uint32_t{hi} << 16))
+                          : isa::rv64::decode_compressed(lo));
+    ahead_end_ += ahead_.back().length;
+  }
+  return true;
+}
+
 bool RegionTranslator::emit_block(size_t i) {
   const uint64_t start = blocks_[i].start;
   function_ = blocks_[i].function;
   depth_ = blocks_[i].depth;
   b_.bind(blocks_[i].label);
   b_.begin_block();
+  if (sys_) sys_->begin_block();
+  ahead_.clear();
+  ahead_start_ = ahead_end_ = start;
+  ahead_failed_ = false;
   // A block admitted before the instruction budget ran out may find none left: it is an exit.
   const unsigned cap =
       i == 0 ? kMaxBlockInsns
@@ -422,17 +462,22 @@ bool RegionTranslator::emit_block(size_t i) {
       }
       break;
     }
-    uint16_t lo = 0, hi = 0;
-    bool ok = fetch_(pc, &lo);
-    const bool wide = ok && isa::rv64::insn_length(lo) == 4;
-    if (wide) ok = fetch_(pc + 2, &hi);
-    if (!ok) {
+    if (!decode_ahead(count)) {
       if (count == 0 && i == 0) return false;
       emit_exit_to(b_, pc, count);  // the next unit's translation reports the fault
       break;
     }
-    const DecodedInsn in =
-        wide ? isa::rv64::decode(lo | (uint32_t{hi} << 16)) : isa::rv64::decode_compressed(lo);
+    const DecodedInsn in = ahead_[count];
+    // A memory access may lead a group of the accesses after it (mem_groups.hpp).
+    if (sys_ && plain_access_size(in.op) != 0) {
+      for (size_t k = count + 1; k <= count + kGroupLookahead && k < cap; ++k) {
+        const uint32_t flags = isa::rv64::op_info(ahead_[k - 1].op).flags;
+        if ((flags & kGroupEnds) != 0 || !decode_ahead(k)) break;
+      }
+      after_ = std::span<const DecodedInsn>(ahead_).subspan(count + 1);
+    } else {
+      after_ = {};
+    }
     b_.begin_insn(pc);
     ++insns_;
     const bool ended = translate_insn(in, pc, count);

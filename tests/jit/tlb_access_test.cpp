@@ -88,7 +88,7 @@ struct Found {
 Found find(const std::vector<Word>& code, uint64_t memory_size = 65536) {
   isa::Module m;
   isa::Function f;
-  f.regs.assign(8, isa::ValType::I64);
+  f.regs.assign(10, isa::ValType::I64);
   f.code = code;
   Found out;
   std::vector<bool> entries(code.size(), false);
@@ -154,6 +154,74 @@ TEST(TlbCheckShape, NotWhereATemporaryLivesOnOrTheWordsDiffer) {
   w = check_code({});
   w[7] = make_abc(Op::Add, kTag, kTag, kBase);  // the addend plus another register
   EXPECT_TRUE(find(w).checks.empty());
+}
+
+// A group's span check (jit/rv64/mem_groups.hpp): the compared value from vx = the span's last
+// byte, the entry from va (the base itself, or `addi va, base, low` after the andi), the linear
+// address into `host`, which the followers read after the access.
+constexpr uint16_t kVx = 8;
+std::vector<Word> group_code(bool va_temp, uint16_t host = kOther, bool vx_read_after = false) {
+  std::vector<Word> w;
+  const uint16_t va = va_temp ? kVa : kBase;
+  w.push_back(make_abc(Op::AddI, kVx, kBase, u16(va_temp ? 103 : 43)));
+  w.push_back(make_abc(Op::AndI, kCmp, kVx, u16(-4096)));
+  if (va_temp) w.push_back(make_abc(Op::AddI, kVa, kBase, u16(96)));
+  w.push_back(make_abc(Op::ShrI, kEntry, va, 7));
+  w.push_back(make_abc(Op::AndI, kEntry, kEntry, u16(0x1fe0)));
+  w.push_back(make_abc(Op::LdI64, kTag, kEntry, 0x1000));
+  const size_t bne = w.size();
+  w.push_back(0);  // patched below
+  w.push_back(make_abc(Op::LdI64, kTag, kEntry, 0x1010));
+  w.push_back(make_abc(Op::Add, host, kTag, va));
+  w.push_back(make_abc(Op::LdI64, kDst, host, 8));
+  const size_t done = w.size();
+  w.push_back(make_abc(Op::Add, kDst, kDst, vx_read_after ? kVx : kOther));
+  w.push_back(make_abc(Op::Ret, kDst, 0, 0));
+  const size_t miss = w.size();
+  w.push_back(make_abx(Op::Li, kCmp, 1));
+  w.push_back(make_abc(Op::AddI, kEntry, kBase, 8));
+  w.push_back(make_abc(Op::LdI64, kDst, kEntry, 0));
+  w.push_back(make_abx(Op::Li, kTag, 0));
+  w.push_back(make_abx(Op::Li, kVx, 0));
+  w.push_back(make_abx(Op::Li, kOther, 0));
+  w.push_back(make_abx(Op::Jmp, 0, static_cast<uint32_t>(static_cast<int32_t>(done - w.size()))));
+  w[bne] = make_abc(Op::Bne, kTag, kCmp, static_cast<uint16_t>(miss - bne));
+  return w;
+}
+
+TEST(TlbCheckShape, AGroupsSpanCheckIsFoundWithItsFields) {
+  const Found plain = find(group_code(false));
+  ASSERT_EQ(plain.checks.size(), 1u);
+  const TlbCheck& p = plain.checks[0];
+  EXPECT_EQ(p.first, 0u);
+  EXPECT_EQ(p.access, 8u);
+  EXPECT_FALSE(p.va_temp);
+  EXPECT_EQ(p.va, kBase);
+  EXPECT_EQ(p.vx, kVx);
+  EXPECT_EQ(p.vx_delta, 43);
+  EXPECT_EQ(p.host, kOther);
+  EXPECT_EQ(p.page_mask, -4096);
+
+  const Found temp = find(group_code(true));
+  ASSERT_EQ(temp.checks.size(), 1u);
+  const TlbCheck& t = temp.checks[0];
+  EXPECT_EQ(t.first, 0u);
+  EXPECT_EQ(t.access, 9u);
+  EXPECT_TRUE(t.va_temp);
+  EXPECT_EQ(t.va, kVa);
+  EXPECT_EQ(t.base, kBase);
+  EXPECT_EQ(t.imm, 96);
+  EXPECT_EQ(t.vx, kVx);
+  EXPECT_EQ(t.vx_delta, 7);
+  EXPECT_EQ(t.host, kOther);
+
+  // vx is a temporary like the others: not where it is read after the access.
+  EXPECT_TRUE(find(group_code(true, kOther, true)).checks.empty());
+  // The host address in a temporary of the check.
+  EXPECT_TRUE(find(group_code(true, kEntry)).checks.empty());
+  EXPECT_TRUE(find(group_code(false, kVx)).checks.empty());
+  // A lone check's host is its tag (TheTranslatorsCheckIsFoundWithItsFields).
+  EXPECT_EQ(find(check_code({})).checks[0].host, kTag);
 }
 
 TEST(TlbCheckShape, TheCheckAndSlowPathTemporariesAreNotCounted) {
@@ -326,6 +394,185 @@ TEST(TlbCheckProgram, HitsMissesAndEveryWidthMatchTheInterpreter) {
       EXPECT_EQ(want, run_promised(src, &none)) << "pressure " << pressure << ", " << tail;
     }
   }
+}
+
+// Groups on the same table as tlb_program: three loads (ld.i64 at +8 leading, ld.u16 at +0 and
+// ld.i32 at +40 following, va the base itself) and two stores (st.i32 at +100 leading, st.i64 at
+// +96 following, va = base + 96), on bases that are sometimes misaligned and whose span sometimes
+// crosses a page (then the check misses: the compared page is the span's last byte's). A miss
+// sets the host address to 0 and each follower takes its own slow path.
+std::string group_program(bool pressure) {
+  const Pressure hot = pressure ? Pressure::make() : Pressure{};
+  return fmt::format(
+      R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %i: i64, %p: i64, %e: i64, %t: i64, %base: i64, %va: i64, %cmp: i64
+  .reg %ent: i64, %tag: i64, %v: i64, %acc: i64, %n: i64, %vx: i64, %host: i64{}
+{}
+  li %p, 0
+fill:
+  shli %e, %p, 5
+  shli %t, %p, 12
+  st.i64 %e, %t, 0x1000
+  st.i64 %e, %t, 0x1008
+  andi %v, %p, 7
+  shli %v, %v, 12
+  addi %v, %v, 0x4000
+  sub %v, %v, %t
+  st.i64 %e, %v, 0x1010
+  li %v, 5
+  remu %v, %p, %v
+  bnz %v, mapped
+  li %v, -1
+  st.i64 %e, %v, 0x1000
+  st.i64 %e, %v, 0x1008
+mapped:
+  addi %p, %p, 1
+  li %t, 64
+  bne %p, %t, fill
+  li %acc, 0
+  li %i, 0
+  li %n, 900
+loop:
+{}  muli %base, %i, 0x1e37
+  andi %base, %base, 0x3fff
+  shli %base, %base, 4
+  andi %t, %i, 3
+  add %base, %base, %t
+  addi %vx, %base, 43
+  andi %cmp, %vx, -4096
+  shri %ent, %base, 7
+  andi %ent, %ent, 0x1fe0
+  ld.i64 %tag, %ent, 0x1000
+  bne %tag, %cmp, gmiss
+  ld.i64 %tag, %ent, 0x1010
+  add %host, %tag, %base
+  ld.i64 %v, %host, 8
+gdone:
+  add %acc, %acc, %v
+  bz %host, f1miss
+  ld.u16 %v, %host, 0
+f1done:
+  add %acc, %acc, %v
+  bz %host, f2miss
+  ld.i32 %v, %host, 40
+f2done:
+  add %acc, %acc, %v
+  addi %vx, %base, 103
+  andi %cmp, %vx, -4096
+  addi %va, %base, 96
+  shri %ent, %va, 7
+  andi %ent, %ent, 0x1fe0
+  ld.i64 %tag, %ent, 0x1008
+  bne %tag, %cmp, smiss
+  ld.i64 %tag, %ent, 0x1010
+  add %host, %tag, %va
+  st.i32 %host, %acc, 4
+sdone:
+  bz %host, s1miss
+  st.i64 %host, %i, 0
+s1done:
+  addi %i, %i, 1
+  bne %i, %n, loop
+  li %p, 0x4000
+sum:
+  ld.i64 %v, %p, 0
+  add %acc, %acc, %v
+  muli %acc, %acc, 3
+  addi %p, %p, 8
+  li %t, 0xc000
+  bne %p, %t, sum
+  ret %acc
+gmiss:
+  li %cmp, 1
+  addi %va, %base, 8
+  call %ent, slow(%va)
+  ld.i64 %v, %ent, 0
+  addi %v, %v, 7
+  li %tag, 0
+  li %host, 0
+  jmp gdone
+f1miss:
+  call %t, slow(%base)
+  ld.u16 %v, %t, 0
+  addi %v, %v, 100
+  jmp f1done
+f2miss:
+  addi %va, %base, 40
+  call %t, slow(%va)
+  ld.i32 %v, %t, 0
+  jmp f2done
+smiss:
+  li %cmp, 2
+  call %ent, slow(%va)
+  addi %t, %i, 1
+  st.i32 %ent, %t, 0
+  li %tag, 0
+  li %host, 0
+  jmp sdone
+s1miss:
+  addi %va, %base, 96
+  call %t, slow(%va)
+  st.i64 %t, %acc, 0
+  jmp s1done
+.end
+.func slow(%a: i64) -> i64
+  .reg %t: i64
+  shri %t, %a, 12
+  andi %t, %t, 7
+  shli %t, %t, 12
+  addi %t, %t, 0x4000
+  andi %a, %a, 0xfff
+  add %t, %t, %a
+  ret %t
+.end
+)",
+      hot.regs, hot.init, hot.hot);
+}
+
+TEST(TlbCheckProgram, GroupsMatchTheInterpreter) {
+  for (const bool pressure : {false, true}) {
+    const std::string src = group_program(pressure);
+    const std::string want = run_promised(src, nullptr);
+    EXPECT_EQ(want.find("trap"), std::string::npos) << want;
+    EXPECT_EQ(want, run_promised(src, &kFixed)) << "pressure " << pressure;
+    const CodePromises none{};
+    EXPECT_EQ(want, run_promised(src, &none)) << "pressure " << pressure;
+  }
+}
+
+// Both group checks are emitted as one piece each, the host address left in a cache register.
+TEST(TlbCheckProgram, AGroupsCheckIsFusedAndItsHostIsCached) {
+  std::unique_ptr<vm::Program> p = testing::load_test_program(group_program(false), "main", {}, -1);
+  ASSERT_TRUE(p);
+  const auto& inst = p->instances().front();
+  const vm::FuncInfo* main = nullptr;
+  for (const vm::FuncInfo& f : inst->funcs)
+    if (f.name == "main") main = &f;
+  ASSERT_NE(main, nullptr);
+  const isa::Function& fn = inst->module.funcs[main->index];
+  std::vector<isa::Insn> insns;
+  std::vector<bool> entries(fn.code.size() + 1, false);
+  for (const isa::Insn& in : isa::CodeWalk(inst->module, fn)) {
+    insns.push_back(in);
+    if (isa::info(in.op()).flags & isa::kBranch)
+      entries[static_cast<size_t>(int64_t{in.pc} + isa::branch_offset(in.word))] = true;
+  }
+  const std::vector<TlbCheck> checks = find_tlb_checks(
+      insns, entries, 65536, [](const isa::Insn& in) { return isa::is_def(isa::info(in.op()).a); });
+  // .reg order: ... %vx r13, %host r14.
+  ASSERT_EQ(checks.size(), 2u);
+  for (const TlbCheck& c : checks) {
+    EXPECT_EQ(c.vx, 13);
+    EXPECT_EQ(c.host, 14);
+  }
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  Emitter e(code, *main, fn, nullptr, kFixed);
+  ASSERT_TRUE(e.emit_function());
+  EXPECT_TRUE(e.cached(14));
+  for (uint16_t r : {7, 8, 9, 13}) EXPECT_FALSE(e.cached(r)) << r;
 }
 
 // GUEST: an entry whose addend leads outside the memory traps at the access, as interpreted.

@@ -93,6 +93,8 @@ class FakeMemory final : public SysMemory {
   uint64_t result = 0;
   // Set: every call raises this exception cause (tval = va) and returns 0.
   std::optional<uint32_t> fault_cause;
+  // With fault_cause: only an access of this address faults (any, without it).
+  std::optional<uint64_t> fault_va;
   // Stores, AMOs and SCs report SysExit::CodeWritten.
   bool code_written = false;
   // CSR instructions and sfence.vma report SysExit::Done.
@@ -139,7 +141,7 @@ class FakeMemory final : public SysMemory {
   }
   void put(uint32_t off, uint64_t v) { std::memcpy(linear_ + off, &v, 8); }
   uint64_t answer(uint64_t va, uint64_t pc, bool writes) {
-    if (fault_cause) {
+    if (fault_cause && (!fault_va || *fault_va == va)) {
       put(state::kExit, static_cast<uint64_t>(SysExit::Trap));
       put(state::kPc, pc);
       put(sysstate::kTrapCause, *fault_cause);

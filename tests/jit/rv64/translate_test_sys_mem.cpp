@@ -116,15 +116,16 @@ TEST(SysMem, ReadOnlyPageStoresTakeTheSlowPath) {
   EXPECT_EQ(r.peek_pa<uint64_t>(kDataPa), 99u);  // the fake stores nothing
 }
 
-TEST(SysMem, MisalignedAccessesAlwaysTakeTheSlowPath) {
+// Each access alone (another base register each: no run, mem_groups.hpp).
+TEST(SysMem, MisalignedAccessesAloneTakeTheSlowPath) {
   SysRig r;
   r.map_data();
   r.poke_pa<uint64_t>(kDataPa, 0x0807060504030201);
-  r.set_x(10, kDataVa);
+  for (unsigned x : {10, 12, 13, 14}) r.set_x(x, kDataVa);
   r.set_x(11, 0x55);
   r.mem().result = 0x77;
-  r.run({rv::ld(5, 10, 4), rv::lh(6, 10, 1), rv::lw(7, 10, 2), rv::lbu(8, 10, 3), rv::sw(11, 10, 6),
-         rv::sb(11, 10, 7)});
+  r.run({rv::ld(5, 10, 4), rv::lh(6, 12, 1), rv::lw(7, 13, 2), rv::lbu(8, 14, 3), rv::sw(11, 10, 6),
+         rv::sb(11, 12, 7)});
   const std::vector<Call> want = {
       {Call::Load, kDataVa + 4, 0, 8, false, kCodeVa},
       {Call::Load, kDataVa + 1, 0, 2, true, kCodeVa + 4},
@@ -135,6 +136,107 @@ TEST(SysMem, MisalignedAccessesAlwaysTakeTheSlowPath) {
   EXPECT_EQ(r.x(5), 0x77u);
   EXPECT_EQ(r.x(8), 0x04u);  // a byte is never misaligned: it hit
   EXPECT_EQ(r.peek_pa<uint8_t>(kDataPa + 7), 0x55u);
+}
+
+// The TLB checks (their branch to the slow path) inline in the one-block unit `r` translated
+// last: before its exit's `ret`, after which come the slow paths.
+size_t tlb_checks(const SysRig& r) {
+  size_t n = 0;
+  for (isa::Word w : r.last_block().fn.code) {
+    if (isa::op_of(w) == isa::Op::Ret) break;
+    n += isa::op_of(w) == isa::Op::Bne;
+  }
+  return n;
+}
+
+// mem_groups.hpp: stores off x10, then loads off it, each run checked once for its span.
+TEST(SysMem, ARunOffOneBaseIsCheckedOnceForItsSpan) {
+  SysRig r;
+  r.map_data();
+  r.poke_pa<uint64_t>(kDataPa + 0x80, 0x1122334455667788);
+  r.set_x(10, kDataVa + 0x40);
+  r.set_x(11, 0xaaaa);
+  r.set_x(12, 0xbbbb);
+  r.run({rv::sd(11, 10, 0), rv::addi(5, 0, 1), rv::sd(12, 10, 8), rv::sw(12, 10, -4),
+         rv::ld(6, 10, 0x40), rv::lw(7, 10, 8), rv::lhu(8, 10, -4)});
+  EXPECT_TRUE(r.mem().calls.empty());
+  EXPECT_EQ(tlb_checks(r), 2u);  // one per run: the stores', the loads'
+  EXPECT_EQ(r.peek_pa<uint64_t>(kDataPa + 0x40), 0xaaaau);
+  EXPECT_EQ(r.peek_pa<uint64_t>(kDataPa + 0x48), 0xbbbbu);
+  EXPECT_EQ(r.peek_pa<uint32_t>(kDataPa + 0x3c), 0xbbbbu);
+  EXPECT_EQ(r.x(6), 0x1122334455667788u);
+  EXPECT_EQ(r.x(7), 0xbbbbu);
+  EXPECT_EQ(r.x(8), 0xbbbbu);
+  EXPECT_EQ(r.state(state::kInstret), 7u);
+}
+
+// Inside the page a misaligned member is an ordinary access (RISC-V allows it).
+TEST(SysMem, ARunsMisalignedMembersInsideThePageHit) {
+  SysRig r;
+  r.map_data();
+  r.poke_pa<uint64_t>(kDataPa, 0x0807060504030201);
+  r.poke_pa<uint64_t>(kDataPa + 8, 0x100f0e0d0c0b0a09);
+  r.set_x(10, kDataVa);
+  r.run({rv::ld(5, 10, 4), rv::lh(6, 10, 1), rv::lw(7, 10, 2)});
+  EXPECT_TRUE(r.mem().calls.empty());
+  EXPECT_EQ(r.x(5), 0x0c0b0a0908070605u);
+  EXPECT_EQ(r.x(6), 0x0302u);
+  EXPECT_EQ(r.x(7), 0x06050403u);
+}
+
+// A span across the page end: the check fails, and each member takes its own slow path, in
+// order (the fake fills no entry, so the leader's second look fails too).
+TEST(SysMem, ARunAcrossAPageEndTakesEachMembersSlowPath) {
+  SysRig r;
+  r.map_data();
+  r.set_x(10, kDataVa + 0xff8);
+  r.set_x(11, 1);
+  r.set_x(12, 2);
+  r.mem().result = 0x33;
+  r.run({rv::sd(11, 10, 0), rv::sd(12, 10, 8), rv::ld(5, 10, 0), rv::ld(6, 10, 8)});
+  const std::vector<Call> want = {
+      {Call::Store, kDataVa + 0xff8, 1, 8, false, kCodeVa},
+      {Call::Store, kDataVa + 0x1000, 2, 8, false, kCodeVa + 4},
+      {Call::Load, kDataVa + 0xff8, 0, 8, false, kCodeVa + 8},
+      {Call::Load, kDataVa + 0x1000, 0, 8, false, kCodeVa + 12},
+  };
+  EXPECT_EQ(r.mem().calls, want);
+  EXPECT_EQ(r.x(5), 0x33u);
+  EXPECT_EQ(r.x(6), 0x33u);
+}
+
+// A later member's fault leaves with the members before it done and counted.
+TEST(SysMem, ARunsLaterMemberFaultsAfterTheOnesBefore) {
+  SysRig r;
+  r.set_x(10, kDataVa + 0xff8);
+  r.set_x(11, 1);
+  r.set_x(12, 2);
+  r.set_state(state::kInstret, 10);
+  r.mem().fault_cause = vm::rv64sys::kCauseStorePage;
+  r.mem().fault_va = kDataVa + 0x1000;
+  const Outcome o =
+      r.run({rv::sd(11, 10, 0), rv::addi(5, 0, 7), rv::sd(12, 10, 8), rv::addi(6, 0, 9)});
+  EXPECT_EQ(o.ret, (kCodeVa + 8) | 1);
+  EXPECT_EQ(r.state(sysstate::kTrapTval), kDataVa + 0x1000);
+  EXPECT_EQ(r.mem().calls.size(), 2u);
+  EXPECT_EQ(r.x(5), 7u);
+  EXPECT_EQ(r.x(6), 0u);
+  EXPECT_EQ(r.state(state::kInstret), 12u);
+}
+
+// A load into the base ends the run: the access after it is checked on its own.
+TEST(SysMem, ALoadIntoTheBaseEndsTheRun) {
+  SysRig r;
+  r.map_data();
+  r.poke_pa<uint64_t>(kDataPa + 0x100, kDataVa + 0x800);
+  r.poke_pa<uint64_t>(kDataPa + 0x108, 5);
+  r.poke_pa<uint64_t>(kDataPa + 0x808, 72);
+  r.set_x(10, kDataVa + 0x100);
+  r.run({rv::ld(5, 10, 8), rv::ld(10, 10, 0), rv::ld(6, 10, 8)});
+  EXPECT_TRUE(r.mem().calls.empty());
+  EXPECT_EQ(tlb_checks(r), 2u);
+  EXPECT_EQ(r.x(5), 5u);
+  EXPECT_EQ(r.x(6), 72u);
 }
 
 TEST(SysMem, HelperFaultLeavesWithTheTrapAndEarlierWorkWrittenBack) {

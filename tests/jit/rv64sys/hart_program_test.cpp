@@ -123,6 +123,12 @@ TEST_P(HartProgram, StatsGiveTheHostKernelsShareOfTheCpuTime) {
   EXPECT_LE(kernel, cpu + 0.0005) << s;  // both printed to the millisecond
 }
 
+// Runs of accesses off one base checked once (jit/rv64/mem_groups.hpp): inside a page,
+// misaligned, across a page end, on a device, a load into the base, a fault at a later member.
+TEST_P(HartProgram, AccessRunsCheckedOnceBehaveAsAccessesOneByOne) {
+  expect_pass(run("mem_groups", false, Priv::Machine));
+}
+
 TEST_P(HartProgram, DelegationToSupervisorAndSret) {
   expect_pass(run("s_deleg", false, Priv::Machine));
 }
