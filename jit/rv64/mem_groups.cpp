@@ -75,12 +75,13 @@ std::optional<MemGroup> plan_mem_group(const DecodedInsn& leader, uint64_t pc,
       if (hi - lo <= kMaxGroupSpan) {
         low = lo;
         high = hi;
-        g.followers.push_back(here);
+        g.followers[g.count++] = here;
+        if (g.count == kMaxFollowers) break;
       }
     }
     if (writes_x(in, g.base)) break;
   }
-  if (g.followers.empty()) return std::nullopt;
+  if (g.count == 0) return std::nullopt;
   g.low = low;
   g.span = static_cast<uint32_t>(high - low);
   return g;

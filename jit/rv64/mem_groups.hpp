@@ -17,26 +17,30 @@
 // crosses a page, and the group's check proves its span within one).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <vector>
 
 #include "isa/rv64/decoder.hpp"
 
 namespace strata::jit::rv64 {
 
-struct MemGroup {
-  uint8_t base = 0;  // x register
-  bool store = false;
-  int64_t low = 0;                  // the lowest member offset
-  uint32_t span = 0;                // bytes from low to the end of the highest member
-  std::vector<uint64_t> followers;  // their pcs, ascending
-};
-
 // The span a group may cover: a larger one crosses a page more often (its members then take the
 // slow path one by one).
 inline constexpr uint32_t kMaxGroupSpan = 256;
+// Followers a group may have (a prologue saving ra and s0-s11 has twelve).
+inline constexpr size_t kMaxFollowers = 15;
+
+struct MemGroup {
+  uint8_t base = 0;  // x register
+  bool store = false;
+  int64_t low = 0;    // the lowest member offset
+  uint32_t span = 0;  // bytes from low to the end of the highest member
+  uint8_t count = 0;  // followers
+  std::array<uint64_t, kMaxFollowers> followers{};  // their pcs, ascending
+};
 
 // Bytes a load or store of `op` accesses; 0 for any other instruction (atomics included).
 unsigned plain_access_size(isa::rv64::Opcode op);

@@ -20,6 +20,7 @@
 
 #include "isa/rv64/decoder.hpp"
 #include "jit/rv64/block_builder.hpp"
+#include "jit/rv64/mem_groups.hpp"
 #include "jit/rv64/translator.hpp"
 
 namespace strata::jit::rv64 {
@@ -48,6 +49,9 @@ class SysEmitter {
   void finish();
   // Words finish() will add at most (the region driver keeps the unit within J16 reach).
   size_t pending_words() const { return pending_words_; }
+  // TranslatedBlock::tlb_checks and checked_by_run so far.
+  uint32_t tlb_checks() const { return tlb_checks_; }
+  uint32_t checked_by_run() const { return checked_by_run_; }
 
  private:
   struct Access {
@@ -88,8 +92,8 @@ class SysEmitter {
     uint8_t base;
     int64_t low;
     uint16_t host;  // the linear address of base + low, or 0: the members take their slow paths
-    std::vector<uint64_t> followers;  // ascending; followers[next] is the next one to emit
-    size_t next;
+    std::array<uint64_t, kMaxFollowers> followers;  // ascending; [next] is the next to emit
+    size_t count, next;
     size_t slot;  // of group_regs_
   };
   static constexpr size_t kMaxGroups = 2;
@@ -129,6 +133,7 @@ class SysEmitter {
   BlockBuilder::Label common_exit_{};
   bool common_used_ = false;
   size_t pending_words_ = 0;
+  uint32_t tlb_checks_ = 0, checked_by_run_ = 0;
 };
 
 // mret, sret and wfi in system mode: the special exit (vm/rv64sys/sys_layout.hpp) that ends the

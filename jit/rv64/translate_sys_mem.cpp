@@ -99,10 +99,11 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
     Group& g = groups_[k];
     if (g.followers[g.next] != pc) continue;
     emit_follower(g, in, m, pc, index);
-    if (++g.next == g.followers.size())
-      groups_.erase(groups_.begin() + static_cast<std::ptrdiff_t>(k));
+    ++checked_by_run_;
+    if (++g.next == g.count) groups_.erase(groups_.begin() + static_cast<std::ptrdiff_t>(k));
     return true;
   }
+  ++tlb_checks_;
   if (groups_.size() < kMaxGroups && emit_leader(in, m, pc, index, after)) return true;
   SlowPath s{};
   s.pc = pc;
@@ -234,7 +235,7 @@ bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc,
   rechecks_.push_back(c);
   slow_.push_back(s);
   pending_words_ += kSlowPathWords + kRecheckWords;
-  groups_.push_back({plan->base, plan->low, c.host, std::move(plan->followers), 0, slot});
+  groups_.push_back({plan->base, plan->low, c.host, plan->followers, plan->count, 0, slot});
   return true;
 }
 

@@ -83,6 +83,11 @@ Op branch_op(Opcode op) {
 // longjmp or a return to a caller outside the region simply leave the unit. Measured and not
 // kept (docs/RV64.md "Returns inside a unit"): return points that are new code, and callees
 // outside the entry's two pages.
+std::vector<DecodedInsn>& ahead_buffer() {
+  thread_local std::vector<DecodedInsn> buffer;
+  return buffer;
+}
+
 class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits,
@@ -107,9 +112,8 @@ class RegionTranslator {
   static constexpr size_t kMaxWords = 12000;
   // A return dispatch compares at most this many return points.
   static constexpr size_t kMaxReturnPoints = 8;
-  // How far a group's leader looks for members, and what no group reaches past (control flow,
-  // helpers that may change a translation).
-  static constexpr size_t kGroupLookahead = kMaxBlockInsns;
+  // What no group of accesses reaches past (control flow, helpers that may change a
+  // translation).
   static constexpr uint32_t kGroupEnds = isa::rv64::kBranch | isa::rv64::kJump |
                                          isa::rv64::kSystem | isa::rv64::kCsr | isa::rv64::kAtomic;
 
@@ -178,9 +182,11 @@ class RegionTranslator {
   std::vector<Stub> stubs_;
   // The block being emitted, decoded from its start (decode_ahead), and what follows the
   // instruction being translated (a group's leader reads it).
-  std::vector<DecodedInsn> ahead_;
+  // (A thread's buffer, kept between units: a translation costs no allocation for it.)
+  std::vector<DecodedInsn>& ahead_ = ahead_buffer();
   uint64_t ahead_start_ = 0, ahead_end_ = 0;
   bool ahead_failed_ = false;
+  bool ahead_whole_ = false;  // decoded as far as a group may reach
   std::span<const DecodedInsn> after_;
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
   // (pc map index of a block's first instruction, its guest pc): block_starts once finished.
@@ -443,7 +449,7 @@ bool RegionTranslator::emit_block(size_t i) {
   if (sys_) sys_->begin_block();
   ahead_.clear();
   ahead_start_ = ahead_end_ = start;
-  ahead_failed_ = false;
+  ahead_failed_ = ahead_whole_ = false;
   // A block admitted before the instruction budget ran out may find none left: it is an exit.
   const unsigned cap =
       i == 0 ? kMaxBlockInsns
@@ -470,9 +476,11 @@ bool RegionTranslator::emit_block(size_t i) {
     const DecodedInsn in = ahead_[count];
     // A memory access may lead a group of the accesses after it (mem_groups.hpp).
     if (sys_ && plain_access_size(in.op) != 0) {
-      for (size_t k = count + 1; k <= count + kGroupLookahead && k < cap; ++k) {
-        const uint32_t flags = isa::rv64::op_info(ahead_[k - 1].op).flags;
-        if ((flags & kGroupEnds) != 0 || !decode_ahead(k)) break;
+      // Decoded on to the first instruction no group reaches past, once per block.
+      while (!ahead_whole_) {
+        const uint32_t flags = isa::rv64::op_info(ahead_.back().op).flags;
+        if ((flags & kGroupEnds) != 0 || ahead_.size() >= cap || !decode_ahead(ahead_.size()))
+          ahead_whole_ = true;
       }
       after_ = std::span<const DecodedInsn>(ahead_).subspan(count + 1);
     } else {
@@ -523,6 +531,10 @@ Result<TranslatedBlock> RegionTranslator::run() {
   t.end = entry_end_;
   t.guest_insns = insns_;
   t.guest_blocks = std::max<uint32_t>(emitted_blocks_, 1);
+  if (sys_) {
+    t.tlb_checks = sys_->tlb_checks();
+    t.checked_by_run = sys_->checked_by_run();
+  }
   t.has_loop = has_loop_;
   std::sort(ranges_.begin(), ranges_.end());
   for (const auto& r : ranges_) {

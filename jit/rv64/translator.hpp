@@ -75,6 +75,9 @@ struct TranslatedBlock {
   uint64_t end = 0;    // one past the last byte of the entry block's last instruction
   uint32_t guest_insns = 0;
   uint32_t guest_blocks = 1;  // guest basic blocks translated into the unit
+  // System mode: the loads and stores with an inline TLB check (each alone, or the first of a
+  // run: mem_groups.hpp), and those a run's check covered.
+  uint32_t tlb_checks = 0, checked_by_run = 0;
   // The guest bytes the unit was translated from: disjoint [lo, hi) ranges, ascending. Empty
   // means [start, end) (a unit built by hand).
   std::vector<std::pair<uint64_t, uint64_t>> ranges;

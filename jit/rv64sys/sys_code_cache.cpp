@@ -63,6 +63,8 @@ CachedBlock* SysCodeCache::insert(const UnitKey& key, rv64::TranslatedBlock bloc
   ++stats_.translated;
   stats_.guest_insns += b->block.guest_insns;
   stats_.svi_words += b->block.fn.code.size();
+  stats_.tlb_checks += b->block.tlb_checks;
+  stats_.checked_by_run += b->block.checked_by_run;
   stats_.translate.record_ns(translate_ns);
   pages_[key.pa >> 12].push_back(key);
   mark_code_page(key.pa >> 12, true);
@@ -189,6 +191,9 @@ std::string SysCodeCache::format_stats() const {
                   s.translated, s.guest_insns, s.svi_words, units_.size());
   out += fmt::format("  translation    mean {:.2f} µs, p99 {:.2f} µs per unit\n",
                      s.translate.mean_us(), s.translate.p99_us());
+  out += fmt::format(
+      "  tlb checks     {} loads and stores checked inline, {} more covered by a run's check\n",
+      s.tlb_checks, s.checked_by_run);
   out += fmt::format("  lookups        front {} hits; map {} hits; {} misses\n", s.front_hits,
                      s.map_hits, s.misses);
   const std::uint64_t lookups = s.front_hits + s.map_hits + s.misses;

@@ -91,6 +91,9 @@ struct SysCacheStats {
   std::uint64_t translated = 0;
   std::uint64_t guest_insns = 0;
   std::uint64_t svi_words = 0;  // of the translated functions
+  // Loads and stores translated with a TLB check of their own, and covered by a run's check
+  // (rv64::TranslatedBlock::tlb_checks, checked_by_run).
+  std::uint64_t tlb_checks = 0, checked_by_run = 0;
   LatencyStats translate;
   std::uint64_t front_hits = 0, map_hits = 0, misses = 0;
   std::uint64_t links_taken = 0;         // dispatches that followed a successor link, no lookup

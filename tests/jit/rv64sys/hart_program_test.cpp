@@ -127,6 +127,19 @@ TEST_P(HartProgram, StatsGiveTheHostKernelsShareOfTheCpuTime) {
 // misaligned, across a page end, on a device, a load into the base, a fault at a later member.
 TEST_P(HartProgram, AccessRunsCheckedOnceBehaveAsAccessesOneByOne) {
   expect_pass(run("mem_groups", false, Priv::Machine));
+  // --stats counts them: "tlb checks N loads and stores checked inline, M more covered by a
+  // run's check" (stores_loads alone has two runs with three members each).
+  const std::string s = hart_->stats();
+  const std::size_t at = s.find("tlb checks ");
+  unsigned long inline_checks = 0, covered = 0;
+  ASSERT_NE(at, std::string::npos) << s;
+  ASSERT_EQ(std::sscanf(s.c_str() + at,
+                        "tlb checks %lu loads and stores checked inline, %lu more covered",
+                        &inline_checks, &covered),
+            2)
+      << s;
+  EXPECT_GE(covered, 4u) << s;
+  EXPECT_GT(inline_checks, 0u) << s;
 }
 
 TEST_P(HartProgram, DelegationToSupervisorAndSret) {
