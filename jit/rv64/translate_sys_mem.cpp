@@ -11,6 +11,9 @@
 // them without a check, as long as nothing but integer ops, loads and forward branches comes
 // between the andi and them; only the RAM access keeps its check (docs/RISCV_SYSTEM.md has the
 // host instructions per hit).
+//
+// A run of accesses off one base register is checked once for its whole span at its first
+// member, the later ones reading the linear address that check left (mem_groups.hpp).
 #include <array>
 #include <optional>
 
