@@ -108,6 +108,12 @@ class SysEmitter {
     bool writes_rd;   // rd is not x0
   };
 
+  // A load's or store's slow path (its labels made) and its sources read; returns the base.
+  uint16_t begin_access(const isa::rv64::DecodedInsn& in, const MemOp& m, uint64_t pc,
+                        unsigned index, SlowPath* s);
+  // The RAM access at linear addr + offset: a store of s->value, or a load into s->dst.
+  void emit_ram_access(const isa::rv64::DecodedInsn& in, const MemOp& m, uint16_t addr,
+                       uint16_t offset, SlowPath* s);
   void emit_group_check(const GroupCheck& c, BlockBuilder::Label miss);
   // A group's leader (false, nothing emitted, when no later access joins it) and follower.
   bool emit_leader(const isa::rv64::DecodedInsn& in, const MemOp& m, uint64_t pc, unsigned index,

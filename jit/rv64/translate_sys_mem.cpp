@@ -108,16 +108,8 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
   }
   ++tlb_checks_;
   if (groups_.size() < kMaxGroups && emit_leader(in, m, pc, index, after)) return true;
-  SlowPath s{};
-  s.pc = pc;
-  s.retired = index;
-  s.helper = m.helper;
-  s.access = {m.size, m.store, m.sign, m.boxed, m.fpr};
-  s.entry = b_.new_label();
-  s.done = b_.new_label();
-  // Sources first: a load's rd may be rs1.
-  const uint16_t base = b_.xreg(in.rs1);
-  if (m.store) s.value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  SlowPath s;
+  const uint16_t base = begin_access(in, m, pc, index, &s);
   s.va = base;
   if (in.imm != 0) {
     s.va = b_.tmp();
@@ -139,14 +131,7 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
   // and an add.
   b_.emit(Op::LdI64, tag, entry, static_cast<uint16_t>(tlb_base_ + SoftTlb::kAddend));
   b_.emit(Op::Add, tag, tag, s.va);
-  if (m.store) {
-    b_.emit(m.op, tag, s.value, 0);
-  } else {
-    // A load into x0 still accesses memory (and may fault): xdef(0) is a scratch register.
-    s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
-    b_.emit(m.op, s.dst, tag, 0);
-    if (m.boxed) emit_box(b_, s.dst);
-  }
+  emit_ram_access(in, m, tag, 0, &s);
   b_.bind(s.done);
   // On the slow path the TLB temporaries are dead: they carry its pc, result and check.
   s.pc_reg = cmp;
@@ -155,6 +140,33 @@ bool SysEmitter::translate_mem(const DecodedInsn& in, uint64_t pc, unsigned inde
   slow_.push_back(s);
   pending_words_ += kSlowPathWords;
   return true;
+}
+
+uint16_t SysEmitter::begin_access(const DecodedInsn& in, const MemOp& m, uint64_t pc,
+                                  unsigned index, SlowPath* s) {
+  *s = SlowPath{};
+  s->pc = pc;
+  s->retired = index;
+  s->helper = m.helper;
+  s->access = {m.size, m.store, m.sign, m.boxed, m.fpr};
+  s->entry = b_.new_label();
+  s->done = b_.new_label();
+  // Sources first: a load's rd may be rs1.
+  const uint16_t base = b_.xreg(in.rs1);
+  if (m.store) s->value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  return base;
+}
+
+void SysEmitter::emit_ram_access(const DecodedInsn& in, const MemOp& m, uint16_t addr,
+                                 uint16_t offset, SlowPath* s) {
+  if (m.store) {
+    b_.emit(m.op, addr, s->value, offset);
+    return;
+  }
+  // A load into x0 still accesses memory (and may fault): xdef(0) is a scratch register.
+  s->dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
+  b_.emit(m.op, s->dst, addr, offset);
+  if (m.boxed) emit_box(b_, s->dst);
 }
 
 // The span check of a group (mem_groups.hpp): the entry of the span's first byte (va), compared
@@ -188,15 +200,8 @@ bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc,
   while (used[slot]) ++slot;  // groups_.size() < kMaxGroups
   if (group_regs_[slot] == 0) group_regs_[slot] = b_.unit_reg();
 
-  SlowPath s{};
-  s.pc = pc;
-  s.retired = index;
-  s.helper = m.helper;
-  s.access = {m.size, m.store, m.sign, m.boxed, m.fpr};
-  s.entry = b_.new_label();
-  s.done = b_.new_label();
-  const uint16_t base = b_.xreg(in.rs1);
-  if (m.store) s.value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  SlowPath s;
+  const uint16_t base = begin_access(in, m, pc, index, &s);
   GroupCheck c{};
   c.base = base;
   c.host = group_regs_[slot];
@@ -211,14 +216,7 @@ bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc,
   c.tag_offset =
       static_cast<uint16_t>(tlb_base_ + (m.store ? SoftTlb::kWriteTag : SoftTlb::kReadTag));
   emit_group_check(c, s.entry);
-  const auto offset = static_cast<uint16_t>(in.imm - plan->low);
-  if (m.store) {
-    b_.emit(m.op, c.host, s.value, offset);
-  } else {
-    s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
-    b_.emit(m.op, s.dst, c.host, offset);
-    if (m.boxed) emit_box(b_, s.dst);
-  }
+  emit_ram_access(in, m, c.host, static_cast<uint16_t>(in.imm - plan->low), &s);
   b_.bind(s.done);
   // The slow path's own address: va when that is the leader's, else computed there.
   if (in.imm == 0) {
@@ -244,25 +242,11 @@ bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc,
 
 void SysEmitter::emit_follower(Group& g, const DecodedInsn& in, const MemOp& m, uint64_t pc,
                                unsigned index) {
-  SlowPath s{};
-  s.pc = pc;
-  s.retired = index;
-  s.helper = m.helper;
-  s.access = {m.size, m.store, m.sign, m.boxed, m.fpr};
-  s.entry = b_.new_label();
-  s.done = b_.new_label();
-  const uint16_t base = b_.xreg(in.rs1);
-  if (m.store) s.value = m.fpr ? b_.freg(in.rs2) : b_.xreg(in.rs2);
+  SlowPath s;
+  const uint16_t base = begin_access(in, m, pc, index, &s);
   // host is 0 when the leader's check failed: every member then goes through its helper.
   b_.branch1(Op::Bz, g.host, s.entry);
-  const auto offset = static_cast<uint16_t>(in.imm - g.low);
-  if (m.store) {
-    b_.emit(m.op, g.host, s.value, offset);
-  } else {
-    s.dst = m.fpr ? b_.fdef(in.rd) : b_.xdef(in.rd);
-    b_.emit(m.op, s.dst, g.host, offset);
-    if (m.boxed) emit_box(b_, s.dst);
-  }
+  emit_ram_access(in, m, g.host, static_cast<uint16_t>(in.imm - g.low), &s);
   b_.bind(s.done);
   s.compute_va = in.imm != 0;
   s.va_base = base;

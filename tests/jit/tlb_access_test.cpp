@@ -266,22 +266,11 @@ std::string check_text(const std::string& setup, const std::string& va, int mask
                      setup, mask, tag_offset, miss, fmt::arg("va", va));
 }
 
-// A program with a table shaped as the hart's TLB (256 entries of 32 bytes at 0x1000: read tag,
-// write tag, addend) mapping guest pages onto 8 pages of "RAM" at 0x4000; a loop checks loads and
-// stores of every width through it (va = base + imm, and a plain base), misses to a slow path
-// that computes the address by hand (and one at r0 + imm), with `hot` registers taking the whole
-// cache (the base then in the window) or not.
-std::string tlb_program(bool pressure, const std::string& access_tail) {
-  const Pressure hot = pressure ? Pressure::make() : Pressure{};
-  // Page p of guest space (p < 64) is RAM page p % 8, present in the table unless p % 5 == 0.
-  return fmt::format(
-      R"(
-.memory 65536
-.func main() -> i64 export
-  .reg %z: i64, %i: i64, %p: i64, %e: i64, %t: i64, %base: i64, %va: i64, %cmp: i64
-  .reg %ent: i64, %tag: i64, %v: i64, %acc: i64, %n: i64{}
-{}
-  li %p, 0
+// The table of the programs below (256 entries of 32 bytes at 0x1000: read tag, write tag,
+// addend) mapping guest pages onto 8 pages of "RAM" at 0x4000: page p of guest space (p < 64)
+// is RAM page p % 8, present in the table unless p % 5 == 0. Then `slow`, their slow paths'
+// address computation.
+constexpr const char* kTableFill = R"(  li %p, 0
 fill:
   shli %e, %p, 5
   shli %t, %p, 12
@@ -302,7 +291,34 @@ mapped:
   addi %p, %p, 1
   li %t, 64
   bne %p, %t, fill
-  li %acc, 0
+)";
+constexpr const char* kSlowFunc = R"(.func slow(%a: i64) -> i64
+  .reg %t: i64
+  shri %t, %a, 12
+  andi %t, %t, 7
+  shli %t, %t, 12
+  addi %t, %t, 0x4000
+  andi %a, %a, 0xfff
+  add %t, %t, %a
+  ret %t
+.end
+)";
+
+// A program with a table shaped as the hart's TLB (256 entries of 32 bytes at 0x1000: read tag,
+// write tag, addend) mapping guest pages onto 8 pages of "RAM" at 0x4000; a loop checks loads and
+// stores of every width through it (va = base + imm, and a plain base), misses to a slow path
+// that computes the address by hand (and one at r0 + imm), with `hot` registers taking the whole
+// cache (the base then in the window) or not.
+std::string tlb_program(bool pressure, const std::string& access_tail) {
+  const Pressure hot = pressure ? Pressure::make() : Pressure{};
+  return fmt::format(
+      R"(
+.memory 65536
+.func main() -> i64 export
+  .reg %z: i64, %i: i64, %p: i64, %e: i64, %t: i64, %base: i64, %va: i64, %cmp: i64
+  .reg %ent: i64, %tag: i64, %v: i64, %acc: i64, %n: i64{}
+{}
+{fill}  li %acc, 0
   li %i, 0
   li %n, 600
 loop:
@@ -355,22 +371,14 @@ miss3:
   li %tag, 0
   jmp done3
 .end
-.func slow(%a: i64) -> i64
-  .reg %t: i64
-  shri %t, %a, 12
-  andi %t, %t, 7
-  shli %t, %t, 12
-  addi %t, %t, 0x4000
-  andi %a, %a, 0xfff
-  add %t, %t, %a
-  ret %t
-.end
-)",
+{slow})",
       hot.regs, hot.init, hot.hot,
       check_text("  addi %va, %base, 24\n", "%va", -4089, 0x1000, "miss1"),
       check_text("", "%base", -4095, 0x1008, "miss2"),
       check_text("  addi %va, %base, -8\n", "%va", -4096, 0x1000, "miss3"), access_tail,
-      check_text("  addi %va, %z, 0x6010\n", "%va", -4089, 0x1000, "miss4"));
+      check_text("  addi %va, %z, 0x6010\n", "%va", -4089, 0x1000, "miss4"),
+      // Named arguments last: fmt counts them among the positional ones.
+      fmt::arg("fill", kTableFill), fmt::arg("slow", kSlowFunc));
 }
 
 constexpr CodePromises kFixed{.fixed_memory = true, .zero_r0 = true};
@@ -410,28 +418,7 @@ std::string group_program(bool pressure) {
   .reg %z: i64, %i: i64, %p: i64, %e: i64, %t: i64, %base: i64, %va: i64, %cmp: i64
   .reg %ent: i64, %tag: i64, %v: i64, %acc: i64, %n: i64, %vx: i64, %host: i64{}
 {}
-  li %p, 0
-fill:
-  shli %e, %p, 5
-  shli %t, %p, 12
-  st.i64 %e, %t, 0x1000
-  st.i64 %e, %t, 0x1008
-  andi %v, %p, 7
-  shli %v, %v, 12
-  addi %v, %v, 0x4000
-  sub %v, %v, %t
-  st.i64 %e, %v, 0x1010
-  li %v, 5
-  remu %v, %p, %v
-  bnz %v, mapped
-  li %v, -1
-  st.i64 %e, %v, 0x1000
-  st.i64 %e, %v, 0x1008
-mapped:
-  addi %p, %p, 1
-  li %t, 64
-  bne %p, %t, fill
-  li %acc, 0
+{fill}  li %acc, 0
   li %i, 0
   li %n, 900
 loop:
@@ -517,18 +504,8 @@ s1miss:
   st.i64 %t, %acc, 0
   jmp s1done
 .end
-.func slow(%a: i64) -> i64
-  .reg %t: i64
-  shri %t, %a, 12
-  andi %t, %t, 7
-  shli %t, %t, 12
-  addi %t, %t, 0x4000
-  andi %a, %a, 0xfff
-  add %t, %t, %a
-  ret %t
-.end
-)",
-      hot.regs, hot.init, hot.hot);
+{slow})",
+      hot.regs, hot.init, hot.hot, fmt::arg("fill", kTableFill), fmt::arg("slow", kSlowFunc));
 }
 
 TEST(TlbCheckProgram, GroupsMatchTheInterpreter) {
