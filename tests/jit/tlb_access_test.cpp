@@ -383,6 +383,12 @@ miss3:
 
 constexpr CodePromises kFixed{.fixed_memory = true, .zero_r0 = true};
 
+const vm::FuncInfo* main_of(const vm::Instance& inst) {
+  for (const vm::FuncInfo& f : inst.funcs)
+    if (f.name == "main") return &f;
+  return nullptr;
+}
+
 TEST(TlbCheckProgram, HitsMissesAndEveryWidthMatchTheInterpreter) {
   const char* tails[] = {"  ld.u8 %v, %tag, 0",
                          "  ld.i8 %v, %tag, 0",
@@ -524,11 +530,10 @@ TEST(TlbCheckProgram, AGroupsCheckIsFusedAndItsHostIsCached) {
   std::unique_ptr<vm::Program> p = testing::load_test_program(group_program(false), "main", {}, -1);
   ASSERT_TRUE(p);
   const auto& inst = p->instances().front();
-  const vm::FuncInfo* main = nullptr;
-  for (const vm::FuncInfo& f : inst->funcs)
-    if (f.name == "main") main = &f;
+  const vm::FuncInfo* main = main_of(*inst);
   ASSERT_NE(main, nullptr);
   const isa::Function& fn = inst->module.funcs[main->index];
+  // The program's own module: its calls' lengths come from their callee's signature.
   std::vector<isa::Insn> insns;
   std::vector<bool> entries(fn.code.size() + 1, false);
   for (const isa::Insn& in : isa::CodeWalk(inst->module, fn)) {
@@ -599,9 +604,7 @@ TEST(TlbCheckProgram, TheEmitterCachesNoTemporaryOfAFusedCheck) {
       testing::load_test_program(tlb_program(true, "  ld.i64 %v, %tag, 0"), "main", {}, -1);
   ASSERT_TRUE(p);
   const auto& inst = p->instances().front();
-  const vm::FuncInfo* main = nullptr;
-  for (const vm::FuncInfo& f : inst->funcs)
-    if (f.name == "main") main = &f;
+  const vm::FuncInfo* main = main_of(*inst);
   ASSERT_NE(main, nullptr);
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
