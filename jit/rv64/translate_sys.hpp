@@ -84,12 +84,10 @@ class SysEmitter {
   struct GroupCheck {
     uint16_t base, va, vx, cmp, entry, tag, host;  // vx: 0 when the compared value is va's
     int64_t va_imm, vx_imm;                        // va = base + va_imm (base itself for 0)
-    int64_t mask;
     uint16_t tag_offset;
   };
   // An open group of the current block (mem_groups.hpp).
   struct Group {
-    uint8_t base;
     int64_t low;
     uint16_t host;  // the linear address of base + low, or 0: the members take their slow paths
     std::array<uint64_t, kMaxFollowers> followers;  // ascending; [next] is the next to emit

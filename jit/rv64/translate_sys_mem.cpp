@@ -176,11 +176,11 @@ void SysEmitter::emit_ram_access(const DecodedInsn& in, const MemOp& m, uint16_t
 void SysEmitter::emit_group_check(const GroupCheck& c, BlockBuilder::Label miss) {
   if (c.vx != 0) {
     b_.emit(Op::AddI, c.vx, c.base, imm16(c.vx_imm));
-    b_.emit(Op::AndI, c.cmp, c.vx, imm16(c.mask));
+    b_.emit(Op::AndI, c.cmp, c.vx, imm16(-4096));
     if (c.va != c.base) b_.emit(Op::AddI, c.va, c.base, imm16(c.va_imm));
   } else {
     if (c.va != c.base) b_.emit(Op::AddI, c.va, c.base, imm16(c.va_imm));
-    b_.emit(Op::AndI, c.cmp, c.va, imm16(c.mask));
+    b_.emit(Op::AndI, c.cmp, c.va, imm16(-4096));
   }
   b_.emit(Op::ShrI, c.entry, c.va, 7);
   b_.emit(Op::AndI, c.entry, c.entry, static_cast<uint16_t>((SoftTlb::kEntries - 1) * 32));
@@ -212,7 +212,6 @@ bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc,
   c.entry = b_.tmp();
   c.tag = b_.tmp();
   c.cmp = b_.tmp();
-  c.mask = -4096;
   c.tag_offset =
       static_cast<uint16_t>(tlb_base_ + (m.store ? SoftTlb::kWriteTag : SoftTlb::kReadTag));
   emit_group_check(c, s.entry);
@@ -236,7 +235,7 @@ bool SysEmitter::emit_leader(const DecodedInsn& in, const MemOp& m, uint64_t pc,
   rechecks_.push_back(c);
   slow_.push_back(s);
   pending_words_ += kSlowPathWords + kRecheckWords;
-  groups_.push_back({plan->base, plan->low, c.host, plan->followers, plan->count, 0, slot});
+  groups_.push_back({plan->low, c.host, plan->followers, plan->count, 0, slot});
   return true;
 }
 

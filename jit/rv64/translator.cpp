@@ -54,6 +54,13 @@ Op branch_op(Opcode op) {
   }
 }
 
+// The decoded instructions of the block being emitted (RegionTranslator::ahead_): a thread's
+// buffer, kept between units, so a translation costs no allocation for it.
+std::vector<DecodedInsn>& ahead_buffer() {
+  thread_local std::vector<DecodedInsn> buffer;
+  return buffer;
+}
+
 // Translates one region (translator.hpp). Blocks are emitted by depth (the jumps and taken
 // branches from the entry; a fall-through adds none), the fall-through successor first, so a
 // fall-through is usually the next block in the SVI code and its `jmp` vanishes
@@ -83,11 +90,6 @@ Op branch_op(Opcode op) {
 // longjmp or a return to a caller outside the region simply leave the unit. Measured and not
 // kept (docs/RV64.md "Returns inside a unit"): return points that are new code, and callees
 // outside the entry's two pages.
-std::vector<DecodedInsn>& ahead_buffer() {
-  thread_local std::vector<DecodedInsn> buffer;
-  return buffer;
-}
-
 class RegionTranslator {
  public:
   RegionTranslator(uint64_t entry, const FetchFn& fetch, const RegionLimits& limits,
@@ -182,7 +184,6 @@ class RegionTranslator {
   std::vector<Stub> stubs_;
   // The block being emitted, decoded from its start (decode_ahead), and what follows the
   // instruction being translated (a group's leader reads it).
-  // (A thread's buffer, kept between units: a translation costs no allocation for it.)
   std::vector<DecodedInsn>& ahead_ = ahead_buffer();
   uint64_t ahead_start_ = 0, ahead_end_ = 0;
   bool ahead_failed_ = false;
